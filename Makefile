@@ -1,0 +1,131 @@
+# natbox -- plain GNU Makefile. `make` builds ./natbox, `make check` runs
+# every test, `make demo` runs the main job, `make bench` prints figures.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+BUILD   ?= build
+BIN     ?= natbox
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
+BASE_CFLAGS := -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
+	-DNATBOX_POLICY_DIR='"$(PREFIX)/share/natbox/policies"'
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# The packages the build needs: pkg-config names and the Debian packages.
+PC_PKGS  := libnetfilter_queue libmnl libpcap check
+DEB_PKGS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev libpcap-dev check
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))
+FRONT_SRCS ?= $(sort $(wildcard src/front/*.c))
+UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
+E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+
+CORE_OBJS     := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+CORE_SAN_OBJS := $(CORE_SRCS:%.c=$(BUILD)/san/%.o)
+FRONT_OBJS    := $(FRONT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_OBJS     := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
+E2E_BINS      := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/e2e/%)
+BENCH_BINS    := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+
+PKG_CFLAGS = $(shell pkg-config --cflags libnetfilter_queue libmnl libpcap 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+.PHONY: all deps check unit e2e bench demo clean install uninstall
+
+all: $(BIN)
+
+# Check for the libraries; as root install what is missing, otherwise say
+# exactly what to run. Runs on every build: four pkg-config calls.
+deps:
+	@missing=""; for p in $(PC_PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "natbox: installing build dependencies ($$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null || exit 1; \
+	  else \
+	    echo "natbox: missing build dependencies:$$missing" >&2; \
+	    echo "natbox: run as root:  apt-get install -y $(DEB_PKGS)" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(BIN): $(CORE_OBJS) $(FRONT_OBJS) | deps
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread $(LDLIBS)
+
+$(BUILD)/src/core/%.o: src/core/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# Fronts may use the libraries; the core may not (no -I for them there).
+$(BUILD)/src/front/%.o: src/front/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/src/core/%.o: src/core/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC SAN  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) -c -o $@ $<
+
+$(BUILD)/san/tests/unit/%.o: tests/unit/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC SAN  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(CORE_SAN_OBJS) | deps
+	@echo "  LD SAN  $@"
+	$(Q)$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS)
+
+$(BUILD)/e2e/%: tests/e2e/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC SAN  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/bench/%: tests/bench/%.c $(CORE_OBJS) | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=native $(CPPFLAGS) -o $@ $< $(CORE_OBJS)
+
+unit: $(BUILD)/unit-tests
+	@NATBOX_POLICY_PATH=$(CURDIR)/policies $(BUILD)/unit-tests
+
+e2e: $(BIN) $(E2E_BINS)
+	@sh tests/e2e/run.sh $(BUILD)
+
+# Unit tests always; the namespace scenarios when root (they need it).
+check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS)
+	@sh tests/run-all.sh $(BUILD)
+
+bench: $(BIN) $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+demo: $(BIN) $(E2E_BINS)
+	@sh tests/demo.sh $(BUILD)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/natbox/policies
+	install -m 0755 natbox $(DESTDIR)$(PREFIX)/bin/natbox
+	install -m 0644 policies/*.profile $(DESTDIR)$(PREFIX)/share/natbox/policies/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/natbox
+	rm -rf $(DESTDIR)$(PREFIX)/share/natbox
+
+clean:
+	rm -rf $(BUILD) build-* natbox
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,79 @@
+/* decode.h -- IPv4/IPv6 + TCP header decoder that never reads past caplen. */
+#ifndef NATBOX_DECODE_H
+#define NATBOX_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* TCP flag bits as they sit in byte 13 of the TCP header. */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+#define TH_ECE 0x40
+#define TH_CWR 0x80
+
+/* Decode outcomes. DEC_OK and the two "skip" results (not TCP, non-first
+ * fragment) are not errors of the packet; everything else is malformed. */
+enum decode_err {
+	DEC_OK = 0,
+	DEC_NOT_TCP,		/* valid IP, another protocol (or no next header) */
+	DEC_FRAGMENT,		/* non-first fragment: no TCP header to read */
+	DEC_TRUNCATED,		/* caplen ends inside a header we need */
+	DEC_BAD_VERSION,	/* IP version neither 4 nor 6 */
+	DEC_BAD_IHL,		/* IPv4 IHL < 5 */
+	DEC_BAD_LENGTH,		/* IP total/payload length inconsistent */
+	DEC_BAD_DOFF,		/* TCP data offset < 5 or past the IP payload */
+	DEC_BAD_EXTHDR,		/* IPv6 extension header chain malformed/too long */
+	DEC__MAX
+};
+
+/* "truncated", "bad_ihl", ... : stable names used in drop reasons. */
+const char *decode_err_name(enum decode_err e);
+
+/* An address of either family; IPv4 sits in b[0..3], b[4..15] are zero. */
+struct nb_addr {
+	uint8_t b[16];
+};
+
+struct tcp_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	uint8_t has_mss : 1, has_wscale : 1, sack_perm : 1, has_ts : 1,
+	    complete : 1;	/* 0 if caplen cut the option area */
+	uint32_t tsval, tsecr;
+};
+
+struct nb_packet {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t flags;		/* TH_* */
+	uint16_t sport, dport;	/* host order */
+	struct nb_addr src, dst;
+	uint32_t seq, ack;	/* host order */
+	uint16_t window;	/* raw, unscaled */
+	uint16_t l4_off;	/* offset of the TCP header in the buffer */
+	uint8_t thlen;		/* TCP header length in bytes (doff * 4) */
+	uint8_t ttl;		/* IPv4 TTL / IPv6 hop limit */
+	uint32_t ip_len;	/* whole IP packet length from the IP header */
+	uint32_t payload_len;	/* TCP payload length, from the IP header */
+	struct tcp_opts opt;
+};
+
+/* Decode an IP packet starting at buf. caplen is how many bytes are in
+ * buf; the packet may be longer (header-only copies): lengths come from
+ * the IP header. Returns DEC_OK and fills *p, or an error; *p is then
+ * unspecified. Never reads buf[caplen] or beyond. */
+enum decode_err decode_packet(const uint8_t *buf, size_t caplen,
+    struct nb_packet *p);
+
+/* Sequence-number length of a segment: payload + SYN + FIN. */
+static inline uint32_t
+decode_seglen(const struct nb_packet *p)
+{
+	return p->payload_len + !!(p->flags & TH_SYN) + !!(p->flags & TH_FIN);
+}
+
+#endif

@@ -1,0 +1,98 @@
+/* engine.h -- the verdict path: decode -> flow lookup -> tracker -> policy. */
+#ifndef NATBOX_ENGINE_H
+#define NATBOX_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "event.h"
+#include "flowtab.h"
+#include "policy.h"
+#include "reason.h"
+
+enum verdict_action { V_ACCEPT = 0, V_DROP, V_RESET };
+
+/* A RST the front must send. src/dst/ports are as the RST travels. The
+ * sequence numbers are the receiver's rcv.nxt as last seen, so an RFC 5961
+ * stack accepts it outright rather than answering with a challenge ACK. */
+struct rst_spec {
+	uint8_t family;
+	uint8_t flags;		/* TH_RST, or TH_RST|TH_ACK */
+	uint16_t sport, dport;
+	struct nb_addr src, dst;
+	uint32_t seq, ack;
+};
+
+struct verdict {
+	uint8_t action;		/* enum verdict_action; V_RESET = drop + rst[] */
+	uint8_t nrst;
+	uint16_t reason;	/* enum nb_reason for drops, R_NONE if accepted */
+	uint8_t dir;		/* packet direction within its flow */
+	uint32_t flow;		/* pool index of the packet's flow, FLOW_NIL if none */
+	struct rst_spec rst[2];
+};
+
+struct engine_ops {
+	/* Every event; may be NULL. Called synchronously, must not re-enter. */
+	void (*event)(void *ctx, const struct event *ev);
+	/* RSTs the engine wants sent outside a packet's verdict (expiry with
+	 * expire.action = reset). May be NULL (then they are only counted). */
+	void (*rst)(void *ctx, const struct rst_spec *r);
+	void *ctx;
+};
+
+struct engine_stats {
+	uint64_t packets, accepted, dropped, resets_sent;
+	uint64_t reason[R__MAX];	/* drops by reason */
+	uint64_t ends[R__MAX];		/* flow ends by reason */
+	uint64_t events[EV__MAX];
+	uint64_t decode[DEC__MAX];	/* decode outcomes, malformed ones included */
+	uint64_t skipped;		/* not TCP / non-first fragments, accepted */
+	uint64_t evictions;
+};
+
+struct engine;
+
+/* The engine keeps pointer p; the caller keeps it alive until replaced.
+ * seed feeds the hash key and the fault RNG's default seed. */
+struct engine *engine_new(const struct policy *p, const struct engine_ops *ops,
+    const uint64_t seed[2], uint64_t now);
+void engine_free(struct engine *e);
+
+/* Swap the profile. Flows keep state; new timeouts apply from each flow's
+ * next packet or timer. max_flows cannot change (returns -1, nothing done). */
+int engine_set_policy(struct engine *e, const struct policy *p);
+const struct policy *engine_policy(const struct engine *e);
+
+/* The one verdict path, for live and offline fronts alike. buf holds
+ * caplen bytes of an IP packet (header-only copies are fine). */
+enum verdict_action engine_process(struct engine *e, const uint8_t *buf,
+    size_t caplen, uint64_t now, struct verdict *v);
+
+/* Expire due flows; at most budget flows looked at. Returns how many
+ * expired. Call it often (live) or before each packet (offline). */
+unsigned engine_expire(struct engine *e, uint64_t now, unsigned budget);
+
+/* End every flow (reason R_END_FLUSH): emits their end events. */
+void engine_flush(struct engine *e, uint64_t now);
+
+const struct engine_stats *engine_stats(const struct engine *e);
+uint32_t engine_flow_count(const struct engine *e);
+size_t engine_memory(const struct engine *e);
+
+/* Visit every flow (tombstones too); for dumps and ctl. */
+void engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f), void *ctx);
+
+/* Fill ev with a flow's identity and state (for dumps). */
+void engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
+    uint64_t now, struct event *ev);
+
+/* Which tracker state's timer runs for f under p (the pure ladder:
+ * half_close_start, unacknowledged cap). Exposed for tests. */
+enum tcp_state policy_timer_state(const struct policy *p, const struct tcp_track *t);
+/* The timeout that runs for f (adaptive scaling applied for n of max flows). */
+uint64_t policy_timeout(const struct policy *p, const struct tcp_track *t,
+    enum tcp_state timer_state, uint32_t nflows);
+
+#endif

@@ -1,0 +1,54 @@
+/* event.h -- typed engine events and their text/JSON formatting (no I/O). */
+#ifndef NATBOX_EVENT_H
+#define NATBOX_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+
+enum event_type {
+	EV_NEW = 0,	/* "new": a flow was created */
+	EV_UPDATE,	/* "update": tracker state changed (old_state -> state) */
+	EV_EXPIRE,	/* "expire": a timer ran out; reason says which */
+	EV_DROP,	/* "drop": a packet was dropped; reason says why */
+	EV_FAULT,	/* "fault": an injected fault dropped a packet */
+	EV_RESET,	/* "reset": natbox sent RSTs (expiry action or reset-sender) */
+	EV_END,		/* "end": the flow left the table; conn_state, history */
+	EV__MAX
+};
+
+const char *event_type_name(unsigned t);
+
+#define EV_NO_TIMEOUT UINT64_MAX
+
+struct event {
+	uint8_t type;		/* enum event_type */
+	uint8_t family;
+	uint8_t state;		/* enum tcp_state (current) */
+	uint8_t old_state;	/* EV_UPDATE */
+	uint8_t dir;		/* direction of the packet, where one caused it */
+	uint8_t timer_state;	/* whose timer runs (differs from state when a
+				 * profile starts half-close late) */
+	uint16_t reason;	/* enum nb_reason */
+	uint32_t flow;		/* pool index, FLOW_NIL if none */
+	uint16_t sport, dport;	/* as the originator sent them */
+	struct nb_addr src, dst;
+	uint64_t ts;		/* ns, engine clock */
+	uint64_t timeout;	/* ns now running, or EV_NO_TIMEOUT */
+	const char *conn_state;	/* EV_END */
+	char history[13];	/* EV_END */
+};
+
+enum event_format { EVF_TEXT = 0, EVF_JSON };
+
+/* One line, '\n'-terminated. Like snprintf: returns the length needed.
+ * Text:  ts=12.500000 [UPDATE] src=.. dst=.. sport=.. dport=.. state=FIN_WAIT old_state=ESTABLISHED timeout=120
+ * JSON:  {"ts":12.5,"event":"update","src":..,"state":"FIN_WAIT",...}
+ * Field order is fixed and documented in README.md. */
+size_t event_format(const struct event *ev, enum event_format fmt, char *buf, size_t cap);
+
+/* Address to text (inet_ntop-equivalent, done by hand: no I/O headers). */
+void event_addr_str(uint8_t family, const struct nb_addr *a, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,70 @@
+/* flowtab.h -- the flow table: canonical bidirectional keys, seeded hash, fixed pool. */
+#ifndef NATBOX_FLOWTAB_H
+#define NATBOX_FLOWTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "tcpfsm.h"
+
+#define FLOW_NIL UINT32_MAX
+
+/* Flow flags */
+#define FF_USED		0x01	/* slot holds a live flow or a tombstone */
+#define FF_DEAD		0x02	/* tombstone: expired; remembers why */
+
+/* One flow. The originator's tuple is stored as it sent it. The first 64
+ * bytes hold everything a lookup and the timer wheel touch. */
+struct flow {
+	struct nb_addr src, dst;	/* originator -> responder */
+	uint16_t sport, dport;
+	uint32_t hnext;			/* hash chain (pool index) */
+	uint32_t wnext, wprev;		/* timer wheel links (owned by timer.c) */
+	uint64_t deadline;		/* ns; the flow's single timer */
+	uint8_t family;
+	uint8_t fflags;			/* FF_* */
+	uint8_t timer_state;		/* whose timeout is running (enum tcp_state) */
+	uint8_t dead_reason;		/* for tombstones: enum nb_reason of the expiry */
+	struct tcp_track trk;		/* state + per-direction facts */
+	uint32_t serial;		/* engine's flow number, tells reused slots apart */
+	uint64_t last_seen;		/* ns */
+};
+
+struct flowtab;
+
+/* All memory is allocated here, once; nothing per packet. NULL on ENOMEM. */
+struct flowtab *flowtab_new(uint32_t max_flows, uint64_t seed[2]);
+void flowtab_free(struct flowtab *ft);
+
+/* Direction-independent keyed hash (SipHash) of the packet's 4-tuple. */
+uint32_t flowtab_hash(const struct flowtab *ft, const struct nb_packet *p);
+/* Prefetch the bucket for a hash (bursts: hash all, prefetch, then look up). */
+void flowtab_prefetch(const struct flowtab *ft, uint32_t hash);
+
+/* Find the flow of p; *dir says whether p goes orig->reply or back. */
+struct flow *flowtab_lookup(struct flowtab *ft, const struct nb_packet *p,
+    uint32_t hash, enum flow_dir *dir);
+/* Take a slot from the pool and link it; p's sender becomes the
+ * originator. Returns NULL when the pool is empty. Fields other than the
+ * key, hnext and fflags=FF_USED are zeroed; wnext/wprev are FLOW_NIL. */
+struct flow *flowtab_insert(struct flowtab *ft, const struct nb_packet *p, uint32_t hash);
+/* Unlink and return to the pool. The caller disarms its timer first. */
+void flowtab_remove(struct flowtab *ft, struct flow *f);
+
+uint32_t flowtab_count(const struct flowtab *ft);
+uint32_t flowtab_capacity(const struct flowtab *ft);
+struct flow *flowtab_pool(struct flowtab *ft);		/* base of the pool array */
+static inline uint32_t
+flowtab_index(struct flowtab *ft, const struct flow *f)
+{
+	return (uint32_t)(f - flowtab_pool(ft));
+}
+/* Bytes allocated for the pool and the buckets together. */
+size_t flowtab_memory(const struct flowtab *ft);
+
+/* Up to n used flows, walking the pool from a cursor that moves on with
+ * every call (eviction samples these, like Linux's early_drop). */
+unsigned flowtab_sample(struct flowtab *ft, struct flow **out, unsigned n);
+
+#endif

@@ -1,0 +1,41 @@
+/* reason.h -- named reasons for drops, expiries and flow ends; each is a counter. */
+#ifndef NATBOX_REASON_H
+#define NATBOX_REASON_H
+
+#include "decode.h"
+
+enum nb_reason {
+	R_NONE = 0,
+	/* a flow's timer ran out (expire/end events), and later packets of
+	 * that dead flow dropped for it: which timer class expired */
+	R_EXPIRED_OPENING,	/* "expired:opening" SYN_SENT, SYN_SENT2, SYN_RECV */
+	R_EXPIRED_IDLE,		/* "expired:idle" ESTABLISHED */
+	R_EXPIRED_HALF_CLOSED,	/* "expired:half_closed" FIN_WAIT, CLOSE_WAIT */
+	R_EXPIRED_CLOSING,	/* "expired:closing" LAST_ACK */
+	R_EXPIRED_TIME_WAIT,	/* "expired:time_wait" */
+	R_EXPIRED_CLOSED,	/* "expired:closed" CLOSE (after RST) */
+	/* other drops */
+	R_NO_FLOW,		/* "no_flow" packet of an unknown flow, no SYN */
+	R_TIMEWAIT_REUSE,	/* "timewait_reuse" SYN into TIME_WAIT, reopen = drop */
+	R_TABLE_FULL,		/* "table_full" */
+	R_INVALID_STATE,	/* "invalid:state" kernel table says INVALID */
+	R_INVALID_WINDOW,	/* "invalid:window" out of window */
+	R_FAULT_DROP_RST,	/* "fault:drop_rst" */
+	R_FAULT_DROP_FIN_ACK,	/* "fault:drop_fin_ack" */
+	R_FAULT_DROP_FIRST_FIN,	/* "fault:drop_first_fin" */
+	R_FAULT_DROP_SECOND_FIN,/* "fault:drop_second_fin" */
+	/* flow ends that are not expiries */
+	R_END_RST,		/* "rst" RST before any reply deleted the flow */
+	R_END_REOPEN,		/* "reopen" a SYN replaced a closed flow */
+	R_END_EVICTED,		/* "evicted" table full, evict */
+	R_END_FLUSH,		/* "flush" front asked (shutdown, ctl flush) */
+	R_END_TOMBSTONE,	/* "forgotten" a dead flow's memory was reclaimed */
+	/* malformed packets: "decode:truncated", ... (R_DECODE + enum decode_err) */
+	R_DECODE,
+	R__MAX = R_DECODE + DEC__MAX,
+};
+
+/* Stable name of a reason, e.g. "expired:half_closed". */
+const char *reason_name(unsigned r);
+
+#endif

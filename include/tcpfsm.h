@@ -1,0 +1,112 @@
+/* tcpfsm.h -- the Linux nf_conntrack TCP state machine, plus per-direction facts. */
+#ifndef NATBOX_TCPFSM_H
+#define NATBOX_TCPFSM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+
+/* Same order as the kernel's enum tcp_conntrack, so tables line up. */
+enum tcp_state {
+	TCP_NONE = 0,
+	TCP_SYN_SENT,
+	TCP_SYN_RECV,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT,
+	TCP_CLOSE_WAIT,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_CLOSE,
+	TCP_SYN_SENT2,
+	TCP_STATE_MAX,
+	/* pseudo-states, only as results of tcp_fsm_next() */
+	TCP_IGNORE = TCP_STATE_MAX,
+	TCP_INVALID,
+};
+
+/* "ESTABLISHED", "FIN_WAIT", ...; NULL-safe: unknown values give "?" */
+const char *tcp_state_name(unsigned s);
+/* "established", "fin_wait", ...: the profile-key spelling */
+const char *tcp_state_key(unsigned s);
+/* inverse of tcp_state_key(); -1 if unknown */
+int tcp_state_from_key(const char *key);
+
+enum flow_dir { DIR_ORIG = 0, DIR_REPLY = 1 };
+
+/* Packet classes of the kernel table, in its row order. */
+enum tcp_pkt_class { TPC_SYN = 0, TPC_SYNACK, TPC_FIN, TPC_ACK, TPC_RST, TPC_NONE, TPC_MAX };
+enum tcp_pkt_class tcp_pkt_classify(uint8_t flags);
+
+/* The bare kernel transition table: new state (or TCP_IGNORE/TCP_INVALID). */
+enum tcp_state tcp_fsm_next(enum tcp_state old, enum flow_dir dir, enum tcp_pkt_class c);
+
+/* Per-direction facts (the kernel's ip_ct_tcp_state, plus FIN facts). */
+#define TDF_SYN_SEEN	0x0001
+#define TDF_FIN_SEEN	0x0002	/* this side sent a FIN; fin seq = end - 1 */
+#define TDF_FIN_ACKED	0x0004	/* the other side acknowledged that FIN */
+#define TDF_RST_SEEN	0x0008
+#define TDF_MAXACK_SET	0x0010
+#define TDF_WSCALE	0x0020	/* this side offered window scaling */
+#define TDF_SACK_PERM	0x0040
+#define TDF_DATA_UNACK	0x0080	/* this side has data in flight not yet acked */
+#define TDF_DATA_SEEN	0x0100	/* this side sent payload (history 'D') */
+#define TDF_LAST_RST	0x0200	/* the last packet from this side was a RST */
+
+struct tcp_dir {
+	uint32_t end;		/* highest seq + seglen sent (snd.nxt as seen) */
+	uint32_t maxend;	/* highest ack + window of the other side */
+	uint32_t maxwin;	/* largest (scaled) window advertised */
+	uint32_t ack;		/* highest ack this side sent (its rcv.nxt) */
+	uint16_t flags;		/* TDF_* */
+	uint8_t scale;		/* window scale shift */
+	uint8_t pad;
+};
+
+#define TTF_SEEN_REPLY	0x01	/* a packet in the reply direction was seen */
+#define TTF_ASSURED	0x02	/* established in both directions */
+#define TTF_PICKUP	0x04	/* created mid-stream (loose pickup) */
+
+struct tcp_track {
+	uint8_t state;		/* enum tcp_state */
+	uint8_t flags;		/* TTF_* */
+	uint8_t hist[6];	/* Zeek history: up to 12 letter codes, 4 bits
+				 * each, in order of first appearance */
+	struct tcp_dir d[2];
+};
+
+/* What tcp_track_packet() concluded about one packet. */
+enum tcp_outcome {
+	TO_OK = 0,		/* tracked; state may have changed */
+	TO_IGNORE,		/* kernel IGNORE: accepted, state and timer untouched */
+	TO_INVALID_STATE,	/* kernel INVALID by the transition table */
+	TO_INVALID_WINDOW,	/* out of window (window tracking on) */
+	TO_REOPEN,		/* SYN reopening a closed/aborted flow: delete, look up again */
+	TO_KILL,		/* RST before any reply: delete the flow now */
+};
+
+struct tcp_result {
+	enum tcp_outcome outcome;
+	uint8_t old_state, new_state;
+	bool refresh;		/* false: this packet must not restart the timer */
+};
+
+/* Start tracking from the first packet of a flow (dir is DIR_ORIG).
+ * Returns false if the packet cannot start a flow under these rules:
+ * a SYN starts SYN_SENT; anything else but RST is a mid-stream pickup
+ * (ESTABLISHED, TTF_PICKUP) and is allowed only if pickup is true. */
+bool tcp_track_new(struct tcp_track *t, const struct nb_packet *p, bool pickup);
+
+/* Run one packet through the tracker. window: do van Rooij window
+ * checks (like the kernel with nf_conntrack_tcp_be_liberal=0). */
+void tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, bool window, struct tcp_result *r);
+
+/* Zeek history: letters in order of first appearance. */
+void tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p);
+/* Writes the history string (at most 12 letters + NUL). */
+void tcp_history_str(const struct tcp_track *t, char buf[static 13]);
+/* Zeek conn_state: "S0", "SF", "REJ", ... */
+const char *tcp_conn_state(const struct tcp_track *t);
+
+#endif

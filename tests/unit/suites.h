@@ -1,0 +1,18 @@
+/* suites.h -- the unit suites; each tests/unit/check_X.c defines suite_X(). */
+#ifndef NATBOX_TEST_SUITES_H
+#define NATBOX_TEST_SUITES_H
+
+#include <check.h>
+
+#define SUITE_DECL(n) Suite *suite_##n(void) __attribute__((weak))
+SUITE_DECL(decode);
+SUITE_DECL(flowtab);
+SUITE_DECL(timer);
+SUITE_DECL(tcpfsm);
+SUITE_DECL(policy);
+SUITE_DECL(profiles);
+SUITE_DECL(engine);
+SUITE_DECL(event);
+#undef SUITE_DECL
+
+#endif
