@@ -1,0 +1,507 @@
+/* tcpfsm.c -- TCP connection tracking as Linux nf_conntrack does it, plus FIN facts and Zeek history. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tcpfsm.h"
+
+static const char *const state_names[TCP_STATE_MAX] = {
+	[TCP_NONE] = "NONE",
+	[TCP_SYN_SENT] = "SYN_SENT",
+	[TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_FIN_WAIT] = "FIN_WAIT",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CLOSE] = "CLOSE",
+	[TCP_SYN_SENT2] = "SYN_SENT2",
+};
+
+static const char *const state_keys[TCP_STATE_MAX] = {
+	[TCP_NONE] = "none",
+	[TCP_SYN_SENT] = "syn_sent",
+	[TCP_SYN_RECV] = "syn_recv",
+	[TCP_ESTABLISHED] = "established",
+	[TCP_FIN_WAIT] = "fin_wait",
+	[TCP_CLOSE_WAIT] = "close_wait",
+	[TCP_LAST_ACK] = "last_ack",
+	[TCP_TIME_WAIT] = "time_wait",
+	[TCP_CLOSE] = "close",
+	[TCP_SYN_SENT2] = "syn_sent2",
+};
+
+const char *
+tcp_state_name(unsigned s)
+{
+	return s < TCP_STATE_MAX ? state_names[s] : "?";
+}
+
+const char *
+tcp_state_key(unsigned s)
+{
+	return s < TCP_STATE_MAX ? state_keys[s] : "?";
+}
+
+int
+tcp_state_from_key(const char *key)
+{
+	for (int s = 0; s < TCP_STATE_MAX; s++)
+		if (strcmp(state_keys[s], key) == 0)
+			return s;
+	return -1;
+}
+
+/* The kernel's classification order: RST, then SYN (SYN+ACK is synack),
+ * then FIN, then ACK (get_conntrack_index() in nf_conntrack_proto_tcp.c). */
+enum tcp_pkt_class
+tcp_pkt_classify(uint8_t flags)
+{
+	if (flags & TH_RST)
+		return TPC_RST;
+	if (flags & TH_SYN)
+		return (flags & TH_ACK) ? TPC_SYNACK : TPC_SYN;
+	if (flags & TH_FIN)
+		return TPC_FIN;
+	if (flags & TH_ACK)
+		return TPC_ACK;
+	return TPC_NONE;
+}
+
+#define sNO TCP_NONE
+#define sSS TCP_SYN_SENT
+#define sSR TCP_SYN_RECV
+#define sES TCP_ESTABLISHED
+#define sFW TCP_FIN_WAIT
+#define sCW TCP_CLOSE_WAIT
+#define sLA TCP_LAST_ACK
+#define sTW TCP_TIME_WAIT
+#define sCL TCP_CLOSE
+#define sS2 TCP_SYN_SENT2
+#define sIV TCP_INVALID
+#define sIG TCP_IGNORE
+
+/* tcp_conntracks[dir][class][old state], copied cell by cell from the
+ * kernel (recent kernels; ../shared/reference/timeouts.md reproduces it). */
+static const uint8_t fsm[2][TPC_MAX][TCP_STATE_MAX] = {
+	[DIR_ORIG] = {
+		/*	     sNO  sSS  sSR  sES  sFW  sCW  sLA  sTW  sCL  sS2 */
+		[TPC_SYN]    = { sSS, sSS, sIG, sIG, sIG, sIG, sIG, sSS, sSS, sS2 },
+		[TPC_SYNACK] = { sIV, sIV, sSR, sIV, sIV, sIV, sIV, sIV, sIV, sSR },
+		[TPC_FIN]    = { sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV },
+		[TPC_ACK]    = { sES, sIV, sES, sES, sCW, sCW, sTW, sTW, sCL, sIV },
+		[TPC_RST]    = { sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },
+		[TPC_NONE]   = { sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV },
+	},
+	[DIR_REPLY] = {
+		/*	     sNO  sSS  sSR  sES  sFW  sCW  sLA  sTW  sCL  sS2 */
+		[TPC_SYN]    = { sIV, sS2, sIV, sIV, sIV, sIV, sIV, sSS, sIV, sS2 },
+		[TPC_SYNACK] = { sIV, sSR, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sSR },
+		[TPC_FIN]    = { sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV },
+		[TPC_ACK]    = { sIV, sIG, sSR, sES, sCW, sCW, sTW, sTW, sCL, sIG },
+		[TPC_RST]    = { sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },
+		[TPC_NONE]   = { sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV },
+	},
+};
+
+enum tcp_state
+tcp_fsm_next(enum tcp_state old, enum flow_dir dir, enum tcp_pkt_class c)
+{
+	if ((unsigned)old >= TCP_STATE_MAX || (unsigned)c >= TPC_MAX || dir > DIR_REPLY)
+		return TCP_INVALID;
+	return (enum tcp_state)fsm[dir][c][old];
+}
+
+/* Serial number arithmetic (RFC 1982), as the kernel's before()/after(). */
+static inline bool
+before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool
+after(uint32_t a, uint32_t b)
+{
+	return before(b, a);
+}
+
+/* The kernel's MAXACKWINDOW: how far behind td_end an ACK may lag. */
+static inline uint32_t
+maxackwindow(const struct tcp_dir *s)
+{
+	return s->maxwin ? s->maxwin : 66000;
+}
+
+/* Options that only count on a SYN. */
+static void
+syn_options(struct tcp_dir *s, const struct nb_packet *p)
+{
+	if (p->opt.has_wscale) {
+		s->flags |= TDF_WSCALE;
+		s->scale = p->opt.wscale;
+	}
+	if (p->opt.sack_perm)
+		s->flags |= TDF_SACK_PERM;
+}
+
+/* A direction's first look, from a SYN or mid-stream. */
+static void
+dir_init(struct tcp_dir *s, const struct nb_packet *p, uint32_t end)
+{
+	uint32_t win = p->window;
+
+	s->end = end;
+	if (p->flags & TH_SYN) {
+		syn_options(s, p);
+		s->maxend = end;
+		s->maxwin = win ? win : 1;
+	} else {
+		win <<= s->scale;
+		s->maxwin = win ? win : 1;
+		s->maxend = end + s->maxwin;
+	}
+}
+
+bool
+tcp_track_new(struct tcp_track *t, const struct nb_packet *p, bool pickup)
+{
+	enum tcp_pkt_class c = tcp_pkt_classify(p->flags);
+	uint32_t end = p->seq + decode_seglen(p);
+
+	memset(t, 0, sizeof(*t));
+	if (c == TPC_SYN) {
+		t->state = TCP_SYN_SENT;
+	} else if (c != TPC_ACK || !pickup) {
+		/* tcp_new() asks the table's NONE column: only a SYN, or
+		 * with loose pickup a plain ACK-class packet, starts a flow;
+		 * a first SYN/ACK, FIN or RST is invalid. */
+		return false;
+	} else {
+		/* nf_conntrack_tcp_loose: pick up mid-stream. The kernel
+		 * leaves the state at ESTABLISHED (via its NONE column). */
+		t->state = TCP_ESTABLISHED;
+		t->flags |= TTF_PICKUP;
+	}
+	dir_init(&t->d[DIR_ORIG], p, end);
+	if (!(p->flags & TH_SYN)) {
+		/* Mid-stream: the receiver's window is unknown; take the ACK
+		 * as its end so replies check out (kernel: td_end = sack). */
+		t->d[DIR_REPLY].end = p->ack;
+		t->d[DIR_REPLY].maxend = p->ack;
+	}
+	if (p->flags & TH_ACK) {
+		t->d[DIR_ORIG].ack = p->ack;
+		t->d[DIR_ORIG].flags |= TDF_MAXACK_SET;
+	}
+	t->d[DIR_ORIG].flags |= (c == TPC_SYN) ? TDF_SYN_SEEN : 0;
+	if (p->flags & TH_FIN)
+		t->d[DIR_ORIG].flags |= TDF_FIN_SEEN;
+	if (p->payload_len)
+		t->d[DIR_ORIG].flags |= TDF_DATA_SEEN;
+	tcp_history_add(t, DIR_ORIG, p);
+	return true;
+}
+
+/* tcp_in_window(): Guido van Rooij's checks as the kernel does them, with
+ * nf_conntrack_tcp_be_liberal = 0. SACK blocks are not parsed, so the
+ * highest SACKed byte is taken as the ACK (the kernel does the same when a
+ * packet carries no SACK option). Retransmission counting is left out. */
+static bool
+in_window(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
+    enum tcp_state state)
+{
+	struct tcp_dir *s = &t->d[dir], *r = &t->d[!dir];
+	uint32_t seq = p->seq, ack = p->ack, end, win = p->window, swin;
+
+	end = seq + decode_seglen(p);
+
+	if (s->maxwin == 0) {
+		/* First packet in this direction. */
+		if (p->flags & TH_SYN) {
+			dir_init(s, p, end);
+			/* Both sides must offer scaling for it to apply. */
+			if (!((s->flags & TDF_WSCALE) && (r->flags & TDF_WSCALE)))
+				s->scale = r->scale = 0;
+			if (!(p->flags & TH_ACK))
+				return true;	/* simultaneous open */
+		} else {
+			dir_init(s, p, end);
+			if (r->maxwin == 0)
+				r->end = r->maxend = ack;
+			else if (ack == r->end + 1)
+				r->end++;	/* FIN retransmitted after pickup */
+		}
+	} else if (state == TCP_SYN_SENT && dir == DIR_ORIG &&
+	    (p->flags & TH_SYN) && after(end, s->end)) {
+		/* A new SYN with another ISN: start over (kernel does too). */
+		s->flags &= ~(TDF_WSCALE | TDF_SACK_PERM);
+		s->scale = 0;
+		dir_init(s, p, end);
+		r->maxwin = r->end = r->maxend = 0;
+	}
+
+	if (!(p->flags & TH_ACK))
+		ack = r->end;
+	else if ((p->flags & (TH_ACK | TH_RST)) == (TH_ACK | TH_RST) && ack == 0)
+		ack = r->end;	/* broken stacks send RST+ACK with ack 0 */
+	if ((p->flags & TH_RST) && seq == 0 && state == TCP_SYN_SENT)
+		seq = end = s->end;
+
+	if (!(before(seq, s->maxend + 1) &&
+	    after(end, s->end - r->maxwin - 1) &&
+	    before(ack, r->end + 1) &&
+	    after(ack, r->end - maxackwindow(s) - 1)))
+		return false;
+
+	if (!(p->flags & TH_SYN))
+		win <<= s->scale;
+	swin = win;
+	if (s->maxwin < swin)
+		s->maxwin = swin;
+	if (after(end, s->end) && !(s->flags & TDF_FIN_SEEN)) {
+		s->end = end;
+		s->flags |= TDF_DATA_UNACK;
+	}
+	if (p->flags & TH_ACK) {
+		if (!(s->flags & TDF_MAXACK_SET) || after(ack, s->ack))
+			s->ack = ack;
+		s->flags |= TDF_MAXACK_SET;
+	}
+	if (r->maxwin != 0 && after(end, s->maxend))
+		r->maxwin += end - s->maxend;
+	if (after(ack + win, r->maxend - 1)) {
+		r->maxend = ack + win;
+		if (win == 0)
+			r->maxend++;
+	}
+	if (ack == r->end)
+		r->flags &= ~TDF_DATA_UNACK;
+	return true;
+}
+
+/* Without window tracking: still keep the highest seq and ack per side,
+ * which RST generation and the FIN-acknowledged fact need. */
+static void
+track_edges(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
+{
+	struct tcp_dir *s = &t->d[dir];
+	uint32_t end = p->seq + decode_seglen(p);
+
+	if (s->maxwin == 0) {
+		if (p->flags & TH_SYN)
+			syn_options(s, p);
+		s->end = end;
+		s->maxwin = p->window ? p->window : 1;
+	} else if (after(end, s->end) && !(s->flags & TDF_FIN_SEEN)) {
+		s->end = end;
+	}
+	if (p->flags & TH_ACK) {
+		if (!(s->flags & TDF_MAXACK_SET) || after(p->ack, s->ack))
+			s->ack = p->ack;
+		s->flags |= TDF_MAXACK_SET;
+	}
+}
+
+void
+tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, bool window, struct tcp_result *r)
+{
+	enum tcp_pkt_class c = tcp_pkt_classify(p->flags);
+	enum tcp_state old = (enum tcp_state)t->state, ns;
+	struct tcp_dir *s = &t->d[dir], *o = &t->d[!dir];
+
+	r->outcome = TO_OK;
+	r->old_state = r->new_state = (uint8_t)old;
+	r->refresh = false;
+
+	ns = tcp_fsm_next(old, dir, c);
+	switch (ns) {
+	case TCP_SYN_SENT:
+		if (old < TCP_TIME_WAIT)
+			break;
+		/* RFC 1122 4.2.2.13: a SYN may reopen a connection from
+		 * TIME-WAIT. The kernel also lets a SYN replace a flow that
+		 * was closed (a FIN seen) or that this side just reset:
+		 * delete, then look the packet up again as a new flow. */
+		if (((s->flags | o->flags) & TDF_FIN_SEEN) || (s->flags & TDF_LAST_RST)) {
+			r->outcome = TO_REOPEN;
+			return;
+		}
+		r->outcome = TO_IGNORE;
+		return;
+	case TCP_IGNORE:
+		/* The kernel remembers ignored SYN/ACKs to resync after a
+		 * lost SYN; natbox accepts them and changes nothing. */
+		r->outcome = TO_IGNORE;
+		return;
+	case TCP_INVALID:
+		r->outcome = TO_INVALID_STATE;
+		return;
+	case TCP_CLOSE:
+		/* A RST below what the other side already acknowledged is
+		 * stale (kernel: "invalid rst"); only knowable with tracking. */
+		if (c == TPC_RST && window && (o->flags & TDF_MAXACK_SET) &&
+		    before(p->seq, o->ack)) {
+			r->outcome = TO_INVALID_WINDOW;
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+
+	if (window) {
+		if (!in_window(t, dir, p, old)) {
+			r->outcome = TO_INVALID_WINDOW;
+			return;
+		}
+	} else {
+		track_edges(t, dir, p);
+	}
+
+	if (c == TPC_SYN || c == TPC_SYNACK)
+		s->flags |= TDF_SYN_SEEN;
+	if (p->flags & TH_FIN)
+		s->flags |= TDF_FIN_SEEN;
+	if (p->payload_len)
+		s->flags |= TDF_DATA_SEEN;
+	if (c == TPC_RST)
+		s->flags |= TDF_RST_SEEN | TDF_LAST_RST;
+	else
+		s->flags &= ~TDF_LAST_RST;
+	/* The FIN is acknowledged once the other side's ACK covers it:
+	 * its sequence number is end - 1, the side's end being frozen at
+	 * the FIN. */
+	if ((p->flags & TH_ACK) && (o->flags & TDF_FIN_SEEN) &&
+	    !before(p->ack, o->end))
+		o->flags |= TDF_FIN_ACKED;
+
+	if (!(t->flags & TTF_SEEN_REPLY)) {
+		/* "If only reply is a RST, we can consider ourselves not to
+		 * have an established connection" (kernel): delete now. */
+		if (c == TPC_RST) {
+			r->outcome = TO_KILL;
+			r->new_state = TCP_CLOSE;
+			t->state = TCP_CLOSE;
+			return;
+		}
+		if (dir == DIR_REPLY)
+			t->flags |= TTF_SEEN_REPLY;
+	}
+	if (!(t->flags & TTF_ASSURED) && (t->flags & TTF_SEEN_REPLY) &&
+	    (old == TCP_SYN_RECV || old == TCP_ESTABLISHED) &&
+	    ns == TCP_ESTABLISHED)
+		t->flags |= TTF_ASSURED;
+
+	t->state = (uint8_t)ns;
+	r->new_state = (uint8_t)ns;
+	/* A retransmitted SYN with no answer does not extend the flow's
+	 * life; everything else the tracker accepts does. */
+	r->refresh = !(old == TCP_SYN_SENT && ns == TCP_SYN_SENT &&
+	    dir == DIR_ORIG && c == TPC_SYN);
+}
+
+/* History letter codes 1..12; 0 ends the sequence. */
+static const char hist_letters[] = "?SHADFRshadfr";
+enum { HL_S = 1, HL_H, HL_A, HL_D, HL_F, HL_R };
+
+static unsigned
+hist_get(const struct tcp_track *t, unsigned i)
+{
+	return (t->hist[i / 2] >> ((i & 1) * 4)) & 0xf;
+}
+
+static void
+hist_put(struct tcp_track *t, unsigned code)
+{
+	for (unsigned i = 0; i < 12; i++) {
+		unsigned v = hist_get(t, i);
+
+		if (v == code)
+			return;
+		if (v == 0) {
+			t->hist[i / 2] |= (uint8_t)(code << ((i & 1) * 4));
+			return;
+		}
+	}
+}
+
+/* Zeek's letters: S SYN, H SYN+ACK, A pure ACK, D payload, F FIN, R RST;
+ * upper case from the originator. Only the first of each is kept. */
+void
+tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
+{
+	unsigned base = dir == DIR_ORIG ? 0 : 6;
+	uint8_t f = p->flags;
+
+	if (f & TH_SYN)
+		hist_put(t, base + ((f & TH_ACK) ? HL_H : HL_S));
+	if ((f & (TH_ACK | TH_SYN | TH_FIN | TH_RST)) == TH_ACK && p->payload_len == 0)
+		hist_put(t, base + HL_A);
+	if (p->payload_len)
+		hist_put(t, base + HL_D);
+	if (f & TH_FIN)
+		hist_put(t, base + HL_F);
+	if (f & TH_RST)
+		hist_put(t, base + HL_R);
+}
+
+void
+tcp_history_str(const struct tcp_track *t, char buf[static 13])
+{
+	unsigned i, v;
+
+	for (i = 0; i < 12 && (v = hist_get(t, i)) != 0; i++)
+		buf[i] = hist_letters[v];
+	buf[i] = '\0';
+}
+
+static bool
+hist_has(const struct tcp_track *t, unsigned code)
+{
+	unsigned v;
+
+	for (unsigned i = 0; i < 12 && (v = hist_get(t, i)) != 0; i++)
+		if (v == code)
+			return true;
+	return false;
+}
+
+/* Zeek's conn_state, from which letters each side produced. */
+const char *
+tcp_conn_state(const struct tcp_track *t)
+{
+	bool S = hist_has(t, HL_S), H = hist_has(t, 6 + HL_H);
+	bool F = hist_has(t, HL_F), f = hist_has(t, 6 + HL_F);
+	bool R = hist_has(t, HL_R), r = hist_has(t, 6 + HL_R);
+
+	if (S && !H) {
+		if (r)
+			return "REJ";
+		if (R)
+			return "RSTOS0";
+		if (F)
+			return "SH";
+		return "S0";
+	}
+	if (!S && H) {
+		if (r)
+			return "RSTRH";
+		if (f)
+			return "SHR";
+		return "OTH";
+	}
+	if (!S)
+		return "OTH";
+	if (R)
+		return "RSTO";
+	if (r)
+		return "RSTR";
+	if (F && f)
+		return "SF";
+	if (F)
+		return "S2";
+	if (f)
+		return "S3";
+	return "S1";
+}
