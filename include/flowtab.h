@@ -41,6 +41,9 @@ void flowtab_free(struct flowtab *ft);
 uint32_t flowtab_hash(const struct flowtab *ft, const struct nb_packet *p);
 /* Prefetch the bucket for a hash (bursts: hash all, prefetch, then look up). */
 void flowtab_prefetch(const struct flowtab *ft, uint32_t hash);
+/* Later stages: prefetch the flow at position `depth` (0 = first) of
+ * that bucket's chain, once the earlier ones have arrived. */
+void flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash, unsigned depth);
 
 /* Find the flow of p; *dir says whether p goes orig->reply or back. */
 struct flow *flowtab_lookup(struct flowtab *ft, const struct nb_packet *p,
