@@ -72,7 +72,7 @@ struct policy {
 /* A parse's errors, each "file:line: message", in file order. */
 struct policy_errors {
 	unsigned count;
-	char msg[32][192];	/* the first 32; count keeps counting */
+	char msg[32][256];	/* the first 32; count keeps counting */
 };
 
 /* Resolves `inherit = NAME`: return the text of profile NAME and the path

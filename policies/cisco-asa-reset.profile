@@ -1,0 +1,9 @@
+# Limitation: the ASA sends no reset when a *half-closed* conn times out,
+# only at idle expiry; natbox's expire.action applies to every state, so
+# half-closed expiry resets here too.
+name = cisco-asa-reset
+description = Cisco ASA with timeout conn ... reset: RST to both ends when an idle conn expires
+source = ASA CLI configuration guide (timeouts.md, Cisco section): timeout conn with the reset keyword sends a RST to both ends at idle expiry (off by default). The ASA does not reset half-closed conns at expiry; natbox cannot tell the two apart (expire.action covers every state).
+inherit = cisco-asa
+
+expire.action = reset

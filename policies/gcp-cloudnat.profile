@@ -1,0 +1,16 @@
+# Cloud NAT's "transitory" covers every state but ESTABLISHED and
+# TIME_WAIT: opening, half-closed, closing and after a RST.
+# Gateways created from late 2026 use a 30s TIME_WAIT:
+#   --set timeout.time_wait=30s
+name = gcp-cloudnat
+description = Google Cloud NAT: established idle 1200s, transitory 30s, TIME_WAIT 120s, silent expiry
+source = GCP Cloud NAT API and Terraform docs (timeouts.md, cloud NAT gateways): tcpEstablishedIdleTimeoutSec 1200, tcpTransitoryIdleTimeoutSec 30, tcpTimeWaitTimeoutSec 120 (30 s for gateways made from late 2026). After expiry: silent drop (reported, not official). Unknown non-SYN flows: not documented; dropped like expired ones. CLOSE (after RST) counted as transitory.
+
+timeout.opening = 30s
+timeout.established = 20m
+timeout.half_closed = 30s
+# timeout.closing (LAST_ACK) is transitory too: 30s, the Linux value already.
+# tcpTimeWaitTimeoutSec 120 = TIME_WAIT: the Linux value already.
+timeout.close = 30s
+expire.later = drop
+unknown.action = drop

@@ -1,0 +1,23 @@
+# Junos SRX flow timers onto tracker states:
+#   tcp-initial-timeout 20 -> SYN_SENT, SYN_SENT2, SYN_RECV
+#   inactivity 1800        -> ESTABLISHED, and FIN_WAIT/CLOSE_WAIT too:
+#                             by default the time-wait timer waits for both
+#                             FINs, so half_closed.start = both_fins keeps
+#                             the established timer until then
+#   time-wait-state 150    -> LAST_ACK, TIME_WAIT
+# `set security flow tcp-session time-wait-state apply-to-half-close-state`
+# starts it at the first FIN instead; model it with
+#   --set half_closed.start=first_fin --set timeout.half_closed=150s
+# A zone with `tcp-rst` answers non-SYN first packets with a RST:
+#   --set unknown.action=reset-sender
+name = juniper-srx
+description = Juniper SRX: TCP inactivity 1800s, initial 20s, time-wait 150s after both FINs, SYN check
+source = Junos flow documentation (timeouts.md, Juniper section): TCP inactivity 1800 s, tcp-initial-timeout 20 s, time-wait-state 150 s after both FINs by default (apply-to-half-close-state moves it to the first FIN); non-SYN first packets are dropped by the SYN check. No figure found after a RST: Linux 10s CLOSE kept. Expired flows: not in the reference; treated like unknown ones (drop).
+
+timeout.opening = 20s
+timeout.established = 30m
+timeout.closing = 150s
+timeout.time_wait = 150s
+half_closed.start = both_fins
+expire.later = drop
+unknown.action = drop

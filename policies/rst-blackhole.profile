@@ -1,0 +1,11 @@
+# Seed 003: firewalls that block RSTs (seen as port-scan answers). A crashed
+# client's RST never reaches the server, which sits in LAST_ACK or
+# CLOSE_WAIT. Both directions here; for one side only use e.g.
+#   --set fault.drop_rst_reply=0
+name = rst-blackhole
+description = Linux conntrack behind a firewall that drops every RST, both directions
+source = Seed 003 (Experiential Learning of Networking Technologies, TCP states part 2): many firewalls block TCP resets, leaving servers in LAST_ACK or CLOSE_WAIT. Probability 1 (every RST) is our choice; the seed gives no rate. Tracking otherwise as linux-conntrack.
+inherit = linux-conntrack
+
+fault.drop_rst_orig = 1
+fault.drop_rst_reply = 1

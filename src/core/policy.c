@@ -1,0 +1,1099 @@
+/* policy.c -- profile defaults, the key = value parser, and its writers (no I/O). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define SEC		NS_PER_SEC
+#define MS		(NS_PER_SEC / 1000)
+#define DUR_MAX		(365ULL * 86400 * SEC)	/* longest timeout a profile may set */
+#define MAX_FLOWS_MAX	16777216u
+#define ADAPTIVE_MAX	1000u		/* % of max_flows */
+#define INHERIT_DEPTH	8
+#define LINE_MAX_LEN	1024
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define BIT(s) (1u << (s))
+
+/* Enum names as spelled in files; designated so they never drift. */
+static const char *const refresh_names[] = {
+	[REFRESH_ANY] = "any", [REFRESH_ORIG] = "orig",
+	[REFRESH_REPLY] = "reply", [REFRESH_NONE] = "none",
+};
+static const char *const hc_names[] = {
+	[HC_FIRST_FIN] = "first_fin", [HC_FIN_ACKED] = "fin_acked",
+	[HC_BOTH_FINS] = "both_fins",
+};
+static const char *const expire_names[] = {
+	[EXPIRE_DROP] = "drop", [EXPIRE_RESET] = "reset",
+};
+static const char *const late_names[] = {
+	[LATE_PICKUP] = "pickup", [LATE_DROP] = "drop",
+	[LATE_RESET_SENDER] = "reset-sender",
+};
+static const char *const reopen_names[] = {
+	[REOPEN_ALLOW] = "allow", [REOPEN_DROP] = "drop",
+};
+static const char *const bad_names[] = {
+	[BAD_ACCEPT] = "accept", [BAD_DROP] = "drop",
+};
+static const char *const full_names[] = {
+	[FULL_DROP] = "drop", [FULL_EVICT] = "evict",
+};
+static const char *const onoff_names[] = { "off", "on" };
+static const char *const fault_names[] = {
+	[FAULT_DROP_RST_ORIG] = "drop_rst_orig",
+	[FAULT_DROP_RST_REPLY] = "drop_rst_reply",
+	[FAULT_DROP_FIN_ACK] = "drop_fin_ack",
+	[FAULT_DROP_FIRST_FIN] = "drop_first_fin",
+	[FAULT_DROP_SECOND_FIN] = "drop_second_fin",
+};
+
+/* State groups: vendor vocabulary over tracker states (DESIGN.md). */
+static const struct {
+	const char *name;
+	unsigned states;
+} groups[] = {
+	{ "opening", BIT(TCP_SYN_SENT) | BIT(TCP_SYN_SENT2) | BIT(TCP_SYN_RECV) },
+	{ "half_closed", BIT(TCP_FIN_WAIT) | BIT(TCP_CLOSE_WAIT) },
+	{ "closing", BIT(TCP_LAST_ACK) },
+};
+
+enum kind {
+	K_NAME, K_DESCRIPTION, K_SOURCE, K_INHERIT,
+	K_UNACK, K_TOMBSTONE, K_HC_START, K_EXPIRE_ACTION, K_EXPIRE_LATER,
+	K_UNKNOWN, K_REOPEN, K_INVALID, K_MALFORMED, K_WINDOW,
+	K_SEED, K_MAX_FLOWS, K_TABLE_FULL, K_ADAPTIVE,
+	K_SIMPLE_MAX,
+	/* keys with an argument (a state mask or a fault) */
+	K_TIMEOUT = K_SIMPLE_MAX, K_REFRESH, K_FAULT,
+};
+
+static const char *const simple_keys[K_SIMPLE_MAX] = {
+	[K_NAME] = "name", [K_DESCRIPTION] = "description",
+	[K_SOURCE] = "source", [K_INHERIT] = "inherit",
+	[K_UNACK] = "timeout.unacknowledged", [K_TOMBSTONE] = "timeout.tombstone",
+	[K_HC_START] = "half_closed.start", [K_EXPIRE_ACTION] = "expire.action",
+	[K_EXPIRE_LATER] = "expire.later", [K_UNKNOWN] = "unknown.action",
+	[K_REOPEN] = "timewait.reopen", [K_INVALID] = "invalid.action",
+	[K_MALFORMED] = "malformed.action", [K_WINDOW] = "tracking.window",
+	[K_SEED] = "fault.seed", [K_MAX_FLOWS] = "table.max_flows",
+	[K_TABLE_FULL] = "table.full", [K_ADAPTIVE] = "table.adaptive",
+};
+
+/* Key ids for duplicate detection: one slot per spelling. */
+#define ID_TIMEOUT_STATE	32
+#define ID_TIMEOUT_GROUP	48
+#define ID_REFRESH_STATE	64
+#define ID_REFRESH_GROUP	80
+#define ID_FAULT		96
+#define ID_MAX			128
+_Static_assert(TCP_STATE_MAX <= 16 && FAULT__MAX <= 32, "key id slots");
+
+struct keyref {
+	enum kind kind;
+	unsigned id;
+	unsigned arg;		/* state mask, or fault index */
+};
+
+/* One file (or one --set) being parsed. */
+struct parser {
+	const char *where;	/* path or origin quoted in messages */
+	bool is_file;		/* messages carry ":line"; inherit allowed */
+	struct policy_errors *errs;
+	unsigned *nerr;		/* errors of this whole policy_parse/policy_set */
+	const struct policy_resolver *res;
+	const char *chain[INHERIT_DEPTH + 2];	/* names, top file first */
+	int depth;
+	struct policy *p;
+	unsigned line;
+	unsigned seen[ID_MAX];	/* line where each key was set, 0 = not yet */
+	bool settings;		/* a setting other than name/description/source */
+};
+
+static void perr(struct parser *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+perr(struct parser *ps, const char *fmt, ...)
+{
+	struct policy_errors *e = ps->errs;
+	size_t cap;
+	char *m;
+	va_list ap;
+	int n;
+
+	(*ps->nerr)++;
+	if (e == NULL)
+		return;
+	if (e->count < NELEM(e->msg)) {
+		m = e->msg[e->count];
+		cap = sizeof(e->msg[0]);
+		if (ps->is_file)
+			n = snprintf(m, cap, "%s:%u: ", ps->where, ps->line);
+		else
+			n = snprintf(m, cap, "%s: ", ps->where);
+		if (n >= 0 && (size_t)n < cap) {
+			va_start(ap, fmt);
+			vsnprintf(m + n, cap - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	e->count++;
+}
+
+/* Copy a string into a fixed field, zero-filling the rest so two policies
+ * with the same values compare equal byte for byte. */
+static void
+set_field(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memset(dst, 0, cap);
+	memcpy(dst, src, n);
+}
+
+#define SET_FIELD(dst, src) set_field((dst), sizeof(dst), (src))
+
+const char *
+refresh_rule_name(unsigned r)
+{
+	return r < NELEM(refresh_names) ? refresh_names[r] : "?";
+}
+
+const char *
+late_action_name(unsigned a)
+{
+	return a < NELEM(late_names) ? late_names[a] : "?";
+}
+
+void
+policy_defaults(struct policy *p)
+{
+	/* Linux nf_conntrack, net/netfilter/nf_conntrack_proto_tcp.c */
+	static const uint64_t linux_timeout[TCP_STATE_MAX] = {
+		[TCP_SYN_SENT] = 120 * SEC, [TCP_SYN_RECV] = 60 * SEC,
+		[TCP_ESTABLISHED] = 432000 * SEC, [TCP_FIN_WAIT] = 120 * SEC,
+		[TCP_CLOSE_WAIT] = 60 * SEC, [TCP_LAST_ACK] = 30 * SEC,
+		[TCP_TIME_WAIT] = 120 * SEC, [TCP_CLOSE] = 10 * SEC,
+		[TCP_SYN_SENT2] = 120 * SEC,
+	};
+
+	memset(p, 0, sizeof(*p));
+	SET_FIELD(p->name, "default");
+	SET_FIELD(p->description, "built-in baseline: Linux nf_conntrack defaults");
+	SET_FIELD(p->source, "net/netfilter/nf_conntrack_proto_tcp.c, "
+	    "nf_conntrack-sysctl documentation");
+	memcpy(p->timeout, linux_timeout, sizeof(p->timeout));
+	/* refresh[] all REFRESH_ANY (0): every packet restarts the timer */
+	p->unacknowledged = 300 * SEC;	/* nf_conntrack_tcp_timeout_unacknowledged */
+	p->tombstone = 120 * SEC;
+	p->half_close_start = HC_FIRST_FIN;
+	p->expire_action = EXPIRE_DROP;
+	p->after_expiry = LATE_PICKUP;	/* nf_conntrack_tcp_loose = 1 */
+	p->unknown_flow = LATE_PICKUP;
+	p->timewait_reopen = REOPEN_ALLOW;
+	p->invalid = BAD_ACCEPT;
+	p->malformed = BAD_ACCEPT;
+	p->window_tracking = false;
+	p->fault_seed = 1;
+	p->max_flows = 262144;
+	p->table_full = FULL_DROP;
+}
+
+/* ---- durations ---- */
+
+/* *n = *n * 10 + digit, or -1 on overflow. */
+static int
+mul10_add(uint64_t *n, int digit)
+{
+	if (*n > UINT64_MAX / 10 || *n * 10 > UINT64_MAX - (uint64_t)digit)
+		return -1;
+	*n = *n * 10 + (uint64_t)digit;
+	return 0;
+}
+
+static const struct {
+	const char *unit;
+	uint64_t ns;
+} units[] = {
+	{ "d", 86400 * SEC }, { "h", 3600 * SEC }, { "m", 60 * SEC },
+	{ "s", SEC }, { "ms", MS },
+};
+
+/* Returns NULL, or why the text is not a duration. */
+static const char *
+duration_parse(const char *s, uint64_t *ns)
+{
+	const char *p = s;
+	uint64_t total = 0;
+	int last = -1;
+
+	if (*p == '\0')
+		return "invalid duration";
+	while (*p != '\0') {
+		uint64_t n = 0;
+		size_t ulen = 0;
+		int u = -1;
+
+		if (!isdigit((unsigned char)*p))
+			return "invalid duration";
+		for (; isdigit((unsigned char)*p); p++)
+			if (mul10_add(&n, *p - '0') != 0)
+				return "duration too large";
+		while (isalpha((unsigned char)p[ulen]))
+			ulen++;
+		if (ulen == 0)
+			return *p == '\0' ? "duration needs a unit" :
+			    "invalid duration";
+		for (size_t i = 0; i < NELEM(units); i++)
+			if (strlen(units[i].unit) == ulen &&
+			    strncmp(p, units[i].unit, ulen) == 0)
+				u = (int)i;
+		if (u < 0)
+			return "unknown duration unit (use d, h, m, s, ms)";
+		if (u <= last)
+			return "duration units must go from largest to smallest, each once";
+		if (n > UINT64_MAX / units[u].ns ||
+		    total > UINT64_MAX - n * units[u].ns)
+			return "duration too large";
+		total += n * units[u].ns;
+		last = u;
+		p += ulen;
+	}
+	*ns = total;
+	return NULL;
+}
+
+int
+policy_parse_duration(const char *s, uint64_t *ns)
+{
+	uint64_t v;
+
+	if (s == NULL || duration_parse(s, &v) != NULL)
+		return -1;
+	*ns = v;
+	return 0;
+}
+
+/* Shortest spelling among those that give each unit either its greedy
+ * count or nothing (32 candidates); ties go to the greedy one, so
+ * 7440 s is "2h4m" rather than "124m". Values are whole milliseconds
+ * (the parser's resolution); a sub-millisecond rest is dropped. */
+void
+policy_format_duration(uint64_t ns, char *buf, size_t cap)
+{
+	char best[128] = "0s", cand[128];
+	size_t bestlen = SIZE_MAX;
+
+	if (cap == 0)
+		return;
+	ns -= ns % MS;
+	if (ns == 0) {
+		snprintf(buf, cap, "0s");
+		return;
+	}
+	for (unsigned skip = 0; skip < 32; skip++) {
+		uint64_t rest = ns;
+		size_t len = 0;
+
+		for (size_t i = 0; i < NELEM(units); i++) {
+			uint64_t c;
+
+			if (skip & (1u << i))
+				continue;
+			c = rest / units[i].ns;
+			rest -= c * units[i].ns;
+			if (c != 0)
+				len += (size_t)snprintf(cand + len, sizeof(cand) - len,
+				    "%llu%s", (unsigned long long)c, units[i].unit);
+		}
+		if (rest == 0 && len < bestlen) {
+			memcpy(best, cand, len + 1);
+			bestlen = len;
+		}
+	}
+	snprintf(buf, cap, "%s", best);
+}
+
+/* ---- values ---- */
+
+static int
+enum_parse(struct parser *ps, const char *v, const char *const *names,
+    size_t n)
+{
+	char list[128];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	perr(ps, "expected %s: '%s'", list, v);
+	return -1;
+}
+
+static bool
+name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
+		    *s != '.')
+			return false;
+	return true;
+}
+
+/* A duration within 0..365d. A zero state timeout would expire a flow
+ * as it enters the state, which no device does, so only the keys where
+ * 0 means "off" (unacknowledged, tombstone) take it. */
+static int
+duration_value(struct parser *ps, const char *v, bool zero_ok, uint64_t *ns)
+{
+	const char *why = duration_parse(v, ns);
+
+	if (why != NULL) {
+		perr(ps, "%s: '%s'", why, v);
+		return -1;
+	}
+	if (*ns > DUR_MAX) {
+		perr(ps, "duration out of range (at most 365d): '%s'", v);
+		return -1;
+	}
+	if (*ns == 0 && !zero_ok) {
+		perr(ps, "timeout must be longer than 0s: '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+uint_value(const char *v, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++)
+		if (!isdigit((unsigned char)*v) || mul10_add(&n, *v - '0') != 0)
+			return -1;
+	*out = n;
+	return 0;
+}
+
+/* "0.25", "1", "50%", "12.5%". Only plain decimals (and the exponent
+ * form policy_format may print for tiny values); strtod does the
+ * rounding, in the C locale the core assumes. */
+static int
+probability_value(struct parser *ps, const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	if ((!isdigit((unsigned char)v[0]) && v[0] != '.') ||
+	    strpbrk(v, "xX") != NULL)	/* no hex floats */
+		goto bad;
+	d = strtod(v, &end);
+	if (end == v)
+		goto bad;
+	if (*end == '%') {
+		end++;
+		d /= 100.0;
+	}
+	if (*end != '\0')
+		goto bad;
+	if (!(d >= 0.0 && d <= 1.0)) {
+		perr(ps, "probability out of range 0..1: '%s'", v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+bad:
+	perr(ps, "expected a probability (0..1 or a percentage): '%s'", v);
+	return -1;
+}
+
+/* "off" or "START%..END%" */
+static int
+adaptive_value(struct parser *ps, const char *v, uint16_t *start, uint16_t *end)
+{
+	unsigned long a, b;
+	char *e;
+
+	if (strcmp(v, "off") == 0) {
+		*start = *end = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	a = strtoul(v, &e, 10);
+	if (strncmp(e, "%..", 3) != 0 || !isdigit((unsigned char)e[3]))
+		goto bad;
+	b = strtoul(e + 3, &e, 10);
+	if (strcmp(e, "%") != 0)
+		goto bad;
+	if (a < 1 || a > ADAPTIVE_MAX || b > ADAPTIVE_MAX) {
+		perr(ps, "adaptive percentages out of range 1..%u%%: '%s'",
+		    ADAPTIVE_MAX, v);
+		return -1;
+	}
+	if (b <= a) {
+		perr(ps, "adaptive end must be above start: '%s'", v);
+		return -1;
+	}
+	*start = (uint16_t)a;
+	*end = (uint16_t)b;
+	return 0;
+bad:
+	perr(ps, "expected off or START%%..END%% (e.g. 60%%..120%%): '%s'", v);
+	return -1;
+}
+
+static int
+string_value(struct parser *ps, const char *key, const char *v, size_t cap)
+{
+	if (strlen(v) >= cap) {
+		perr(ps, "value of '%s' too long (at most %zu characters)",
+		    key, cap - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- keys ---- */
+
+static int
+key_lookup(const char *key, struct keyref *k)
+{
+	const char *sub;
+	int s;
+
+	for (unsigned i = 0; i < K_SIMPLE_MAX; i++)
+		if (strcmp(key, simple_keys[i]) == 0) {
+			k->kind = (enum kind)i;
+			k->id = i;
+			k->arg = 0;
+			return 0;
+		}
+	if (strncmp(key, "timeout.", 8) == 0 || strncmp(key, "refresh.", 8) == 0) {
+		bool to = key[0] == 't';
+
+		sub = key + 8;
+		k->kind = to ? K_TIMEOUT : K_REFRESH;
+		s = tcp_state_from_key(sub);
+		if (s > TCP_NONE && s < TCP_STATE_MAX) {
+			k->id = (to ? ID_TIMEOUT_STATE : ID_REFRESH_STATE) + (unsigned)s;
+			k->arg = BIT(s);
+			return 0;
+		}
+		for (unsigned g = 0; g < NELEM(groups); g++)
+			if (strcmp(sub, groups[g].name) == 0) {
+				k->id = (to ? ID_TIMEOUT_GROUP : ID_REFRESH_GROUP) + g;
+				k->arg = groups[g].states;
+				return 0;
+			}
+		return -1;
+	}
+	if (strncmp(key, "fault.", 6) == 0) {
+		for (unsigned f = 0; f < FAULT__MAX; f++)
+			if (strcmp(key + 6, fault_names[f]) == 0) {
+				k->kind = K_FAULT;
+				k->id = ID_FAULT + f;
+				k->arg = f;
+				return 0;
+			}
+	}
+	return -1;
+}
+
+static int parse_text(struct policy *p, const char *path, const char *text,
+    size_t len, struct parser *up);
+
+/* `inherit = NAME`: replace everything but this file's name, description
+ * and source with the parent's resolved profile. */
+static void
+do_inherit(struct parser *ps, const char *v)
+{
+	struct policy parent, *p = ps->p;
+	const char *text = NULL, *path = NULL;
+	size_t len = 0;
+	char name[sizeof(p->name)], desc[sizeof(p->description)];
+	char src[sizeof(p->source)];
+
+	if (!name_ok(v) || strlen(v) >= sizeof(p->inherit)) {
+		perr(ps, "invalid profile name in inherit: '%s'", v);
+		return;
+	}
+	if (ps->settings) {
+		perr(ps, "inherit must come before other settings");
+		return;
+	}
+	for (int i = 0; i <= ps->depth; i++)
+		if (ps->chain[i] != NULL && strcmp(ps->chain[i], v) == 0) {
+			char cyc[160] = "";
+			size_t n = 0;
+
+			for (int j = i; j <= ps->depth && n < sizeof(cyc); j++)
+				n += (size_t)snprintf(cyc + n, sizeof(cyc) - n,
+				    "%s -> ", ps->chain[j]);
+			perr(ps, "inherit cycle: %s%s", cyc, v);
+			return;
+		}
+	if (ps->depth + 1 > INHERIT_DEPTH) {
+		perr(ps, "inherit chain deeper than %d profiles", INHERIT_DEPTH);
+		return;
+	}
+	if (ps->res == NULL || ps->res->lookup == NULL ||
+	    ps->res->lookup(ps->res->ctx, v, &text, &len, &path) != 0) {
+		perr(ps, "unknown profile in inherit: '%s'", v);
+		return;
+	}
+	ps->chain[ps->depth + 1] = v;
+	parse_text(&parent, path != NULL ? path : v, text, len, ps);
+	ps->chain[ps->depth + 1] = NULL;
+
+	memcpy(name, p->name, sizeof(name));
+	memcpy(desc, p->description, sizeof(desc));
+	memcpy(src, p->source, sizeof(src));
+	*p = parent;
+	memcpy(p->name, name, sizeof(name));
+	memcpy(p->description, desc, sizeof(desc));
+	memcpy(p->source, src, sizeof(src));
+	SET_FIELD(p->inherit, v);
+}
+
+static void
+apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
+{
+	struct policy *p = ps->p;
+	uint64_t ns, n;
+	int e;
+
+	switch (k->kind) {
+	case K_NAME:
+		if (string_value(ps, key, v, sizeof(p->name)) != 0)
+			break;
+		if (!name_ok(v)) {
+			perr(ps, "invalid name (letters, digits, '.', '_', '-'): '%s'", v);
+			break;
+		}
+		SET_FIELD(p->name, v);
+		break;
+	case K_DESCRIPTION:
+		if (string_value(ps, key, v, sizeof(p->description)) == 0)
+			SET_FIELD(p->description, v);
+		break;
+	case K_SOURCE:
+		if (string_value(ps, key, v, sizeof(p->source)) == 0)
+			SET_FIELD(p->source, v);
+		break;
+	case K_INHERIT:
+		if (!ps->is_file)
+			perr(ps, "inherit is only allowed in a profile file");
+		else
+			do_inherit(ps, v);
+		break;
+	case K_TIMEOUT:
+		if (duration_value(ps, v, false, &ns) == 0)
+			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+				if (k->arg & BIT(s))
+					p->timeout[s] = ns;
+		break;
+	case K_REFRESH:
+		if ((e = enum_parse(ps, v, refresh_names, NELEM(refresh_names))) >= 0)
+			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+				if (k->arg & BIT(s))
+					p->refresh[s] = (uint8_t)e;
+		break;
+	case K_UNACK:
+		if (duration_value(ps, v, true, &ns) == 0)
+			p->unacknowledged = ns;
+		break;
+	case K_TOMBSTONE:
+		if (duration_value(ps, v, true, &ns) == 0)
+			p->tombstone = ns;
+		break;
+	case K_HC_START:
+		if ((e = enum_parse(ps, v, hc_names, NELEM(hc_names))) >= 0)
+			p->half_close_start = (uint8_t)e;
+		break;
+	case K_EXPIRE_ACTION:
+		if ((e = enum_parse(ps, v, expire_names, NELEM(expire_names))) >= 0)
+			p->expire_action = (uint8_t)e;
+		break;
+	case K_EXPIRE_LATER:
+		if ((e = enum_parse(ps, v, late_names, NELEM(late_names))) >= 0)
+			p->after_expiry = (uint8_t)e;
+		break;
+	case K_UNKNOWN:
+		if ((e = enum_parse(ps, v, late_names, NELEM(late_names))) >= 0)
+			p->unknown_flow = (uint8_t)e;
+		break;
+	case K_REOPEN:
+		if ((e = enum_parse(ps, v, reopen_names, NELEM(reopen_names))) >= 0)
+			p->timewait_reopen = (uint8_t)e;
+		break;
+	case K_INVALID:
+		if ((e = enum_parse(ps, v, bad_names, NELEM(bad_names))) >= 0)
+			p->invalid = (uint8_t)e;
+		break;
+	case K_MALFORMED:
+		if ((e = enum_parse(ps, v, bad_names, NELEM(bad_names))) >= 0)
+			p->malformed = (uint8_t)e;
+		break;
+	case K_WINDOW:
+		if ((e = enum_parse(ps, v, onoff_names, NELEM(onoff_names))) >= 0)
+			p->window_tracking = e == 1;
+		break;
+	case K_FAULT:
+		probability_value(ps, v, &p->fault[k->arg]);
+		break;
+	case K_SEED:
+		if (uint_value(v, &n) != 0)
+			perr(ps, "expected an integer 0..%llu: '%s'",
+			    (unsigned long long)UINT64_MAX, v);
+		else
+			p->fault_seed = n;
+		break;
+	case K_MAX_FLOWS:
+		if (uint_value(v, &n) != 0 || n < 1 || n > MAX_FLOWS_MAX)
+			perr(ps, "expected an integer 1..%u: '%s'", MAX_FLOWS_MAX, v);
+		else
+			p->max_flows = (uint32_t)n;
+		break;
+	case K_TABLE_FULL:
+		if ((e = enum_parse(ps, v, full_names, NELEM(full_names))) >= 0)
+			p->table_full = (uint8_t)e;
+		break;
+	case K_ADAPTIVE:
+		adaptive_value(ps, v, &p->adaptive_start, &p->adaptive_end);
+		break;
+	}
+}
+
+static void
+trim(char **s)
+{
+	char *b = *s, *e;
+
+	while (*b == ' ' || *b == '\t')
+		b++;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*e = '\0';
+	*s = b;
+}
+
+/* Cut a comment: a '#' at the start or after a blank, so "x.html#part"
+ * stays whole. */
+static void
+strip_comment(char *s, const char *line)
+{
+	for (char *c = s; *c != '\0'; c++)
+		if (*c == '#' && (c == line || c[-1] == ' ' || c[-1] == '\t')) {
+			*c = '\0';
+			return;
+		}
+}
+
+/* Is the key before '=' one whose value is free text? */
+static bool
+free_text_key(const char *line, const char *eq)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	while (eq > line && (eq[-1] == ' ' || eq[-1] == '\t'))
+		eq--;
+	return ((size_t)(eq - line) == 11 && strncmp(line, "description", 11) == 0) ||
+	    ((size_t)(eq - line) == 6 && strncmp(line, "source", 6) == 0);
+}
+
+/* One line (or one --set argument), NUL-terminated and writable. In
+ * description and source a '#' is text (so every string policy_format
+ * writes reads back the same); elsewhere it may start a comment. */
+static void
+parse_line(struct parser *ps, char *line)
+{
+	struct keyref k;
+	char *key, *val, *eq, *c;
+
+	for (c = line; *c == ' ' || *c == '\t'; c++)
+		;
+	if (*c == '#' || *c == '\0')
+		return;
+	eq = strchr(line, '=');
+	if (eq == NULL)
+		strip_comment(line, line);
+	else if (!free_text_key(line, eq))
+		strip_comment(eq + 1, line);
+	for (c = line; *c != '\0'; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+			perr(ps, "control character 0x%02x in line",
+			    (unsigned char)*c);
+			return;
+		}
+	key = line;
+	if (eq == NULL) {
+		trim(&key);
+		perr(ps, "missing '=': '%s'", key);
+		return;
+	}
+	*eq = '\0';
+	val = eq + 1;
+	trim(&key);
+	trim(&val);
+	if (*key == '\0') {
+		perr(ps, "missing key before '='");
+		return;
+	}
+	if (key_lookup(key, &k) != 0) {
+		perr(ps, "unknown key '%s'", key);
+		return;
+	}
+	if (ps->is_file) {
+		if (ps->seen[k.id] != 0) {
+			perr(ps, "duplicate key '%s' (first set on line %u)",
+			    key, ps->seen[k.id]);
+			return;
+		}
+		ps->seen[k.id] = ps->line;
+	}
+	if (*val == '\0') {
+		perr(ps, "empty value for '%s'", key);
+		return;
+	}
+	apply(ps, key, &k, val);
+	if (k.kind != K_NAME && k.kind != K_DESCRIPTION && k.kind != K_SOURCE)
+		ps->settings = true;
+}
+
+/* Basename without ".profile": the name of a file that has no `name`. */
+static void
+name_from_path(char *dst, size_t cap, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t n;
+
+	b = b != NULL ? b + 1 : path;
+	n = strlen(b);
+	if (n > 8 && strcmp(b + n - 8, ".profile") == 0)
+		n -= 8;
+	if (n >= cap)
+		n = cap - 1;
+	memset(dst, 0, cap);
+	memcpy(dst, b, n);
+}
+
+static int
+parse_text(struct policy *p, const char *path, const char *text, size_t len,
+    struct parser *up)
+{
+	struct parser ps;
+	char line[LINE_MAX_LEN];
+	char self[sizeof(p->name)];
+	size_t pos = 0;
+	unsigned before;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.where = path;
+	ps.is_file = true;
+	ps.errs = up->errs;
+	ps.nerr = up->nerr;
+	ps.res = up->res;
+	ps.p = p;
+	before = *ps.nerr;
+	if (up->p == NULL) {	/* the top file: start the chain with its name */
+		name_from_path(self, sizeof(self), path);
+		ps.chain[0] = self;
+		ps.depth = 0;
+	} else {
+		memcpy(ps.chain, up->chain, sizeof(ps.chain));
+		ps.depth = up->depth + 1;
+	}
+
+	policy_defaults(p);
+	name_from_path(p->name, sizeof(p->name), path);
+	memset(p->description, 0, sizeof(p->description));
+	memset(p->source, 0, sizeof(p->source));
+
+	while (pos < len) {
+		size_t end = pos, n;
+
+		while (end < len && text[end] != '\n')
+			end++;
+		n = end - pos;
+		ps.line++;
+		if (n > 0 && text[end - 1] == '\r')
+			n--;
+		if (n >= sizeof(line)) {
+			perr(&ps, "line too long (at most %zu characters)",
+			    sizeof(line) - 1);
+		} else {
+			memcpy(line, text + pos, n);
+			line[n] = '\0';
+			if (memchr(line, '\0', n) != NULL)
+				perr(&ps, "NUL byte in line");
+			else
+				parse_line(&ps, line);
+		}
+		pos = end + 1;
+	}
+	return *ps.nerr == before ? 0 : -1;
+}
+
+int
+policy_parse(struct policy *p, const char *path, const char *text,
+    size_t len, const struct policy_resolver *res, struct policy_errors *errs)
+{
+	struct policy tmp;
+	struct parser top;
+	unsigned nerr = 0;
+
+	memset(&top, 0, sizeof(top));
+	top.errs = errs;
+	top.nerr = &nerr;
+	top.res = res;
+	if (path == NULL)
+		path = "(profile)";
+	if (text == NULL)
+		len = 0;
+	parse_text(&tmp, path, text, len, &top);
+	if (nerr != 0)
+		return -1;
+	*p = tmp;
+	return 0;
+}
+
+int
+policy_set(struct policy *p, const char *origin, const char *kv,
+    struct policy_errors *errs)
+{
+	struct policy tmp = *p;
+	struct parser ps;
+	char line[LINE_MAX_LEN];
+	unsigned nerr = 0;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.where = origin != NULL ? origin : "--set";
+	ps.errs = errs;
+	ps.nerr = &nerr;
+	ps.p = &tmp;
+	if (kv == NULL || strlen(kv) >= sizeof(line)) {
+		perr(&ps, "setting too long (at most %zu characters)",
+		    sizeof(line) - 1);
+		return -1;
+	}
+	memcpy(line, kv, strlen(kv) + 1);
+	if (strchr(line, '=') == NULL) {
+		perr(&ps, "expected key=value: '%s'", kv);
+		return -1;
+	}
+	parse_line(&ps, line);
+	if (nerr != 0)
+		return -1;
+	*p = tmp;
+	return 0;
+}
+
+/* ---- writers ---- */
+
+struct out {
+	char *buf;
+	size_t cap, len;
+};
+
+static void out_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	size_t room = o->len < o->cap ? o->cap - o->len : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n;
+}
+
+static size_t
+out_end(struct out *o)
+{
+	if (o->cap != 0 && o->len < o->cap)
+		o->buf[o->len] = '\0';
+	return o->len;
+}
+
+/* Shortest %g that reads back as the same double. */
+static void
+format_double(double d, char *buf, size_t cap)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, cap, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+}
+
+/* The file syntax, every key, in this stable order:
+ * name, description, source; timeout.<state> in tracker order, then
+ * timeout.unacknowledged and timeout.tombstone; refresh.<state> in tracker
+ * order; half_closed.start, expire.action, expire.later, unknown.action,
+ * timewait.reopen, invalid.action, malformed.action, tracking.window;
+ * fault.<kind> in enum order, fault.seed; table.max_flows, table.full,
+ * table.adaptive. Groups are never written: they expand to states. */
+size_t
+policy_format(const struct policy *p, char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0 };
+	char d[64];
+
+	if (p->name[0] != '\0')
+		out_printf(&o, "name = %s\n", p->name);
+	if (p->description[0] != '\0')
+		out_printf(&o, "description = %s\n", p->description);
+	if (p->source[0] != '\0')
+		out_printf(&o, "source = %s\n", p->source);
+	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++) {
+		policy_format_duration(p->timeout[s], d, sizeof(d));
+		out_printf(&o, "timeout.%s = %s\n", tcp_state_key(s), d);
+	}
+	policy_format_duration(p->unacknowledged, d, sizeof(d));
+	out_printf(&o, "timeout.unacknowledged = %s\n", d);
+	policy_format_duration(p->tombstone, d, sizeof(d));
+	out_printf(&o, "timeout.tombstone = %s\n", d);
+	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
+		out_printf(&o, "refresh.%s = %s\n", tcp_state_key(s),
+		    refresh_rule_name(p->refresh[s]));
+	out_printf(&o, "half_closed.start = %s\n",
+	    p->half_close_start < NELEM(hc_names) ? hc_names[p->half_close_start] : "?");
+	out_printf(&o, "expire.action = %s\n",
+	    p->expire_action < NELEM(expire_names) ? expire_names[p->expire_action] : "?");
+	out_printf(&o, "expire.later = %s\n", late_action_name(p->after_expiry));
+	out_printf(&o, "unknown.action = %s\n", late_action_name(p->unknown_flow));
+	out_printf(&o, "timewait.reopen = %s\n",
+	    p->timewait_reopen < NELEM(reopen_names) ? reopen_names[p->timewait_reopen] : "?");
+	out_printf(&o, "invalid.action = %s\n",
+	    p->invalid < NELEM(bad_names) ? bad_names[p->invalid] : "?");
+	out_printf(&o, "malformed.action = %s\n",
+	    p->malformed < NELEM(bad_names) ? bad_names[p->malformed] : "?");
+	out_printf(&o, "tracking.window = %s\n", p->window_tracking ? "on" : "off");
+	for (unsigned f = 0; f < FAULT__MAX; f++) {
+		format_double(p->fault[f], d, sizeof(d));
+		out_printf(&o, "fault.%s = %s\n", fault_names[f], d);
+	}
+	out_printf(&o, "fault.seed = %llu\n", (unsigned long long)p->fault_seed);
+	out_printf(&o, "table.max_flows = %u\n", (unsigned)p->max_flows);
+	out_printf(&o, "table.full = %s\n",
+	    p->table_full < NELEM(full_names) ? full_names[p->table_full] : "?");
+	if (p->adaptive_start == 0)
+		out_printf(&o, "table.adaptive = off\n");
+	else
+		out_printf(&o, "table.adaptive = %u%%..%u%%\n",
+		    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
+	return out_end(&o);
+}
+
+static void
+json_str(struct out *o, const char *s)
+{
+	out_printf(o, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			out_printf(o, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			out_printf(o, "\\u%04x", c);
+		else
+			out_printf(o, "%c", c);
+	}
+	out_printf(o, "\"");
+}
+
+/* Seconds, exact: 120, 0.25, 0.001. */
+static void
+json_secs(struct out *o, uint64_t ns)
+{
+	char frac[16];
+	int n;
+
+	out_printf(o, "%llu", (unsigned long long)(ns / SEC));
+	if (ns % SEC == 0)
+		return;
+	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % SEC));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	out_printf(o, ".%s", frac);
+}
+
+static void
+json_enum(struct out *o, const char *key, unsigned v, const char *const *names,
+    size_t n)
+{
+	out_printf(o, ",\"%s\":", key);
+	json_str(o, v < n ? names[v] : "?");
+}
+
+size_t
+policy_format_json(const struct policy *p, char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0 };
+	char d[64];
+
+	out_printf(&o, "{\"name\":");
+	json_str(&o, p->name);
+	out_printf(&o, ",\"description\":");
+	json_str(&o, p->description);
+	out_printf(&o, ",\"source\":");
+	json_str(&o, p->source);
+	out_printf(&o, ",\"inherit\":");
+	json_str(&o, p->inherit);
+	out_printf(&o, ",\"timeouts\":{");
+	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++) {
+		out_printf(&o, "\"%s\":", tcp_state_key(s));
+		json_secs(&o, p->timeout[s]);
+		out_printf(&o, ",");
+	}
+	out_printf(&o, "\"unacknowledged\":");
+	json_secs(&o, p->unacknowledged);
+	out_printf(&o, ",\"tombstone\":");
+	json_secs(&o, p->tombstone);
+	out_printf(&o, "},\"refresh\":{");
+	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
+		out_printf(&o, "%s\"%s\":\"%s\"", s == TCP_NONE + 1 ? "" : ",",
+		    tcp_state_key(s), refresh_rule_name(p->refresh[s]));
+	out_printf(&o, "}");
+	json_enum(&o, "half_closed_start", p->half_close_start, hc_names, NELEM(hc_names));
+	json_enum(&o, "expire_action", p->expire_action, expire_names, NELEM(expire_names));
+	json_enum(&o, "expire_later", p->after_expiry, late_names, NELEM(late_names));
+	json_enum(&o, "unknown_action", p->unknown_flow, late_names, NELEM(late_names));
+	json_enum(&o, "timewait_reopen", p->timewait_reopen, reopen_names, NELEM(reopen_names));
+	json_enum(&o, "invalid", p->invalid, bad_names, NELEM(bad_names));
+	json_enum(&o, "malformed", p->malformed, bad_names, NELEM(bad_names));
+	out_printf(&o, ",\"window_tracking\":%s",
+	    p->window_tracking ? "true" : "false");
+	out_printf(&o, ",\"faults\":{");
+	for (unsigned f = 0; f < FAULT__MAX; f++) {
+		format_double(p->fault[f], d, sizeof(d));
+		out_printf(&o, "%s\"%s\":%s", f == 0 ? "" : ",", fault_names[f], d);
+	}
+	out_printf(&o, "},\"fault_seed\":%llu", (unsigned long long)p->fault_seed);
+	out_printf(&o, ",\"table\":{\"max_flows\":%u", (unsigned)p->max_flows);
+	json_enum(&o, "full", p->table_full, full_names, NELEM(full_names));
+	out_printf(&o, ",\"adaptive_start\":%u,\"adaptive_end\":%u}}",
+	    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
+	return out_end(&o);
+}
