@@ -30,6 +30,7 @@ struct verdict {
 	uint16_t reason;	/* enum nb_reason for drops, R_NONE if accepted */
 	uint8_t dir;		/* packet direction within its flow */
 	uint32_t flow;		/* pool index of the packet's flow, FLOW_NIL if none */
+	uint32_t ip_len;	/* the packet's IP length (0 if it did not decode) */
 	struct rst_spec rst[2];
 };
 
@@ -70,6 +71,15 @@ const struct policy *engine_policy(const struct engine *e);
 enum verdict_action engine_process(struct engine *e, const uint8_t *buf,
     size_t caplen, uint64_t now, struct verdict *v);
 
+/* The same for a burst: v[i] is packet i's verdict, exactly as if each
+ * went through engine_process() in order, only faster (prefetching). */
+struct engine_pkt {
+	const uint8_t *buf;
+	size_t caplen;
+};
+void engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
+    unsigned n, uint64_t now, struct verdict *v);
+
 /* Expire due flows; at most budget flows looked at. Returns how many
  * expired. Call it often (live) or before each packet (offline). */
 unsigned engine_expire(struct engine *e, uint64_t now, unsigned budget);
@@ -80,6 +90,10 @@ void engine_flush(struct engine *e, uint64_t now);
 const struct engine_stats *engine_stats(const struct engine *e);
 uint32_t engine_flow_count(const struct engine *e);
 size_t engine_memory(const struct engine *e);
+
+/* The flow in pool slot idx (a verdict's or an event's `flow`), or NULL
+ * if the slot is free. Read-only: for reports and dumps. */
+const struct flow *engine_flow_at(const struct engine *e, uint32_t idx);
 
 /* Visit every flow (tombstones too); for dumps and ctl. */
 void engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f), void *ctx);

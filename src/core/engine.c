@@ -1,0 +1,758 @@
+/* engine.c -- one verdict path: decode, find the flow, track it, apply the profile. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "timer.h"
+
+/* Wheel geometry: 2^23 ns ticks (~8 ms), 65536 slots (~9 min a turn),
+ * so a flow idle for hours is re-filed a handful of times, not hundreds.
+ * A flow's deadline is exact regardless: lookups compare it directly,
+ * the wheel only decides when idle flows are reaped (within a tick). */
+#define WHEEL_SLOTS_LOG2	16
+#define WHEEL_TICK_SHIFT	23
+/* Flows looked at per eviction; Linux's early_drop scans a bucket range. */
+#define EVICT_SAMPLE		16
+
+struct engine {
+	const struct policy *pol;
+	struct engine_ops ops;
+	struct flowtab *ft;
+	struct wheel wheel;
+	struct engine_stats st;
+	uint64_t rng;		/* fault RNG state (splitmix64) */
+	uint64_t rng_seed;	/* the profile seed rng was started from */
+	uint32_t serial;
+	uint32_t max_flows;
+};
+
+/* splitmix64: tiny, good enough to draw fault probabilities, and the
+ * same seed repeats the same run. */
+static uint64_t
+rng_next(struct engine *e)
+{
+	uint64_t z = (e->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Probability 0 never fires and draws nothing; 1 always fires. */
+static bool
+chance(struct engine *e, double p)
+{
+	if (p <= 0.0)
+		return false;
+	if (p >= 1.0)
+		return true;
+	return (double)(rng_next(e) >> 11) * 0x1.0p-53 < p;
+}
+
+static void
+emit(struct engine *e, struct event *ev)
+{
+	e->st.events[ev->type]++;
+	if (e->ops.event)
+		e->ops.event(e->ops.ctx, ev);
+}
+
+static void
+event_from_flow(struct engine *e, const struct flow *f, uint8_t type,
+    uint64_t ts, struct event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->family = f->family;
+	ev->state = f->trk.state;
+	ev->timer_state = f->timer_state;
+	ev->flow = flowtab_index(e->ft, f);
+	ev->sport = f->sport;
+	ev->dport = f->dport;
+	ev->src = f->src;
+	ev->dst = f->dst;
+	ev->ts = ts;
+	ev->timeout = EV_NO_TIMEOUT;
+}
+
+void
+engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
+    uint64_t now, struct event *ev)
+{
+	event_from_flow(e, f, type, now, ev);
+	if (!(f->fflags & FF_DEAD) && f->deadline > now)
+		ev->timeout = f->deadline - now;
+	if (f->fflags & FF_DEAD)
+		ev->reason = f->dead_reason;
+	ev->conn_state = tcp_conn_state(&f->trk);
+	tcp_history_str(&f->trk, ev->history);
+}
+
+static void
+event_from_packet(const struct nb_packet *p, uint8_t type, uint64_t ts,
+    struct event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->family = p->family;
+	ev->flow = FLOW_NIL;
+	ev->sport = p->sport;
+	ev->dport = p->dport;
+	ev->src = p->src;
+	ev->dst = p->dst;
+	ev->ts = ts;
+	ev->timeout = EV_NO_TIMEOUT;
+}
+
+/* Expiry reason for a timer, by vendor-neutral class (pf's names). */
+static uint16_t
+expired_reason(uint8_t timer_state)
+{
+	switch (timer_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_SENT2:
+	case TCP_SYN_RECV:
+		return R_EXPIRED_OPENING;
+	case TCP_FIN_WAIT:
+	case TCP_CLOSE_WAIT:
+		return R_EXPIRED_HALF_CLOSED;
+	case TCP_LAST_ACK:
+		return R_EXPIRED_CLOSING;
+	case TCP_TIME_WAIT:
+		return R_EXPIRED_TIME_WAIT;
+	case TCP_CLOSE:
+		return R_EXPIRED_CLOSED;
+	default:
+		return R_EXPIRED_IDLE;
+	}
+}
+
+/* Set a flow's deadline, keeping the wheel's invariant. */
+static void
+set_deadline(struct engine *e, struct flow *f, uint64_t deadline)
+{
+	uint64_t old = f->deadline;
+
+	f->deadline = deadline;
+	wheel_update(&e->wheel, flowtab_index(e->ft, f), old);
+}
+
+static void
+flow_remove(struct engine *e, struct flow *f)
+{
+	wheel_disarm(&e->wheel, flowtab_index(e->ft, f));
+	flowtab_remove(e->ft, f);
+}
+
+/* A live flow leaves the table (or becomes a tombstone): its end event. */
+static void
+flow_end(struct engine *e, struct flow *f, uint16_t reason, uint64_t ts)
+{
+	struct event ev;
+
+	engine_flow_event(e, f, EV_END, ts, &ev);
+	ev.timeout = EV_NO_TIMEOUT;
+	ev.reason = reason;
+	e->st.ends[reason]++;
+	emit(e, &ev);
+}
+
+/* The RST that makes the endpoint on side `to` drop the connection:
+ * sequence number = the rcv.nxt that endpoint last acknowledged (RFC 5961
+ * 3.2: only an exact match resets without a challenge ACK). */
+static void
+rst_for_side(const struct flow *f, enum flow_dir to, struct rst_spec *r)
+{
+	const struct tcp_dir *rcv = &f->trk.d[to], *snd = &f->trk.d[!to];
+
+	memset(r, 0, sizeof(*r));
+	r->family = f->family;
+	if (to == DIR_ORIG) {
+		r->src = f->dst, r->dst = f->src;
+		r->sport = f->dport, r->dport = f->sport;
+	} else {
+		r->src = f->src, r->dst = f->dst;
+		r->sport = f->sport, r->dport = f->dport;
+	}
+	r->seq = (rcv->flags & TDF_MAXACK_SET) ? rcv->ack : snd->end;
+	r->ack = rcv->end;
+	r->flags = TH_RST | TH_ACK;
+}
+
+/* RFC 793 reset generation for a segment that has no connection. */
+static void
+rst_for_packet(const struct nb_packet *p, struct rst_spec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = p->family;
+	r->src = p->dst, r->dst = p->src;
+	r->sport = p->dport, r->dport = p->sport;
+	if (p->flags & TH_ACK) {
+		r->seq = p->ack;
+		r->flags = TH_RST;
+	} else {
+		r->ack = p->seq + decode_seglen(p);
+		r->flags = TH_RST | TH_ACK;
+	}
+}
+
+/* A timer ran out at f->deadline (f is off the wheel). */
+static void
+flow_expire(struct engine *e, struct flow *f)
+{
+	const struct policy *pol = e->pol;
+	uint16_t reason = expired_reason(f->timer_state);
+	uint64_t at = f->deadline;
+	struct event ev;
+	struct rst_spec r;
+
+	engine_flow_event(e, f, EV_EXPIRE, at, &ev);
+	ev.timeout = EV_NO_TIMEOUT;
+	ev.reason = reason;
+	emit(e, &ev);
+	if (pol->expire_action == EXPIRE_RESET) {
+		/* ASA `timeout conn ... reset`, Azure LB: RST both ends. */
+		for (int to = DIR_ORIG; to <= DIR_REPLY; to++) {
+			rst_for_side(f, (enum flow_dir)to, &r);
+			if (e->ops.rst)
+				e->ops.rst(e->ops.ctx, &r);
+			e->st.resets_sent++;
+		}
+		event_from_flow(e, f, EV_RESET, at, &ev);
+		ev.reason = reason;
+		emit(e, &ev);
+	}
+	flow_end(e, f, reason, at);
+	if (pol->after_expiry == LATE_PICKUP || pol->tombstone == 0) {
+		flowtab_remove(e->ft, f);
+		return;
+	}
+	/* Remember the dead mapping so its later packets get expire.later
+	 * and are counted under the timer that killed it. */
+	f->fflags |= FF_DEAD;
+	f->dead_reason = (uint8_t)reason;
+	f->deadline = at + pol->tombstone;
+	wheel_arm(&e->wheel, flowtab_index(e->ft, f));
+}
+
+/* Make room in a full table: tombstones first, then closing flows, then
+ * the least recently active, among a sample (an approximation, as
+ * Linux's early_drop is; an exact LRU would cost a list move per packet). */
+static bool
+evict_one(struct engine *e, uint64_t now)
+{
+	struct flow *cand[EVICT_SAMPLE], *best = NULL;
+	unsigned n = flowtab_sample(e->ft, cand, EVICT_SAMPLE);
+	int best_rank = -1;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = cand[i];
+		int rank = (f->fflags & FF_DEAD) ? 2 : f->trk.state >= TCP_FIN_WAIT &&
+		    f->trk.state <= TCP_CLOSE ? 1 : 0;
+
+		if (rank > best_rank || (rank == best_rank && f->last_seen < best->last_seen)) {
+			best = f;
+			best_rank = rank;
+		}
+	}
+	if (best == NULL)
+		return false;
+	e->st.evictions++;
+	if (!(best->fflags & FF_DEAD))
+		flow_end(e, best, R_END_EVICTED, now);
+	flow_remove(e, best);
+	return true;
+}
+
+static enum verdict_action
+drop(struct engine *e, struct verdict *v, const struct nb_packet *p,
+    const struct flow *f, enum flow_dir dir, uint16_t reason, uint8_t type,
+    uint64_t now)
+{
+	struct event ev;
+
+	v->action = V_DROP;
+	v->reason = reason;
+	e->st.dropped++;
+	e->st.reason[reason]++;
+	if (f)
+		event_from_flow(e, f, type, now, &ev);
+	else
+		event_from_packet(p, type, now, &ev);
+	ev.reason = reason;
+	ev.dir = (uint8_t)dir;
+	emit(e, &ev);
+	return V_DROP;
+}
+
+/* Drop and answer the sender with a RST (AWS NAT gateway, ASA
+ * resetoutbound, SRX tcp-rst). Never a RST for a RST. */
+static enum verdict_action
+reset_sender(struct engine *e, struct verdict *v, const struct nb_packet *p,
+    const struct flow *f, enum flow_dir dir, uint16_t reason, uint64_t now)
+{
+	struct event ev;
+
+	drop(e, v, p, f, dir, reason, EV_DROP, now);
+	if (p->flags & TH_RST)
+		return V_DROP;
+	rst_for_packet(p, &v->rst[0]);
+	v->nrst = 1;
+	v->action = V_RESET;
+	e->st.resets_sent++;
+	if (f)
+		event_from_flow(e, f, EV_RESET, now, &ev);
+	else
+		event_from_packet(p, EV_RESET, now, &ev);
+	ev.reason = reason;
+	ev.dir = (uint8_t)dir;
+	emit(e, &ev);
+	return V_RESET;
+}
+
+static enum verdict_action
+late(struct engine *e, struct verdict *v, const struct nb_packet *p,
+    const struct flow *f, enum flow_dir dir, uint8_t action, uint16_t reason,
+    uint64_t now)
+{
+	if (action == LATE_RESET_SENDER)
+		return reset_sender(e, v, p, f, dir, reason, now);
+	return drop(e, v, p, f, dir, reason, EV_DROP, now);
+}
+
+static enum verdict_action
+accept(struct engine *e, struct verdict *v)
+{
+	e->st.accepted++;
+	v->action = V_ACCEPT;
+	return V_ACCEPT;
+}
+
+/* Restart or keep the flow's timer after an accepted packet. */
+static void
+flow_timer(struct engine *e, struct flow *f, enum flow_dir dir, bool refresh,
+    uint64_t now)
+{
+	const struct policy *pol = e->pol;
+	enum tcp_state ts = policy_timer_state(pol, &f->trk);
+	uint8_t rule = pol->refresh[ts];
+	uint64_t to, dl;
+
+	if (ts != f->timer_state) {
+		/* A new timer starts on entering its state. Between two
+		 * absolute (`none`) timers the earlier deadline stands:
+		 * the ByteBlower NAT counts from the first FIN whatever
+		 * state changes follow. */
+		to = policy_timeout(pol, &f->trk, ts, flowtab_count(e->ft));
+		dl = now + to;
+		if (rule == REFRESH_NONE && pol->refresh[f->timer_state] == REFRESH_NONE &&
+		    f->deadline < dl)
+			dl = f->deadline;
+		f->timer_state = (uint8_t)ts;
+		set_deadline(e, f, dl);
+		return;
+	}
+	if (!refresh || rule == REFRESH_NONE ||
+	    (rule == REFRESH_ORIG && dir != DIR_ORIG) ||
+	    (rule == REFRESH_REPLY && dir != DIR_REPLY))
+		return;
+	set_deadline(e, f, now + policy_timeout(pol, &f->trk, ts, flowtab_count(e->ft)));
+}
+
+/* Which fault, if any, swallows this packet of a live flow. Checked
+ * before the tracker sees it: a dropped packet never happened for the
+ * flow, so endpoints retransmit and the same fault applies again. */
+static uint16_t
+fault_check(struct engine *e, const struct flow *f, enum flow_dir dir,
+    const struct nb_packet *p)
+{
+	const double *fp = e->pol->fault;
+	const struct tcp_dir *o = &f->trk.d[!dir];
+
+	if (p->flags & TH_RST) {
+		if (chance(e, fp[dir == DIR_ORIG ? FAULT_DROP_RST_ORIG : FAULT_DROP_RST_REPLY]))
+			return R_FAULT_DROP_RST;
+		return R_NONE;
+	}
+	if (p->flags & TH_FIN) {
+		if (!(o->flags & TDF_FIN_SEEN)) {
+			if (chance(e, fp[FAULT_DROP_FIRST_FIN]))
+				return R_FAULT_DROP_FIRST_FIN;
+		} else if (chance(e, fp[FAULT_DROP_SECOND_FIN])) {
+			return R_FAULT_DROP_SECOND_FIN;
+		}
+	}
+	/* The packet that would first acknowledge the peer's FIN. */
+	if ((p->flags & TH_ACK) && (o->flags & (TDF_FIN_SEEN | TDF_FIN_ACKED)) == TDF_FIN_SEEN &&
+	    (int32_t)(p->ack - o->end) >= 0 && chance(e, fp[FAULT_DROP_FIN_ACK]))
+		return R_FAULT_DROP_FIN_ACK;
+	return R_NONE;
+}
+
+/* No live flow for p: maybe start one. pickup says whether a mid-stream
+ * packet may start it. */
+static enum verdict_action
+flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
+    bool pickup, uint64_t now, struct verdict *v)
+{
+	const struct policy *pol = e->pol;
+	struct tcp_track trk;
+	struct flow *f;
+	struct event ev;
+	bool is_syn = (p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+
+	if (!tcp_track_new(&trk, p, pickup)) {
+		if (!is_syn && pol->unknown_flow != LATE_PICKUP)
+			return late(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
+		/* The kernel calls such a first packet invalid and does
+		 * not track it. */
+		if (pol->invalid == BAD_DROP)
+			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
+		return accept(e, v);
+	}
+	if (flowtab_count(e->ft) >= e->max_flows &&
+	    (pol->table_full != FULL_EVICT || !evict_one(e, now)))
+		return drop(e, v, p, NULL, DIR_ORIG, R_TABLE_FULL, EV_DROP, now);
+	f = flowtab_insert(e->ft, p, hash);
+	if (f == NULL)
+		return drop(e, v, p, NULL, DIR_ORIG, R_TABLE_FULL, EV_DROP, now);
+	f->family = p->family;
+	f->trk = trk;
+	f->serial = ++e->serial;
+	f->last_seen = now;
+	f->timer_state = (uint8_t)policy_timer_state(pol, &f->trk);
+	f->deadline = now + policy_timeout(pol, &f->trk, f->timer_state, flowtab_count(e->ft));
+	wheel_arm(&e->wheel, flowtab_index(e->ft, f));
+	v->flow = flowtab_index(e->ft, f);
+	v->dir = DIR_ORIG;
+	event_from_flow(e, f, EV_NEW, now, &ev);
+	ev.timeout = f->deadline - now;
+	emit(e, &ev);
+	return accept(e, v);
+}
+
+static void
+verdict_init(struct engine *e, struct verdict *v)
+{
+	v->action = V_ACCEPT;
+	v->nrst = 0;
+	v->reason = R_NONE;
+	v->dir = DIR_ORIG;
+	v->flow = FLOW_NIL;
+	v->ip_len = 0;
+	e->st.packets++;
+}
+
+/* A packet that did not decode as TCP: skipped, or malformed. */
+static enum verdict_action
+undecoded(struct engine *e, enum decode_err err, uint64_t now, struct verdict *v)
+{
+	struct event ev;
+
+	if (err == DEC_NOT_TCP || err == DEC_FRAGMENT) {
+		e->st.skipped++;
+		return accept(e, v);
+	}
+	if (e->pol->malformed != BAD_DROP)
+		return accept(e, v);
+	v->action = V_DROP;
+	v->reason = (uint16_t)(R_DECODE + err);
+	e->st.dropped++;
+	e->st.reason[v->reason]++;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_DROP;
+	ev.flow = FLOW_NIL;
+	ev.ts = now;
+	ev.timeout = EV_NO_TIMEOUT;
+	ev.reason = v->reason;
+	emit(e, &ev);
+	return V_DROP;
+}
+
+/* Everything after decoding and hashing: shared by the single-packet
+ * and burst entry points. */
+static enum verdict_action
+process(struct engine *e, const struct nb_packet *p, uint32_t hash,
+    uint64_t now, struct verdict *v)
+{
+	const struct policy *pol = e->pol;
+	enum flow_dir dir;
+	struct tcp_result r;
+	struct flow *f;
+	struct event ev;
+	uint16_t why;
+	bool pickup = pol->unknown_flow == LATE_PICKUP;
+
+	v->ip_len = p->ip_len;
+	f = flowtab_lookup(e->ft, p, hash, &dir);
+	if (f && f->deadline <= now) {
+		/* Due but not reaped yet: the deadline, not the wheel, is
+		 * the truth. */
+		wheel_disarm(&e->wheel, flowtab_index(e->ft, f));
+		if (f->fflags & FF_DEAD) {
+			flowtab_remove(e->ft, f);
+			f = NULL;
+		} else {
+			flow_expire(e, f);
+			if (!(f->fflags & FF_USED)) {
+				f = NULL;
+				pickup |= pol->after_expiry == LATE_PICKUP;
+			}
+		}
+	}
+	if (f && (f->fflags & FF_DEAD)) {
+		/* A packet of a mapping that expired. A bare SYN is a new
+		 * connection to a NAT that forgot the old one. */
+		if (!((p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) &&
+		    pol->after_expiry != LATE_PICKUP) {
+			v->flow = flowtab_index(e->ft, f);
+			v->dir = (uint8_t)dir;
+			return late(e, v, p, f, dir, pol->after_expiry, f->dead_reason, now);
+		}
+		flow_remove(e, f);
+		f = NULL;
+		pickup = true;
+	}
+	if (f == NULL)
+		return flow_start(e, p, hash, pickup, now, v);
+
+	v->flow = flowtab_index(e->ft, f);
+	v->dir = (uint8_t)dir;
+	tcp_history_add(&f->trk, dir, p);
+	why = fault_check(e, f, dir, p);
+	if (why != R_NONE)
+		return drop(e, v, p, f, dir, why, EV_FAULT, now);
+
+	tcp_track_packet(&f->trk, dir, p, pol->window_tracking, &r);
+	switch (r.outcome) {
+	case TO_OK:
+		break;
+	case TO_IGNORE:
+		f->last_seen = now;
+		return accept(e, v);
+	case TO_INVALID_STATE:
+	case TO_INVALID_WINDOW:
+		if (pol->invalid == BAD_DROP)
+			return drop(e, v, p, f, dir, r.outcome == TO_INVALID_STATE ?
+			    R_INVALID_STATE : R_INVALID_WINDOW, EV_DROP, now);
+		return accept(e, v);
+	case TO_KILL:
+		flow_end(e, f, R_END_RST, now);
+		flow_remove(e, f);
+		v->flow = FLOW_NIL;
+		return accept(e, v);
+	case TO_REOPEN:
+		if (r.old_state == TCP_TIME_WAIT && pol->timewait_reopen == REOPEN_DROP)
+			return drop(e, v, p, f, dir, R_TIMEWAIT_REUSE, EV_DROP, now);
+		flow_end(e, f, R_END_REOPEN, now);
+		flow_remove(e, f);
+		return flow_start(e, p, hash, pickup, now, v);
+	}
+
+	f->last_seen = now;
+	flow_timer(e, f, dir, r.refresh, now);
+	if (r.new_state != r.old_state) {
+		event_from_flow(e, f, EV_UPDATE, now, &ev);
+		ev.old_state = r.old_state;
+		ev.timeout = f->deadline > now ? f->deadline - now : 0;
+		emit(e, &ev);
+	}
+	return accept(e, v);
+}
+
+enum verdict_action
+engine_process(struct engine *e, const uint8_t *buf, size_t caplen,
+    uint64_t now, struct verdict *v)
+{
+	struct nb_packet p;
+	enum decode_err err;
+
+	verdict_init(e, v);
+	err = decode_packet(buf, caplen, &p);
+	e->st.decode[err]++;
+	if (err != DEC_OK)
+		return undecoded(e, err, now, v);
+	return process(e, &p, flowtab_hash(e->ft, &p), now, v);
+}
+
+/* Bursts hide memory latency: with a million flows nearly every lookup
+ * misses the cache (bucket, the flow, sometimes the next in its chain),
+ * so the burst is decoded and hashed first, then run as a pipeline:
+ * packet i's bucket is prefetched while packet i-D's first flow and
+ * packet i-2D's chain successor are, and packet i-3D is processed.
+ * Verdicts are exactly those of engine_process() packet by packet:
+ * prefetches are only hints, and processing stays in order. */
+#define BURST_GROUP	64
+#define PIPE_D		4
+
+void
+engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
+    unsigned n, uint64_t now, struct verdict *v)
+{
+	struct nb_packet p[BURST_GROUP];
+	enum decode_err err[BURST_GROUP];
+	uint32_t hash[BURST_GROUP];
+
+	for (unsigned base = 0; base < n; base += BURST_GROUP) {
+		unsigned m = n - base < BURST_GROUP ? n - base : BURST_GROUP;
+		int i, j;
+
+		for (i = 0; i < (int)m; i++) {
+			err[i] = decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &p[i]);
+			if (err[i] == DEC_OK)
+				hash[i] = flowtab_hash(e->ft, &p[i]);
+		}
+		for (i = 0; i < (int)m + 3 * PIPE_D; i++) {
+			if (i < (int)m && err[i] == DEC_OK)
+				flowtab_prefetch(e->ft, hash[i]);
+			if ((j = i - PIPE_D) >= 0 && j < (int)m && err[j] == DEC_OK)
+				flowtab_prefetch_flow(e->ft, hash[j], 0);
+			if ((j = i - 2 * PIPE_D) >= 0 && j < (int)m && err[j] == DEC_OK)
+				flowtab_prefetch_flow(e->ft, hash[j], 1);
+			if ((j = i - 3 * PIPE_D) >= 0 && j < (int)m) {
+				verdict_init(e, &v[base + j]);
+				e->st.decode[err[j]]++;
+				if (err[j] != DEC_OK)
+					undecoded(e, err[j], now, &v[base + j]);
+				else
+					process(e, &p[j], hash[j], now, &v[base + j]);
+			}
+		}
+	}
+}
+
+unsigned
+engine_expire(struct engine *e, uint64_t now, unsigned budget)
+{
+	unsigned n = 0;
+	uint32_t idx;
+
+	while ((idx = wheel_pop_due(&e->wheel, now, &budget)) != FLOW_NIL) {
+		struct flow *f = flowtab_pool(e->ft) + idx;
+
+		if (f->fflags & FF_DEAD) {
+			flowtab_remove(e->ft, f);
+			continue;
+		}
+		flow_expire(e, f);
+		n++;
+	}
+	return n;
+}
+
+void
+engine_flush(struct engine *e, uint64_t now)
+{
+	struct flow *pool = flowtab_pool(e->ft);
+	uint32_t cap = flowtab_capacity(e->ft);
+
+	for (uint32_t i = 0; i < cap; i++) {
+		if (!(pool[i].fflags & FF_USED))
+			continue;
+		if (!(pool[i].fflags & FF_DEAD))
+			flow_end(e, &pool[i], R_END_FLUSH, now);
+		flow_remove(e, &pool[i]);
+	}
+}
+
+void
+engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f), void *ctx)
+{
+	struct flow *pool = flowtab_pool(e->ft);
+	uint32_t cap = flowtab_capacity(e->ft);
+
+	for (uint32_t i = 0; i < cap; i++)
+		if (pool[i].fflags & FF_USED)
+			fn(ctx, &pool[i]);
+}
+
+static void
+reseed(struct engine *e)
+{
+	e->rng_seed = e->pol->fault_seed;
+	e->rng = e->pol->fault_seed;
+}
+
+struct engine *
+engine_new(const struct policy *p, const struct engine_ops *ops,
+    const uint64_t seed[2], uint64_t now)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	uint64_t key[2] = { seed[0], seed[1] };
+
+	if (e == NULL)
+		return NULL;
+	e->pol = p;
+	if (ops)
+		e->ops = *ops;
+	e->max_flows = p->max_flows;
+	e->ft = flowtab_new(p->max_flows, key);
+	if (e->ft == NULL ||
+	    wheel_init(&e->wheel, flowtab_pool(e->ft), WHEEL_SLOTS_LOG2,
+	    WHEEL_TICK_SHIFT, now) != 0) {
+		flowtab_free(e->ft);
+		free(e);
+		return NULL;
+	}
+	reseed(e);
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	wheel_free(&e->wheel);
+	flowtab_free(e->ft);
+	free(e);
+}
+
+int
+engine_set_policy(struct engine *e, const struct policy *p)
+{
+	if (p->max_flows != e->max_flows)
+		return -1;
+	e->pol = p;
+	if (p->fault_seed != e->rng_seed)
+		reseed(e);
+	return 0;
+}
+
+const struct flow *
+engine_flow_at(const struct engine *e, uint32_t idx)
+{
+	const struct flow *f;
+
+	if (idx >= flowtab_capacity(e->ft))
+		return NULL;
+	f = flowtab_pool(e->ft) + idx;
+	return (f->fflags & FF_USED) ? f : NULL;
+}
+
+const struct policy *
+engine_policy(const struct engine *e)
+{
+	return e->pol;
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->st;
+}
+
+uint32_t
+engine_flow_count(const struct engine *e)
+{
+	return flowtab_count(e->ft);
+}
+
+size_t
+engine_memory(const struct engine *e)
+{
+	return sizeof(*e) + flowtab_memory(e->ft) +
+	    ((size_t)e->wheel.mask + 2) * sizeof(uint32_t);
+}

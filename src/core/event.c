@@ -1,0 +1,157 @@
+/* event.c -- engine events as conntrack-style key=value text or JSON lines. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "event.h"
+#include "reason.h"
+#include "tcpfsm.h"
+
+static const char *const type_names[EV__MAX] = {
+	[EV_NEW] = "new",
+	[EV_UPDATE] = "update",
+	[EV_EXPIRE] = "expire",
+	[EV_DROP] = "drop",
+	[EV_FAULT] = "fault",
+	[EV_RESET] = "reset",
+	[EV_END] = "end",
+};
+
+static const char *const type_tags[EV__MAX] = {
+	[EV_NEW] = "[NEW]",
+	[EV_UPDATE] = "[UPDATE]",
+	[EV_EXPIRE] = "[EXPIRE]",
+	[EV_DROP] = "[DROP]",
+	[EV_FAULT] = "[FAULT]",
+	[EV_RESET] = "[RESET]",
+	[EV_END] = "[DESTROY]",
+};
+
+const char *
+event_type_name(unsigned t)
+{
+	return t < EV__MAX ? type_names[t] : "?";
+}
+
+/* RFC 5952 text for IPv6 (longest run of two or more zero groups
+ * becomes "::", first such run on a tie), dotted quad for IPv4. */
+void
+event_addr_str(uint8_t family, const struct nb_addr *a, char *buf, size_t cap)
+{
+	unsigned g[8], best = 0, bestlen = 0, run = 0, i;
+	size_t n = 0;
+
+	if (cap == 0)
+		return;
+	if (family != 6) {
+		snprintf(buf, cap, "%u.%u.%u.%u", a->b[0], a->b[1], a->b[2], a->b[3]);
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		g[i] = (unsigned)a->b[2 * i] << 8 | a->b[2 * i + 1];
+	for (i = 0; i < 8; i++) {
+		run = g[i] == 0 ? run + 1 : 0;
+		if (run > bestlen) {
+			bestlen = run;
+			best = i + 1 - run;
+		}
+	}
+	if (bestlen < 2)
+		bestlen = 0;
+	buf[0] = '\0';
+	for (i = 0; i < 8 && n < cap; i++) {
+		if (bestlen && i == best) {
+			n += (size_t)snprintf(buf + n, cap - n, "::");
+			i += bestlen - 1;
+			continue;
+		}
+		n += (size_t)snprintf(buf + n, cap - n, "%s%x",
+		    (i == 0 || (bestlen && i == best + bestlen)) ? "" : ":", g[i]);
+	}
+}
+
+/* snprintf that appends and keeps counting past the end, so the
+ * caller learns the length it needed. */
+struct out {
+	char *buf;
+	size_t cap, len;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL,
+	    o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n;
+}
+
+/* Seconds with at most six decimals, trailing zeros dropped. */
+static void
+put_secs(struct out *o, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	char frac[8];
+	int i;
+
+	if (us % 1000000 == 0) {
+		put(o, "%llu", (unsigned long long)(us / 1000000));
+		return;
+	}
+	snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(us % 1000000));
+	for (i = 5; i > 0 && frac[i] == '0'; i--)
+		frac[i] = '\0';
+	put(o, "%llu.%s", (unsigned long long)(us / 1000000), frac);
+}
+
+size_t
+event_format(const struct event *ev, enum event_format fmt, char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0 };
+	char src[48], dst[48];
+	bool json = fmt == EVF_JSON;
+	const char *dir = ev->dir == DIR_ORIG ? "orig" : "reply";
+
+	event_addr_str(ev->family, &ev->src, src, sizeof(src));
+	event_addr_str(ev->family, &ev->dst, dst, sizeof(dst));
+	if (json) {
+		put(&o, "{\"ts\":");
+		put_secs(&o, ev->ts);
+		put(&o, ",\"event\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"state\":\"%s\"",
+		    event_type_name(ev->type), src, dst, ev->sport, ev->dport,
+		    tcp_state_name(ev->state));
+	} else {
+		put(&o, "%s ts=", type_tags[ev->type < EV__MAX ? ev->type : 0]);
+		put_secs(&o, ev->ts);
+		put(&o, " src=%s dst=%s sport=%u dport=%u state=%s",
+		    src, dst, ev->sport, ev->dport, tcp_state_name(ev->state));
+	}
+	if (ev->type == EV_UPDATE)
+		put(&o, json ? ",\"old_state\":\"%s\"" : " old_state=%s",
+		    tcp_state_name(ev->old_state));
+	if (ev->type == EV_NEW || ev->type == EV_UPDATE || ev->type == EV_EXPIRE)
+		put(&o, json ? ",\"timer\":\"%s\"" : " timer=%s",
+		    tcp_state_key(ev->timer_state));
+	if (ev->timeout != EV_NO_TIMEOUT) {
+		put(&o, json ? ",\"timeout\":" : " timeout=");
+		put_secs(&o, ev->timeout);
+	}
+	if (ev->reason != R_NONE)
+		put(&o, json ? ",\"reason\":\"%s\"" : " reason=%s", reason_name(ev->reason));
+	if (ev->type == EV_DROP || ev->type == EV_FAULT || ev->type == EV_RESET)
+		put(&o, json ? ",\"dir\":\"%s\"" : " dir=%s", dir);
+	if (ev->type == EV_END)
+		put(&o, json ? ",\"conn_state\":\"%s\",\"history\":\"%s\"" :
+		    " conn_state=%s history=%s",
+		    ev->conn_state ? ev->conn_state : "OTH", ev->history[0] ? ev->history : "-");
+	if (ev->flow != UINT32_MAX)
+		put(&o, json ? ",\"flow\":%u" : " flow=%u", ev->flow);
+	put(&o, json ? "}\n" : "\n");
+	return o.len;
+}

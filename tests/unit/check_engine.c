@@ -1,0 +1,977 @@
+/* check_engine.c -- every profile knob through engine_process, with time driven by the test. */
+#include <check.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "suites.h"
+
+#define S(x)	((uint64_t)((x) * 1e9))
+#define MAXEV	4096
+
+/* A test bench: one client (198.51.100.2:40000) talking to one server
+ * (203.0.113.2:80) through an engine, or over IPv6 with v6 set. */
+struct tb {
+	struct engine *e;
+	struct policy pol;
+	uint32_t cseq, sseq;
+	uint16_t cport;
+	bool v6;
+	uint64_t now;
+	struct verdict v;
+	struct event ev[MAXEV];
+	unsigned nev;
+	struct rst_spec rst[16];
+	unsigned nrst;
+};
+
+static void
+on_event(void *ctx, const struct event *ev)
+{
+	struct tb *t = ctx;
+
+	if (t->nev < MAXEV)
+		t->ev[t->nev++] = *ev;
+}
+
+static void
+on_rst(void *ctx, const struct rst_spec *r)
+{
+	struct tb *t = ctx;
+
+	if (t->nrst < 16)
+		t->rst[t->nrst++] = *r;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* Header-only packet (the live path copies ~128 bytes): the IP length
+ * says len bytes of payload follow, the buffer holds only headers. */
+static size_t
+build(uint8_t *b, bool v6, bool from_client, uint16_t cport, uint8_t flags,
+    uint32_t seq, uint32_t ack, uint32_t len)
+{
+	static const uint8_t c4[4] = { 198, 51, 100, 2 }, s4[4] = { 203, 0, 113, 2 };
+	static const uint8_t c6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 };
+	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };
+	uint8_t *tcp;
+	size_t iph = v6 ? 40 : 20;
+
+	memset(b, 0, 80);
+	if (v6) {
+		b[0] = 0x60;
+		put16(b + 4, (uint16_t)(20 + len));
+		b[6] = 6;
+		b[7] = 64;
+		memcpy(b + 8, from_client ? c6 : s6, 16);
+		memcpy(b + 24, from_client ? s6 : c6, 16);
+	} else {
+		b[0] = 0x45;
+		put16(b + 2, (uint16_t)(40 + len));
+		b[8] = 64;
+		b[9] = 6;
+		memcpy(b + 12, from_client ? c4 : s4, 4);
+		memcpy(b + 16, from_client ? s4 : c4, 4);
+	}
+	tcp = b + iph;
+	put16(tcp, from_client ? cport : 80);
+	put16(tcp + 2, from_client ? 80 : cport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	return iph + 20;
+}
+
+/* Send a segment from the client (orig) or server; seqs advance as a
+ * real sender's would, whatever the verdict. Returns the action. */
+static enum verdict_action
+tx(struct tb *t, bool from_client, uint8_t flags, uint32_t len)
+{
+	uint8_t b[80];
+	uint32_t *my = from_client ? &t->cseq : &t->sseq;
+	uint32_t peer = from_client ? t->sseq : t->cseq;
+	size_t n = build(b, t->v6, from_client, t->cport, flags, *my,
+	    (flags & TH_ACK) ? peer : 0, len);
+
+	*my += len + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+	return engine_process(t->e, b, n, t->now, &t->v);
+}
+
+static void
+tb_init(struct tb *t)
+{
+	memset(t, 0, sizeof(*t));
+	policy_defaults(&t->pol);
+	t->pol.max_flows = 64;
+	t->cseq = 1000;
+	t->sseq = 900000;
+	t->cport = 40000;
+	t->now = S(100);
+}
+
+static void
+tb_start(struct tb *t)
+{
+	struct engine_ops ops = { on_event, on_rst, t };
+	uint64_t seed[2] = { 1, 2 };
+
+	t->e = engine_new(&t->pol, &ops, seed, t->now);
+	ck_assert_ptr_nonnull(t->e);
+}
+
+static void
+tb_done(struct tb *t)
+{
+	engine_free(t->e);
+}
+
+static void
+handshake(struct tb *t)
+{
+	ck_assert_int_eq(tx(t, true, TH_SYN, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(t, false, TH_SYN | TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(t, true, TH_ACK, 0), V_ACCEPT);
+}
+
+static unsigned
+count_ev(const struct tb *t, uint8_t type, uint16_t reason)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->nev; i++)
+		if (t->ev[i].type == type && (reason == R_NONE || t->ev[i].reason == reason))
+			n++;
+	return n;
+}
+
+static const struct event *
+find_ev(const struct tb *t, uint8_t type)
+{
+	for (unsigned i = 0; i < t->nev; i++)
+		if (t->ev[i].type == type)
+			return &t->ev[i];
+	return NULL;
+}
+
+/* The ByteBlower NAT: its mapping dies T after the first FIN, however
+ * much data the server still sends and whatever states follow. */
+static void
+fin_kills_mapping(struct policy *p, uint64_t T)
+{
+	for (int s = TCP_FIN_WAIT; s <= TCP_CLOSE; s++) {
+		p->timeout[s] = T;
+		p->refresh[s] = REFRESH_NONE;
+	}
+	p->after_expiry = LATE_DROP;
+}
+
+START_TEST(test_fin_kills_mapping_exact)
+{
+	struct tb t;
+	const struct event *ev;
+	uint64_t fin_at;
+
+	tb_init(&t);
+	fin_kills_mapping(&t.pol, S(10));
+	tb_start(&t);
+	handshake(&t);
+	t.now += S(1);
+	ck_assert_int_eq(tx(&t, true, TH_FIN | TH_ACK, 0), V_ACCEPT);
+	fin_at = t.now;
+	/* the server streams every 100 ms; the client acks */
+	for (int i = 1; i < 100; i++) {
+		t.now = fin_at + S(0.1) * (uint64_t)i;
+		ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 1400), V_ACCEPT);
+		ck_assert_int_eq(tx(&t, true, TH_ACK, 0), V_ACCEPT);
+		engine_expire(t.e, t.now, 1000);
+	}
+	ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_NONE), 0);
+	t.now = fin_at + S(10) - 1;
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 1400), V_ACCEPT);
+	t.now = fin_at + S(10);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 1400), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_EXPIRED_HALF_CLOSED);
+	ev = find_ev(&t, EV_EXPIRE);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->ts, fin_at + S(10));
+	ck_assert_uint_eq(ev->reason, R_EXPIRED_HALF_CLOSED);
+	ck_assert_int_eq(ev->state, TCP_CLOSE_WAIT);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 1400), V_DROP);
+	ck_assert_int_eq(tx(&t, true, TH_ACK, 0), V_DROP);
+	ck_assert_uint_eq(engine_stats(t.e)->reason[R_EXPIRED_HALF_CLOSED], 3);
+	ev = find_ev(&t, EV_END);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(ev->conn_state, "S2");
+	tb_done(&t);
+}
+END_TEST
+
+/* Same traffic under the RFC 5382 rule: the half-close survives. */
+START_TEST(test_rfc5382_half_close_survives)
+{
+	struct tb t;
+	uint64_t fin_at;
+
+	tb_init(&t);
+	t.pol.timeout[TCP_ESTABLISHED] = S(7440);
+	for (int s = TCP_SYN_SENT; s < TCP_STATE_MAX; s++)
+		if (s != TCP_ESTABLISHED)
+			t.pol.timeout[s] = S(240);
+	t.pol.half_close_start = HC_BOTH_FINS;
+	tb_start(&t);
+	handshake(&t);
+	ck_assert_int_eq(tx(&t, true, TH_FIN | TH_ACK, 0), V_ACCEPT);
+	fin_at = t.now;
+	for (int i = 1; i <= 600; i++) {
+		t.now = fin_at + S(1) * (uint64_t)i;
+		ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 1400), V_ACCEPT);
+		engine_expire(t.e, t.now, 1000);
+	}
+	/* idle in the half-closed state: the established floor applies */
+	t.now += S(7439);
+	engine_expire(t.e, t.now, 1000);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 1400), V_ACCEPT);
+	ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_NONE), 0);
+	t.now += S(7441);
+	ck_assert_int_eq(engine_expire(t.e, t.now, 1000), 1);
+	ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_EXPIRED_IDLE), 1);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_half_close_start_fin_acked)
+{
+	struct tb t;
+	const struct event *ev;
+	uint8_t b[80];
+	size_t n;
+
+	tb_init(&t);
+	t.pol.half_close_start = HC_FIN_ACKED;
+	t.pol.timeout[TCP_ESTABLISHED] = S(3600);
+	t.pol.timeout[TCP_FIN_WAIT] = S(600);
+	t.pol.timeout[TCP_CLOSE_WAIT] = S(600);
+	tb_start(&t);
+	handshake(&t);
+	tx(&t, true, TH_FIN | TH_ACK, 0);
+	/* an ACK from the server that does not cover the FIN: CLOSE_WAIT
+	 * in the tracker, but the conn timer still runs (ASA) */
+	n = build(b, false, false, t.cport, TH_ACK, t.sseq, t.cseq - 1, 0);
+	engine_process(t.e, b, n, t.now, &t.v);
+	ev = &t.ev[t.nev - 1];
+	ck_assert_int_eq(ev->type, EV_UPDATE);
+	ck_assert_int_eq(ev->state, TCP_CLOSE_WAIT);
+	ck_assert_int_eq(ev->timer_state, TCP_ESTABLISHED);
+	ck_assert_uint_eq(ev->timeout, S(3600));
+	/* the ACK of the FIN starts the half-closed timer */
+	t.now += S(1);
+	tx(&t, false, TH_ACK, 0);
+	t.now += S(600);
+	ck_assert_int_eq(engine_expire(t.e, t.now + S(0.01), 100), 1);
+	ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_EXPIRED_HALF_CLOSED), 1);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_refresh_rules)
+{
+	static const uint8_t rules[] = { REFRESH_ANY, REFRESH_ORIG, REFRESH_REPLY, REFRESH_NONE };
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct tb t;
+		uint64_t est;
+
+		tb_init(&t);
+		t.pol.timeout[TCP_ESTABLISHED] = S(30);
+		t.pol.refresh[TCP_ESTABLISHED] = rules[i];
+		t.pol.after_expiry = LATE_DROP;
+		tb_start(&t);
+		handshake(&t);
+		est = t.now;
+		/* server-only traffic every 10 s for 60 s */
+		for (int k = 1; k <= 6; k++) {
+			t.now = est + S(10) * (uint64_t)k;
+			tx(&t, false, TH_ACK | TH_PSH, 100);
+		}
+		/* any and reply keep the flow; orig and none let it die at 30 s */
+		if (rules[i] == REFRESH_ANY || rules[i] == REFRESH_REPLY) {
+			ck_assert_int_eq(t.v.action, V_ACCEPT);
+			ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_NONE), 0);
+		} else {
+			ck_assert_int_eq(t.v.action, V_DROP);
+			ck_assert_int_eq(find_ev(&t, EV_EXPIRE)->ts, est + S(30));
+		}
+		tb_done(&t);
+	}
+	/* orig refreshes only from the client */
+	{
+		struct tb t;
+
+		tb_init(&t);
+		t.pol.timeout[TCP_ESTABLISHED] = S(30);
+		t.pol.refresh[TCP_ESTABLISHED] = REFRESH_ORIG;
+		tb_start(&t);
+		handshake(&t);
+		for (int k = 0; k < 6; k++) {
+			t.now += S(20);
+			ck_assert_int_eq(tx(&t, true, TH_ACK | TH_PSH, 10), V_ACCEPT);
+		}
+		ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_NONE), 0);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+START_TEST(test_expire_reset_both_ends)
+{
+	struct tb t;
+
+	tb_init(&t);
+	t.pol.timeout[TCP_ESTABLISHED] = S(60);
+	t.pol.expire_action = EXPIRE_RESET;
+	tb_start(&t);
+	handshake(&t);
+	tx(&t, true, TH_ACK | TH_PSH, 10);
+	tx(&t, false, TH_ACK, 0);
+	t.now += S(61);
+	ck_assert_int_eq(engine_expire(t.e, t.now, 100), 1);
+	ck_assert_uint_eq(t.nrst, 2);
+	/* to the client: from the server's address, seq = the client's rcv.nxt */
+	ck_assert_uint_eq(t.rst[0].sport, 80);
+	ck_assert_uint_eq(t.rst[0].dport, 40000);
+	ck_assert_uint_eq(t.rst[0].src.b[0], 203);
+	ck_assert_uint_eq(t.rst[0].seq, t.sseq);
+	ck_assert_uint_eq(t.rst[1].sport, 40000);
+	ck_assert_uint_eq(t.rst[1].dst.b[0], 203);
+	ck_assert_uint_eq(t.rst[1].seq, t.cseq);
+	ck_assert(t.rst[0].flags & TH_RST);
+	ck_assert_int_eq(count_ev(&t, EV_RESET, R_EXPIRED_IDLE), 1);
+	ck_assert_uint_eq(engine_stats(t.e)->resets_sent, 2);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_after_expiry_actions)
+{
+	static const uint8_t acts[] = { LATE_PICKUP, LATE_DROP, LATE_RESET_SENDER };
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct tb t;
+
+		tb_init(&t);
+		t.pol.timeout[TCP_ESTABLISHED] = S(10);
+		t.pol.after_expiry = acts[i];
+		t.pol.unknown_flow = LATE_DROP;	/* must not matter here */
+		tb_start(&t);
+		handshake(&t);
+		t.now += S(11);
+		tx(&t, true, TH_ACK | TH_PSH, 50);
+		ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_EXPIRED_IDLE), 1);
+		switch (acts[i]) {
+		case LATE_PICKUP:
+			ck_assert_int_eq(t.v.action, V_ACCEPT);
+			ck_assert_int_eq(count_ev(&t, EV_NEW, R_NONE), 2);
+			ck_assert_int_eq(engine_flow_count(t.e), 1);
+			break;
+		case LATE_DROP:
+			ck_assert_int_eq(t.v.action, V_DROP);
+			ck_assert_uint_eq(t.v.reason, R_EXPIRED_IDLE);
+			break;
+		case LATE_RESET_SENDER:
+			ck_assert_int_eq(t.v.action, V_RESET);
+			ck_assert_uint_eq(t.v.nrst, 1);
+			/* to the client, seq = the ACK it sent: accepted as is */
+			ck_assert_uint_eq(t.v.rst[0].dport, 40000);
+			ck_assert_uint_eq(t.v.rst[0].seq, t.sseq);
+			ck_assert_uint_eq(t.v.rst[0].flags, TH_RST);
+			break;
+		}
+		/* a fresh SYN on the same ports is a new connection */
+		t.cseq += 100000;
+		ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+START_TEST(test_tombstone_forgotten)
+{
+	struct tb t;
+
+	tb_init(&t);
+	t.pol.timeout[TCP_ESTABLISHED] = S(10);
+	t.pol.tombstone = S(20);
+	t.pol.after_expiry = LATE_DROP;
+	t.pol.unknown_flow = LATE_PICKUP;
+	tb_start(&t);
+	handshake(&t);
+	t.now += S(15);
+	ck_assert_int_eq(tx(&t, true, TH_ACK, 0), V_DROP);
+	t.now += S(16);	/* tombstone gone: an unknown flow again, picked up */
+	engine_expire(t.e, t.now, 100);
+	ck_assert_int_eq(engine_flow_count(t.e), 0);
+	ck_assert_int_eq(tx(&t, true, TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(engine_flow_count(t.e), 1);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_unknown_flow_actions)
+{
+	static const uint8_t acts[] = { LATE_PICKUP, LATE_DROP, LATE_RESET_SENDER };
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct tb t;
+		enum verdict_action a;
+
+		tb_init(&t);
+		t.pol.unknown_flow = acts[i];
+		tb_start(&t);
+		a = tx(&t, true, TH_ACK | TH_PSH, 10);
+		switch (acts[i]) {
+		case LATE_PICKUP:
+			ck_assert_int_eq(a, V_ACCEPT);
+			ck_assert_int_eq(engine_flow_count(t.e), 1);
+			/* picked up: capped at `unacknowledged` until a reply */
+			ck_assert_uint_eq(find_ev(&t, EV_NEW)->timeout, t.pol.unacknowledged);
+			tx(&t, false, TH_ACK, 0);
+			break;
+		case LATE_DROP:
+			ck_assert_int_eq(a, V_DROP);
+			ck_assert_uint_eq(t.v.reason, R_NO_FLOW);
+			ck_assert_int_eq(engine_flow_count(t.e), 0);
+			break;
+		case LATE_RESET_SENDER:
+			ck_assert_int_eq(a, V_RESET);
+			ck_assert_uint_eq(t.v.reason, R_NO_FLOW);
+			/* never answer a RST with a RST */
+			ck_assert_int_eq(tx(&t, true, TH_RST, 0), V_DROP);
+			break;
+		}
+		ck_assert_uint_eq(engine_stats(t.e)->reason[R_NO_FLOW], i == 0 ? 0 : i == 1 ? 1 : 2);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+static void
+close_to_time_wait(struct tb *t)
+{
+	handshake(t);
+	tx(t, true, TH_FIN | TH_ACK, 0);
+	tx(t, false, TH_FIN | TH_ACK, 0);
+	tx(t, true, TH_ACK, 0);
+}
+
+START_TEST(test_timewait_reopen)
+{
+	struct tb t;
+
+	tb_init(&t);
+	tb_start(&t);
+	close_to_time_wait(&t);
+	t.cseq += 1000000;
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	ck_assert_int_eq(count_ev(&t, EV_END, R_END_REOPEN), 1);
+	ck_assert_int_eq(count_ev(&t, EV_NEW, R_NONE), 2);
+	tb_done(&t);
+
+	tb_init(&t);
+	t.pol.timewait_reopen = REOPEN_DROP;
+	tb_start(&t);
+	close_to_time_wait(&t);
+	t.cseq += 1000000;
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_TIMEWAIT_REUSE);
+	/* once TIME_WAIT has run out the port is free */
+	t.now += t.pol.timeout[TCP_TIME_WAIT] + 1;
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_invalid_action)
+{
+	for (int drop_it = 0; drop_it < 2; drop_it++) {
+		struct tb t;
+
+		tb_init(&t);
+		t.pol.invalid = drop_it ? BAD_DROP : BAD_ACCEPT;
+		tb_start(&t);
+		handshake(&t);
+		/* a SYN/ACK from the client in ESTABLISHED: INVALID */
+		ck_assert_int_eq(tx(&t, true, TH_SYN | TH_ACK, 0), drop_it ? V_DROP : V_ACCEPT);
+		ck_assert_uint_eq(engine_stats(t.e)->reason[R_INVALID_STATE], (unsigned)drop_it);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+START_TEST(test_window_tracking_drop)
+{
+	struct tb t;
+	uint8_t b[80];
+	size_t n;
+
+	tb_init(&t);
+	t.pol.window_tracking = true;
+	t.pol.invalid = BAD_DROP;
+	tb_start(&t);
+	handshake(&t);
+	n = build(b, false, true, t.cport, TH_ACK | TH_PSH, t.cseq + 50000000, t.sseq, 100);
+	ck_assert_int_eq(engine_process(t.e, b, n, t.now, &t.v), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_INVALID_WINDOW);
+	ck_assert_int_eq(tx(&t, true, TH_ACK | TH_PSH, 100), V_ACCEPT);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_malformed_action)
+{
+	for (int drop_it = 0; drop_it < 2; drop_it++) {
+		struct tb t;
+		uint8_t b[80];
+		size_t n;
+
+		tb_init(&t);
+		t.pol.malformed = drop_it ? BAD_DROP : BAD_ACCEPT;
+		tb_start(&t);
+		n = build(b, false, true, t.cport, TH_SYN, 1, 0, 0);
+		ck_assert_int_eq(engine_process(t.e, b, n - 1, t.now, &t.v), drop_it ? V_DROP : V_ACCEPT);
+		ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_TRUNCATED], 1);
+		ck_assert_uint_eq(engine_stats(t.e)->reason[R_DECODE + DEC_TRUNCATED], (unsigned)drop_it);
+		b[0] = 0x55;
+		engine_process(t.e, b, n, t.now, &t.v);
+		ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_BAD_VERSION], 1);
+		/* non-TCP is not ours to judge */
+		n = build(b, false, true, t.cport, TH_SYN, 1, 0, 0);
+		b[9] = 17;
+		ck_assert_int_eq(engine_process(t.e, b, n, t.now, &t.v), V_ACCEPT);
+		ck_assert_uint_eq(engine_stats(t.e)->skipped, 1);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+START_TEST(test_fault_drop_rst)
+{
+	for (int side = 0; side < 2; side++) {
+		struct tb t;
+
+		tb_init(&t);
+		t.pol.fault[side == 0 ? FAULT_DROP_RST_ORIG : FAULT_DROP_RST_REPLY] = 1.0;
+		tb_start(&t);
+		handshake(&t);
+		ck_assert_int_eq(tx(&t, side == 0, TH_RST | TH_ACK, 0), V_DROP);
+		ck_assert_uint_eq(t.v.reason, R_FAULT_DROP_RST);
+		ck_assert_int_eq(count_ev(&t, EV_FAULT, R_FAULT_DROP_RST), 1);
+		/* the flow never saw it */
+		ck_assert_int_eq(t.ev[t.nev - 1].state, TCP_ESTABLISHED);
+		/* the other side's RST passes */
+		ck_assert_int_eq(tx(&t, side != 0, TH_RST | TH_ACK, 0), V_ACCEPT);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+START_TEST(test_fault_fins)
+{
+	struct tb t;
+
+	/* the first FIN, and each retransmission of it */
+	tb_init(&t);
+	t.pol.fault[FAULT_DROP_FIRST_FIN] = 1.0;
+	tb_start(&t);
+	handshake(&t);
+	ck_assert_int_eq(tx(&t, true, TH_FIN | TH_ACK, 0), V_DROP);
+	t.cseq--;
+	ck_assert_int_eq(tx(&t, true, TH_FIN | TH_ACK, 0), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_FAULT_DROP_FIRST_FIN);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 10), V_ACCEPT);
+	tb_done(&t);
+
+	/* the second FIN only (seed 003, experiment 4) */
+	tb_init(&t);
+	t.pol.fault[FAULT_DROP_SECOND_FIN] = 1.0;
+	tb_start(&t);
+	handshake(&t);
+	ck_assert_int_eq(tx(&t, true, TH_FIN | TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, false, TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, false, TH_FIN | TH_ACK, 0), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_FAULT_DROP_SECOND_FIN);
+	tb_done(&t);
+
+	/* the ACK of a FIN (seed 003, experiment 3): every packet that
+	 * would acknowledge it, data included */
+	tb_init(&t);
+	t.pol.fault[FAULT_DROP_FIN_ACK] = 1.0;
+	tb_start(&t);
+	handshake(&t);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 10), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, true, TH_FIN | TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, false, TH_ACK, 0), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_FAULT_DROP_FIN_ACK);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 100), V_DROP);
+	ck_assert_int_eq(t.ev[t.nev - 1].state, TCP_FIN_WAIT);
+	tb_done(&t);
+}
+END_TEST
+
+/* Faults with a probability repeat run for run with the same seed. */
+static unsigned
+fault_pattern(uint64_t seed, double prob, uint64_t *bits)
+{
+	struct tb t;
+	unsigned drops = 0;
+
+	tb_init(&t);
+	t.pol.fault[FAULT_DROP_RST_REPLY] = prob;
+	t.pol.fault_seed = seed;
+	tb_start(&t);
+	handshake(&t);
+	*bits = 0;
+	for (int i = 0; i < 64; i++) {
+		if (tx(&t, false, TH_RST | TH_ACK, 0) == V_DROP) {
+			drops++;
+			*bits |= 1ULL << i;
+		} else {
+			/* let the next one be a RST of a live flow again */
+			engine_flush(t.e, t.now);
+			t.cport++;
+			handshake(&t);
+		}
+	}
+	tb_done(&t);
+	return drops;
+}
+
+START_TEST(test_fault_probability_seeded)
+{
+	uint64_t a, b, c;
+	unsigned n;
+
+	ck_assert_uint_eq(fault_pattern(7, 0.0, &a), 0);
+	ck_assert_uint_eq(fault_pattern(7, 1.0, &a), 64);
+	n = fault_pattern(7, 0.5, &a);
+	ck_assert_uint_gt(n, 10);
+	ck_assert_uint_lt(n, 54);
+	fault_pattern(7, 0.5, &b);
+	ck_assert_uint_eq(a, b);
+	fault_pattern(8, 0.5, &c);
+	ck_assert_uint_ne(a, c);
+}
+END_TEST
+
+START_TEST(test_table_full_drop_and_evict)
+{
+	struct tb t;
+
+	tb_init(&t);
+	t.pol.max_flows = 4;
+	tb_start(&t);
+	for (int i = 0; i < 4; i++) {
+		t.cport = (uint16_t)(41000 + i);
+		handshake(&t);
+	}
+	t.cport = 42000;
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_TABLE_FULL);
+	tb_done(&t);
+
+	/* evict: a closing flow goes before older established ones */
+	tb_init(&t);
+	t.pol.max_flows = 4;
+	t.pol.table_full = FULL_EVICT;
+	tb_start(&t);
+	for (int i = 0; i < 4; i++) {
+		t.cport = (uint16_t)(41000 + i);
+		t.now += S(1);
+		handshake(&t);
+	}
+	t.cport = 41002;
+	tx(&t, true, TH_FIN | TH_ACK, 0);
+	t.cport = 42000;
+	t.now += S(1);
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	ck_assert_int_eq(count_ev(&t, EV_END, R_END_EVICTED), 1);
+	ck_assert_uint_eq(find_ev(&t, EV_END)->sport, 41002);
+	/* then the least recently active */
+	t.cport = 42001;
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	ck_assert_int_eq(count_ev(&t, EV_END, R_END_EVICTED), 2);
+	ck_assert_uint_eq(t.ev[t.nev - 2].sport, 41000);
+	ck_assert_uint_eq(engine_stats(t.e)->evictions, 2);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_adaptive_scaling)
+{
+	struct tb t;
+	const struct event *ev;
+
+	tb_init(&t);
+	t.pol.max_flows = 10;
+	t.pol.adaptive_start = 50;	/* 5 flows */
+	t.pol.adaptive_end = 100;	/* 10 flows */
+	t.pol.timeout[TCP_SYN_SENT] = S(100);
+	tb_start(&t);
+	for (int i = 0; i < 7; i++) {
+		t.cport = (uint16_t)(41000 + i);
+		tx(&t, true, TH_SYN, 0);
+	}
+	/* the 7th flow: 7 of 10, scale (10 - 7) / (10 - 5) = 0.6 */
+	ev = &t.ev[t.nev - 1];
+	ck_assert_int_eq(ev->type, EV_NEW);
+	ck_assert_uint_eq(ev->timeout, S(60));
+	ck_assert_uint_eq(policy_timeout(&t.pol, &(struct tcp_track){ .state = TCP_SYN_SENT },
+	    TCP_SYN_SENT, 3), S(100));
+	ck_assert_uint_eq(policy_timeout(&t.pol, &(struct tcp_track){ .state = TCP_SYN_SENT },
+	    TCP_SYN_SENT, 10), 0);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_rst_before_reply_and_rej)
+{
+	struct tb t;
+	const struct event *ev;
+
+	tb_init(&t);
+	tb_start(&t);
+	tx(&t, true, TH_SYN, 0);
+	ck_assert_int_eq(tx(&t, false, TH_RST | TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(engine_flow_count(t.e), 0);
+	ev = find_ev(&t, EV_END);
+	ck_assert_uint_eq(ev->reason, R_END_RST);
+	ck_assert_str_eq(ev->conn_state, "REJ");
+	ck_assert_str_eq(ev->history, "Sr");
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_syn_retransmit_keeps_deadline)
+{
+	struct tb t;
+
+	tb_init(&t);
+	t.pol.timeout[TCP_SYN_SENT] = S(120);
+	tb_start(&t);
+	tx(&t, true, TH_SYN, 0);
+	t.now += S(100);
+	t.cseq--;
+	tx(&t, true, TH_SYN, 0);	/* retransmission: no refresh */
+	t.now += S(21);
+	ck_assert_int_eq(engine_expire(t.e, t.now, 100), 1);
+	ck_assert_int_eq(count_ev(&t, EV_EXPIRE, R_EXPIRED_OPENING), 1);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_reload_changes_live_flows)
+{
+	struct tb t;
+	struct policy short_pol;
+
+	tb_init(&t);
+	tb_start(&t);
+	handshake(&t);
+	short_pol = t.pol;
+	short_pol.timeout[TCP_ESTABLISHED] = S(5);
+	ck_assert_int_eq(engine_set_policy(t.e, &short_pol), 0);
+	/* the next packet refreshes with the new timeout */
+	t.now += S(1);
+	ck_assert_int_eq(tx(&t, true, TH_ACK | TH_PSH, 10), V_ACCEPT);
+	t.now += S(5.1);
+	ck_assert_int_eq(engine_expire(t.e, t.now, 100), 1);
+	short_pol.max_flows++;
+	ck_assert_int_eq(engine_set_policy(t.e, &short_pol), -1);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_expire_budget)
+{
+	struct tb t;
+
+	tb_init(&t);
+	t.pol.max_flows = 1000;
+	t.pol.timeout[TCP_SYN_SENT] = S(1);
+	tb_start(&t);
+	for (int i = 0; i < 500; i++) {
+		t.cport = (uint16_t)(20000 + i);
+		tx(&t, true, TH_SYN, 0);
+	}
+	t.now += S(2);
+	ck_assert_uint_le(engine_expire(t.e, t.now, 100), 100);
+	ck_assert_uint_ge(engine_flow_count(t.e), 400);
+	while (engine_expire(t.e, t.now, 100) > 0)
+		;
+	ck_assert_uint_eq(engine_flow_count(t.e), 0);
+	ck_assert_uint_eq(count_ev(&t, EV_END, R_EXPIRED_OPENING), 500);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_ipv6_flow)
+{
+	struct tb t;
+
+	tb_init(&t);
+	t.v6 = true;
+	fin_kills_mapping(&t.pol, S(2));
+	tb_start(&t);
+	handshake(&t);
+	ck_assert_int_eq(find_ev(&t, EV_NEW)->family, 6);
+	tx(&t, true, TH_FIN | TH_ACK, 0);
+	t.now += S(2);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 100), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_EXPIRED_HALF_CLOSED);
+	tb_done(&t);
+}
+END_TEST
+
+START_TEST(test_timer_state_ladder)
+{
+	/* exhaustive over states x FIN facts x start rules */
+	struct policy p;
+	struct tcp_track tr;
+
+	policy_defaults(&p);
+	for (int rule = HC_FIRST_FIN; rule <= HC_BOTH_FINS; rule++) {
+		p.half_close_start = (uint8_t)rule;
+		for (int s = 0; s < TCP_STATE_MAX; s++) {
+			for (int facts = 0; facts < 16; facts++) {
+				bool ofin = facts & 1, rfin = facts & 2, acked = facts & 4;
+				enum tcp_state want, got;
+				bool hc = s == TCP_FIN_WAIT || s == TCP_CLOSE_WAIT || s == TCP_LAST_ACK;
+
+				memset(&tr, 0, sizeof(tr));
+				tr.state = (uint8_t)s;
+				tr.d[0].flags = (uint16_t)((ofin ? TDF_FIN_SEEN : 0) | (acked ? TDF_FIN_ACKED : 0));
+				tr.d[1].flags = rfin ? TDF_FIN_SEEN : 0;
+				want = (enum tcp_state)s;
+				if (hc && rule == HC_FIN_ACKED && !acked)
+					want = TCP_ESTABLISHED;
+				if (hc && rule == HC_BOTH_FINS && !(ofin && rfin))
+					want = TCP_ESTABLISHED;
+				got = policy_timer_state(&p, &tr);
+				ck_assert_int_eq(got, want);
+			}
+		}
+	}
+}
+END_TEST
+
+/* engine_process_burst() must give exactly engine_process()'s verdicts
+ * and events: mixed traffic over many flows, some expiring, some
+ * malformed, in bursts of odd sizes. */
+START_TEST(test_burst_equals_single)
+{
+	static struct tb a, b;
+	static uint8_t bufs[40][80];
+	struct engine_pkt pk[40];
+	struct verdict vb[40];
+	uint64_t x = 12345;
+	size_t len[40];
+
+	tb_init(&a);
+	fin_kills_mapping(&a.pol, S(3));
+	a.pol.after_expiry = LATE_RESET_SENDER;
+	a.pol.max_flows = 32;
+	a.pol.table_full = FULL_EVICT;
+	tb_start(&a);
+	tb_init(&b);
+	b.pol = a.pol;
+	tb_start(&b);
+	for (int round = 0; round < 200; round++) {
+		unsigned n = 1 + (unsigned)(round % 37);
+
+		for (unsigned i = 0; i < n; i++) {
+			static const uint8_t flags[] = { TH_SYN, TH_SYN | TH_ACK, TH_ACK,
+			    TH_ACK | TH_PSH, TH_FIN | TH_ACK, TH_RST };
+			uint16_t port;
+			uint8_t fl;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			port = (uint16_t)(30000 + x % 48);
+			fl = flags[(x >> 8) % 6];
+			len[i] = build(bufs[i], (x >> 20) & 1, (x >> 21) & 1, port, fl,
+			    (uint32_t)(x >> 24), (uint32_t)(x >> 40), (fl & TH_PSH) ? 100 : 0);
+			if ((x >> 30) % 17 == 0)
+				len[i] -= 3;	/* truncated */
+			pk[i].buf = bufs[i];
+			pk[i].caplen = len[i];
+		}
+		a.now += S(0.25);
+		b.now += S(0.25);
+		engine_process_burst(b.e, pk, n, b.now, vb);
+		for (unsigned i = 0; i < n; i++) {
+			engine_process(a.e, bufs[i], len[i], a.now, &a.v);
+			ck_assert_int_eq(a.v.action, vb[i].action);
+			ck_assert_int_eq(a.v.reason, vb[i].reason);
+			ck_assert_int_eq(a.v.nrst, vb[i].nrst);
+			ck_assert_int_eq(a.v.flow, vb[i].flow);
+		}
+		engine_expire(a.e, a.now, 1000);
+		engine_expire(b.e, b.now, 1000);
+	}
+	ck_assert_uint_eq(a.nev, b.nev);
+	ck_assert_uint_gt(a.nev, 100);
+	for (unsigned i = 0; i < a.nev; i++)
+		ck_assert(memcmp(&a.ev[i], &b.ev[i], offsetof(struct event, conn_state)) == 0);
+	ck_assert(memcmp(engine_stats(a.e), engine_stats(b.e), sizeof(struct engine_stats)) == 0);
+	tb_done(&a);
+	tb_done(&b);
+}
+END_TEST
+
+Suite *
+suite_engine(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("knobs");
+
+	tcase_add_test(tc, test_fin_kills_mapping_exact);
+	tcase_add_test(tc, test_rfc5382_half_close_survives);
+	tcase_add_test(tc, test_half_close_start_fin_acked);
+	tcase_add_test(tc, test_refresh_rules);
+	tcase_add_test(tc, test_expire_reset_both_ends);
+	tcase_add_test(tc, test_after_expiry_actions);
+	tcase_add_test(tc, test_tombstone_forgotten);
+	tcase_add_test(tc, test_unknown_flow_actions);
+	tcase_add_test(tc, test_timewait_reopen);
+	tcase_add_test(tc, test_invalid_action);
+	tcase_add_test(tc, test_window_tracking_drop);
+	tcase_add_test(tc, test_malformed_action);
+	tcase_add_test(tc, test_fault_drop_rst);
+	tcase_add_test(tc, test_fault_fins);
+	tcase_add_test(tc, test_fault_probability_seeded);
+	tcase_add_test(tc, test_table_full_drop_and_evict);
+	tcase_add_test(tc, test_adaptive_scaling);
+	tcase_add_test(tc, test_rst_before_reply_and_rej);
+	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
+	tcase_add_test(tc, test_reload_changes_live_flows);
+	tcase_add_test(tc, test_expire_budget);
+	tcase_add_test(tc, test_ipv6_flow);
+	tcase_add_test(tc, test_timer_state_ladder);
+	tcase_add_test(tc, test_burst_equals_single);
+	suite_add_tcase(s, tc);
+	return s;
+}
