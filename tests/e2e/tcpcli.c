@@ -1,0 +1,934 @@
+/* tcpcli -- TCP client endpoint for natbox's namespace scenarios: half-close
+ * then read, idle then resend, reset, abort, hold, or just connect, and report
+ * the outcome as key=value lines. Self-contained on purpose: the Makefile
+ * builds each C file in tests/e2e as a program of its own.
+ *
+ * Every wait is a poll() slice of at most 100 ms against one overall deadline
+ * (--timeout), so a run always ends by itself, whatever the network does.
+ *
+ * Output (stdout, line-buffered):
+ *   connected local=A:P peer=A:P connect_ms=X
+ *   progress t=T bytes_so_far=N               (half-close with --progress)
+ *   event=state t=T state=S                   (hold, on each TCP state change)
+ *   mode=M result=R key=value...              (summary, always the last line)
+ * Exit: 0 the client ran (the outcome, even a refused connect, is data),
+ *       1 local error, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define SLICE_MS        100     /* longest single poll: bounds reaction time */
+#define IOBUF           16384
+
+enum mode {
+	MODE_HALF_CLOSE,
+	MODE_IDLE,
+	MODE_RESET,
+	MODE_ABORT,
+	MODE_HOLD,
+	MODE_CONNECT,
+	MODE_COUNT
+};
+
+static const char *const mode_names[MODE_COUNT] = {
+	[MODE_HALF_CLOSE] = "half-close",
+	[MODE_IDLE] = "idle",
+	[MODE_RESET] = "reset",
+	[MODE_ABORT] = "abort",
+	[MODE_HOLD] = "hold",
+	[MODE_CONNECT] = "connect",
+};
+
+enum close_how { CLOSE_FIN, CLOSE_RST, CLOSE_NONE };
+
+/* Linux TCP states (include/net/tcp_states.h), as ss prints them. */
+static const char *const tcp_state_names[] = {
+	[0] = "UNKNOWN",
+	[1] = "ESTABLISHED",
+	[2] = "SYN_SENT",
+	[3] = "SYN_RECV",
+	[4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",
+	[6] = "TIME_WAIT",
+	[7] = "CLOSE",
+	[8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",
+	[10] = "LISTEN",
+	[11] = "CLOSING",
+	[12] = "NEW_SYN_RECV",
+};
+
+struct opts {
+	const char *addr;
+	const char *port;
+	const char *bind_addr;
+	long bind_port;
+	enum mode mode;
+	enum close_how close_how;
+	double timeout;
+	double connect_timeout;
+	double idle_limit;
+	double idle_secs;
+	double reply_timeout;
+	double hold_secs;       /* < 0: the mode's default */
+	long request_bytes;     /* < 0: the mode's default */
+	long user_timeout_ms;   /* < 0: the mode's default */
+	int progress;
+};
+
+static struct opts g_opt;
+static double g_start;
+static double g_deadline;
+static volatile sig_atomic_t g_stop;
+static char g_local[INET6_ADDRSTRLEN + 16] = "-";
+static char g_peer[INET6_ADDRSTRLEN + 16] = "-";
+static double g_connect_ms = -1;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *errname(int e)
+{
+	const char *n;
+
+	if (e == 0)
+		return "none";
+	n = strerrorname_np(e);
+	return n ? n : "EUNKNOWN";
+}
+
+static const char *state_name(unsigned s)
+{
+	if (s < sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) && tcp_state_names[s])
+		return tcp_state_names[s];
+	return "UNKNOWN";
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+/* Last resort if a bug ever defeats the deadline checks. */
+static void on_alarm(int sig)
+{
+	static const char msg[] = "result=hard_timeout\n";
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	_exit(3);
+}
+
+static int parse_secs(const char *s, double *v)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || d < 0 || d > 86400)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		d /= 1000;
+	else if (strcmp(end, "m") == 0)
+		d *= 60;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		return -1;
+	*v = d;
+	return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+static void fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(s6->sin6_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+static double min_d(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static int slice_ms(double until)
+{
+	double left = until - now_s();
+
+	if (left <= 0)
+		return 0;
+	if (left * 1000 > SLICE_MS)
+		return SLICE_MS;
+	return (int)(left * 1000) + 1;
+}
+
+/* Wait for events on fd until `until` (never past the overall deadline), in
+ * bounded slices. Returns revents (> 0), 0 on timeout or stop, -1 on error. */
+static int wait_fd(int fd, short events, double until)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n;
+
+	until = min_d(until, g_deadline);
+	while (!g_stop && now_s() < until) {
+		p.revents = 0;
+		n = poll(&p, 1, slice_ms(until));
+		if (n > 0)
+			return p.revents;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static void sleep_until(double t)
+{
+	struct timespec ts;
+
+	t = min_d(t, g_deadline);
+	if (t <= now_s())
+		return;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static int tcp_info_get(int fd, struct tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
+}
+
+/* "state_at_end=S retrans=N" for the summary line. */
+static void fmt_tcp_end(int fd, char *buf, size_t len)
+{
+	struct tcp_info ti;
+
+	if (fd >= 0 && tcp_info_get(fd, &ti) == 0)
+		snprintf(buf, len, "state_at_end=%s retrans=%u", state_name(ti.tcpi_state),
+			 ti.tcpi_total_retrans);
+	else
+		snprintf(buf, len, "state_at_end=UNKNOWN retrans=0");
+}
+
+static void fmt_rel(char *buf, size_t len, double t, double base)
+{
+	if (t <= 0 || base <= 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.3f", t - base);
+}
+
+/* The error behind ENOTCONN/EPIPE: after a RST the socket is closed and
+ * shutdown()/send() say only that, while SO_ERROR still holds ECONNRESET. */
+static int sock_error(int fd, int fallback)
+{
+	socklen_t sl;
+	int e = 0;
+
+	sl = sizeof(e);
+	if ((fallback == ENOTCONN || fallback == EPIPE) &&
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == 0 && e)
+		return e;
+	return fallback;
+}
+
+/* Map a socket error to the outcome word scripts match on. */
+static const char *err_result(int e)
+{
+	switch (e) {
+	case ECONNRESET:
+	case EPIPE:
+		return "reset";
+	case ETIMEDOUT:
+		return "timeout";
+	case ECONNREFUSED:
+		return "refused";
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return "unreachable";
+	default:
+		return "error";
+	}
+}
+
+/* Resolve, optionally bind, connect within --connect-timeout.
+ * Returns the fd, or -1 with *result and *err set (an outcome), -2 for a
+ * local error, -3 for a usage error (an address that does not parse). */
+static int do_connect(const char **result, int *err)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL, *bi = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	double t0, until;
+	int fd, rc, ev, one = 1, soerr = 0;
+	char portbuf[16];
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	rc = getaddrinfo(g_opt.addr, g_opt.port, &hints, &ai);
+	if (rc != 0 || !ai) {
+		fprintf(stderr, "tcpcli: bad address %s port %s: %s\n", g_opt.addr,
+			g_opt.port, gai_strerror(rc));
+		return -3;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		fprintf(stderr, "tcpcli: socket: %s\n", strerror(errno));
+		freeaddrinfo(ai);
+		return -2;
+	}
+	if (g_opt.user_timeout_ms > 0) {
+		unsigned ut = (unsigned)g_opt.user_timeout_ms;
+
+		if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)) < 0) {
+			fprintf(stderr, "tcpcli: TCP_USER_TIMEOUT: %s\n", strerror(errno));
+			goto local_err;
+		}
+	}
+	if (g_opt.bind_port > 0 || g_opt.bind_addr) {
+		/* SO_REUSEADDR lets a fixed source port be bound again while an
+		 * old connection on it lingers (TIME_WAIT reuse experiments). */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		snprintf(portbuf, sizeof(portbuf), "%ld", g_opt.bind_port);
+		hints.ai_family = ai->ai_family;
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+		rc = getaddrinfo(g_opt.bind_addr, portbuf, &hints, &bi);
+		if (rc != 0 || !bi) {
+			fprintf(stderr, "tcpcli: bad --bind-addr for this family: %s\n",
+				gai_strerror(rc));
+			freeaddrinfo(ai);
+			close(fd);
+			return -3;
+		}
+		if (bind(fd, bi->ai_addr, bi->ai_addrlen) < 0) {
+			*err = errno;
+			*result = "bind_error";
+			freeaddrinfo(bi);
+			freeaddrinfo(ai);
+			close(fd);
+			return -1;
+		}
+		freeaddrinfo(bi);
+	}
+	t0 = now_s();
+	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (rc < 0 && errno != EINPROGRESS) {
+		soerr = errno;
+	} else if (rc < 0) {
+		until = min_d(t0 + g_opt.connect_timeout, g_deadline);
+		ev = wait_fd(fd, POLLOUT, until);
+		if (ev == 0) {
+			*result = g_stop ? "stopped" : "connect_timeout";
+			*err = ETIMEDOUT;
+			close(fd);
+			return -1;
+		}
+		sl = sizeof(soerr);
+		if (ev < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+			soerr = errno;
+	}
+	if (soerr) {
+		*err = soerr;
+		*result = soerr == EADDRNOTAVAIL || soerr == EADDRINUSE ? "connect_error" :
+			  err_result(soerr);
+		if (strcmp(*result, "error") == 0)
+			*result = "connect_error";
+		close(fd);
+		return -1;
+	}
+	g_connect_ms = (now_s() - t0) * 1000;
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		fmt_addr((struct sockaddr *)&ss, g_local, sizeof(g_local));
+	sl = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		fmt_addr((struct sockaddr *)&ss, g_peer, sizeof(g_peer));
+	printf("connected local=%s peer=%s connect_ms=%.3f\n", g_local, g_peer, g_connect_ms);
+	return fd;
+local_err:
+	freeaddrinfo(ai);
+	close(fd);
+	return -2;
+}
+
+/* Send all of buf, waiting for room in bounded slices. 0 or the errno. */
+static int send_all(int fd, const char *buf, size_t len, double until)
+{
+	size_t off = 0;
+	ssize_t n;
+	int i;
+
+	for (i = 0; off < len && i < 1000000; i++) {
+		n = send(fd, buf + off, len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return sock_error(fd, errno);
+		if (wait_fd(fd, POLLOUT, until) <= 0)
+			return ETIMEDOUT;
+	}
+	return off == len ? 0 : ETIMEDOUT;
+}
+
+static int send_request(int fd, long nbytes)
+{
+	char buf[IOBUF];
+	long left = nbytes;
+	size_t n;
+	int e;
+
+	memset(buf, 'q', sizeof(buf));
+	while (left > 0) {
+		n = left > (long)sizeof(buf) ? sizeof(buf) : (size_t)left;
+		e = send_all(fd, buf, n, g_deadline);
+		if (e)
+			return e;
+		left -= (long)n;
+	}
+	return 0;
+}
+
+static void print_connect_failure(const char *result, int err)
+{
+	int v6 = strchr(g_opt.addr, ':') != NULL;
+
+	printf("mode=%s result=%s err=%s local=%s peer=%s%s%s:%s elapsed=%.3f\n",
+	       mode_names[g_opt.mode], result, errname(err), g_local, v6 ? "[" : "",
+	       g_opt.addr, v6 ? "]" : "", g_opt.port, now_s() - g_start);
+}
+
+/* Send a request, shutdown(SHUT_WR) (our FIN), then read until EOF, a reset,
+ * --idle-limit seconds without a byte, or the deadline. Times are relative
+ * to our FIN. */
+static void run_half_close(int fd)
+{
+	double t_fin, t_first = 0, t_last = 0, t_end, until, next_progress;
+	long long bytes = 0;
+	const char *result = NULL;
+	char buf[IOBUF], first[32], last[32], tcpend[96];
+	long iter;
+	ssize_t n;
+	int ev, err;
+
+	err = send_request(fd, g_opt.request_bytes);
+	t_fin = now_s();
+	if (err == 0 && shutdown(fd, SHUT_WR) < 0)
+		err = sock_error(fd, errno);
+	if (err) {
+		result = err_result(err);
+		goto done;
+	}
+	next_progress = t_fin + 1;
+	for (iter = 0; iter < 100000000L; iter++) {
+		until = (t_last > 0 ? t_last : t_fin) + g_opt.idle_limit;
+		if (g_opt.progress)
+			until = min_d(until, next_progress);
+		ev = wait_fd(fd, POLLIN, until);
+		if (g_opt.progress && now_s() >= next_progress) {
+			printf("progress t=%.3f bytes_so_far=%lld\n", next_progress - t_fin, bytes);
+			next_progress += 1;
+		}
+		if (ev < 0) {
+			err = errno;
+			result = "error";
+			break;
+		}
+		if (ev == 0) {
+			if (g_stop) {
+				result = "stopped";
+				break;
+			}
+			if (now_s() >= g_deadline) {
+				result = "timeout";
+				break;
+			}
+			if (now_s() >= (t_last > 0 ? t_last : t_fin) + g_opt.idle_limit) {
+				result = "stalled";
+				break;
+			}
+			continue;       /* a progress tick */
+		}
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			bytes += n;
+			t_last = now_s();
+			if (t_first == 0)
+				t_first = t_last;
+		} else if (n == 0) {
+			result = "eof";
+			break;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			err = errno;
+			result = err_result(err);
+			break;
+		}
+	}
+	if (!result)
+		result = "timeout";
+done:
+	t_end = now_s();
+	fmt_rel(first, sizeof(first), t_first, t_fin);
+	fmt_rel(last, sizeof(last), t_last, t_fin);
+	fmt_tcp_end(fd, tcpend, sizeof(tcpend));
+	printf("mode=half-close result=%s bytes=%lld fin_at=0.000 first_byte_at=%s "
+	       "last_byte_at=%s end_at=%.3f err=%s sent=%ld %s local=%s peer=%s "
+	       "connect_ms=%.3f\n",
+	       result, bytes, first, last, t_end - t_fin, errname(err),
+	       g_opt.request_bytes, tcpend, g_local, g_peer, g_connect_ms);
+	close(fd);
+}
+
+/* Read exactly `want` bytes within `secs`. 0, or the outcome word. */
+static const char *read_reply(int fd, long want, double secs, int *err)
+{
+	char buf[IOBUF];
+	double until = now_s() + secs;
+	long got = 0;
+	ssize_t n;
+	int i, ev;
+
+	for (i = 0; got < want && i < 10000000; i++) {
+		ev = wait_fd(fd, POLLIN, until);
+		if (ev < 0) {
+			*err = errno;
+			return "error";
+		}
+		if (ev == 0)
+			return g_stop ? "stopped" : "timeout";
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			got += n;
+		else if (n == 0)
+			return "eof";
+		else if (errno != EAGAIN && errno != EINTR) {
+			*err = errno;
+			return err_result(errno);
+		}
+	}
+	return got >= want ? NULL : "timeout";
+}
+
+/* Request/echo, stay idle --idle-secs (watching for a RST or FIN meanwhile),
+ * then send again and say what became of it. Needs tcpsrv --mode echo. */
+static void run_idle(int fd)
+{
+	const char *result = NULL, *first = NULL, *idle_event = "none";
+	double t_idle, until, t_event = 0, t_send = 0, t_reply = 0;
+	char buf[64], ev_at[32], reply_ms[32], tcpend[96];
+	ssize_t n;
+	int err = 0, e, ev, i;
+
+	e = send_request(fd, g_opt.request_bytes);
+	first = e ? err_result(e) : read_reply(fd, g_opt.request_bytes, g_opt.reply_timeout, &err);
+	if (e)
+		err = e;
+	if (first) {
+		result = "no_first_echo";
+		goto done;
+	}
+	t_idle = now_s();
+	until = t_idle + g_opt.idle_secs;
+	for (i = 0; i < 10000000 && now_s() < until && !g_stop; i++) {
+		ev = wait_fd(fd, POLLIN, until);
+		if (ev <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			idle_event = "data";
+		} else if (n == 0) {
+			idle_event = "eof";
+		} else if (errno == EAGAIN || errno == EINTR) {
+			continue;
+		} else {
+			err = errno;
+			idle_event = err_result(errno);
+		}
+		t_event = now_s();
+		break;
+	}
+	if (g_stop) {
+		result = "stopped";
+		goto done;
+	}
+	if (now_s() >= g_deadline) {
+		result = "timeout";
+		goto done;
+	}
+	if (strcmp(idle_event, "none") != 0 && strcmp(idle_event, "data") != 0) {
+		result = idle_event;    /* the connection died while idle */
+		goto done;
+	}
+	/* Stay idle for the full period even after stray data. */
+	sleep_until(until);
+	t_send = now_s();
+	e = send_request(fd, g_opt.request_bytes);
+	if (e) {
+		err = e;
+		result = err_result(e);
+		goto done;
+	}
+	result = read_reply(fd, g_opt.request_bytes, g_opt.reply_timeout, &err);
+	if (!result) {
+		result = "echo";
+		t_reply = now_s();
+	}
+	if (strcmp(result, "timeout") == 0 && err == 0) {
+		/* Did the kernel give up (TCP_USER_TIMEOUT) meanwhile? */
+		socklen_t sl = sizeof(e);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == 0 && e)
+			err = e;
+	}
+done:
+	fmt_rel(ev_at, sizeof(ev_at), t_event, t_event > 0 ? t_idle : 0);
+	if (t_reply > 0)
+		snprintf(reply_ms, sizeof(reply_ms), "%.3f", (t_reply - t_send) * 1000);
+	else
+		snprintf(reply_ms, sizeof(reply_ms), "-");
+	fmt_tcp_end(fd, tcpend, sizeof(tcpend));
+	printf("mode=idle result=%s idle_secs=%.3f idle_event=%s idle_event_at=%s "
+	       "reply_ms=%s err=%s %s local=%s peer=%s connect_ms=%.3f\n",
+	       result, g_opt.idle_secs, idle_event, ev_at, reply_ms, errname(err),
+	       tcpend, g_local, g_peer, g_connect_ms);
+	close(fd);
+}
+
+/* Connected: optionally send, hold --hold-secs watching the peer and the TCP
+ * state, then end as the mode (or --close) says. */
+static void run_hold_like(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	double until, t0 = now_s(), t_fin = 0;
+	const char *result = g_opt.mode == MODE_CONNECT ? "connected" : "ok";
+	struct tcp_info ti;
+	unsigned last = 0;
+	long long rx = 0;
+	char buf[IOBUF], fin_at[32], tcpend[96];
+	ssize_t n;
+	int e, err = 0, i, eof = 0;
+
+	e = send_request(fd, g_opt.request_bytes);
+	if (e) {
+		err = e;
+		result = err_result(e);
+	}
+	until = min_d(t0 + g_opt.hold_secs, g_deadline);
+	for (i = 0; i < 10000000 && !err && !g_stop && now_s() < until; i++) {
+		if (g_opt.mode == MODE_HOLD && tcp_info_get(fd, &ti) == 0 &&
+		    ti.tcpi_state != last) {
+			last = ti.tcpi_state;
+			printf("event=state t=%.3f state=%s\n", now_s() - t0, state_name(last));
+		}
+		if (eof) {      /* after EOF, POLLIN stays set: just sleep */
+			sleep_until(min_d(now_s() + 0.05, until));
+			continue;
+		}
+		if (wait_fd(fd, POLLIN, min_d(now_s() + 0.05, until)) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			rx += n;
+		} else if (n == 0) {
+			eof = 1;
+			t_fin = now_s();
+		} else if (errno != EAGAIN && errno != EINTR) {
+			err = errno;
+			result = err_result(errno);
+		}
+	}
+	if (g_stop)
+		result = "stopped";
+	fmt_rel(fin_at, sizeof(fin_at), t_fin, t0);
+	fmt_tcp_end(fd, tcpend, sizeof(tcpend));
+	printf("mode=%s result=%s sent=%ld rx_bytes=%lld peer_fin=%d peer_fin_at=%s "
+	       "err=%s close=%s %s local=%s peer=%s connect_ms=%.3f\n",
+	       mode_names[g_opt.mode], result, g_opt.request_bytes, rx, eof, fin_at,
+	       errname(err), g_opt.close_how == CLOSE_RST ? "rst" :
+	       g_opt.close_how == CLOSE_NONE ? "none" : "fin",
+	       tcpend, g_local, g_peer, g_connect_ms);
+	fflush(stdout);
+	switch (g_opt.close_how) {
+	case CLOSE_RST:
+		/* SO_LINGER {1, 0}: close() sends RST instead of FIN. */
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+		break;
+	case CLOSE_NONE:
+		/* Exit with the socket open: the kernel closes it as for a killed
+		 * process (FIN, or RST if unread data is pending). */
+		_exit(0);
+	case CLOSE_FIN:
+		close(fd);
+		break;
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: tcpcli --addr A --port P [--mode M] [--timeout S] [--bind-port P]\n"
+"              [--bind-addr A] [--connect-timeout S] [--request-bytes N]\n"
+"              [--idle-limit S] [--progress] [--idle-secs S] [--reply-timeout S]\n"
+"              [--hold-secs S] [--close fin|rst|none] [--user-timeout MS]\n"
+"modes:\n"
+"  half-close  send --request-bytes (64), shutdown(SHUT_WR), read until EOF,\n"
+"              a reset, or --idle-limit (5 s) without a byte\n"
+"              -> result=eof|reset|stalled|timeout; times relative to our FIN\n"
+"  idle        request/echo, idle --idle-secs (5), send again, wait for the\n"
+"              echo up to --reply-timeout (5) -> result=echo|reset|timeout|eof\n"
+"              (TCP_USER_TIMEOUT defaults to --reply-timeout)\n"
+"  reset       connect, send --request-bytes (0), wait --hold-secs (0), RST\n"
+"  abort       same, then exit without closing the socket\n"
+"  hold        connect, hold --hold-secs (5) reporting state changes, close\n"
+"  connect     connect, report, close (--close fin|rst|none)\n"
+"defaults: --timeout 30, --connect-timeout 5; durations take 2.5, 250ms, 3s, 1m\n"
+"connect failures: result=refused|connect_timeout|unreachable|reset|\n"
+"                  connect_error|bind_error with err=ERRNO_NAME\n");
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "bind-port", required_argument, NULL, 'B' },
+		{ "bind-addr", required_argument, NULL, 'A' },
+		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ "request-bytes", required_argument, NULL, 'q' },
+		{ "idle-limit", required_argument, NULL, 'l' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "idle-secs", required_argument, NULL, 'i' },
+		{ "reply-timeout", required_argument, NULL, 'r' },
+		{ "hold-secs", required_argument, NULL, 'H' },
+		{ "close", required_argument, NULL, 'C' },
+		{ "user-timeout", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long v;
+	int c, i, found, idx = 0, close_set = 0;
+
+	g_opt.mode = MODE_HALF_CLOSE;
+	g_opt.close_how = CLOSE_FIN;
+	g_opt.timeout = 30;
+	g_opt.connect_timeout = 5;
+	g_opt.idle_limit = 5;
+	g_opt.idle_secs = 5;
+	g_opt.reply_timeout = 5;
+	g_opt.hold_secs = -1;
+	g_opt.request_bytes = -1;
+	g_opt.user_timeout_ms = -1;
+	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		switch (c) {
+		case 'a':
+			g_opt.addr = optarg;
+			break;
+		case 'p':
+			if (parse_long(optarg, 1, 65535, &v) < 0)
+				goto bad;
+			g_opt.port = optarg;
+			break;
+		case 'm':
+			found = 0;
+			for (i = 0; i < MODE_COUNT; i++) {
+				if (strcmp(optarg, mode_names[i]) == 0) {
+					g_opt.mode = (enum mode)i;
+					found = 1;
+				}
+			}
+			if (!found)
+				goto bad;
+			break;
+		case 't':
+			if (parse_secs(optarg, &g_opt.timeout) < 0 || g_opt.timeout <= 0)
+				goto bad;
+			break;
+		case 'B':
+			if (parse_long(optarg, 1, 65535, &g_opt.bind_port) < 0)
+				goto bad;
+			break;
+		case 'A':
+			g_opt.bind_addr = optarg;
+			break;
+		case 'c':
+			if (parse_secs(optarg, &g_opt.connect_timeout) < 0)
+				goto bad;
+			break;
+		case 'q':
+			if (parse_long(optarg, 0, 1L << 30, &g_opt.request_bytes) < 0)
+				goto bad;
+			break;
+		case 'l':
+			if (parse_secs(optarg, &g_opt.idle_limit) < 0)
+				goto bad;
+			break;
+		case 'P':
+			g_opt.progress = 1;
+			break;
+		case 'i':
+			if (parse_secs(optarg, &g_opt.idle_secs) < 0)
+				goto bad;
+			break;
+		case 'r':
+			if (parse_secs(optarg, &g_opt.reply_timeout) < 0)
+				goto bad;
+			break;
+		case 'H':
+			if (parse_secs(optarg, &g_opt.hold_secs) < 0)
+				goto bad;
+			break;
+		case 'C':
+			if (strcmp(optarg, "fin") == 0)
+				g_opt.close_how = CLOSE_FIN;
+			else if (strcmp(optarg, "rst") == 0)
+				g_opt.close_how = CLOSE_RST;
+			else if (strcmp(optarg, "none") == 0)
+				g_opt.close_how = CLOSE_NONE;
+			else
+				goto bad;
+			close_set = 1;
+			break;
+		case 'u':
+			if (parse_long(optarg, 0, INT_MAX, &g_opt.user_timeout_ms) < 0)
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || !g_opt.addr || !g_opt.port) {
+		fprintf(stderr, "tcpcli: --addr and --port are required\n");
+		usage(stderr);
+		return -1;
+	}
+	/* The modes' defaults. */
+	if (g_opt.request_bytes < 0)
+		g_opt.request_bytes = (g_opt.mode == MODE_HALF_CLOSE || g_opt.mode == MODE_IDLE) ? 64 : 0;
+	if (g_opt.mode == MODE_IDLE && g_opt.request_bytes == 0)
+		g_opt.request_bytes = 1;
+	if (g_opt.hold_secs < 0)
+		g_opt.hold_secs = g_opt.mode == MODE_HOLD ? 5 : 0;
+	if (g_opt.user_timeout_ms < 0)
+		g_opt.user_timeout_ms = g_opt.mode == MODE_IDLE ?
+					(long)(g_opt.reply_timeout * 1000) : 0;
+	if (!close_set && g_opt.mode == MODE_RESET)
+		g_opt.close_how = CLOSE_RST;
+	if (!close_set && g_opt.mode == MODE_ABORT)
+		g_opt.close_how = CLOSE_NONE;
+	return 0;
+bad:
+	fprintf(stderr, "tcpcli: bad value for --%s: %s\n", lo[idx].name, optarg);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa;
+	const char *result = NULL;
+	int fd, err = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parse_args(argc, argv) < 0)
+		return 2;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;      /* no SA_RESTART: waits return early */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	g_start = now_s();
+	g_deadline = g_start + g_opt.timeout;
+	alarm((unsigned)g_opt.timeout + 10);
+
+	fd = do_connect(&result, &err);
+	if (fd == -2)
+		return 1;
+	if (fd == -3)
+		return 2;
+	if (fd < 0) {
+		print_connect_failure(result, err);
+		return 0;
+	}
+	switch (g_opt.mode) {
+	case MODE_HALF_CLOSE:
+		run_half_close(fd);
+		break;
+	case MODE_IDLE:
+		run_idle(fd);
+		break;
+	case MODE_RESET:
+	case MODE_ABORT:
+	case MODE_HOLD:
+	case MODE_CONNECT:
+	case MODE_COUNT:
+		run_hold_like(fd);
+		break;
+	}
+	return 0;
+}
