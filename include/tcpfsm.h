@@ -60,7 +60,7 @@ struct tcp_dir {
 	uint32_t ack;		/* highest ack this side sent (its rcv.nxt) */
 	uint16_t flags;		/* TDF_* */
 	uint8_t scale;		/* window scale shift */
-	uint8_t pad;
+	uint8_t hist_seen;	/* history letters already recorded from this side */
 };
 
 #define TTF_SEEN_REPLY	0x01	/* a packet in the reply direction was seen */

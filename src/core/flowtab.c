@@ -125,6 +125,28 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
 	uint16_t lp, hp;
 	bool a_first;
 
+	if (family == 4) {
+		/* IPv4: the same message shape with 4-byte addresses, 13
+		 * bytes: two SipHash blocks instead of five. */
+		uint8_t w[8];
+		uint32_t xa, yb;
+
+		memcpy(&xa, a->b, 4);
+		memcpy(&yb, b->b, 4);
+		if (memcmp(a->b, b->b, 4) < 0 || (xa == yb && ap <= bp)) {
+			memcpy(w, a->b, 4), memcpy(w + 4, b->b, 4);
+			lp = ap, hp = bp;
+		} else {
+			memcpy(w, b->b, 4), memcpy(w + 4, a->b, 4);
+			lp = bp, hp = ap;
+		}
+		memcpy(&m[0], w, 8);
+		m[0] = LE64(m[0]);
+		last = (uint64_t)13 << 56 | (uint64_t)family << 32 |
+		    (uint64_t)(hp & 0xff) << 24 | (uint64_t)(hp >> 8) << 16 |
+		    (uint64_t)(lp & 0xff) << 8 | (uint64_t)(lp >> 8);
+		return (uint32_t)siphash13(ft->k0, ft->k1, m, 1, last);
+	}
 	memcpy(x, a->b, sizeof(x));
 	memcpy(y, b->b, sizeof(y));
 	if (x[0] != y[0])

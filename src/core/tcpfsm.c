@@ -431,19 +431,27 @@ hist_put(struct tcp_track *t, unsigned code)
 void
 tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
 {
-	unsigned base = dir == DIR_ORIG ? 0 : 6;
-	uint8_t f = p->flags;
+	unsigned base = dir == DIR_ORIG ? 0 : 6, want = 0;
+	uint8_t f = p->flags, *seen = &t->d[dir].hist_seen;
 
 	if (f & TH_SYN)
-		hist_put(t, base + ((f & TH_ACK) ? HL_H : HL_S));
+		want |= 1u << ((f & TH_ACK) ? HL_H : HL_S);
 	if ((f & (TH_ACK | TH_SYN | TH_FIN | TH_RST)) == TH_ACK && p->payload_len == 0)
-		hist_put(t, base + HL_A);
+		want |= 1u << HL_A;
 	if (p->payload_len)
-		hist_put(t, base + HL_D);
+		want |= 1u << HL_D;
 	if (f & TH_FIN)
-		hist_put(t, base + HL_F);
+		want |= 1u << HL_F;
 	if (f & TH_RST)
-		hist_put(t, base + HL_R);
+		want |= 1u << HL_R;
+	/* Nearly every packet brings no new letter: one test, no scan. */
+	want &= ~(unsigned)*seen;
+	if (want == 0)
+		return;
+	*seen |= (uint8_t)want;
+	for (unsigned code = HL_S; code <= HL_R; code++)
+		if (want & (1u << code))
+			hist_put(t, base + code);
 }
 
 void
