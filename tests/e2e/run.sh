@@ -6,7 +6,9 @@ dir=$(cd "$(dirname "$0")" && pwd)
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+before=$(mktemp)
+trap 'rm -f "$log" "$before"' EXIT
+ip netns list 2>/dev/null | awk '{ print $1 }' | sort >"$before"
 
 for s in "$dir"/selftest.sh "$dir"/s[0-9]*.sh; do
 	[ -f "$s" ] || continue
@@ -30,8 +32,9 @@ for s in "$dir"/selftest.sh "$dir"/s[0-9]*.sh; do
 		failed=$((failed + 1))
 	fi
 done
-# nothing may be left behind, whatever happened above
-left=$(ip netns list 2>/dev/null | grep -E '^nb' || true)
+# nothing may be left behind, whatever happened above (namespaces that
+# were there before this run are not ours)
+left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | sort | comm -13 "$before" - | tr '\n' ' ')
 if [ -n "$left" ]; then
 	echo "run.sh: namespaces left behind: $left"
 	failed=$((failed + 1))
