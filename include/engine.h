@@ -86,6 +86,9 @@ unsigned engine_expire(struct engine *e, uint64_t now, unsigned budget);
 
 /* End every flow (reason R_END_FLUSH): emits their end events. */
 void engine_flush(struct engine *e, uint64_t now);
+/* End one flow (pool index; a tombstone is simply forgotten). Returns -1
+ * if the slot holds none. For ctl flush with a filter. */
+int engine_flow_end(struct engine *e, uint32_t idx, uint64_t now);
 
 const struct engine_stats *engine_stats(const struct engine *e);
 uint32_t engine_flow_count(const struct engine *e);

@@ -657,6 +657,22 @@ engine_flush(struct engine *e, uint64_t now)
 	}
 }
 
+int
+engine_flow_end(struct engine *e, uint32_t idx, uint64_t now)
+{
+	struct flow *f;
+
+	if (idx >= flowtab_capacity(e->ft))
+		return -1;
+	f = flowtab_pool(e->ft) + idx;
+	if (!(f->fflags & FF_USED))
+		return -1;
+	if (!(f->fflags & FF_DEAD))
+		flow_end(e, f, R_END_FLUSH, now);
+	flow_remove(e, f);
+	return 0;
+}
+
 void
 engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f), void *ctx)
 {

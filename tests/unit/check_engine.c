@@ -806,6 +806,27 @@ START_TEST(test_reload_changes_live_flows)
 }
 END_TEST
 
+START_TEST(test_flow_end_one)
+{
+	struct tb t;
+
+	tb_init(&t);
+	tb_start(&t);
+	handshake(&t);
+	t.cport++;
+	handshake(&t);
+	ck_assert_int_eq(engine_flow_count(t.e), 2);
+	ck_assert_int_eq(engine_flow_end(t.e, t.v.flow, t.now), 0);
+	ck_assert_int_eq(engine_flow_count(t.e), 1);
+	ck_assert_int_eq(count_ev(&t, EV_END, R_END_FLUSH), 1);
+	ck_assert_uint_eq(find_ev(&t, EV_END)->sport, t.cport);
+	ck_assert_int_eq(engine_flow_end(t.e, t.v.flow, t.now), -1);
+	ck_assert_int_eq(engine_flow_end(t.e, 1u << 30, t.now), -1);
+	ck_assert_ptr_null(engine_flow_at(t.e, t.v.flow));
+	tb_done(&t);
+}
+END_TEST
+
 START_TEST(test_expire_budget)
 {
 	struct tb t;
@@ -968,6 +989,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_rst_before_reply_and_rej);
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
 	tcase_add_test(tc, test_reload_changes_live_flows);
+	tcase_add_test(tc, test_flow_end_one);
 	tcase_add_test(tc, test_expire_budget);
 	tcase_add_test(tc, test_ipv6_flow);
 	tcase_add_test(tc, test_timer_state_ladder);
