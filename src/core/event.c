@@ -1,10 +1,10 @@
 /* event.c -- engine events as conntrack-style key=value text or JSON lines. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "event.h"
+#include "outbuf.h"
 #include "reason.h"
 #include "tcpfsm.h"
 
@@ -71,49 +71,28 @@ event_addr_str(uint8_t family, const struct nb_addr *a, char *buf, size_t cap)
 	}
 }
 
-/* snprintf that appends and keeps counting past the end, so the
- * caller learns the length it needed. */
-struct out {
-	char *buf;
-	size_t cap, len;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL,
-	    o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n;
-}
-
 /* Seconds with at most six decimals, trailing zeros dropped. */
 static void
-put_secs(struct out *o, uint64_t ns)
+put_secs(struct outbuf *o, uint64_t ns)
 {
 	uint64_t us = ns / 1000;
 	char frac[8];
 	int i;
 
 	if (us % 1000000 == 0) {
-		put(o, "%llu", (unsigned long long)(us / 1000000));
+		outbuf_printf(o, "%llu", (unsigned long long)(us / 1000000));
 		return;
 	}
 	snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(us % 1000000));
 	for (i = 5; i > 0 && frac[i] == '0'; i--)
 		frac[i] = '\0';
-	put(o, "%llu.%s", (unsigned long long)(us / 1000000), frac);
+	outbuf_printf(o, "%llu.%s", (unsigned long long)(us / 1000000), frac);
 }
 
 size_t
 event_format(const struct event *ev, enum event_format fmt, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0 };
+	struct outbuf o = { buf, cap, 0 };
 	char src[48], dst[48];
 	bool json = fmt == EVF_JSON;
 	const char *dir = ev->dir == DIR_ORIG ? "orig" : "reply";
@@ -121,37 +100,37 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 	event_addr_str(ev->family, &ev->src, src, sizeof(src));
 	event_addr_str(ev->family, &ev->dst, dst, sizeof(dst));
 	if (json) {
-		put(&o, "{\"ts\":");
+		outbuf_printf(&o, "{\"ts\":");
 		put_secs(&o, ev->ts);
-		put(&o, ",\"event\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"state\":\"%s\"",
+		outbuf_printf(&o, ",\"event\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"state\":\"%s\"",
 		    event_type_name(ev->type), src, dst, ev->sport, ev->dport,
 		    tcp_state_name(ev->state));
 	} else {
-		put(&o, "%s ts=", type_tags[ev->type < EV__MAX ? ev->type : 0]);
+		outbuf_printf(&o, "%s ts=", type_tags[ev->type < EV__MAX ? ev->type : 0]);
 		put_secs(&o, ev->ts);
-		put(&o, " src=%s dst=%s sport=%u dport=%u state=%s",
+		outbuf_printf(&o, " src=%s dst=%s sport=%u dport=%u state=%s",
 		    src, dst, ev->sport, ev->dport, tcp_state_name(ev->state));
 	}
 	if (ev->type == EV_UPDATE)
-		put(&o, json ? ",\"old_state\":\"%s\"" : " old_state=%s",
+		outbuf_printf(&o, json ? ",\"old_state\":\"%s\"" : " old_state=%s",
 		    tcp_state_name(ev->old_state));
 	if (ev->type == EV_NEW || ev->type == EV_UPDATE || ev->type == EV_EXPIRE)
-		put(&o, json ? ",\"timer\":\"%s\"" : " timer=%s",
+		outbuf_printf(&o, json ? ",\"timer\":\"%s\"" : " timer=%s",
 		    tcp_state_key(ev->timer_state));
 	if (ev->timeout != EV_NO_TIMEOUT) {
-		put(&o, json ? ",\"timeout\":" : " timeout=");
+		outbuf_printf(&o, json ? ",\"timeout\":" : " timeout=");
 		put_secs(&o, ev->timeout);
 	}
 	if (ev->reason != R_NONE)
-		put(&o, json ? ",\"reason\":\"%s\"" : " reason=%s", reason_name(ev->reason));
+		outbuf_printf(&o, json ? ",\"reason\":\"%s\"" : " reason=%s", reason_name(ev->reason));
 	if (ev->type == EV_DROP || ev->type == EV_FAULT || ev->type == EV_RESET)
-		put(&o, json ? ",\"dir\":\"%s\"" : " dir=%s", dir);
+		outbuf_printf(&o, json ? ",\"dir\":\"%s\"" : " dir=%s", dir);
 	if (ev->type == EV_END)
-		put(&o, json ? ",\"conn_state\":\"%s\",\"history\":\"%s\"" :
+		outbuf_printf(&o, json ? ",\"conn_state\":\"%s\",\"history\":\"%s\"" :
 		    " conn_state=%s history=%s",
 		    ev->conn_state ? ev->conn_state : "OTH", ev->history[0] ? ev->history : "-");
 	if (ev->flow != UINT32_MAX)
-		put(&o, json ? ",\"flow\":%u" : " flow=%u", ev->flow);
-	put(&o, json ? "}\n" : "\n");
-	return o.len;
+		outbuf_printf(&o, json ? ",\"flow\":%u" : " flow=%u", ev->flow);
+	outbuf_printf(&o, json ? "}\n" : "\n");
+	return outbuf_end(&o);
 }

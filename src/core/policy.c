@@ -1,4 +1,4 @@
-/* policy.c -- profile defaults, the key = value parser, and its writers (no I/O). */
+/* policy.c -- profile defaults and the key = value parser (no I/O). */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_int.h"
 
 #define SEC		NS_PER_SEC
 #define MS		(NS_PER_SEC / 1000)
@@ -15,36 +16,35 @@
 #define INHERIT_DEPTH	8
 #define LINE_MAX_LEN	1024
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(s) (1u << (s))
 
 /* Enum names as spelled in files; designated so they never drift. */
-static const char *const refresh_names[] = {
+const char *const policy_refresh_names[] = {
 	[REFRESH_ANY] = "any", [REFRESH_ORIG] = "orig",
 	[REFRESH_REPLY] = "reply", [REFRESH_NONE] = "none",
 };
-static const char *const hc_names[] = {
+const char *const policy_hc_names[] = {
 	[HC_FIRST_FIN] = "first_fin", [HC_FIN_ACKED] = "fin_acked",
 	[HC_BOTH_FINS] = "both_fins",
 };
-static const char *const expire_names[] = {
+const char *const policy_expire_names[] = {
 	[EXPIRE_DROP] = "drop", [EXPIRE_RESET] = "reset",
 };
-static const char *const late_names[] = {
+const char *const policy_late_names[] = {
 	[LATE_PICKUP] = "pickup", [LATE_DROP] = "drop",
 	[LATE_RESET_SENDER] = "reset-sender",
 };
-static const char *const reopen_names[] = {
+const char *const policy_reopen_names[] = {
 	[REOPEN_ALLOW] = "allow", [REOPEN_DROP] = "drop",
 };
-static const char *const bad_names[] = {
+const char *const policy_bad_names[] = {
 	[BAD_ACCEPT] = "accept", [BAD_DROP] = "drop",
 };
-static const char *const full_names[] = {
+const char *const policy_full_names[] = {
 	[FULL_DROP] = "drop", [FULL_EVICT] = "evict",
 };
-static const char *const onoff_names[] = { "off", "on" };
-static const char *const fault_names[] = {
+const char *const policy_onoff_names[] = { "off", "on" };
+const char *const policy_fault_names[] = {
 	[FAULT_DROP_RST_ORIG] = "drop_rst_orig",
 	[FAULT_DROP_RST_REPLY] = "drop_rst_reply",
 	[FAULT_DROP_FIN_ACK] = "drop_fin_ack",
@@ -163,13 +163,13 @@ set_field(char *dst, size_t cap, const char *src)
 const char *
 refresh_rule_name(unsigned r)
 {
-	return r < NELEM(refresh_names) ? refresh_names[r] : "?";
+	return r < NELEM(policy_refresh_names) ? policy_refresh_names[r] : "?";
 }
 
 const char *
 late_action_name(unsigned a)
 {
-	return a < NELEM(late_names) ? late_names[a] : "?";
+	return a < NELEM(policy_late_names) ? policy_late_names[a] : "?";
 }
 
 void
@@ -504,7 +504,7 @@ key_lookup(const char *key, struct keyref *k)
 	}
 	if (strncmp(key, "fault.", 6) == 0) {
 		for (unsigned f = 0; f < FAULT__MAX; f++)
-			if (strcmp(key + 6, fault_names[f]) == 0) {
+			if (strcmp(key + 6, policy_fault_names[f]) == 0) {
 				k->kind = K_FAULT;
 				k->id = ID_FAULT + f;
 				k->arg = f;
@@ -608,7 +608,7 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 					p->timeout[s] = ns;
 		break;
 	case K_REFRESH:
-		if ((e = enum_parse(ps, v, refresh_names, NELEM(refresh_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_refresh_names, NELEM(policy_refresh_names))) >= 0)
 			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
 				if (k->arg & BIT(s))
 					p->refresh[s] = (uint8_t)e;
@@ -622,35 +622,35 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 			p->tombstone = ns;
 		break;
 	case K_HC_START:
-		if ((e = enum_parse(ps, v, hc_names, NELEM(hc_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_hc_names, NELEM(policy_hc_names))) >= 0)
 			p->half_close_start = (uint8_t)e;
 		break;
 	case K_EXPIRE_ACTION:
-		if ((e = enum_parse(ps, v, expire_names, NELEM(expire_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_expire_names, NELEM(policy_expire_names))) >= 0)
 			p->expire_action = (uint8_t)e;
 		break;
 	case K_EXPIRE_LATER:
-		if ((e = enum_parse(ps, v, late_names, NELEM(late_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_late_names, NELEM(policy_late_names))) >= 0)
 			p->after_expiry = (uint8_t)e;
 		break;
 	case K_UNKNOWN:
-		if ((e = enum_parse(ps, v, late_names, NELEM(late_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_late_names, NELEM(policy_late_names))) >= 0)
 			p->unknown_flow = (uint8_t)e;
 		break;
 	case K_REOPEN:
-		if ((e = enum_parse(ps, v, reopen_names, NELEM(reopen_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_reopen_names, NELEM(policy_reopen_names))) >= 0)
 			p->timewait_reopen = (uint8_t)e;
 		break;
 	case K_INVALID:
-		if ((e = enum_parse(ps, v, bad_names, NELEM(bad_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_bad_names, NELEM(policy_bad_names))) >= 0)
 			p->invalid = (uint8_t)e;
 		break;
 	case K_MALFORMED:
-		if ((e = enum_parse(ps, v, bad_names, NELEM(bad_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_bad_names, NELEM(policy_bad_names))) >= 0)
 			p->malformed = (uint8_t)e;
 		break;
 	case K_WINDOW:
-		if ((e = enum_parse(ps, v, onoff_names, NELEM(onoff_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_onoff_names, NELEM(policy_onoff_names))) >= 0)
 			p->window_tracking = e == 1;
 		break;
 	case K_FAULT:
@@ -670,7 +670,7 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 			p->max_flows = (uint32_t)n;
 		break;
 	case K_TABLE_FULL:
-		if ((e = enum_parse(ps, v, full_names, NELEM(full_names))) >= 0)
+		if ((e = enum_parse(ps, v, policy_full_names, NELEM(policy_full_names))) >= 0)
 			p->table_full = (uint8_t)e;
 		break;
 	case K_ADAPTIVE:
@@ -902,198 +902,4 @@ policy_set(struct policy *p, const char *origin, const char *kv,
 		return -1;
 	*p = tmp;
 	return 0;
-}
-
-/* ---- writers ---- */
-
-struct out {
-	char *buf;
-	size_t cap, len;
-};
-
-static void out_printf(struct out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-out_printf(struct out *o, const char *fmt, ...)
-{
-	size_t room = o->len < o->cap ? o->cap - o->len : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n;
-}
-
-static size_t
-out_end(struct out *o)
-{
-	if (o->cap != 0 && o->len < o->cap)
-		o->buf[o->len] = '\0';
-	return o->len;
-}
-
-/* Shortest %g that reads back as the same double. */
-static void
-format_double(double d, char *buf, size_t cap)
-{
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, cap, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			return;
-	}
-}
-
-/* The file syntax, every key, in this stable order:
- * name, description, source; timeout.<state> in tracker order, then
- * timeout.unacknowledged and timeout.tombstone; refresh.<state> in tracker
- * order; half_closed.start, expire.action, expire.later, unknown.action,
- * timewait.reopen, invalid.action, malformed.action, tracking.window;
- * fault.<kind> in enum order, fault.seed; table.max_flows, table.full,
- * table.adaptive. Groups are never written: they expand to states. */
-size_t
-policy_format(const struct policy *p, char *buf, size_t cap)
-{
-	struct out o = { buf, cap, 0 };
-	char d[64];
-
-	if (p->name[0] != '\0')
-		out_printf(&o, "name = %s\n", p->name);
-	if (p->description[0] != '\0')
-		out_printf(&o, "description = %s\n", p->description);
-	if (p->source[0] != '\0')
-		out_printf(&o, "source = %s\n", p->source);
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++) {
-		policy_format_duration(p->timeout[s], d, sizeof(d));
-		out_printf(&o, "timeout.%s = %s\n", tcp_state_key(s), d);
-	}
-	policy_format_duration(p->unacknowledged, d, sizeof(d));
-	out_printf(&o, "timeout.unacknowledged = %s\n", d);
-	policy_format_duration(p->tombstone, d, sizeof(d));
-	out_printf(&o, "timeout.tombstone = %s\n", d);
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
-		out_printf(&o, "refresh.%s = %s\n", tcp_state_key(s),
-		    refresh_rule_name(p->refresh[s]));
-	out_printf(&o, "half_closed.start = %s\n",
-	    p->half_close_start < NELEM(hc_names) ? hc_names[p->half_close_start] : "?");
-	out_printf(&o, "expire.action = %s\n",
-	    p->expire_action < NELEM(expire_names) ? expire_names[p->expire_action] : "?");
-	out_printf(&o, "expire.later = %s\n", late_action_name(p->after_expiry));
-	out_printf(&o, "unknown.action = %s\n", late_action_name(p->unknown_flow));
-	out_printf(&o, "timewait.reopen = %s\n",
-	    p->timewait_reopen < NELEM(reopen_names) ? reopen_names[p->timewait_reopen] : "?");
-	out_printf(&o, "invalid.action = %s\n",
-	    p->invalid < NELEM(bad_names) ? bad_names[p->invalid] : "?");
-	out_printf(&o, "malformed.action = %s\n",
-	    p->malformed < NELEM(bad_names) ? bad_names[p->malformed] : "?");
-	out_printf(&o, "tracking.window = %s\n", p->window_tracking ? "on" : "off");
-	for (unsigned f = 0; f < FAULT__MAX; f++) {
-		format_double(p->fault[f], d, sizeof(d));
-		out_printf(&o, "fault.%s = %s\n", fault_names[f], d);
-	}
-	out_printf(&o, "fault.seed = %llu\n", (unsigned long long)p->fault_seed);
-	out_printf(&o, "table.max_flows = %u\n", (unsigned)p->max_flows);
-	out_printf(&o, "table.full = %s\n",
-	    p->table_full < NELEM(full_names) ? full_names[p->table_full] : "?");
-	if (p->adaptive_start == 0)
-		out_printf(&o, "table.adaptive = off\n");
-	else
-		out_printf(&o, "table.adaptive = %u%%..%u%%\n",
-		    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
-	return out_end(&o);
-}
-
-static void
-json_str(struct out *o, const char *s)
-{
-	out_printf(o, "\"");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			out_printf(o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			out_printf(o, "\\u%04x", c);
-		else
-			out_printf(o, "%c", c);
-	}
-	out_printf(o, "\"");
-}
-
-/* Seconds, exact: 120, 0.25, 0.001. */
-static void
-json_secs(struct out *o, uint64_t ns)
-{
-	char frac[16];
-	int n;
-
-	out_printf(o, "%llu", (unsigned long long)(ns / SEC));
-	if (ns % SEC == 0)
-		return;
-	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % SEC));
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	out_printf(o, ".%s", frac);
-}
-
-static void
-json_enum(struct out *o, const char *key, unsigned v, const char *const *names,
-    size_t n)
-{
-	out_printf(o, ",\"%s\":", key);
-	json_str(o, v < n ? names[v] : "?");
-}
-
-size_t
-policy_format_json(const struct policy *p, char *buf, size_t cap)
-{
-	struct out o = { buf, cap, 0 };
-	char d[64];
-
-	out_printf(&o, "{\"name\":");
-	json_str(&o, p->name);
-	out_printf(&o, ",\"description\":");
-	json_str(&o, p->description);
-	out_printf(&o, ",\"source\":");
-	json_str(&o, p->source);
-	out_printf(&o, ",\"inherit\":");
-	json_str(&o, p->inherit);
-	out_printf(&o, ",\"timeouts\":{");
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++) {
-		out_printf(&o, "\"%s\":", tcp_state_key(s));
-		json_secs(&o, p->timeout[s]);
-		out_printf(&o, ",");
-	}
-	out_printf(&o, "\"unacknowledged\":");
-	json_secs(&o, p->unacknowledged);
-	out_printf(&o, ",\"tombstone\":");
-	json_secs(&o, p->tombstone);
-	out_printf(&o, "},\"refresh\":{");
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
-		out_printf(&o, "%s\"%s\":\"%s\"", s == TCP_NONE + 1 ? "" : ",",
-		    tcp_state_key(s), refresh_rule_name(p->refresh[s]));
-	out_printf(&o, "}");
-	json_enum(&o, "half_closed_start", p->half_close_start, hc_names, NELEM(hc_names));
-	json_enum(&o, "expire_action", p->expire_action, expire_names, NELEM(expire_names));
-	json_enum(&o, "expire_later", p->after_expiry, late_names, NELEM(late_names));
-	json_enum(&o, "unknown_action", p->unknown_flow, late_names, NELEM(late_names));
-	json_enum(&o, "timewait_reopen", p->timewait_reopen, reopen_names, NELEM(reopen_names));
-	json_enum(&o, "invalid", p->invalid, bad_names, NELEM(bad_names));
-	json_enum(&o, "malformed", p->malformed, bad_names, NELEM(bad_names));
-	out_printf(&o, ",\"window_tracking\":%s",
-	    p->window_tracking ? "true" : "false");
-	out_printf(&o, ",\"faults\":{");
-	for (unsigned f = 0; f < FAULT__MAX; f++) {
-		format_double(p->fault[f], d, sizeof(d));
-		out_printf(&o, "%s\"%s\":%s", f == 0 ? "" : ",", fault_names[f], d);
-	}
-	out_printf(&o, "},\"fault_seed\":%llu", (unsigned long long)p->fault_seed);
-	out_printf(&o, ",\"table\":{\"max_flows\":%u", (unsigned)p->max_flows);
-	json_enum(&o, "full", p->table_full, full_names, NELEM(full_names));
-	out_printf(&o, ",\"adaptive_start\":%u,\"adaptive_end\":%u}}",
-	    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
-	return out_end(&o);
 }
