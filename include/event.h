@@ -15,6 +15,7 @@ enum event_type {
 	EV_FAULT,	/* "fault": an injected fault dropped a packet */
 	EV_RESET,	/* "reset": natbox sent RSTs (expiry action or reset-sender) */
 	EV_END,		/* "end": the flow left the table; conn_state, history */
+	EV_FLOW,	/* "flow": a snapshot of a live flow (dumps), not a change */
 	EV__MAX
 };
 

@@ -16,6 +16,7 @@ static const char *const type_names[EV__MAX] = {
 	[EV_FAULT] = "fault",
 	[EV_RESET] = "reset",
 	[EV_END] = "end",
+	[EV_FLOW] = "flow",
 };
 
 static const char *const type_tags[EV__MAX] = {
@@ -26,6 +27,7 @@ static const char *const type_tags[EV__MAX] = {
 	[EV_FAULT] = "[FAULT]",
 	[EV_RESET] = "[RESET]",
 	[EV_END] = "[DESTROY]",
+	[EV_FLOW] = "[FLOW]",
 };
 
 const char *
@@ -114,7 +116,8 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 	if (ev->type == EV_UPDATE)
 		outbuf_printf(&o, json ? ",\"old_state\":\"%s\"" : " old_state=%s",
 		    tcp_state_name(ev->old_state));
-	if (ev->type == EV_NEW || ev->type == EV_UPDATE || ev->type == EV_EXPIRE)
+	if (ev->type == EV_NEW || ev->type == EV_UPDATE || ev->type == EV_EXPIRE ||
+	    ev->type == EV_FLOW)
 		outbuf_printf(&o, json ? ",\"timer\":\"%s\"" : " timer=%s",
 		    tcp_state_key(ev->timer_state));
 	if (ev->timeout != EV_NO_TIMEOUT) {
@@ -125,7 +128,7 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 		outbuf_printf(&o, json ? ",\"reason\":\"%s\"" : " reason=%s", reason_name(ev->reason));
 	if (ev->type == EV_DROP || ev->type == EV_FAULT || ev->type == EV_RESET)
 		outbuf_printf(&o, json ? ",\"dir\":\"%s\"" : " dir=%s", dir);
-	if (ev->type == EV_END)
+	if (ev->type == EV_END || ev->type == EV_FLOW)
 		outbuf_printf(&o, json ? ",\"conn_state\":\"%s\",\"history\":\"%s\"" :
 		    " conn_state=%s history=%s",
 		    ev->conn_state ? ev->conn_state : "OTH", ev->history[0] ? ev->history : "-");

@@ -43,7 +43,7 @@ START_TEST(test_json_required_fields)
 
 		if (t == EV_EXPIRE || t == EV_DROP || t == EV_FAULT)
 			ev.reason = R_EXPIRED_HALF_CLOSED;
-		if (t == EV_END) {
+		if (t == EV_END || t == EV_FLOW) {
 			ev.conn_state = "S2";
 			strcpy(ev.history, "ShADaF");
 			ev.reason = R_EXPIRED_HALF_CLOSED;
@@ -60,8 +60,10 @@ START_TEST(test_json_required_fields)
 			ck_assert(strstr(buf, "\"old_state\":\"ESTABLISHED\""));
 		if (t == EV_EXPIRE || t == EV_DROP || t == EV_END)
 			ck_assert(strstr(buf, "\"reason\":\"expired:half_closed\""));
-		if (t == EV_END)
+		if (t == EV_END || t == EV_FLOW)
 			ck_assert(strstr(buf, "\"conn_state\":\"S2\",\"history\":\"ShADaF\""));
+		if (t == EV_FLOW)
+			ck_assert(strstr(buf, "\"timer\":\"fin_wait\""));
 	}
 }
 END_TEST
