@@ -61,8 +61,10 @@ struct engine *engine_new(const struct policy *p, const struct engine_ops *ops,
     const uint64_t seed[2], uint64_t now);
 void engine_free(struct engine *e);
 
-/* Swap the profile. Flows keep state; new timeouts apply from each flow's
- * next packet or timer. max_flows cannot change (returns -1, nothing done). */
+/* Swap the profile. Flows keep their state; at the engine's next call
+ * with a clock every live flow is re-timed under the new profile from its
+ * last packet (a flow idle past its new timeout expires then). max_flows
+ * cannot change (returns -1, nothing done). */
 int engine_set_policy(struct engine *e, const struct policy *p);
 const struct policy *engine_policy(const struct engine *e);
 

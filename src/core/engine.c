@@ -26,6 +26,8 @@ struct engine {
 	uint64_t rng_seed;	/* the profile seed rng was started from */
 	uint32_t serial;
 	uint32_t max_flows;
+	bool retime;		/* the profile changed: re-time live flows */
+	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
 };
 
 /* splitmix64: tiny, good enough to draw fault probabilities, and the
@@ -562,10 +564,53 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	return accept(e, v);
 }
 
+/* After a profile change every live flow runs the new profile's timer,
+ * counted from its last packet (absolute timers: from entering the
+ * state). A flow already idle longer than the new timeout expires now,
+ * at the change, never before it. O(flows), once per change. */
+static unsigned
+retime_flows(struct engine *e, uint64_t now)
+{
+	unsigned expired = 0;
+
+	const struct policy *pol = e->pol;
+	struct flow *pool = flowtab_pool(e->ft);
+	uint32_t cap = flowtab_capacity(e->ft), n = flowtab_count(e->ft);
+
+	e->retime = false;
+	for (uint32_t i = 0; i < cap; i++) {
+		struct flow *f = &pool[i];
+		enum tcp_state ts;
+		uint64_t to, dl;
+
+		if ((f->fflags & (FF_USED | FF_DEAD)) != FF_USED)
+			continue;
+		ts = policy_timer_state(pol, &f->trk);
+		to = policy_timeout(pol, &f->trk, ts, n);
+		if (pol->refresh[ts] == REFRESH_NONE && ts == f->timer_state &&
+		    f->deadline >= e->old_timeout[ts])
+			dl = f->deadline - e->old_timeout[ts] + to;
+		else
+			dl = f->last_seen + to;
+		f->timer_state = (uint8_t)ts;
+		if (dl > now) {
+			set_deadline(e, f, dl);
+			continue;
+		}
+		f->deadline = now;
+		wheel_disarm(&e->wheel, i);
+		flow_expire(e, f);
+		expired++;
+	}
+	return expired;
+}
+
 enum verdict_action
 engine_process(struct engine *e, const uint8_t *buf, size_t caplen,
     uint64_t now, struct verdict *v)
 {
+	if (e->retime)
+		retime_flows(e, now);
 	struct nb_packet p;
 	enum decode_err err;
 
@@ -595,6 +640,8 @@ engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
 	enum decode_err err[BURST_GROUP];
 	uint32_t hash[BURST_GROUP];
 
+	if (e->retime)
+		retime_flows(e, now);
 	for (unsigned base = 0; base < n; base += BURST_GROUP) {
 		unsigned m = n - base < BURST_GROUP ? n - base : BURST_GROUP;
 		int i, j;
@@ -629,6 +676,8 @@ engine_expire(struct engine *e, uint64_t now, unsigned budget)
 	unsigned n = 0;
 	uint32_t idx;
 
+	if (e->retime)
+		n += retime_flows(e, now);
 	while ((idx = wheel_pop_due(&e->wheel, now, &budget)) != FLOW_NIL) {
 		struct flow *f = flowtab_pool(e->ft) + idx;
 
@@ -731,6 +780,10 @@ engine_set_policy(struct engine *e, const struct policy *p)
 {
 	if (p->max_flows != e->max_flows)
 		return -1;
+	if (p != e->pol) {
+		memcpy(e->old_timeout, e->pol->timeout, sizeof(e->old_timeout));
+		e->retime = true;
+	}
 	e->pol = p;
 	if (p->fault_seed != e->rng_seed)
 		reseed(e);

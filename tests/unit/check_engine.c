@@ -788,20 +788,65 @@ START_TEST(test_reload_changes_live_flows)
 {
 	struct tb t;
 	struct policy short_pol;
+	uint64_t reload_at;
+	const struct event *ev;
 
 	tb_init(&t);
+	t.pol.after_expiry = LATE_DROP;
 	tb_start(&t);
-	handshake(&t);
+	handshake(&t);			/* flow A: idle from here */
+	t.cport++;
+	t.now += S(8);
+	handshake(&t);			/* flow B: talks on */
 	short_pol = t.pol;
 	short_pol.timeout[TCP_ESTABLISHED] = S(5);
-	ck_assert_int_eq(engine_set_policy(t.e, &short_pol), 0);
-	/* the next packet refreshes with the new timeout */
 	t.now += S(1);
-	ck_assert_int_eq(tx(&t, true, TH_ACK | TH_PSH, 10), V_ACCEPT);
+	ck_assert_int_eq(engine_set_policy(t.e, &short_pol), 0);
+	reload_at = t.now;
+	/* A has been idle 9 s > 5 s: it expires at the engine's first
+	 * clock after the change, not before it */
+	ck_assert_int_eq(engine_expire(t.e, t.now + S(0.01), 100), 1);
+	ev = find_ev(&t, EV_EXPIRE);
+	ck_assert_uint_eq(ev->sport, t.cport - 1);
+	ck_assert_uint_eq(ev->ts, reload_at + S(0.01));
+	/* B keeps talking every 3 s and lives; its timer is the new one */
+	for (int i = 0; i < 5; i++) {
+		t.now += S(3);
+		ck_assert_int_eq(tx(&t, true, TH_ACK | TH_PSH, 10), V_ACCEPT);
+	}
+	ck_assert_uint_eq(count_ev(&t, EV_EXPIRE, R_NONE), 1);
 	t.now += S(5.1);
 	ck_assert_int_eq(engine_expire(t.e, t.now, 100), 1);
 	short_pol.max_flows++;
 	ck_assert_int_eq(engine_set_policy(t.e, &short_pol), -1);
+	tb_done(&t);
+}
+END_TEST
+
+/* Absolute timers keep counting from entering the state across a reload. */
+START_TEST(test_reload_absolute_timer)
+{
+	struct tb t;
+	struct policy p2;
+	uint64_t fin_at;
+
+	tb_init(&t);
+	fin_kills_mapping(&t.pol, S(10));
+	tb_start(&t);
+	handshake(&t);
+	tx(&t, true, TH_FIN | TH_ACK, 0);
+	fin_at = t.now;
+	t.now += S(2);
+	tx(&t, false, TH_ACK | TH_PSH, 100);
+	p2 = t.pol;
+	for (int s = TCP_FIN_WAIT; s <= TCP_CLOSE; s++)
+		p2.timeout[s] = S(4);
+	engine_set_policy(t.e, &p2);
+	t.now += S(1);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 100), V_ACCEPT);
+	t.now = fin_at + S(4);
+	ck_assert_int_eq(tx(&t, false, TH_ACK | TH_PSH, 100), V_DROP);
+	ck_assert_uint_eq(find_ev(&t, EV_EXPIRE)->ts, fin_at + S(4));
 	tb_done(&t);
 }
 END_TEST
@@ -989,6 +1034,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_rst_before_reply_and_rej);
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
 	tcase_add_test(tc, test_reload_changes_live_flows);
+	tcase_add_test(tc, test_reload_absolute_timer);
 	tcase_add_test(tc, test_flow_end_one);
 	tcase_add_test(tc, test_expire_budget);
 	tcase_add_test(tc, test_ipv6_flow);
