@@ -22,19 +22,28 @@ else
 	failed=$((failed + fails + errs))
 fi
 
+# summarize LOG: add a runner's closing "N passed, N failed" to the totals.
+summarize() {
+	line=$(grep -E '^([a-z0-9]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "run-all: $2 printed no summary" >&2
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^([a-z0-9]+: )?([0-9]+) passed.*/\2/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+echo "== capture replay: golden and property tests"
+sh "$here/tests/replay/run.sh" "$build" 2>&1 | tee "$log"
+summarize "$log" "the replay tests"
+
 if [ "$(id -u)" = 0 ] && [ "${NATBOX_SKIP_E2E:-0}" != 1 ]; then
 	echo "== end-to-end scenarios (network namespaces)"
 	sh "$here/tests/e2e/run.sh" "$build" 2>&1 | tee "$log"
-	line=$(grep -E '^(e2e: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -z "$line" ]; then
-		echo "run-all: the scenarios printed no summary" >&2
-		failed=$((failed + 1))
-	else
-		p=$(echo "$line" | sed -E 's/^(e2e: )?([0-9]+) passed.*/\2/')
-		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-		passed=$((passed + p))
-		failed=$((failed + f))
-	fi
+	summarize "$log" "the scenarios"
 else
 	echo "== end-to-end scenarios skipped: they need root (network namespaces, iptables)"
 fi

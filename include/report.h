@@ -1,0 +1,192 @@
+/* report.h -- one pass over a capture: a reference tracker finds the flows, one engine per profile judges them. */
+#ifndef NATBOX_REPORT_H
+#define NATBOX_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decode.h"
+#include "engine.h"
+#include "evsink.h"
+#include "policy.h"
+
+#define RFLOW_NONE	UINT32_MAX
+#define T_NONE		UINT64_MAX	/* "never" for a time in ns */
+#define RSTATE_GONE	0xff		/* timeline: the profile keeps no state */
+
+/*
+ * A capture flow: one TCP connection as the capture shows it. Flows are
+ * delimited by a reference engine that never times anything out (every
+ * timeout ~100 years, pickup of mid-stream flows, reopen on a new SYN),
+ * so every profile is judged against the same flows, numbered in order
+ * of their first packet. Times are ns from the capture's first packet.
+ */
+struct rflow {
+	struct nb_addr src, dst;	/* originator -> responder */
+	uint64_t first, last;
+	uint64_t bytes[2];		/* IP bytes, orig and reply */
+	uint32_t pkts[2];
+	uint16_t sport, dport;
+	uint8_t family;
+	uint8_t state;			/* tracker state at the end */
+	uint8_t midstream;		/* no handshake seen: open before the capture */
+	char conn_state[8];		/* Zeek conn_state */
+	char history[13];		/* Zeek history */
+};
+
+/* What one profile did to one flow; only flows it touched have one. */
+struct rhit {
+	uint64_t broken_at;	/* it broke the flow here (T_NONE: it did not) */
+	uint64_t lost_at;	/* its state ended here while the flow went on */
+	uint64_t drop_bytes;
+	uint32_t drop_pkts;
+	uint16_t reason;	/* why it broke: the expiry behind the first
+				 * drop if there was one, else that drop's own */
+	uint16_t drop_reason;	/* the first dropped packet's own reason */
+	uint16_t lost_reason;	/* expired:*, or evicted */
+};
+
+/* Timer phases, as suggest speaks of them. */
+enum rphase {
+	PH_OPENING = 0,		/* syn_sent, syn_recv, syn_sent2 */
+	PH_ESTABLISHED,
+	PH_HALF_CLOSED,		/* fin_wait, close_wait */
+	PH_CLOSING,		/* last_ack */
+	PH_TIME_WAIT,
+	PH_CLOSED,		/* close: after a RST */
+	PH__MAX
+};
+
+/* Per flow, for suggest: the longest time its timer ran in each phase
+ * before a packet came, and when that packet came. */
+struct rgap {
+	uint64_t restart;	/* when the reference timer last (re)started */
+	uint64_t entered;	/* when the flow entered its current phase */
+	uint64_t gap[PH__MAX];	/* longest wait; 0 and seen bit clear: none */
+	uint64_t at[PH__MAX];
+	uint64_t stay[PH__MAX];	/* longest time in the phase when a packet
+				 * came: what an absolute timer must last */
+	uint8_t tstate;		/* the timer's state after the last packet */
+	uint8_t seen;		/* bit per phase: a packet arrived in it */
+	uint8_t syn;		/* bit per phase: the longest wait had a bare SYN
+				 * in it (see below) */
+	uint8_t syn_now;	/* a bare SYN came since the timer's restart */
+};
+
+/* Timeline of states for the SVG: (flow, time, state). */
+struct rmark {
+	uint64_t ts;
+	uint32_t flow;
+	uint8_t state;		/* enum tcp_state, or RSTATE_GONE */
+};
+
+struct rmarks {
+	struct rmark *v;
+	size_t n, cap;
+	bool full;		/* stopped recording (memory cap) */
+};
+
+enum rclass {
+	RC_OPENING = 0, RC_IDLE, RC_HALF_CLOSED, RC_CLOSING, RC_TIME_WAIT,
+	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC__MAX
+};
+
+/* One profile's engine and verdicts. */
+struct rprof {
+	const struct policy *pol;
+	struct policy polcopy;		/* pol, with a table sized to the capture */
+	char label[160];		/* name, or the spec given */
+	struct engine *e;
+	/* per flow (index + 1 into hits; 0 = untouched), grown as needed */
+	uint32_t *hit_of;
+	uint64_t *pend;			/* expiry not yet followed by traffic */
+	uint32_t ncap;
+	struct rhit *hits;
+	uint32_t nhits, hcap;
+	uint32_t *map;			/* engine pool index -> flow */
+	uint32_t mapcap;
+	/* totals, filled at the end */
+	uint32_t broken, lost;
+	uint32_t broken_midstream;	/* of broken: no state for a flow open before */
+	uint32_t by_class[RC__MAX];
+	uint32_t by_reason[R__MAX];
+	uint64_t drop_pkts, drop_bytes;	/* of flows */
+	uint64_t stray_drops;		/* packets of no flow it dropped */
+	uint64_t first_break;
+	struct engine_stats st;
+	struct rmarks marks;
+	/* replay only */
+	struct evbuf *evb;
+	struct pcapout *dump;
+	uint32_t cur;			/* flow of the packet in hand */
+	bool timeline;
+	bool failed;			/* events or dump could not be written */
+};
+
+struct report_opts {
+	const char *capture;
+	struct policy **pols;		/* one engine each */
+	const char **labels;
+	unsigned npol;
+	bool gaps;			/* suggest: measure waits per phase */
+	bool timeline;			/* SVG: record state timelines */
+	struct evsink *events;		/* profile 0's engine events, or NULL */
+	const char *write_dropped;	/* profile 0's dropped frames, or NULL */
+	uint32_t max_flows;		/* reference table; 0 = from the file size */
+};
+
+struct report {
+	const char *capture;
+	const char *format, *linkname;
+	uint64_t t0;			/* first packet, ns since the epoch */
+	uint64_t duration;		/* last - first packet, ns */
+	uint64_t frames, ip, tcp, not_ip, not_tcp, fragments, link_truncated, vlan;
+	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
+	uint64_t backwards;		/* packets whose time went backwards */
+	uint64_t stray;			/* TCP packets of no flow (lone RSTs) */
+	uint64_t dumped;		/* frames written by --write-dropped */
+	uint32_t ref_max_flows, ref_peak, ref_evicted;
+	int damaged;			/* the file ends in damage */
+	char damage[320];
+	struct rflow *flows;
+	uint32_t nflows, fcap;
+	struct rgap *gaps;		/* with opts.gaps */
+	struct rmarks marks;		/* reference timeline */
+	struct rprof *prof;
+	unsigned nprof;
+	struct policy ref_pol;
+};
+
+/* Run the capture through everything. Returns 0; 1 if the capture is
+ * damaged part way (everything before the damage is in *out, the
+ * message in damage[]); -1 if nothing could be done (message printed).
+ * Prints "capture: message" for problems itself. */
+int report_run(const struct report_opts *o, struct report **out);
+void report_free(struct report *r);
+
+/* The profile's verdict on flow i, or NULL if it never touched it. */
+const struct rhit *report_hit(const struct rprof *p, uint32_t i);
+
+/* Output helpers shared by the subcommands. */
+void report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
+    char *buf, size_t cap);			/* 1.2.3.4:80, [2001:db8::1]:80 */
+void report_flow_name(const struct rflow *f, char *buf, size_t cap);	/* a > b */
+void report_secs(uint64_t ns, char *buf, size_t cap);	/* 2.513042 (µs, trimmed) */
+void report_time(uint64_t ns, char *buf, size_t cap);	/* 2.500, 2.513042: ms at least */
+void report_dur(uint64_t ns, char *buf, size_t cap);	/* 4.521s, 2m03.5s, 1h02m */
+void report_json_str(FILE *f, const char *s);
+const char *report_class_name(unsigned c);		/* "idle", ... */
+unsigned report_class_of(unsigned reason);
+const char *report_phase_name(unsigned ph);		/* "opening", ... */
+unsigned report_phase_of(unsigned tcp_state);		/* PH__MAX if none */
+/* One line about the capture (what was read, what was skipped, damage). */
+void report_capture_text(FILE *f, const struct report *r);
+void report_capture_json(FILE *f, const struct report *r);
+/* Colour on a terminal unless NO_COLOR is set. */
+bool report_color(FILE *f);
+/* "NAME" or "NAME,key=value,..." -> profile. Prints errors; -1 on error. */
+int report_policy_load(const char *spec, char *const *sets, int nsets,
+    struct policy *p);
+
+#endif

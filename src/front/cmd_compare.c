@@ -1,0 +1,502 @@
+/* cmd_compare.c -- `natbox compare`: one pass over a capture, an engine per profile, which profile breaks which flows. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "report.h"
+#include "svg.h"
+
+#define PROFILES_MAX	64
+
+struct compare_opts {
+	const char *capture, *svg;
+	char *specs[PROFILES_MAX];
+	unsigned nspecs;
+	char **sets;
+	int nsets;
+	unsigned svg_flows;
+	uint32_t max_flows;
+	bool json, flows, all, svg_broken;
+};
+
+static void
+usage(FILE *f, bool full)
+{
+	fprintf(f,
+	    "usage: natbox compare CAPTURE --policy A --policy B... [--all] [--set key=value]...\n"
+	    "                      [--json] [--flows] [--svg FILE] [--svg-flows N]\n"
+	    "                      [--svg-broken] [--max-flows N]\n");
+	if (!full)
+		return;
+	fprintf(f,
+	    "Read a capture once and judge it under several profiles, one engine each\n"
+	    "(same hash seed, capture time as the clock), each on its own thread. One\n"
+	    "row per profile: flows, flows broken and by what (expiry while opening,\n"
+	    "idle, half-closed or closing, TIME_WAIT reuse, an injected fault, other),\n"
+	    "flows picked up again after losing their state, packets and bytes the\n"
+	    "profile would have dropped, and the earliest break (seconds from the\n"
+	    "capture's first packet).\n"
+	    "\n"
+	    "  --policy NAME|FILE  a profile (repeat; at most %d); NAME,key=value,...\n"
+	    "                      sets keys for that profile alone\n"
+	    "  --all               every profile on the search path\n"
+	    "  --set key=value     override a key in every profile (repeatable)\n"
+	    "  --json              JSON lines: the capture, then one object per profile\n"
+	    "                      (policy, flows, broken, picked_up, a count per class:\n"
+	    "                      opening, idle, half_closed, closing, time_wait,\n"
+	    "                      timewait_reuse, fault, other; reasons by name,\n"
+	    "                      dropped_packets, dropped_bytes, first_break)\n"
+	    "  --flows             add the flow-by-profile matrix (JSON: a line per flow)\n"
+	    "  --svg FILE          timeline: a lane per flow and profile, by state\n"
+	    "  --svg-flows N       lanes for the busiest N flows (default %d)\n"
+	    "  --svg-broken        fill the lanes with broken flows first\n"
+	    "  --max-flows N       flows the reference tracker holds at once\n"
+	    "\n"
+	    "What-if: the capture is what the endpoints did with no profile in the path.\n"
+	    "After a profile's first drop real endpoints would have retransmitted or\n"
+	    "given up; the first break is exact, later drop counts assume the endpoints\n"
+	    "went on as captured.\n"
+	    "\n"
+	    "Exit status: 0 done, 1 damaged or unreadable capture (the report covers what\n"
+	    "was read), 2 usage or profile error.\n", PROFILES_MAX, SVG_FLOWS_DEFAULT);
+}
+
+static void
+collect_all(void *ctx, const char *name, const char *path)
+{
+	struct compare_opts *o = ctx;
+	char *s;
+
+	(void)path;
+	if (o->nspecs == PROFILES_MAX)
+		return;
+	if ((s = strdup(name)) == NULL)
+		fatal("strdup");
+	o->specs[o->nspecs++] = s;
+}
+
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+parse_args(int argc, char **argv, struct compare_opts *o)
+{
+	enum { O_JSON = 256, O_FLOWS, O_SVG, O_SVG_FLOWS, O_SVG_BROKEN, O_MAX_FLOWS, O_ALL };
+	static const struct option lopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "flows", no_argument, NULL, O_FLOWS },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ "svg-flows", required_argument, NULL, O_SVG_FLOWS },
+		{ "svg-broken", no_argument, NULL, O_SVG_BROKEN },
+		{ "max-flows", required_argument, NULL, O_MAX_FLOWS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->svg_flows = SVG_FLOWS_DEFAULT;
+	if ((o->sets = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
+		fatal("calloc");
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "p:s:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (o->nspecs == PROFILES_MAX) {
+				log_warnx("compare: at most %d profiles", PROFILES_MAX);
+				return -1;
+			}
+			o->specs[o->nspecs++] = optarg;
+			break;
+		case 's':
+			o->sets[o->nsets++] = optarg;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_FLOWS:
+			o->flows = true;
+			break;
+		case O_ALL:
+			o->all = true;
+			break;
+		case O_SVG:
+			o->svg = optarg;
+			break;
+		case O_SVG_BROKEN:
+			o->svg_broken = true;
+			break;
+		case O_SVG_FLOWS:
+		case O_MAX_FLOWS:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno ||
+			    v < 1 || v > 16777216) {
+				log_warnx("--%s %s: expected a number 1..16777216",
+				    c == O_SVG_FLOWS ? "svg-flows" : "max-flows", optarg);
+				return -1;
+			}
+			if (c == O_SVG_FLOWS)
+				o->svg_flows = (unsigned)v;
+			else
+				o->max_flows = (uint32_t)v;
+			break;
+		case 'h':
+			usage(stdout, true);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("compare: which capture?");
+		return -1;
+	}
+	o->capture = argv[optind++];
+	if (optind < argc) {
+		log_warnx("compare: unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->all) {
+		if (o->nspecs) {
+			log_warnx("compare: --all or --policy, not both");
+			return -1;
+		}
+		profile_foreach(collect_all, o);
+		qsort(o->specs, o->nspecs, sizeof(o->specs[0]), by_str);
+		if (o->nspecs == 0) {
+			log_warnx("compare: no profiles found (set NATBOX_POLICY_PATH?)");
+			return -1;
+		}
+	}
+	if (o->nspecs == 0) {
+		log_warnx("compare: at least one --policy (or --all)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Text columns: the classes a reader asks about, the rest as "other". */
+static const struct {
+	const char *head;
+	unsigned cls;
+} cols[] = {
+	{ "opening", RC_OPENING }, { "idle", RC_IDLE }, { "half_closed", RC_HALF_CLOSED },
+	{ "closing", RC_CLOSING }, { "tw_reuse", RC_TW_REUSE }, { "fault", RC_FAULT },
+};
+
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+
+static unsigned
+other_count(const struct rprof *p)
+{
+	return p->by_class[RC_OTHER] + p->by_class[RC_TIME_WAIT];
+}
+
+static void
+print_table(FILE *f, const struct report *r)
+{
+	bool color = report_color(f);
+	int lw = 7;
+	char t[32];
+
+	for (unsigned i = 0; i < r->nprof; i++)
+		if ((int)strlen(r->prof[i].label) > lw)
+			lw = (int)strlen(r->prof[i].label);
+	fprintf(f, "%-*s  %7s %7s", lw, "profile", "flows", "broken");
+	for (size_t c = 0; c < NCOLS; c++)
+		fprintf(f, " %*s", (int)strlen(cols[c].head) > 5 ? (int)strlen(cols[c].head) : 5,
+		    cols[c].head);
+	fprintf(f, " %5s %9s %10s %12s  %s\n", "other", "picked_up", "pkts_lost",
+	    "bytes_lost", "first_break");
+	for (unsigned i = 0; i < r->nprof; i++) {
+		const struct rprof *p = &r->prof[i];
+		bool hl = color && p->broken;
+
+		fprintf(f, "%s%-*s  %7u %7u", hl ? "\033[1;31m" : "", lw, p->label,
+		    r->nflows, p->broken);
+		for (size_t c = 0; c < NCOLS; c++)
+			fprintf(f, " %*u", (int)strlen(cols[c].head) > 5 ?
+			    (int)strlen(cols[c].head) : 5, p->by_class[cols[c].cls]);
+		if (p->first_break != T_NONE)
+			report_time(p->first_break, t, sizeof(t));
+		else
+			snprintf(t, sizeof(t), "-");
+		fprintf(f, " %5u %9u %10llu %12llu  %s%s\n", other_count(p), p->lost,
+		    (unsigned long long)p->drop_pkts, (unsigned long long)p->drop_bytes, t,
+		    hl ? "\033[0m" : "");
+	}
+}
+
+static void
+cell(const struct rhit *h, char *buf, size_t cap)
+{
+	char t[32];
+
+	if (h && h->broken_at != T_NONE) {
+		report_time(h->broken_at, t, sizeof(t));
+		snprintf(buf, cap, "BROKEN %s %s", t, report_class_name(report_class_of(h->reason)));
+	} else if (h && h->lost_at != T_NONE) {
+		report_time(h->lost_at, t, sizeof(t));
+		snprintf(buf, cap, "picked_up %s %s", t,
+		    h->lost_reason == R_END_EVICTED ? "evicted" :
+		    report_class_name(report_class_of(h->lost_reason)));
+	} else {
+		snprintf(buf, cap, "ok");
+	}
+}
+
+static void
+print_matrix(FILE *f, const struct report *r)
+{
+	int *w = calloc(r->nprof, sizeof(int));
+	int ws = 3, wd = 3, wh = 7;
+	char a[64], b[64], c[96], start[32];
+	uint32_t i;
+	unsigned k;
+
+	if (w == NULL)
+		fatal("calloc");
+	for (k = 0; k < r->nprof; k++)
+		w[k] = (int)strlen(r->prof[k].label);
+	for (i = 0; i < r->nflows; i++) {
+		const struct rflow *fl = &r->flows[i];
+
+		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
+		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		ws = (int)strlen(a) > ws ? (int)strlen(a) : ws;
+		wd = (int)strlen(b) > wd ? (int)strlen(b) : wd;
+		wh = (int)strlen(fl->history) > wh ? (int)strlen(fl->history) : wh;
+		for (k = 0; k < r->nprof; k++) {
+			cell(report_hit(&r->prof[k], i), c, sizeof(c));
+			if ((int)strlen(c) > w[k])
+				w[k] = (int)strlen(c);
+		}
+	}
+	fprintf(f, "\n%10s  %-*s  %-*s  %-6s %-*s", "start", ws, "src", wd, "dst", "state",
+	    wh, "history");
+	for (k = 0; k < r->nprof; k++)
+		fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, r->prof[k].label);
+	fputc('\n', f);
+	for (i = 0; i < r->nflows; i++) {
+		const struct rflow *fl = &r->flows[i];
+
+		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
+		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		snprintf(start, sizeof(start), "%llu.%03llu",
+		    (unsigned long long)(fl->first / NS_PER_SEC),
+		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
+		fprintf(f, "%10s  %-*s  %-*s  %-6s %-*s", start, ws, a, wd, b, fl->conn_state,
+		    wh, fl->history[0] ? fl->history : "-");
+		for (k = 0; k < r->nprof; k++) {
+			cell(report_hit(&r->prof[k], i), c, sizeof(c));
+			fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, c);
+		}
+		fputc('\n', f);
+	}
+	free(w);
+}
+
+static void
+json_time(FILE *f, const char *key, uint64_t ns)
+{
+	char s[32];
+
+	if (ns == T_NONE) {
+		fprintf(f, ",\"%s\":null", key);
+		return;
+	}
+	report_secs(ns, s, sizeof(s));
+	fprintf(f, ",\"%s\":%s", key, s);
+}
+
+static void
+print_json(FILE *f, const struct report *r)
+{
+	const char *sep;
+
+	for (unsigned i = 0; i < r->nprof; i++) {
+		const struct rprof *p = &r->prof[i];
+
+		fprintf(f, "{\"type\":\"profile\",\"policy\":");
+		report_json_str(f, p->label);
+		fprintf(f, ",\"name\":");
+		report_json_str(f, p->pol->name);
+		fprintf(f, ",\"flows\":%u,\"broken\":%u,\"broken_midstream\":%u,\"picked_up\":%u",
+		    r->nflows, p->broken, p->broken_midstream, p->lost);
+		for (unsigned c = 0; c < RC__MAX; c++)
+			fprintf(f, ",\"%s\":%u", report_class_name(c), p->by_class[c]);
+		fprintf(f, ",\"reasons\":{");
+		sep = "";
+		for (unsigned k = 0; k < R__MAX; k++)
+			if (p->by_reason[k]) {
+				fprintf(f, "%s\"%s\":%u", sep, reason_name(k), p->by_reason[k]);
+				sep = ",";
+			}
+		fprintf(f, "},\"dropped_packets\":%llu,\"dropped_bytes\":%llu,\"stray_drops\":%llu",
+		    (unsigned long long)p->drop_pkts, (unsigned long long)p->drop_bytes,
+		    (unsigned long long)p->stray_drops);
+		json_time(f, "first_break", p->first_break);
+		fprintf(f, ",\"engine\":{\"packets\":%llu,\"dropped\":%llu,\"expired\":%llu,"
+		    "\"evictions\":%llu}}\n", (unsigned long long)p->st.packets,
+		    (unsigned long long)p->st.dropped,
+		    (unsigned long long)p->st.events[EV_EXPIRE],
+		    (unsigned long long)p->st.evictions);
+	}
+}
+
+static void
+print_json_flows(FILE *f, const struct report *r)
+{
+	char a[48], b[48], s[32];
+
+	for (uint32_t i = 0; i < r->nflows; i++) {
+		const struct rflow *fl = &r->flows[i];
+
+		event_addr_str(fl->family, &fl->src, a, sizeof(a));
+		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
+		fprintf(f, "{\"type\":\"flow\",\"id\":%u,\"src\":\"%s\",\"dst\":\"%s\","
+		    "\"sport\":%u,\"dport\":%u", i, a, b, fl->sport, fl->dport);
+		report_secs(fl->first, s, sizeof(s));
+		fprintf(f, ",\"start\":%s", s);
+		report_secs(fl->last - fl->first, s, sizeof(s));
+		fprintf(f, ",\"duration\":%s,\"orig_pkts\":%u,\"orig_ip_bytes\":%llu,"
+		    "\"resp_pkts\":%u,\"resp_ip_bytes\":%llu,\"conn_state\":\"%s\","
+		    "\"history\":\"%s\",\"profiles\":[", s, fl->pkts[0],
+		    (unsigned long long)fl->bytes[0], fl->pkts[1],
+		    (unsigned long long)fl->bytes[1], fl->conn_state, fl->history);
+		for (unsigned k = 0; k < r->nprof; k++) {
+			const struct rhit *h = report_hit(&r->prof[k], i);
+			bool broken = h && h->broken_at != T_NONE;
+			bool lost = h && h->lost_at != T_NONE;
+
+			fprintf(f, "%s{\"policy\":", k ? "," : "");
+			report_json_str(f, r->prof[k].label);
+			fprintf(f, ",\"broken\":%s", broken ? "true" : "false");
+			json_time(f, "broken_at", broken ? h->broken_at : T_NONE);
+			if (broken)
+				fprintf(f, ",\"reason\":\"%s\"", reason_name(h->reason));
+			else
+				fprintf(f, ",\"reason\":null");
+			fprintf(f, ",\"dropped_packets\":%u,\"dropped_bytes\":%llu",
+			    h ? h->drop_pkts : 0, h ? (unsigned long long)h->drop_bytes : 0ULL);
+			fprintf(f, ",\"picked_up\":%s}", lost && !broken ? "true" : "false");
+		}
+		fprintf(f, "]}\n");
+	}
+}
+
+int
+cmd_compare(int argc, char **argv)
+{
+	struct compare_opts o;
+	struct report_opts ro;
+	struct report *r = NULL;
+	struct policy **pols;
+	const char **labels;
+	char title[512];
+	unsigned i;
+	int rc = 2, prc;
+
+	prc = parse_args(argc, argv, &o);
+	if (prc != 0) {
+		if (prc < 0)
+			usage(stderr, false);
+		rc = prc < 0 ? 2 : 0;
+		pols = NULL;
+		labels = NULL;
+		goto out;
+	}
+	pols = calloc(o.nspecs, sizeof(*pols));
+	labels = calloc(o.nspecs, sizeof(*labels));
+	if (pols == NULL || labels == NULL)
+		fatal("calloc");
+	for (i = 0; i < o.nspecs; i++) {
+		if ((pols[i] = calloc(1, sizeof(**pols))) == NULL)
+			fatal("calloc");
+		if (report_policy_load(o.specs[i], o.sets, o.nsets, pols[i]) < 0)
+			goto out;
+		labels[i] = strchr(o.specs[i], ',') ? o.specs[i] : pols[i]->name;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.capture = o.capture;
+	ro.pols = pols;
+	ro.labels = labels;
+	ro.npol = o.nspecs;
+	ro.timeline = o.svg != NULL;
+	ro.max_flows = o.max_flows;
+	rc = report_run(&ro, &r);
+	if (rc < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (o.json) {
+		report_capture_json(stdout, r);
+		print_json(stdout, r);
+		if (o.flows)
+			print_json_flows(stdout, r);
+	} else {
+		printf("# natbox compare, %u profile%s%s\n", r->nprof, r->nprof == 1 ? "" : "s",
+		    o.nsets ? ", each with" : "");
+		for (int k = 0; k < o.nsets; k++)
+			printf("#   --set %s\n", o.sets[k]);
+		report_capture_text(stdout, r);
+		print_table(stdout, r);
+		if (o.flows)
+			print_matrix(stdout, r);
+		for (i = 0, prc = 0; i < r->nprof; i++)
+			if (r->prof[i].broken_midstream) {
+				printf("# %s: %u of its broken flows were open before the capture "
+				    "began (no handshake in it)\n", r->prof[i].label,
+				    r->prof[i].broken_midstream);
+				prc = 1;
+			}
+		if (prc)
+			printf("# a profile that drops unknown flows breaks those; a box there all "
+			    "along would not\n#   (--set unknown.action=pickup models that)\n");
+		for (i = 0; i < r->nprof && r->prof[i].broken == 0; i++)
+			;
+		if (i < r->nprof)
+			printf("# what-if: after a drop real endpoints would have retransmitted "
+			    "or given up; later counts assume they went on as captured\n");
+	}
+	fflush(stdout);
+	if (r->damaged)
+		log_warnx("%s: %s", o.capture, r->damage);
+	if (o.svg) {
+		struct svg_opts so = { o.svg, title, o.svg_flows, o.svg_broken };
+
+		snprintf(title, sizeof(title), "natbox compare %s, %u profiles", o.capture,
+		    r->nprof);
+		if (svg_write(r, &so) < 0)
+			rc = 1;
+	}
+	if (ferror(stdout)) {
+		log_warnx("stdout: write error");
+		rc = 1;
+	}
+out:
+	report_free(r);
+	if (pols)
+		for (i = 0; i < o.nspecs; i++)
+			free(pols[i]);
+	free(pols);
+	free(labels);
+	if (o.all)
+		for (i = 0; i < o.nspecs; i++)
+			free(o.specs[i]);
+	free(o.sets);
+	return rc;
+}

@@ -1,0 +1,505 @@
+/* cmd_replay.c -- `natbox replay`: a capture through one profile, capture time as the clock, a verdict per flow. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "evsink.h"
+#include "log.h"
+#include "report.h"
+#include "svg.h"
+
+struct replay_opts {
+	const char *capture, *policy, *events, *dropped, *svg;
+	char **sets;
+	int nsets;
+	enum event_format fmt;
+	unsigned svg_flows;
+	uint32_t max_flows;
+	bool broken_only, svg_broken;
+};
+
+static void
+usage(FILE *f, bool full)
+{
+	fprintf(f,
+	    "usage: natbox replay CAPTURE --policy NAME|FILE [--set key=value]...\n"
+	    "                     [--events -|FILE] [--format text|json] [--write-dropped FILE]\n"
+	    "                     [--svg FILE] [--svg-flows N] [--svg-broken] [--broken]\n"
+	    "                     [--max-flows N]\n");
+	if (!full)
+		return;
+	fprintf(f,
+	    "Run every packet of a pcap or pcapng capture through the engine under one\n"
+	    "profile, with capture time as the clock (timers fire in capture time), then\n"
+	    "print one line per flow: endpoints, duration, packets and IP bytes each way,\n"
+	    "Zeek conn_state and history, and whether the profile broke it.\n"
+	    "\n"
+	    "  --policy NAME|FILE  profile; NAME,key=value,... sets keys too\n"
+	    "  --set key=value     override one profile key (repeatable)\n"
+	    "  --events -|FILE     write the engine's events (stdout, or appended to FILE)\n"
+	    "  --format text|json  events and flow lines as text (default) or JSON lines\n"
+	    "  --write-dropped F   write the frames the profile would have dropped to F\n"
+	    "  --svg FILE          draw a timeline: a lane per flow, coloured by state\n"
+	    "  --svg-flows N       lanes for the busiest N flows (default %d)\n"
+	    "  --svg-broken        fill the lanes with broken flows first\n"
+	    "  --broken            list only the flows the profile broke or picked up again\n"
+	    "  --max-flows N       flows the reference tracker holds at once\n"
+	    "                      (default: sized from the file)\n"
+	    "\n"
+	    "A flow is broken when the profile drops (or resets) one of its packets, or\n"
+	    "resets both ends at an expiry after which the flow still had traffic. It\n"
+	    "is \"picked up\" when the profile's state for it expired mid-flow but later\n"
+	    "packets were accepted as a new flow (loose pickup): a firewall survives\n"
+	    "that, a NAT would have given the flow a new mapping.\n"
+	    "\n"
+	    "Output. Text: '#' lines about the capture and the totals, and a table with\n"
+	    "the columns start duration src dst state history orig_pkts orig_bytes\n"
+	    "resp_pkts resp_bytes verdict (times in seconds from the capture's first\n"
+	    "frame; bytes are IP bytes, as in the IP headers even if the capture cut the\n"
+	    "packets short). JSON lines, in this order: one {\"type\":\"capture\",...};\n"
+	    "one {\"type\":\"flow\"} per flow with id src dst sport dport family start\n"
+	    "duration orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes conn_state history\n"
+	    "state midstream broken broken_at reason drop_reason dropped_packets dropped_bytes\n"
+	    "state_lost_at state_lost_reason picked_up (null where it does not apply);\n"
+	    "one {\"type\":\"summary\",...}. Engine events (--events) come first.\n"
+	    "\n"
+	    "This is a what-if. The capture is what the endpoints did without this\n"
+	    "profile in the path; after the first drop real endpoints would have\n"
+	    "retransmitted, backed off or given up, so the later packets and the drop\n"
+	    "counts are what the profile would have faced had they carried on as\n"
+	    "captured. The time and reason of the first break are exact.\n"
+	    "\n"
+	    "Exit status: 0 done, 1 the capture is damaged (the report covers what was\n"
+	    "read before the damage) or could not be read, 2 usage or profile error.\n",
+	    SVG_FLOWS_DEFAULT);
+}
+
+static int
+parse_args(int argc, char **argv, struct replay_opts *o)
+{
+	enum { O_DROPPED = 256, O_SVG, O_SVG_FLOWS, O_SVG_BROKEN, O_BROKEN, O_MAX_FLOWS };
+	static const struct option lopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "write-dropped", required_argument, NULL, O_DROPPED },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ "svg-flows", required_argument, NULL, O_SVG_FLOWS },
+		{ "svg-broken", no_argument, NULL, O_SVG_BROKEN },
+		{ "broken", no_argument, NULL, O_BROKEN },
+		{ "max-flows", required_argument, NULL, O_MAX_FLOWS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->fmt = EVF_TEXT;
+	o->svg_flows = SVG_FLOWS_DEFAULT;
+	if ((o->sets = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
+		fatal("calloc");
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "p:s:e:f:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (o->policy) {
+				log_warnx("replay: one --policy (natbox compare judges several)");
+				return -1;
+			}
+			o->policy = optarg;
+			break;
+		case 's':
+			o->sets[o->nsets++] = optarg;
+			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o->fmt = EVF_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->fmt = EVF_JSON;
+			else {
+				log_warnx("--format %s: expected text or json", optarg);
+				return -1;
+			}
+			break;
+		case O_DROPPED:
+			o->dropped = optarg;
+			break;
+		case O_SVG:
+			o->svg = optarg;
+			break;
+		case O_SVG_FLOWS:
+		case O_MAX_FLOWS:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno ||
+			    v < 1 || v > 16777216) {
+				log_warnx("--%s %s: expected a number 1..16777216",
+				    c == O_SVG_FLOWS ? "svg-flows" : "max-flows", optarg);
+				return -1;
+			}
+			if (c == O_SVG_FLOWS)
+				o->svg_flows = (unsigned)v;
+			else
+				o->max_flows = (uint32_t)v;
+			break;
+		case O_SVG_BROKEN:
+			o->svg_broken = true;
+			break;
+		case O_BROKEN:
+			o->broken_only = true;
+			break;
+		case 'h':
+			usage(stdout, true);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("replay: which capture?");
+		return -1;
+	}
+	o->capture = argv[optind++];
+	if (optind < argc) {
+		log_warnx("replay: unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->policy == NULL) {
+		log_warnx("replay: --policy is required");
+		return -1;
+	}
+	return 0;
+}
+
+/* Column widths of the flow table. */
+struct widths {
+	int src, dst, hist, op, ob, rp, rb;
+};
+
+static int
+ulen(unsigned long long v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static bool
+listed(const struct replay_opts *o, const struct rprof *p, uint32_t i)
+{
+	const struct rhit *h = report_hit(p, i);
+
+	return !o->broken_only || (h && (h->broken_at != T_NONE || h->lost_at != T_NONE));
+}
+
+static void
+text_verdict(FILE *f, const struct rflow *fl, const struct rhit *h, bool color)
+{
+	char at[32], lost[32];
+
+	if (h == NULL || (h->broken_at == T_NONE && h->lost_at == T_NONE)) {
+		fprintf(f, "ok");
+		return;
+	}
+	if (h->lost_at != T_NONE)
+		report_time(h->lost_at, lost, sizeof(lost));
+	if (h->broken_at == T_NONE) {
+		fprintf(f, "%spicked up: state lost at %s (%s), later packets accepted as a new flow%s",
+		    color ? "\033[33m" : "", lost, reason_name(h->lost_reason),
+		    color ? "\033[0m" : "");
+		return;
+	}
+	report_time(h->broken_at, at, sizeof(at));
+	fprintf(f, "%sbroken at %s (%s%s)", color ? "\033[1;31m" : "", at,
+	    reason_name(h->reason), fl->midstream && h->reason == R_NO_FLOW ?
+	    ": open before the capture began" : "");
+	if (h->drop_pkts)
+		fprintf(f, ", would drop %u packet%s, %llu bytes", h->drop_pkts,
+		    h->drop_pkts == 1 ? "" : "s", (unsigned long long)h->drop_bytes);
+	if (h->lost_at != T_NONE && h->lost_at != h->broken_at)
+		fprintf(f, "; state lost at %s", lost);
+	if (h->drop_pkts && h->drop_reason != h->reason)
+		fprintf(f, "; first drop %s", reason_name(h->drop_reason));
+	fprintf(f, "%s", color ? "\033[0m" : "");
+}
+
+static void
+print_text(FILE *f, const struct report *r, const struct replay_opts *o)
+{
+	const struct rprof *p = &r->prof[0];
+	bool color = report_color(f);
+	struct widths w = { 3, 3, 7, 9, 10, 9, 10 };
+	char a[64], b[64], start[32], dur[32];
+	uint32_t i;
+
+	for (i = 0; i < r->nflows; i++) {
+		const struct rflow *fl = &r->flows[i];
+		int n;
+
+		if (!listed(o, p, i))
+			continue;
+		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
+		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		if ((n = (int)strlen(a)) > w.src)
+			w.src = n;
+		if ((n = (int)strlen(b)) > w.dst)
+			w.dst = n;
+		if ((n = (int)strlen(fl->history)) > w.hist)
+			w.hist = n;
+		if ((n = ulen(fl->pkts[0])) > w.op)
+			w.op = n;
+		if ((n = ulen(fl->bytes[0])) > w.ob)
+			w.ob = n;
+		if ((n = ulen(fl->pkts[1])) > w.rp)
+			w.rp = n;
+		if ((n = ulen(fl->bytes[1])) > w.rb)
+			w.rb = n;
+	}
+	fprintf(f, "%10s %9s  %-*s  %-*s  %-6s %-*s %*s %*s %*s %*s  %s\n",
+	    "start", "duration", w.src, "src", w.dst, "dst", "state", w.hist, "history",
+	    w.op, "orig_pkts", w.ob, "orig_bytes", w.rp, "resp_pkts", w.rb, "resp_bytes",
+	    "verdict");
+	for (i = 0; i < r->nflows; i++) {
+		const struct rflow *fl = &r->flows[i];
+
+		if (!listed(o, p, i))
+			continue;
+		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
+		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		snprintf(start, sizeof(start), "%llu.%03llu",
+		    (unsigned long long)(fl->first / NS_PER_SEC),
+		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
+		report_dur(fl->last - fl->first, dur, sizeof(dur));
+		fprintf(f, "%10s %9s  %-*s  %-*s  %-6s %-*s %*u %*llu %*u %*llu  ", start, dur,
+		    w.src, a, w.dst, b, fl->conn_state, w.hist,
+		    fl->history[0] ? fl->history : "-", w.op, fl->pkts[0], w.ob,
+		    (unsigned long long)fl->bytes[0], w.rp, fl->pkts[1], w.rb,
+		    (unsigned long long)fl->bytes[1]);
+		text_verdict(f, fl, report_hit(p, i), color);
+		fputc('\n', f);
+	}
+}
+
+static void
+print_summary_text(FILE *f, const struct report *r)
+{
+	const struct rprof *p = &r->prof[0];
+	const char *sep = " (";
+	char t[32];
+
+	fprintf(f, "# %s: %u flow%s, %u broken", p->label, r->nflows,
+	    r->nflows == 1 ? "" : "s", p->broken);
+	for (unsigned i = 0; i < R__MAX; i++)
+		if (p->by_reason[i]) {
+			fprintf(f, "%s%s %u", sep, reason_name(i), p->by_reason[i]);
+			sep = ", ";
+		}
+	fprintf(f, "%s, %u picked up again after losing their state\n",
+	    sep[0] == ',' ? ")" : "", p->lost);
+	if (p->broken_midstream)
+		fprintf(f, "# %u of the broken flows were open before the capture began (no handshake\n"
+		    "# in it): the profile drops what it holds no state for; a box that was there\n"
+		    "# all along would have had it (--set unknown.action=pickup to model that)\n",
+		    p->broken_midstream);
+	if (p->broken || p->drop_pkts || p->stray_drops) {
+		fprintf(f, "# would drop %llu packet%s, %llu bytes of those flows",
+		    (unsigned long long)p->drop_pkts, p->drop_pkts == 1 ? "" : "s",
+		    (unsigned long long)p->drop_bytes);
+		if (p->stray_drops)
+			fprintf(f, " and %llu packets of no flow", (unsigned long long)p->stray_drops);
+		if (p->first_break != T_NONE) {
+			report_time(p->first_break, t, sizeof(t));
+			fprintf(f, "; first break at %s", t);
+		}
+		fprintf(f, "\n# what-if: after a drop real endpoints would have retransmitted "
+		    "or given up; later counts assume they went on as captured\n");
+	}
+	if (r->dumped)
+		fprintf(f, "# wrote %llu dropped frames\n", (unsigned long long)r->dumped);
+}
+
+static void
+json_time(FILE *f, const char *key, uint64_t ns)
+{
+	char s[32];
+
+	if (ns == T_NONE) {
+		fprintf(f, ",\"%s\":null", key);
+		return;
+	}
+	report_secs(ns, s, sizeof(s));
+	fprintf(f, ",\"%s\":%s", key, s);
+}
+
+static void
+json_reason(FILE *f, const char *key, bool set, unsigned reason)
+{
+	if (set)
+		fprintf(f, ",\"%s\":\"%s\"", key, reason_name(reason));
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+static void
+print_json(FILE *f, const struct report *r, const struct replay_opts *o)
+{
+	const struct rprof *p = &r->prof[0];
+	char a[48], b[48], s[32];
+
+	for (uint32_t i = 0; i < r->nflows; i++) {
+		const struct rflow *fl = &r->flows[i];
+		const struct rhit *h = report_hit(p, i);
+		bool broken = h && h->broken_at != T_NONE;
+		bool lost = h && h->lost_at != T_NONE;
+
+		if (!listed(o, p, i))
+			continue;
+		event_addr_str(fl->family, &fl->src, a, sizeof(a));
+		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
+		fprintf(f, "{\"type\":\"flow\",\"id\":%u,\"src\":\"%s\",\"dst\":\"%s\","
+		    "\"sport\":%u,\"dport\":%u,\"family\":%u", i, a, b, fl->sport, fl->dport,
+		    fl->family == 6 ? 6 : 4);
+		report_secs(fl->first, s, sizeof(s));
+		fprintf(f, ",\"start\":%s", s);
+		report_secs(fl->last - fl->first, s, sizeof(s));
+		fprintf(f, ",\"duration\":%s,\"orig_pkts\":%u,\"orig_ip_bytes\":%llu,"
+		    "\"resp_pkts\":%u,\"resp_ip_bytes\":%llu,\"conn_state\":\"%s\","
+		    "\"history\":\"%s\",\"state\":\"%s\",\"midstream\":%s,\"broken\":%s", s,
+		    fl->pkts[0], (unsigned long long)fl->bytes[0], fl->pkts[1],
+		    (unsigned long long)fl->bytes[1], fl->conn_state, fl->history,
+		    tcp_state_name(fl->state), fl->midstream ? "true" : "false",
+		    broken ? "true" : "false");
+		json_time(f, "broken_at", broken ? h->broken_at : T_NONE);
+		json_reason(f, "reason", broken, broken ? h->reason : 0);
+		json_reason(f, "drop_reason", h && h->drop_pkts, h ? h->drop_reason : 0);
+		fprintf(f, ",\"dropped_packets\":%u,\"dropped_bytes\":%llu",
+		    h ? h->drop_pkts : 0, h ? (unsigned long long)h->drop_bytes : 0ULL);
+		json_time(f, "state_lost_at", lost ? h->lost_at : T_NONE);
+		json_reason(f, "state_lost_reason", lost, lost ? h->lost_reason : 0);
+		fprintf(f, ",\"picked_up\":%s}\n", lost && !broken ? "true" : "false");
+	}
+}
+
+static void
+print_summary_json(FILE *f, const struct report *r)
+{
+	const struct rprof *p = &r->prof[0];
+	const char *sep = "";
+
+	fprintf(f, "{\"type\":\"summary\",\"policy\":");
+	report_json_str(f, p->label);
+	fprintf(f, ",\"flows\":%u,\"broken\":%u,\"broken_midstream\":%u,\"picked_up\":%u,"
+	    "\"reasons\":{", r->nflows, p->broken, p->broken_midstream, p->lost);
+	for (unsigned i = 0; i < R__MAX; i++)
+		if (p->by_reason[i]) {
+			fprintf(f, "%s\"%s\":%u", sep, reason_name(i), p->by_reason[i]);
+			sep = ",";
+		}
+	fprintf(f, "},\"dropped_packets\":%llu,\"dropped_bytes\":%llu,\"stray_drops\":%llu",
+	    (unsigned long long)p->drop_pkts, (unsigned long long)p->drop_bytes,
+	    (unsigned long long)p->stray_drops);
+	json_time(f, "first_break", p->first_break);
+	fprintf(f, ",\"written_dropped\":%llu}\n", (unsigned long long)r->dumped);
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o;
+	struct report_opts ro;
+	struct report *r = NULL;
+	struct evsink *sink = NULL;
+	struct policy *pol;
+	const char *label;
+	char title[512];
+	int rc, prc;
+
+	prc = parse_args(argc, argv, &o);
+	if (prc != 0) {
+		if (prc < 0)
+			usage(stderr, false);
+		free(o.sets);
+		return prc < 0 ? 2 : 0;
+	}
+	if ((pol = calloc(1, sizeof(*pol))) == NULL)
+		fatal("calloc");
+	if (report_policy_load(o.policy, o.sets, o.nsets, pol) < 0) {
+		free(pol);
+		free(o.sets);
+		return 2;
+	}
+	if (o.events && (sink = evsink_open(o.events, o.fmt)) == NULL) {
+		log_warn("%s", o.events);
+		free(pol);
+		free(o.sets);
+		return 1;
+	}
+	label = strchr(o.policy, ',') || o.nsets ? o.policy : pol->name;
+	memset(&ro, 0, sizeof(ro));
+	ro.capture = o.capture;
+	ro.pols = &pol;
+	ro.labels = &label;
+	ro.npol = 1;
+	ro.timeline = o.svg != NULL;
+	ro.events = sink;
+	ro.write_dropped = o.dropped;
+	ro.max_flows = o.max_flows;
+	rc = report_run(&ro, &r);
+	if (sink)
+		evsink_close(sink);
+	if (rc < 0) {
+		free(pol);
+		free(o.sets);
+		return 1;
+	}
+	if (o.nsets) {
+		/* the label shows what was set */
+		size_t n = strlen(r->prof[0].label);
+
+		for (int i = 0; i < o.nsets && n + 8 < sizeof(r->prof[0].label); i++)
+			n += (size_t)snprintf(r->prof[0].label + n, sizeof(r->prof[0].label) - n,
+			    ",%s", o.sets[i]);
+	}
+	if (o.fmt == EVF_JSON) {
+		report_capture_json(stdout, r);
+		print_json(stdout, r, &o);
+		print_summary_json(stdout, r);
+	} else {
+		printf("# natbox replay, profile %s\n", r->prof[0].label);
+		report_capture_text(stdout, r);
+		print_text(stdout, r, &o);
+		print_summary_text(stdout, r);
+	}
+	fflush(stdout);
+	if (r->damaged)
+		log_warnx("%s: %s", o.capture, r->damage);
+	if (o.svg) {
+		struct svg_opts so = { o.svg, title, o.svg_flows, o.svg_broken };
+
+		snprintf(title, sizeof(title), "natbox replay %s, profile %s", o.capture,
+		    r->prof[0].label);
+		if (svg_write(r, &so) < 0)
+			rc = 1;
+	}
+	if (ferror(stdout)) {
+		log_warnx("stdout: write error");
+		rc = 1;
+	}
+	report_free(r);
+	free(pol);
+	free(o.sets);
+	return rc;
+}

@@ -1,0 +1,1151 @@
+/* report.c -- the offline pass: capture in, a reference tracker delimits flows, one engine per profile (each on its own thread) judges them. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "log.h"
+#include "pcapin.h"
+#include "report.h"
+
+/*
+ * The reader (the calling thread) decodes each frame's link header, runs
+ * the packet through the reference engine to learn its flow, and copies
+ * it into a chunk. Chunks go round a ring; every profile's thread runs
+ * its engine over each chunk in order and the reader refills a chunk
+ * once every profile is done with it. So the capture is read once, the
+ * reference runs once, and profiles run in parallel, each exactly as if
+ * alone: engines share nothing but the (read-only) packets.
+ *
+ * Capture time is the clock: ns from the first frame, never going back
+ * (a frame older than its predecessor is taken at the predecessor's
+ * time). Before each packet its engine expires what is due by then, so
+ * expiries interleave with packets as they would have inline.
+ */
+
+#define CHUNK_PKTS	16384
+#define CHUNK_BYTES	(CHUNK_PKTS * 160)
+#define NCHUNKS		6
+#define REF_TIMEOUT	(100ULL * 365 * 86400 * NS_PER_SEC)
+#define REF_FLOWS_MIN	1024u
+#define REF_FLOWS_MAX	(1u << 20)
+#define REF_FLOWS_PIPE	(1u << 20)	/* stdin: size unknown */
+#define MARKS_MAX	(4u << 20)	/* timeline entries per engine */
+
+struct rpkt {
+	uint64_t ts;		/* ns from the first frame (never decreasing) */
+	uint64_t abs;		/* the frame's own time, for --write-dropped */
+	uint32_t off;		/* frame offset in the chunk's data */
+	uint32_t caplen, wirelen, l3off;
+	uint32_t flow;		/* reference flow, RFLOW_NONE */
+};
+
+struct chunk {
+	struct rpkt *pk;
+	unsigned n;
+	uint8_t *data;
+	size_t used, cap;
+	unsigned pending;	/* profiles not done with it (under mu) */
+};
+
+struct pass {
+	struct report *r;
+	const struct report_opts *o;
+	struct pcapin *in;
+	struct engine *ref;
+	uint32_t *refmap;	/* reference pool index -> flow */
+	uint32_t killed;	/* flow a RST ended during this packet */
+	/* the ring */
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct chunk ch[NCHUNKS];
+	uint64_t produced;
+	bool done;
+	uint64_t last;
+};
+
+struct worker {
+	struct pass *ps;
+	struct rprof *p;
+	pthread_t tid;
+};
+
+static void *
+xrealloc(void *p, size_t n, size_t sz)
+{
+	void *q;
+
+	if (n != 0 && sz > SIZE_MAX / n)
+		fatalx("out of memory");
+	if ((q = realloc(p, n * sz)) == NULL)
+		fatal("realloc");
+	return q;
+}
+
+static void
+mark_add(struct rmarks *m, uint32_t flow, uint64_t ts, uint8_t state)
+{
+	if (m->full)
+		return;
+	if (m->n == m->cap) {
+		if (m->cap >= MARKS_MAX) {
+			m->full = true;
+			return;
+		}
+		m->cap = m->cap ? m->cap * 2 : 4096;
+		m->v = xrealloc(m->v, m->cap, sizeof(*m->v));
+	}
+	m->v[m->n].ts = ts;
+	m->v[m->n].flow = flow;
+	m->v[m->n].state = state;
+	m->n++;
+}
+
+/* ---- the reference tracker ---- */
+
+/* Every timeout ~forever, every packet refreshes, anything may start a
+ * flow, nothing is dropped: flows end only by the tracker's own rules
+ * (a SYN reopening a closed flow, a RST before any reply). */
+static void
+ref_policy(struct policy *p, uint32_t max_flows)
+{
+	policy_defaults(p);
+	snprintf(p->name, sizeof(p->name), "reference");
+	for (unsigned s = 0; s < TCP_STATE_MAX; s++) {
+		p->timeout[s] = REF_TIMEOUT;
+		p->refresh[s] = REFRESH_ANY;
+	}
+	p->unacknowledged = 0;
+	p->tombstone = 0;
+	p->half_close_start = HC_FIRST_FIN;
+	p->after_expiry = LATE_PICKUP;
+	p->unknown_flow = LATE_PICKUP;
+	p->timewait_reopen = REOPEN_ALLOW;
+	p->invalid = BAD_ACCEPT;
+	p->malformed = BAD_ACCEPT;
+	p->window_tracking = false;
+	p->max_flows = max_flows;
+	/* Should the table fill, forget closed flows first: a late packet
+	 * of one then starts a flow of its own (reported as evictions). */
+	p->table_full = FULL_EVICT;
+	p->adaptive_start = p->adaptive_end = 0;
+}
+
+static void
+ref_event(void *ctx, const struct event *ev)
+{
+	struct pass *ps = ctx;
+	struct report *r = ps->r;
+	struct rflow *f;
+	uint32_t id;
+
+	switch (ev->type) {
+	case EV_NEW:
+		if (r->nflows == r->fcap) {
+			r->fcap = r->fcap ? r->fcap * 2 : 1024;
+			r->flows = xrealloc(r->flows, r->fcap, sizeof(*r->flows));
+			if (r->gaps)
+				r->gaps = xrealloc(r->gaps, r->fcap, sizeof(*r->gaps));
+		}
+		id = r->nflows++;
+		f = &r->flows[id];
+		memset(f, 0, sizeof(*f));
+		f->src = ev->src;
+		f->dst = ev->dst;
+		f->sport = ev->sport;
+		f->dport = ev->dport;
+		f->family = ev->family;
+		f->state = ev->state;
+		f->midstream = ev->state != TCP_SYN_SENT;
+		f->first = f->last = ev->ts;
+		if (r->gaps)
+			memset(&r->gaps[id], 0, sizeof(r->gaps[id]));
+		ps->refmap[ev->flow] = id;
+		if (engine_flow_count(ps->ref) > r->ref_peak)
+			r->ref_peak = engine_flow_count(ps->ref);
+		if (ps->o->timeline)
+			mark_add(&r->marks, id, ev->ts, ev->state);
+		break;
+	case EV_UPDATE:
+		id = ps->refmap[ev->flow];
+		r->flows[id].state = ev->state;
+		if (ps->o->timeline)
+			mark_add(&r->marks, id, ev->ts, ev->state);
+		break;
+	case EV_END:
+		id = ps->refmap[ev->flow];
+		f = &r->flows[id];
+		f->state = ev->state;
+		snprintf(f->conn_state, sizeof(f->conn_state), "%s",
+		    ev->conn_state ? ev->conn_state : "OTH");
+		memcpy(f->history, ev->history, sizeof(f->history));
+		if (ev->reason == R_END_FLUSH)
+			break;
+		if (ev->reason == R_END_RST)
+			ps->killed = id;
+		if (ev->reason == R_END_EVICTED)
+			r->ref_evicted++;
+		if (ps->o->timeline)
+			mark_add(&r->marks, id, ev->ts, RSTATE_GONE);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A flow still open at the end: its outcome so far (the reference is
+ * freed whole, not flushed flow by flow). */
+static void
+ref_final(void *ctx, const struct flow *fl)
+{
+	struct pass *ps = ctx;
+	struct event ev;
+	struct rflow *f;
+	uint32_t id;
+
+	if (fl->fflags & FF_DEAD)
+		return;
+	engine_flow_event(ps->ref, fl, EV_END, ps->r->duration, &ev);
+	if (ev.flow >= ps->r->ref_max_flows || (id = ps->refmap[ev.flow]) == RFLOW_NONE)
+		return;
+	f = &ps->r->flows[id];
+	f->state = fl->trk.state;
+	snprintf(f->conn_state, sizeof(f->conn_state), "%s",
+	    ev.conn_state ? ev.conn_state : "OTH");
+	memcpy(f->history, ev.history, sizeof(f->history));
+}
+
+/* The flow of one packet, counted; and for suggest, how long its timer
+ * had been running in which phase when it came. */
+static uint32_t
+ref_packet(struct pass *ps, const uint8_t *ip, uint32_t caplen, uint64_t now)
+{
+	struct report *r = ps->r;
+	uint32_t before = r->nflows, id;
+	const struct flow *fl;
+	struct nb_packet p;
+	struct verdict v;
+	struct rflow *f;
+	struct rgap *g;
+	unsigned ph;
+
+	ps->killed = RFLOW_NONE;
+	engine_process(ps->ref, ip, caplen, now, &v);
+	if (v.flow != FLOW_NIL)
+		id = ps->refmap[v.flow];
+	else
+		id = ps->killed;
+	if (id == RFLOW_NONE) {
+		if (v.ip_len != 0)
+			r->stray++;
+		return RFLOW_NONE;
+	}
+	f = &r->flows[id];
+	f->pkts[v.dir]++;
+	f->bytes[v.dir] += v.ip_len;
+	f->last = now;
+	if (r->gaps == NULL)
+		return id;
+	g = &r->gaps[id];
+	/* A bare SYN needs no live timer: once a flow has expired, one
+	 * starts it afresh (a retransmitted SYN, a reused port). So it ends
+	 * no wait; it only marks later waits as ones a shorter timeout might
+	 * also survive, by way of that fresh start. */
+	if (decode_packet(ip, caplen, &p) == DEC_OK &&
+	    (p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		g->syn_now = 1;
+	} else if (id < before && (ph = report_phase_of(g->tstate)) < PH__MAX) {
+		uint64_t gap = now - g->restart;
+
+		if (!(g->seen & (1u << ph)) || gap > g->gap[ph]) {
+			g->gap[ph] = gap;
+			g->at[ph] = now;
+			g->syn = (uint8_t)((g->syn & ~(1u << ph)) | (g->syn_now << ph));
+		}
+		if (now - g->entered > g->stay[ph])
+			g->stay[ph] = now - g->entered;
+		g->seen |= (uint8_t)(1u << ph);
+	}
+	if (v.flow != FLOW_NIL && (fl = engine_flow_at(ps->ref, v.flow)) != NULL) {
+		uint64_t restart = fl->deadline - r->ref_pol.timeout[fl->timer_state];
+
+		if (restart != g->restart || fl->timer_state != g->tstate)
+			g->syn_now = 0;
+		if (id >= before || report_phase_of(fl->timer_state) != report_phase_of(g->tstate))
+			g->entered = now;
+		g->tstate = fl->timer_state;
+		g->restart = restart;
+	} else {
+		g->tstate = TCP_NONE;
+	}
+	return id;
+}
+
+/* ---- profiles ---- */
+
+static inline uint64_t
+pend_pack(uint64_t ts, uint16_t reason)
+{
+	return (ts / 1000 + 1) << 16 | reason;
+}
+
+static inline uint64_t
+pend_ts(uint64_t pe)
+{
+	return ((pe >> 16) - 1) * 1000;
+}
+
+static void
+prof_grow(struct rprof *p, uint32_t id)
+{
+	uint32_t n = p->ncap;
+
+	if (id < n)
+		return;
+	while (n <= id)
+		n = n ? n * 2 : 4096;
+	p->hit_of = xrealloc(p->hit_of, n, sizeof(*p->hit_of));
+	p->pend = xrealloc(p->pend, n, sizeof(*p->pend));
+	memset(p->hit_of + p->ncap, 0, (n - p->ncap) * sizeof(*p->hit_of));
+	memset(p->pend + p->ncap, 0, (n - p->ncap) * sizeof(*p->pend));
+	p->ncap = n;
+}
+
+static struct rhit *
+prof_hit(struct rprof *p, uint32_t id)
+{
+	struct rhit *h;
+
+	if (p->hit_of[id])
+		return &p->hits[p->hit_of[id] - 1];
+	if (p->nhits == p->hcap) {
+		p->hcap = p->hcap ? p->hcap * 2 : 256;
+		p->hits = xrealloc(p->hits, p->hcap, sizeof(*p->hits));
+	}
+	h = &p->hits[p->nhits++];
+	memset(h, 0, sizeof(*h));
+	h->broken_at = h->lost_at = T_NONE;
+	p->hit_of[id] = p->nhits;
+	return h;
+}
+
+const struct rhit *
+report_hit(const struct rprof *p, uint32_t i)
+{
+	if (i >= p->ncap || p->hit_of[i] == 0)
+		return NULL;
+	return &p->hits[p->hit_of[i] - 1];
+}
+
+/* The state of a flow ended while it may still have traffic to come:
+ * remembered until its next packet shows whether that mattered. */
+static void
+prof_state_lost(struct rprof *p, uint32_t engine_idx, uint64_t ts, uint16_t reason)
+{
+	uint32_t id;
+
+	if (engine_idx >= p->mapcap || (id = p->map[engine_idx]) == RFLOW_NONE)
+		return;
+	prof_grow(p, id);
+	if (p->pend[id] == 0)
+		p->pend[id] = pend_pack(ts, reason);
+}
+
+static void
+prof_event(void *ctx, const struct event *ev)
+{
+	struct rprof *p = ctx;
+	bool tl = p->timeline;
+	uint32_t id;
+
+	if (p->evb)
+		evbuf_put(p->evb, ev);
+	if (ev->flow >= p->mapcap)
+		return;
+	switch (ev->type) {
+	case EV_NEW:
+		p->map[ev->flow] = p->cur;
+		if (tl && p->cur != RFLOW_NONE)
+			mark_add(&p->marks, p->cur, ev->ts, ev->state);
+		break;
+	case EV_UPDATE:
+		if (tl && (id = p->map[ev->flow]) != RFLOW_NONE)
+			mark_add(&p->marks, id, ev->ts, ev->state);
+		break;
+	case EV_EXPIRE:
+		prof_state_lost(p, ev->flow, ev->ts, ev->reason);
+		break;
+	case EV_END:
+		if (ev->reason == R_END_EVICTED)
+			prof_state_lost(p, ev->flow, ev->ts, R_END_EVICTED);
+		if (tl && ev->reason != R_END_FLUSH && (id = p->map[ev->flow]) != RFLOW_NONE)
+			mark_add(&p->marks, id, ev->ts, RSTATE_GONE);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool
+is_expiry(uint16_t reason)
+{
+	return reason >= R_EXPIRED_OPENING && reason <= R_EXPIRED_CLOSED;
+}
+
+static void
+prof_packet(struct rprof *p, const struct chunk *c, const struct rpkt *pk)
+{
+	const uint8_t *frame = c->data + pk->off;
+	struct verdict v;
+	struct rhit *h;
+	uint64_t pe;
+	uint32_t id = pk->flow;
+
+	p->cur = id;
+	engine_expire(p->e, pk->ts, UINT_MAX);
+	engine_process(p->e, frame + pk->l3off, pk->caplen - pk->l3off, pk->ts, &v);
+	if (v.action != V_ACCEPT && p->dump)
+		pcapout_write(p->dump, frame, pk->caplen, pk->wirelen, pk->abs);
+	if (id == RFLOW_NONE) {
+		if (v.action != V_ACCEPT)
+			p->stray_drops++;
+		return;
+	}
+	if (v.flow != FLOW_NIL && v.flow < p->mapcap)
+		p->map[v.flow] = id;
+	prof_grow(p, id);
+	pe = p->pend[id];
+	if (pe != 0) {
+		/* Traffic after the profile let go of the flow. */
+		h = prof_hit(p, id);
+		if (h->lost_at == T_NONE) {
+			h->lost_at = pend_ts(pe);
+			h->lost_reason = (uint16_t)(pe & 0xffff);
+		}
+		/* RSTs sent to both ends at expiry killed it there. */
+		if (p->pol->expire_action == EXPIRE_RESET && is_expiry((uint16_t)pe) &&
+		    h->broken_at == T_NONE) {
+			h->broken_at = pend_ts(pe);
+			h->reason = (uint16_t)(pe & 0xffff);
+		}
+		p->pend[id] = 0;
+	}
+	if (v.action == V_ACCEPT)
+		return;
+	h = prof_hit(p, id);
+	if (h->drop_pkts == 0)
+		h->drop_reason = v.reason;
+	if (h->broken_at == T_NONE) {
+		h->broken_at = pk->ts;
+		h->reason = pe != 0 ? (uint16_t)(pe & 0xffff) : v.reason;
+	}
+	h->drop_pkts++;
+	h->drop_bytes += v.ip_len;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pass *ps = w->ps;
+	struct rprof *p = w->p;
+	struct chunk *c;
+	uint64_t seq, last = 0;
+
+	for (seq = 0;; seq++) {
+		pthread_mutex_lock(&ps->mu);
+		while (ps->produced <= seq && !ps->done)
+			pthread_cond_wait(&ps->more, &ps->mu);
+		if (ps->produced <= seq) {
+			last = ps->last;
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		pthread_mutex_unlock(&ps->mu);
+		c = &ps->ch[seq % NCHUNKS];
+		for (unsigned i = 0; i < c->n; i++)
+			prof_packet(p, c, &c->pk[i]);
+		if (p->evb && evbuf_flush(p->evb) < 0)
+			p->failed = true;
+		pthread_mutex_lock(&ps->mu);
+		if (--c->pending == 0)
+			pthread_cond_signal(&ps->room);
+		pthread_mutex_unlock(&ps->mu);
+	}
+	/* Flows still open at the end only matter to an event stream: the
+	 * flush of a million flows costs a hash walk each. */
+	p->cur = RFLOW_NONE;
+	if (p->evb) {
+		engine_flush(p->e, last);
+		if (evbuf_flush(p->evb) < 0)
+			p->failed = true;
+	}
+	return NULL;
+}
+
+/* Hand the chunk being filled to the profiles and wait for the next
+ * slot to be free. */
+static struct chunk *
+publish(struct pass *ps, struct chunk *c)
+{
+	struct chunk *next;
+
+	pthread_mutex_lock(&ps->mu);
+	c->pending = ps->r->nprof;
+	ps->produced++;
+	ps->last = c->n ? c->pk[c->n - 1].ts : ps->last;
+	pthread_cond_broadcast(&ps->more);
+	next = &ps->ch[ps->produced % NCHUNKS];
+	while (next->pending != 0)
+		pthread_cond_wait(&ps->room, &ps->mu);
+	pthread_mutex_unlock(&ps->mu);
+	next->n = 0;
+	next->used = 0;
+	return next;
+}
+
+static void
+chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk,
+    uint64_t ts, uint32_t flow)
+{
+	struct chunk *c = *cp;
+	struct rpkt *rp;
+
+	if (c->n == CHUNK_PKTS || c->cap - c->used < pk->caplen) {
+		if (c->n > 0)
+			c = *cp = publish(ps, c);
+		if (c->cap < pk->caplen) {
+			c->cap = pk->caplen;
+			c->data = xrealloc(c->data, c->cap, 1);
+		}
+	}
+	rp = &c->pk[c->n++];
+	rp->ts = ts;
+	rp->abs = pk->ts;
+	rp->off = (uint32_t)c->used;
+	rp->caplen = pk->caplen;
+	rp->wirelen = pk->wirelen;
+	rp->l3off = pk->l3off;
+	rp->flow = flow;
+	memcpy(c->data + c->used, pk->frame, pk->caplen);
+	c->used += pk->caplen;
+}
+
+/* How many flows the file can hold at most: each starts with a packet,
+ * and a record with an IP and a TCP header takes at least 56 bytes (16 of
+ * record header, 40 of headers). UINT64_MAX for a pipe. */
+static uint64_t
+flows_bound(const char *path)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") == 0 || stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return UINT64_MAX;
+	return (uint64_t)sb.st_size / 56 + 1;
+}
+
+static uint32_t
+ref_size(const char *path, uint32_t asked)
+{
+	uint64_t n = flows_bound(path);
+
+	if (asked)
+		return asked;
+	if (n == UINT64_MAX)
+		return REF_FLOWS_PIPE;
+	return n < REF_FLOWS_MIN ? REF_FLOWS_MIN : n > REF_FLOWS_MAX ? REF_FLOWS_MAX : (uint32_t)n;
+}
+
+static int
+prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
+{
+	const struct report_opts *o = ps->o;
+	struct engine_ops ops = { prof_event, NULL, p };
+	char err[512];
+
+	p->pol = o->pols[i];
+	snprintf(p->label, sizeof(p->label), "%s", o->labels ? o->labels[i] : p->pol->name);
+	/* A table larger than the flows the file can hold only costs memory
+	 * and the time to set it up (a profile may ask for millions): a
+	 * smaller one behaves the same as long as it never fills. Not with
+	 * adaptive timeouts, which scale with the table size. */
+	if (p->pol->adaptive_start == 0 && flows_bound(o->capture) < p->pol->max_flows) {
+		p->polcopy = *p->pol;
+		p->polcopy.max_flows = (uint32_t)flows_bound(o->capture);
+		if (p->polcopy.max_flows < 64)
+			p->polcopy.max_flows = 64;
+		p->pol = &p->polcopy;
+	}
+	p->first_break = T_NONE;
+	p->cur = RFLOW_NONE;
+	p->mapcap = p->pol->max_flows;
+	p->map = xrealloc(NULL, p->mapcap, sizeof(*p->map));
+	memset(p->map, 0xff, (size_t)p->mapcap * sizeof(*p->map));
+	p->timeline = o->timeline;
+	if ((p->e = engine_new(p->pol, &ops, seed, 0)) == NULL) {
+		log_warnx("profile %s: cannot allocate its flow table (%u flows)",
+		    p->label, p->pol->max_flows);
+		return -1;
+	}
+	if (i == 0 && o->events && (p->evb = evbuf_new(o->events)) == NULL)
+		fatal("evbuf_new");
+	if (i == 0 && o->write_dropped) {
+		p->dump = pcapout_open(ps->in, o->write_dropped, err, sizeof(err));
+		if (p->dump == NULL) {
+			log_warnx("%s: %s", o->write_dropped, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+prof_totals(struct rprof *p, const struct report *r)
+{
+	p->st = *engine_stats(p->e);
+	for (uint32_t i = 0; i < r->nflows && i < p->ncap; i++) {
+		const struct rhit *h = report_hit(p, i);
+
+		if (h == NULL)
+			continue;
+		if (h->broken_at != T_NONE) {
+			p->broken++;
+			if (r->flows[i].midstream && h->reason == R_NO_FLOW)
+				p->broken_midstream++;
+			p->by_class[report_class_of(h->reason)]++;
+			if (h->reason < R__MAX)
+				p->by_reason[h->reason]++;
+			if (h->broken_at < p->first_break)
+				p->first_break = h->broken_at;
+		} else if (h->lost_at != T_NONE) {
+			p->lost++;
+		}
+		p->drop_pkts += h->drop_pkts;
+		p->drop_bytes += h->drop_bytes;
+	}
+}
+
+static void
+pass_read(struct pass *ps)
+{
+	struct report *r = ps->r;
+	struct chunk *c = &ps->ch[0];
+	struct pcapin_pkt pk;
+	uint64_t ts, last = 0;
+	bool first = true;
+	uint32_t flow;
+	int rc;
+
+	while ((rc = pcapin_next(ps->in, &pk)) == 1) {
+		if (first) {
+			r->t0 = pk.ts;
+			first = false;
+		}
+		ts = pk.ts >= r->t0 ? pk.ts - r->t0 : 0;
+		if (ts < last) {
+			r->backwards++;
+			ts = last;
+		}
+		last = ts;
+		if (pk.l3 != PL_IP)
+			continue;
+		flow = ref_packet(ps, pk.frame + pk.l3off, pk.caplen - pk.l3off, ts);
+		if (r->nprof)
+			chunk_add(ps, &c, &pk, ts, flow);
+	}
+	if (rc < 0) {
+		r->damaged = 1;
+		snprintf(r->damage, sizeof(r->damage), "%s", pcapin_error(ps->in));
+	}
+	r->duration = last;
+	if (r->nprof) {
+		publish(ps, c);
+		pthread_mutex_lock(&ps->mu);
+		ps->done = true;
+		ps->last = last;
+		pthread_cond_broadcast(&ps->more);
+		pthread_mutex_unlock(&ps->mu);
+	}
+	engine_foreach(ps->ref, ref_final, ps);
+}
+
+int
+report_run(const struct report_opts *o, struct report **out)
+{
+	/* One key for every engine: identical hashing, and runs repeat. */
+	static const uint64_t seed[2] = { 0x6e6174626f782d72ULL, 0x65706c6179000001ULL };
+	struct engine_ops ops;
+	struct worker *ws = NULL;
+	struct report *r;
+	struct pass ps;
+	char err[512];
+	const struct pcapin_stats *st;
+	const struct engine_stats *es;
+	unsigned i, started = 0;
+	int rc = -1;
+
+	*out = NULL;
+	memset(&ps, 0, sizeof(ps));
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	r->capture = o->capture;
+	ps.r = r;
+	ps.o = o;
+	if ((ps.in = pcapin_open(o->capture, err, sizeof(err))) == NULL) {
+		log_warnx("%s: %s", o->capture, err);
+		free(r);
+		return -1;
+	}
+	r->format = pcapin_format(ps.in);
+	r->linkname = pcapin_linkname(ps.in);
+	r->ref_max_flows = ref_size(o->capture, o->max_flows);
+	ref_policy(&r->ref_pol, r->ref_max_flows);
+	ops = (struct engine_ops){ ref_event, NULL, &ps };
+	if ((ps.ref = engine_new(&r->ref_pol, &ops, seed, 0)) == NULL) {
+		log_warnx("%s: cannot allocate the flow table (%u flows; see --max-flows)",
+		    o->capture, r->ref_max_flows);
+		goto out;
+	}
+	ps.refmap = xrealloc(NULL, r->ref_max_flows, sizeof(*ps.refmap));
+	memset(ps.refmap, 0xff, (size_t)r->ref_max_flows * sizeof(*ps.refmap));
+	if (o->gaps)
+		r->gaps = xrealloc(NULL, 1, sizeof(*r->gaps));	/* grown with flows */
+	r->nprof = o->npol;
+	if (r->nprof) {
+		r->prof = calloc(r->nprof, sizeof(*r->prof));
+		ws = calloc(r->nprof, sizeof(*ws));
+		if (r->prof == NULL || ws == NULL)
+			fatal("calloc");
+		for (i = 0; i < r->nprof; i++)
+			if (prof_setup(&ps, &r->prof[i], i, seed) < 0)
+				goto out;
+		for (i = 0; i < NCHUNKS; i++) {
+			ps.ch[i].pk = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].pk));
+			ps.ch[i].cap = CHUNK_BYTES;
+			ps.ch[i].data = xrealloc(NULL, ps.ch[i].cap, 1);
+		}
+		pthread_mutex_init(&ps.mu, NULL);
+		pthread_cond_init(&ps.more, NULL);
+		pthread_cond_init(&ps.room, NULL);
+		for (i = 0; i < r->nprof; i++) {
+			ws[i].ps = &ps;
+			ws[i].p = &r->prof[i];
+			errno = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);
+			if (errno != 0)
+				fatal("pthread_create");
+			started++;
+		}
+	}
+
+	pass_read(&ps);
+	for (i = 0; i < started; i++)
+		pthread_join(ws[i].tid, NULL);
+
+	st = pcapin_stats(ps.in);
+	es = engine_stats(ps.ref);
+	r->frames = st->frames;
+	r->ip = st->ip;
+	r->not_ip = st->not_ip;
+	r->link_truncated = st->link_truncated;
+	r->vlan = st->vlan;
+	r->tcp = es->decode[DEC_OK];
+	r->not_tcp = es->decode[DEC_NOT_TCP];
+	r->fragments = es->decode[DEC_FRAGMENT];
+	memcpy(r->decode, es->decode, sizeof(r->decode));
+	r->decode[DEC_OK] = r->decode[DEC_NOT_TCP] = r->decode[DEC_FRAGMENT] = 0;
+	for (i = 0; i < r->nprof; i++) {
+		struct rprof *p = &r->prof[i];
+
+		prof_totals(p, r);
+		if (p->dump) {
+			r->dumped = pcapout_count(p->dump);
+			if (pcapout_close(p->dump) < 0) {
+				log_warn("%s", o->write_dropped);
+				p->failed = true;
+			}
+			p->dump = NULL;
+		}
+		if (p->evb) {
+			evbuf_free(p->evb);
+			p->evb = NULL;
+		}
+	}
+	if (r->nprof) {
+		pthread_mutex_destroy(&ps.mu);
+		pthread_cond_destroy(&ps.more);
+		pthread_cond_destroy(&ps.room);
+	}
+	rc = r->damaged ? 1 : 0;
+	for (i = 0; i < r->nprof; i++)
+		if (r->prof[i].failed)
+			rc = 1;
+out:
+	for (i = 0; i < NCHUNKS; i++) {
+		free(ps.ch[i].pk);
+		free(ps.ch[i].data);
+	}
+	free(ws);
+	free(ps.refmap);
+	engine_free(ps.ref);
+	pcapin_close(ps.in);
+	if (rc < 0) {
+		report_free(r);
+		return -1;
+	}
+	*out = r;
+	return rc;
+}
+
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	for (unsigned i = 0; i < r->nprof; i++) {
+		struct rprof *p = &r->prof[i];
+
+		engine_free(p->e);
+		free(p->hit_of);
+		free(p->pend);
+		free(p->hits);
+		free(p->map);
+		free(p->marks.v);
+		if (p->dump)
+			pcapout_close(p->dump);
+		if (p->evb)
+			evbuf_free(p->evb);
+	}
+	free(r->prof);
+	free(r->flows);
+	free(r->gaps);
+	free(r->marks.v);
+	free(r);
+}
+
+/* ---- output helpers ---- */
+
+void
+report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
+    char *buf, size_t cap)
+{
+	char s[48];
+
+	event_addr_str(family, a, s, sizeof(s));
+	snprintf(buf, cap, family == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+void
+report_flow_name(const struct rflow *f, char *buf, size_t cap)
+{
+	char a[64], b[64];
+
+	report_endpoint(f->family, &f->src, f->sport, a, sizeof(a));
+	report_endpoint(f->family, &f->dst, f->dport, b, sizeof(b));
+	snprintf(buf, cap, "%s > %s", a, b);
+}
+
+/* Seconds with microseconds, trailing zeros dropped: the event stream's
+ * spelling, so times can be matched by eye. */
+void
+report_secs(uint64_t ns, char *buf, size_t cap)
+{
+	uint64_t us = ns / 1000;
+	int n;
+
+	n = snprintf(buf, cap, "%llu.%06llu", (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+	while (n > 0 && (size_t)n < cap && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < cap && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+/* The same for people: at least milliseconds, so columns line up. */
+void
+report_time(uint64_t ns, char *buf, size_t cap)
+{
+	uint64_t us = ns / 1000;
+	int n;
+
+	n = snprintf(buf, cap, "%llu.%06llu", (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+	while (n > 0 && (size_t)n < cap && n > 4 && buf[n - 1] == '0' && buf[n - 4] != '.')
+		buf[--n] = '\0';
+}
+
+void
+report_dur(uint64_t ns, char *buf, size_t cap)
+{
+	uint64_t ms = ns / 1000000, s = ns / NS_PER_SEC;
+
+	if (s < 60)
+		snprintf(buf, cap, "%llu.%03llus", (unsigned long long)s,
+		    (unsigned long long)(ms % 1000));
+	else if (s < 3600)
+		snprintf(buf, cap, "%llum%02llus", (unsigned long long)(s / 60),
+		    (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, cap, "%lluh%02llum", (unsigned long long)(s / 3600),
+		    (unsigned long long)(s / 60 % 60));
+	else
+		snprintf(buf, cap, "%llud%02lluh", (unsigned long long)(s / 86400),
+		    (unsigned long long)(s / 3600 % 24));
+}
+
+void
+report_json_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			putc(*p, f);
+	}
+	putc('"', f);
+}
+
+static const char *const class_names[RC__MAX] = {
+	[RC_OPENING] = "opening",
+	[RC_IDLE] = "idle",
+	[RC_HALF_CLOSED] = "half_closed",
+	[RC_CLOSING] = "closing",
+	[RC_TIME_WAIT] = "time_wait",
+	[RC_TW_REUSE] = "timewait_reuse",
+	[RC_FAULT] = "fault",
+	[RC_OTHER] = "other",
+};
+
+const char *
+report_class_name(unsigned c)
+{
+	return c < RC__MAX ? class_names[c] : "?";
+}
+
+unsigned
+report_class_of(unsigned reason)
+{
+	switch (reason) {
+	case R_EXPIRED_OPENING:
+		return RC_OPENING;
+	case R_EXPIRED_IDLE:
+		return RC_IDLE;
+	case R_EXPIRED_HALF_CLOSED:
+		return RC_HALF_CLOSED;
+	case R_EXPIRED_CLOSING:
+		return RC_CLOSING;
+	case R_EXPIRED_TIME_WAIT:
+		return RC_TIME_WAIT;
+	case R_TIMEWAIT_REUSE:
+		return RC_TW_REUSE;
+	case R_FAULT_DROP_RST:
+	case R_FAULT_DROP_FIN_ACK:
+	case R_FAULT_DROP_FIRST_FIN:
+	case R_FAULT_DROP_SECOND_FIN:
+		return RC_FAULT;
+	default:
+		return RC_OTHER;
+	}
+}
+
+static const char *const phase_names[PH__MAX] = {
+	[PH_OPENING] = "opening",
+	[PH_ESTABLISHED] = "established",
+	[PH_HALF_CLOSED] = "half_closed",
+	[PH_CLOSING] = "closing",
+	[PH_TIME_WAIT] = "time_wait",
+	[PH_CLOSED] = "closed",
+};
+
+const char *
+report_phase_name(unsigned ph)
+{
+	return ph < PH__MAX ? phase_names[ph] : "?";
+}
+
+unsigned
+report_phase_of(unsigned s)
+{
+	switch (s) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+	case TCP_SYN_SENT2:
+		return PH_OPENING;
+	case TCP_ESTABLISHED:
+		return PH_ESTABLISHED;
+	case TCP_FIN_WAIT:
+	case TCP_CLOSE_WAIT:
+		return PH_HALF_CLOSED;
+	case TCP_LAST_ACK:
+		return PH_CLOSING;
+	case TCP_TIME_WAIT:
+		return PH_TIME_WAIT;
+	case TCP_CLOSE:
+		return PH_CLOSED;
+	default:
+		return PH__MAX;
+	}
+}
+
+static void
+utc_str(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / NS_PER_SEC);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, cap, "?");
+		return;
+	}
+	snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06lluZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (unsigned long long)(ns % NS_PER_SEC / 1000));
+}
+
+static uint64_t
+malformed(const struct report *r)
+{
+	uint64_t n = r->link_truncated;
+
+	for (unsigned i = 0; i < DEC__MAX; i++)
+		n += r->decode[i];
+	return n;
+}
+
+/* Two comment lines: what was read, and what was not used. */
+void
+report_capture_text(FILE *f, const struct report *r)
+{
+	char when[64], dur[32];
+	const char *sep = "";
+
+	utc_str(r->t0, when, sizeof(when));
+	report_dur(r->duration, dur, sizeof(dur));
+	fprintf(f, "# %s: %s, %s, %llu frame%s over %s from %s\n", r->capture,
+	    r->format, r->linkname, (unsigned long long)r->frames, r->frames == 1 ? "" : "s",
+	    dur, r->frames ? when : "-");
+	fprintf(f, "# %llu TCP packet%s in %u flow%s", (unsigned long long)r->tcp,
+	    r->tcp == 1 ? "" : "s", r->nflows, r->nflows == 1 ? "" : "s");
+	if (r->stray)
+		fprintf(f, " and %llu of no flow (a lone RST)", (unsigned long long)r->stray);
+	if (r->not_tcp)
+		fprintf(f, "; skipped %llu not TCP", (unsigned long long)r->not_tcp);
+	if (r->fragments)
+		fprintf(f, "; skipped %llu later fragments", (unsigned long long)r->fragments);
+	if (r->not_ip)
+		fprintf(f, "; skipped %llu not IP", (unsigned long long)r->not_ip);
+	if (malformed(r)) {
+		fprintf(f, "; malformed %llu (", (unsigned long long)malformed(r));
+		if (r->link_truncated) {
+			fprintf(f, "link_truncated %llu", (unsigned long long)r->link_truncated);
+			sep = ", ";
+		}
+		for (unsigned i = 0; i < DEC__MAX; i++)
+			if (r->decode[i]) {
+				fprintf(f, "%s%s %llu", sep, decode_err_name(i),
+				    (unsigned long long)r->decode[i]);
+				sep = ", ";
+			}
+		fprintf(f, ")");
+	}
+	if (r->vlan)
+		fprintf(f, "; %llu VLAN-tagged", (unsigned long long)r->vlan);
+	fprintf(f, "\n");
+	if (r->backwards)
+		fprintf(f, "# %llu packets earlier than the one before: taken at that one's time\n",
+		    (unsigned long long)r->backwards);
+	if (r->ref_evicted)
+		fprintf(f, "# the flow table (%u) filled: %u closed flows forgotten early; "
+		    "raise --max-flows\n", r->ref_max_flows, r->ref_evicted);
+	if (r->damaged)
+		fprintf(f, "# DAMAGED: %s; the report covers everything before it\n",
+		    r->damage);
+}
+
+void
+report_capture_json(FILE *f, const struct report *r)
+{
+	char s[64];
+	const char *sep = "";
+
+	fprintf(f, "{\"type\":\"capture\",\"file\":");
+	report_json_str(f, r->capture);
+	fprintf(f, ",\"format\":\"%s\",\"link\":", r->format);
+	report_json_str(f, r->linkname);
+	if (r->frames) {
+		report_secs(r->t0, s, sizeof(s));
+		fprintf(f, ",\"start\":%s", s);
+		utc_str(r->t0, s, sizeof(s));
+		fprintf(f, ",\"start_utc\":\"%s\"", s);
+	} else {
+		fprintf(f, ",\"start\":null,\"start_utc\":null");
+	}
+	report_secs(r->duration, s, sizeof(s));
+	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"tcp_packets\":%llu,"
+	    "\"not_tcp\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u,\"stray_packets\":%llu,"
+	    "\"vlan_tagged\":%llu,\"time_backwards\":%llu,\"malformed\":{", s,
+	    (unsigned long long)r->frames, (unsigned long long)r->tcp,
+	    (unsigned long long)r->not_tcp, (unsigned long long)r->fragments,
+	    (unsigned long long)r->not_ip, r->nflows,
+	    (unsigned long long)r->stray, (unsigned long long)r->vlan,
+	    (unsigned long long)r->backwards);
+	if (r->link_truncated) {
+		fprintf(f, "\"link_truncated\":%llu", (unsigned long long)r->link_truncated);
+		sep = ",";
+	}
+	for (unsigned i = 0; i < DEC__MAX; i++)
+		if (r->decode[i]) {
+			fprintf(f, "%s\"%s\":%llu", sep, decode_err_name(i),
+			    (unsigned long long)r->decode[i]);
+			sep = ",";
+		}
+	fprintf(f, "},\"flow_table\":%u,\"flow_table_evictions\":%u,\"damaged\":%s,\"damage\":",
+	    r->ref_max_flows, r->ref_evicted, r->damaged ? "true" : "false");
+	if (r->damaged)
+		report_json_str(f, r->damage);
+	else
+		fprintf(f, "null");
+	fprintf(f, "}\n");
+}
+
+bool
+report_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fileno(f)) && (nc == NULL || nc[0] == '\0');
+}
+
+/* "NAME,key=value,..." is NAME with those --set; a path that exists is
+ * taken whole even with commas in it. The spec's own settings come after
+ * the common --set ones, so they win. */
+int
+report_policy_load(const char *spec, char *const *sets, int nsets,
+    struct policy *p)
+{
+	char *copy, *name, *tok, *save = NULL, **all;
+	int n = 0, rc;
+
+	if (strchr(spec, ',') == NULL || access(spec, F_OK) == 0)
+		return profile_load(spec, sets, nsets, p);
+	if ((copy = strdup(spec)) == NULL)
+		fatal("strdup");
+	all = xrealloc(NULL, (size_t)nsets + strlen(spec) + 1, sizeof(*all));
+	for (int i = 0; i < nsets; i++)
+		all[n++] = sets[i];
+	name = strtok_r(copy, ",", &save);
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL)
+		all[n++] = tok;
+	rc = profile_load(name ? name : spec, all, n, p);
+	free(all);
+	free(copy);
+	return rc;
+}

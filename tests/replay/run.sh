@@ -1,0 +1,417 @@
+#!/bin/sh
+# run.sh -- natbox's offline tests: golden outputs of replay, compare and
+# suggest over the captures in tests/data, checked line by line, plus the
+# properties behind them (suggest's profile breaks nothing and a second less
+# breaks something, link layers do not matter, damaged files are read up to
+# the damage, random damage never crashes). No root needed.
+#
+# usage: tests/replay/run.sh [BUILD_DIR] [--update]
+#   BUILD_DIR  where natbox was built (default build); helpers go to BUILD_DIR/replay
+#   --update   rewrite tests/data's hand-made captures and expected outputs
+#              (the lab captures are recorded by tests/replay/record-lab.sh)
+# env: NATBOX=path to the binary (default BUILD_DIR/natbox, else ./natbox)
+# Ends with one line "N passed, N failed"; exit 0 only if nothing failed.
+set -u
+
+build=build
+update=0
+for a in "$@"; do
+	case $a in
+	--update) update=1 ;;
+	-*) echo "usage: $0 [BUILD_DIR] [--update]" >&2; exit 2 ;;
+	*) build=$a ;;
+	esac
+done
+here=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$here" || exit 2
+data=tests/data
+exp=$data/expected
+helpers=$build/replay
+mkdir -p "$helpers" "$exp" || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export NATBOX_POLICY_PATH="$here/policies"
+unset NO_COLOR
+
+passed=0
+failed=0
+ok() {
+	passed=$((passed + 1))
+}
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL: $*"
+}
+# check NAME CMD...: passes if CMD succeeds
+check() {
+	_n=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok; else bad "$_n"; fi
+}
+
+WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla"
+CC=${CC:-cc}
+
+# ---- what the tests need ----
+
+NATBOX=${NATBOX:-}
+if [ -z "$NATBOX" ]; then
+	if [ -x "$build/natbox" ]; then
+		NATBOX=$build/natbox
+	elif [ -x ./natbox ]; then
+		NATBOX=./natbox
+	else
+		echo "== building natbox into $build"
+		make -s BUILD="$build" BIN="$build/natbox" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+		NATBOX=$build/natbox
+	fi
+fi
+echo "== natbox: $NATBOX"
+MKCAP=$helpers/mkcap
+# shellcheck disable=SC2086 # WARN is a list of flags
+if ! $CC -std=gnu11 -O2 -g $WARN -Werror -D_GNU_SOURCE -o "$MKCAP" tests/replay/mkcap.c; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+# natbox again with ASan and UBSan, for the damaged-input tests.
+ASAN=$helpers/natbox-asan
+# shellcheck disable=SC2046,SC2086 # one word per flag
+if ! $CC -std=gnu11 $WARN -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+    -fno-sanitize-recover=undefined -Iinclude -D_GNU_SOURCE \
+    -DNATBOX_POLICY_DIR="\"$here/policies\"" -o "$ASAN" src/core/*.c src/front/*.c \
+    $(pkg-config --cflags --libs libnetfilter_queue libmnl libpcap 2>/dev/null || echo -lpcap) \
+    -lpthread 2>"$tmp/asan.log"; then
+	echo "note: no sanitizer build (see below); damaged-input tests use $NATBOX"
+	head -5 "$tmp/asan.log"
+	ASAN=$NATBOX
+fi
+
+# ---- the hand-made captures: one recipe each, kept in tests/data ----
+
+gen_all() {
+	d=$1
+	"$MKCAP" basic "$d/basic.pcap" &&
+	"$MKCAP" midstream "$d/midstream.pcap" &&
+	"$MKCAP" simultaneous "$d/simultaneous.pcap" &&
+	"$MKCAP" rst "$d/rst.pcap" &&
+	"$MKCAP" --link ipv6 ipv6ext "$d/ipv6ext.pcap" &&
+	"$MKCAP" --link vlan basic "$d/vlan.pcap" &&
+	"$MKCAP" --link sll2 --pcapng basic "$d/sll2.pcapng" &&
+	"$MKCAP" --cut 30 basic "$d/truncated.pcap" &&
+	"$MKCAP" --cut -20 basic "$d/corrupt.pcap" &&
+	"$MKCAP" --snap 60 basic "$d/snapcut.pcap" &&
+	"$MKCAP" gaps "$d/gaps.pcap" &&
+	"$MKCAP" idle "$d/idle.pcap"
+}
+HANDMADE="basic.pcap midstream.pcap simultaneous.pcap rst.pcap ipv6ext.pcap vlan.pcap
+sll2.pcapng truncated.pcap corrupt.pcap snapcut.pcap gaps.pcap idle.pcap"
+LAB="lab-halfclose-v4.pcap lab-halfclose-v6.pcap"
+
+echo "== hand-made captures"
+mkdir -p "$tmp/gen"
+if gen_all "$tmp/gen"; then ok; else bad "mkcap"; fi
+if [ $update = 1 ]; then
+	for f in $HANDMADE; do cp "$tmp/gen/$f" "$data/$f"; done
+fi
+for f in $HANDMADE; do
+	check "tests/data/$f is what mkcap writes" cmp "$tmp/gen/$f" "$data/$f"
+done
+for f in $HANDMADE $LAB; do
+	sz=$(wc -c <"$data/$f")
+	check "$f under 200 KB" test "$sz" -lt 204800
+done
+
+# ---- golden outputs ----
+
+# golden NAME natbox-args...: stdout, stderr (prefixed) and the exit status,
+# compared line by line with tests/data/expected/NAME.out
+golden() {
+	_name=$1
+	shift
+	"$NATBOX" "$@" >"$tmp/out" 2>"$tmp/err"
+	_rc=$?
+	{
+		cat "$tmp/out"
+		sed 's/^/stderr: /' "$tmp/err"
+		echo "exit: $_rc"
+	} >"$tmp/$_name.out"
+	if [ $update = 1 ]; then
+		cp "$tmp/$_name.out" "$exp/$_name.out"
+	fi
+	if [ ! -f "$exp/$_name.out" ]; then
+		bad "golden $_name: no $exp/$_name.out (run with --update)"
+	elif diff -u "$exp/$_name.out" "$tmp/$_name.out" >"$tmp/diff"; then
+		ok
+	else
+		bad "golden $_name (natbox $*)"
+		head -40 "$tmp/diff"
+	fi
+}
+
+FK2="fin-kills-mapping,timeout.half_closed=2s,timeout.closing=2s,timeout.time_wait=2s"
+echo "== golden outputs"
+golden basic.rfc5382 replay $data/basic.pcap --policy rfc5382
+golden basic.finkill1s replay $data/basic.pcap --policy fin-kills-mapping \
+    --set timeout.half_closed=1s --set timeout.closing=1s --set timeout.time_wait=1s --events -
+golden basic.json replay $data/basic.pcap --policy "fin-kills-mapping,timeout.half_closed=1s" --format json
+golden midstream.linux replay $data/midstream.pcap --policy linux-conntrack
+golden midstream.srx replay $data/midstream.pcap --policy juniper-srx
+golden simultaneous.rfc5382 replay $data/simultaneous.pcap --policy rfc5382 --events -
+golden rst.rfc5382 replay $data/rst.pcap --policy rfc5382
+golden rst.blackhole replay $data/rst.pcap --policy rst-blackhole --format json
+golden ipv6ext.rfc5382 replay $data/ipv6ext.pcap --policy rfc5382
+golden vlan.rfc5382 replay $data/vlan.pcap --policy rfc5382
+golden sll2.rfc5382 replay $data/sll2.pcapng --policy rfc5382
+golden truncated.rfc5382 replay $data/truncated.pcap --policy rfc5382
+golden corrupt.compare compare $data/corrupt.pcap --policy rfc5382 --policy fin-kills-mapping --json
+golden snapcut.rfc5382 replay $data/snapcut.pcap --policy rfc5382
+golden idle.compare compare $data/idle.pcap --all --flows
+golden idle.compare-json compare $data/idle.pcap --policy rfc5382 --policy aws-natgw \
+    --policy linux-conntrack --policy "rfc5382,timewait.reopen=drop" --json --flows
+golden gaps.suggest suggest $data/gaps.pcap
+golden gaps.suggest-json suggest $data/gaps.pcap --json --name gaps
+golden lab-v4.rfc5382 replay $data/lab-halfclose-v4.pcap --policy rfc5382
+golden lab-v4.finkill2s replay $data/lab-halfclose-v4.pcap --policy "$FK2"
+golden lab-v6.finkill2s replay $data/lab-halfclose-v6.pcap --policy "$FK2" --format json
+golden lab-v4.compare compare $data/lab-halfclose-v4.pcap --policy rfc5382 \
+    --policy fin-kills-mapping --policy "$FK2" --policy panos --flows
+golden lab-v4.suggest suggest $data/lab-halfclose-v4.pcap
+golden lab-v4.svg compare $data/lab-halfclose-v4.pcap --policy rfc5382 --policy "$FK2" \
+    --svg "$tmp/lab.svg"
+if [ $update = 1 ]; then cp "$tmp/lab.svg" "$exp/lab-v4.compare.svg"; fi
+check "svg golden lab-v4.compare.svg" cmp "$tmp/lab.svg" "$exp/lab-v4.compare.svg"
+
+# ---- the seed: under fin-kills-mapping the half-closed flow breaks at the
+# first packet 2 s (its T) after the client's FIN, for that reason ----
+
+have_tcpdump=0
+command -v tcpdump >/dev/null 2>&1 && have_tcpdump=1
+[ $have_tcpdump = 1 ] || echo "== no tcpdump: the checks against it are skipped"
+[ $have_tcpdump = 1 ] && echo "== seed scenario, checked against tcpdump"
+for f in lab-halfclose-v4.pcap lab-halfclose-v6.pcap; do
+	[ $have_tcpdump = 1 ] || break
+	# natbox's broken flow, then from tcpdump: the first frame's time, that
+	# flow's first FIN (the client's shutdown) and its first packet at or
+	# after FIN + 2 s
+	"$NATBOX" replay "$data/$f" --policy "$FK2" --format json --broken >"$tmp/seed.json" 2>/dev/null
+	port=$(grep '"broken":true' "$tmp/seed.json" | sed 's/.*"sport":\([0-9]*\).*/\1/')
+	want=$(tcpdump -tt -nn -r "$data/$f" 2>/dev/null | awk -v port="$port" '
+		NR == 1 { t0 = $1 }
+		!(index($0, "." port " ") || index($0, "." port ":")) { next }
+		/Flags \[F/ && fin == 0 { fin = $1 }
+		fin && $1 >= fin + 2 && !done { printf "%.6f\n", $1 - t0; done = 1 }')
+	got=$(grep '"broken":true' "$tmp/seed.json" | sed 's/.*"broken_at":\([0-9.]*\).*/\1/')
+	why=$(grep '"broken":true' "$tmp/seed.json" | sed 's/.*"reason":"\([^"]*\)".*/\1/')
+	nb=$(grep -c '"broken":true' "$tmp/seed.json")
+	check "$f: one flow broken under fin-kills-mapping (T=2s)" test "$nb" = 1
+	check "$f: broken at $want (first packet >= FIN + 2s), got $got" \
+	    awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(d < 0.0000015 && d > -0.0000015) }'
+	check "$f: reason expired:half_closed, got $why" test "$why" = "expired:half_closed"
+	"$NATBOX" replay "$data/$f" --policy fin-kills-mapping --format json >"$tmp/seed10.json" 2>/dev/null
+	check "$f: the default T=10s outlasts the 4 s stream" grep -q '"broken":0' "$tmp/seed10.json"
+done
+
+# ---- nothing breaks under rfc5382; compare agrees with replay ----
+
+echo "== rfc5382 breaks nothing; compare = replay per profile"
+for f in $HANDMADE $LAB; do
+	"$NATBOX" compare "$data/$f" --policy rfc5382 --json >"$tmp/c.json" 2>/dev/null
+	check "$f: rfc5382 breaks no flow" grep -q '"policy":"rfc5382".*"broken":0,' "$tmp/c.json"
+done
+for f in idle.pcap lab-halfclose-v4.pcap rst.pcap midstream.pcap; do
+	"$NATBOX" compare "$data/$f" --policy rfc5382 --policy aws-natgw --policy "$FK2" \
+	    --policy rst-blackhole --policy juniper-srx --json >"$tmp/c.json" 2>/dev/null
+	for p in rfc5382 aws-natgw "$FK2" rst-blackhole juniper-srx; do
+		"$NATBOX" replay "$data/$f" --policy "$p" --format json >"$tmp/r.json" 2>/dev/null
+		a=$(grep '"type":"summary"' "$tmp/r.json" | sed 's/.*"broken":\([0-9]*\).*"dropped_packets":\([0-9]*\),.*/\1 \2/')
+		b=$(grep "\"type\":\"profile\",\"policy\":\"$p\"" "$tmp/c.json" |
+		    sed 's/.*"broken":\([0-9]*\),.*"dropped_packets":\([0-9]*\),.*/\1 \2/')
+		check "$f: compare and replay agree under $p ($a / $b)" test -n "$a" -a "$a" = "$b"
+	done
+done
+
+# ---- the same packets in every framing give the same flows ----
+
+echo "== link layers and file formats"
+"$NATBOX" replay "$data/basic.pcap" --policy "$FK2" | grep -v '^#' >"$tmp/ref.txt"
+for v in "--link vlan" "--link qinq" "--link sll" "--link sll2" "--link raw" "--link null" \
+    "--link pppoe" "--link mpls" "--pcapng" "--nano" "--pcapng --link sll"; do
+	# shellcheck disable=SC2086 # v is a list of options
+	"$MKCAP" $v basic "$tmp/v.cap" || bad "mkcap $v"
+	"$NATBOX" replay "$tmp/v.cap" --policy "$FK2" | grep -v '^#' >"$tmp/v.txt"
+	check "basic with $v: same flow lines as Ethernet" cmp "$tmp/ref.txt" "$tmp/v.txt"
+done
+"$MKCAP" --link ipv4 rst "$tmp/v4.cap" && "$MKCAP" rst "$tmp/e4.cap"
+"$NATBOX" replay "$tmp/v4.cap" --policy rst-blackhole | grep -v '^#' >"$tmp/a.txt"
+"$NATBOX" replay "$tmp/e4.cap" --policy rst-blackhole | grep -v '^#' >"$tmp/b.txt"
+check "rst with --link ipv4 (DLT_IPV4): same flow lines" cmp "$tmp/a.txt" "$tmp/b.txt"
+"$NATBOX" replay "$data/vlan.pcap" --policy rfc5382 | grep -q '89 VLAN-tagged'
+check "vlan.pcap: every frame counted as tagged" test $? = 0
+
+# ---- packet counts agree with tcpdump ----
+
+[ $have_tcpdump = 1 ] && echo "== packet counts against tcpdump"
+for f in basic.pcap midstream.pcap simultaneous.pcap rst.pcap vlan.pcap sll2.pcapng \
+    gaps.pcap idle.pcap $LAB; do
+	[ $have_tcpdump = 1 ] || break
+	flt=tcp
+	[ "$f" = vlan.pcap ] && flt='vlan and tcp'
+	want=$(tcpdump -nn -r "$data/$f" "$flt" 2>/dev/null | wc -l)
+	got=$("$NATBOX" replay "$data/$f" --policy rfc5382 --format json 2>/dev/null |
+	    sed -n 's/.*"tcp_packets":\([0-9]*\).*/\1/p')
+	check "$f: $want TCP packets (tcpdump), natbox says $got" test "$want" = "$got"
+done
+
+# ---- suggest: its profile breaks nothing; a second less breaks something ----
+
+echo "== suggest, fed back to compare"
+for f in gaps.pcap idle.pcap basic.pcap rst.pcap midstream.pcap simultaneous.pcap $LAB; do
+	"$NATBOX" suggest "$data/$f" --name s >"$tmp/s.profile" 2>/dev/null
+	"$NATBOX" compare "$data/$f" --policy "$tmp/s.profile" --json >"$tmp/c.json" 2>/dev/null
+	check "$f: the suggested profile breaks no flow" grep -q '"type":"profile".*"broken":0,' "$tmp/c.json"
+	"$NATBOX" suggest "$data/$f" --json >"$tmp/s.json" 2>/dev/null
+	for ph in opening:opening established:established half_closed:half_closed \
+	    closing:closing time_wait:time_wait closed:close; do
+		name=${ph%%:*}
+		key=${ph#*:}
+		need=$(sed -n "s/.*\"$name\":{\"needs\":\([0-9]*\),\"longest_wait\":\([0-9.]*\|null\).*/\1 \2/p" "$tmp/s.json")
+		n=${need% *}
+		w=${need#* }
+		[ -n "$need" ] || { bad "$f: suggest --json has no $name"; continue; }
+		[ "$w" = null ] && continue		# no flow waited in this phase
+		[ "$n" -ge 2 ] || continue		# a timeout must stay above 0s
+		# a retransmitted SYN in the wait: shorter may pass too (below)
+		grep -q "\"$name\":{[^}]*\"syn_in_wait\":true" "$tmp/s.json" && continue
+		"$NATBOX" compare "$data/$f" --policy "$tmp/s.profile" \
+		    --set "timeout.$key=$((n - 1))s" --json >"$tmp/c.json" 2>/dev/null
+		check "$f: timeout.$key $((n - 1))s (a second under ${n}s) breaks a flow" \
+		    grep -q '"type":"profile".*"broken":[1-9]' "$tmp/c.json"
+	done
+done
+# SYN retransmissions: 3.1 s from the first SYN to the SYN-ACK, flagged;
+# 4s and 3.05s behave as the wait says, 3s passes by way of the SYN at 3 s
+if [ $have_tcpdump = 1 ]; then
+	tcpdump -r "$data/gaps.pcap" -w "$tmp/syn.pcap" port 45004 2>/dev/null
+	"$NATBOX" suggest "$tmp/syn.pcap" --json >"$tmp/s.json" 2>/dev/null
+	check "SYN retransmissions: opening needs 4s, flagged syn_in_wait" \
+	    grep -q '"opening":{"needs":4,"longest_wait":3.1,[^}]*"syn_in_wait":true' "$tmp/s.json"
+	"$NATBOX" suggest "$tmp/syn.pcap" >"$tmp/syn.profile" 2>/dev/null
+	for tb in 4s:0 3050ms:1 3s:0 1s:0; do
+		"$NATBOX" compare "$tmp/syn.pcap" --policy "$tmp/syn.profile" \
+		    --set "timeout.opening=${tb%:*}" --json >"$tmp/c.json" 2>/dev/null
+		check "SYN retransmissions: opening ${tb%:*} breaks ${tb#*:} flows" \
+		    grep -q "\"type\":\"profile\".*\"broken\":${tb#*:}," "$tmp/c.json"
+	done
+fi
+"$NATBOX" suggest "$data/gaps.pcap" --name s >"$tmp/g.profile" 2>/dev/null
+for kv in opening=4s established=8s half_closed=5s closing=3s time_wait=2s close=2s; do
+	check "gaps.pcap: suggests timeout.${kv%%=*} = ${kv#*=}" grep -q "^timeout.${kv%%=*} = ${kv#*=}\$" "$tmp/g.profile"
+done
+check "the suggested profile passes policy check" "$NATBOX" policy check "$tmp/g.profile"
+
+# ---- --write-dropped ----
+
+echo "== --write-dropped"
+"$NATBOX" replay "$data/lab-halfclose-v4.pcap" --policy "$FK2" --write-dropped "$tmp/d.pcap" \
+    --format json >"$tmp/r.json" 2>/dev/null
+want=$(sed -n 's/.*"type":"summary".*"dropped_packets":\([0-9]*\),.*/\1/p' "$tmp/r.json")
+if [ $have_tcpdump = 1 ]; then
+	got=$(tcpdump -r "$tmp/d.pcap" 2>/dev/null | wc -l)
+else
+	got=$(sed -n 's/.*"written_dropped":\([0-9]*\).*/\1/p' "$tmp/r.json")
+fi
+check "every dropped packet written ($want), tcpdump reads $got" test -n "$want" -a "$want" = "$got" -a "$got" -gt 0
+check "the dropped capture replays" "$NATBOX" replay "$tmp/d.pcap" --policy rfc5382
+
+# ---- machine-readable output parses ----
+
+if command -v python3 >/dev/null 2>&1; then
+	echo "== JSON and SVG parse"
+	for a in "replay $data/lab-halfclose-v4.pcap --policy $FK2 --format json --events -" \
+	    "compare $data/idle.pcap --all --json --flows" "suggest $data/gaps.pcap --json" \
+	    "compare $data/corrupt.pcap --policy rfc5382 --json"; do
+		# shellcheck disable=SC2086 # a is an argument list
+		"$NATBOX" $a >"$tmp/j" 2>/dev/null
+		check "JSON lines: natbox $a" python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    json.loads(line); n += 1
+sys.exit(0 if n else 1)' "$tmp/j"
+	done
+	"$NATBOX" replay "$data/basic.pcap" --policy "$FK2" --svg "$tmp/r.svg" >/dev/null 2>&1
+	"$NATBOX" compare "$data/idle.pcap" --all --svg "$tmp/c.svg" --svg-flows 2 --svg-broken >/dev/null 2>&1
+	for s in r.svg c.svg; do
+		check "$s is well-formed XML" python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$tmp/$s"
+	done
+	check "the replay SVG marks the break" grep -q 'broke this flow at 2.224' "$tmp/r.svg"
+	check "the compare SVG has 2 flows x 17 profiles lanes" test "$(grep -c 'fill="#f4f4f4"' "$tmp/c.svg")" = 34
+else
+	echo "== no python3: JSON and SVG parse checks skipped"
+fi
+
+# ---- the command line ----
+
+echo "== exit statuses and messages"
+st() {
+	"$NATBOX" "$@" >"$tmp/o" 2>"$tmp/e"
+	echo $?
+}
+check "replay without --policy: 2" test "$(st replay $data/basic.pcap)" = 2
+check "replay without a capture: 2" test "$(st replay --policy rfc5382)" = 2
+check "replay --format xml: 2" test "$(st replay $data/basic.pcap --policy rfc5382 --format xml)" = 2
+check "replay, unknown profile: 2" test "$(st replay $data/basic.pcap --policy nosuch)" = 2
+check "replay, bad --set: 2" test "$(st replay $data/basic.pcap --policy rfc5382 --set timeout.bogus=1s)" = 2
+check "compare without --policy: 2" test "$(st compare $data/basic.pcap)" = 2
+check "suggest, two captures: 2" test "$(st suggest $data/basic.pcap $data/rst.pcap)" = 2
+check "replay --help: 0" test "$(st replay --help)" = 0
+check "the help says it is a what-if" grep -q 'what-if' "$tmp/o"
+check "missing capture: 1" test "$(st replay /nonexistent/x.pcap --policy rfc5382)" = 1
+check "missing capture: file: message" grep -q '^natbox: /nonexistent/x.pcap: No such file or directory$' "$tmp/e"
+check "not a capture: 1" test "$(st replay policies/rfc5382.profile --policy rfc5382)" = 1
+check "truncated: 1" test "$(st replay $data/truncated.pcap --policy rfc5382)" = 1
+check "truncated: the report is printed" grep -q '198.51.100.2:40002' "$tmp/o"
+check "truncated: file: message" grep -q "^natbox: $data/truncated.pcap: truncated dump file" "$tmp/e"
+check "corrupt: 1" test "$(st suggest $data/corrupt.pcap)" = 1
+check "corrupt: still a profile" grep -q '^timeout.established = ' "$tmp/o"
+head -c 10 "$data/basic.pcap" >"$tmp/h.pcap"
+check "header cut: 1" test "$(st compare "$tmp/h.pcap" --policy rfc5382)" = 1
+check "stdin works" sh -c "'$NATBOX' replay - --policy rfc5382 <$data/rst.pcap | grep -q '9 flows'"
+
+# ---- damage anywhere never crashes (sanitizers on) ----
+
+echo "== damaged input under ASan/UBSan ($ASAN)"
+crashes=0
+runs=0
+damaged_run() {
+	runs=$((runs + 1))
+	"$ASAN" "$@" >/dev/null 2>"$tmp/san"
+	_rc=$?
+	if [ $_rc -gt 2 ] || grep -q -E 'Sanitizer|runtime error' "$tmp/san"; then
+		crashes=$((crashes + 1))
+		echo "crash (exit $_rc): natbox $*"
+		head -5 "$tmp/san"
+		cp "$2" "$tmp/crash.$crashes" 2>/dev/null
+	fi
+}
+for f in basic.pcap sll2.pcapng ipv6ext.pcap rst.pcap; do
+	size=$(wc -c <"$data/$f")
+	step=$((size / 40 + 1))
+	off=0
+	while [ $off -lt "$size" ]; do
+		head -c $off "$data/$f" >"$tmp/cut.cap"
+		damaged_run replay "$tmp/cut.cap" --policy fin-kills-mapping
+		off=$((off + step))
+	done
+	seed=1
+	while [ $seed -le 25 ]; do
+		"$MKCAP" --from "$data/$f" --flips 12 --seed $seed mutate "$tmp/m.cap"
+		damaged_run compare "$tmp/m.cap" --policy rfc5382 --policy rst-blackhole --svg "$tmp/m.svg"
+		damaged_run suggest "$tmp/m.cap"
+		seed=$((seed + 1))
+	done
+done
+check "no crash in $runs runs on damaged captures" test $crashes = 0
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
