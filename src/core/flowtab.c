@@ -129,11 +129,12 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
 		/* IPv4: the same message shape with 4-byte addresses, 13
 		 * bytes: two SipHash blocks instead of five. */
 		uint8_t w[8];
-		uint32_t xa, yb;
+		uint32_t xa = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+		    (uint32_t)a->b[2] << 8 | a->b[3];
+		uint32_t yb = (uint32_t)b->b[0] << 24 | (uint32_t)b->b[1] << 16 |
+		    (uint32_t)b->b[2] << 8 | b->b[3];
 
-		memcpy(&xa, a->b, 4);
-		memcpy(&yb, b->b, 4);
-		if (memcmp(a->b, b->b, 4) < 0 || (xa == yb && ap <= bp)) {
+		if (xa < yb || (xa == yb && ap <= bp)) {
 			memcpy(w, a->b, 4), memcpy(w + 4, b->b, 4);
 			lp = ap, hp = bp;
 		} else {
