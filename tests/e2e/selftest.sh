@@ -85,7 +85,7 @@ half_close_flow v4 "$SERVER4" 5001
 half_close_flow v6 "$SERVER6" 5002
 other_modes
 lab_down
-check_not "no lab namespace left after down" sh -c "ip netns list | grep -q '^$LAB-'"
+check_not "no lab namespace left after down" sh -c "ip netns list | grep -qE '^$LAB-(client|router|server)( |$)'"
 
 # --- 2: NFQUEUE rules, nobody on the queue: --queue-bypass must accept ------
 lab_up
@@ -100,7 +100,7 @@ half_close_flow bypass_v6 "$SERVER6" 5012
 assert_gt "IPv4 packets went through the NFQUEUE rule" 0 "$(rule_packets 4)"
 assert_gt "IPv6 packets went through the NFQUEUE rule" 0 "$(rule_packets 6)"
 lab_down
-check_not "no lab namespace left after down" sh -c "ip netns list | grep -q '^$LAB-'"
+check_not "no lab namespace left after down" sh -c "ip netns list | grep -qE '^$LAB-(client|router|server)( |$)'"
 
 _left=
 for _p in $E2E_PIDS; do

@@ -31,7 +31,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#define SLICE_MS        100     /* longest single poll: bounds reaction time */
+#include "endpoint.h"
+
 #define IOBUF           16384
 
 enum mode {
@@ -56,21 +57,6 @@ static const char *const mode_names[MODE_COUNT] = {
 enum close_how { CLOSE_FIN, CLOSE_RST, CLOSE_NONE };
 
 /* Linux TCP states (include/net/tcp_states.h), as ss prints them. */
-static const char *const tcp_state_names[] = {
-	[0] = "UNKNOWN",
-	[1] = "ESTABLISHED",
-	[2] = "SYN_SENT",
-	[3] = "SYN_RECV",
-	[4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",
-	[6] = "TIME_WAIT",
-	[7] = "CLOSE",
-	[8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK",
-	[10] = "LISTEN",
-	[11] = "CLOSING",
-	[12] = "NEW_SYN_RECV",
-};
 
 struct opts {
 	const char *addr;
@@ -91,43 +77,9 @@ struct opts {
 };
 
 static struct opts g_opt;
-static double g_start;
-static double g_deadline;
-static volatile sig_atomic_t g_stop;
 static char g_local[INET6_ADDRSTRLEN + 16] = "-";
 static char g_peer[INET6_ADDRSTRLEN + 16] = "-";
 static double g_connect_ms = -1;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *errname(int e)
-{
-	const char *n;
-
-	if (e == 0)
-		return "none";
-	n = strerrorname_np(e);
-	return n ? n : "EUNKNOWN";
-}
-
-static const char *state_name(unsigned s)
-{
-	if (s < sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) && tcp_state_names[s])
-		return tcp_state_names[s];
-	return "UNKNOWN";
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 /* Last resort if a bug ever defeats the deadline checks. */
 static void on_alarm(int sig)
@@ -139,73 +91,6 @@ static void on_alarm(int sig)
 	r = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
 	(void)r;
 	_exit(3);
-}
-
-static int parse_secs(const char *s, double *v)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (errno || end == s || d < 0 || d > 86400)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		d /= 1000;
-	else if (strcmp(end, "m") == 0)
-		d *= 60;
-	else if (*end != '\0' && strcmp(end, "s") != 0)
-		return -1;
-	*v = d;
-	return 0;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || n < lo || n > hi)
-		return -1;
-	*v = n;
-	return 0;
-}
-
-static void fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(s6->sin6_port));
-	} else {
-		snprintf(buf, len, "?");
-	}
-}
-
-static double min_d(double a, double b)
-{
-	return a < b ? a : b;
-}
-
-static int slice_ms(double until)
-{
-	double left = until - now_s();
-
-	if (left <= 0)
-		return 0;
-	if (left * 1000 > SLICE_MS)
-		return SLICE_MS;
-	return (int)(left * 1000) + 1;
 }
 
 /* Wait for events on fd until `until` (never past the overall deadline), in
@@ -243,14 +128,6 @@ static void sleep_until(double t)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-static int tcp_info_get(int fd, struct tcp_info *ti)
-{
-	socklen_t len = sizeof(*ti);
-
-	memset(ti, 0, sizeof(*ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
-}
-
 /* "state_at_end=S retrans=N" for the summary line. */
 static void fmt_tcp_end(int fd, char *buf, size_t len)
 {
@@ -261,28 +138,6 @@ static void fmt_tcp_end(int fd, char *buf, size_t len)
 			 ti.tcpi_total_retrans);
 	else
 		snprintf(buf, len, "state_at_end=UNKNOWN retrans=0");
-}
-
-static void fmt_rel(char *buf, size_t len, double t, double base)
-{
-	if (t <= 0 || base <= 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%.3f", t - base);
-}
-
-/* The error behind ENOTCONN/EPIPE: after a RST the socket is closed and
- * shutdown()/send() say only that, while SO_ERROR still holds ECONNRESET. */
-static int sock_error(int fd, int fallback)
-{
-	socklen_t sl;
-	int e = 0;
-
-	sl = sizeof(e);
-	if ((fallback == ENOTCONN || fallback == EPIPE) &&
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == 0 && e)
-		return e;
-	return fallback;
 }
 
 /* Map a socket error to the outcome word scripts match on. */
