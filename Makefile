@@ -108,7 +108,7 @@ e2e: $(BIN) $(E2E_BINS)
 
 # Unit tests always; the namespace scenarios when root (they need it).
 check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS)
-	@sh tests/run-all.sh $(BUILD)
+	@NATBOX=$(abspath $(BIN)) sh tests/run-all.sh $(BUILD)
 
 # Figures only. The lab part needs root; LAB_OFFLOAD=1 for GRO/GSO on.
 bench: $(BIN) $(BENCH_BINS)
@@ -119,14 +119,35 @@ bench: $(BIN) $(BENCH_BINS)
 demo: $(BIN) $(E2E_BINS)
 	@sh tests/demo.sh $(BUILD)
 
+# Install layout: MANDIR and UNITDIR may be given on the command line.
+# The binary looks up profiles in $(PREFIX)/share/natbox/policies, compiled
+# in: a binary built with another PREFIX has the objects that name it
+# rebuilt first, so an install never ships a binary that cannot find its
+# profiles.
 install: $(BIN)
+	@b=$(BIN); case $$b in */*) ;; *) b=./$$b ;; esac; \
+	if ! $$b policy --help 2>/dev/null | grep -qF "then $(PREFIX)/share/natbox/policies."; then \
+	  echo "  rebuilding $(BIN) for PREFIX=$(PREFIX)"; \
+	  rm -f $$(grep -l NATBOX_POLICY_DIR $(FRONT_SRCS) $(CORE_SRCS) | sed 's|^|$(BUILD)/|; s|\.c$$|.o|') && \
+	  $(MAKE) --no-print-directory $(BIN) PREFIX=$(PREFIX) || exit 1; \
+	fi
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/natbox/policies
-	install -m 0755 natbox $(DESTDIR)$(PREFIX)/bin/natbox
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/natbox
 	install -m 0644 policies/*.profile $(DESTDIR)$(PREFIX)/share/natbox/policies/
+	install -d $(DESTDIR)$(or $(MANDIR),$(PREFIX)/share/man)/man8 \
+	    $(DESTDIR)$(or $(MANDIR),$(PREFIX)/share/man)/man5
+	install -m 0644 man/natbox.8 $(DESTDIR)$(or $(MANDIR),$(PREFIX)/share/man)/man8/natbox.8
+	install -m 0644 man/natbox-policy.5 $(DESTDIR)$(or $(MANDIR),$(PREFIX)/share/man)/man5/natbox-policy.5
+	install -d $(DESTDIR)$(or $(UNITDIR),$(PREFIX)/lib/systemd/system)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/natbox@.service > $(DESTDIR)$(or $(UNITDIR),$(PREFIX)/lib/systemd/system)/natbox@.service
+	chmod 0644 $(DESTDIR)$(or $(UNITDIR),$(PREFIX)/lib/systemd/system)/natbox@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/natbox
 	rm -rf $(DESTDIR)$(PREFIX)/share/natbox
+	rm -f $(DESTDIR)$(or $(MANDIR),$(PREFIX)/share/man)/man8/natbox.8
+	rm -f $(DESTDIR)$(or $(MANDIR),$(PREFIX)/share/man)/man5/natbox-policy.5
+	rm -f $(DESTDIR)$(or $(UNITDIR),$(PREFIX)/lib/systemd/system)/natbox@.service
 
 clean:
 	rm -rf $(BUILD) build-* natbox

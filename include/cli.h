@@ -12,6 +12,8 @@ int cmd_replay(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_suggest(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* Load profile NAME (looked up in $NATBOX_POLICY_PATH, ./policies next to
  * the binary's checkout, then the installed directory) or FILE (contains a

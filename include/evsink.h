@@ -37,6 +37,11 @@ void evbuf_free(struct evbuf *b);	/* flushes first */
 void evbuf_put(struct evbuf *b, const struct event *ev);
 /* An engine_ops.event callback: ctx is a struct evbuf. */
 void evbuf_event_cb(void *ctx, const struct event *ev);
+/* Add one preformatted line (must end in '\n'): natbox's own [CONTROL]
+ * lines, which share the stream with the engine's events. */
+void evbuf_put_line(struct evbuf *b, const char *line, size_t len);
+/* The sink's line format. */
+enum event_format evsink_format(const struct evsink *s);
 /* Write b's lines to the sink. Returns 0, or -1 (lines counted as lost). */
 int evbuf_flush(struct evbuf *b);
 /* Bytes waiting in b. */

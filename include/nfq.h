@@ -46,6 +46,9 @@ struct nfqueue_stats {
 	uint64_t oddities;	/* malformed/unexpected messages, truncated datagrams */
 	uint64_t early_accepts;	/* accepted unseen: arrived with the bind's acks,
 				 * or had no payload to show the engine */
+	uint64_t id_gaps;	/* packet ids skipped: the kernel handed out ids
+				 * that never reached natbox (overruns) */
+	uint32_t last_id;	/* the last packet id received (0: none yet) */
 	uint32_t rcvbuf;	/* receive buffer the kernel granted, bytes */
 };
 

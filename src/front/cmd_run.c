@@ -30,7 +30,12 @@
  *
  * Signals are flags only; the main thread sleeps in sigsuspend() and does
  * the work: SIGHUP reloads the profile (and reopens an --events file),
- * SIGUSR1 asks every worker to dump its flows, SIGTERM/SIGINT stop. */
+ * SIGUSR1 asks every worker to dump its flows, SIGTERM/SIGINT stop.
+ *
+ * A control thread (ctl.c) serves `natbox ctl` on a unix socket. It reaches
+ * a worker's engine only through that worker's mailbox, which the worker
+ * answers between bursts; profile changes, from it or from SIGHUP, are
+ * published by livepol.c and picked up by each worker at its next burst. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -49,8 +54,10 @@
 #include <sys/syscall.h>
 
 #include "cli.h"
+#include "ctl.h"
 #include "engine.h"
 #include "evsink.h"
+#include "livepol.h"
 #include "log.h"
 #include "nfq.h"
 #include "rstsend.h"
@@ -76,6 +83,10 @@ struct run_opts {
 	uint32_t maxlen;
 	unsigned burst;
 	int verbose;
+	bool syslog;
+	const char *ctl_path;	/* NULL: the default, best effort */
+	bool no_ctl;
+	unsigned history;
 };
 
 struct worker {
@@ -89,7 +100,9 @@ struct worker {
 	struct engine_ops ops;
 	struct evbuf *eb;		/* lines to the event sink, or NULL */
 	struct evbuf *dump;		/* where SIGUSR1 dumps go (eb, or stdout) */
-	unsigned policy_seen, dump_seen;
+	struct ctl_worker *cw;		/* its half of the control path, or NULL */
+	struct livepol_reader pr;
+	unsigned dump_seen;
 	uint64_t dump_now;
 	unsigned dumped, dump_dead;
 
@@ -114,12 +127,7 @@ static volatile sig_atomic_t got_stop, got_hup, got_usr1, got_wake;
 /* Main thread -> workers. */
 static atomic_bool stop_flag;
 static atomic_uint dump_gen;
-static atomic_uint policy_gen;
-static const struct policy *_Atomic cur_policy;
 static pthread_t main_tid;
-/* Every profile loaded, freed only after the workers are joined. */
-static struct policy **policies;
-static unsigned npolicies;
 
 static void
 usage(FILE *f, bool full)
@@ -127,7 +135,8 @@ usage(FILE *f, bool full)
 	fprintf(f,
 	    "usage: natbox run --queue N[-M] --policy NAME|FILE [--set key=value]...\n"
 	    "                  [--events -|FILE] [--format text|json] [--fail-open]\n"
-	    "                  [--copy-bytes N] [--queue-maxlen N] [--burst N] [-v]\n");
+	    "                  [--copy-bytes N] [--queue-maxlen N] [--burst N]\n"
+	    "                  [--ctl PATH | --no-ctl] [--history N] [--syslog] [-v | -q]\n");
 	if (!full)
 		return;
 	fprintf(f,
@@ -139,9 +148,14 @@ usage(FILE *f, bool full)
 	    "  --copy-bytes N     bytes of each packet copied to natbox (default %d)\n"
 	    "  --queue-maxlen N   packets the kernel holds for natbox (default %d)\n"
 	    "  --burst N          packets read per burst, 1-%d (default %d)\n"
-	    "  -v                 more messages (repeat for debug)\n"
+	    "  --ctl PATH         control socket for natbox ctl (default %s/natbox-Q.sock)\n"
+	    "  --no-ctl           no control socket\n"
+	    "  --history N        events kept per queue for natbox ctl explain (default %d)\n"
+	    "  --syslog           messages to syslog (daemon facility), not stderr\n"
+	    "  -v, -q             more messages (repeat for debug), or warnings only\n"
 	    "signals: HUP reloads the profile, USR1 dumps flows, TERM/INT stop\n",
-	    COPY_DEFAULT, MAXLEN_DEFAULT, NFQUEUE_BURST_MAX, BURST_DEFAULT);
+	    COPY_DEFAULT, MAXLEN_DEFAULT, NFQUEUE_BURST_MAX, BURST_DEFAULT, CTL_DIR,
+	    CTL_HISTORY_DEFAULT);
 }
 
 static uint64_t
@@ -197,7 +211,8 @@ parse_queues(const char *s, unsigned *lo, unsigned *hi)
 static int
 parse_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST };
+	enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
+	    O_SYSLOG };
 	static const struct option lopts[] = {
 		{ "queue", required_argument, NULL, 'q' },
 		{ "policy", required_argument, NULL, 'p' },
@@ -208,7 +223,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
 		{ "copy-bytes", required_argument, NULL, O_COPY },
 		{ "queue-maxlen", required_argument, NULL, O_MAXLEN },
 		{ "burst", required_argument, NULL, O_BURST },
+		{ "ctl", required_argument, NULL, O_CTL },
+		{ "no-ctl", no_argument, NULL, O_NO_CTL },
+		{ "history", required_argument, NULL, O_HISTORY },
+		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -221,12 +241,13 @@ parse_args(int argc, char **argv, struct run_opts *o)
 	o->maxlen = MAXLEN_DEFAULT;
 	o->burst = BURST_DEFAULT;
 	o->fmt = EVF_TEXT;
+	o->history = CTL_HISTORY_DEFAULT;
 	o->sets = calloc((size_t)argc + 1, sizeof(char *));
 	if (o->sets == NULL)
 		fatal("calloc");
 
 	optind = 0;	/* argv[0] is "run"; 0 also resets getopt's state */
-	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vQh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			if (parse_queues(optarg, &o->qlo, &o->qhi) < 0) {
@@ -279,8 +300,27 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			}
 			o->burst = (unsigned)v;
 			break;
+		case O_CTL:
+			o->ctl_path = optarg;
+			break;
+		case O_NO_CTL:
+			o->no_ctl = true;
+			break;
+		case O_HISTORY:
+			if (parse_uint(optarg, 0, 16777216, &v) < 0) {
+				log_warnx("--history %s: expected 0-16777216 events", optarg);
+				return -1;
+			}
+			o->history = (unsigned)v;
+			break;
+		case O_SYSLOG:
+			o->syslog = true;
+			break;
 		case 'v':
 			o->verbose++;
+			break;
+		case 'Q':
+			o->verbose = -1;
 			break;
 		case 'h':
 			usage(stdout, true);
@@ -433,7 +473,36 @@ worker_event_cb(void *ctx, const struct event *ev)
 {
 	struct worker *w = ctx;
 
-	evbuf_put(w->eb, ev);
+	if (w->eb)
+		evbuf_put(w->eb, ev);
+	if (w->cw)
+		ctl_worker_event(w->cw, w->e, ev);
+}
+
+/* The control thread's stats: figures only this thread may read. */
+static void
+worker_wstats(void *ctx, struct ctl_wstats *o)
+{
+	const struct worker *w = ctx;
+	const struct nfqueue_stats *ns = w->q ? nfqueue_stats(w->q) : &w->nst;
+	const struct rstsend_stats *rs = rstsend_stats(w->rs);
+
+	o->packets = w->packets;
+	o->bursts = w->bursts;
+	o->max_burst = w->max_burst;
+	o->unseen = w->unseen + ns->early_accepts;
+	o->enobufs = ns->enobufs;
+	o->id_gaps = ns->id_gaps;
+	o->verdicts = ns->verdicts;
+	o->verdict_msgs = ns->verdict_msgs;
+	o->send_errors = ns->send_errors;
+	o->nacks = ns->nacks;
+	o->gso = ns->gso;
+	o->csum_not_ready = ns->csum_not_ready;
+	o->oddities = ns->oddities;
+	o->rcvbuf = ns->rcvbuf;
+	o->rsts_sent = rs->sent;
+	o->rst_errors = rs->errors;
 }
 
 static void
@@ -469,6 +538,8 @@ worker_burst(struct worker *w)
 	}
 	if (ne)
 		engine_process_burst(w->e, w->epkts, ne, now, w->v);
+	if (ne && w->cw)
+		ctl_worker_account(w->cw, w->v, ne);
 	for (i = 0, ne = 0; i < (unsigned)n; i++) {
 		const struct nfqueue_pkt *p = &w->pkts[i];
 		const struct verdict *v;
@@ -517,28 +588,25 @@ dump_flow(void *ctx, const struct flow *f)
 		w->dump_dead++;		/* a tombstone, not a flow */
 		return;
 	}
-	engine_flow_event(w->e, f, EV_UPDATE, w->dump_now, &ev);
+	engine_flow_event(w->e, f, EV_FLOW, w->dump_now, &ev);
 	evbuf_put(w->dump, &ev);
 	w->dumped++;
 }
 
-/* Between bursts: profile swap, flow dump, timers. */
+/* Between bursts: profile swap, control requests, flow dump, timers. */
 static void
 worker_housekeeping(struct worker *w, uint64_t *next_expire)
 {
+	const struct policy *p;
 	unsigned gen;
 	uint64_t now;
 
-	gen = atomic_load_explicit(&policy_gen, memory_order_acquire);
-	if (gen != w->policy_seen) {
-		const struct policy *p = atomic_load_explicit(&cur_policy,
-		    memory_order_acquire);
-
-		if (engine_set_policy(w->e, p) < 0)
-			log_warnx("queue %u: engine refused the new profile %s; keeping %s",
-			    w->queue, p->name, engine_policy(w->e)->name);
-		w->policy_seen = gen;
-	}
+	if ((p = livepol_reader_poll(&w->pr)) != NULL &&
+	    engine_set_policy(w->e, p) < 0)
+		log_warnx("queue %u: engine refused the new profile %s; keeping %s",
+		    w->queue, p->name, engine_policy(w->e)->name);
+	if (w->cw && ctl_worker_service(w->cw, w->e, mono_ns()) && w->eb)
+		(void)evbuf_flush(w->eb);
 	gen = atomic_load_explicit(&dump_gen, memory_order_relaxed);
 	if (gen != w->dump_seen && w->dump) {
 		w->dump_seen = gen;
@@ -566,7 +634,10 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	uint64_t next_expire = mono_ns() + EXPIRE_EVERY_NS;
-	struct pollfd pfd = { .fd = nfqueue_fd(w->q), .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = nfqueue_fd(w->q), .events = POLLIN },
+		{ .fd = w->cw ? ctl_worker_fd(w->cw) : -1, .events = POLLIN },
+	};
 	int i, r;
 
 	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
@@ -577,15 +648,17 @@ worker_main(void *arg)
 		now = mono_ns();
 		timeout = next_expire > now ?
 		    (int)((next_expire - now + 999999) / 1000000) : 0;
-		r = poll(&pfd, 1, timeout);
+		r = poll(pfd, 2, timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			worker_fail(w, errno);
 			break;
 		}
+		if (pfd[1].revents)
+			ctl_worker_drain(w->cw);	/* the request is served at the loop's top */
 		/* POLLERR too: an overrun (ENOBUFS) is read, counted, passed. */
-		if (r > 0 && worker_burst(w) < 0) {
+		if (pfd[0].revents && worker_burst(w) < 0) {
 			worker_fail(w, errno);
 			break;
 		}
@@ -613,63 +686,44 @@ worker_main(void *arg)
 
 /* ---- the main thread ---- */
 
-static int
-keep_policy(struct policy *p)
-{
-	struct policy **np;
-
-	np = realloc(policies, (npolicies + 1) * sizeof(*np));
-	if (np == NULL)
-		return -1;
-	policies = np;
-	policies[npolicies++] = p;
-	return 0;
-}
-
 static void
 reload(const struct run_opts *o, struct evsink *sink)
 {
-	const struct policy *old = atomic_load(&cur_policy);
-	struct policy_errors *errs;
-	struct policy *p;
-	unsigned i;
+	char msg[4096], *save, *l;
 
 	if (sink && evsink_reopen(sink) < 0)
 		log_warn("reopening %s", o->events);
-	p = calloc(1, sizeof(*p));
-	errs = calloc(1, sizeof(*errs));
-	if (p == NULL || errs == NULL) {
-		log_warnx("reload: out of memory; keeping profile %s", old->name);
-		goto out;
+	if (livepol_reload(mono_ns(), "SIGHUP", msg, sizeof(msg)) < 0)
+		for (l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			log_warnx("SIGHUP: %s", l);
+}
+
+/* The control socket: --ctl PATH must work (-1 if not); the default is
+ * best effort, so two natbox on one queue number (in two namespaces) run. */
+static int
+open_ctl(const struct run_opts *o, struct evsink *sink, struct ctl **out)
+{
+	char def[108];
+	const char *path = o->ctl_path;
+
+	*out = NULL;
+	if (o->no_ctl)
+		return 0;
+	if (path == NULL) {
+		ctl_default_path(o->qlo, def, sizeof(def));
+		path = def;
 	}
-	if (profile_load_errs(o->policy, o->sets, o->nsets, p, errs) < 0) {
-		for (i = 0; i < errs->count && i < 32; i++)
-			log_warnx("%s", errs->msg[i]);
-		if (errs->count > 32)
-			log_warnx("... and %u more errors", errs->count - 32);
-		log_warnx("reload of %s failed; keeping profile %s", o->policy, old->name);
-		goto out;
+	if ((*out = ctl_open(path, sink)) != NULL) {
+		log_info("control socket %s", path);
+		return 0;
 	}
-	if (p->max_flows != old->max_flows) {
-		log_warnx("reload: max_flows cannot change while running (%u -> %u); "
-		    "keeping profile %s", old->max_flows, p->max_flows, old->name);
-		goto out;
-	}
-	if (keep_policy(p) < 0) {
-		log_warnx("reload: out of memory; keeping profile %s", old->name);
-		goto out;
-	}
-	/* Workers switch at their next burst. An old profile is not freed
-	 * while natbox runs: a worker may still be mid-burst on it, a profile
-	 * is ~1 KB and reloads are rare, so "free once every worker has
-	 * switched" is not worth its bookkeeping. All go after the join. */
-	atomic_store_explicit(&cur_policy, p, memory_order_release);
-	atomic_fetch_add_explicit(&policy_gen, 1, memory_order_release);
-	log_info("reloaded profile %s", p->name);
-	p = NULL;
-out:
-	free(p);
-	free(errs);
+	if (errno == EADDRINUSE)
+		log_warnx("control socket %s is in use by another natbox%s", path,
+		    o->ctl_path ? "" : "; running without one (give --ctl PATH)");
+	else
+		log_warn("control socket %s%s", path,
+		    o->ctl_path ? "" : "; running without one");
+	return o->ctl_path ? -1 : 0;
 }
 
 static void
@@ -702,8 +756,9 @@ int
 cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
-	struct policy *pol;
+	const struct policy *pol;
 	struct evsink *sink = NULL, *dumpsink = NULL;
+	struct ctl *ctl = NULL;
 	struct worker *ws = NULL;
 	struct sigaction sa, old_sa[5];
 	static const int sigs[5] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
@@ -720,17 +775,15 @@ cmd_run(int argc, char **argv)
 		free(o.sets);
 		return r < 0 ? 2 : 0;
 	}
-	if (o.verbose)
-		log_init(o.verbose, false);	/* else keep what main set */
+	if (o.verbose || o.syslog)
+		log_init(o.verbose, o.syslog);	/* else keep what main set */
 	got_stop = got_hup = got_usr1 = got_wake = 0;
 
-	pol = calloc(1, sizeof(*pol));
-	if (pol == NULL || keep_policy(pol) < 0)
-		fatal("calloc");
-	if (profile_load(o.policy, o.sets, o.nsets, pol) < 0) {
+	if (livepol_init(o.policy, o.sets, o.nsets) < 0) {
 		rc = 2;		/* profile_load printed every file:line */
 		goto out;
 	}
+	pol = livepol_current();
 	if (!have_cap(CAP_NET_ADMIN)) {
 		log_warnx("natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue");
 		goto out;
@@ -748,11 +801,14 @@ cmd_run(int argc, char **argv)
 			fatal("evsink");
 	}
 
+	livepol_set_sink(sink);
+	if (open_ctl(&o, sink, &ctl) < 0)
+		goto out;
+
 	nw = o.qhi - o.qlo + 1;
 	ws = calloc(nw, sizeof(*ws));
 	if (ws == NULL)
 		fatal("calloc");
-	atomic_store(&cur_policy, pol);
 	for (i = 0; i < nw; i++) {
 		struct worker *w = &ws[i];
 		struct nfqueue_config qc = {
@@ -785,7 +841,14 @@ cmd_run(int argc, char **argv)
 		w->dump = w->eb ? w->eb : evbuf_new(dumpsink);
 		if (w->dump == NULL)
 			fatal("evbuf");
-		w->ops.event = sink ? worker_event_cb : NULL;
+		if (ctl) {
+			w->cw = ctl_worker_add(ctl, w->queue, pol->max_flows, o.history,
+			    worker_wstats, w);
+			if (w->cw == NULL)
+				fatal("control path for queue %u", w->queue);
+		}
+		livepol_reader_add(&w->pr);
+		w->ops.event = sink || w->cw ? worker_event_cb : NULL;
 		w->ops.rst = worker_rst_cb;
 		w->ops.ctx = w;
 		if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
@@ -833,6 +896,10 @@ cmd_run(int argc, char **argv)
 		ws[i].started = true;
 		started++;
 	}
+	if (ctl && started == nw && ctl_start(ctl) < 0) {
+		log_warn("control thread");
+		atomic_store(&stop_flag, true);
+	}
 	if (started == nw && nw == 1)
 		log_info("running on queue %u: TERM/INT stop, HUP reloads, USR1 dumps flows",
 		    o.qlo);
@@ -856,6 +923,7 @@ cmd_run(int argc, char **argv)
 	}
 
 	rc = started == nw ? 0 : 1;
+	ctl_stop(ctl);		/* no request waits on a worker that stopped */
 	for (i = 0; i < nw; i++) {
 		if (!ws[i].started)
 			continue;
@@ -898,15 +966,12 @@ out:
 			log_warnx("%" PRIu64 " event lines were lost to write errors on %s",
 			    st.lost, o.events);
 	}
+	ctl_free(ctl);
+	livepol_free();		/* flushes its [CONTROL] lines: before the sink */
 	if (sink)
 		evsink_close(sink);
 	else if (dumpsink)
 		evsink_close(dumpsink);
-	for (i = 0; i < npolicies; i++)
-		free(policies[i]);
-	free(policies);
-	policies = NULL;
-	npolicies = 0;
 	free(o.sets);
 	return rc;
 }

@@ -178,6 +178,24 @@ evbuf_put(struct evbuf *b, const struct event *ev)
 }
 
 void
+evbuf_put_line(struct evbuf *b, const char *line, size_t len)
+{
+	if (len > EVBUF_SIZE - b->len)
+		(void)evbuf_flush(b);
+	if (len > EVBUF_SIZE - b->len)
+		return;		/* longer than the whole buffer: never cut a line */
+	memcpy(b->data + b->len, line, len);
+	b->len += len;
+	b->nlines++;
+}
+
+enum event_format
+evsink_format(const struct evsink *s)
+{
+	return s->fmt;
+}
+
+void
 evbuf_event_cb(void *ctx, const struct event *ev)
 {
 	evbuf_put(ctx, ev);

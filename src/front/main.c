@@ -11,6 +11,7 @@
 #pragma weak cmd_compare
 #pragma weak cmd_suggest
 #pragma weak cmd_ctl
+#pragma weak cmd_top
 
 static const struct {
 	const char *name;
@@ -27,7 +28,11 @@ static const struct {
 	{ "suggest", cmd_suggest, "CAPTURE", "the smallest timeouts that break none of a capture's flows" },
 	{ "policy", cmd_policy, "list | show NAME|FILE [--json] | check FILE...",
 	  "list, show and check profiles" },
-	{ "ctl", cmd_ctl, "flows | stats | set k=v | reload", "talk to a running natbox" },
+	{ "ctl", cmd_ctl, "[--ctl PATH] flows|explain|stats|set|unset|policy|reload|flush ...",
+	  "look into and steer a running natbox over its control socket" },
+	{ "top", cmd_top, "[--ctl PATH] [FILTER]", "the flow table live: timers counting down, drops as they happen" },
+	{ "rules", cmd_rules, "--queue N[-M] [-4|-6] [--delete]",
+	  "print the iptables commands that send TCP to natbox's queue" },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))

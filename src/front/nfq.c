@@ -321,6 +321,11 @@ packet_msg(struct nfqueue *q, const struct nlmsghdr *m, struct nfqueue_pkt *pkts
 	}
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	id = ntohl(ph->packet_id);
+	/* Ids rise by one per packet queued; a jump means packets the
+	 * kernel queued but could not hand us (lost with ENOBUFS). */
+	if (q->st.last_id != 0 && id_after(id, q->st.last_id))
+		q->st.id_gaps += id - q->st.last_id - 1;
+	q->st.last_id = id;
 	if (*n >= max) {
 		/* The kernel sends one packet per datagram, so this does not
 		 * happen; if it ever does, never leave a packet unanswered. */

@@ -1,0 +1,59 @@
+/* ctlfmt.h -- natbox ctl's replies as text: flow rows, explain lines, stats (key=value, JSON, Prometheus). */
+#ifndef NATBOX_CTLFMT_H
+#define NATBOX_CTLFMT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctlwork.h"
+#include "strbuf.h"
+
+enum ctl_fmt { CTLF_DUMP = 0, CTLF_JSON, CTLF_PROM };
+
+/* The kernel's view of one queue (/proc/net/netfilter/nfnetlink_queue). */
+struct ctl_kqueue {
+	bool found;
+	unsigned portid, total, copy_mode, copy_range;
+	unsigned long long dropped, user_dropped, id_sequence;
+};
+
+/* One worker's answer to stats, summed over its chunks. */
+struct ctl_wsnap {
+	uint16_t queue;
+	char profile[64];
+	struct engine_stats es;
+	struct ctl_wstats ws;
+	uint32_t by_state[TCP_STATE_MAX];
+	uint32_t dead, nflows, capacity;
+	uint64_t memory, history_seen, history_size;
+	struct ctl_kqueue kq;
+};
+
+/* What the control thread knows itself. */
+struct ctl_global {
+	char profile[64];
+	unsigned generation;
+	uint64_t uptime;		/* ns */
+	unsigned clients;
+	uint64_t requests, errors, clients_dropped;
+	bool have_events;
+	uint64_t event_lines, event_lost;
+};
+
+/* flows: one tab-separated line, fields in the documented order:
+ * queue flow src sport dst dport state timer left timeout refresh
+ * fin_orig fin_reply pkts_orig bytes_orig pkts_reply bytes_reply drops
+ * age idle status history profile serial */
+void ctlfmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
+/* The same as a JSON object (no separator, no newline). */
+void ctlfmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
+/* explain's line for a flow as it is now: "[FLOW] key=value..." or a JSON line. */
+void ctlfmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile,
+    bool json);
+/* An event from the history: the event stream's line plus queue= serial=. */
+void ctlfmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json);
+
+void ctlfmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
+    const struct ctl_global *g, enum ctl_fmt fmt);
+
+#endif
