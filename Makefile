@@ -42,7 +42,7 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps check unit e2e bench demo clean install uninstall
+.PHONY: all deps check unit e2e bench demo fuzz clean install uninstall
 
 all: $(BIN)
 
@@ -118,6 +118,14 @@ bench: $(BIN) $(BENCH_BINS)
 
 demo: $(BIN) $(E2E_BINS)
 	@sh tests/demo.sh $(BUILD)
+
+# The decoder under libFuzzer for FUZZ_SECS (60) seconds; needs clang.
+FUZZ_SECS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	clang -std=gnu11 -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+	    -o $(BUILD)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c src/core/decode.c
+	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECS) -max_len=256
 
 # Install layout: MANDIR and UNITDIR may be given on the command line.
 # The binary looks up profiles in $(PREFIX)/share/natbox/policies, compiled
