@@ -63,7 +63,8 @@ void engine_free(struct engine *e);
 
 /* Swap the profile. Flows keep their state; at the engine's next call
  * with a clock every live flow is re-timed under the new profile from its
- * last packet (a flow idle past its new timeout expires then). max_flows
+ * last packet (a flow idle past its new timeout expires then; the pass
+ * is spread over calls, 65536 slots each). max_flows
  * cannot change (returns -1, nothing done). */
 int engine_set_policy(struct engine *e, const struct policy *p);
 const struct policy *engine_policy(const struct engine *e);

@@ -27,6 +27,7 @@ struct engine {
 	uint32_t serial;
 	uint32_t max_flows;
 	bool retime;		/* the profile changed: re-time live flows */
+	uint32_t retime_next;	/* the next pool slot to re-time */
 	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
 };
 
@@ -567,18 +568,23 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 /* After a profile change every live flow runs the new profile's timer,
  * counted from its last packet (absolute timers: from entering the
  * state). A flow already idle longer than the new timeout expires now,
- * at the change, never before it. O(flows), once per change. */
+ * at the change, never before it. The pass over the table is spread over
+ * the engine's next calls, RETIME_CHUNK slots each, so a big table does
+ * not stall one burst; a flow that sends meanwhile takes the new timer
+ * from its own packet anyway. */
+#define RETIME_CHUNK	65536u
+
 static unsigned
 retime_flows(struct engine *e, uint64_t now)
 {
 	unsigned expired = 0;
-
 	const struct policy *pol = e->pol;
 	struct flow *pool = flowtab_pool(e->ft);
 	uint32_t cap = flowtab_capacity(e->ft), n = flowtab_count(e->ft);
+	uint32_t end = cap - e->retime_next > RETIME_CHUNK ?
+	    e->retime_next + RETIME_CHUNK : cap;
 
-	e->retime = false;
-	for (uint32_t i = 0; i < cap; i++) {
+	for (uint32_t i = e->retime_next; i < end; i++) {
 		struct flow *f = &pool[i];
 		enum tcp_state ts;
 		uint64_t to, dl;
@@ -602,6 +608,8 @@ retime_flows(struct engine *e, uint64_t now)
 		flow_expire(e, f);
 		expired++;
 	}
+	e->retime_next = end;
+	e->retime = end < cap;
 	return expired;
 }
 
@@ -781,8 +789,11 @@ engine_set_policy(struct engine *e, const struct policy *p)
 	if (p->max_flows != e->max_flows)
 		return -1;
 	if (p != e->pol) {
+		/* A change during a pass restarts it; flows already done keep
+		 * deadlines from the profile in between, as they would have. */
 		memcpy(e->old_timeout, e->pol->timeout, sizeof(e->old_timeout));
 		e->retime = true;
+		e->retime_next = 0;
 	}
 	e->pol = p;
 	if (p->fault_seed != e->rng_seed)

@@ -851,6 +851,38 @@ START_TEST(test_reload_absolute_timer)
 }
 END_TEST
 
+/* A big table is re-timed over several calls, not in one. */
+START_TEST(test_reload_retime_chunked)
+{
+	struct tb t;
+	struct policy p2;
+	unsigned first, total;
+
+	tb_init(&t);
+	t.pol.max_flows = 100000;
+	tb_start(&t);
+	for (uint32_t i = 0; i < 100000; i++) {
+		t.cport = (uint16_t)(1024 + i % 60000);
+		t.v6 = i >= 60000;
+		tx(&t, true, TH_SYN, 0);
+	}
+	ck_assert_uint_eq(engine_flow_count(t.e), 100000);
+	p2 = t.pol;
+	p2.timeout[TCP_SYN_SENT] = S(1);
+	engine_set_policy(t.e, &p2);
+	t.now += S(5);
+	first = engine_expire(t.e, t.now, 0);
+	ck_assert_uint_gt(first, 0);
+	ck_assert_uint_lt(first, 100000);
+	total = first;
+	for (int k = 0; k < 4; k++)
+		total += engine_expire(t.e, t.now, 0);
+	ck_assert_uint_eq(total, 100000);
+	ck_assert_uint_eq(engine_flow_count(t.e), 0);
+	tb_done(&t);
+}
+END_TEST
+
 START_TEST(test_flow_end_one)
 {
 	struct tb t;
@@ -1035,6 +1067,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
 	tcase_add_test(tc, test_reload_changes_live_flows);
 	tcase_add_test(tc, test_reload_absolute_timer);
+	tcase_add_test(tc, test_reload_retime_chunked);
 	tcase_add_test(tc, test_flow_end_one);
 	tcase_add_test(tc, test_expire_budget);
 	tcase_add_test(tc, test_ipv6_flow);
