@@ -211,8 +211,9 @@ flow_expire(struct engine *e, struct flow *f)
 	struct event ev;
 	struct rst_spec r;
 
-	engine_flow_event(e, f, EV_EXPIRE, at, &ev);
-	ev.timeout = EV_NO_TIMEOUT;
+	/* conn_state and history belong to the end event that follows;
+	 * computing them here too would do that work twice per expiry. */
+	event_from_flow(e, f, EV_EXPIRE, at, &ev);
 	ev.reason = reason;
 	emit(e, &ev);
 	if (pol->expire_action == EXPIRE_RESET) {
