@@ -276,14 +276,28 @@ else
 fi
 
 # --- natbox top: q and ^C quit cleanly ---------------------------------------
+# Type KEY once top has drawn its first frame into FILE (at most 8 s).
+key_when_drawn() {
+	i=0
+	while [ $i -lt 80 ] && ! grep -q 'natbox top' "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.2
+	printf "$2"
+}
 if command -v script >/dev/null 2>&1; then
-	(sleep 2; printf q) | timeout -k 2 10 script -qfec "'$NATBOX' top --ctl '$CTL'" /dev/null \
-		>"$(out top_q)" 2>&1
+	# exec: natbox itself is the pty's foreground process. Without it a
+	# shell sits in between, and dash (SHELL=/bin/sh) dies of the ^C itself.
+	: >"$(out top_q)"
+	(key_when_drawn "$(out top_q)" q) | SHELL=/bin/sh timeout -k 2 10 script -qfec \
+		"exec '$NATBOX' top --ctl '$CTL'" /dev/null >>"$(out top_q)" 2>&1
 	assert_eq "top: q quits, status 0" 0 "$?"
 	check "top: drew its header" grep -q 'natbox top' "$(out top_q)"
 	check "top: gave the screen back" grep -q "$(printf '\033\\[?1049l')" "$(out top_q)"
-	(sleep 2; printf '\003') | timeout -k 2 10 script -qfec "'$NATBOX' top --ctl '$CTL'" /dev/null \
-		>"$(out top_c)" 2>&1
+	: >"$(out top_c)"
+	(key_when_drawn "$(out top_c)" '\003') | SHELL=/bin/sh timeout -k 2 10 script -qfec \
+		"exec '$NATBOX' top --ctl '$CTL'" /dev/null >>"$(out top_c)" 2>&1
 	assert_eq "top: ^C quits, status 0" 0 "$?"
 	check "top: ^C gave the screen back" grep -q "$(printf '\033\\[?1049l')" "$(out top_c)"
 else
