@@ -22,6 +22,7 @@ enum event_type {
 const char *event_type_name(unsigned t);
 
 #define EV_NO_TIMEOUT UINT64_MAX
+#define EV_TAG_NONE UINT32_MAX
 
 struct event {
 	uint8_t type;		/* enum event_type */
@@ -33,6 +34,8 @@ struct event {
 				 * profile starts half-close late) */
 	uint16_t reason;	/* enum nb_reason */
 	uint32_t flow;		/* pool index, FLOW_NIL if none */
+	uint32_t tag;		/* engine_process_timed(): the tag of the packet
+				 * being processed, EV_TAG_NONE otherwise */
 	uint16_t sport, dport;	/* as the originator sent them */
 	struct nb_addr src, dst;
 	uint64_t ts;		/* ns, engine clock */

@@ -1,4 +1,5 @@
 /* engine.c -- one verdict path: decode, find the flow, track it, apply the profile. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct engine {
 	uint64_t rng_seed;	/* the profile seed rng was started from */
 	uint32_t serial;
 	uint32_t max_flows;
+	uint32_t tag;		/* of the packet being processed (timed bursts) */
 	bool retime;		/* the profile changed: re-time live flows */
 	uint32_t retime_next;	/* the next pool slot to re-time */
 	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
@@ -58,6 +60,7 @@ static void
 emit(struct engine *e, struct event *ev)
 {
 	e->st.events[ev->type]++;
+	ev->tag = e->tag;
 	if (e->ops.event)
 		e->ops.event(e->ops.ctx, ev);
 }
@@ -85,6 +88,7 @@ engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
     uint64_t now, struct event *ev)
 {
 	event_from_flow(e, f, type, now, ev);
+	ev->tag = EV_TAG_NONE;
 	if (!(f->fflags & FF_DEAD) && f->deadline > now)
 		ev->timeout = f->deadline - now;
 	if (f->fflags & FF_DEAD)
@@ -637,46 +641,79 @@ engine_process(struct engine *e, const uint8_t *buf, size_t caplen,
  * packet i's bucket is prefetched while packet i-D's first flow and
  * packet i-2D's chain successor are, and packet i-3D is processed.
  * Verdicts are exactly those of engine_process() packet by packet:
- * prefetches are only hints, and processing stays in order. */
+ * prefetches are only hints, and processing stays in order (expiry
+ * between packets of a timed burst included: it only changes what a
+ * prefetch finds useful). One of pkts (one clock, now) and tp (a time
+ * and a tag per packet, verdicts to fn) is given. */
 #define BURST_GROUP	64
 #define PIPE_D		4
 
-void
-engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
-    unsigned n, uint64_t now, struct verdict *v)
+static void
+run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_tpkt *tp,
+    unsigned n, uint64_t now, struct verdict *v, engine_verdict_fn fn, void *ctx)
 {
 	struct nb_packet p[BURST_GROUP];
 	enum decode_err err[BURST_GROUP];
 	uint32_t hash[BURST_GROUP];
+	struct verdict tv;
 
-	if (e->retime)
-		retime_flows(e, now);
 	for (unsigned base = 0; base < n; base += BURST_GROUP) {
 		unsigned m = n - base < BURST_GROUP ? n - base : BURST_GROUP;
 		int i, j;
 
 		for (i = 0; i < (int)m; i++) {
-			err[i] = decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &p[i]);
+			err[i] = pkts ? decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &p[i])
+			    : decode_packet(tp[base + i].buf, tp[base + i].caplen, &p[i]);
 			if (err[i] == DEC_OK)
 				hash[i] = flowtab_hash(e->ft, &p[i]);
 		}
 		for (i = 0; i < (int)m + 3 * PIPE_D; i++) {
+			struct verdict *vj;
+
 			if (i < (int)m && err[i] == DEC_OK)
 				flowtab_prefetch(e->ft, hash[i]);
 			if ((j = i - PIPE_D) >= 0 && j < (int)m && err[j] == DEC_OK)
 				flowtab_prefetch_flow(e->ft, hash[j], 0);
 			if ((j = i - 2 * PIPE_D) >= 0 && j < (int)m && err[j] == DEC_OK)
 				flowtab_prefetch_flow(e->ft, hash[j], 1);
-			if ((j = i - 3 * PIPE_D) >= 0 && j < (int)m) {
-				verdict_init(e, &v[base + j]);
-				e->st.decode[err[j]]++;
-				if (err[j] != DEC_OK)
-					undecoded(e, err[j], now, &v[base + j]);
-				else
-					process(e, &p[j], hash[j], now, &v[base + j]);
+			if ((j = i - 3 * PIPE_D) < 0 || j >= (int)m)
+				continue;
+			if (tp) {
+				now = tp[base + j].now;
+				engine_expire(e, now, UINT_MAX);
+				e->tag = tp[base + j].tag;
+				vj = &tv;
+			} else {
+				vj = &v[base + j];
+			}
+			verdict_init(e, vj);
+			e->st.decode[err[j]]++;
+			if (err[j] != DEC_OK)
+				undecoded(e, err[j], now, vj);
+			else
+				process(e, &p[j], hash[j], now, vj);
+			if (tp) {
+				e->tag = EV_TAG_NONE;
+				fn(ctx, &tp[base + j], vj);
 			}
 		}
 	}
+}
+
+void
+engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
+    unsigned n, uint64_t now, struct verdict *v)
+{
+	if (e->retime)
+		retime_flows(e, now);
+	run_burst(e, pkts, NULL, n, now, v, NULL, NULL);
+}
+
+void
+engine_process_timed(struct engine *e, const struct engine_tpkt *pkts,
+    unsigned n, engine_verdict_fn fn, void *ctx)
+{
+	run_burst(e, NULL, pkts, n, 0, NULL, fn, ctx);
 }
 
 unsigned
@@ -759,6 +796,7 @@ engine_new(const struct policy *p, const struct engine_ops *ops,
 	if (e == NULL)
 		return NULL;
 	e->pol = p;
+	e->tag = EV_TAG_NONE;
 	if (ops)
 		e->ops = *ops;
 	e->max_flows = p->max_flows;

@@ -1040,6 +1040,97 @@ START_TEST(test_burst_equals_single)
 }
 END_TEST
 
+/* engine_process_timed() must be exactly expire-then-process packet by
+ * packet: times that vary inside a burst, timers short enough that flows
+ * expire between two packets of one burst, verdicts handed over in
+ * order, and each event tagged with the packet that caused it. */
+struct timed_ctx {
+	const struct engine_tpkt *pk;
+	struct verdict v[64];
+	unsigned n;
+};
+
+static void
+on_timed(void *ctx, const struct engine_tpkt *pk, const struct verdict *v)
+{
+	struct timed_ctx *c = ctx;
+
+	ck_assert_ptr_eq(pk, &c->pk[c->n]);	/* in order, each once */
+	c->v[c->n++] = *v;
+}
+
+START_TEST(test_timed_equals_single)
+{
+	static struct tb a, b;
+	static uint8_t bufs[64][80];
+	struct engine_tpkt pk[64];
+	struct timed_ctx tc;
+	uint64_t x = 987654321, expiries = 0;
+	unsigned first;
+
+	tb_init(&a);
+	for (int s = TCP_SYN_SENT; s <= TCP_CLOSE; s++)
+		a.pol.timeout[s] = S(1) + (uint64_t)s * S(0.3);
+	fin_kills_mapping(&a.pol, S(0.7));
+	a.pol.after_expiry = LATE_RESET_SENDER;
+	a.pol.unknown_flow = LATE_PICKUP;
+	a.pol.max_flows = 32;
+	a.pol.table_full = FULL_EVICT;
+	tb_start(&a);
+	tb_init(&b);
+	b.pol = a.pol;
+	tb_start(&b);
+	for (int round = 0; round < 80; round++) {
+		unsigned n = 1 + (unsigned)(round * 7 % 64);
+
+		for (unsigned i = 0; i < n; i++) {
+			static const uint8_t flags[] = { TH_SYN, TH_SYN | TH_ACK, TH_ACK,
+			    TH_ACK | TH_PSH, TH_FIN | TH_ACK, TH_RST, TH_ACK, TH_ACK };
+			uint8_t fl;
+			size_t len;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			fl = flags[(x >> 8) % 8];
+			len = build(bufs[i], (x >> 20) & 1, (x >> 21) & 1,
+			    (uint16_t)(30000 + x % 24), fl, (uint32_t)(x >> 24),
+			    (uint32_t)(x >> 40), (fl & TH_PSH) ? 100 : 0);
+			if ((x >> 30) % 23 == 0)
+				len -= 3;	/* truncated */
+			/* 0 to 60 ms apart, now and then the same instant */
+			b.now += (x >> 33) % 4 == 0 ? 0 : (x >> 35) % S(0.06);
+			pk[i] = (struct engine_tpkt){ bufs[i], (uint32_t)len, 1000u + i, b.now };
+		}
+		tc.pk = pk;
+		tc.n = 0;
+		engine_process_timed(b.e, pk, n, on_timed, &tc);
+		ck_assert_uint_eq(tc.n, n);
+		for (unsigned i = 0; i < n; i++) {
+			expiries += engine_expire(a.e, pk[i].now, UINT32_MAX);
+			first = a.nev;
+			engine_process(a.e, pk[i].buf, pk[i].caplen, pk[i].now, &a.v);
+			for (unsigned k = first; k < a.nev && k < MAXEV; k++)
+				a.ev[k].tag = pk[i].tag;	/* what b's should say */
+			ck_assert_int_eq(a.v.action, tc.v[i].action);
+			ck_assert_int_eq(a.v.reason, tc.v[i].reason);
+			ck_assert_int_eq(a.v.nrst, tc.v[i].nrst);
+			ck_assert_int_eq(a.v.flow, tc.v[i].flow);
+			ck_assert_int_eq(a.v.dir, tc.v[i].dir);
+			ck_assert_int_eq(a.v.ip_len, tc.v[i].ip_len);
+			ck_assert(memcmp(a.v.rst, tc.v[i].rst, sizeof(a.v.rst[0]) * a.v.nrst) == 0);
+		}
+		a.now = b.now;
+	}
+	ck_assert_uint_eq(a.nev, b.nev);
+	ck_assert_uint_lt(a.nev, MAXEV);
+	ck_assert_uint_gt(expiries, 50);
+	for (unsigned i = 0; i < a.nev; i++)
+		ck_assert(memcmp(&a.ev[i], &b.ev[i], offsetof(struct event, conn_state)) == 0);
+	ck_assert(memcmp(engine_stats(a.e), engine_stats(b.e), sizeof(struct engine_stats)) == 0);
+	tb_done(&a);
+	tb_done(&b);
+}
+END_TEST
+
 Suite *
 suite_engine(void)
 {
@@ -1073,6 +1164,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_ipv6_flow);
 	tcase_add_test(tc, test_timer_state_ladder);
 	tcase_add_test(tc, test_burst_equals_single);
+	tcase_add_test(tc, test_timed_equals_single);
 	suite_add_tcase(s, tc);
 	return s;
 }
