@@ -37,4 +37,13 @@ void wheel_update(struct wheel *w, uint32_t idx, uint64_t old_deadline);
  * whether due or re-filed, so the work per call is bounded. */
 uint32_t wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget);
 
+/* True when wheel_pop_due(w, now) would find nothing to look at: no tick
+ * before now's is left to process and nothing is pending. Inline, for a
+ * caller that asks before every packet. */
+static inline int
+wheel_idle(const struct wheel *w, uint64_t now)
+{
+	return w->cur >= (now >> w->shift) && w->heads[w->mask + 1] == FLOW_NIL;
+}
+
 #endif

@@ -170,6 +170,10 @@ wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget)
 				return FLOW_NIL;
 			(*budget)--;
 			wheel_unlink(w, idx);
+			/* The next one, while the caller works on this one: a
+			 * list walk over a big pool misses on every entry. */
+			if (w->heads[pend] != FLOW_NIL)
+				__builtin_prefetch(&w->pool[w->heads[pend]]);
 			if (w->pool[idx].deadline <= now) {
 				w->armed--;
 				return idx;
