@@ -91,12 +91,27 @@ void engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
  * with the events of pk's processing carrying ev->tag = pk->tag (those of
  * the expiry before it EV_TAG_NONE), only faster: the burst is decoded
  * and hashed first and its lookups prefetched. Times must not decrease. */
+struct engine_prep;
 struct engine_tpkt {
 	const uint8_t *buf;
 	uint32_t caplen;
 	uint32_t tag;
 	uint64_t now;
+	const struct engine_prep *prep;	/* NULL, or buf decoded and hashed */
 };
+
+/* A packet decoded and hashed once for several engines (compare runs an
+ * engine per profile over the same packets). engine_prepare() fills it
+ * with e's hash key; an engine created with the same seed uses it as it
+ * is, any other decodes buf itself. */
+struct engine_prep {
+	struct nb_packet p;
+	uint32_t hash;
+	uint8_t err;		/* enum decode_err */
+	uint64_t keyid;		/* which hash key */
+};
+void engine_prepare(const struct engine *e, const struct engine_tpkt *pkts, unsigned n,
+    struct engine_prep *out);
 typedef void (*engine_verdict_fn)(void *ctx, const struct engine_tpkt *pk,
     const struct verdict *v);
 void engine_process_timed(struct engine *e, const struct engine_tpkt *pkts,

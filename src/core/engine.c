@@ -28,6 +28,7 @@ struct engine {
 	uint32_t serial;
 	uint32_t max_flows;
 	uint32_t tag;		/* of the packet being processed (timed bursts) */
+	uint64_t keyid;		/* of the hash key (engine_prep) */
 	bool retime;		/* the profile changed: re-time live flows */
 	uint32_t retime_next;	/* the next pool slot to re-time */
 	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
@@ -652,7 +653,8 @@ static void
 run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_tpkt *tp,
     unsigned n, uint64_t now, struct verdict *v, engine_verdict_fn fn, void *ctx)
 {
-	struct nb_packet p[BURST_GROUP];
+	struct nb_packet own[BURST_GROUP];
+	const struct nb_packet *p[BURST_GROUP];
 	enum decode_err err[BURST_GROUP];
 	uint32_t hash[BURST_GROUP];
 	struct verdict tv;
@@ -662,10 +664,19 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 		int i, j;
 
 		for (i = 0; i < (int)m; i++) {
-			err[i] = pkts ? decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &p[i])
-			    : decode_packet(tp[base + i].buf, tp[base + i].caplen, &p[i]);
+			const struct engine_prep *pr = tp ? tp[base + i].prep : NULL;
+
+			if (pr && pr->keyid == e->keyid) {
+				p[i] = &pr->p;
+				err[i] = (enum decode_err)pr->err;
+				hash[i] = pr->hash;
+				continue;
+			}
+			p[i] = &own[i];
+			err[i] = pkts ? decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &own[i])
+			    : decode_packet(tp[base + i].buf, tp[base + i].caplen, &own[i]);
 			if (err[i] == DEC_OK)
-				hash[i] = flowtab_hash(e->ft, &p[i]);
+				hash[i] = flowtab_hash(e->ft, &own[i]);
 		}
 		for (i = 0; i < (int)m + 3 * PIPE_D; i++) {
 			struct verdict *vj;
@@ -680,7 +691,8 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 				continue;
 			if (tp) {
 				now = tp[base + j].now;
-				engine_expire(e, now, UINT_MAX);
+				if (e->retime || !wheel_idle(&e->wheel, now))
+					engine_expire(e, now, UINT_MAX);
 				e->tag = tp[base + j].tag;
 				vj = &tv;
 			} else {
@@ -691,7 +703,7 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 			if (err[j] != DEC_OK)
 				undecoded(e, err[j], now, vj);
 			else
-				process(e, &p[j], hash[j], now, vj);
+				process(e, p[j], hash[j], now, vj);
 			if (tp) {
 				e->tag = EV_TAG_NONE;
 				fn(ctx, &tp[base + j], vj);
@@ -707,6 +719,19 @@ engine_process_burst(struct engine *e, const struct engine_pkt *pkts,
 	if (e->retime)
 		retime_flows(e, now);
 	run_burst(e, pkts, NULL, n, now, v, NULL, NULL);
+}
+
+void
+engine_prepare(const struct engine *e, const struct engine_tpkt *pkts, unsigned n,
+    struct engine_prep *out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		enum decode_err err = decode_packet(pkts[i].buf, pkts[i].caplen, &out[i].p);
+
+		out[i].err = (uint8_t)err;
+		out[i].hash = err == DEC_OK ? flowtab_hash(e->ft, &out[i].p) : 0;
+		out[i].keyid = e->keyid;
+	}
 }
 
 void
@@ -779,6 +804,17 @@ engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f), vo
 			fn(ctx, &pool[i]);
 }
 
+/* Engines with one seed hash alike; prepared packets say whose they are.
+ * Never 0, which no engine_prepare() writes (a zeroed prep is refused). */
+static uint64_t
+key_id(const uint64_t seed[2])
+{
+	uint64_t z = seed[0] ^ (seed[1] * 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
+	return (z ^ (z >> 29)) | 1;
+}
+
 static void
 reseed(struct engine *e)
 {
@@ -800,6 +836,7 @@ engine_new(const struct policy *p, const struct engine_ops *ops,
 	if (ops)
 		e->ops = *ops;
 	e->max_flows = p->max_flows;
+	e->keyid = key_id(seed);
 	e->ft = flowtab_new(p->max_flows, key);
 	if (e->ft == NULL ||
 	    wheel_init(&e->wheel, flowtab_pool(e->ft), WHEEL_SLOTS_LOG2,

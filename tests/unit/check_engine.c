@@ -1043,7 +1043,8 @@ END_TEST
 /* engine_process_timed() must be exactly expire-then-process packet by
  * packet: times that vary inside a burst, timers short enough that flows
  * expire between two packets of one burst, verdicts handed over in
- * order, and each event tagged with the packet that caused it. */
+ * order, each event tagged with the packet that caused it, and packets
+ * decoded beforehand (engine_prepare) taken only from a same-seed engine. */
 struct timed_ctx {
 	const struct engine_tpkt *pk;
 	struct verdict v[64];
@@ -1063,8 +1064,11 @@ START_TEST(test_timed_equals_single)
 {
 	static struct tb a, b;
 	static uint8_t bufs[64][80];
+	static struct engine_prep prep[64];
 	struct engine_tpkt pk[64];
 	struct timed_ctx tc;
+	struct engine *other;
+	const uint64_t seed2[2] = { 7, 8 };
 	uint64_t x = 987654321, expiries = 0;
 	unsigned first;
 
@@ -1080,6 +1084,8 @@ START_TEST(test_timed_equals_single)
 	tb_init(&b);
 	b.pol = a.pol;
 	tb_start(&b);
+	other = engine_new(&b.pol, NULL, seed2, 0);
+	ck_assert_ptr_nonnull(other);
 	for (int round = 0; round < 80; round++) {
 		unsigned n = 1 + (unsigned)(round * 7 % 64);
 
@@ -1098,7 +1104,14 @@ START_TEST(test_timed_equals_single)
 				len -= 3;	/* truncated */
 			/* 0 to 60 ms apart, now and then the same instant */
 			b.now += (x >> 33) % 4 == 0 ? 0 : (x >> 35) % S(0.06);
-			pk[i] = (struct engine_tpkt){ bufs[i], (uint32_t)len, 1000u + i, b.now };
+			pk[i] = (struct engine_tpkt){ bufs[i], (uint32_t)len, 1000u + i, b.now, NULL };
+		}
+		/* Decoded beforehand: by an engine with b's seed (used as is),
+		 * or with another seed (b must not trust its hashes). */
+		if (round % 3 != 0) {
+			engine_prepare(round % 3 == 1 ? b.e : other, pk, n, prep);
+			for (unsigned i = 0; i < n; i++)
+				pk[i].prep = &prep[i];
 		}
 		tc.pk = pk;
 		tc.n = 0;
@@ -1126,6 +1139,7 @@ START_TEST(test_timed_equals_single)
 	for (unsigned i = 0; i < a.nev; i++)
 		ck_assert(memcmp(&a.ev[i], &b.ev[i], offsetof(struct event, conn_state)) == 0);
 	ck_assert(memcmp(engine_stats(a.e), engine_stats(b.e), sizeof(struct engine_stats)) == 0);
+	engine_free(other);
 	tb_done(&a);
 	tb_done(&b);
 }
