@@ -119,7 +119,8 @@ struct rprof {
 	/* replay only */
 	struct evbuf *evb;
 	struct pcapout *dump;
-	uint32_t cur;			/* flow of the packet in hand */
+	const struct chunk *chunk;	/* the chunk in hand */
+	uint32_t new_tag;		/* the packet that last started a flow */
 	bool timeline;
 	bool failed;			/* events or dump could not be written */
 };

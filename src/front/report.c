@@ -15,18 +15,21 @@
 #include "report.h"
 
 /*
- * The reader (the calling thread) decodes each frame's link header, runs
- * the packet through the reference engine to learn its flow, and copies
- * it into a chunk. Chunks go round a ring; every profile's thread runs
- * its engine over each chunk in order and the reader refills a chunk
- * once every profile is done with it. So the capture is read once, the
+ * The reader (the calling thread) decodes each frame's link header and
+ * copies it into a chunk; a full chunk goes through the reference engine
+ * to learn each packet's flow. Chunks go round a ring; every profile's
+ * thread runs its engine over each chunk in order and the reader refills
+ * a chunk once every profile is done with it. So the capture is read once, the
  * reference runs once, and profiles run in parallel, each exactly as if
  * alone: engines share nothing but the (read-only) packets.
  *
  * Capture time is the clock: ns from the first frame, never going back
  * (a frame older than its predecessor is taken at the predecessor's
- * time). Before each packet its engine expires what is due by then, so
- * expiries interleave with packets as they would have inline.
+ * time). Engines take a chunk at a time (engine_process_timed: it
+ * prefetches ahead, which a million flows need), expiring what is due
+ * before each packet, so expiries interleave with packets as they would
+ * have inline. Each packet's verdict and events carry its index in the
+ * chunk (the tag), which leads to its reference flow.
  */
 
 #define CHUNK_PKTS	16384
@@ -48,6 +51,8 @@ struct rpkt {
 
 struct chunk {
 	struct rpkt *pk;
+	struct engine_tpkt *tp;	/* pk[i] for the engines, tag i */
+	struct engine_prep *prep;	/* pk[i] decoded and hashed, for all */
 	unsigned n;
 	uint8_t *data;
 	size_t used, cap;
@@ -60,7 +65,10 @@ struct pass {
 	struct pcapin *in;
 	struct engine *ref;
 	uint32_t *refmap;	/* reference pool index -> flow */
-	uint32_t killed;	/* flow a RST ended during this packet */
+	uint32_t killed;	/* flow a RST ended during packet killed_tag */
+	uint32_t killed_tag;
+	uint32_t nflows_before;	/* flows before the packet in hand */
+	struct chunk *cur;	/* the chunk going through the reference */
 	/* the ring */
 	pthread_mutex_t mu;
 	pthread_cond_t more, room;
@@ -187,8 +195,10 @@ ref_event(void *ctx, const struct event *ev)
 		memcpy(f->history, ev->history, sizeof(f->history));
 		if (ev->reason == R_END_FLUSH)
 			break;
-		if (ev->reason == R_END_RST)
+		if (ev->reason == R_END_RST) {
 			ps->killed = id;
+			ps->killed_tag = ev->tag;
+		}
 		if (ev->reason == R_END_EVICTED)
 			r->ref_evicted++;
 		if (ps->o->timeline)
@@ -221,44 +231,47 @@ ref_final(void *ctx, const struct flow *fl)
 	memcpy(f->history, ev.history, sizeof(f->history));
 }
 
-/* The flow of one packet, counted; and for suggest, how long its timer
- * had been running in which phase when it came. */
-static uint32_t
-ref_packet(struct pass *ps, const uint8_t *ip, uint32_t caplen, uint64_t now)
+/* The verdict of the reference for one packet of chunk c: its flow,
+ * counted; and for suggest, how long its timer had been running in which
+ * phase when it came. */
+static void
+ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 {
+	struct pass *ps = ctx;
 	struct report *r = ps->r;
-	uint32_t before = r->nflows, id;
+	struct rpkt *rp = &ps->cur->pk[tp->tag];
+	uint32_t before = ps->nflows_before, id;
+	uint64_t now = tp->now;
 	const struct flow *fl;
-	struct nb_packet p;
-	struct verdict v;
 	struct rflow *f;
 	struct rgap *g;
 	unsigned ph;
 
-	ps->killed = RFLOW_NONE;
-	engine_process(ps->ref, ip, caplen, now, &v);
-	if (v.flow != FLOW_NIL)
-		id = ps->refmap[v.flow];
+	ps->nflows_before = r->nflows;	/* flows before the next packet */
+	if (v->flow != FLOW_NIL)
+		id = ps->refmap[v->flow];
 	else
-		id = ps->killed;
+		id = ps->killed_tag == tp->tag ? ps->killed : RFLOW_NONE;
+	ps->killed_tag = EV_TAG_NONE;
+	rp->flow = id;
 	if (id == RFLOW_NONE) {
-		if (v.ip_len != 0)
+		if (v->ip_len != 0)
 			r->stray++;
-		return RFLOW_NONE;
+		return;
 	}
 	f = &r->flows[id];
-	f->pkts[v.dir]++;
-	f->bytes[v.dir] += v.ip_len;
+	f->pkts[v->dir]++;
+	f->bytes[v->dir] += v->ip_len;
 	f->last = now;
 	if (r->gaps == NULL)
-		return id;
+		return;
 	g = &r->gaps[id];
 	/* A bare SYN needs no live timer: once a flow has expired, one
 	 * starts it afresh (a retransmitted SYN, a reused port). So it ends
 	 * no wait; it only marks later waits as ones a shorter timeout might
 	 * also survive, by way of that fresh start. */
-	if (decode_packet(ip, caplen, &p) == DEC_OK &&
-	    (p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+	if (tp->prep->err == DEC_OK &&
+	    (tp->prep->p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
 		g->syn_now = 1;
 	} else if (id < before && (ph = report_phase_of(g->tstate)) < PH__MAX) {
 		uint64_t gap = now - g->restart;
@@ -272,7 +285,7 @@ ref_packet(struct pass *ps, const uint8_t *ip, uint32_t caplen, uint64_t now)
 			g->stay[ph] = now - g->entered;
 		g->seen |= (uint8_t)(1u << ph);
 	}
-	if (v.flow != FLOW_NIL && (fl = engine_flow_at(ps->ref, v.flow)) != NULL) {
+	if (v->flow != FLOW_NIL && (fl = engine_flow_at(ps->ref, v->flow)) != NULL) {
 		uint64_t restart = fl->deadline - r->ref_pol.timeout[fl->timer_state];
 
 		if (restart != g->restart || fl->timer_state != g->tstate)
@@ -284,7 +297,6 @@ ref_packet(struct pass *ps, const uint8_t *ip, uint32_t caplen, uint64_t now)
 	} else {
 		g->tstate = TCP_NONE;
 	}
-	return id;
 }
 
 /* ---- profiles ---- */
@@ -370,9 +382,11 @@ prof_event(void *ctx, const struct event *ev)
 		return;
 	switch (ev->type) {
 	case EV_NEW:
-		p->map[ev->flow] = p->cur;
-		if (tl && p->cur != RFLOW_NONE)
-			mark_add(&p->marks, p->cur, ev->ts, ev->state);
+		p->new_tag = ev->tag;
+		id = ev->tag != EV_TAG_NONE ? p->chunk->pk[ev->tag].flow : RFLOW_NONE;
+		p->map[ev->flow] = id;
+		if (tl && id != RFLOW_NONE)
+			mark_add(&p->marks, id, ev->ts, ev->state);
 		break;
 	case EV_UPDATE:
 		if (tl && (id = p->map[ev->flow]) != RFLOW_NONE)
@@ -398,20 +412,20 @@ is_expiry(uint16_t reason)
 	return reason >= R_EXPIRED_OPENING && reason <= R_EXPIRED_CLOSED;
 }
 
+/* A profile's verdict on one packet of the chunk in hand. */
 static void
-prof_packet(struct rprof *p, const struct chunk *c, const struct rpkt *pk)
+prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *vp)
 {
-	const uint8_t *frame = c->data + pk->off;
-	struct verdict v;
+	struct rprof *p = ctx;
+	const struct chunk *c = p->chunk;
+	const struct rpkt *pk = &c->pk[tp->tag];
+	const struct verdict v = *vp;
 	struct rhit *h;
 	uint64_t pe;
 	uint32_t id = pk->flow;
 
-	p->cur = id;
-	engine_expire(p->e, pk->ts, UINT_MAX);
-	engine_process(p->e, frame + pk->l3off, pk->caplen - pk->l3off, pk->ts, &v);
 	if (v.action != V_ACCEPT && p->dump)
-		pcapout_write(p->dump, frame, pk->caplen, pk->wirelen, pk->abs);
+		pcapout_write(p->dump, c->data + pk->off, pk->caplen, pk->wirelen, pk->abs);
 	if (id == RFLOW_NONE) {
 		if (v.action != V_ACCEPT)
 			p->stray_drops++;
@@ -419,6 +433,15 @@ prof_packet(struct rprof *p, const struct chunk *c, const struct rpkt *pk)
 	}
 	if (v.flow != FLOW_NIL && v.flow < p->mapcap)
 		p->map[v.flow] = id;
+	/* Accepted on a flow the engine already had: nothing to record, and
+	 * no expiry can be pending for it. One is set when the engine lets
+	 * go of the flow's state, and the flow's next packet then meets the
+	 * tombstone (dropped), starts a flow (EV_NEW) or is let through
+	 * untracked (no flow): only those look it up. Most packets end
+	 * here, sparing a cache miss each. */
+	if (v.action == V_ACCEPT && v.flow != FLOW_NIL && p->new_tag != tp->tag)
+		return;
+	p->new_tag = EV_TAG_NONE;
 	prof_grow(p, id);
 	pe = p->pend[id];
 	if (pe != 0) {
@@ -469,8 +492,8 @@ worker_main(void *arg)
 		}
 		pthread_mutex_unlock(&ps->mu);
 		c = &ps->ch[seq % NCHUNKS];
-		for (unsigned i = 0; i < c->n; i++)
-			prof_packet(p, c, &c->pk[i]);
+		p->chunk = c;
+		engine_process_timed(p->e, c->tp, c->n, prof_verdict, p);
 		if (p->evb && evbuf_flush(p->evb) < 0)
 			p->failed = true;
 		pthread_mutex_lock(&ps->mu);
@@ -480,7 +503,6 @@ worker_main(void *arg)
 	}
 	/* Flows still open at the end only matter to an event stream: the
 	 * flush of a million flows costs a hash walk each. */
-	p->cur = RFLOW_NONE;
 	if (p->evb) {
 		engine_flush(p->e, last);
 		if (evbuf_flush(p->evb) < 0)
@@ -496,6 +518,22 @@ publish(struct pass *ps, struct chunk *c)
 {
 	struct chunk *next;
 
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct rpkt *rp = &c->pk[i];
+
+		c->tp[i] = (struct engine_tpkt){ c->data + rp->off + rp->l3off,
+		    rp->caplen - rp->l3off, i, rp->ts, &c->prep[i] };
+	}
+	/* Decoded and hashed once here, for the reference and every
+	 * profile: engines share one seed. */
+	engine_prepare(ps->ref, c->tp, c->n, c->prep);
+	ps->cur = c;
+	engine_process_timed(ps->ref, c->tp, c->n, ref_verdict, ps);
+	if (ps->r->nprof == 0) {
+		c->n = 0;
+		c->used = 0;
+		return c;
+	}
 	pthread_mutex_lock(&ps->mu);
 	c->pending = ps->r->nprof;
 	ps->produced++;
@@ -511,8 +549,7 @@ publish(struct pass *ps, struct chunk *c)
 }
 
 static void
-chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk,
-    uint64_t ts, uint32_t flow)
+chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint64_t ts)
 {
 	struct chunk *c = *cp;
 	struct rpkt *rp;
@@ -532,7 +569,7 @@ chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk,
 	rp->caplen = pk->caplen;
 	rp->wirelen = pk->wirelen;
 	rp->l3off = pk->l3off;
-	rp->flow = flow;
+	rp->flow = RFLOW_NONE;
 	memcpy(c->data + c->used, pk->frame, pk->caplen);
 	c->used += pk->caplen;
 }
@@ -583,7 +620,7 @@ prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
 		p->pol = &p->polcopy;
 	}
 	p->first_break = T_NONE;
-	p->cur = RFLOW_NONE;
+	p->new_tag = EV_TAG_NONE;
 	p->mapcap = p->pol->max_flows;
 	p->map = xrealloc(NULL, p->mapcap, sizeof(*p->map));
 	memset(p->map, 0xff, (size_t)p->mapcap * sizeof(*p->map));
@@ -639,7 +676,6 @@ pass_read(struct pass *ps)
 	struct pcapin_pkt pk;
 	uint64_t ts, last = 0;
 	bool first = true;
-	uint32_t flow;
 	int rc;
 
 	while ((rc = pcapin_next(ps->in, &pk)) == 1) {
@@ -655,17 +691,15 @@ pass_read(struct pass *ps)
 		last = ts;
 		if (pk.l3 != PL_IP)
 			continue;
-		flow = ref_packet(ps, pk.frame + pk.l3off, pk.caplen - pk.l3off, ts);
-		if (r->nprof)
-			chunk_add(ps, &c, &pk, ts, flow);
+		chunk_add(ps, &c, &pk, ts);
 	}
 	if (rc < 0) {
 		r->damaged = 1;
 		snprintf(r->damage, sizeof(r->damage), "%s", pcapin_error(ps->in));
 	}
 	r->duration = last;
+	publish(ps, c);
 	if (r->nprof) {
-		publish(ps, c);
 		pthread_mutex_lock(&ps->mu);
 		ps->done = true;
 		ps->last = last;
@@ -697,6 +731,7 @@ report_run(const struct report_opts *o, struct report **out)
 	r->capture = o->capture;
 	ps.r = r;
 	ps.o = o;
+	ps.killed_tag = EV_TAG_NONE;
 	if ((ps.in = pcapin_open(o->capture, err, sizeof(err))) == NULL) {
 		log_warnx("%s: %s", o->capture, err);
 		free(r);
@@ -716,6 +751,13 @@ report_run(const struct report_opts *o, struct report **out)
 	memset(ps.refmap, 0xff, (size_t)r->ref_max_flows * sizeof(*ps.refmap));
 	if (o->gaps)
 		r->gaps = xrealloc(NULL, 1, sizeof(*r->gaps));	/* grown with flows */
+	for (i = 0; i < NCHUNKS; i++) {
+		ps.ch[i].pk = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].pk));
+		ps.ch[i].tp = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].tp));
+		ps.ch[i].prep = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].prep));
+		ps.ch[i].cap = CHUNK_BYTES;
+		ps.ch[i].data = xrealloc(NULL, ps.ch[i].cap, 1);
+	}
 	r->nprof = o->npol;
 	if (r->nprof) {
 		r->prof = calloc(r->nprof, sizeof(*r->prof));
@@ -725,11 +767,6 @@ report_run(const struct report_opts *o, struct report **out)
 		for (i = 0; i < r->nprof; i++)
 			if (prof_setup(&ps, &r->prof[i], i, seed) < 0)
 				goto out;
-		for (i = 0; i < NCHUNKS; i++) {
-			ps.ch[i].pk = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].pk));
-			ps.ch[i].cap = CHUNK_BYTES;
-			ps.ch[i].data = xrealloc(NULL, ps.ch[i].cap, 1);
-		}
 		pthread_mutex_init(&ps.mu, NULL);
 		pthread_cond_init(&ps.more, NULL);
 		pthread_cond_init(&ps.room, NULL);
@@ -788,6 +825,8 @@ report_run(const struct report_opts *o, struct report **out)
 out:
 	for (i = 0; i < NCHUNKS; i++) {
 		free(ps.ch[i].pk);
+		free(ps.ch[i].tp);
+		free(ps.ch[i].prep);
 		free(ps.ch[i].data);
 	}
 	free(ws);
