@@ -16,10 +16,12 @@
 
 /*
  * The reader (the calling thread) decodes each frame's link header and
- * copies it into a chunk; a full chunk goes through the reference engine
- * to learn each packet's flow. Chunks go round a ring; every profile's
- * thread runs its engine over each chunk in order and the reader refills
- * a chunk once every profile is done with it. So the capture is read once, the
+ * copies it into a chunk, then decodes and hashes the chunk's packets
+ * once for every engine. The reference's thread runs the chunk through
+ * the reference engine to learn each packet's flow; then every profile's
+ * thread runs its engine over it. Chunks go round a ring, in order
+ * through each stage, and the reader refills a chunk once every profile
+ * is done with it. So the capture is read once, the
  * reference runs once, and profiles run in parallel, each exactly as if
  * alone: engines share nothing but the (read-only) packets.
  *
@@ -73,8 +75,9 @@ struct pass {
 	pthread_mutex_t mu;
 	pthread_cond_t more, room;
 	struct chunk ch[NCHUNKS];
-	uint64_t produced;
-	bool done;
+	uint64_t read;		/* chunks the reader handed on */
+	uint64_t produced;	/* chunks the reference is done with */
+	bool read_done, done;
 	uint64_t last;
 };
 
@@ -511,8 +514,8 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Hand the chunk being filled to the profiles and wait for the next
- * slot to be free. */
+/* Hand the chunk being filled on (to the reference, then the profiles)
+ * and wait for the next slot to be free. */
 static struct chunk *
 publish(struct pass *ps, struct chunk *c)
 {
@@ -527,25 +530,49 @@ publish(struct pass *ps, struct chunk *c)
 	/* Decoded and hashed once here, for the reference and every
 	 * profile: engines share one seed. */
 	engine_prepare(ps->ref, c->tp, c->n, c->prep);
-	ps->cur = c;
-	engine_process_timed(ps->ref, c->tp, c->n, ref_verdict, ps);
-	if (ps->r->nprof == 0) {
-		c->n = 0;
-		c->used = 0;
-		return c;
-	}
 	pthread_mutex_lock(&ps->mu);
-	c->pending = ps->r->nprof;
-	ps->produced++;
-	ps->last = c->n ? c->pk[c->n - 1].ts : ps->last;
+	c->pending = ps->r->nprof + 1;	/* the reference, then each profile */
+	ps->read++;
 	pthread_cond_broadcast(&ps->more);
-	next = &ps->ch[ps->produced % NCHUNKS];
+	next = &ps->ch[ps->read % NCHUNKS];
 	while (next->pending != 0)
 		pthread_cond_wait(&ps->room, &ps->mu);
 	pthread_mutex_unlock(&ps->mu);
 	next->n = 0;
 	next->used = 0;
 	return next;
+}
+
+/* The reference's thread: each chunk's flows, before any profile sees it. */
+static void *
+ref_main(void *arg)
+{
+	struct pass *ps = arg;
+	struct chunk *c;
+
+	for (uint64_t seq = 0;; seq++) {
+		pthread_mutex_lock(&ps->mu);
+		while (ps->read <= seq && !ps->read_done)
+			pthread_cond_wait(&ps->more, &ps->mu);
+		if (ps->read <= seq) {
+			ps->done = true;
+			ps->last = ps->r->duration;
+			pthread_cond_broadcast(&ps->more);
+			pthread_mutex_unlock(&ps->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&ps->mu);
+		c = &ps->ch[seq % NCHUNKS];
+		ps->cur = c;
+		engine_process_timed(ps->ref, c->tp, c->n, ref_verdict, ps);
+		pthread_mutex_lock(&ps->mu);
+		ps->produced++;
+		ps->last = c->n ? c->pk[c->n - 1].ts : ps->last;
+		if (--c->pending == 0)
+			pthread_cond_signal(&ps->room);
+		pthread_cond_broadcast(&ps->more);
+		pthread_mutex_unlock(&ps->mu);
+	}
 }
 
 static void
@@ -697,16 +724,12 @@ pass_read(struct pass *ps)
 		r->damaged = 1;
 		snprintf(r->damage, sizeof(r->damage), "%s", pcapin_error(ps->in));
 	}
-	r->duration = last;
 	publish(ps, c);
-	if (r->nprof) {
-		pthread_mutex_lock(&ps->mu);
-		ps->done = true;
-		ps->last = last;
-		pthread_cond_broadcast(&ps->more);
-		pthread_mutex_unlock(&ps->mu);
-	}
-	engine_foreach(ps->ref, ref_final, ps);
+	pthread_mutex_lock(&ps->mu);
+	r->duration = last;
+	ps->read_done = true;
+	pthread_cond_broadcast(&ps->more);
+	pthread_mutex_unlock(&ps->mu);
 }
 
 int
@@ -716,6 +739,7 @@ report_run(const struct report_opts *o, struct report **out)
 	static const uint64_t seed[2] = { 0x6e6174626f782d72ULL, 0x65706c6179000001ULL };
 	struct engine_ops ops;
 	struct worker *ws = NULL;
+	pthread_t ref_tid;
 	struct report *r;
 	struct pass ps;
 	char err[512];
@@ -758,6 +782,9 @@ report_run(const struct report_opts *o, struct report **out)
 		ps.ch[i].cap = CHUNK_BYTES;
 		ps.ch[i].data = xrealloc(NULL, ps.ch[i].cap, 1);
 	}
+	pthread_mutex_init(&ps.mu, NULL);
+	pthread_cond_init(&ps.more, NULL);
+	pthread_cond_init(&ps.room, NULL);
 	r->nprof = o->npol;
 	if (r->nprof) {
 		r->prof = calloc(r->nprof, sizeof(*r->prof));
@@ -767,9 +794,6 @@ report_run(const struct report_opts *o, struct report **out)
 		for (i = 0; i < r->nprof; i++)
 			if (prof_setup(&ps, &r->prof[i], i, seed) < 0)
 				goto out;
-		pthread_mutex_init(&ps.mu, NULL);
-		pthread_cond_init(&ps.more, NULL);
-		pthread_cond_init(&ps.room, NULL);
 		for (i = 0; i < r->nprof; i++) {
 			ws[i].ps = &ps;
 			ws[i].p = &r->prof[i];
@@ -780,9 +804,14 @@ report_run(const struct report_opts *o, struct report **out)
 		}
 	}
 
+	errno = pthread_create(&ref_tid, NULL, ref_main, &ps);
+	if (errno != 0)
+		fatal("pthread_create");
 	pass_read(&ps);
+	pthread_join(ref_tid, NULL);
 	for (i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
+	engine_foreach(ps.ref, ref_final, &ps);
 
 	st = pcapin_stats(ps.in);
 	es = engine_stats(ps.ref);
@@ -813,11 +842,9 @@ report_run(const struct report_opts *o, struct report **out)
 			p->evb = NULL;
 		}
 	}
-	if (r->nprof) {
-		pthread_mutex_destroy(&ps.mu);
-		pthread_cond_destroy(&ps.more);
-		pthread_cond_destroy(&ps.room);
-	}
+	pthread_mutex_destroy(&ps.mu);
+	pthread_cond_destroy(&ps.more);
+	pthread_cond_destroy(&ps.room);
 	rc = r->damaged ? 1 : 0;
 	for (i = 0; i < r->nprof; i++)
 		if (r->prof[i].failed)
