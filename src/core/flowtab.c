@@ -25,8 +25,7 @@ struct flowtab {
 	uint32_t	 mask;		/* nbuckets - 1 */
 	uint32_t	 cap;
 	uint32_t	 count;
-	uint32_t	 freelist;	/* released slots, through hnext, ends in FLOW_NIL */
-	uint32_t	 fresh;		/* slots from here on were never used */
+	uint32_t	 freelist;	/* through hnext, ends in FLOW_NIL */
 	uint32_t	 cursor;	/* flowtab_sample() resumes here */
 	uint64_t	 k0, k1;	/* SipHash key */
 	size_t		 pool_sz, buckets_sz;
@@ -176,7 +175,7 @@ struct flowtab *
 flowtab_new(uint32_t max_flows, uint64_t seed[2])
 {
 	struct flowtab *ft;
-	uint32_t nbuckets;
+	uint32_t i, nbuckets;
 
 	if (max_flows == 0 || max_flows > FLOWTAB_MAX || seed == NULL) {
 		errno = EINVAL;
@@ -196,14 +195,13 @@ flowtab_new(uint32_t max_flows, uint64_t seed[2])
 		return NULL;
 	}
 	memset(ft->buckets, 0xff, (size_t)nbuckets * sizeof(*ft->buckets));
-	/* The pool is left as the kernel gave it (zero: no flow in use), so
-	 * pages are touched only once flows reach them; slots are handed out
-	 * in order, then reused last-freed first, which keeps the live flows
-	 * together. */
+	for (i = 0; i < max_flows; i++) {
+		ft->pool[i].hnext = i + 1 < max_flows ? i + 1 : FLOW_NIL;
+		ft->pool[i].wnext = ft->pool[i].wprev = FLOW_NIL;
+	}
 	ft->mask = nbuckets - 1;
 	ft->cap = max_flows;
-	ft->freelist = FLOW_NIL;
-	ft->fresh = 0;
+	ft->freelist = 0;
 	ft->k0 = seed[0];
 	ft->k1 = seed[1];
 	return ft;
@@ -299,15 +297,10 @@ flowtab_insert(struct flowtab *ft, const struct nb_packet *p, uint32_t hash)
 	struct flow *f;
 	uint32_t i, b;
 
-	if ((i = ft->freelist) != FLOW_NIL) {
-		f = &ft->pool[i];
-		ft->freelist = f->hnext;
-	} else if (ft->fresh < ft->cap) {
-		i = ft->fresh++;
-		f = &ft->pool[i];
-	} else {
+	if ((i = ft->freelist) == FLOW_NIL)
 		return NULL;
-	}
+	f = &ft->pool[i];
+	ft->freelist = f->hnext;
 
 	memset(f, 0, sizeof(*f));
 	f->src = p->src;
