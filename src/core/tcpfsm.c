@@ -464,24 +464,16 @@ tcp_history_str(const struct tcp_track *t, char buf[static 13])
 	buf[i] = '\0';
 }
 
-static bool
-hist_has(const struct tcp_track *t, unsigned code)
-{
-	unsigned v;
-
-	for (unsigned i = 0; i < 12 && (v = hist_get(t, i)) != 0; i++)
-		if (v == code)
-			return true;
-	return false;
-}
-
 /* Zeek's conn_state, from which letters each side produced. */
 const char *
 tcp_conn_state(const struct tcp_track *t)
 {
-	bool S = hist_has(t, HL_S), H = hist_has(t, 6 + HL_H);
-	bool F = hist_has(t, HL_F), f = hist_has(t, 6 + HL_F);
-	bool R = hist_has(t, HL_R), r = hist_has(t, 6 + HL_R);
+	/* hist_seen holds the same facts as the letters, a bit per letter
+	 * and side (tcp_history_add writes both). */
+	unsigned o = t->d[DIR_ORIG].hist_seen, y = t->d[DIR_REPLY].hist_seen;
+	bool S = o & (1u << HL_S), H = y & (1u << HL_H);
+	bool F = o & (1u << HL_F), f = y & (1u << HL_F);
+	bool R = o & (1u << HL_R), r = y & (1u << HL_R);
 
 	if (S && !H) {
 		if (r)
