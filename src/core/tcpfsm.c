@@ -411,21 +411,6 @@ hist_get(const struct tcp_track *t, unsigned i)
 	return (t->hist[i / 2] >> ((i & 1) * 4)) & 0xf;
 }
 
-static void
-hist_put(struct tcp_track *t, unsigned code)
-{
-	for (unsigned i = 0; i < 12; i++) {
-		unsigned v = hist_get(t, i);
-
-		if (v == code)
-			return;
-		if (v == 0) {
-			t->hist[i / 2] |= (uint8_t)(code << ((i & 1) * 4));
-			return;
-		}
-	}
-}
-
 /* Zeek's letters: S SYN, H SYN+ACK, A pure ACK, D payload, F FIN, R RST;
  * upper case from the originator. Only the first of each is kept. */
 void
@@ -448,10 +433,18 @@ tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *
 	want &= ~(unsigned)*seen;
 	if (want == 0)
 		return;
-	*seen |= (uint8_t)want;
-	for (unsigned code = HL_S; code <= HL_R; code++)
-		if (want & (1u << code))
-			hist_put(t, base + code);
+	/* Each letter appears once, so the letters so far are as many as
+	 * the bits set on both sides: append there, no scan. */
+	for (unsigned code = HL_S; code <= HL_R; code++) {
+		unsigned i;
+
+		if (!(want & (1u << code)))
+			continue;
+		i = (unsigned)__builtin_popcount(t->d[0].hist_seen) +
+		    (unsigned)__builtin_popcount(t->d[1].hist_seen);
+		t->hist[i / 2] |= (uint8_t)((base + code) << ((i & 1) * 4));
+		*seen |= (uint8_t)(1u << code);
+	}
 }
 
 void
