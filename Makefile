@@ -27,13 +27,15 @@ endif
 CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))
 FRONT_SRCS ?= $(sort $(wildcard src/front/*.c))
 UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
+# Front modules with no I/O of their own, unit-tested beside the core.
+UNIT_FRONT_SRCS ?= src/front/flowfilter.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 
 CORE_OBJS     := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CORE_SAN_OBJS := $(CORE_SRCS:%.c=$(BUILD)/san/%.o)
 FRONT_OBJS    := $(FRONT_SRCS:%.c=$(BUILD)/%.o)
-UNIT_OBJS     := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o)
+UNIT_OBJS     := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o) $(UNIT_FRONT_SRCS:%.c=$(BUILD)/san/%.o)
 E2E_BINS      := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/e2e/%)
 BENCH_BINS    := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
@@ -77,6 +79,11 @@ $(BUILD)/src/front/%.o: src/front/%.c | deps
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/san/src/core/%.o: src/core/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC SAN  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) -c -o $@ $<
+
+$(BUILD)/san/src/front/%.o: src/front/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC SAN  $<"
 	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) -c -o $@ $<

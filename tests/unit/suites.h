@@ -13,6 +13,7 @@ SUITE_DECL(policy);
 SUITE_DECL(profiles);
 SUITE_DECL(engine);
 SUITE_DECL(event);
+SUITE_DECL(flowfilter);
 #undef SUITE_DECL
 
 #endif
