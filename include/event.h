@@ -23,13 +23,15 @@ const char *event_type_name(unsigned t);
 
 #define EV_NO_TIMEOUT UINT64_MAX
 #define EV_TAG_NONE UINT32_MAX
+#define EV_DIR_BOTH 2
 
 struct event {
 	uint8_t type;		/* enum event_type */
 	uint8_t family;
 	uint8_t state;		/* enum tcp_state (current) */
 	uint8_t old_state;	/* EV_UPDATE */
-	uint8_t dir;		/* direction of the packet, where one caused it */
+	uint8_t dir;		/* direction of the packet, where one caused it;
+				 * EV_DIR_BOTH for RSTs sent to both ends */
 	uint8_t timer_state;	/* whose timer runs (differs from state when a
 				 * profile starts half-close late) */
 	uint16_t reason;	/* enum nb_reason */

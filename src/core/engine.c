@@ -231,6 +231,7 @@ flow_expire(struct engine *e, struct flow *f)
 		}
 		event_from_flow(e, f, EV_RESET, at, &ev);
 		ev.reason = reason;
+		ev.dir = EV_DIR_BOTH;
 		emit(e, &ev);
 	}
 	flow_end(e, f, reason, at);

@@ -97,7 +97,7 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 	struct outbuf o = { buf, cap, 0 };
 	char src[48], dst[48];
 	bool json = fmt == EVF_JSON;
-	const char *dir = ev->dir == DIR_ORIG ? "orig" : "reply";
+	const char *dir = ev->dir == DIR_ORIG ? "orig" : ev->dir == DIR_REPLY ? "reply" : "both";
 
 	event_addr_str(ev->family, &ev->src, src, sizeof(src));
 	event_addr_str(ev->family, &ev->dst, dst, sizeof(dst));

@@ -362,6 +362,7 @@ START_TEST(test_expire_reset_both_ends)
 	ck_assert_uint_eq(t.rst[1].seq, t.cseq);
 	ck_assert(t.rst[0].flags & TH_RST);
 	ck_assert_int_eq(count_ev(&t, EV_RESET, R_EXPIRED_IDLE), 1);
+	ck_assert_int_eq(find_ev(&t, EV_RESET)->dir, EV_DIR_BOTH);	/* both ends */
 	ck_assert_uint_eq(engine_stats(t.e)->resets_sent, 2);
 	tb_done(&t);
 }

@@ -87,6 +87,25 @@ START_TEST(test_text_conntrack_style)
 }
 END_TEST
 
+/* dir says which end a drop or RST concerns: an expiry's RSTs go to both. */
+START_TEST(test_dir_orig_reply_both)
+{
+	static const char *const want[] = { "dir=orig", "dir=reply", "dir=both" };
+	struct event ev = sample(EV_RESET);
+	char buf[512];
+
+	ev.timeout = EV_NO_TIMEOUT;
+	ev.reason = R_EXPIRED_IDLE;
+	for (uint8_t d = 0; d <= EV_DIR_BOTH; d++) {
+		ev.dir = d;
+		event_format(&ev, EVF_TEXT, buf, sizeof(buf));
+		ck_assert_ptr_nonnull(strstr(buf, want[d]));
+	}
+	event_format(&ev, EVF_JSON, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "\"dir\":\"both\""));
+}
+END_TEST
+
 START_TEST(test_format_truncation_reports_length)
 {
 	struct event ev = sample(EV_NEW);
@@ -147,6 +166,7 @@ suite_event(void)
 
 	tcase_add_test(tc, test_json_required_fields);
 	tcase_add_test(tc, test_text_conntrack_style);
+	tcase_add_test(tc, test_dir_orig_reply_both);
 	tcase_add_test(tc, test_format_truncation_reports_length);
 	tcase_add_test(tc, test_ipv6_text);
 	tcase_add_test(tc, test_reason_names_unique);
