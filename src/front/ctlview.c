@@ -462,7 +462,11 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 		    field(l->text, "conn_state", b[1], sizeof(b[1])),
 		    field(l->text, "history", b[2], sizeof(b[2])));
 	} else if (!strcmp(tag, "RESET")) {
-		snprintf(what, sizeof(what), "sent RSTs: %s (state %s)",
+		field(l->text, "dir", b[0], sizeof(b[0]));
+		snprintf(what, sizeof(what), "%s%s%s: %s (state %s)",
+		    !strcmp(b[0], "both") ? "sent RSTs to both ends" : "answered the ",
+		    !strcmp(b[0], "both") ? "" : b[0],
+		    !strcmp(b[0], "both") ? "" : " side with a RST",
 		    field(l->text, "reason", b[1], sizeof(b[1])),
 		    field(l->text, "state", b[2], sizeof(b[2])));
 	} else {
