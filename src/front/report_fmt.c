@@ -1,0 +1,331 @@
+/* report_fmt.c -- the offline report's shared output: times, endpoints, JSON strings, break classes and phases, the capture summary, profile specs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "report.h"
+
+void
+report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
+    char *buf, size_t cap)
+{
+	char s[48];
+
+	event_addr_str(family, a, s, sizeof(s));
+	snprintf(buf, cap, family == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+void
+report_flow_name(const struct rflow *f, char *buf, size_t cap)
+{
+	char a[64], b[64];
+
+	report_endpoint(f->family, &f->src, f->sport, a, sizeof(a));
+	report_endpoint(f->family, &f->dst, f->dport, b, sizeof(b));
+	snprintf(buf, cap, "%s > %s", a, b);
+}
+
+/* Seconds with microseconds, trailing zeros dropped: the event stream's
+ * spelling, so times can be matched by eye. */
+void
+report_secs(uint64_t ns, char *buf, size_t cap)
+{
+	uint64_t us = ns / 1000;
+	int n;
+
+	n = snprintf(buf, cap, "%llu.%06llu", (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+	while (n > 0 && (size_t)n < cap && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < cap && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+/* The same for people: at least milliseconds, so columns line up. */
+void
+report_time(uint64_t ns, char *buf, size_t cap)
+{
+	uint64_t us = ns / 1000;
+	int n;
+
+	n = snprintf(buf, cap, "%llu.%06llu", (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+	while (n > 0 && (size_t)n < cap && n > 4 && buf[n - 1] == '0' && buf[n - 4] != '.')
+		buf[--n] = '\0';
+}
+
+void
+report_dur(uint64_t ns, char *buf, size_t cap)
+{
+	uint64_t ms = ns / 1000000, s = ns / NS_PER_SEC;
+
+	if (s < 60)
+		snprintf(buf, cap, "%llu.%03llus", (unsigned long long)s,
+		    (unsigned long long)(ms % 1000));
+	else if (s < 3600)
+		snprintf(buf, cap, "%llum%02llus", (unsigned long long)(s / 60),
+		    (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, cap, "%lluh%02llum", (unsigned long long)(s / 3600),
+		    (unsigned long long)(s / 60 % 60));
+	else
+		snprintf(buf, cap, "%llud%02lluh", (unsigned long long)(s / 86400),
+		    (unsigned long long)(s / 3600 % 24));
+}
+
+void
+report_json_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			putc(*p, f);
+	}
+	putc('"', f);
+}
+
+static const char *const class_names[RC__MAX] = {
+	[RC_OPENING] = "opening",
+	[RC_IDLE] = "idle",
+	[RC_HALF_CLOSED] = "half_closed",
+	[RC_CLOSING] = "closing",
+	[RC_TIME_WAIT] = "time_wait",
+	[RC_TW_REUSE] = "timewait_reuse",
+	[RC_FAULT] = "fault",
+	[RC_OTHER] = "other",
+};
+
+const char *
+report_class_name(unsigned c)
+{
+	return c < RC__MAX ? class_names[c] : "?";
+}
+
+unsigned
+report_class_of(unsigned reason)
+{
+	switch (reason) {
+	case R_EXPIRED_OPENING:
+		return RC_OPENING;
+	case R_EXPIRED_IDLE:
+		return RC_IDLE;
+	case R_EXPIRED_HALF_CLOSED:
+		return RC_HALF_CLOSED;
+	case R_EXPIRED_CLOSING:
+		return RC_CLOSING;
+	case R_EXPIRED_TIME_WAIT:
+		return RC_TIME_WAIT;
+	case R_TIMEWAIT_REUSE:
+		return RC_TW_REUSE;
+	case R_FAULT_DROP_RST:
+	case R_FAULT_DROP_FIN_ACK:
+	case R_FAULT_DROP_FIRST_FIN:
+	case R_FAULT_DROP_SECOND_FIN:
+		return RC_FAULT;
+	default:
+		return RC_OTHER;
+	}
+}
+
+static const char *const phase_names[PH__MAX] = {
+	[PH_OPENING] = "opening",
+	[PH_ESTABLISHED] = "established",
+	[PH_HALF_CLOSED] = "half_closed",
+	[PH_CLOSING] = "closing",
+	[PH_TIME_WAIT] = "time_wait",
+	[PH_CLOSED] = "closed",
+};
+
+const char *
+report_phase_name(unsigned ph)
+{
+	return ph < PH__MAX ? phase_names[ph] : "?";
+}
+
+unsigned
+report_phase_of(unsigned s)
+{
+	switch (s) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+	case TCP_SYN_SENT2:
+		return PH_OPENING;
+	case TCP_ESTABLISHED:
+		return PH_ESTABLISHED;
+	case TCP_FIN_WAIT:
+	case TCP_CLOSE_WAIT:
+		return PH_HALF_CLOSED;
+	case TCP_LAST_ACK:
+		return PH_CLOSING;
+	case TCP_TIME_WAIT:
+		return PH_TIME_WAIT;
+	case TCP_CLOSE:
+		return PH_CLOSED;
+	default:
+		return PH__MAX;
+	}
+}
+
+static void
+utc_str(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / NS_PER_SEC);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, cap, "?");
+		return;
+	}
+	snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06lluZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (unsigned long long)(ns % NS_PER_SEC / 1000));
+}
+
+static uint64_t
+malformed(const struct report *r)
+{
+	uint64_t n = r->link_truncated;
+
+	for (unsigned i = 0; i < DEC__MAX; i++)
+		n += r->decode[i];
+	return n;
+}
+
+/* Two comment lines: what was read, and what was not used. */
+void
+report_capture_text(FILE *f, const struct report *r)
+{
+	char when[64], dur[32];
+	const char *sep = "";
+
+	utc_str(r->t0, when, sizeof(when));
+	report_dur(r->duration, dur, sizeof(dur));
+	fprintf(f, "# %s: %s, %s, %llu frame%s over %s from %s\n", r->capture,
+	    r->format, r->linkname, (unsigned long long)r->frames, r->frames == 1 ? "" : "s",
+	    dur, r->frames ? when : "-");
+	fprintf(f, "# %llu TCP packet%s in %u flow%s", (unsigned long long)r->tcp,
+	    r->tcp == 1 ? "" : "s", r->nflows, r->nflows == 1 ? "" : "s");
+	if (r->stray)
+		fprintf(f, " and %llu of no flow (a lone RST)", (unsigned long long)r->stray);
+	if (r->not_tcp)
+		fprintf(f, "; skipped %llu not TCP", (unsigned long long)r->not_tcp);
+	if (r->fragments)
+		fprintf(f, "; skipped %llu later fragments", (unsigned long long)r->fragments);
+	if (r->not_ip)
+		fprintf(f, "; skipped %llu not IP", (unsigned long long)r->not_ip);
+	if (malformed(r)) {
+		fprintf(f, "; malformed %llu (", (unsigned long long)malformed(r));
+		if (r->link_truncated) {
+			fprintf(f, "link_truncated %llu", (unsigned long long)r->link_truncated);
+			sep = ", ";
+		}
+		for (unsigned i = 0; i < DEC__MAX; i++)
+			if (r->decode[i]) {
+				fprintf(f, "%s%s %llu", sep, decode_err_name(i),
+				    (unsigned long long)r->decode[i]);
+				sep = ", ";
+			}
+		fprintf(f, ")");
+	}
+	if (r->vlan)
+		fprintf(f, "; %llu VLAN-tagged", (unsigned long long)r->vlan);
+	fprintf(f, "\n");
+	if (r->backwards)
+		fprintf(f, "# %llu packets earlier than the one before: taken at that one's time\n",
+		    (unsigned long long)r->backwards);
+	if (r->ref_evicted)
+		fprintf(f, "# the flow table (%u) filled: %u closed flows forgotten early; "
+		    "raise --max-flows\n", r->ref_max_flows, r->ref_evicted);
+	if (r->damaged)
+		fprintf(f, "# DAMAGED: %s; the report covers everything before it\n",
+		    r->damage);
+}
+
+void
+report_capture_json(FILE *f, const struct report *r)
+{
+	char s[64];
+	const char *sep = "";
+
+	fprintf(f, "{\"type\":\"capture\",\"file\":");
+	report_json_str(f, r->capture);
+	fprintf(f, ",\"format\":\"%s\",\"link\":", r->format);
+	report_json_str(f, r->linkname);
+	if (r->frames) {
+		report_secs(r->t0, s, sizeof(s));
+		fprintf(f, ",\"start\":%s", s);
+		utc_str(r->t0, s, sizeof(s));
+		fprintf(f, ",\"start_utc\":\"%s\"", s);
+	} else {
+		fprintf(f, ",\"start\":null,\"start_utc\":null");
+	}
+	report_secs(r->duration, s, sizeof(s));
+	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"tcp_packets\":%llu,"
+	    "\"not_tcp\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u,\"stray_packets\":%llu,"
+	    "\"vlan_tagged\":%llu,\"time_backwards\":%llu,\"malformed\":{", s,
+	    (unsigned long long)r->frames, (unsigned long long)r->tcp,
+	    (unsigned long long)r->not_tcp, (unsigned long long)r->fragments,
+	    (unsigned long long)r->not_ip, r->nflows,
+	    (unsigned long long)r->stray, (unsigned long long)r->vlan,
+	    (unsigned long long)r->backwards);
+	if (r->link_truncated) {
+		fprintf(f, "\"link_truncated\":%llu", (unsigned long long)r->link_truncated);
+		sep = ",";
+	}
+	for (unsigned i = 0; i < DEC__MAX; i++)
+		if (r->decode[i]) {
+			fprintf(f, "%s\"%s\":%llu", sep, decode_err_name(i),
+			    (unsigned long long)r->decode[i]);
+			sep = ",";
+		}
+	fprintf(f, "},\"flow_table\":%u,\"flow_table_evictions\":%u,\"damaged\":%s,\"damage\":",
+	    r->ref_max_flows, r->ref_evicted, r->damaged ? "true" : "false");
+	if (r->damaged)
+		report_json_str(f, r->damage);
+	else
+		fprintf(f, "null");
+	fprintf(f, "}\n");
+}
+
+bool
+report_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fileno(f)) && (nc == NULL || nc[0] == '\0');
+}
+
+/* "NAME,key=value,..." is NAME with those --set; a path that exists is
+ * taken whole even with commas in it. The spec's own settings come after
+ * the common --set ones, so they win. */
+int
+report_policy_load(const char *spec, char *const *sets, int nsets,
+    struct policy *p)
+{
+	char *copy, *name, *tok, *save = NULL, **all;
+	int n = 0, rc;
+
+	if (strchr(spec, ',') == NULL || access(spec, F_OK) == 0)
+		return profile_load(spec, sets, nsets, p);
+	if ((copy = strdup(spec)) == NULL)
+		fatal("strdup");
+	if ((all = calloc((size_t)nsets + strlen(spec) + 1, sizeof(*all))) == NULL)
+		fatal("calloc");
+	for (int i = 0; i < nsets; i++)
+		all[n++] = sets[i];
+	name = strtok_r(copy, ",", &save);
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL)
+		all[n++] = tok;
+	rc = profile_load(name ? name : spec, all, n, p);
+	free(all);
+	free(copy);
+	return rc;
+}
