@@ -694,6 +694,9 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 				now = tp[base + j].now;
 				if (e->retime || !wheel_idle(&e->wheel, now))
 					engine_expire(e, now, UINT_MAX);
+				/* engine_process()'s own step of a re-time */
+				if (e->retime)
+					retime_flows(e, now);
 				e->tag = tp[base + j].tag;
 				vj = &tv;
 			} else {

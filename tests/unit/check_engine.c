@@ -1146,6 +1146,72 @@ START_TEST(test_timed_equals_single)
 }
 END_TEST
 
+/* After a profile change engine_process_timed() re-times the table just
+ * as expire-then-process does: one 65536-slot block in the expiry, the
+ * next in the processing. A table of two blocks and the flow in the
+ * second: packet by packet its first packet already meets the tombstone. */
+static void
+on_timed_one(void *ctx, const struct engine_tpkt *pk, const struct verdict *v)
+{
+	(void)pk;
+	*(struct verdict *)ctx = *v;
+}
+
+START_TEST(test_timed_retime_after_policy_change)
+{
+	static struct tb a, b;
+	static uint8_t buf[3][80];
+	static const uint32_t which[3] = { 69999, 0, 65600 };
+	struct engine_tpkt pk;
+	struct verdict vb;
+	struct policy p2;
+
+	tb_init(&a);
+	a.pol.max_flows = 100000;
+	tb_start(&a);
+	tb_init(&b);
+	b.pol = a.pol;
+	tb_start(&b);
+	for (uint32_t i = 0; i < 70000; i++) {
+		a.cport = b.cport = (uint16_t)(1024 + i % 60000);
+		a.v6 = b.v6 = i >= 60000;
+		tx(&a, true, TH_SYN, 0);
+		tx(&b, true, TH_SYN, 0);
+	}
+	p2 = a.pol;
+	p2.timeout[TCP_SYN_SENT] = S(1);
+	p2.after_expiry = LATE_DROP;
+	p2.tombstone = S(60);
+	ck_assert_int_eq(engine_set_policy(a.e, &p2), 0);
+	ck_assert_int_eq(engine_set_policy(b.e, &p2), 0);
+	a.nev = b.nev = 0;
+	for (unsigned k = 0; k < 3; k++) {
+		uint32_t i = which[k];
+		size_t len = build(buf[k], i >= 60000, true, (uint16_t)(1024 + i % 60000),
+		    TH_ACK, 5000, 0, 0);
+		uint64_t now = a.now + S(5) + k * S(0.5);
+
+		engine_expire(a.e, now, UINT32_MAX);
+		engine_process(a.e, buf[k], len, now, &a.v);
+		pk = (struct engine_tpkt){ buf[k], (uint32_t)len, k, now, NULL };
+		engine_process_timed(b.e, &pk, 1, on_timed_one, &vb);
+		ck_assert_int_eq(a.v.action, vb.action);
+		ck_assert_int_eq(a.v.reason, vb.reason);
+		ck_assert_int_eq(a.v.flow, vb.flow);
+	}
+	ck_assert_int_eq(a.v.action, V_DROP);	/* the tombstone */
+	ck_assert(memcmp(engine_stats(a.e), engine_stats(b.e), sizeof(struct engine_stats)) == 0);
+	ck_assert_uint_eq(a.nev, b.nev);
+	for (unsigned i = 0; i < a.nev; i++) {
+		ck_assert_uint_eq(a.ev[i].type, b.ev[i].type);
+		ck_assert_uint_eq(a.ev[i].ts, b.ev[i].ts);
+		ck_assert_uint_eq(a.ev[i].flow, b.ev[i].flow);
+	}
+	tb_done(&a);
+	tb_done(&b);
+}
+END_TEST
+
 Suite *
 suite_engine(void)
 {
@@ -1180,6 +1246,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_timer_state_ladder);
 	tcase_add_test(tc, test_burst_equals_single);
 	tcase_add_test(tc, test_timed_equals_single);
+	tcase_add_test(tc, test_timed_retime_after_policy_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
