@@ -21,6 +21,7 @@ struct compare_opts {
 	unsigned svg_flows;
 	uint32_t max_flows;
 	bool json, flows, all, svg_broken;
+	bool owned;		/* specs were strdup'd by --all */
 };
 
 static void
@@ -174,6 +175,7 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 			log_warnx("compare: --all or --policy, not both");
 			return -1;
 		}
+		o->owned = true;
 		profile_foreach(collect_all, o);
 		qsort(o->specs, o->nspecs, sizeof(o->specs[0]), by_str);
 		if (o->nspecs == 0) {
@@ -494,7 +496,7 @@ out:
 			free(pols[i]);
 	free(pols);
 	free(labels);
-	if (o.all)
+	if (o.owned)
 		for (i = 0; i < o.nspecs; i++)
 			free(o.specs[i]);
 	free(o.sets);

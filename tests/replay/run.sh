@@ -400,6 +400,8 @@ check "replay --format xml: 2" test "$(st replay $data/basic.pcap --policy rfc53
 check "replay, unknown profile: 2" test "$(st replay $data/basic.pcap --policy nosuch)" = 2
 check "replay, bad --set: 2" test "$(st replay $data/basic.pcap --policy rfc5382 --set timeout.bogus=1s)" = 2
 check "compare without --policy: 2" test "$(st compare $data/basic.pcap)" = 2
+check "compare --policy with --all: 2" test "$(st compare $data/basic.pcap --policy rfc5382 --all)" = 2
+check "compare --policy with --all: says why" grep -q -- '--all or --policy, not both' "$tmp/e"
 check "suggest, two captures: 2" test "$(st suggest $data/basic.pcap $data/rst.pcap)" = 2
 check "replay --help: 0" test "$(st replay --help)" = 0
 check "the help says it is a what-if" grep -q 'what-if' "$tmp/o"
