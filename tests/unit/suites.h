@@ -14,6 +14,7 @@ SUITE_DECL(profiles);
 SUITE_DECL(engine);
 SUITE_DECL(event);
 SUITE_DECL(flowfilter);
+SUITE_DECL(burst);
 #undef SUITE_DECL
 
 #endif
