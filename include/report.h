@@ -190,4 +190,9 @@ bool report_color(FILE *f);
 int report_policy_load(const char *spec, char *const *sets, int nsets,
     struct policy *p);
 
+/* The one CAPTURE operand left after options (argv[first...]): 0, or -1
+ * with "CMD: which capture?" / "CMD: unexpected argument" said. */
+int report_capture_arg(const char *cmd, int argc, char **argv, int first,
+    const char **capture);
+
 #endif

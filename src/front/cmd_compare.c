@@ -161,15 +161,8 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 			return -1;
 		}
 	}
-	if (optind >= argc) {
-		log_warnx("compare: which capture?");
+	if (report_capture_arg("compare", argc, argv, optind, &o->capture) < 0)
 		return -1;
-	}
-	o->capture = argv[optind++];
-	if (optind < argc) {
-		log_warnx("compare: unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
 	if (o->all) {
 		if (o->nspecs) {
 			log_warnx("compare: --all or --policy, not both");

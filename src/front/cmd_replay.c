@@ -164,15 +164,8 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 			return -1;
 		}
 	}
-	if (optind >= argc) {
-		log_warnx("replay: which capture?");
+	if (report_capture_arg("replay", argc, argv, optind, &o->capture) < 0)
 		return -1;
-	}
-	o->capture = argv[optind++];
-	if (optind < argc) {
-		log_warnx("replay: unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
 	if (o->policy == NULL) {
 		log_warnx("replay: --policy is required");
 		return -1;

@@ -122,15 +122,8 @@ parse_args(int argc, char **argv, struct suggest_opts *o)
 			return -1;
 		}
 	}
-	if (optind >= argc) {
-		log_warnx("suggest: which capture?");
+	if (report_capture_arg("suggest", argc, argv, optind, &o->capture) < 0)
 		return -1;
-	}
-	o->capture = argv[optind++];
-	if (optind < argc) {
-		log_warnx("suggest: unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
 	return 0;
 }
 

@@ -329,3 +329,19 @@ report_policy_load(const char *spec, char *const *sets, int nsets,
 	free(copy);
 	return rc;
 }
+
+int
+report_capture_arg(const char *cmd, int argc, char **argv, int first,
+    const char **capture)
+{
+	if (first >= argc) {
+		log_warnx("%s: which capture?", cmd);
+		return -1;
+	}
+	*capture = argv[first++];
+	if (first < argc) {
+		log_warnx("%s: unexpected argument '%s'", cmd, argv[first]);
+		return -1;
+	}
+	return 0;
+}
