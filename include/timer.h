@@ -32,8 +32,9 @@ void wheel_disarm(struct wheel *w, uint32_t idx);
  * only if the deadline came earlier; a later one costs nothing. */
 void wheel_update(struct wheel *w, uint32_t idx, uint64_t old_deadline);
 
-/* Pop one flow whose deadline is <= now, disarmed, or FLOW_NIL when none
- * is due or *budget reached 0. Each flow looked at costs one from *budget,
+/* Pop one flow whose deadline's tick is before now's (so a flow is reaped
+ * at the first call in a later tick, however it was filed), disarmed, or
+ * FLOW_NIL when none is due or *budget reached 0. Each flow looked at costs one from *budget,
  * whether due or re-filed, so the work per call is bounded. */
 uint32_t wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget);
 

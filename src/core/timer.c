@@ -135,12 +135,13 @@ wheel_update(struct wheel *w, uint32_t idx, uint64_t old_deadline)
  * A tick is processed only when it lies wholly in the past (cur < tick
  * of now): its slot list moves to "pending" in O(1), cur advances, and
  * the pending entries are then looked at one by one, each costing one
- * from *budget. A due one is returned; any other is early because of a
- * lazy refresh or because it is rotations ahead, and is re-filed at its
- * real tick. Re-filed entries land at ticks >= tick(now), beyond what
- * this call will process, so nothing is looked at twice in one pass. A
- * flow due in the tick still running waits until that tick ends: at most
- * one tick late, and the engine checks deadlines at lookup anyway.
+ * from *budget. A due one (its deadline's tick is before now's) is
+ * returned; any other is early because of a lazy refresh or because it is
+ * rotations ahead, and is re-filed at its real tick. Re-filed entries
+ * land at ticks >= tick(now), beyond what this call will process, so
+ * nothing is looked at twice in one pass. A flow due in the tick still
+ * running waits until that tick ends, wherever it was filed: at most one
+ * tick late, and the engine checks deadlines at lookup anyway.
  *
  * Big jumps of now (an offline capture with a day's gap): if cur lags
  * tick(now) by more than one rotation, cur jumps to tick(now) - nslots
@@ -174,7 +175,10 @@ wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget)
 			 * list walk over a big pool misses on every entry. */
 			if (w->heads[pend] != FLOW_NIL)
 				__builtin_prefetch(&w->pool[w->heads[pend]]);
-			if (w->pool[idx].deadline <= now) {
+			/* Due once its deadline's tick is over, however it
+			 * was filed: the time a flow is reaped depends on its
+			 * deadline alone (report_shadow.c counts on that). */
+			if ((w->pool[idx].deadline >> w->shift) < target) {
 				w->armed--;
 				return idx;
 			}

@@ -321,6 +321,34 @@ START_TEST(test_due_in_current_tick)
 }
 END_TEST
 
+/* A lazy refresh that pushes a deadline into the next tick leaves the
+ * flow in its old slot; when that slot comes up in the new deadline's
+ * tick the flow is not due yet, though its deadline has passed: when a
+ * flow is reaped depends on its deadline alone, not on where it sat. */
+START_TEST(test_due_by_deadline_tick_only)
+{
+	struct flow *pool = pool_new(2);
+	uint64_t d = ((START >> SHIFT) + 10) << SHIFT;	/* starts a tick */
+	struct wheel w;
+
+	ck_assert_int_eq(wheel_init(&w, pool, SLOTS_LOG2, SHIFT, START), 0);
+	arm_at(&w, 0, d + 5);			/* tick T */
+	arm_at(&w, 1, d + TICK + 5);		/* tick T+1, filed there */
+	pool[0].deadline = d + TICK + 5;	/* lazily later: stays in T */
+	wheel_update(&w, 0, d + 5);
+	/* in T+1, after both deadlines: T's slot comes up, nothing due */
+	ck_assert_uint_eq(pop1(&w, d + TICK + 100), FLOW_NIL);
+	ck_assert_uint_eq(w.armed, 2);
+	/* in T+2 both go */
+	ck_assert_uint_ne(pop1(&w, d + 2 * TICK), FLOW_NIL);
+	ck_assert_uint_ne(pop1(&w, d + 2 * TICK), FLOW_NIL);
+	ck_assert_uint_eq(pop1(&w, d + 2 * TICK), FLOW_NIL);
+	ck_assert(wheel_empty(&w));
+	wheel_free(&w);
+	free(pool);
+}
+END_TEST
+
 START_TEST(test_disarm)
 {
 	struct flow *pool = pool_new(8);
@@ -520,6 +548,7 @@ suite_timer(void)
 	tcase_add_test(tc, test_refresh_later);
 	tcase_add_test(tc, test_update_earlier);
 	tcase_add_test(tc, test_due_in_current_tick);
+	tcase_add_test(tc, test_due_by_deadline_tick_only);
 	tcase_add_test(tc, test_disarm);
 	tcase_add_test(tc, test_budget);
 	tcase_add_test(tc, test_far_deadline);
