@@ -2,6 +2,7 @@
 #ifndef NATBOX_ENGINE_H
 #define NATBOX_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,12 @@
 #include "flowtab.h"
 #include "policy.h"
 #include "reason.h"
+
+/* The timer wheel: 2^23 ns ticks, 2^16 slots. A flow is reaped before a
+ * packet iff its deadline fell in an earlier tick (report_shadow.c
+ * relies on that). */
+#define ENGINE_WHEEL_TICK_SHIFT	23
+#define ENGINE_WHEEL_SLOTS_LOG2	16
 
 enum verdict_action { V_ACCEPT = 0, V_DROP, V_RESET };
 
@@ -142,11 +149,56 @@ void engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f
 void engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
     uint64_t now, struct event *ev);
 
+/* Offline observers (compare's shadow profiles, report_shadow.c): the
+ * tracker's view of each packet of a flow the engine has. before: the
+ * flow as it was before the packet (called before the history and the
+ * tracker see it); after: the tracker's result, the flow updated but
+ * still in the table whatever the outcome (the engine acts on it next).
+ * tag is the packet's (engine_process_timed()), else EV_TAG_NONE. Either
+ * may be NULL. Called synchronously; must not re-enter e. */
+struct engine_watch {
+	void (*before)(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+	    enum flow_dir dir, uint64_t now);
+	void (*after)(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+	    enum flow_dir dir, const struct nb_packet *p,
+	    const struct tcp_result *r, uint64_t now);
+	void *ctx;
+};
+void engine_set_watch(struct engine *e, const struct engine_watch *w);
+
+/* Flows held for e elsewhere (a shadow's) that count against its
+ * max_flows as if in its table: a full table drops or evicts as it would
+ * with them in it. 0 unless set. */
+void engine_set_outside(struct engine *e, uint32_t n);
+
+/* Whether e has a flow, live or a tombstone, for p's 4-tuple (hash from
+ * engine_prepare() or flowtab_hash() with e's key). */
+bool engine_has_flow(struct engine *e, const struct nb_packet *p, uint32_t hash);
+/* Prefetch the table bucket a lookup of hash will read. */
+void engine_prefetch(const struct engine *e, uint32_t hash);
+
+/* Take over a flow another engine tracked: src's tuple, tracker state
+ * and last_seen, with this engine's timer (timer_state, deadline). No
+ * event. Returns its pool index, FLOW_NIL if the table is full. Then
+ * engine_adopt_due(e, idx, now): if its deadline fell in a wheel tick
+ * before now's, it expires there (at its deadline, events and all), as
+ * an engine that had it all along would have reaped it by now. */
+uint32_t engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
+    uint64_t deadline);
+void engine_adopt_due(struct engine *e, uint32_t idx, uint64_t now);
+
 /* Which tracker state's timer runs for f under p (the pure ladder:
  * half_close_start, unacknowledged cap). Exposed for tests. */
 enum tcp_state policy_timer_state(const struct policy *p, const struct tcp_track *t);
 /* The timeout that runs for f (adaptive scaling applied for n of max flows). */
 uint64_t policy_timeout(const struct policy *p, const struct tcp_track *t,
     enum tcp_state timer_state, uint32_t nflows);
+/* The timer after a packet the tracker took (TO_OK, refresh as it said):
+ * *timer_state and *deadline before it in, after it out. The engine's
+ * own step, exposed so a shadow (report_shadow.c) times flows exactly as
+ * an engine would. */
+void policy_timer_next(const struct policy *p, const struct tcp_track *t,
+    enum flow_dir dir, bool refresh, uint64_t now, uint32_t nflows,
+    uint8_t *timer_state, uint64_t *deadline);
 
 #endif

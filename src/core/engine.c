@@ -12,8 +12,8 @@
  * so a flow idle for hours is re-filed a handful of times, not hundreds.
  * A flow's deadline is exact regardless: lookups compare it directly,
  * the wheel only decides when idle flows are reaped (within a tick). */
-#define WHEEL_SLOTS_LOG2	16
-#define WHEEL_TICK_SHIFT	23
+#define WHEEL_SLOTS_LOG2	ENGINE_WHEEL_SLOTS_LOG2
+#define WHEEL_TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
 /* Flows looked at per eviction; Linux's early_drop scans a bucket range. */
 #define EVICT_SAMPLE		16
 
@@ -32,6 +32,8 @@ struct engine {
 	bool retime;		/* the profile changed: re-time live flows */
 	uint32_t retime_next;	/* the next pool slot to re-time */
 	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
+	struct engine_watch watch;
+	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 };
 
 /* splitmix64: tiny, good enough to draw fault probabilities, and the
@@ -345,30 +347,14 @@ static void
 flow_timer(struct engine *e, struct flow *f, enum flow_dir dir, bool refresh,
     uint64_t now)
 {
-	const struct policy *pol = e->pol;
-	enum tcp_state ts = policy_timer_state(pol, &f->trk);
-	uint8_t rule = pol->refresh[ts];
-	uint64_t to, dl;
+	uint8_t ts = f->timer_state;
+	uint64_t dl = f->deadline;
 
-	if (ts != f->timer_state) {
-		/* A new timer starts on entering its state. Between two
-		 * absolute (`none`) timers the earlier deadline stands:
-		 * the ByteBlower NAT counts from the first FIN whatever
-		 * state changes follow. */
-		to = policy_timeout(pol, &f->trk, ts, flowtab_count(e->ft));
-		dl = now + to;
-		if (rule == REFRESH_NONE && pol->refresh[f->timer_state] == REFRESH_NONE &&
-		    f->deadline < dl)
-			dl = f->deadline;
-		f->timer_state = (uint8_t)ts;
+	policy_timer_next(e->pol, &f->trk, dir, refresh, now,
+	    flowtab_count(e->ft) + e->outside, &ts, &dl);
+	f->timer_state = ts;
+	if (dl != f->deadline)
 		set_deadline(e, f, dl);
-		return;
-	}
-	if (!refresh || rule == REFRESH_NONE ||
-	    (rule == REFRESH_ORIG && dir != DIR_ORIG) ||
-	    (rule == REFRESH_REPLY && dir != DIR_REPLY))
-		return;
-	set_deadline(e, f, now + policy_timeout(pol, &f->trk, ts, flowtab_count(e->ft)));
 }
 
 /* Which fault, if any, swallows this packet of a live flow. Checked
@@ -422,7 +408,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
 		return accept(e, v);
 	}
-	if (flowtab_count(e->ft) >= e->max_flows &&
+	if (flowtab_count(e->ft) + e->outside >= e->max_flows &&
 	    (pol->table_full != FULL_EVICT || !evict_one(e, now)))
 		return drop(e, v, p, NULL, DIR_ORIG, R_TABLE_FULL, EV_DROP, now);
 	f = flowtab_insert(e->ft, p, hash);
@@ -433,7 +419,8 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	f->serial = ++e->serial;
 	f->last_seen = now;
 	f->timer_state = (uint8_t)policy_timer_state(pol, &f->trk);
-	f->deadline = now + policy_timeout(pol, &f->trk, f->timer_state, flowtab_count(e->ft));
+	f->deadline = now + policy_timeout(pol, &f->trk, f->timer_state,
+	    flowtab_count(e->ft) + e->outside);
 	wheel_arm(&e->wheel, flowtab_index(e->ft, f));
 	v->flow = flowtab_index(e->ft, f);
 	v->dir = DIR_ORIG;
@@ -530,12 +517,16 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 
 	v->flow = flowtab_index(e->ft, f);
 	v->dir = (uint8_t)dir;
+	if (e->watch.before)
+		e->watch.before(e->watch.ctx, e->tag, v->flow, f, dir, now);
 	tcp_history_add(&f->trk, dir, p);
 	why = fault_check(e, f, dir, p);
 	if (why != R_NONE)
 		return drop(e, v, p, f, dir, why, EV_FAULT, now);
 
 	tcp_track_packet(&f->trk, dir, p, pol->window_tracking, &r);
+	if (e->watch.after)
+		e->watch.after(e->watch.ctx, e->tag, v->flow, f, dir, p, &r, now);
 	switch (r.outcome) {
 	case TO_OK:
 		break;
@@ -879,6 +870,76 @@ engine_set_policy(struct engine *e, const struct policy *p)
 	if (p->fault_seed != e->rng_seed)
 		reseed(e);
 	return 0;
+}
+
+void
+engine_set_watch(struct engine *e, const struct engine_watch *w)
+{
+	if (w)
+		e->watch = *w;
+	else
+		memset(&e->watch, 0, sizeof(e->watch));
+}
+
+void
+engine_set_outside(struct engine *e, uint32_t n)
+{
+	e->outside = n;
+}
+
+void
+engine_prefetch(const struct engine *e, uint32_t hash)
+{
+	flowtab_prefetch(e->ft, hash);
+}
+
+bool
+engine_has_flow(struct engine *e, const struct nb_packet *p, uint32_t hash)
+{
+	enum flow_dir dir;
+
+	return flowtab_lookup(e->ft, p, hash, &dir) != NULL;
+}
+
+uint32_t
+engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
+    uint64_t deadline)
+{
+	struct nb_packet key;
+	struct flow *f;
+
+	/* not against `outside`: the flow was counted there */
+	if (flowtab_count(e->ft) >= e->max_flows)
+		return FLOW_NIL;
+	memset(&key, 0, sizeof(key));
+	key.family = src->family;
+	key.src = src->src;
+	key.dst = src->dst;
+	key.sport = src->sport;
+	key.dport = src->dport;
+	if ((f = flowtab_insert(e->ft, &key, flowtab_hash(e->ft, &key))) == NULL)
+		return FLOW_NIL;
+	f->trk = src->trk;
+	f->serial = ++e->serial;
+	f->last_seen = src->last_seen;
+	f->timer_state = timer_state;
+	f->deadline = deadline;
+	wheel_arm(&e->wheel, flowtab_index(e->ft, f));
+	return flowtab_index(e->ft, f);
+}
+
+/* The wheel reaps, before each packet, every flow due in a tick before
+ * the packet's (engine_process_timed(): no budget). */
+void
+engine_adopt_due(struct engine *e, uint32_t idx, uint64_t now)
+{
+	struct flow *f = flowtab_pool(e->ft) + idx;
+
+	if (!(f->fflags & FF_USED) || (f->fflags & FF_DEAD) ||
+	    (f->deadline >> WHEEL_TICK_SHIFT) >= (now >> WHEEL_TICK_SHIFT))
+		return;
+	wheel_disarm(&e->wheel, idx);
+	flow_expire(e, f);
 }
 
 const struct flow *

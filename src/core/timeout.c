@@ -64,3 +64,34 @@ policy_timeout(const struct policy *p, const struct tcp_track *t,
 	}
 	return to;
 }
+
+/* The timer after a packet the tracker took (TO_OK): *timer_state and
+ * *deadline go from the flow's before it to its after. A timer starts
+ * afresh on entering its state, except that between two absolute
+ * (`none`) timers the earlier deadline stands (the ByteBlower NAT counts
+ * from the first FIN whatever state changes follow). Otherwise the
+ * packet restarts it if the refresh rule lets its direction. */
+void
+policy_timer_next(const struct policy *p, const struct tcp_track *t,
+    enum flow_dir dir, bool refresh, uint64_t now, uint32_t nflows,
+    uint8_t *timer_state, uint64_t *deadline)
+{
+	enum tcp_state ts = policy_timer_state(p, t);
+	uint8_t rule = p->refresh[ts];
+	uint64_t dl;
+
+	if (ts != *timer_state) {
+		dl = now + policy_timeout(p, t, ts, nflows);
+		if (rule == REFRESH_NONE && p->refresh[*timer_state] == REFRESH_NONE &&
+		    *deadline < dl)
+			dl = *deadline;
+		*timer_state = (uint8_t)ts;
+		*deadline = dl;
+		return;
+	}
+	if (!refresh || rule == REFRESH_NONE ||
+	    (rule == REFRESH_ORIG && dir != DIR_ORIG) ||
+	    (rule == REFRESH_REPLY && dir != DIR_REPLY))
+		return;
+	*deadline = now + policy_timeout(p, t, ts, nflows);
+}

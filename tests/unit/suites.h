@@ -15,6 +15,7 @@ SUITE_DECL(engine);
 SUITE_DECL(event);
 SUITE_DECL(flowfilter);
 SUITE_DECL(burst);
+SUITE_DECL(adopt);
 #undef SUITE_DECL
 
 #endif
