@@ -93,6 +93,8 @@ enum rclass {
 };
 
 /* One profile's engine and verdicts. */
+struct shprof;
+
 struct rprof {
 	const struct policy *pol;
 	struct policy polcopy;		/* pol, with a table sized to the capture */
@@ -123,6 +125,11 @@ struct rprof {
 	uint32_t new_tag;		/* the packet that last started a flow */
 	bool timeline;
 	bool failed;			/* events or dump could not be written */
+	/* shadowing the reference (report_shadow.c) */
+	struct shprof *sh;
+	bool shadow;
+	bool shadow_failed;		/* its table came near full: run again */
+	uint64_t sh_pkts, sh_expired;	/* what the shadow did, for st */
 };
 
 struct report_opts {
@@ -135,6 +142,9 @@ struct report_opts {
 	struct evsink *events;		/* profile 0's engine events, or NULL */
 	const char *write_dropped;	/* profile 0's dropped frames, or NULL */
 	uint32_t max_flows;		/* reference table; 0 = from the file size */
+	bool shadow;			/* profiles may shadow the reference
+					 * (same results, faster; ignored with
+					 * timeline, events, write_dropped) */
 };
 
 struct report {

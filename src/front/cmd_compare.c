@@ -431,6 +431,7 @@ cmd_compare(int argc, char **argv)
 	ro.labels = labels;
 	ro.npol = o.nspecs;
 	ro.timeline = o.svg != NULL;
+	ro.shadow = true;
 	ro.max_flows = o.max_flows;
 	rc = report_run(&ro, &r);
 	if (rc < 0) {

@@ -447,6 +447,7 @@ cmd_replay(int argc, char **argv)
 	ro.labels = &label;
 	ro.npol = 1;
 	ro.timeline = o.svg != NULL;
+	ro.shadow = true;
 	ro.events = sink;
 	ro.write_dropped = o.dropped;
 	ro.max_flows = o.max_flows;

@@ -218,6 +218,89 @@ check "bench.full: flows expired, refused and picked up" sh -c \
      grep -q '\"picked_up\":[1-9]' '$exp/bench.full.out'"
 check "bench.evict: flows evicted" grep -q '"evictions":[1-9]' "$exp/bench.evict.out"
 
+# ---- shadows (report_shadow.c): compare and replay follow the reference's
+# tracking and run a profile's engine only where the profile parts from it;
+# NATBOX_SHADOW=0 runs every engine over every packet. The answers must be
+# the same, byte for byte, whatever the profile does: expire, refuse or
+# evict on a full table, keep tombstones, reset, track windows, drop
+# invalid packets or reused ports; and when the reference's own table is
+# small enough to forget flows ----
+
+echo "== shadow profiles give the full engines' answers"
+if "$MKCAP" --snap 96 --flows 8000 --packets 80000 --seconds 2400 bench "$tmp/bench2.pcap" 2>/dev/null; then
+	ok
+else
+	bad "mkcap bench (8000 flows)"
+fi
+# same_as_full CAPTURE ARGS...: compare --all, --json and --flows, both ways
+same_as_full() {
+	_cap=$1
+	shift
+	NATBOX_SHADOW=0 "$NATBOX" compare "$_cap" --all --json --flows "$@" >"$tmp/full.out" 2>&1
+	_rf=$?
+	"$NATBOX" compare "$_cap" --all --json --flows "$@" >"$tmp/shadow.out" 2>&1
+	_rs=$?
+	if [ $_rf = $_rs ] && cmp -s "$tmp/full.out" "$tmp/shadow.out"; then
+		ok
+	else
+		bad "shadow differs: compare $(basename "$_cap") --all $* (exit $_rf/$_rs)"
+		diff "$tmp/full.out" "$tmp/shadow.out" | head -6
+	fi
+}
+for f in basic.pcap gaps.pcap idle.pcap midstream.pcap rst.pcap simultaneous.pcap \
+    ipv6ext.pcap vlan.pcap sll2.pcapng snapcut.pcap truncated.pcap \
+    lab-halfclose-v4.pcap lab-halfclose-v6.pcap; do
+	same_as_full "$data/$f"
+	same_as_full "$data/$f" --set timeout.established=2s --set timeout.fin_wait=1s \
+	    --set timeout.tombstone=3s --set table.adaptive=off
+done
+for cap in "$tmp/bench.pcap" "$tmp/bench2.pcap"; do
+	same_as_full "$cap"
+	same_as_full "$cap" --set timeout.established=20s --set table.max_flows=2000
+	same_as_full "$cap" --set timeout.established=20s --set timeout.fin_wait=3s \
+	    --set timeout.tombstone=5s
+	same_as_full "$cap" --set table.max_flows=1500 --set table.full=evict \
+	    --set timeout.established=30s
+	same_as_full "$cap" --max-flows 1024 --set timeout.established=30s
+	same_as_full "$cap" --set expire.action=reset --set timeout.established=10s \
+	    --set timeout.time_wait=1s
+	same_as_full "$cap" --set timeout.established=15s --set table.max_flows=800 \
+	    --set timeout.tombstone=1ms
+	same_as_full "$cap" --set table.adaptive=off --set timewait.reopen=drop \
+	    --set timeout.time_wait=30s --set table.max_flows=1800
+	same_as_full "$cap" --set table.adaptive=off --set refresh.established=none \
+	    --set timeout.established=25s --set refresh.fin_wait=orig --set timeout.fin_wait=5s
+	same_as_full "$cap" --set table.adaptive=off --set expire.later=drop \
+	    --set unknown.action=drop --set timeout.established=20s --set tracking.window=on \
+	    --set invalid.action=drop
+	same_as_full "$cap" --set table.adaptive=off --set expire.later=reset-sender \
+	    --set unknown.action=reset-sender --set timeout.established=20s \
+	    --set table.max_flows=1000 --set timeout.tombstone=30s
+	same_as_full "$cap" --set table.adaptive=off --set half_closed.start=fin_acked \
+	    --set timeout.fin_wait=2s --set timeout.unacknowledged=3s
+done
+for p in fin-kills-mapping aws-natgw linux-conntrack cisco-asa-reset juniper-srx; do
+	NATBOX_SHADOW=0 "$NATBOX" replay "$tmp/bench.pcap" --policy "$p" --format json \
+	    --set timeout.established=20s --set table.max_flows=900 >"$tmp/full.out" 2>&1
+	"$NATBOX" replay "$tmp/bench.pcap" --policy "$p" --format json \
+	    --set timeout.established=20s --set table.max_flows=900 >"$tmp/shadow.out" 2>&1
+	check "shadow replay $p: same flow lines" cmp "$tmp/full.out" "$tmp/shadow.out"
+done
+# ... and the shadows did the work (NATBOX_SHADOW_DEBUG says how much):
+# most packets in the shadow; a full table that evicts makes them give up
+# and the profile is judged again with its engine (same answers, above)
+NATBOX_SHADOW_DEBUG=1 "$NATBOX" compare "$tmp/bench.pcap" --all >/dev/null 2>"$tmp/shdbg"
+check "shadows took the packets" awk '
+	/^shadow rfc5382: ok, / { sh = $4; eng = $9 }
+	END { exit !(sh > 40000 && eng == 0) }' "$tmp/shdbg"
+check "fault and adaptive profiles run whole" sh -c \
+    "! grep -q -e '^shadow rst-blackhole' -e '^shadow pf-normal' '$tmp/shdbg'"
+check "window-tracking profiles shadowed too" grep -q '^shadow linux-conntrack: ok' "$tmp/shdbg"
+NATBOX_SHADOW_DEBUG=1 "$NATBOX" compare "$tmp/bench.pcap" --policy linux-conntrack \
+    --set table.max_flows=1500 --set table.full=evict --set timeout.established=30s \
+    >/dev/null 2>"$tmp/shdbg"
+check "a full table that evicts: the shadow gives up" grep -q 'gave up' "$tmp/shdbg"
+
 # ---- the seed: under fin-kills-mapping the half-closed flow breaks at the
 # first packet 2 s (its T) after the client's FIN, for that reason ----
 

@@ -1,0 +1,739 @@
+/* report_shadow.c -- compare's fast path: a profile follows the reference's tracking and runs its engine only where it parts from it. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "report_pass.h"
+
+/*
+ * A profile's engine tracks every flow exactly as the reference does
+ * until the profile does something else with it: a timer runs out, it
+ * drops a packet, it keeps or ends state the reference does not. Up to
+ * that packet the profile's state for the flow is the reference's plus
+ * its own timer. So a profile need not run its engine over every packet:
+ * a shadow keeps, per reference flow, the tracker state and the
+ * profile's timer (the engine's own step, policy_timer_next()), and the
+ * packet at which the profile parts from the reference hands the flow,
+ * in its state just before that packet, to the profile's engine
+ * (engine_adopt()). From then on the engine gets every packet of that
+ * 4-tuple; packets of no reference flow go to the engine too. The engine
+ * so sees exactly the packets, in the states, that it would have seen
+ * running alone, only fewer of the others, and nothing it does depends
+ * on those others as long as:
+ *
+ *  - no faults (their RNG draws run over every packet) and no adaptive
+ *    timeouts (they scale with the table's count);
+ *  - the count of its table is known where it matters: the shadows the
+ *    real engine would still hold (deadline, plus a tombstone's time, in
+ *    now's wheel tick or later) are counted per wheel tick and passed to
+ *    the engine (engine_set_outside()), so a full table drops exactly as
+ *    the real one would. A profile whose timeouts outrun the tick buckets
+ *    only has an upper bound (~1 s buckets), and one that evicts cannot
+ *    be followed when full: should their table come near full, the shadow
+ *    gives up and report_run() judges the profile again with a full
+ *    engine in a pass of its own;
+ *  - expiry happens as the real engine's wheel would have done it: a flow
+ *    is reaped before a packet iff its deadline fell in an earlier tick
+ *    (engine_adopt_due()), and whether a tombstone was reaped or is found
+ *    due at lookup gives the same verdict.
+ *
+ * The reference's thread records for each packet what its tracker did
+ * (a trace: the flow's slot, the outcome, the flow's state after it);
+ * each profile's thread runs its shadow and its engine from the trace,
+ * so profiles still run in parallel. A profile whose window tracking
+ * differs from the reference's runs the tracker itself on its own copy
+ * of the state (no lookup, no wheel) and parts from the reference when
+ * the two trackers end or restart flows differently. Shadows are off with
+ * timelines, event streams and --write-dropped, which need every event.
+ */
+
+#define SH_SYNC		(1ULL << 63)
+#define SH_TS_SHIFT	56
+#define SH_DL_MASK	((1ULL << SH_TS_SHIFT) - 1)
+#define BIN_COARSE	30		/* ~1.07 s buckets: an upper bound */
+#define BINS_MAX	(1u << 22)
+#define TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
+/* A gap this long between packets makes the wheel catch up a turn at a
+ * time, which can reap a tombstone a tick after its deadline's. */
+#define WHEEL_TURN	((1ULL << ENGINE_WHEEL_SLOTS_LOG2) << ENGINE_WHEEL_TICK_SHIFT)
+#define PREFETCH_AHEAD	16
+
+/* What the reference's tracker did with one packet: small, as every
+ * profile's thread reads every one. */
+#define TR_NEW		0x01	/* it started flow nslot */
+#define TR_REFRESH	0x02	/* the tracker's refresh (TO_OK) */
+struct rtrace {
+	uint32_t slot;		/* the flow it tracked the packet in, FLOW_NIL */
+	uint32_t nslot;		/* the flow the packet started, FLOW_NIL */
+	uint32_t id;		/* slot's capture flow */
+	uint8_t dir, outcome, old_state, flags;
+	/* the timer's inputs from the state after it (slot's, or nslot's) */
+	uint8_t state, ttf;
+	uint16_t dflags[2];
+};
+
+/* Slot's flow as it was before the packet, for a profile that takes it
+ * over there (read only then). */
+struct rpre {
+	struct tcp_track trk;
+	uint64_t last_seen;
+};
+
+/* The reference forgot a flow (its table full) before packet tag. */
+struct revict {
+	uint32_t tag, slot, id;
+	uint8_t family;
+	uint16_t sport, dport;	/* originator -> responder */
+	struct nb_addr src, dst;
+	struct tcp_track trk;
+	uint64_t last_seen;
+};
+
+/* A profile's view of one reference flow is its timer: SH_SYNC | timer
+ * state << 56 | deadline (the tracker state is the reference's). One
+ * with a tracker of its own also keeps the state here. */
+struct __attribute__((aligned(64))) shown {
+	struct tcp_track trk;
+	uint64_t last_seen;
+};
+
+struct shprof {
+	struct rprof *p;
+	const struct policy *pol;
+	bool own;		/* its own tracker (window tracking differs) */
+	bool exact;		/* buckets are wheel ticks: the count is exact */
+	bool aborted;		/* judged again in a pass of its own */
+	uint64_t *row;		/* per reference slot */
+	struct shown *orow;	/* own: per reference slot */
+	uint32_t rows;
+	/* shadows by reaping time, for the table's count */
+	uint32_t *bins;
+	unsigned bshift;
+	uint64_t bmask, bin_cur, live;
+	uint64_t hold;		/* tombstone time after expiry, or 0 */
+	uint64_t prev;		/* the previous packet's time */
+	uint64_t eng_at;	/* when the engine last reaped */
+	uint64_t pkts;		/* packets it took in the shadow */
+};
+
+struct shadows {
+	struct rtrace cur;	/* the reference's packet in hand */
+};
+
+static void
+tr_summary(struct rtrace *t, const struct tcp_track *trk)
+{
+	t->state = trk->state;
+	t->ttf = trk->flags;
+	t->dflags[0] = trk->d[0].flags;
+	t->dflags[1] = trk->d[1].flags;
+}
+
+/* What the timer ladder reads of a tracker state (policy_timer_state(),
+ * policy_timeout()), from a trace. */
+static void
+tr_trk(const struct rtrace *t, struct tcp_track *trk)
+{
+	memset(trk, 0, sizeof(*trk));
+	trk->state = t->state;
+	trk->flags = t->ttf;
+	trk->d[0].flags = t->dflags[0];
+	trk->d[1].flags = t->dflags[1];
+}
+
+static inline uint64_t
+tdl_pack(uint8_t ts, uint64_t dl)
+{
+	return SH_SYNC | (uint64_t)ts << SH_TS_SHIFT | dl;
+}
+
+static inline uint8_t
+tdl_ts(uint64_t r)
+{
+	return (uint8_t)((r >> SH_TS_SHIFT) & 0x7f);
+}
+
+static inline uint64_t
+tdl_dl(uint64_t r)
+{
+	return r & SH_DL_MASK;
+}
+
+/* ---- the reference's side: the trace ---- */
+
+static void
+tr_reset(struct rtrace *t)
+{
+	t->slot = t->nslot = FLOW_NIL;
+	t->flags = 0;
+}
+
+static void
+sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
+    enum flow_dir dir, uint64_t now)
+{
+	struct pass *ps = ctx;
+	struct rtrace *t = &ps->sh->cur;
+	struct rpre *pre = &ps->cur->pre[tag];
+
+	(void)now;
+	pre->trk = f->trk;
+	pre->last_seen = f->last_seen;
+	t->slot = slot;
+	t->id = ps->refmap[slot];
+	t->dir = (uint8_t)dir;
+}
+
+static void
+sh_after(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_result *r,
+    uint64_t now)
+{
+	struct pass *ps = ctx;
+	struct rtrace *t = &ps->sh->cur;
+
+	(void)tag;
+	(void)slot;
+	(void)dir;
+	(void)p;
+	(void)now;
+	t->outcome = (uint8_t)r->outcome;
+	t->old_state = r->old_state;
+	if (r->refresh)
+		t->flags |= TR_REFRESH;
+	tr_summary(t, &f->trk);
+}
+
+void
+shadow_new(struct pass *ps, const struct event *ev)
+{
+	struct rtrace *t = &ps->sh->cur;
+	const struct flow *f = engine_flow_at(ps->ref, ev->flow);
+
+	if (f == NULL || ev->tag == EV_TAG_NONE)
+		return;
+	t->nslot = ev->flow;
+	t->flags |= TR_NEW;
+	tr_summary(t, &f->trk);
+}
+
+void
+shadow_evicted(struct pass *ps, const struct event *ev)
+{
+	struct chunk *c = ps->cur;
+	const struct flow *f = engine_flow_at(ps->ref, ev->flow);
+	struct revict *v;
+
+	if (f == NULL || ev->tag == EV_TAG_NONE)
+		return;
+	if (c->nev == c->evcap) {
+		c->evcap = c->evcap ? c->evcap * 2 : 64;
+		if ((c->ev = realloc(c->ev, c->evcap * sizeof(*c->ev))) == NULL)
+			fatal("realloc");
+	}
+	v = &c->ev[c->nev++];
+	v->tag = ev->tag;
+	v->slot = ev->flow;
+	v->id = ps->refmap[ev->flow];
+	v->family = f->family;
+	v->src = f->src;
+	v->dst = f->dst;
+	v->sport = f->sport;
+	v->dport = f->dport;
+	v->trk = f->trk;
+	v->last_seen = f->last_seen;
+}
+
+void
+shadow_verdict(struct pass *ps, const struct engine_tpkt *tp)
+{
+	struct rtrace *t = &ps->sh->cur;
+
+	ps->cur->tr[tp->tag] = *t;
+	tr_reset(t);
+}
+
+/* ---- a profile's side ---- */
+
+static void
+bins_advance(struct shprof *s, uint64_t now)
+{
+	uint64_t target = now >> s->bshift;
+
+	if (target <= s->bin_cur)
+		return;
+	if (target - s->bin_cur > s->bmask) {
+		/* every shadow is reaped by now */
+		memset(s->bins, 0, (s->bmask + 1) * sizeof(*s->bins));
+		s->live = 0;
+		s->bin_cur = target;
+		return;
+	}
+	while (s->bin_cur < target) {
+		uint32_t *b = &s->bins[s->bin_cur++ & s->bmask];
+
+		s->live -= *b;
+		*b = 0;
+	}
+}
+
+/* A shadow holds a table slot until its flow is reaped, and a profile
+ * that keeps tombstones holds it that much longer. */
+static void
+bins_add(struct shprof *s, uint64_t dl)
+{
+	dl += s->hold;
+	if ((dl >> s->bshift) >= s->bin_cur) {
+		s->bins[(dl >> s->bshift) & s->bmask]++;
+		s->live++;
+	}
+}
+
+static void
+bins_del(struct shprof *s, uint64_t dl)
+{
+	dl += s->hold;
+	if ((dl >> s->bshift) >= s->bin_cur) {
+		s->bins[(dl >> s->bshift) & s->bmask]--;
+		s->live--;
+	}
+}
+
+static void
+row_clear(struct shprof *s, uint64_t *r)
+{
+	if (*r & SH_SYNC)
+		bins_del(s, tdl_dl(*r));
+	*r = 0;
+}
+
+/*
+ * The real table holds the engine's flows and the shadows not reaped by
+ * now. Returns 1 if it has room for one more; 0 if it is full and a full
+ * table drops (the engine, told of the shadows, drops as the real one
+ * would); -1 if that cannot be told exactly (the profile is given up).
+ */
+static int
+room(struct shprof *s, uint64_t now)
+{
+	uint32_t max = s->p->pol->max_flows;
+
+	bins_advance(s, now);
+	if (s->live + engine_flow_count(s->p->e) < max)
+		return 1;
+	/* what the engine would have reaped by now */
+	engine_expire(s->p->e, now, UINT_MAX);
+	if (s->live + engine_flow_count(s->p->e) < max)
+		return 1;
+	if (s->exact && s->pol->table_full == FULL_DROP)
+		return 0;
+	s->aborted = true;
+	return -1;
+}
+
+/* Hand a flow (key, state filled in) over to the profile's engine with
+ * its timer tdl. */
+static void
+hand_over(struct shprof *s, const struct flow *f, uint64_t tdl, uint32_t id,
+    uint64_t now)
+{
+	struct rprof *p = s->p;
+	uint32_t a;
+
+	if ((a = engine_adopt(p->e, f, tdl_ts(tdl), tdl_dl(tdl))) == FLOW_NIL) {
+		engine_expire(p->e, now, UINT_MAX);
+		a = engine_adopt(p->e, f, tdl_ts(tdl), tdl_dl(tdl));
+	}
+	if (a == FLOW_NIL) {
+		s->aborted = true;
+		return;
+	}
+	if (a < p->mapcap)
+		p->map[a] = id;
+	engine_adopt_due(p->e, a, now);
+}
+
+/* The flow's key as its originator sends, from a packet going dir. */
+static void
+key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = p->family;
+	if (dir == DIR_ORIG) {
+		f->src = p->src, f->dst = p->dst;
+		f->sport = p->sport, f->dport = p->dport;
+	} else {
+		f->src = p->dst, f->dst = p->src;
+		f->sport = p->dport, f->dport = p->sport;
+	}
+}
+
+/* The profile starts the flow the reference did, unless its table is
+ * full (then its engine gets the packet and drops it). */
+static bool
+start(struct shprof *s, uint64_t *r, const struct tcp_track *trk, uint64_t now)
+{
+	uint8_t ts;
+	uint64_t dl;
+
+	if (room(s, now) <= 0)
+		return false;
+	ts = (uint8_t)policy_timer_state(s->pol, trk);
+	dl = now + policy_timeout(s->pol, trk, ts, 0);
+	if (dl > SH_DL_MASK) {
+		s->aborted = true;
+		return false;
+	}
+	*r = tdl_pack(ts, dl);
+	bins_add(s, dl);
+	return true;
+}
+
+static bool
+ends_flow(unsigned o)
+{
+	return o == TO_KILL || o == TO_REOPEN;
+}
+
+/* One packet: in the shadow, or through the engine. */
+static void
+shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	const struct rtrace *t = &c->tr[i];
+	const struct engine_tpkt *tp = &c->tp[i];
+	const struct engine_prep *pr = tp->prep;
+	const struct policy *pol = s->pol;
+	enum flow_dir dir = (enum flow_dir)t->dir;
+	uint64_t now = tp->now, pre = 0, *r;
+	struct tcp_track sum, mine;
+	const struct tcp_track *trk = &sum;
+	struct flow af;
+	bool adopt = false, handled = false, reopen = false;
+
+	if (now - s->prev >= WHEEL_TURN && s->hold)
+		s->exact = false;
+	s->prev = now;
+	/* before any deadline is filed: buckets cover now onwards */
+	bins_advance(s, now);
+	/* An engine left idle for a wheel turn catches up a turn at a
+	 * time, which can keep a tombstone a tick past its deadline's;
+	 * the real one sees every packet. */
+	if (now - s->eng_at >= WHEEL_TURN / 2) {
+		engine_expire(s->p->e, now, UINT_MAX);
+		s->eng_at = now;
+	}
+	if (t->slot != FLOW_NIL && (s->row[t->slot] & SH_SYNC)) {
+		struct tcp_result own, ref = { (enum tcp_outcome)t->outcome, t->old_state,
+		    t->state, (t->flags & TR_REFRESH) != 0 };
+		const struct tcp_result *res = &ref;
+
+		r = &s->row[t->slot];
+		pre = *r;
+		if (tdl_dl(*r) <= now) {
+			/* its timer ran out: the engine takes it from here */
+			adopt = true;
+		} else {
+			if (s->own) {
+				mine = s->orow[t->slot].trk;
+				tcp_history_add(&mine, dir, &pr->p);
+				tcp_track_packet(&mine, dir, &pr->p, pol->window_tracking, &own);
+				res = &own;
+				trk = &mine;
+			} else {
+				tr_trk(t, &sum);
+			}
+			/* it drops the packet, or keeps state the reference
+			 * ends (or the reverse): the engine takes the flow */
+			adopt = ((res->outcome == TO_INVALID_STATE ||
+			    res->outcome == TO_INVALID_WINDOW) && pol->invalid == BAD_DROP) ||
+			    (res->outcome == TO_REOPEN && res->old_state == TCP_TIME_WAIT &&
+			    pol->timewait_reopen == REOPEN_DROP) ||
+			    (res->outcome != ref.outcome &&
+			    (ends_flow(res->outcome) || ends_flow(ref.outcome)));
+		}
+		if (adopt) {
+			row_clear(s, r);
+		} else {
+			handled = true;
+			switch (res->outcome) {
+			case TO_OK: {
+				uint8_t ts = tdl_ts(*r);
+				uint64_t dl = tdl_dl(*r);
+
+				policy_timer_next(pol, trk, dir, res->refresh, now, 0, &ts, &dl);
+				if (dl > SH_DL_MASK) {
+					s->aborted = true;
+					return;
+				}
+				bins_del(s, tdl_dl(*r));
+				bins_add(s, dl);
+				*r = tdl_pack(ts, dl);
+				break;
+			}
+			case TO_KILL:
+			case TO_REOPEN:
+				/* both end it; a reopen starts the next below */
+				row_clear(s, r);
+				reopen = res->outcome == TO_REOPEN;
+				break;
+			default:	/* ignored, or invalid and accepted */
+				break;
+			}
+			if (s->own) {
+				s->orow[t->slot].trk = mine;
+				if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
+					s->orow[t->slot].last_seen = now;
+			}
+		}
+	}
+	if (t->flags & TR_NEW) {
+		r = &s->row[t->nslot];
+		*r = 0;
+		if (reopen || (!adopt && !handled && pr->err == DEC_OK &&
+		    !engine_has_flow(s->p->e, &pr->p, pr->hash) &&
+		    (!(t->ttf & TTF_PICKUP) || pol->unknown_flow == LATE_PICKUP))) {
+			/* The same flow starts in the profile: after a reopen
+			 * both did, or a first packet, unless the engine holds
+			 * state for the tuple or the profile refuses a pickup.
+			 * Unless its table is full: then the engine gets the
+			 * packet and drops it. */
+			if (s->own) {
+				tcp_track_new(&mine, &pr->p, true);
+				trk = &mine;
+			} else {
+				tr_trk(t, &sum);
+				trk = &sum;
+			}
+			handled = start(s, r, trk, now);
+			if (handled && s->own) {
+				s->orow[t->nslot].trk = mine;
+				s->orow[t->nslot].last_seen = now;
+			}
+		}
+		if (s->aborted)
+			return;
+	}
+	if (handled) {
+		s->pkts++;
+		return;
+	}
+	if (adopt) {
+		key_of(&af, &pr->p, t->dir);
+		if (s->own) {
+			/* its own state, untouched since the flow parted */
+			af.trk = s->orow[t->slot].trk;
+			af.last_seen = s->orow[t->slot].last_seen;
+		} else {
+			af.trk = c->pre[i].trk;
+			af.last_seen = c->pre[i].last_seen;
+		}
+		hand_over(s, &af, pre, t->id, now);
+		if (s->aborted)
+			return;
+	}
+	if (!(s->exact && pol->table_full == FULL_DROP) && room(s, now) < 0)
+		return;
+	bins_advance(s, now);
+	engine_set_outside(s->p->e, (uint32_t)s->live);
+	engine_process_timed(s->p->e, tp, 1, report_prof_verdict, s->p);
+	s->eng_at = now;
+}
+
+/* The reference forgot a flow: the profile keeps its shadow's state. */
+static void
+shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
+{
+	uint64_t *r = &s->row[v->slot], pre = *r;
+	struct flow af;
+
+	if (!(pre & SH_SYNC))
+		return;
+	row_clear(s, r);
+	memset(&af, 0, sizeof(af));
+	af.family = v->family;
+	af.src = v->src;
+	af.dst = v->dst;
+	af.sport = v->sport;
+	af.dport = v->dport;
+	if (s->own) {
+		af.trk = s->orow[v->slot].trk;
+		af.last_seen = s->orow[v->slot].last_seen;
+	} else {
+		af.trk = v->trk;
+		af.last_seen = v->last_seen;
+	}
+	hand_over(s, &af, pre, v->id, now);
+}
+
+void
+shadow_chunk(struct rprof *p, const struct chunk *c)
+{
+	struct shprof *s = p->sh;
+	unsigned e = 0;
+
+	for (unsigned i = 0; i < c->n && !s->aborted; i++) {
+		if (i + PREFETCH_AHEAD < c->n) {
+			const struct rtrace *t = &c->tr[i + PREFETCH_AHEAD];
+
+			if (t->slot != FLOW_NIL) {
+				__builtin_prefetch(&s->row[t->slot], 1);
+				if (s->own)
+					__builtin_prefetch(&s->orow[t->slot], 1);
+			}
+			if (t->flags & TR_NEW) {
+				const struct engine_prep *pr = c->tp[i + PREFETCH_AHEAD].prep;
+
+				__builtin_prefetch(&s->row[t->nslot], 1);
+				if (pr->err == DEC_OK)
+					engine_prefetch(p->e, pr->hash);
+			}
+		}
+		for (; e < c->nev && c->ev[e].tag == i && !s->aborted; e++)
+			shadow_evict(s, &c->ev[e], c->tp[i].now);
+		if (!s->aborted)
+			shadow_packet(s, c, i);
+	}
+}
+
+/* The end: what the engine would have reaped before the last packet,
+ * shadows included, and the packets the shadow took (for st). */
+void
+shadow_end(struct pass *ps, struct rprof *p, uint64_t last)
+{
+	struct shprof *s = p->sh;
+	uint64_t expired = 0;
+
+	if (s->aborted)
+		return;
+	engine_expire(p->e, last, UINT_MAX);
+	for (uint32_t slot = 0; slot < s->rows; slot++) {
+		uint64_t tdl = s->row[slot];
+
+		if ((tdl & SH_SYNC) && (tdl_dl(tdl) >> TICK_SHIFT) < (last >> TICK_SHIFT) &&
+		    engine_flow_at(ps->ref, slot) != NULL)
+			expired++;
+	}
+	p->sh_pkts = s->pkts;
+	p->sh_expired = expired;
+}
+
+static uint64_t
+hold_of(const struct policy *pol)
+{
+	return pol->after_expiry != LATE_PICKUP ? pol->tombstone : 0;
+}
+
+/* Whether a shadow can judge the profile exactly, and its buckets:
+ * wheel ticks if they cover its longest timeout in BINS_MAX, else ~1 s. */
+static bool
+shadowable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
+{
+	uint64_t max = 0, n;
+
+	for (unsigned k = 0; k < FAULT__MAX; k++)
+		if (pol->fault[k] > 0.0)
+			return false;
+	if (pol->adaptive_start != 0)
+		return false;
+	for (unsigned st = TCP_SYN_SENT; st < TCP_STATE_MAX; st++)
+		if (pol->timeout[st] > max)
+			max = pol->timeout[st];
+	max += hold_of(pol);
+	*shift = (max >> TICK_SHIFT) + 3 <= BINS_MAX ? TICK_SHIFT : BIN_COARSE;
+	if ((max >> *shift) + 3 > BINS_MAX)
+		return false;
+	for (n = 16; n < (max >> *shift) + 3; n <<= 1)
+		;
+	*nbins = n;
+	return true;
+}
+
+int
+shadow_setup(struct pass *ps)
+{
+	struct report *r = ps->r;
+	struct engine_watch w = { sh_before, sh_after, ps };
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nprof; i++) {
+		struct rprof *p = &r->prof[i];
+		struct shprof *s;
+		uint64_t nbins;
+		unsigned shift;
+
+		if (!shadowable(p->pol, &shift, &nbins))
+			continue;
+		if ((s = calloc(1, sizeof(*s))) == NULL ||
+		    (s->bins = calloc(nbins, sizeof(*s->bins))) == NULL ||
+		    (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
+			fatal("calloc");
+		s->p = p;
+		s->pol = p->pol;
+		s->own = p->pol->window_tracking != r->ref_pol.window_tracking;
+		if (s->own) {
+			s->orow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->orow));
+			if (s->orow == NULL)
+				fatal("aligned_alloc");
+		}
+		s->rows = r->ref_max_flows;
+		s->bmask = nbins - 1;
+		s->bshift = shift;
+		s->hold = hold_of(p->pol);
+		/* A tombstone is reaped in the tick of its deadline when it
+		 * outlasts a tick (else it may wait for the next). */
+		s->exact = shift == TICK_SHIFT &&
+		    (s->hold == 0 || s->hold >= (1ULL << TICK_SHIFT));
+		p->sh = s;
+		p->shadow = true;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
+		fatal("calloc");
+	tr_reset(&ps->sh->cur);
+	for (unsigned k = 0; k < NCHUNKS; k++)
+		if ((ps->ch[k].tr = calloc(CHUNK_PKTS, sizeof(*ps->ch[k].tr))) == NULL ||
+		    (ps->ch[k].pre = calloc(CHUNK_PKTS, sizeof(*ps->ch[k].pre))) == NULL)
+			fatal("calloc");
+	engine_set_watch(ps->ref, &w);
+	return (int)n;
+}
+
+void
+shadow_free(struct pass *ps)
+{
+	struct report *r = ps->r;
+
+	for (unsigned i = 0; r && i < r->nprof; i++) {
+		struct rprof *p = &r->prof[i];
+		struct shprof *s = p->sh;
+
+		if (s == NULL)
+			continue;
+		if (getenv("NATBOX_SHADOW_DEBUG"))
+			fprintf(stderr, "shadow %s: %s, %llu packets in the shadow, %llu in the engine\n",
+			    p->label, s->aborted ? "gave up" : "ok",
+			    (unsigned long long)s->pkts,
+			    (unsigned long long)engine_stats(p->e)->packets);
+		if (s->aborted)
+			p->shadow_failed = true;
+		free(s->bins);
+		free(s->row);
+		free(s->orow);
+		free(s);
+		p->sh = NULL;
+	}
+	for (unsigned k = 0; k < NCHUNKS; k++) {
+		free(ps->ch[k].tr);
+		free(ps->ch[k].pre);
+		free(ps->ch[k].ev);
+		ps->ch[k].tr = NULL;
+		ps->ch[k].pre = NULL;
+		ps->ch[k].ev = NULL;
+	}
+	free(ps->sh);
+	ps->sh = NULL;
+}
