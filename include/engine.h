@@ -66,6 +66,11 @@ struct engine;
  * seed feeds the hash key and the fault RNG's default seed. */
 struct engine *engine_new(const struct policy *p, const struct engine_ops *ops,
     const uint64_t seed[2], uint64_t now);
+/* The same, with the flow table's memory touched as flows first use it
+ * rather than all at once (offline passes; the live path wants no page
+ * faults on the packet path). */
+struct engine *engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
+    const uint64_t seed[2], uint64_t now, bool lazy);
 void engine_free(struct engine *e);
 
 /* Swap the profile. Flows keep their state; at the engine's next call

@@ -33,8 +33,11 @@ struct flow {
 
 struct flowtab;
 
-/* All memory is allocated here, once; nothing per packet. NULL on ENOMEM. */
+/* All memory is allocated here, once; nothing per packet. NULL on ENOMEM.
+ * flowtab_new() touches all of it now; lazy, slots are touched as first
+ * used (offline passes, where most of a table may never be). */
 struct flowtab *flowtab_new(uint32_t max_flows, uint64_t seed[2]);
+struct flowtab *flowtab_new_lazy(uint32_t max_flows, uint64_t seed[2], bool lazy);
 void flowtab_free(struct flowtab *ft);
 
 /* Direction-independent keyed hash (SipHash) of the packet's 4-tuple. */

@@ -821,6 +821,13 @@ struct engine *
 engine_new(const struct policy *p, const struct engine_ops *ops,
     const uint64_t seed[2], uint64_t now)
 {
+	return engine_new_lazy(p, ops, seed, now, false);
+}
+
+struct engine *
+engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
+    const uint64_t seed[2], uint64_t now, bool lazy)
+{
 	struct engine *e = calloc(1, sizeof(*e));
 	uint64_t key[2] = { seed[0], seed[1] };
 
@@ -832,7 +839,7 @@ engine_new(const struct policy *p, const struct engine_ops *ops,
 		e->ops = *ops;
 	e->max_flows = p->max_flows;
 	e->keyid = key_id(seed);
-	e->ft = flowtab_new(p->max_flows, key);
+	e->ft = flowtab_new_lazy(p->max_flows, key, lazy);
 	if (e->ft == NULL ||
 	    wheel_init(&e->wheel, flowtab_pool(e->ft), WHEEL_SLOTS_LOG2,
 	    WHEEL_TICK_SHIFT, now) != 0) {

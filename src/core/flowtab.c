@@ -26,6 +26,7 @@ struct flowtab {
 	uint32_t	 cap;
 	uint32_t	 count;
 	uint32_t	 freelist;	/* through hnext, ends in FLOW_NIL */
+	uint32_t	 fresh;		/* slots from here on never used (lazy) */
 	uint32_t	 cursor;	/* flowtab_sample() resumes here */
 	uint64_t	 k0, k1;	/* SipHash key */
 	size_t		 pool_sz, buckets_sz;
@@ -174,6 +175,20 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
 struct flowtab *
 flowtab_new(uint32_t max_flows, uint64_t seed[2])
 {
+	return flowtab_new_lazy(max_flows, seed, false);
+}
+
+/*
+ * Eager (the live path): every slot is written here, so the kernel
+ * backs the whole table before the first packet and no page fault waits
+ * on the packet path. Lazy (offline passes): slots are taken in order
+ * from `fresh` when the free list is empty, so memory a pass never needs
+ * (a profile's engine that sees only some flows) is never touched. An
+ * unused slot reads as zero: fflags 0, not on the wheel.
+ */
+struct flowtab *
+flowtab_new_lazy(uint32_t max_flows, uint64_t seed[2], bool lazy)
+{
 	struct flowtab *ft;
 	uint32_t i, nbuckets;
 
@@ -195,13 +210,19 @@ flowtab_new(uint32_t max_flows, uint64_t seed[2])
 		return NULL;
 	}
 	memset(ft->buckets, 0xff, (size_t)nbuckets * sizeof(*ft->buckets));
-	for (i = 0; i < max_flows; i++) {
-		ft->pool[i].hnext = i + 1 < max_flows ? i + 1 : FLOW_NIL;
-		ft->pool[i].wnext = ft->pool[i].wprev = FLOW_NIL;
-	}
 	ft->mask = nbuckets - 1;
 	ft->cap = max_flows;
-	ft->freelist = 0;
+	if (lazy) {
+		ft->freelist = FLOW_NIL;
+		ft->fresh = 0;
+	} else {
+		for (i = 0; i < max_flows; i++) {
+			ft->pool[i].hnext = i + 1 < max_flows ? i + 1 : FLOW_NIL;
+			ft->pool[i].wnext = ft->pool[i].wprev = FLOW_NIL;
+		}
+		ft->freelist = 0;
+		ft->fresh = max_flows;
+	}
 	ft->k0 = seed[0];
 	ft->k1 = seed[1];
 	return ft;
@@ -297,10 +318,15 @@ flowtab_insert(struct flowtab *ft, const struct nb_packet *p, uint32_t hash)
 	struct flow *f;
 	uint32_t i, b;
 
-	if ((i = ft->freelist) == FLOW_NIL)
+	if ((i = ft->freelist) != FLOW_NIL) {
+		f = &ft->pool[i];
+		ft->freelist = f->hnext;
+	} else if (ft->fresh < ft->cap) {
+		i = ft->fresh++;
+		f = &ft->pool[i];
+	} else {
 		return NULL;
-	f = &ft->pool[i];
-	ft->freelist = f->hnext;
+	}
 
 	memset(f, 0, sizeof(*f));
 	f->src = p->src;
