@@ -617,7 +617,7 @@ prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
 	p->map = xrealloc(NULL, p->mapcap, sizeof(*p->map));
 	memset(p->map, 0xff, (size_t)p->mapcap * sizeof(*p->map));
 	p->timeline = o->timeline;
-	if ((p->e = engine_new(p->pol, &ops, seed, 0)) == NULL) {
+	if ((p->e = engine_new_lazy(p->pol, &ops, seed, 0, true)) == NULL) {
 		log_warnx("profile %s: cannot allocate its flow table (%u flows)",
 		    p->label, p->pol->max_flows);
 		return -1;
@@ -811,7 +811,7 @@ report_run(const struct report_opts *o, struct report **out)
 	r->ref_max_flows = ref_size(o->capture, o->max_flows);
 	ref_policy(&r->ref_pol, r->ref_max_flows);
 	ops = (struct engine_ops){ ref_event, NULL, &ps };
-	if ((ps.ref = engine_new(&r->ref_pol, &ops, seed, 0)) == NULL) {
+	if ((ps.ref = engine_new_lazy(&r->ref_pol, &ops, seed, 0, true)) == NULL) {
 		log_warnx("%s: cannot allocate the flow table (%u flows; see --max-flows)",
 		    o->capture, r->ref_max_flows);
 		goto out;

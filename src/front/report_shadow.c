@@ -72,6 +72,7 @@ struct rtrace {
 	/* the timer's inputs from the state after it (slot's, or nslot's) */
 	uint8_t state, ttf;
 	uint16_t dflags[2];
+	uint32_t hash;		/* the packet's, with TR_NEW */
 };
 
 /* Slot's flow as it was before the packet, for a profile that takes it
@@ -182,7 +183,11 @@ sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
 	pre->trk = f->trk;
 	pre->last_seen = f->last_seen;
 	t->slot = slot;
-	t->id = ps->refmap[slot];
+	/* the reference numbers its flows as report_run() does (checked in
+	 * shadow_new()), so no refmap lookup, a cache miss, is needed */
+	t->id = f->serial - 1;
+	/* the reference's own counters for it, updated after the tracker */
+	__builtin_prefetch(&ps->r->flows[t->id], 1);
 	t->dir = (uint8_t)dir;
 }
 
@@ -214,8 +219,11 @@ shadow_new(struct pass *ps, const struct event *ev)
 
 	if (f == NULL || ev->tag == EV_TAG_NONE)
 		return;
+	if (f->serial != ps->r->nflows)
+		fatalx("reference flow %u numbered %u", ps->r->nflows - 1, f->serial);
 	t->nslot = ev->flow;
 	t->flags |= TR_NEW;
+	t->hash = ps->cur->prep[ev->tag].hash;
 	tr_summary(t, &f->trk);
 }
 
@@ -467,8 +475,10 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 					s->aborted = true;
 					return;
 				}
-				bins_del(s, tdl_dl(*r));
-				bins_add(s, dl);
+				if (((tdl_dl(*r) + s->hold) ^ (dl + s->hold)) >> s->bshift) {
+					bins_del(s, tdl_dl(*r));
+					bins_add(s, dl);
+				}
 				*r = tdl_pack(ts, dl);
 				break;
 			}
@@ -492,7 +502,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		r = &s->row[t->nslot];
 		*r = 0;
 		if (reopen || (!adopt && !handled && pr->err == DEC_OK &&
-		    !engine_has_flow(s->p->e, &pr->p, pr->hash) &&
+		    !engine_has_flow(s->p->e, &pr->p, t->hash) &&
 		    (!(t->ttf & TTF_PICKUP) || pol->unknown_flow == LATE_PICKUP))) {
 			/* The same flow starts in the profile: after a reopen
 			 * both did, or a first packet, unless the engine holds
@@ -583,11 +593,14 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 					__builtin_prefetch(&s->orow[t->slot], 1);
 			}
 			if (t->flags & TR_NEW) {
-				const struct engine_prep *pr = c->tp[i + PREFETCH_AHEAD].prep;
-
 				__builtin_prefetch(&s->row[t->nslot], 1);
-				if (pr->err == DEC_OK)
-					engine_prefetch(p->e, pr->hash);
+				engine_prefetch(p->e, t->hash);
+			}
+			if (s->own) {
+				const char *pr = (const char *)c->tp[i + PREFETCH_AHEAD].prep;
+
+				__builtin_prefetch(pr);
+				__builtin_prefetch(pr + sizeof(struct engine_prep) - 1);
 			}
 		}
 		for (; e < c->nev && c->ev[e].tag == i && !s->aborted; e++)
