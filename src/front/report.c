@@ -93,6 +93,19 @@ ref_policy(struct policy *p, uint32_t max_flows)
 	p->adaptive_start = p->adaptive_end = 0;
 }
 
+/*
+ * The reference numbers its flows (serial 1, 2, ...) in the order it
+ * starts them, which is the order of their EV_NEW: flow serial - 1 is the
+ * capture flow's index. Its flow is at hand wherever one is needed (an
+ * event's, a verdict's): no map from pool slot to flow, whose lookup was
+ * a cache miss a packet.
+ */
+static inline uint32_t
+ref_id(const struct pass *ps, uint32_t slot)
+{
+	return engine_flow_at(ps->ref, slot)->serial - 1;
+}
+
 static void
 ref_event(void *ctx, const struct event *ev)
 {
@@ -122,7 +135,8 @@ ref_event(void *ctx, const struct event *ev)
 		f->first = f->last = ev->ts;
 		if (r->gaps)
 			memset(&r->gaps[id], 0, sizeof(r->gaps[id]));
-		ps->refmap[ev->flow] = id;
+		if (ref_id(ps, ev->flow) != id)
+			fatalx("reference flow %u numbered %u", id, ref_id(ps, ev->flow));
 		if (ps->sh)
 			shadow_new(ps, ev);
 		if (engine_flow_count(ps->ref) > r->ref_peak)
@@ -131,13 +145,13 @@ ref_event(void *ctx, const struct event *ev)
 			mark_add(&r->marks, id, ev->ts, ev->state);
 		break;
 	case EV_UPDATE:
-		id = ps->refmap[ev->flow];
+		id = ref_id(ps, ev->flow);
 		r->flows[id].state = ev->state;
 		if (ps->o->timeline)
 			mark_add(&r->marks, id, ev->ts, ev->state);
 		break;
 	case EV_END:
-		id = ps->refmap[ev->flow];
+		id = ref_id(ps, ev->flow);
 		f = &r->flows[id];
 		f->state = ev->state;
 		snprintf(f->conn_state, sizeof(f->conn_state), "%s",
@@ -175,7 +189,7 @@ ref_final(void *ctx, const struct flow *fl)
 	if (fl->fflags & FF_DEAD)
 		return;
 	engine_flow_event(ps->ref, fl, EV_END, ps->r->duration, &ev);
-	if (ev.flow >= ps->r->ref_max_flows || (id = ps->refmap[ev.flow]) == RFLOW_NONE)
+	if ((id = fl->serial - 1) >= ps->r->nflows)
 		return;
 	f = &ps->r->flows[id];
 	f->state = fl->trk.state;
@@ -201,7 +215,7 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 
 	ps->nflows_before = r->nflows;	/* flows before the next packet */
 	if (v->flow != FLOW_NIL)
-		id = ps->refmap[v->flow];
+		id = ref_id(ps, v->flow);
 	else
 		id = ps->killed_tag == tp->tag ? ps->killed : RFLOW_NONE;
 	ps->killed_tag = EV_TAG_NONE;
@@ -816,8 +830,6 @@ report_run(const struct report_opts *o, struct report **out)
 		    o->capture, r->ref_max_flows);
 		goto out;
 	}
-	ps.refmap = xrealloc(NULL, r->ref_max_flows, sizeof(*ps.refmap));
-	memset(ps.refmap, 0xff, (size_t)r->ref_max_flows * sizeof(*ps.refmap));
 	if (o->gaps)
 		r->gaps = xrealloc(NULL, 1, sizeof(*r->gaps));	/* grown with flows */
 	for (i = 0; i < NCHUNKS; i++) {
@@ -909,7 +921,6 @@ out:
 		free(ps.ch[i].data);
 	}
 	free(ws);
-	free(ps.refmap);
 	engine_free(ps.ref);
 	pcapin_close(ps.in);
 	if (rc < 0) {

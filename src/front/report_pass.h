@@ -48,7 +48,6 @@ struct pass {
 	const struct report_opts *o;
 	struct pcapin *in;
 	struct engine *ref;
-	uint32_t *refmap;	/* reference pool index -> flow */
 	uint32_t killed;	/* flow a RST ended during packet killed_tag */
 	uint32_t killed_tag;
 	uint32_t nflows_before;	/* flows before the packet in hand */

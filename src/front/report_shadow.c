@@ -183,9 +183,7 @@ sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
 	pre->trk = f->trk;
 	pre->last_seen = f->last_seen;
 	t->slot = slot;
-	/* the reference numbers its flows as report_run() does (checked in
-	 * shadow_new()), so no refmap lookup, a cache miss, is needed */
-	t->id = f->serial - 1;
+	t->id = f->serial - 1;		/* its capture flow (report.c, ref_id()) */
 	/* the reference's own counters for it, updated after the tracker */
 	__builtin_prefetch(&ps->r->flows[t->id], 1);
 	t->dir = (uint8_t)dir;
@@ -219,8 +217,6 @@ shadow_new(struct pass *ps, const struct event *ev)
 
 	if (f == NULL || ev->tag == EV_TAG_NONE)
 		return;
-	if (f->serial != ps->r->nflows)
-		fatalx("reference flow %u numbered %u", ps->r->nflows - 1, f->serial);
 	t->nslot = ev->flow;
 	t->flags |= TR_NEW;
 	t->hash = ps->cur->prep[ev->tag].hash;
@@ -244,7 +240,7 @@ shadow_evicted(struct pass *ps, const struct event *ev)
 	v = &c->ev[c->nev++];
 	v->tag = ev->tag;
 	v->slot = ev->flow;
-	v->id = ps->refmap[ev->flow];
+	v->id = f->serial - 1;
 	v->family = f->family;
 	v->src = f->src;
 	v->dst = f->dst;
