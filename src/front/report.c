@@ -30,6 +30,10 @@
  * before each packet, so expiries interleave with packets as they would
  * have inline. Each packet's verdict and events carry its index in the
  * chunk (the tag), which leads to its reference flow.
+ *
+ * Most profiles do not run their engine over every packet: they shadow
+ * the reference (report_shadow.c), from a trace of what its tracker did,
+ * and hand a flow to their engine only where they part from it.
  */
 
 static void *
