@@ -30,6 +30,7 @@
 struct pcapin {
 	pcap_t *p;
 	FILE *f;
+	char *iobuf;		/* f's buffer, freed after pcap_close() */
 	int dlt;
 	struct pcapin_stats st;
 	char err[PCAP_ERRBUF_SIZE + 64];
@@ -198,6 +199,7 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	struct pcapin *in;
 	pcap_t *p;
 	FILE *f;
+	char *iobuf;
 	int dlt;
 
 	ebuf[0] = '\0';
@@ -207,12 +209,17 @@ pcapin_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
-	(void)setvbuf(f, NULL, _IOFBF, READ_BUF);
+	/* glibc ignores setvbuf()'s size unless given the buffer too. Not
+	 * stdin's: it outlives a failed open below. */
+	iobuf = f != stdin ? malloc(READ_BUF) : NULL;
+	if (iobuf != NULL)
+		(void)setvbuf(f, iobuf, _IOFBF, READ_BUF);
 	/* pcap_close() closes f from here on, even on failure paths below. */
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (p == NULL) {
 		if (f != stdin)
 			fclose(f);
+		free(iobuf);
 		const char *m = ebuf;
 		size_t n = strlen(path);
 
@@ -230,14 +237,17 @@ pcapin_open(const char *path, char *err, size_t errlen)
 		    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback captures",
 		    dlt, name ? name : "unknown");
 		pcap_close(p);
+		free(iobuf);
 		return NULL;
 	}
 	if ((in = calloc(1, sizeof(*in))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		pcap_close(p);
+		free(iobuf);
 		return NULL;
 	}
 	in->p = p;
+	in->iobuf = iobuf;
 	in->dlt = dlt;
 	return in;
 }
@@ -248,6 +258,7 @@ pcapin_close(struct pcapin *in)
 	if (in == NULL)
 		return;
 	pcap_close(in->p);
+	free(in->iobuf);
 	free(in);
 }
 
