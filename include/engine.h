@@ -184,13 +184,12 @@ void engine_prefetch(const struct engine *e, uint32_t hash);
 
 /* Take over a flow another engine tracked: src's tuple, tracker state
  * and last_seen, with this engine's timer (timer_state, deadline). No
- * event. Returns its pool index, FLOW_NIL if the table is full. Then
- * engine_adopt_due(e, idx, now): if its deadline fell in a wheel tick
- * before now's, it expires there (at its deadline, events and all), as
- * an engine that had it all along would have reaped it by now. */
+ * event. Returns its pool index, FLOW_NIL if the table is full. If its
+ * deadline's tick is over, the engine's next call reaps it (at its
+ * deadline, events and all), as it would have reaped it by then had it
+ * had the flow all along. */
 uint32_t engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
     uint64_t deadline);
-void engine_adopt_due(struct engine *e, uint32_t idx, uint64_t now);
 
 /* Which tracker state's timer runs for f under p (the pure ladder:
  * half_close_start, unacknowledged cap). Exposed for tests. */

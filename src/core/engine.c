@@ -935,20 +935,6 @@ engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
 	return flowtab_index(e->ft, f);
 }
 
-/* The wheel reaps, before each packet, every flow due in a tick before
- * the packet's (engine_process_timed(): no budget). */
-void
-engine_adopt_due(struct engine *e, uint32_t idx, uint64_t now)
-{
-	struct flow *f = flowtab_pool(e->ft) + idx;
-
-	if (!(f->fflags & FF_USED) || (f->fflags & FF_DEAD) ||
-	    (f->deadline >> WHEEL_TICK_SHIFT) >= (now >> WHEEL_TICK_SHIFT))
-		return;
-	wheel_disarm(&e->wheel, idx);
-	flow_expire(e, f);
-}
-
 const struct flow *
 engine_flow_at(const struct engine *e, uint32_t idx)
 {

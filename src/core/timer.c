@@ -51,15 +51,19 @@ wheel_unlink(struct wheel *w, uint32_t idx)
 	f->wnext = f->wprev = FLOW_NIL;
 }
 
-/* File into the slot of its deadline's tick, or of cur if that has passed. */
+/* File into the slot of its deadline's tick; one whose tick is already
+ * done (a tombstone re-armed while a pass catches up, a flow adopted with
+ * an old deadline) goes to "pending", so the pass under way or the next
+ * one reaps it: never a tick later than its deadline says. */
 static void
 wheel_file(struct wheel *w, uint32_t idx)
 {
 	uint64_t tick = w->pool[idx].deadline >> w->shift;
 
 	if (tick < w->cur)
-		tick = w->cur;
-	wheel_push(w, (uint32_t)(tick & w->mask), idx);
+		wheel_push(w, wheel_pending(w), idx);
+	else
+		wheel_push(w, (uint32_t)(tick & w->mask), idx);
 }
 
 int

@@ -1,5 +1,6 @@
 /* check_adopt.c -- what offline shadows build on: the pure timer step, the tracker watch, adopting a flow, the outside count. */
 #include <check.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +150,7 @@ START_TEST(test_adopt_goes_on)
 	ck_assert_uint_ne(idx, FLOW_NIL);
 	ck_assert_uint_eq(engine_flow_count(b.e), 1);
 	ck_assert_uint_eq(b.nev, 0);			/* no EV_NEW */
-	engine_adopt_due(b.e, idx, a.now);		/* not due: nothing */
+	engine_expire(b.e, a.now, UINT_MAX);		/* not due: nothing */
 	ck_assert_uint_eq(b.nev, 0);
 	b.cseq = a.cseq, b.sseq = a.sseq, b.now = a.now;
 	for (int i = 0; i < 6; i++) {
@@ -168,10 +169,10 @@ START_TEST(test_adopt_goes_on)
 }
 END_TEST
 
-/* engine_adopt_due(): a deadline in an earlier tick than now's expires
- * at once, at the deadline (the wheel would have reaped it); one in
- * now's tick stays for the lookup to judge. */
-START_TEST(test_adopt_due_ticks)
+/* An adopted flow is reaped by its deadline's tick alone: not within
+ * that tick, at the first call after it; and at once when the engine's
+ * wheel is already past it. */
+START_TEST(test_adopt_old_deadline)
 {
 	static struct tb a, b;
 	const struct flow *f;
@@ -186,17 +187,53 @@ START_TEST(test_adopt_due_ticks)
 	f = engine_flow_at(a.e, a.v.flow);
 	dl = (a.now / TICK + 1) * TICK + 5;		/* early in the next tick */
 	idx = engine_adopt(b.e, f, TCP_ESTABLISHED, dl);
-	engine_adopt_due(b.e, idx, dl + 10);		/* same tick */
+	engine_expire(b.e, dl + 10, UINT_MAX);		/* same tick */
 	ck_assert_uint_eq(count_ev(&b, EV_EXPIRE, R_NONE), 0);
 	ck_assert_ptr_nonnull(engine_flow_at(b.e, idx));
-	engine_adopt_due(b.e, idx, dl + TICK);		/* a later tick */
+	engine_expire(b.e, dl + TICK, UINT_MAX);	/* the next */
 	ck_assert_uint_eq(count_ev(&b, EV_EXPIRE, R_EXPIRED_IDLE), 1);
 	ck_assert_uint_eq(find_ev(&b, EV_EXPIRE)->ts, dl);
 	/* expire.later = pickup: no tombstone */
 	ck_assert_ptr_null(engine_flow_at(b.e, idx));
+	/* the wheel is 5 ticks on: a flow adopted 3 ticks late goes at once */
+	engine_expire(b.e, dl + 5 * TICK, UINT_MAX);
+	idx = engine_adopt(b.e, f, TCP_ESTABLISHED, dl + 2 * TICK);
+	engine_expire(b.e, dl + 5 * TICK, UINT_MAX);
+	ck_assert_uint_eq(count_ev(&b, EV_EXPIRE, R_EXPIRED_IDLE), 2);
 	ck_assert_uint_eq(engine_flow_count(b.e), 0);
 	tb_done(&a);
 	tb_done(&b);
+}
+END_TEST
+
+/* A tombstone whose deadline's tick is over when its flow is reaped (a
+ * pass catching up after a gap, a tombstone shorter than a tick) goes in
+ * the same pass: the table never holds it past that tick. */
+START_TEST(test_tombstone_reaped_in_pass)
+{
+	static struct tb t;
+
+	tb_init(&t);
+	t.pol.timeout[TCP_ESTABLISHED] = S(2);
+	t.pol.after_expiry = LATE_DROP;
+	t.pol.tombstone = S(1);
+	tb_start(&t);
+	handshake(&t);
+	engine_expire(t.e, t.now + S(600), UINT_MAX);	/* a 10-minute gap */
+	ck_assert_uint_eq(count_ev(&t, EV_EXPIRE, R_NONE), 1);
+	ck_assert_uint_eq(engine_flow_count(t.e), 0);
+	tb_done(&t);
+
+	tb_init(&t);
+	t.pol.timeout[TCP_ESTABLISHED] = S(2);
+	t.pol.after_expiry = LATE_DROP;
+	t.pol.tombstone = 1000;				/* 1 us */
+	tb_start(&t);
+	handshake(&t);
+	engine_expire(t.e, t.now + S(2) + TICK, UINT_MAX);	/* the next tick */
+	ck_assert_uint_eq(count_ev(&t, EV_EXPIRE, R_NONE), 1);
+	ck_assert_uint_eq(engine_flow_count(t.e), 0);
+	tb_done(&t);
 }
 END_TEST
 
@@ -260,7 +297,8 @@ suite_adopt(void)
 	tcase_add_test(tc, test_timer_next_follows_engine);
 	tcase_add_test(tc, test_watch_before_after);
 	tcase_add_test(tc, test_adopt_goes_on);
-	tcase_add_test(tc, test_adopt_due_ticks);
+	tcase_add_test(tc, test_adopt_old_deadline);
+	tcase_add_test(tc, test_tombstone_reaped_in_pass);
 	tcase_add_test(tc, test_outside_count);
 	tcase_add_test(tc, test_has_flow);
 	suite_add_tcase(s, tc);
