@@ -459,7 +459,7 @@ worker_main(void *arg)
 	struct pass *ps = w->ps;
 	struct rprof *p = w->p;
 	struct chunk *c;
-	uint64_t seq, last = 0;
+	uint64_t seq, last = 0, last_ip = 0;
 
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&ps->mu);
@@ -467,6 +467,7 @@ worker_main(void *arg)
 			pthread_cond_wait(&ps->more, &ps->mu);
 		if (ps->produced <= seq) {
 			last = ps->last;
+			last_ip = ps->last_ip;
 			pthread_mutex_unlock(&ps->mu);
 			break;
 		}
@@ -485,7 +486,7 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&ps->mu);
 	}
 	if (p->sh)
-		shadow_end(ps, p, last);
+		shadow_end(ps, p, last_ip);
 	/* Flows still open at the end only matter to an event stream: the
 	 * flush of a million flows costs a hash walk each. */
 	if (p->evb) {
@@ -551,6 +552,7 @@ ref_main(void *arg)
 		pthread_mutex_lock(&ps->mu);
 		ps->produced++;
 		ps->last = c->n ? c->pk[c->n - 1].ts : ps->last;
+		ps->last_ip = ps->last;
 		if (--c->pending == 0)
 			pthread_cond_signal(&ps->room);
 		pthread_cond_broadcast(&ps->more);

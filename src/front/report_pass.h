@@ -60,6 +60,8 @@ struct pass {
 	uint64_t produced;	/* chunks the reference is done with */
 	bool read_done, done;
 	uint64_t last;
+	uint64_t last_ip;	/* the last packet the engines got (not a
+				 * non-IP frame after it) */
 	struct shadows *sh;	/* profiles shadowing the reference, or NULL */
 };
 

@@ -35,9 +35,10 @@
  *    gives up and report_run() judges the profile again with a full
  *    engine in a pass of its own;
  *  - expiry happens as the real engine's wheel would have done it: a flow
- *    is reaped before a packet iff its deadline fell in an earlier tick
- *    (engine_adopt_due()), and whether a tombstone was reaped or is found
- *    due at lookup gives the same verdict.
+ *    (or tombstone) is reaped before a packet iff its deadline fell in an
+ *    earlier tick, whenever the wheel last ran and however the flow came
+ *    to it (timer.c); and whether a tombstone was reaped or is found due
+ *    at lookup gives the same verdict.
  *
  * The reference's thread records for each packet what its tracker did
  * (a trace: the flow's slot, the outcome, the flow's state after it);
@@ -55,9 +56,6 @@
 #define BIN_COARSE	30		/* ~1.07 s buckets: an upper bound */
 #define BINS_MAX	(1u << 22)
 #define TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
-/* A gap this long between packets makes the wheel catch up a turn at a
- * time, which can reap a tombstone a tick after its deadline's. */
-#define WHEEL_TURN	((1ULL << ENGINE_WHEEL_SLOTS_LOG2) << ENGINE_WHEEL_TICK_SHIFT)
 #define PREFETCH_AHEAD	16
 
 /* What the reference's tracker did with one packet: small, as every
@@ -114,8 +112,6 @@ struct shprof {
 	unsigned bshift;
 	uint64_t bmask, bin_cur, live;
 	uint64_t hold;		/* tombstone time after expiry, or 0 */
-	uint64_t prev;		/* the previous packet's time */
-	uint64_t eng_at;	/* when the engine last reaped */
 	uint64_t pkts;		/* packets it took in the shadow */
 };
 
@@ -354,9 +350,9 @@ hand_over(struct shprof *s, const struct flow *f, uint64_t tdl, uint32_t id,
 		s->aborted = true;
 		return;
 	}
+	/* its expiry, if due, at the engine's next call reports to id */
 	if (a < p->mapcap)
 		p->map[a] = id;
-	engine_adopt_due(p->e, a, now);
 }
 
 /* The flow's key as its originator sends, from a packet going dir. */
@@ -416,18 +412,8 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 	struct flow af;
 	bool adopt = false, handled = false, reopen = false;
 
-	if (now - s->prev >= WHEEL_TURN && s->hold)
-		s->exact = false;
-	s->prev = now;
 	/* before any deadline is filed: buckets cover now onwards */
 	bins_advance(s, now);
-	/* An engine left idle for a wheel turn catches up a turn at a
-	 * time, which can keep a tombstone a tick past its deadline's;
-	 * the real one sees every packet. */
-	if (now - s->eng_at >= WHEEL_TURN / 2) {
-		engine_expire(s->p->e, now, UINT_MAX);
-		s->eng_at = now;
-	}
 	if (t->slot != FLOW_NIL && (s->row[t->slot] & SH_SYNC)) {
 		struct tcp_result own, ref = { (enum tcp_outcome)t->outcome, t->old_state,
 		    t->state, (t->flags & TR_REFRESH) != 0 };
@@ -544,7 +530,6 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 	bins_advance(s, now);
 	engine_set_outside(s->p->e, (uint32_t)s->live);
 	engine_process_timed(s->p->e, tp, 1, report_prof_verdict, s->p);
-	s->eng_at = now;
 }
 
 /* The reference forgot a flow: the profile keeps its shadow's state. */
@@ -690,10 +675,7 @@ shadow_setup(struct pass *ps)
 		s->bmask = nbins - 1;
 		s->bshift = shift;
 		s->hold = hold_of(p->pol);
-		/* A tombstone is reaped in the tick of its deadline when it
-		 * outlasts a tick (else it may wait for the next). */
-		s->exact = shift == TICK_SHIFT &&
-		    (s->hold == 0 || s->hold >= (1ULL << TICK_SHIFT));
+		s->exact = shift == TICK_SHIFT;
 		p->sh = s;
 		p->shadow = true;
 		n++;

@@ -513,22 +513,32 @@ handshake(struct conn *k, uint64_t *t, uint64_t rtt)
 	tcp(k, *t, 0, ACK, 0);
 }
 
+/* An ARP request (link layers that carry one). */
+static void
+arp_frame(uint64_t t)
+{
+	uint8_t b[128];
+	size_t l;
+
+	if (!links[opt.link].eth_like)
+		return;
+	l = link_hdr(b, 0, 0x0806, 28);
+	memset(b + l, 0, 28);
+	put16(b + l, 1), put16(b + l + 2, 0x0800);
+	b[l + 4] = 6, b[l + 5] = 4, put16(b + l + 6, 1);
+	b[l + 14] = 198, b[l + 15] = 51, b[l + 16] = 100, b[l + 17] = 2;
+	b[l + 24] = 198, b[l + 25] = 51, b[l + 26] = 100, b[l + 27] = 1;
+	emit(t, b, l + 28);
+}
+
+/* An ARP request and, 1 us later, a UDP datagram. */
 static void
 other_protocols(uint64_t t)
 {
 	uint8_t b[128];
 	size_t l;
 
-	/* An ARP request (link layers that carry one) and a UDP datagram. */
-	if (links[opt.link].eth_like) {
-		l = link_hdr(b, 0, 0x0806, 28);
-		memset(b + l, 0, 28);
-		put16(b + l, 1), put16(b + l + 2, 0x0800);
-		b[l + 4] = 6, b[l + 5] = 4, put16(b + l + 6, 1);
-		b[l + 14] = 198, b[l + 15] = 51, b[l + 16] = 100, b[l + 17] = 2;
-		b[l + 24] = 198, b[l + 25] = 51, b[l + 26] = 100, b[l + 27] = 1;
-		emit(t, b, l + 28);
-	}
+	arp_frame(t);
 	l = link_hdr(b, 0, 0x0800, 0);
 	memset(b + l, 0, 36);
 	b[l] = 0x45;
@@ -866,6 +876,75 @@ sc_idle(void)
 	tcp(&k, t += 1 * MS, 0, ACK, 0);
 }
 
+/*
+ * Corners of compare's shadows (report_shadow.c), each a capture of its
+ * own, run with the settings tests/replay/run.sh gives them: where a
+ * profile's table is full to the last slot at the tick its tombstones go.
+ *
+ * shadow-evict: the reference (--max-flows 1) forgets a flow whose
+ * profile state had long become a tombstone and gone; a UDP frame earlier
+ * in the same wheel tick as the next flow.
+ */
+static void
+sc_shadow_evict(void)
+{
+	struct conn k;
+
+	conn_init(&k, 4, 20, 1000, 20, 80, 100, 200);
+	tcp(&k, 0, 0, ACK, 0);
+	other_protocols(10 * NS - 1 * US);		/* the UDP at 10 s */
+	conn_init(&k, 4, 20, 1001, 20, 80, 100, 200);
+	tcp(&k, 10 * NS + 1 * MS, 0, ACK, 0);
+	tcp(&k, 10 * NS + 2 * MS, 0, ACK, 0);
+}
+
+/* shadow-lag: a profile's engine that sees no packet for 559 s while the
+ * capture goes on (a shadowed flow at 1 s and 200 s), its tombstone due
+ * in the tick the next flow starts in. */
+static void
+sc_shadow_lag(void)
+{
+	struct conn k;
+	uint64_t z = 66729ULL * (1ULL << 23) + (1ULL << 22);
+
+	conn_init(&k, 4, 21, 1000, 21, 80, 100, 200);
+	tcp(&k, 0, 0, SYN, 0);
+	tcp(&k, 1 * MS, 0, 0, 0);			/* no flags: invalid */
+	conn_init(&k, 4, 22, 2000, 21, 80, 500, 900);
+	tcp(&k, 1 * NS, 0, ACK, 0);
+	tcp(&k, 200 * NS, 0, ACK, 0);
+	conn_init(&k, 4, 23, 3000, 21, 80, 700, 0);
+	tcp(&k, z, 0, SYN, 0);
+	tcp(&k, z + 1 * MS, 0, ACK, 0);
+}
+
+/* shadow-short: a tombstone shorter than a wheel tick, the next flow in
+ * the tick after its flow's deadline. */
+static void
+sc_shadow_short(void)
+{
+	struct conn k;
+
+	conn_init(&k, 4, 24, 1000, 24, 80, 100, 200);
+	tcp(&k, 0, 0, ACK, 0);
+	conn_init(&k, 4, 25, 2000, 24, 80, 100, 5);
+	tcp(&k, 2008 * MS, 0, SYN, 0);
+	tcp(&k, 2009 * MS, 0, ACK, 0);
+}
+
+/* shadow-tail: the capture ends with an ARP frame long after the last
+ * TCP packet (engines stop at the last IP packet). */
+static void
+sc_shadow_tail(void)
+{
+	struct conn k;
+	uint64_t t = 0;
+
+	conn_init(&k, 4, 26, 1000, 26, 80, 100, 300);
+	handshake(&k, &t, 20 * MS);
+	arp_frame(100 * NS);
+}
+
 /* ---- writing ---- */
 
 static int
@@ -1156,6 +1235,10 @@ static const struct {
 	{ "ipv6ext", sc_ipv6ext, "IPv6 with hop-by-hop, routing, dstopts and a fragmented segment" },
 	{ "gaps", sc_gaps, "known waits in every timer phase (for suggest)" },
 	{ "idle", sc_idle, "a 6.5 min idle gap, a 2.5 min half-closed wait, TIME_WAIT reuse" },
+	{ "shadow-evict", sc_shadow_evict, "compare's shadows: the reference forgets a dead flow" },
+	{ "shadow-lag", sc_shadow_lag, "compare's shadows: a profile's engine idle 559 s" },
+	{ "shadow-short", sc_shadow_short, "compare's shadows: a tombstone shorter than a tick" },
+	{ "shadow-tail", sc_shadow_tail, "compare's shadows: an ARP frame long after the last TCP" },
 	{ "bench", sc_bench, "--flows N --packets N --seconds S synthetic load (streamed)" },
 	{ "mutate", sc_mutate, "--from FILE --flips N --seed S: FILE with random bytes damaged" },
 };

@@ -279,6 +279,25 @@ for cap in "$tmp/bench.pcap" "$tmp/bench2.pcap"; do
 	same_as_full "$cap" --set table.adaptive=off --set half_closed.start=fin_acked \
 	    --set timeout.fin_wait=2s --set timeout.unacknowledged=3s
 done
+# corners, by hand (mkcap shadow-*): each has a table full to its last
+# slot in the very tick a tombstone or a flow leaves it, or ends oddly
+shadow_case() {
+	_sc=$1
+	shift
+	if "$MKCAP" "$_sc" "$tmp/$_sc.pcap"; then
+		same_as_full "$tmp/$_sc.pcap" "$@"
+	else
+		bad "mkcap $_sc"
+	fi
+}
+shadow_case shadow-evict --max-flows 1 --set table.max_flows=1 --set expire.later=drop \
+    --set timeout.tombstone=1s --set timeout.established=2s
+shadow_case shadow-lag --set table.max_flows=2 --set invalid.action=drop \
+    --set expire.later=drop --set timeout.tombstone=1s --set timeout.syn_sent=10s \
+    --set timeout.unacknowledged=0s
+shadow_case shadow-short --set table.max_flows=1 --set expire.later=drop \
+    --set timeout.tombstone=1ms --set timeout.established=2s --set timeout.unacknowledged=0s
+shadow_case shadow-tail --set timeout.established=2s
 for p in fin-kills-mapping aws-natgw linux-conntrack cisco-asa-reset juniper-srx; do
 	NATBOX_SHADOW=0 "$NATBOX" replay "$tmp/bench.pcap" --policy "$p" --format json \
 	    --set timeout.established=20s --set table.max_flows=900 >"$tmp/full.out" 2>&1
