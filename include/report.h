@@ -126,8 +126,7 @@ struct rprof {
 	bool timeline;
 	bool failed;			/* events or dump could not be written */
 	/* shadowing the reference (report_shadow.c) */
-	struct shprof *sh;
-	bool shadow;
+	struct shprof *sh;		/* NULL: its engine sees every packet */
 	bool shadow_failed;		/* its table came near full: run again */
 	uint64_t sh_pkts, sh_expired;	/* what the shadow did, for st */
 };

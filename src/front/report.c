@@ -723,12 +723,6 @@ pass_read(struct pass *ps)
 	pthread_mutex_unlock(&ps->mu);
 }
 
-/*
- * A profile whose shadow gave up (its table came near full, where the
- * engine's count over all flows decides) is judged again by a pass of its
- * own with the full engine, over the same capture: the reference finds
- * the same flows, so its results drop into place.
- */
 /* NATBOX_SHADOW=0 runs every profile's engine over every packet: the
  * slow, obviously exact way, which the tests compare the shadows with. */
 static bool
@@ -739,6 +733,12 @@ shadow_allowed(void)
 	return v == NULL || strcmp(v, "0") != 0;
 }
 
+/*
+ * A profile whose shadow gave up (its table came near full, where the
+ * engine's count over all flows decides) is judged again by a pass of its
+ * own with the full engine, over the same capture: the reference finds
+ * the same flows, so its results drop into place.
+ */
 static int
 rerun_failed_shadows(const struct report_opts *o, struct report *r)
 {

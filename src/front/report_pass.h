@@ -73,7 +73,7 @@ struct worker {
 
 
 /* report_shadow.c: profiles judged by shadowing the reference. */
-int shadow_setup(struct pass *ps);	/* how many profiles it took */
+void shadow_setup(struct pass *ps);	/* sets p->sh of each it takes */
 /* the reference's thread: its tracker's doings, into the chunk's trace */
 void shadow_new(struct pass *ps, const struct event *ev);
 void shadow_evicted(struct pass *ps, const struct event *ev);

@@ -644,7 +644,7 @@ shadowable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
 	return true;
 }
 
-int
+void
 shadow_setup(struct pass *ps)
 {
 	struct report *r = ps->r;
@@ -677,11 +677,10 @@ shadow_setup(struct pass *ps)
 		s->hold = hold_of(p->pol);
 		s->exact = shift == TICK_SHIFT;
 		p->sh = s;
-		p->shadow = true;
 		n++;
 	}
 	if (n == 0)
-		return 0;
+		return;
 	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
 		fatal("calloc");
 	tr_reset(&ps->sh->cur);
@@ -690,7 +689,6 @@ shadow_setup(struct pass *ps)
 		    (ps->ch[k].pre = calloc(CHUNK_PKTS, sizeof(*ps->ch[k].pre))) == NULL)
 			fatal("calloc");
 	engine_set_watch(ps->ref, &w);
-	return (int)n;
 }
 
 void
