@@ -1,6 +1,7 @@
 /* pcapin.c -- read pcap/pcapng captures with libpcap, find the IP packet in each frame, write captures back out. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,9 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	iobuf = f != stdin ? malloc(READ_BUF) : NULL;
 	if (iobuf != NULL)
 		(void)setvbuf(f, iobuf, _IOFBF, READ_BUF);
+	/* One thread reads the capture: libpcap's two fread()s a record
+	 * need not take the stream's lock each. */
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	/* pcap_close() closes f from here on, even on failure paths below. */
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (p == NULL) {
