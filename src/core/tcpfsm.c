@@ -413,6 +413,16 @@ hist_get(const struct tcp_track *t, unsigned i)
 
 /* Zeek's letters: S SYN, H SYN+ACK, A pure ACK, D payload, F FIN, R RST;
  * upper case from the originator. Only the first of each is kept. */
+/* Bits set in a byte, without libgcc's call where the target has no
+ * popcount instruction. */
+static inline unsigned
+pop8(unsigned x)
+{
+	x = x - ((x >> 1) & 0x55);
+	x = (x & 0x33) + ((x >> 2) & 0x33);
+	return (x + (x >> 4)) & 0x0f;
+}
+
 void
 tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
 {
@@ -440,8 +450,7 @@ tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *
 
 		if (!(want & (1u << code)))
 			continue;
-		i = (unsigned)__builtin_popcount(t->d[0].hist_seen) +
-		    (unsigned)__builtin_popcount(t->d[1].hist_seen);
+		i = pop8(t->d[0].hist_seen) + pop8(t->d[1].hist_seen);
 		t->hist[i / 2] |= (uint8_t)((base + code) << ((i & 1) * 4));
 		*seen |= (uint8_t)(1u << code);
 	}
