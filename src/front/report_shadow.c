@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "log.h"
 #include "report_pass.h"
@@ -167,6 +170,40 @@ tr_reset(struct rtrace *t)
 	t->flags = 0;
 }
 
+/*
+ * The flow's state before each packet is written for every packet and
+ * read back only for the few a profile takes over: streaming stores, which
+ * skip reading each line into the cache first and do not push the flows
+ * out of it.
+ */
+static inline void
+pre_store(struct rpre *pre, const struct tcp_track *trk, uint64_t last_seen)
+{
+#if defined(__x86_64__) && defined(__SSE2__)
+	long long w[sizeof(*pre) / 8];
+	struct rpre v = { *trk, last_seen };
+
+	_Static_assert(sizeof(*pre) % 8 == 0 && _Alignof(struct rpre) >= 8,
+	    "rpre goes out in 8-byte words");
+	memcpy(w, &v, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / 8; i++)
+		_mm_stream_si64((long long *)pre + i, w[i]);
+#else
+	pre->trk = *trk;
+	pre->last_seen = last_seen;
+#endif
+}
+
+/* The reference's thread, before it hands a chunk on: its streaming
+ * stores are done. */
+void
+shadow_fence(void)
+{
+#if defined(__x86_64__) && defined(__SSE2__)
+	_mm_sfence();
+#endif
+}
+
 static void
 sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
     enum flow_dir dir, uint64_t now)
@@ -176,8 +213,7 @@ sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
 	struct rpre *pre = &ps->cur->pre[tag];
 
 	(void)now;
-	pre->trk = f->trk;
-	pre->last_seen = f->last_seen;
+	pre_store(pre, &f->trk, f->last_seen);
 	t->slot = slot;
 	t->id = f->serial - 1;		/* its capture flow (report.c, ref_id()) */
 	/* the reference's own counters for it, updated after the tracker */
@@ -663,6 +699,7 @@ shadow_setup(struct pass *ps)
 		    (s->bins = calloc(nbins, sizeof(*s->bins))) == NULL ||
 		    (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
 			fatal("calloc");
+		report_hugepages(s->row, (size_t)r->ref_max_flows * sizeof(*s->row));
 		s->p = p;
 		s->pol = p->pol;
 		s->own = p->pol->window_tracking != r->ref_pol.window_tracking;
@@ -670,6 +707,7 @@ shadow_setup(struct pass *ps)
 			s->orow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->orow));
 			if (s->orow == NULL)
 				fatal("aligned_alloc");
+			report_hugepages(s->orow, (size_t)r->ref_max_flows * sizeof(*s->orow));
 		}
 		s->rows = r->ref_max_flows;
 		s->bmask = nbins - 1;
