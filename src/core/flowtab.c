@@ -268,6 +268,7 @@ flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash, unsigned depth)
 		return;
 	f = (const char *)&ft->pool[i];
 	__builtin_prefetch(f);
+	__builtin_prefetch(f + sizeof(struct flow) / 2);
 	__builtin_prefetch(f + sizeof(struct flow) - 1);
 }
 
