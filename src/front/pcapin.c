@@ -1,9 +1,12 @@
 /* pcapin.c -- read pcap/pcapng captures with libpcap, find the IP packet in each frame, write captures back out. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -27,12 +30,37 @@
 #define PPP_IPV6		0x0057
 
 #define READ_BUF	(1 << 20)	/* stdio's 4 KB means a read(2) per ~40 packets */
+#define BLOCK_BUF	(1 << 20)	/* the record reader's; > MAX_CAPLEN + 16 */
+#define MAX_CAPLEN	262144		/* libpcap's MAXIMUM_SNAPLEN, our link types */
+#define REC_HDR		16
+
+/*
+ * Records of a classic pcap file (version 2.4) in a regular file are read
+ * here, not by pcap_next_ex(): libpcap opened the file and checked its
+ * header, link type and snap length; the records are 16 bytes of header
+ * and the frame, and walking them in a large buffer saves libpcap's two
+ * fread()s and its copy per record, which cost as much as all of natbox's
+ * decoding. The checks and the messages are libpcap's (sf-pcap.c,
+ * pcap_next_packet()): a frame longer than the snap length is cut to it,
+ * one longer than 256 KB is an error, a short read is a truncated file.
+ * pcapng, a pipe, or NATBOX_PCAP_READER=libpcap: libpcap reads them all.
+ */
+struct block {
+	int fd;			/* -1: libpcap reads the records */
+	bool swapped;		/* the file's byte order is not ours */
+	bool scale;		/* microseconds in the file */
+	bool eof;
+	uint32_t snap;		/* libpcap's snapshot for the file */
+	uint8_t *buf;
+	size_t pos, len;	/* unread bytes: buf[pos, len) */
+};
 
 struct pcapin {
 	pcap_t *p;
 	FILE *f;
 	char *iobuf;		/* f's buffer, freed after pcap_close() */
 	int dlt;
+	struct block b;
 	struct pcapin_stats st;
 	char err[PCAP_ERRBUF_SIZE + 64];
 };
@@ -193,6 +221,157 @@ pcapin_l3(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t *off,
 	}
 }
 
+static inline uint32_t
+rd32h(const uint8_t *b, bool swapped)
+{
+	uint32_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+static bool
+reader_forced(void)
+{
+	const char *v = getenv("NATBOX_PCAP_READER");
+
+	return v != NULL && strcmp(v, "libpcap") == 0;
+}
+
+/* Take over the records if the file is a classic pcap one in a regular
+ * file; otherwise leave them to libpcap (nothing is lost either way). */
+static void
+block_open(struct pcapin *in, const char *path)
+{
+	struct block *b = &in->b;
+	uint8_t h[24];
+	struct stat sb;
+	uint32_t magic;
+	int fd;
+
+	if (reader_forced() || pcap_major_version(in->p) != 2 ||
+	    pcap_minor_version(in->p) != 4)
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    (b->buf = malloc(BLOCK_BUF)) == NULL) {
+		close(fd);
+		return;
+	}
+	memcpy(&magic, h, sizeof(magic));
+	b->swapped = pcap_is_swapped(in->p) != 0;
+	if (b->swapped)
+		magic = __builtin_bswap32(magic);
+	/* The two standard magics only: libpcap's other variants have
+	 * longer record headers. */
+	if ((magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) ||
+	    lseek(fd, (off_t)sizeof(h), SEEK_SET) != (off_t)sizeof(h)) {
+		free(b->buf);
+		b->buf = NULL;
+		close(fd);
+		return;
+	}
+	b->scale = magic == 0xa1b2c3d4;
+	b->snap = (uint32_t)pcap_snapshot(in->p);
+	b->fd = fd;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
+/* At least want unread bytes in the buffer, or all the file has left:
+ * false on a read error (in->err says it). */
+static bool
+block_fill(struct pcapin *in, size_t want)
+{
+	struct block *b = &in->b;
+	ssize_t n;
+
+	if (b->len - b->pos >= want || b->eof)
+		return true;
+	memmove(b->buf, b->buf + b->pos, b->len - b->pos);
+	b->len -= b->pos;
+	b->pos = 0;
+	while (b->len < want && !b->eof) {
+		n = read(b->fd, b->buf + b->len, BLOCK_BUF - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(in->err, sizeof(in->err), "error reading dump file: %s",
+			    strerror(errno));
+			return false;
+		}
+		if (n == 0)
+			b->eof = true;
+		b->len += (size_t)n;
+	}
+	return true;
+}
+
+/* One record, as pcap_next_packet() would give it: 1, 0 at the end, -1. */
+static int
+block_next(struct pcapin *in, const uint8_t **data, uint32_t *caplen,
+    uint32_t *wirelen, uint64_t *ts)
+{
+	struct block *b = &in->b;
+	const uint8_t *h;
+	size_t avail;
+	uint32_t cap, take;
+	int64_t sec, frac;
+
+	if (!block_fill(in, REC_HDR))
+		return -1;
+	if ((avail = b->len - b->pos) == 0)
+		return 0;
+	if (avail < REC_HDR) {
+		snprintf(in->err, sizeof(in->err),
+		    "truncated dump file; tried to read %d header bytes, only got %zu",
+		    REC_HDR, avail);
+		return -1;
+	}
+	h = b->buf + b->pos;
+	/* libpcap (1.10) takes the time fields as signed in a file of our
+	 * byte order and as unsigned in a swapped one (SWAPLONG's result). */
+	if (b->swapped) {
+		sec = (int64_t)rd32h(h, true);
+		frac = (int64_t)rd32h(h + 4, true);
+	} else {
+		sec = (int32_t)rd32h(h, false);
+		frac = (int32_t)rd32h(h + 4, false);
+	}
+	cap = rd32h(h + 8, b->swapped);
+	*wirelen = rd32h(h + 12, b->swapped);
+	if (cap > MAX_CAPLEN) {
+		if (cap > b->snap)
+			snprintf(in->err, sizeof(in->err), "invalid packet capture length "
+			    "%u, bigger than snaplen of %u", cap, b->snap);
+		else
+			snprintf(in->err, sizeof(in->err), "invalid packet capture length "
+			    "%u, bigger than maximum of %u", cap, MAX_CAPLEN);
+		return -1;
+	}
+	/* Longer than the snap length: the first snap bytes, the rest
+	 * skipped (libpcap's answer to old Solaris files). */
+	take = cap > b->snap ? b->snap : cap;
+	if (!block_fill(in, REC_HDR + (size_t)cap))
+		return -1;
+	avail = b->len - b->pos - REC_HDR;
+	if (avail < cap) {
+		snprintf(in->err, sizeof(in->err),
+		    "truncated dump file; tried to read %u captured bytes, only got %zu",
+		    avail < take ? take : cap, avail);
+		return -1;
+	}
+	*data = b->buf + b->pos + REC_HDR;
+	*caplen = take;
+	b->pos += REC_HDR + cap;
+	/* as pcapin_next() takes libpcap's pcap_pkthdr: fractions scaled
+	 * to nanoseconds in a long, a negative time taken as the epoch */
+	*ts = sec < 0 ? 0 : (uint64_t)sec * 1000000000ULL +
+	    (uint64_t)(b->scale ? (long)frac * 1000 : (long)frac);
+	return 1;
+}
+
 struct pcapin *
 pcapin_open(const char *path, char *err, size_t errlen)
 {
@@ -253,6 +432,12 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	in->p = p;
 	in->iobuf = iobuf;
 	in->dlt = dlt;
+	in->b.fd = -1;
+	if (f != stdin)
+		block_open(in, path);
+	if (getenv("NATBOX_PCAP_DEBUG") != NULL)
+		fprintf(stderr, "natbox: %s: %s reads the records\n", path,
+		    in->b.fd >= 0 ? "natbox" : "libpcap");
 	return in;
 }
 
@@ -261,6 +446,9 @@ pcapin_close(struct pcapin *in)
 {
 	if (in == NULL)
 		return;
+	if (in->b.fd >= 0)
+		close(in->b.fd);
+	free(in->b.buf);
 	pcap_close(in->p);
 	free(in->iobuf);
 	free(in);
@@ -274,26 +462,31 @@ pcapin_next(struct pcapin *in, struct pcapin_pkt *pk)
 	bool tagged;
 	int r;
 
-	r = pcap_next_ex(in->p, &h, &data);
-	if (r == PCAP_ERROR_BREAK)
-		return 0;
-	if (r != 1) {
-		/* libpcap says "truncated dump file; tried to read N captured
-		 * bytes, only got M" and the like. */
-		snprintf(in->err, sizeof(in->err), "%s", pcap_geterr(in->p));
-		if (in->err[0] == '\0')
-			snprintf(in->err, sizeof(in->err), "read error");
-		return -1;
+	if (in->b.fd >= 0) {
+		if ((r = block_next(in, &pk->frame, &pk->caplen, &pk->wirelen, &pk->ts)) != 1)
+			return r;
+	} else {
+		r = pcap_next_ex(in->p, &h, &data);
+		if (r == PCAP_ERROR_BREAK)
+			return 0;
+		if (r != 1) {
+			/* libpcap says "truncated dump file; tried to read N
+			 * captured bytes, only got M" and the like. */
+			snprintf(in->err, sizeof(in->err), "%s", pcap_geterr(in->p));
+			if (in->err[0] == '\0')
+				snprintf(in->err, sizeof(in->err), "read error");
+			return -1;
+		}
+		pk->frame = data;
+		pk->caplen = h->caplen;
+		pk->wirelen = h->len;
+		/* With nanosecond precision tv_usec holds nanoseconds. A
+		 * negative time (a broken clock) is taken as the epoch. */
+		pk->ts = h->ts.tv_sec < 0 ? 0 :
+		    (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 	}
 	in->st.frames++;
-	pk->frame = data;
-	pk->caplen = h->caplen;
-	pk->wirelen = h->len;
-	/* With nanosecond precision tv_usec holds nanoseconds. A negative
-	 * time (a broken clock) is taken as the epoch. */
-	pk->ts = h->ts.tv_sec < 0 ? 0 :
-	    (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
-	pk->l3 = (uint8_t)pcapin_l3(in->dlt, data, h->caplen, &pk->l3off, &tagged);
+	pk->l3 = (uint8_t)pcapin_l3(in->dlt, pk->frame, pk->caplen, &pk->l3off, &tagged);
 	switch (pk->l3) {
 	case PL_IP:
 		in->st.ip++;

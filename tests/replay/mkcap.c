@@ -48,7 +48,8 @@ static const struct {
 
 static struct {
 	enum link link;
-	bool pcapng, nano;
+	bool pcapng, nano, swap;
+	uint32_t hsnap;		/* snap length the pcap header claims (0: snap) */
 	uint32_t snap;
 	uint64_t flows, packets;
 	uint64_t seconds;
@@ -56,7 +57,10 @@ static struct {
 	long cut;
 	const char *from;
 	uint64_t flips;
-} opt = { L_ETHER, false, false, 262144, 1000000, 10000000, 1200, 1, 0, NULL, 16 };
+} opt = {
+	.link = L_ETHER, .snap = 262144, .flows = 1000000, .packets = 10000000,
+	.seconds = 1200, .seed = 1, .flips = 16,
+};
 
 static FILE *out;
 static const char *out_path;
@@ -89,6 +93,25 @@ le32(uint8_t *p, uint32_t v)
 {
 	le16(p, (uint16_t)v);
 	le16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* pcap's own headers, in the file's byte order (--swap: big-endian) */
+static void
+fe16(uint8_t *p, uint16_t v)
+{
+	if (opt.swap)
+		put16(p, v);
+	else
+		le16(p, v);
+}
+
+static void
+fe32(uint8_t *p, uint32_t v)
+{
+	if (opt.swap)
+		put32(p, v);
+	else
+		le32(p, v);
 }
 
 static uint32_t
@@ -132,13 +155,13 @@ file_header(void)
 	uint32_t lt = links[opt.link].linktype;
 
 	if (!opt.pcapng) {
-		le32(h, opt.nano ? 0xa1b23c4d : 0xa1b2c3d4);
-		le16(h + 4, 2);
-		le16(h + 6, 4);
-		le32(h + 8, 0);
-		le32(h + 12, 0);
-		le32(h + 16, opt.snap);
-		le32(h + 20, lt);
+		fe32(h, opt.nano ? 0xa1b23c4d : 0xa1b2c3d4);
+		fe16(h + 4, 2);
+		fe16(h + 6, 4);
+		fe32(h + 8, 0);
+		fe32(h + 12, 0);
+		fe32(h + 16, opt.hsnap ? opt.hsnap : opt.snap);
+		fe32(h + 20, lt);
 		wr(h, 24);
 		return;
 	}
@@ -176,10 +199,10 @@ record(uint64_t ts, const uint8_t *frame, uint32_t len)
 	uint8_t h[28];
 
 	if (!opt.pcapng) {
-		le32(h, (uint32_t)(ts / NS));
-		le32(h + 4, (uint32_t)(opt.nano ? ts % NS : ts % NS / 1000));
-		le32(h + 8, caplen);
-		le32(h + 12, len);
+		fe32(h, (uint32_t)(ts / NS));
+		fe32(h + 4, (uint32_t)(opt.nano ? ts % NS : ts % NS / 1000));
+		fe32(h + 8, caplen);
+		fe32(h + 12, len);
 		wr(h, 16);
 		wr(frame, caplen);
 		return;
@@ -1248,7 +1271,8 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: mkcap [--link L] [--pcapng] [--nano] [--snap N] [--cut N]\n"
+	fprintf(f, "usage: mkcap [--link L] [--pcapng] [--nano] [--swap] [--snap N] [--hsnap N]\n"
+	    "             [--cut N]\n"
 	    "             [--flows N] [--packets N] [--seconds S] [--seed N]\n"
 	    "             [--from FILE] [--flips N] SCENARIO FILE\n"
 	    "links: ether vlan qinq sll sll2 raw ipv4 ipv6 null pppoe mpls\n"
@@ -1299,11 +1323,13 @@ damage(const char *path)
 		for (long i = 0; i < n; i++) {
 			if (fseek(f, off, SEEK_SET) != 0 || fread(h, 1, 16, f) != 16)
 				die("no such record");
-			caplen = (uint32_t)h[8] | (uint32_t)h[9] << 8 |
+			caplen = opt.swap ? (uint32_t)h[11] | (uint32_t)h[10] << 8 |
+			    (uint32_t)h[9] << 16 | (uint32_t)h[8] << 24 :
+			    (uint32_t)h[8] | (uint32_t)h[9] << 8 |
 			    (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
 			off += 16 + (long)caplen;
 		}
-		le32(h, 0x7ffffff0);
+		fe32(h, 0x7ffffff0);
 		if (fseek(f, off + 8, SEEK_SET) != 0 || fwrite(h, 1, 4, f) != 4)
 			die("cannot write");
 		fclose(f);
@@ -1317,6 +1343,8 @@ main(int argc, char **argv)
 		{ "link", required_argument, NULL, 'l' },
 		{ "pcapng", no_argument, NULL, 'n' },
 		{ "nano", no_argument, NULL, 'N' },
+		{ "swap", no_argument, NULL, 'w' },
+		{ "hsnap", required_argument, NULL, 'H' },
 		{ "snap", required_argument, NULL, 's' },
 		{ "cut", required_argument, NULL, 'c' },
 		{ "flows", required_argument, NULL, 'F' },
@@ -1348,6 +1376,12 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			opt.nano = true;
+			break;
+		case 'w':
+			opt.swap = true;	/* pcap headers big-endian */
+			break;
+		case 'H':
+			opt.hsnap = (uint32_t)num(optarg);	/* header's snap length */
 			break;
 		case 's':
 			opt.snap = (uint32_t)num(optarg);

@@ -519,6 +519,76 @@ head -c 10 "$data/basic.pcap" >"$tmp/h.pcap"
 check "header cut: 1" test "$(st compare "$tmp/h.pcap" --policy rfc5382)" = 1
 check "stdin works" sh -c "'$NATBOX' replay - --policy rfc5382 <$data/rst.pcap | grep -q '9 flows'"
 
+# ---- natbox's pcap record reader gives libpcap's answers ----
+
+echo "== natbox's pcap record reader against libpcap's"
+# agree ARGS...: natbox's reader and libpcap's (NATBOX_PCAP_READER=libpcap)
+# print the same, byte for byte, and exit the same; 0 if so
+agree() {
+	"$NATBOX" "$@" >"$tmp/ra" 2>&1
+	echo "exit $?" >>"$tmp/ra"
+	NATBOX_PCAP_READER=libpcap "$NATBOX" "$@" >"$tmp/rb" 2>&1
+	echo "exit $?" >>"$tmp/rb"
+	cmp -s "$tmp/ra" "$tmp/rb" && return 0
+	echo "differs: natbox $*"
+	diff "$tmp/rb" "$tmp/ra" | head -5
+	return 1
+}
+# reader FILE: who reads its records
+reader() {
+	NATBOX_PCAP_DEBUG=1 "$NATBOX" replay "$1" --policy rfc5382 2>&1 >/dev/null |
+	    sed -n 's/.*: \([a-z]*\) reads the records$/\1/p'
+}
+check "reader: natbox reads a classic pcap file" test "$(reader $data/basic.pcap)" = natbox
+check "reader: libpcap reads pcapng" test "$(reader $data/sll2.pcapng)" = libpcap
+check "reader: NATBOX_PCAP_READER=libpcap is obeyed" \
+    test "$(NATBOX_PCAP_READER=libpcap reader $data/basic.pcap)" = libpcap
+check "reader: libpcap reads stdin" sh -c "NATBOX_PCAP_DEBUG=1 '$NATBOX' replay - --policy rfc5382 \
+    <$data/basic.pcap 2>&1 >/dev/null | grep -q 'libpcap reads'"
+# the file header's variants: byte order, precision, link types, and a
+# header whose snap length is shorter than its records (libpcap cuts them)
+for v in "" "--nano" "--swap" "--swap --nano" "--link sll" "--link raw" "--link vlan --swap" \
+    "--snap 200 --hsnap 64" "--swap --nano --snap 300 --hsnap 60"; do
+	# shellcheck disable=SC2086 # one word per option
+	"$MKCAP" $v basic "$tmp/v.pcap"
+	check "reader [$v]: natbox reads it" test "$(reader "$tmp/v.pcap")" = natbox
+	check "reader [$v]: replay agrees" agree replay "$tmp/v.pcap" --policy fin-kills-mapping --format json
+	check "reader [$v]: compare agrees" agree compare "$tmp/v.pcap" --policy rfc5382 --policy aws-natgw --flows
+done
+for f in $data/*.pcap; do
+	check "reader: replay $(basename "$f") agrees" agree replay "$f" --policy fin-kills-mapping
+done
+# a file cut anywhere, caplens made garbage, bytes flipped anywhere
+runs=0
+diffs=0
+# shellcheck disable=SC2086 # one word per option
+for v in "" "--swap --nano" "--snap 120 --hsnap 70"; do
+	"$MKCAP" $v rst "$tmp/w.pcap"
+	size=$(wc -c <"$tmp/w.pcap")
+	off=0
+	while [ $off -le "$size" ]; do
+		head -c $off "$tmp/w.pcap" >"$tmp/cut.pcap"
+		runs=$((runs + 1))
+		agree replay "$tmp/cut.pcap" --policy rfc5382 || diffs=$((diffs + 1))
+		off=$((off + 13))
+	done
+	for n in 0 1 5 20; do
+		"$MKCAP" $v --cut -$n rst "$tmp/g.pcap"
+		runs=$((runs + 1))
+		agree replay "$tmp/g.pcap" --policy rfc5382 || diffs=$((diffs + 1))
+	done
+	seed=1
+	while [ $seed -le 40 ]; do
+		"$MKCAP" --from "$tmp/w.pcap" --flips 8 --seed $seed mutate "$tmp/m.pcap"
+		runs=$((runs + 1))
+		agree replay "$tmp/m.pcap" --policy rfc5382 || diffs=$((diffs + 1))
+		seed=$((seed + 1))
+	done
+done
+echo "  $runs damaged files, $diffs differ"
+check "reader: $runs damaged files read the same by both" test $diffs = 0
+check "reader: the damaged files were many" test $runs -gt 300
+
 # ---- damage anywhere never crashes (sanitizers on) ----
 
 echo "== damaged input under ASan/UBSan ($ASAN)"
