@@ -27,8 +27,11 @@ endif
 CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))
 FRONT_SRCS ?= $(sort $(wildcard src/front/*.c))
 UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
-# Front modules with no I/O of their own, unit-tested beside the core.
-UNIT_FRONT_SRCS ?= src/front/flowfilter.c
+# Front modules unit-tested beside the core: their I/O is the caller's
+# (flowfilter) or goes to files the tests give them (livepol's profiles,
+# log and event sinks).
+UNIT_FRONT_SRCS ?= src/front/flowfilter.c src/front/livepol.c src/front/profiles.c \
+	src/front/log.c src/front/evsink.c src/front/strbuf.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 

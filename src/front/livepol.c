@@ -524,7 +524,8 @@ livepol_switch(const char *name, uint64_t now, char *msg, size_t cap)
 	return rc;
 }
 
-/* "key = value" -> key and value, trimmed. -1 if there is no '='. */
+/* "key = value" -> key and value, trimmed. -1 if there is no '=', -2 if
+ * the key or the value does not fit (it would be stored cut). */
 static int
 split_kv(const char *kv, char *key, size_t kcap, char *val, size_t vcap)
 {
@@ -536,12 +537,16 @@ split_kv(const char *kv, char *key, size_t kcap, char *val, size_t vcap)
 		;
 	for (e = eq; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
 		;
+	if ((size_t)(e - s) >= kcap)
+		return -2;
 	snprintf(key, kcap, "%.*s", (int)(e - s), s);
 	for (s = eq + 1; *s == ' ' || *s == '\t'; s++)
 		;
-	snprintf(val, vcap, "%s", s);
-	for (size_t n = strlen(val); n > 0 && (val[n - 1] == ' ' || val[n - 1] == '\t'); n--)
-		val[n - 1] = '\0';
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	if ((size_t)(e - s) >= vcap)
+		return -2;
+	snprintf(val, vcap, "%.*s", (int)(e - s), s);
 	return 0;
 }
 
@@ -565,8 +570,15 @@ livepol_set(char *const *kvs, int n, uint64_t for_ns, uint64_t now, char *msg, s
 	/* Check every setting before changing anything. */
 	*scratch = *atomic_load(&cur);
 	for (i = 0; i < n; i++) {
-		if (strlen(kvs[i]) >= sizeof(ov[0].kv) ||
-		    split_kv(kvs[i], key, sizeof(key), val, sizeof(val)) < 0) {
+		int sr = strlen(kvs[i]) >= sizeof(ov[0].kv) ? -2 :
+		    split_kv(kvs[i], key, sizeof(key), val, sizeof(val));
+
+		if (sr == -2) {
+			sb_printf(&sb, "'%.40s...' is too long: keys take at most %zu "
+			    "characters, values %zu", kvs[i], sizeof(key) - 1, sizeof(val) - 1);
+			goto out;
+		}
+		if (sr < 0) {
 			sb_printf(&sb, "expected key=value, got '%s'", kvs[i]);
 			goto out;
 		}
@@ -600,7 +612,9 @@ livepol_set(char *const *kvs, int n, uint64_t for_ns, uint64_t now, char *msg, s
 		snprintf(ov[nov].kv, sizeof(ov[nov].kv), "%s=%s", key, val);
 		snprintf(ov[nov].key, sizeof(ov[nov].key), "%s", key);
 		snprintf(ov[nov].value, sizeof(ov[nov].value), "%s", val);
-		ov[nov].until = for_ns ? now + for_ns : 0;
+		/* --for takes up to UINT64_MAX ns: never past the end */
+		ov[nov].until = for_ns == 0 ? 0 : for_ns > UINT64_MAX - now ? UINT64_MAX :
+		    now + for_ns;
 		nov++;
 	}
 	if (rebuild(&base, "ctl set: profile", msg, cap) < 0)

@@ -16,6 +16,7 @@ SUITE_DECL(event);
 SUITE_DECL(flowfilter);
 SUITE_DECL(burst);
 SUITE_DECL(adopt);
+SUITE_DECL(livepol);
 #undef SUITE_DECL
 
 #endif
