@@ -620,16 +620,6 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 				__builtin_prefetch(pr + sizeof(struct engine_prep) - 1);
 			}
 		}
-		if (i + PREFETCH_AHEAD / 2 < c->n) {
-			/* Its row has arrived: a packet whose flow is not in
-			 * the shadow goes to the engine, one at a time, and
-			 * looks up the tuple there. Bring in its bucket. */
-			const struct rtrace *t = &c->tr[i + PREFETCH_AHEAD / 2];
-
-			if (t->slot != FLOW_NIL && !(s->row[t->slot] & SH_SYNC) &&
-			    !(t->flags & TR_NEW))
-				engine_prefetch(p->e, c->tp[i + PREFETCH_AHEAD / 2].prep->hash);
-		}
 		for (; e < c->nev && c->ev[e].tag == i && !s->aborted; e++)
 			shadow_evict(s, &c->ev[e], c->tp[i].now);
 		if (!s->aborted)
