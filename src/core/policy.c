@@ -893,7 +893,9 @@ policy_set(struct policy *p, const char *origin, const char *kv,
 		return -1;
 	}
 	memcpy(line, kv, strlen(kv) + 1);
-	if (strchr(line, '=') == NULL) {
+	/* A profile line may be a comment; a setting may not (it would
+	 * be accepted and do nothing). */
+	if (strchr(line, '=') == NULL || line[strspn(line, " \t")] == '#') {
 		perr(&ps, "expected key=value: '%s'", kv);
 		return -1;
 	}

@@ -236,11 +236,19 @@ livepol_change_format(const struct livepol_change *c, enum event_format fmt,
 	if (c->value[0]) {
 		const char *k = c->flows >= 0 ? "filter" : "value";
 
-		/* A filter or a path may hold spaces: quote it then. */
-		if (strpbrk(c->value, " \t\""))
-			sb_printf(sb, " %s=\"%s\"", k, c->value);
-		else
+		/* A filter or a path may hold spaces: quote it then, with
+		 * its quotes and backslashes escaped. */
+		if (strpbrk(c->value, " \t\"\\")) {
+			sb_printf(sb, " %s=\"", k);
+			for (const char *v = c->value; *v != '\0'; v++) {
+				if (*v == '"' || *v == '\\')
+					sb_put(sb, "\\", 1);
+				sb_put(sb, v, 1);
+			}
+			sb_puts(sb, "\"");
+		} else {
 			sb_printf(sb, " %s=%s", k, c->value);
+		}
 	}
 	if (c->for_ns) {
 		sb_puts(sb, " for=");

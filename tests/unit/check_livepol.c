@@ -1204,7 +1204,9 @@ START_TEST(test_change_format)
 	ck_assert_str_eq(fmt(half, EVF_JSON), "{\"ts\":1,\"event\":\"control\",\"change\":\"set\","
 	    "\"key\":\"timeout.close\",\"value\":\"1s\",\"for\":1.5,"
 	    "\"profile\":\"rfc5382\",\"generation\":7}\n");
-	/* JSON escapes */
+	/* text and JSON escapes */
+	ck_assert_str_eq(fmt(q, EVF_TEXT), "[CONTROL] ts=1 change=policy "
+	    "value=\"a\\\"b\\\\c\" profile=rfc5382 generation=7\n");
 	ck_assert_str_eq(fmt(q, EVF_JSON), "{\"ts\":1,\"event\":\"control\",\"change\":\"policy\","
 	    "\"value\":\"a\\\"b\\\\c\",\"profile\":\"rfc5382\",\"generation\":7}\n");
 }

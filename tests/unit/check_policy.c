@@ -953,7 +953,9 @@ START_TEST(set_errors)
 	ck_assert_int_eq(policy_set(&p, "ctl", "timeout.close=10", &errs), -1);
 	ck_assert_int_eq(policy_set(&p, NULL, "timeout.close=10", &errs), -1);
 	ck_assert_int_eq(policy_set(&p, "--set", "", &errs), -1);
-	ck_assert_uint_eq(errs.count, 7);
+	/* a comment is not a setting (it was accepted and did nothing) */
+	ck_assert_int_eq(policy_set(&p, "--set", " #timeout.close=10s", &errs), -1);
+	ck_assert_uint_eq(errs.count, 8);
 	ck_assert_str_eq(errs.msg[0], "--set: unknown key 'x'");
 	ck_assert_str_eq(errs.msg[1], "--set: expected key=value: 'timeout.established'");
 	ck_assert_str_eq(errs.msg[2], "--set: empty value for 'timeout.established'");
@@ -961,6 +963,7 @@ START_TEST(set_errors)
 	ck_assert_str_eq(errs.msg[4], "ctl: duration needs a unit: '10'");
 	ck_assert_str_eq(errs.msg[5], "--set: duration needs a unit: '10'");
 	ck_assert_str_eq(errs.msg[6], "--set: expected key=value: ''");
+	ck_assert_str_eq(errs.msg[7], "--set: expected key=value: ' #timeout.close=10s'");
 	assert_same_policy(&p, &before);
 }
 END_TEST
