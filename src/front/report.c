@@ -477,6 +477,11 @@ worker_main(void *arg)
 	struct rprof *p = w->p;
 	struct chunk *c;
 	uint64_t seq, last = 0, last_ip = 0;
+	char name[16];
+
+	/* "p:" and the profile, as top -H and the benchmark show it */
+	snprintf(name, sizeof(name), "p:%.13s", p->label);
+	(void)pthread_setname_np(pthread_self(), name);
 
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&ps->mu);
@@ -551,6 +556,7 @@ ref_main(void *arg)
 	struct pass *ps = arg;
 	struct chunk *c;
 
+	(void)pthread_setname_np(pthread_self(), "reference");
 	for (uint64_t seq = 0;; seq++) {
 		pthread_mutex_lock(&ps->mu);
 		while (ps->read <= seq && !ps->read_done)

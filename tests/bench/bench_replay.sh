@@ -82,6 +82,37 @@ nw=$wall
 nc=$cpu
 cp "$dir/out" "$dir/compare.txt"
 echo "== where natbox's time goes (one run each, for the breakdown only)"
+# threads NAME: per-thread CPU of one compare run, from /proc (sampled
+# every 50 ms until it ends; the main thread is the reader)
+threads() {
+	# shellcheck disable=SC2086 # one word per argument
+	"$natbox" compare "$cap" $args >/dev/null 2>&1 &
+	_pid=$!
+	: >"$dir/thr"
+	while kill -0 $_pid 2>/dev/null; do
+		for _t in "/proc/$_pid/task/"*; do
+			_c=$(cat "$_t/comm" 2>/dev/null) || continue
+			_s=$(cat "$_t/stat" 2>/dev/null) || continue
+			echo "${_t##*/} $_c ${_s##*) }"
+		done >>"$dir/thr"
+		sleep 0.05
+	done
+	wait $_pid
+	# each thread's last sample; after the name, utime and stime are the
+	# 12th and 13th fields (clock ticks)
+	awk -v hz="$(getconf CLK_TCK)" '{
+		if (!($1 in name)) order[n++] = $1
+		name[$1] = $2 == "natbox" ? "reader (main thread)" : $2
+		cpu[$1] = ($14 + $15) / hz
+	} END {
+		for (i = 0; i < n; i++) {
+			printf "  thread %-22s %6.2f s CPU\n", name[order[i]], cpu[order[i]]
+			total += cpu[order[i]]
+		}
+		printf "  %-29s %6.2f s CPU (as last seen, up to 50 ms before each ended)\n", "all", total
+	}' "$dir/thr"
+}
+threads
 # shellcheck disable=SC2086 # one word per argument
 t "compare, every engine on every packet" env NATBOX_SHADOW=0 "$natbox" compare "$cap" $args
 fw=$wall
