@@ -43,7 +43,9 @@
  * decoding. The checks and the messages are libpcap's (sf-pcap.c,
  * pcap_next_packet()): a frame longer than the snap length is cut to it,
  * one longer than 256 KB is an error, a short read is a truncated file.
- * pcapng, a pipe, or NATBOX_PCAP_READER=libpcap: libpcap reads them all.
+ * pcapng, a pipe, a version before 2.4, a swapped Linux cooked file (its
+ * CAN IDs are swapped by libpcap), or NATBOX_PCAP_READER=libpcap: libpcap
+ * reads them all. The file is opened once; both read its descriptor.
  */
 struct block {
 	int fd;			/* -1: libpcap reads the records */
@@ -238,41 +240,55 @@ reader_forced(void)
 	return v != NULL && strcmp(v, "libpcap") == 0;
 }
 
-/* Take over the records if the file is a classic pcap one in a regular
- * file; otherwise leave them to libpcap (nothing is lost either way). */
+/* A classic pcap file's magic, either byte order: the records are ours to
+ * read. Looked at before libpcap opens the file, through f's descriptor
+ * (the same file libpcap reads the header of), without moving it. */
+static bool
+block_candidate(FILE *f)
+{
+	struct stat sb;
+	uint32_t magic;
+
+	if (f == stdin || reader_forced() || fstat(fileno(f), &sb) < 0 ||
+	    !S_ISREG(sb.st_mode) ||
+	    pread(fileno(f), &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+		return false;
+	/* The two standard magics only: libpcap's other variants have
+	 * longer record headers. */
+	switch (magic) {
+	case 0xa1b2c3d4: case 0xd4c3b2a1: case 0xa1b23c4d: case 0x4d3cb2a1:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Take over the records after libpcap read the header, unless the file
+ * needs what only libpcap does: versions before 2.4, and in a swapped
+ * file, CAN IDs in Linux cooked frames (swap_pseudo_headers()). */
 static void
-block_open(struct pcapin *in, const char *path)
+block_open(struct pcapin *in, FILE *f)
 {
 	struct block *b = &in->b;
-	uint8_t h[24];
-	struct stat sb;
 	uint32_t magic;
 	int fd;
 
-	if (reader_forced() || pcap_major_version(in->p) != 2 ||
-	    pcap_minor_version(in->p) != 4)
+	_Static_assert(BLOCK_BUF >= MAX_CAPLEN + REC_HDR, "a record must fit the buffer");
+	b->swapped = pcap_is_swapped(in->p) != 0;
+	if (pcap_major_version(in->p) != 2 || pcap_minor_version(in->p) != 4 ||
+	    (b->swapped && (in->dlt == DLT_LINUX_SLL || in->dlt == DLT_LINUX_SLL2)))
 		return;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* libpcap's stream is not read again: records from its descriptor
+	 * (a copy), past the 24-byte header */
+	if ((fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0)) < 0)
 		return;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    (b->buf = malloc(BLOCK_BUF)) == NULL) {
+	if (pread(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    lseek(fd, 24, SEEK_SET) != 24 || (b->buf = malloc(BLOCK_BUF)) == NULL) {
 		close(fd);
 		return;
 	}
-	memcpy(&magic, h, sizeof(magic));
-	b->swapped = pcap_is_swapped(in->p) != 0;
 	if (b->swapped)
 		magic = __builtin_bswap32(magic);
-	/* The two standard magics only: libpcap's other variants have
-	 * longer record headers. */
-	if ((magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) ||
-	    lseek(fd, (off_t)sizeof(h), SEEK_SET) != (off_t)sizeof(h)) {
-		free(b->buf);
-		b->buf = NULL;
-		close(fd);
-		return;
-	}
 	b->scale = magic == 0xa1b2c3d4;
 	b->snap = (uint32_t)pcap_snapshot(in->p);
 	b->fd = fd;
@@ -380,6 +396,7 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	pcap_t *p;
 	FILE *f;
 	char *iobuf;
+	bool ours;
 	int dlt;
 
 	ebuf[0] = '\0';
@@ -390,8 +407,10 @@ pcapin_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	/* glibc ignores setvbuf()'s size unless given the buffer too. Not
-	 * stdin's: it outlives a failed open below. */
-	iobuf = f != stdin ? malloc(READ_BUF) : NULL;
+	 * stdin's: it outlives a failed open below. Nor where libpcap only
+	 * reads the header (it would read 1 MB ahead for nothing). */
+	ours = block_candidate(f);
+	iobuf = f != stdin && !ours ? malloc(READ_BUF) : NULL;
 	if (iobuf != NULL)
 		(void)setvbuf(f, iobuf, _IOFBF, READ_BUF);
 	/* One thread reads the capture: libpcap's two fread()s a record
@@ -433,8 +452,8 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	in->iobuf = iobuf;
 	in->dlt = dlt;
 	in->b.fd = -1;
-	if (f != stdin)
-		block_open(in, path);
+	if (ours)
+		block_open(in, f);
 	if (getenv("NATBOX_PCAP_DEBUG") != NULL)
 		fprintf(stderr, "natbox: %s: %s reads the records\n", path,
 		    in->b.fd >= 0 ? "natbox" : "libpcap");

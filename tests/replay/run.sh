@@ -545,6 +545,18 @@ check "reader: NATBOX_PCAP_READER=libpcap is obeyed" \
     test "$(NATBOX_PCAP_READER=libpcap reader $data/basic.pcap)" = libpcap
 check "reader: libpcap reads stdin" sh -c "NATBOX_PCAP_DEBUG=1 '$NATBOX' replay - --policy rfc5382 \
     <$data/basic.pcap 2>&1 >/dev/null | grep -q 'libpcap reads'"
+# a swapped Linux cooked file: libpcap swaps CAN IDs in it, so it reads it
+"$MKCAP" --link sll --swap basic "$tmp/v.pcap"
+check "reader: libpcap reads a swapped SLL file" test "$(reader "$tmp/v.pcap")" = libpcap
+# a named pipe whose writer is done: read by libpcap, and no second open()
+# that would wait for a writer forever
+mkfifo "$tmp/fifo"
+cat $data/basic.pcap >"$tmp/fifo" &
+sleep 0.2
+check "reader: a named pipe is read (no hang)" sh -c "timeout 20 '$NATBOX' replay '$tmp/fifo' \
+    --policy rfc5382 >'$tmp/fifo.out' && '$NATBOX' replay $data/basic.pcap --policy rfc5382 | \
+    sed 's|$data/basic.pcap|$tmp/fifo|' | cmp -s - '$tmp/fifo.out'"
+wait
 # the file header's variants: byte order, precision, link types, and a
 # header whose snap length is shorter than its records (libpcap cuts them)
 for v in "" "--nano" "--swap" "--swap --nano" "--link sll" "--link raw" "--link vlan --swap" \
