@@ -411,8 +411,6 @@ hist_get(const struct tcp_track *t, unsigned i)
 	return (t->hist[i / 2] >> ((i & 1) * 4)) & 0xf;
 }
 
-/* Zeek's letters: S SYN, H SYN+ACK, A pure ACK, D payload, F FIN, R RST;
- * upper case from the originator. Only the first of each is kept. */
 /* Bits set in a byte, without libgcc's call where the target has no
  * popcount instruction. */
 static inline unsigned
@@ -423,6 +421,8 @@ pop8(unsigned x)
 	return (x + (x >> 4)) & 0x0f;
 }
 
+/* Zeek's letters: S SYN, H SYN+ACK, A pure ACK, D payload, F FIN, R RST;
+ * upper case from the originator. Only the first of each is kept. */
 void
 tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
 {

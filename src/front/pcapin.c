@@ -240,10 +240,11 @@ reader_forced(void)
 	return v != NULL && strcmp(v, "libpcap") == 0;
 }
 
-/* A classic pcap file's magic, either byte order: the records are ours to
- * read. Looked at before libpcap opens the file, through f's descriptor
- * (the same file libpcap reads the header of), without moving it. */
-static bool
+/* A classic pcap file's magic, either byte order, as the file has it:
+ * the records are ours to read; 0 if not. Looked at before libpcap opens
+ * the file, through f's descriptor (the same file libpcap reads the
+ * header of), without moving it. */
+static uint32_t
 block_candidate(FILE *f)
 {
 	struct stat sb;
@@ -252,14 +253,14 @@ block_candidate(FILE *f)
 	if (f == stdin || reader_forced() || fstat(fileno(f), &sb) < 0 ||
 	    !S_ISREG(sb.st_mode) ||
 	    pread(fileno(f), &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
-		return false;
+		return 0;
 	/* The two standard magics only: libpcap's other variants have
 	 * longer record headers. */
 	switch (magic) {
 	case 0xa1b2c3d4: case 0xd4c3b2a1: case 0xa1b23c4d: case 0x4d3cb2a1:
-		return true;
+		return magic;
 	default:
-		return false;
+		return 0;
 	}
 }
 
@@ -267,10 +268,9 @@ block_candidate(FILE *f)
  * needs what only libpcap does: versions before 2.4, and in a swapped
  * file, CAN IDs in Linux cooked frames (swap_pseudo_headers()). */
 static void
-block_open(struct pcapin *in, FILE *f)
+block_open(struct pcapin *in, FILE *f, uint32_t magic)
 {
 	struct block *b = &in->b;
-	uint32_t magic;
 	int fd;
 
 	_Static_assert(BLOCK_BUF >= MAX_CAPLEN + REC_HDR, "a record must fit the buffer");
@@ -282,8 +282,7 @@ block_open(struct pcapin *in, FILE *f)
 	 * (a copy), past the 24-byte header */
 	if ((fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 0)) < 0)
 		return;
-	if (pread(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
-	    lseek(fd, 24, SEEK_SET) != 24 || (b->buf = malloc(BLOCK_BUF)) == NULL) {
+	if (lseek(fd, 24, SEEK_SET) != 24 || (b->buf = malloc(BLOCK_BUF)) == NULL) {
 		close(fd);
 		return;
 	}
@@ -396,7 +395,7 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	pcap_t *p;
 	FILE *f;
 	char *iobuf;
-	bool ours;
+	uint32_t ours;		/* the magic, if natbox reads the records */
 	int dlt;
 
 	ebuf[0] = '\0';
@@ -410,7 +409,7 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	 * stdin's: it outlives a failed open below. Nor where libpcap only
 	 * reads the header (it would read 1 MB ahead for nothing). */
 	ours = block_candidate(f);
-	iobuf = f != stdin && !ours ? malloc(READ_BUF) : NULL;
+	iobuf = f != stdin && ours == 0 ? malloc(READ_BUF) : NULL;
 	if (iobuf != NULL)
 		(void)setvbuf(f, iobuf, _IOFBF, READ_BUF);
 	/* One thread reads the capture: libpcap's two fread()s a record
@@ -452,8 +451,8 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	in->iobuf = iobuf;
 	in->dlt = dlt;
 	in->b.fd = -1;
-	if (ours)
-		block_open(in, f);
+	if (ours != 0)
+		block_open(in, f, ours);
 	if (getenv("NATBOX_PCAP_DEBUG") != NULL)
 		fprintf(stderr, "natbox: %s: %s reads the records\n", path,
 		    in->b.fd >= 0 ? "natbox" : "libpcap");
