@@ -613,7 +613,9 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 				__builtin_prefetch(&s->row[t->nslot], 1);
 				engine_prefetch(p->e, t->hash);
 			}
-			if (s->own) {
+			/* a new flow's packet is read (its tuple, err); an
+			 * own tracker reads every one */
+			if (s->own || (t->flags & TR_NEW)) {
 				const char *pr = (const char *)c->tp[i + PREFETCH_AHEAD].prep;
 
 				__builtin_prefetch(pr);
