@@ -197,6 +197,15 @@ enum tcp_state policy_timer_state(const struct policy *p, const struct tcp_track
 /* The timeout that runs for f (adaptive scaling applied for n of max flows). */
 uint64_t policy_timeout(const struct policy *p, const struct tcp_track *t,
     enum tcp_state timer_state, uint32_t nflows);
+/* Everything of a tracker state that policy_timer_state() and
+ * policy_timeout() read, as one number below POLICY_TIMER_KEYS: the
+ * state, the FIN facts, whether a reply was seen, unacknowledged data.
+ * Two tracker states with one key get the same timer under every
+ * profile, so a profile's timers can be tabled by key (report_shadow.c).
+ * policy_timer_key_trk() gives a tracker state with that key. */
+#define POLICY_TIMER_KEYS	512u
+unsigned policy_timer_key(const struct tcp_track *t);
+void policy_timer_key_trk(unsigned key, struct tcp_track *t);
 /* The timer after a packet the tracker took (TO_OK, refresh as it said):
  * *timer_state and *deadline before it in, after it out. The engine's
  * own step, exposed so a shadow (report_shadow.c) times flows exactly as

@@ -1,5 +1,6 @@
 /* timeout.c -- which timer runs for a flow, and how long: the pure ladder every verdict uses. */
 #include <stdint.h>
+#include <string.h>
 
 #include "engine.h"
 
@@ -7,6 +8,46 @@ static uint16_t
 both_flags(const struct tcp_track *t)
 {
 	return t->d[DIR_ORIG].flags | t->d[DIR_REPLY].flags;
+}
+
+/* The key's bits above the state's four (TCP_STATE_MAX <= 16). Any input
+ * the two functions below gain must get a bit here too. */
+#define TK_FIN_ACKED	0x010	/* either side's FIN was acknowledged */
+#define TK_ORIG_FIN	0x020
+#define TK_REPLY_FIN	0x040
+#define TK_SEEN_REPLY	0x080
+#define TK_DATA_UNACK	0x100	/* either side has data in flight */
+_Static_assert(TCP_STATE_MAX <= 16 && POLICY_TIMER_KEYS == 0x200,
+    "the key: four bits of state, five of facts");
+
+unsigned
+policy_timer_key(const struct tcp_track *t)
+{
+	uint16_t fl = both_flags(t);
+
+	return (t->state & 0x0f) |
+	    ((fl & TDF_FIN_ACKED) ? TK_FIN_ACKED : 0) |
+	    ((t->d[DIR_ORIG].flags & TDF_FIN_SEEN) ? TK_ORIG_FIN : 0) |
+	    ((t->d[DIR_REPLY].flags & TDF_FIN_SEEN) ? TK_REPLY_FIN : 0) |
+	    ((t->flags & TTF_SEEN_REPLY) ? TK_SEEN_REPLY : 0) |
+	    ((fl & TDF_DATA_UNACK) ? TK_DATA_UNACK : 0);
+}
+
+void
+policy_timer_key_trk(unsigned key, struct tcp_track *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->state = (uint8_t)(key & 0x0f);
+	if (key & TK_FIN_ACKED)
+		t->d[DIR_ORIG].flags |= TDF_FIN_ACKED;
+	if (key & TK_ORIG_FIN)
+		t->d[DIR_ORIG].flags |= TDF_FIN_SEEN;
+	if (key & TK_REPLY_FIN)
+		t->d[DIR_REPLY].flags |= TDF_FIN_SEEN;
+	if (key & TK_SEEN_REPLY)
+		t->flags |= TTF_SEEN_REPLY;
+	if (key & TK_DATA_UNACK)
+		t->d[DIR_REPLY].flags |= TDF_DATA_UNACK;
 }
 
 /* Like pf_state_expires()'s ladder, over the tracker state and the FIN

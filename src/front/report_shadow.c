@@ -73,6 +73,7 @@ struct rtrace {
 	/* the timer's inputs from the state after it (slot's, or nslot's) */
 	uint8_t state, ttf;
 	uint16_t dflags[2];
+	uint16_t tkey;		/* policy_timer_key() of that state */
 	uint32_t hash;		/* the packet's, with TR_NEW */
 };
 
@@ -101,9 +102,17 @@ struct __attribute__((aligned(64))) shown {
 	uint64_t last_seen;
 };
 
+/* A profile's timer for a tracker state, by policy_timer_key() */
+struct tkent {
+	uint64_t to;		/* policy_timeout() */
+	uint8_t ts;		/* policy_timer_state() */
+	uint8_t rule;		/* its refresh rule */
+};
+
 struct shprof {
 	struct rprof *p;
 	const struct policy *pol;
+	struct tkent tk[POLICY_TIMER_KEYS];
 	bool own;		/* its own tracker (window tracking differs) */
 	bool exact;		/* buckets are wheel ticks: the count is exact */
 	bool aborted;		/* judged again in a pass of its own */
@@ -129,6 +138,7 @@ tr_summary(struct rtrace *t, const struct tcp_track *trk)
 	t->ttf = trk->flags;
 	t->dflags[0] = trk->d[0].flags;
 	t->dflags[1] = trk->d[1].flags;
+	t->tkey = (uint16_t)policy_timer_key(trk);
 }
 
 /* What the timer ladder reads of a tracker state (policy_timer_state(),
@@ -433,6 +443,52 @@ ends_flow(unsigned o)
 	return o == TO_KILL || o == TO_REOPEN;
 }
 
+/*
+ * The packet most packets are: one the reference tracked (TO_OK) in a
+ * flow it already had, whose shadow's timer has not run out, for a
+ * profile that follows the reference's tracker. Its timer moves on as
+ * policy_timer_next() would move it (shadow_packet() does exactly this
+ * the long way), from the profile's table by the state's timer key.
+ * Returns false for any other packet.
+ */
+static inline bool
+shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
+{
+	const struct tkent *k;
+	uint64_t *r, v, dl, ndl;
+	uint8_t ts;
+
+	if (t->slot == FLOW_NIL || t->outcome != TO_OK || (t->flags & TR_NEW))
+		return false;
+	r = &s->row[t->slot];
+	v = *r;
+	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
+		return false;
+	ts = tdl_ts(v);
+	k = &s->tk[t->tkey];
+	ndl = dl;
+	if (k->ts != ts) {
+		ndl = now + k->to;
+		if (k->rule == REFRESH_NONE && s->pol->refresh[ts] == REFRESH_NONE && dl < ndl)
+			ndl = dl;
+	} else if ((t->flags & TR_REFRESH) && (k->rule == REFRESH_ANY ||
+	    (k->rule == REFRESH_ORIG && t->dir == DIR_ORIG) ||
+	    (k->rule == REFRESH_REPLY && t->dir == DIR_REPLY))) {
+		ndl = now + k->to;
+	}
+	if (ndl > SH_DL_MASK)
+		return false;	/* the long way gives up on it */
+	if ((now >> s->bshift) > s->bin_cur)
+		bins_advance(s, now);
+	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
+		bins_del(s, dl);
+		bins_add(s, ndl);
+	}
+	*r = tdl_pack(k->ts, ndl);
+	s->pkts++;
+	return true;
+}
+
 /* One packet: in the shadow, or through the engine. */
 static void
 shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
@@ -624,7 +680,7 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 		}
 		for (; e < c->nev && c->ev[e].tag == i && !s->aborted; e++)
 			shadow_evict(s, &c->ev[e], c->tp[i].now);
-		if (!s->aborted)
+		if (!s->aborted && (s->own || !shadow_fast(s, &c->tr[i], c->tp[i].now)))
 			shadow_packet(s, c, i);
 	}
 }
@@ -682,6 +738,24 @@ shadowable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
 	return true;
 }
 
+/* The profile's timer for every timer key of a real tracker state */
+static void
+tk_fill(struct shprof *s)
+{
+	struct tcp_track trk;
+
+	for (unsigned key = 0; key < POLICY_TIMER_KEYS; key++) {
+		struct tkent *k = &s->tk[key];
+
+		policy_timer_key_trk(key, &trk);
+		if (trk.state >= TCP_STATE_MAX)
+			continue;
+		k->ts = (uint8_t)policy_timer_state(s->pol, &trk);
+		k->to = policy_timeout(s->pol, &trk, k->ts, 0);
+		k->rule = s->pol->refresh[k->ts];
+	}
+}
+
 void
 shadow_setup(struct pass *ps)
 {
@@ -704,6 +778,7 @@ shadow_setup(struct pass *ps)
 		report_hugepages(s->row, (size_t)r->ref_max_flows * sizeof(*s->row));
 		s->p = p;
 		s->pol = p->pol;
+		tk_fill(s);
 		s->own = p->pol->window_tracking != r->ref_pol.window_tracking;
 		if (s->own) {
 			s->orow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->orow));

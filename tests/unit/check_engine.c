@@ -806,6 +806,50 @@ START_TEST(test_timer_state_ladder)
 }
 END_TEST
 
+/* policy_timer_key() sees every input of the timer ladder: any tracker
+ * state gets the timer its key's stand-in gets, under profiles that read
+ * each input (half-close rules, the unacknowledged cap with and without
+ * window tracking). */
+START_TEST(test_timer_key_covers_ladder)
+{
+	struct policy p;
+	struct tcp_track tr, k;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	policy_defaults(&p);
+	p.unacknowledged = 300 * NS_PER_SEC;
+	for (unsigned key = 0; key < POLICY_TIMER_KEYS; key++) {
+		policy_timer_key_trk(key, &k);
+		ck_assert_uint_eq(policy_timer_key(&k), key);
+	}
+	for (int i = 0; i < 20000; i++) {
+		unsigned key;
+
+		/* any bytes at all, a real state */
+		for (size_t b = 0; b < sizeof(tr); b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			((uint8_t *)&tr)[b] = (uint8_t)x;
+		}
+		tr.state = (uint8_t)(x % TCP_STATE_MAX);
+		key = policy_timer_key(&tr);
+		ck_assert_uint_lt(key, POLICY_TIMER_KEYS);
+		policy_timer_key_trk(key, &k);
+		for (int rule = HC_FIRST_FIN; rule <= HC_BOTH_FINS; rule++) {
+			for (int win = 0; win < 2; win++) {
+				enum tcp_state ts;
+
+				p.half_close_start = (uint8_t)rule;
+				p.window_tracking = win;
+				ts = policy_timer_state(&p, &tr);
+				ck_assert_int_eq(policy_timer_state(&p, &k), ts);
+				ck_assert_uint_eq(policy_timeout(&p, &k, ts, 0),
+				    policy_timeout(&p, &tr, ts, 0));
+			}
+		}
+	}
+}
+END_TEST
+
 Suite *
 suite_engine(void)
 {
@@ -828,6 +872,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_fault_fins);
 	tcase_add_test(tc, test_fault_probability_seeded);
 	tcase_add_test(tc, test_table_full_drop_and_evict);
+	tcase_add_test(tc, test_timer_key_covers_ladder);
 	tcase_add_test(tc, test_adaptive_scaling);
 	tcase_add_test(tc, test_rst_before_reply_and_rej);
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
