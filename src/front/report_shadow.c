@@ -70,10 +70,10 @@ struct rtrace {
 	uint32_t nslot;		/* the flow the packet started, FLOW_NIL */
 	uint32_t id;		/* slot's capture flow */
 	uint8_t dir, outcome, old_state, flags;
-	/* the timer's inputs from the state after it (slot's, or nslot's) */
-	uint8_t state, ttf;
-	uint16_t dflags[2];
-	uint16_t tkey;		/* policy_timer_key() of that state */
+	/* the state after it (slot's, or nslot's): its timer key
+	 * (policy_timer_key()) and tracker flags */
+	uint16_t tkey;
+	uint8_t ttf;
 	uint32_t hash;		/* the packet's, with TR_NEW */
 };
 
@@ -134,23 +134,8 @@ struct shadows {
 static void
 tr_summary(struct rtrace *t, const struct tcp_track *trk)
 {
-	t->state = trk->state;
 	t->ttf = trk->flags;
-	t->dflags[0] = trk->d[0].flags;
-	t->dflags[1] = trk->d[1].flags;
 	t->tkey = (uint16_t)policy_timer_key(trk);
-}
-
-/* What the timer ladder reads of a tracker state (policy_timer_state(),
- * policy_timeout()), from a trace. */
-static void
-tr_trk(const struct rtrace *t, struct tcp_track *trk)
-{
-	memset(trk, 0, sizeof(*trk));
-	trk->state = t->state;
-	trk->flags = t->ttf;
-	trk->d[0].flags = t->dflags[0];
-	trk->d[1].flags = t->dflags[1];
 }
 
 static inline uint64_t
@@ -419,15 +404,13 @@ key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
 /* The profile starts the flow the reference did, unless its table is
  * full (then its engine gets the packet and drops it). */
 static bool
-start(struct shprof *s, uint64_t *r, const struct tcp_track *trk, uint64_t now)
+start(struct shprof *s, uint64_t *r, unsigned key, uint64_t now)
 {
-	uint8_t ts;
-	uint64_t dl;
+	uint8_t ts = s->tk[key].ts;
+	uint64_t dl = now + s->tk[key].to;
 
 	if (room(s, now) <= 0)
 		return false;
-	ts = (uint8_t)policy_timer_state(s->pol, trk);
-	dl = now + policy_timeout(s->pol, trk, ts, 0);
 	if (dl > SH_DL_MASK) {
 		s->aborted = true;
 		return false;
@@ -444,6 +427,32 @@ ends_flow(unsigned o)
 }
 
 /*
+ * policy_timer_next() from the profile's table: the timer (*ts, *dl)
+ * after a packet the tracker took (TO_OK) going dir, that left the flow
+ * in a state with timer key key.
+ */
+static inline void
+tk_next(const struct shprof *s, unsigned key, uint8_t dir, bool refresh,
+    uint64_t now, uint8_t *ts, uint64_t *dl)
+{
+	const struct tkent *k = &s->tk[key];
+
+	if (k->ts != *ts) {
+		uint64_t ndl = now + k->to;
+
+		if (k->rule == REFRESH_NONE && s->pol->refresh[*ts] == REFRESH_NONE &&
+		    *dl < ndl)
+			ndl = *dl;
+		*ts = k->ts;
+		*dl = ndl;
+	} else if (refresh && (k->rule == REFRESH_ANY ||
+	    (k->rule == REFRESH_ORIG && dir == DIR_ORIG) ||
+	    (k->rule == REFRESH_REPLY && dir == DIR_REPLY))) {
+		*dl = now + k->to;
+	}
+}
+
+/*
  * The packet most packets are: one the reference tracked (TO_OK) in a
  * flow it already had, whose shadow's timer has not run out, for a
  * profile that follows the reference's tracker. Its timer moves on as
@@ -454,7 +463,6 @@ ends_flow(unsigned o)
 static inline bool
 shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 {
-	const struct tkent *k;
 	uint64_t *r, v, dl, ndl;
 	uint8_t ts;
 
@@ -465,17 +473,8 @@ shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
 		return false;
 	ts = tdl_ts(v);
-	k = &s->tk[t->tkey];
 	ndl = dl;
-	if (k->ts != ts) {
-		ndl = now + k->to;
-		if (k->rule == REFRESH_NONE && s->pol->refresh[ts] == REFRESH_NONE && dl < ndl)
-			ndl = dl;
-	} else if ((t->flags & TR_REFRESH) && (k->rule == REFRESH_ANY ||
-	    (k->rule == REFRESH_ORIG && t->dir == DIR_ORIG) ||
-	    (k->rule == REFRESH_REPLY && t->dir == DIR_REPLY))) {
-		ndl = now + k->to;
-	}
+	tk_next(s, t->tkey, t->dir, (t->flags & TR_REFRESH) != 0, now, &ts, &ndl);
 	if (ndl > SH_DL_MASK)
 		return false;	/* the long way gives up on it */
 	if ((now >> s->bshift) > s->bin_cur)
@@ -484,7 +483,7 @@ shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 		bins_del(s, dl);
 		bins_add(s, ndl);
 	}
-	*r = tdl_pack(k->ts, ndl);
+	*r = tdl_pack(ts, ndl);
 	s->pkts++;
 	return true;
 }
@@ -499,16 +498,16 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 	const struct policy *pol = s->pol;
 	enum flow_dir dir = (enum flow_dir)t->dir;
 	uint64_t now = tp->now, pre = 0, *r;
-	struct tcp_track sum, mine;
-	const struct tcp_track *trk = &sum;
+	struct tcp_track mine;
+	unsigned key = t->tkey;	/* the state's after the packet */
 	struct flow af;
 	bool adopt = false, handled = false, reopen = false;
 
 	/* before any deadline is filed: buckets cover now onwards */
 	bins_advance(s, now);
 	if (t->slot != FLOW_NIL && (s->row[t->slot] & SH_SYNC)) {
-		struct tcp_result own, ref = { (enum tcp_outcome)t->outcome, t->old_state,
-		    t->state, (t->flags & TR_REFRESH) != 0 };
+		struct tcp_result own, ref = { .outcome = (enum tcp_outcome)t->outcome,
+		    .old_state = t->old_state, .refresh = (t->flags & TR_REFRESH) != 0 };
 		const struct tcp_result *res = &ref;
 
 		r = &s->row[t->slot];
@@ -522,9 +521,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 				tcp_history_add(&mine, dir, &pr->p);
 				tcp_track_packet(&mine, dir, &pr->p, pol->window_tracking, &own);
 				res = &own;
-				trk = &mine;
-			} else {
-				tr_trk(t, &sum);
+				key = policy_timer_key(&mine);
 			}
 			/* it drops the packet, or keeps state the reference
 			 * ends (or the reverse): the engine takes the flow */
@@ -544,7 +541,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 				uint8_t ts = tdl_ts(*r);
 				uint64_t dl = tdl_dl(*r);
 
-				policy_timer_next(pol, trk, dir, res->refresh, now, 0, &ts, &dl);
+				tk_next(s, key, t->dir, res->refresh, now, &ts, &dl);
 				if (dl > SH_DL_MASK) {
 					s->aborted = true;
 					return;
@@ -585,12 +582,9 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 			 * packet and drops it. */
 			if (s->own) {
 				tcp_track_new(&mine, &pr->p, true);
-				trk = &mine;
-			} else {
-				tr_trk(t, &sum);
-				trk = &sum;
+				key = policy_timer_key(&mine);
 			}
-			handled = start(s, r, trk, now);
+			handled = start(s, r, key, now);
 			if (handled && s->own) {
 				s->orow[t->nslot].trk = mine;
 				s->orow[t->nslot].last_seen = now;
