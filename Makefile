@@ -2,7 +2,7 @@
 # every test, `make demo` runs the main job, `make bench` prints figures.
 
 CC      ?= cc
-CFLAGS  ?= -O2 -g
+CFLAGS  ?= -O2 -g -flto=auto
 BUILD   ?= build
 BIN     ?= natbox
 PREFIX  ?= /usr/local
@@ -68,7 +68,7 @@ deps:
 
 $(BIN): $(CORE_OBJS) $(FRONT_OBJS) | deps
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread $(LDLIBS)
+	$(Q)$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread $(LDLIBS)
 
 $(BUILD)/src/core/%.o: src/core/%.c | deps
 	@mkdir -p $(@D)
