@@ -171,6 +171,12 @@ struct engine_watch {
 };
 void engine_set_watch(struct engine *e, const struct engine_watch *w);
 
+/* Before the first packet: e keeps no timers. Its flows never expire
+ * and end only as the tracker ends them (a RST, a reopening SYN) or by
+ * eviction; their deadline reads UINT64_MAX, events carry no timeout. An
+ * offline reference that only tracks (report.c) skips the timer work. */
+void engine_set_untimed(struct engine *e);
+
 /* Flows held for e elsewhere (a shadow's) that count against its
  * max_flows as if in its table: a full table drops or evicts as it would
  * with them in it. 0 unless set. */

@@ -34,6 +34,7 @@ struct engine {
 	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
+	bool untimed;		/* no timers (engine_set_untimed()) */
 };
 
 /* splitmix64: tiny, good enough to draw fault probabilities, and the
@@ -92,7 +93,7 @@ engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
 {
 	event_from_flow(e, f, type, now, ev);
 	ev->tag = EV_TAG_NONE;
-	if (!(f->fflags & FF_DEAD) && f->deadline > now)
+	if (!(f->fflags & FF_DEAD) && !e->untimed && f->deadline > now)
 		ev->timeout = f->deadline - now;
 	if (f->fflags & FF_DEAD)
 		ev->reason = f->dead_reason;
@@ -419,13 +420,18 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	f->serial = ++e->serial;
 	f->last_seen = now;
 	f->timer_state = (uint8_t)policy_timer_state(pol, &f->trk);
-	f->deadline = now + policy_timeout(pol, &f->trk, f->timer_state,
-	    flowtab_count(e->ft) + e->outside);
-	wheel_arm(&e->wheel, flowtab_index(e->ft, f));
+	if (e->untimed) {
+		f->deadline = UINT64_MAX;
+	} else {
+		f->deadline = now + policy_timeout(pol, &f->trk, f->timer_state,
+		    flowtab_count(e->ft) + e->outside);
+		wheel_arm(&e->wheel, flowtab_index(e->ft, f));
+	}
 	v->flow = flowtab_index(e->ft, f);
 	v->dir = DIR_ORIG;
 	event_from_flow(e, f, EV_NEW, now, &ev);
-	ev.timeout = f->deadline - now;
+	if (!e->untimed)
+		ev.timeout = f->deadline - now;
 	emit(e, &ev);
 	return accept(e, v);
 }
@@ -553,11 +559,13 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	}
 
 	f->last_seen = now;
-	flow_timer(e, f, dir, r.refresh, now);
+	if (!e->untimed)
+		flow_timer(e, f, dir, r.refresh, now);
 	if (r.new_state != r.old_state) {
 		event_from_flow(e, f, EV_UPDATE, now, &ev);
 		ev.old_state = r.old_state;
-		ev.timeout = f->deadline > now ? f->deadline - now : 0;
+		if (!e->untimed)
+			ev.timeout = f->deadline > now ? f->deadline - now : 0;
 		emit(e, &ev);
 	}
 	return accept(e, v);
@@ -870,7 +878,7 @@ engine_set_policy(struct engine *e, const struct policy *p)
 		/* A change during a pass restarts it; flows already done keep
 		 * deadlines from the profile in between, as they would have. */
 		memcpy(e->old_timeout, e->pol->timeout, sizeof(e->old_timeout));
-		e->retime = true;
+		e->retime = !e->untimed;
 		e->retime_next = 0;
 	}
 	e->pol = p;
@@ -886,6 +894,12 @@ engine_set_watch(struct engine *e, const struct engine_watch *w)
 		e->watch = *w;
 	else
 		memset(&e->watch, 0, sizeof(e->watch));
+}
+
+void
+engine_set_untimed(struct engine *e)
+{
+	e->untimed = true;
 }
 
 void

@@ -861,8 +861,12 @@ report_run(const struct report_opts *o, struct report **out)
 		    o->capture, r->ref_max_flows);
 		goto out;
 	}
+	/* suggest reads the reference's timers (ref_account()); the rest
+	 * never need them: its flows never expire */
 	if (o->gaps)
 		r->gaps = xrealloc(NULL, 1, sizeof(*r->gaps));	/* grown with flows */
+	else
+		engine_set_untimed(ps.ref);
 	for (i = 0; i < NCHUNKS; i++) {
 		ps.ch[i].pk = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].pk));
 		ps.ch[i].tp = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].tp));

@@ -806,6 +806,46 @@ START_TEST(test_timer_state_ladder)
 }
 END_TEST
 
+/* An untimed engine tracks without timers: an hour idle in SYN_SENT
+ * and past the established timeout is nothing to it, events carry no
+ * timeout, and the tracker still ends flows (a RST before any reply). */
+START_TEST(test_untimed_never_expires)
+{
+	struct tb t;
+	const struct event *ev;
+
+	tb_init(&t);
+	t.pol.timeout[TCP_SYN_SENT] = S(5);
+	t.pol.timeout[TCP_ESTABLISHED] = S(60);
+	tb_start(&t);
+	engine_set_untimed(t.e);
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	ev = find_ev(&t, EV_NEW);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->timeout, EV_NO_TIMEOUT);
+	t.now += S(3600);
+	ck_assert_uint_eq(engine_expire(t.e, t.now, 1000), 0);
+	ck_assert_int_eq(tx(&t, false, TH_SYN | TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, true, TH_ACK, 0), V_ACCEPT);
+	for (int i = 0; i < 3; i++) {
+		t.now += S(7200);
+		ck_assert_uint_eq(engine_expire(t.e, t.now, 1000), 0);
+		ck_assert_int_eq(tx(&t, true, TH_ACK | TH_PSH, 100), V_ACCEPT);
+	}
+	ck_assert_uint_eq(count_ev(&t, EV_EXPIRE, R_NONE), 0);
+	for (unsigned i = 0; i < t.nev; i++)
+		ck_assert_uint_eq(t.ev[i].timeout, EV_NO_TIMEOUT);
+	ck_assert_uint_eq(engine_flow_count(t.e), 1);
+	/* a new flow, reset before any reply: the tracker ends it */
+	t.cport++;
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	ck_assert_uint_eq(engine_flow_count(t.e), 2);
+	ck_assert_int_eq(tx(&t, false, TH_RST | TH_ACK, 0), V_ACCEPT);
+	ck_assert_uint_eq(engine_flow_count(t.e), 1);
+	tb_done(&t);
+}
+END_TEST
+
 /* policy_timer_key() sees every input of the timer ladder: any tracker
  * state gets the timer its key's stand-in gets, under profiles that read
  * each input (half-close rules, the unacknowledged cap with and without
@@ -873,6 +913,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_fault_probability_seeded);
 	tcase_add_test(tc, test_table_full_drop_and_evict);
 	tcase_add_test(tc, test_timer_key_covers_ladder);
+	tcase_add_test(tc, test_untimed_never_expires);
 	tcase_add_test(tc, test_adaptive_scaling);
 	tcase_add_test(tc, test_rst_before_reply_and_rej);
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
