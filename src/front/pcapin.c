@@ -294,16 +294,13 @@ block_open(struct pcapin *in, FILE *f, uint32_t magic)
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 }
 
-/* At least want unread bytes in the buffer, or all the file has left:
- * false on a read error (in->err says it). */
-static bool
-block_fill(struct pcapin *in, size_t want)
+/* block_fill()'s refill: want bytes are not in. */
+static bool __attribute__((noinline))
+block_refill(struct pcapin *in, size_t want)
 {
 	struct block *b = &in->b;
 	ssize_t n;
 
-	if (b->len - b->pos >= want || b->eof)
-		return true;
 	memmove(b->buf, b->buf + b->pos, b->len - b->pos);
 	b->len -= b->pos;
 	b->pos = 0;
@@ -321,6 +318,19 @@ block_fill(struct pcapin *in, size_t want)
 		b->len += (size_t)n;
 	}
 	return true;
+}
+
+/* At least want unread bytes in the buffer, or all the file has left:
+ * false on a read error (in->err says it). Twice a record: the test
+ * inline, the read not. */
+static inline bool
+block_fill(struct pcapin *in, size_t want)
+{
+	const struct block *b = &in->b;
+
+	if (b->len - b->pos >= want || b->eof)
+		return true;
+	return block_refill(in, want);
 }
 
 /* One record, as pcap_next_packet() would give it: 1, 0 at the end, -1. */
