@@ -678,16 +678,22 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 			if (err[i] == DEC_OK)
 				hash[i] = flowtab_hash(e->ft, &own[i]);
 		}
-		for (i = 0; i < (int)m + 3 * PIPE_D; i++) {
+		/* A burst too short to hide anything (a shadow hands its
+		 * engine single packets) goes through in order, unpiped. */
+		const int d = m >= 2 * PIPE_D ? PIPE_D : 0;
+
+		for (i = 0; i < (int)m + 3 * d; i++) {
 			struct verdict *vj;
 
-			if (i < (int)m && err[i] == DEC_OK)
-				flowtab_prefetch(e->ft, hash[i]);
-			if ((j = i - PIPE_D) >= 0 && j < (int)m && err[j] == DEC_OK)
-				flowtab_prefetch_flow(e->ft, hash[j], 0);
-			if ((j = i - 2 * PIPE_D) >= 0 && j < (int)m && err[j] == DEC_OK)
-				flowtab_prefetch_flow(e->ft, hash[j], 1);
-			if ((j = i - 3 * PIPE_D) < 0 || j >= (int)m)
+			if (d) {
+				if (i < (int)m && err[i] == DEC_OK)
+					flowtab_prefetch(e->ft, hash[i]);
+				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK)
+					flowtab_prefetch_flow(e->ft, hash[j], 0);
+				if ((j = i - 2 * d) >= 0 && j < (int)m && err[j] == DEC_OK)
+					flowtab_prefetch_flow(e->ft, hash[j], 1);
+			}
+			if ((j = i - 3 * d) < 0 || j >= (int)m)
 				continue;
 			if (tp) {
 				now = tp[base + j].now;
