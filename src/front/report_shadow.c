@@ -490,6 +490,55 @@ shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 	return true;
 }
 
+/*
+ * shadow_fast() for a profile with a tracker of its own: the same
+ * packet, when its own tracker also takes it (TO_OK), so the two still
+ * agree. The tracker runs on a copy: any other outcome leaves the flow
+ * as it was for shadow_packet() to do the long way.
+ */
+static inline bool
+shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	const struct rtrace *t = &c->tr[i];
+	const struct engine_prep *pr;
+	uint64_t now, *r, v, dl, ndl;
+	struct tcp_track mine;
+	struct tcp_result res;
+	struct shown *o;
+	uint8_t ts;
+
+	if (t->slot == FLOW_NIL || t->outcome != TO_OK || (t->flags & TR_NEW))
+		return false;
+	now = c->tp[i].now;
+	r = &s->row[t->slot];
+	v = *r;
+	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
+		return false;
+	o = &s->orow[t->slot];
+	pr = c->tp[i].prep;
+	mine = o->trk;
+	tcp_history_add(&mine, (enum flow_dir)t->dir, &pr->p);
+	tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, s->pol->window_tracking, &res);
+	if (res.outcome != TO_OK)
+		return false;
+	ts = tdl_ts(v);
+	ndl = dl;
+	tk_next(s, policy_timer_key(&mine), t->dir, res.refresh, now, &ts, &ndl);
+	if (ndl > SH_DL_MASK)
+		return false;
+	if ((now >> s->bshift) > s->bin_cur)
+		bins_advance(s, now);
+	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
+		bins_del(s, dl);
+		bins_add(s, ndl);
+	}
+	*r = tdl_pack(ts, ndl);
+	o->trk = mine;
+	o->last_seen = now;
+	s->pkts++;
+	return true;
+}
+
 /* One packet: in the shadow, or through the engine. */
 static void
 shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
@@ -676,7 +725,9 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 		}
 		for (; e < c->nev && c->ev[e].tag == i && !s->aborted; e++)
 			shadow_evict(s, &c->ev[e], c->tp[i].now);
-		if (!s->aborted && (s->own || !shadow_fast(s, &c->tr[i], c->tp[i].now)))
+		if (s->aborted)
+			break;
+		if (s->own ? !shadow_fast_own(s, c, i) : !shadow_fast(s, &c->tr[i], c->tp[i].now))
 			shadow_packet(s, c, i);
 	}
 }
