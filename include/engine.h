@@ -168,6 +168,11 @@ struct engine_watch {
 	    enum flow_dir dir, const struct nb_packet *p,
 	    const struct tcp_result *r, uint64_t now);
 	void *ctx;
+	/* ahead: a hint, some packets before the engine gets to it: the
+	 * flow first in the packet's hash chain, most likely its own (its
+	 * lines already on their way), so the observer can fetch what it
+	 * keeps for that flow. May be another flow, or never come. */
+	void (*ahead)(void *ctx, const struct flow *f);
 };
 void engine_set_watch(struct engine *e, const struct engine_watch *w);
 

@@ -48,6 +48,9 @@ void flowtab_prefetch(const struct flowtab *ft, uint32_t hash);
  * that bucket's chain, once the earlier ones have arrived. */
 void flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash, unsigned depth);
 
+/* The first flow in hash's chain, or NULL: no key compared. */
+const struct flow *flowtab_peek(const struct flowtab *ft, uint32_t hash);
+
 /* Find the flow of p; *dir says whether p goes orig->reply or back. */
 struct flow *flowtab_lookup(struct flowtab *ft, const struct nb_packet *p,
     uint32_t hash, enum flow_dir *dir);

@@ -690,8 +690,13 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 					flowtab_prefetch(e->ft, hash[i]);
 				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK)
 					flowtab_prefetch_flow(e->ft, hash[j], 0);
-				if ((j = i - 2 * d) >= 0 && j < (int)m && err[j] == DEC_OK)
+				if ((j = i - 2 * d) >= 0 && j < (int)m && err[j] == DEC_OK) {
+					const struct flow *f;
+
 					flowtab_prefetch_flow(e->ft, hash[j], 1);
+					if (e->watch.ahead && (f = flowtab_peek(e->ft, hash[j])) != NULL)
+						e->watch.ahead(e->watch.ctx, f);
+				}
 			}
 			if ((j = i - 3 * d) < 0 || j >= (int)m)
 				continue;

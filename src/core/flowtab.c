@@ -272,6 +272,14 @@ flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash, unsigned depth)
 	__builtin_prefetch(f + sizeof(struct flow) - 1);
 }
 
+const struct flow *
+flowtab_peek(const struct flowtab *ft, uint32_t hash)
+{
+	uint32_t i = ft->buckets[hash & ft->mask];
+
+	return i == FLOW_NIL ? NULL : &ft->pool[i];
+}
+
 /* Two 8-byte compares; memcpy keeps it legal for any alignment. */
 static inline bool
 addr_eq(const struct nb_addr *a, uint64_t lo, uint64_t hi)

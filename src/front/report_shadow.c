@@ -213,9 +213,20 @@ sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
 	pre_store(pre, &f->trk, f->last_seen);
 	t->slot = slot;
 	t->id = f->serial - 1;		/* its capture flow (report.c, ref_id()) */
-	/* the reference's own counters for it, updated after the tracker */
-	__builtin_prefetch(&ps->r->flows[t->id], 1);
 	t->dir = (uint8_t)dir;
+}
+
+/* A flow the reference will likely get a packet of soon: its capture
+ * flow's counters (ref_account()), while the tracker works on others.
+ * r->flows only grows on this thread. */
+static void
+sh_ahead(void *ctx, const struct flow *f)
+{
+	const struct pass *ps = ctx;
+	uint32_t id = f->serial - 1;
+
+	if (id < ps->r->fcap)
+		__builtin_prefetch(&ps->r->flows[id], 1);
 }
 
 static void
@@ -807,7 +818,7 @@ void
 shadow_setup(struct pass *ps)
 {
 	struct report *r = ps->r;
-	struct engine_watch w = { sh_before, sh_after, ps };
+	struct engine_watch w = { sh_before, sh_after, ps, sh_ahead };
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < r->nprof; i++) {

@@ -99,7 +99,7 @@ START_TEST(test_watch_before_after)
 {
 	static struct tb t;
 	struct seen s = { 0 };
-	struct engine_watch w = { w_before, w_after, &s };
+	struct engine_watch w = { w_before, w_after, &s, NULL };
 
 	tb_init(&t);
 	tb_start(&t);
@@ -122,6 +122,79 @@ START_TEST(test_watch_before_after)
 	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
 	ck_assert_int_eq(tx(&t, false, TH_SYN | TH_ACK, 0), V_ACCEPT);
 	ck_assert_uint_eq(s.after, 2);
+	tb_done(&t);
+}
+END_TEST
+
+struct ahead_seen {
+	const struct flow *want;
+	unsigned hits, before;
+};
+
+static void
+a_ahead(void *ctx, const struct flow *f)
+{
+	struct ahead_seen *a = ctx;
+
+	if (f == a->want && a->before == 0)
+		a->hits++;
+}
+
+static void
+a_before(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+    enum flow_dir dir, uint64_t now)
+{
+	struct ahead_seen *a = ctx;
+
+	(void)tag, (void)idx, (void)f, (void)dir, (void)now;
+	a->before++;
+}
+
+static void
+a_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
+{
+	(void)tp;
+	ck_assert_int_eq(v->action, V_ACCEPT);
+	(*(unsigned *)ctx)++;
+}
+
+/* In a burst long enough to pipeline, ahead names the flow of a packet
+ * before the engine gets to it; a short one goes unpiped, without. */
+START_TEST(test_watch_ahead)
+{
+	static struct tb t;
+	struct ahead_seen a = { 0 };
+	struct engine_watch w = { a_before, NULL, &a, a_ahead };
+	struct engine_tpkt tp[16];
+	uint8_t buf[16][80];
+	unsigned done = 0;
+
+	tb_init(&t);
+	tb_start(&t);
+	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, false, TH_SYN | TH_ACK, 0), V_ACCEPT);
+	ck_assert_int_eq(tx(&t, true, TH_ACK, 0), V_ACCEPT);
+	for (unsigned i = 0; i < 16; i++) {
+		size_t n = build(buf[i], false, true, t.cport, TH_ACK | TH_PSH, t.cseq,
+		    t.sseq, 100);
+
+		t.cseq += 100;
+		tp[i] = (struct engine_tpkt){ buf[i], (uint32_t)n, i, t.now + i, NULL };
+	}
+	/* the one flow, wherever its slot */
+	ck_assert_uint_eq(engine_flow_count(t.e), 1);
+	for (uint32_t i = 0; i < t.pol.max_flows && a.want == NULL; i++)
+		a.want = engine_flow_at(t.e, i);
+	ck_assert_ptr_nonnull(a.want);
+	engine_set_watch(t.e, &w);
+	engine_process_timed(t.e, tp, 4, a_verdict, &done);
+	ck_assert_uint_eq(a.hits, 0);
+	ck_assert_uint_eq(a.before, 4);
+	a.before = 0;
+	engine_process_timed(t.e, tp + 4, 12, a_verdict, &done);
+	ck_assert_uint_eq(done, 16);
+	ck_assert_uint_ge(a.hits, 1);
+	ck_assert_uint_eq(a.before, 12);
 	tb_done(&t);
 }
 END_TEST
@@ -296,6 +369,7 @@ suite_adopt(void)
 
 	tcase_add_test(tc, test_timer_next_follows_engine);
 	tcase_add_test(tc, test_watch_before_after);
+	tcase_add_test(tc, test_watch_ahead);
 	tcase_add_test(tc, test_adopt_goes_on);
 	tcase_add_test(tc, test_adopt_old_deadline);
 	tcase_add_test(tc, test_tombstone_reaped_in_pass);
