@@ -176,6 +176,11 @@ struct engine_watch {
 };
 void engine_set_watch(struct engine *e, const struct engine_watch *w);
 
+/* Which event types (1u << EV_*) reach ops.event; the others are only
+ * counted (stats.events), not built. All, unless set: an observer that
+ * ignores drops spares the engine two events a dropped packet. */
+void engine_set_event_mask(struct engine *e, uint32_t mask);
+
 /* Before the first packet: e keeps no timers. Its flows never expire
  * and end only as the tracker ends them (a RST, a reopening SYN) or by
  * eviction; their deadline reads UINT64_MAX, events carry no timeout. An

@@ -35,6 +35,7 @@ struct engine {
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 	bool untimed;		/* no timers (engine_set_untimed()) */
+	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
 };
 
 /* splitmix64: tiny, good enough to draw fault probabilities, and the
@@ -58,6 +59,20 @@ chance(struct engine *e, double p)
 	if (p >= 1.0)
 		return true;
 	return (double)(rng_next(e) >> 11) * 0x1.0p-53 < p;
+}
+
+/* Whether an event of this type goes anywhere: if not, it is counted
+ * (emit_none()) and not built. */
+static inline bool
+wants(const struct engine *e, uint8_t type)
+{
+	return e->ops.event != NULL && (e->evmask >> type & 1);
+}
+
+static inline void
+emit_none(struct engine *e, uint8_t type)
+{
+	e->st.events[type]++;
 }
 
 static void
@@ -290,6 +305,10 @@ drop(struct engine *e, struct verdict *v, const struct nb_packet *p,
 	v->reason = reason;
 	e->st.dropped++;
 	e->st.reason[reason]++;
+	if (!wants(e, type)) {
+		emit_none(e, type);
+		return V_DROP;
+	}
 	if (f)
 		event_from_flow(e, f, type, now, &ev);
 	else
@@ -315,6 +334,10 @@ reset_sender(struct engine *e, struct verdict *v, const struct nb_packet *p,
 	v->nrst = 1;
 	v->action = V_RESET;
 	e->st.resets_sent++;
+	if (!wants(e, EV_RESET)) {
+		emit_none(e, EV_RESET);
+		return V_RESET;
+	}
 	if (f)
 		event_from_flow(e, f, EV_RESET, now, &ev);
 	else
@@ -561,7 +584,9 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	f->last_seen = now;
 	if (!e->untimed)
 		flow_timer(e, f, dir, r.refresh, now);
-	if (r.new_state != r.old_state) {
+	if (r.new_state != r.old_state && !wants(e, EV_UPDATE)) {
+		emit_none(e, EV_UPDATE);
+	} else if (r.new_state != r.old_state) {
 		event_from_flow(e, f, EV_UPDATE, now, &ev);
 		ev.old_state = r.old_state;
 		if (!e->untimed)
@@ -858,6 +883,7 @@ engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
 		e->ops = *ops;
 	e->max_flows = p->max_flows;
 	e->keyid = key_id(seed);
+	e->evmask = UINT32_MAX;
 	e->ft = flowtab_new_lazy(p->max_flows, key, lazy);
 	if (e->ft == NULL ||
 	    wheel_init(&e->wheel, flowtab_pool(e->ft), WHEEL_SLOTS_LOG2,
@@ -905,6 +931,12 @@ engine_set_watch(struct engine *e, const struct engine_watch *w)
 		e->watch = *w;
 	else
 		memset(&e->watch, 0, sizeof(e->watch));
+}
+
+void
+engine_set_event_mask(struct engine *e, uint32_t mask)
+{
+	e->evmask = mask;
 }
 
 void

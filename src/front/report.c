@@ -669,6 +669,12 @@ prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
 	}
 	if (i == 0 && o->events && (p->evb = evbuf_new(o->events)) == NULL)
 		fatal("evbuf_new");
+	/* Without an event stream prof_event() reads only these: the
+	 * engine need not build a drop's events, nor updates without a
+	 * timeline. */
+	if (p->evb == NULL)
+		engine_set_event_mask(p->e, 1u << EV_NEW | 1u << EV_EXPIRE | 1u << EV_END |
+		    (p->timeline ? 1u << EV_UPDATE : 0));
 	if (i == 0 && o->write_dropped) {
 		p->dump = pcapout_open(ps->in, o->write_dropped, err, sizeof(err));
 		if (p->dump == NULL) {

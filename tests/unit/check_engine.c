@@ -806,6 +806,40 @@ START_TEST(test_timer_state_ladder)
 }
 END_TEST
 
+/* Events left out of the mask are counted, not delivered, and change
+ * no verdict: a reset-sender drop of an unknown flow, with and without
+ * its two events; a state change without EV_UPDATE. */
+START_TEST(test_event_mask)
+{
+	struct tb t;
+	const struct engine_stats *st;
+
+	for (int masked = 0; masked < 2; masked++) {
+		tb_init(&t);
+		t.pol.unknown_flow = LATE_RESET_SENDER;
+		tb_start(&t);
+		if (masked)
+			engine_set_event_mask(t.e, 1u << EV_NEW | 1u << EV_END);
+		ck_assert_int_eq(tx(&t, true, TH_ACK, 10), V_RESET);
+		ck_assert_uint_eq(t.v.reason, R_NO_FLOW);
+		ck_assert_uint_eq(t.v.nrst, 1);
+		ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
+		ck_assert_int_eq(tx(&t, false, TH_SYN | TH_ACK, 0), V_ACCEPT);
+		st = engine_stats(t.e);
+		ck_assert_uint_eq(st->events[EV_DROP], 1);
+		ck_assert_uint_eq(st->events[EV_RESET], 1);
+		ck_assert_uint_eq(st->events[EV_UPDATE], 1);
+		ck_assert_uint_eq(st->resets_sent, 1);
+		ck_assert_uint_eq(st->reason[R_NO_FLOW], 1);
+		ck_assert_uint_eq(count_ev(&t, EV_DROP, R_NONE), masked ? 0 : 1);
+		ck_assert_uint_eq(count_ev(&t, EV_RESET, R_NONE), masked ? 0 : 1);
+		ck_assert_uint_eq(count_ev(&t, EV_UPDATE, R_NONE), masked ? 0 : 1);
+		ck_assert_uint_eq(count_ev(&t, EV_NEW, R_NONE), 1);
+		tb_done(&t);
+	}
+}
+END_TEST
+
 /* An untimed engine tracks without timers: an hour idle in SYN_SENT
  * and past the established timeout is nothing to it, events carry no
  * timeout, and the tracker still ends flows (a RST before any reply). */
@@ -914,6 +948,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_table_full_drop_and_evict);
 	tcase_add_test(tc, test_timer_key_covers_ladder);
 	tcase_add_test(tc, test_untimed_never_expires);
+	tcase_add_test(tc, test_event_mask);
 	tcase_add_test(tc, test_adaptive_scaling);
 	tcase_add_test(tc, test_rst_before_reply_and_rej);
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
