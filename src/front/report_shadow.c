@@ -399,6 +399,21 @@ hand_over(struct shprof *s, const struct flow *f, uint64_t tdl, uint32_t id,
 		p->map[a] = id;
 }
 
+/*
+ * An own tracker's copy keeps no history of its own: the letters depend
+ * only on the packets and their directions, which it sees exactly as the
+ * reference does from the flow's first packet on (tcp_track_new() writes
+ * the first letters in both). So the reference's history is the copy's,
+ * and goes into the state a profile's engine takes over.
+ */
+static void
+own_history(struct tcp_track *trk, const struct tcp_track *ref)
+{
+	memcpy(trk->hist, ref->hist, sizeof(trk->hist));
+	trk->d[0].hist_seen = ref->d[0].hist_seen;
+	trk->d[1].hist_seen = ref->d[1].hist_seen;
+}
+
 /* The flow's key as its originator sends, from a packet going dir. */
 static void
 key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
@@ -528,7 +543,6 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	o = &s->orow[t->slot];
 	pr = c->tp[i].prep;
 	mine = o->trk;
-	tcp_history_add(&mine, (enum flow_dir)t->dir, &pr->p);
 	tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, s->pol->window_tracking, &res);
 	if (res.outcome != TO_OK)
 		return false;
@@ -580,7 +594,6 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		} else {
 			if (s->own) {
 				mine = s->orow[t->slot].trk;
-				tcp_history_add(&mine, dir, &pr->p);
 				tcp_track_packet(&mine, dir, &pr->p, pol->window_tracking, &own);
 				res = &own;
 				key = policy_timer_key(&mine);
@@ -665,6 +678,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 			/* its own state, untouched since the flow parted */
 			af.trk = s->orow[t->slot].trk;
 			af.last_seen = s->orow[t->slot].last_seen;
+			own_history(&af.trk, &c->pre[i].trk);
 		} else {
 			af.trk = c->pre[i].trk;
 			af.last_seen = c->pre[i].last_seen;
@@ -699,6 +713,7 @@ shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 	if (s->own) {
 		af.trk = s->orow[v->slot].trk;
 		af.last_seen = s->orow[v->slot].last_seen;
+		own_history(&af.trk, &v->trk);
 	} else {
 		af.trk = v->trk;
 		af.last_seen = v->last_seen;
