@@ -11,7 +11,7 @@
 
 #define CHUNK_PKTS	16384
 #define CHUNK_BYTES	(CHUNK_PKTS * 160)
-#define NCHUNKS		6
+#define NCHUNKS		16	/* the profiles' slack (report.c, worker_main()) */
 #define REF_TIMEOUT	(100ULL * 365 * 86400 * NS_PER_SEC)
 #define REF_FLOWS_MIN	1024u
 #define REF_FLOWS_MAX	(1u << 20)
