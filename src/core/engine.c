@@ -584,14 +584,16 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	f->last_seen = now;
 	if (!e->untimed)
 		flow_timer(e, f, dir, r.refresh, now);
-	if (r.new_state != r.old_state && !wants(e, EV_UPDATE)) {
-		emit_none(e, EV_UPDATE);
-	} else if (r.new_state != r.old_state) {
-		event_from_flow(e, f, EV_UPDATE, now, &ev);
-		ev.old_state = r.old_state;
-		if (!e->untimed)
-			ev.timeout = f->deadline > now ? f->deadline - now : 0;
-		emit(e, &ev);
+	if (r.new_state != r.old_state) {
+		if (!wants(e, EV_UPDATE)) {
+			emit_none(e, EV_UPDATE);
+		} else {
+			event_from_flow(e, f, EV_UPDATE, now, &ev);
+			ev.old_state = r.old_state;
+			if (!e->untimed)
+				ev.timeout = f->deadline > now ? f->deadline - now : 0;
+			emit(e, &ev);
+		}
 	}
 	return accept(e, v);
 }

@@ -345,6 +345,18 @@ bins_del(struct shprof *s, uint64_t dl)
 	}
 }
 
+/* A shadow's timer moves from dl to (ts, ndl), and its count from dl's
+ * bucket to ndl's. Buckets cover now onwards (bins_advance() first). */
+static inline void
+row_move(struct shprof *s, uint64_t *r, uint64_t dl, uint8_t ts, uint64_t ndl)
+{
+	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
+		bins_del(s, dl);
+		bins_add(s, ndl);
+	}
+	*r = tdl_pack(ts, ndl);
+}
+
 static void
 row_clear(struct shprof *s, uint64_t *r)
 {
@@ -507,11 +519,7 @@ shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 		return false;	/* the long way gives up on it */
 	if ((now >> s->bshift) > s->bin_cur)
 		bins_advance(s, now);
-	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
-		bins_del(s, dl);
-		bins_add(s, ndl);
-	}
-	*r = tdl_pack(ts, ndl);
+	row_move(s, r, dl, ts, ndl);
 	s->pkts++;
 	return true;
 }
@@ -553,11 +561,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 		return false;
 	if ((now >> s->bshift) > s->bin_cur)
 		bins_advance(s, now);
-	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
-		bins_del(s, dl);
-		bins_add(s, ndl);
-	}
-	*r = tdl_pack(ts, ndl);
+	row_move(s, r, dl, ts, ndl);
 	o->trk = mine;
 	o->last_seen = now;
 	s->pkts++;
@@ -621,11 +625,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 					s->aborted = true;
 					return;
 				}
-				if (((tdl_dl(*r) + s->hold) ^ (dl + s->hold)) >> s->bshift) {
-					bins_del(s, tdl_dl(*r));
-					bins_add(s, dl);
-				}
-				*r = tdl_pack(ts, dl);
+				row_move(s, r, tdl_dl(*r), ts, dl);
 				break;
 			}
 			case TO_KILL:
