@@ -490,8 +490,9 @@ worker_main(void *arg)
 	 * the ring ran dry and a core idled (2 cores: 1.2-1.3 x the ideal
 	 * wall time). At the lowest priority a profile runs when they
 	 * cannot, and the ring (NCHUNKS) holds what it has still to do.
-	 * Within the process's own autogroup or cgroup this only orders its
-	 * own threads. */
+	 * Nice weighs a thread against the others of its scheduling group:
+	 * with autogroup (Debian's default) that is natbox's session, in a
+	 * service its cgroup, else the whole machine. */
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 
 	for (seq = 0;; seq++) {
