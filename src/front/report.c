@@ -885,6 +885,10 @@ report_run(const struct report_opts *o, struct report **out)
 		r->gaps = xrealloc(NULL, 1, sizeof(*r->gaps));	/* grown with flows */
 	else
 		engine_set_untimed(ps.ref);
+	/* ref_event() reads these; an update only feeds the timeline (a
+	 * flow's last state comes with its end, or from ref_final()) */
+	engine_set_event_mask(ps.ref, 1u << EV_NEW | 1u << EV_END |
+	    (o->timeline ? 1u << EV_UPDATE : 0));
 	for (i = 0; i < NCHUNKS; i++) {
 		ps.ch[i].pk = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].pk));
 		ps.ch[i].tp = xrealloc(NULL, CHUNK_PKTS, sizeof(*ps.ch[i].tp));
