@@ -421,39 +421,53 @@ pop8(unsigned x)
 	return (x + (x >> 4)) & 0x0f;
 }
 
+/* The letters a packet can bring, by hist_key(): SYN, ACK, FIN and RST
+ * and whether it carries payload, worked out once at compile time. */
+#define HW(k) ((uint8_t)( \
+	((k) & 0x02 ? 1u << ((k) & 0x08 ? HL_H : HL_S) : 0) | \
+	((k) == 0x08 ? 1u << HL_A : 0) | \
+	((k) & 0x10 ? 1u << HL_D : 0) | \
+	((k) & 0x01 ? 1u << HL_F : 0) | \
+	((k) & 0x04 ? 1u << HL_R : 0)))
+#define HW4(k)	HW(k), HW((k) + 1), HW((k) + 2), HW((k) + 3)
+#define HW16(k)	HW4(k), HW4((k) + 4), HW4((k) + 8), HW4((k) + 12)
+static const uint8_t hist_want[32] = { HW16(0), HW16(16) };
+#undef HW16
+#undef HW4
+#undef HW
+
+/* FIN, SYN and RST in place, ACK as 0x08, payload as 0x10. */
+static inline unsigned
+hist_key(const struct nb_packet *p)
+{
+	return (p->flags & (TH_FIN | TH_SYN | TH_RST)) | (p->flags & TH_ACK) >> 1 |
+	    (p->payload_len ? 0x10u : 0);
+}
+
 /* Zeek's letters: S SYN, H SYN+ACK, A pure ACK, D payload, F FIN, R RST;
  * upper case from the originator. Only the first of each is kept. */
 void
 tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
 {
-	unsigned base = dir == DIR_ORIG ? 0 : 6, want = 0;
-	uint8_t f = p->flags, *seen = &t->d[dir].hist_seen;
+	unsigned base = dir == DIR_ORIG ? 0 : 6, want, i;
+	uint8_t *seen = &t->d[dir].hist_seen;
 
-	if (f & TH_SYN)
-		want |= 1u << ((f & TH_ACK) ? HL_H : HL_S);
-	if ((f & (TH_ACK | TH_SYN | TH_FIN | TH_RST)) == TH_ACK && p->payload_len == 0)
-		want |= 1u << HL_A;
-	if (p->payload_len)
-		want |= 1u << HL_D;
-	if (f & TH_FIN)
-		want |= 1u << HL_F;
-	if (f & TH_RST)
-		want |= 1u << HL_R;
 	/* Nearly every packet brings no new letter: one test, no scan. */
-	want &= ~(unsigned)*seen;
+	want = hist_want[hist_key(p)] & ~(unsigned)*seen;
 	if (want == 0)
 		return;
 	/* Each letter appears once, so the letters so far are as many as
-	 * the bits set on both sides: append there, no scan. */
-	for (unsigned code = HL_S; code <= HL_R; code++) {
-		unsigned i;
+	 * the bits set on both sides: append there, in code order (S H A D
+	 * F R), lowest bit first. */
+	i = pop8(t->d[0].hist_seen) + pop8(t->d[1].hist_seen);
+	*seen |= (uint8_t)want;
+	do {
+		unsigned code = (unsigned)__builtin_ctz(want);
 
-		if (!(want & (1u << code)))
-			continue;
-		i = pop8(t->d[0].hist_seen) + pop8(t->d[1].hist_seen);
 		t->hist[i / 2] |= (uint8_t)((base + code) << ((i & 1) * 4));
-		*seen |= (uint8_t)(1u << code);
-	}
+		i++;
+		want &= want - 1;
+	} while (want);
 }
 
 void

@@ -458,6 +458,56 @@ START_TEST(test_history_all_letters)
 }
 END_TEST
 
+/* Against a model written from Zeek's rule (each letter once per side, a
+ * packet's letters in the order S H A D F R), on random packets: every
+ * flag combination, with and without payload, both directions. */
+START_TEST(test_history_model)
+{
+	static const char up[] = "SHADFR", lo[] = "shadfr";
+	unsigned seed = 12345;
+
+	for (int run = 0; run < 3000; run++) {
+		struct nb_packet p = seg(TH_SYN, 1, 0, 0);
+		struct tcp_track t;
+		char want[13], got[13];
+		bool seen[2][6] = { { true } };	/* tcp_track_new: S */
+		size_t n = 1;
+		int len = (int)(seed % 24);
+
+		want[0] = 'S';
+		tcp_track_new(&t, &p, false);
+		for (int k = 0; k < len; k++) {
+			unsigned d, fl, pay;
+			bool bring[6];
+
+			seed = seed * 1103515245u + 12345u;
+			d = seed >> 16 & 1;
+			fl = seed >> 17 & 0xff;
+			pay = seed >> 25 & 1;
+			p = seg((uint8_t)fl, 1, 1, pay ? 7 : 0);
+			bring[0] = (fl & TH_SYN) && !(fl & TH_ACK);
+			bring[1] = (fl & TH_SYN) && (fl & TH_ACK);
+			bring[2] = (fl & (TH_SYN | TH_ACK | TH_FIN | TH_RST)) == TH_ACK && !pay;
+			bring[3] = pay;
+			bring[4] = (fl & TH_FIN) != 0;
+			bring[5] = (fl & TH_RST) != 0;
+			for (int c = 0; c < 6; c++) {
+				if (bring[c] && !seen[d][c]) {
+					seen[d][c] = true;
+					want[n++] = d ? lo[c] : up[c];
+				}
+			}
+			tcp_history_add(&t, (enum flow_dir)d, &p);
+		}
+		want[n] = '\0';
+		tcp_history_str(&t, got);
+		ck_assert_msg(strcmp(got, want) == 0, "run %d: history %s, model %s",
+		    run, got, want);
+		seed = seed * 1103515245u + 12345u;
+	}
+}
+END_TEST
+
 Suite *
 suite_tcpfsm(void)
 {
@@ -480,6 +530,7 @@ suite_tcpfsm(void)
 	tcase_add_test(tc, test_window_scale);
 	tcase_add_test(tc, test_conn_states);
 	tcase_add_test(tc, test_history_all_letters);
+	tcase_add_test(tc, test_history_model);
 	suite_add_tcase(s, tc);
 	return s;
 }
