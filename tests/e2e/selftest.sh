@@ -63,17 +63,19 @@ other_modes() {
 	bg_wait srv_abort 5
 	assert_eq "abort: server sent RST" 1 "$(kv "$(out srv_abort)" rst_sent '^conn=')"
 
-	# Client closes after 1 s, the server holds 3 s without closing:
+	# Client closes after 2 s, the server holds 5 s without closing:
 	# client FIN-WAIT-2, server CLOSE-WAIT, as in the seed experiments.
-	bg_in server srv_hold "$TCPSRV" --addr "$SERVER4" --port 5103 --mode hold --hold-secs 3 --once --timeout 20
+	# (Two ESTAB polls in a row must fit before the client's close, each
+	# an ip netns exec + ss under load: 2 s, not 1.)
+	bg_in server srv_hold "$TCPSRV" --addr "$SERVER4" --port 5103 --mode hold --hold-secs 5 --once --timeout 20
 	wait_listen server 5103 || fail "hold server listening"
-	bg_in client cli_hold "$TCPCLI" --addr "$SERVER4" --port 5103 --mode hold --hold-secs 1 --timeout 10
+	bg_in client cli_hold "$TCPCLI" --addr "$SERVER4" --port 5103 --mode hold --hold-secs 2 --timeout 10
 	check "ss: ESTAB on the client" wait_state client 5103 ESTAB 3
 	check "ss: ESTAB on the server" wait_state server 5103 ESTAB 3
 	check "ss: FIN-WAIT-2 on the client after its close" wait_state client 5103 FIN-WAIT-2 4
 	check "ss: CLOSE-WAIT on the server" wait_state server 5103 CLOSE-WAIT 4
 	bg_wait cli_hold 5
-	bg_wait srv_hold 6
+	bg_wait srv_hold 8
 	check "hold: server reported CLOSE_WAIT" grep -q 'state=CLOSE_WAIT' "$(out srv_hold)"
 }
 
