@@ -11,7 +11,7 @@
 
 #define CHUNK_PKTS	16384
 #define CHUNK_BYTES	(CHUNK_PKTS * 160)
-#define NCHUNKS		16	/* the profiles' slack (report.c, worker_main()) */
+#define NCHUNKS		32	/* the ring's most chunks (report.c, ring_size()) */
 #define REF_TIMEOUT	(100ULL * 365 * 86400 * NS_PER_SEC)
 #define REF_FLOWS_MIN	1024u
 #define REF_FLOWS_MAX	(1u << 20)
@@ -56,6 +56,7 @@ struct pass {
 	pthread_mutex_t mu;
 	pthread_cond_t more, room;
 	struct chunk ch[NCHUNKS];
+	unsigned nchunks;	/* in the ring: ch[0..nchunks) (ring_size()) */
 	uint64_t read;		/* chunks the reader handed on */
 	uint64_t produced;	/* chunks the reference is done with */
 	bool read_done, done;

@@ -872,7 +872,7 @@ shadow_setup(struct pass *ps)
 	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
 		fatal("calloc");
 	tr_reset(&ps->sh->cur);
-	for (unsigned k = 0; k < NCHUNKS; k++)
+	for (unsigned k = 0; k < ps->nchunks; k++)
 		if ((ps->ch[k].tr = calloc(CHUNK_PKTS, sizeof(*ps->ch[k].tr))) == NULL ||
 		    (ps->ch[k].pre = aligned_alloc(64, CHUNK_PKTS * sizeof(*ps->ch[k].pre))) == NULL)
 			fatal("calloc");
