@@ -45,7 +45,7 @@ queue_free() {
 # $STREAM s from the server, natbox SIGKILLed $KILL_AT s after the client's
 # FIN; leaves cli_TAG, srv_TAG, ev_TAG, and in KILLED_RC natbox's wait status,
 # in BYTES_AT_KILL and T_AT_KILL the last progress tick before the kill,
-# in PKTS_AT_KILL the rule's packet counter at the kill.
+# in PKTS_AT_KILL the rule's packet counter just after the kill.
 one_transfer() {
 	_tag=$1
 	_port=$2
@@ -71,15 +71,18 @@ one_transfer() {
 		fail "$_tag: the transfer was running ${KILL_AT}s after the FIN"
 		return 1
 	fi
-	# The last progress tick before the kill (less than 1 s before it).
-	grep "^progress" "$(out "cli_$_tag")" | tail -n 1 >"$E2E_TMP/tick_$_tag"
-	BYTES_AT_KILL=$(kv "$E2E_TMP/tick_$_tag" bytes_so_far)
-	T_AT_KILL=$(kv "$E2E_TMP/tick_$_tag" t)
-	PKTS_AT_KILL=$(rule_packets 4)
+	# The last progress tick before the kill (less than 1 s before it),
+	# then the kill at once: the stream flows on meanwhile, and the checks
+	# allow only a second of it. The slower reads (kv, iptables, which may
+	# wait for the xtables lock) come after.
 	_pid=$(bg_pid "nb_$_tag")
+	grep "^progress" "$(out "cli_$_tag")" | tail -n 1 >"$E2E_TMP/tick_$_tag"
 	kill -KILL "$_pid"
+	PKTS_AT_KILL=$(rule_packets 4)
 	wait "$_pid" 2>/dev/null
 	KILLED_RC=$?
+	BYTES_AT_KILL=$(kv "$E2E_TMP/tick_$_tag" bytes_so_far)
+	T_AT_KILL=$(kv "$E2E_TMP/tick_$_tag" t)
 	bg_wait "cli_$_tag" 20
 	bg_wait "srv_$_tag" 20
 	return 0

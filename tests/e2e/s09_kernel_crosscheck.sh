@@ -96,10 +96,18 @@ for p in 5001 5002 5003 5004; do
 done
 
 # Is `conntrack -E` listening yet? It has no ready signal: a warm-up
-# connection (client port 40000) must show up in its output.
-run_out client warmup "$TCPCLI" --addr "$SERVER4" --port 5001 --mode connect \
-	--bind-port 40000 --close rst
-check "conntrack -E reports events" wait_line "$CT" 'sport=40000 ' 10
+# connection must show up in its output. A fresh one each try (client
+# ports 40090..): one that came before conntrack listened would show only
+# its DESTROY, after the CLOSE timeout.
+CT_TRY=0
+ct_warm() {
+	_wp=$((40090 + CT_TRY))
+	CT_TRY=$((CT_TRY + 1))
+	run_out client warmup "$TCPCLI" --addr "$SERVER4" --port 5001 --mode connect \
+		--bind-port "$_wp" --close rst
+	wait_line "$CT" "sport=$_wp " 1
+}
+check "conntrack -E reports events" wait_for 10 ct_warm
 
 STATES='NONE|SYN_SENT|SYN_SENT2|SYN_RECV|ESTABLISHED|FIN_WAIT|CLOSE_WAIT|LAST_ACK|TIME_WAIT|CLOSE'
 
