@@ -650,12 +650,9 @@ flows_bound(const char *path)
 static unsigned
 ring_size(const char *path)
 {
-	struct stat sb;
+	uint64_t n = flows_bound(path);	/* UINT64_MAX: a pipe */
 
-	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (uint64_t)sb.st_size >= RING_BIG_FILE)
-		return NCHUNKS;
-	return NCHUNKS / 2;
+	return n != UINT64_MAX && n > RING_BIG_FILE / 56 ? NCHUNKS : NCHUNKS / 2;
 }
 
 static uint32_t

@@ -903,7 +903,7 @@ shadow_free(struct pass *ps)
 		free(s);
 		p->sh = NULL;
 	}
-	for (unsigned k = 0; k < NCHUNKS; k++) {
+	for (unsigned k = 0; k < ps->nchunks; k++) {
 		free(ps->ch[k].tr);
 		free(ps->ch[k].pre);
 		free(ps->ch[k].ev);
