@@ -198,6 +198,16 @@ bool engine_has_flow(struct engine *e, const struct nb_packet *p, uint32_t hash)
 /* Prefetch the table bucket a lookup of hash will read. */
 void engine_prefetch(const struct engine *e, uint32_t hash);
 
+/* A packet of a 4-tuple the caller knows e holds no flow for, not even a
+ * tombstone (a shadow that saw e refuse the flow's earlier packets): if
+ * the verdict needs no lookup, because the packet cannot start a flow
+ * (not a bare SYN, unknown flows not picked up), give it (counted as
+ * engine_process_timed() counts it, fn called) and return true; else do
+ * nothing and return false. Due expiries wait for e's next call, which
+ * reaps them at their own deadlines. */
+bool engine_no_flow(struct engine *e, const struct engine_tpkt *tp,
+    engine_verdict_fn fn, void *ctx);
+
 /* Take over a flow another engine tracked: src's tuple, tracker state
  * and last_seen, with this engine's timer (timer_state, deadline). No
  * event. Returns its pool index, FLOW_NIL if the table is full. If its

@@ -967,6 +967,28 @@ engine_has_flow(struct engine *e, const struct nb_packet *p, uint32_t hash)
 	return flowtab_lookup(e->ft, p, hash, &dir) != NULL;
 }
 
+bool
+engine_no_flow(struct engine *e, const struct engine_tpkt *tp, engine_verdict_fn fn,
+    void *ctx)
+{
+	const struct engine_prep *pr = tp->prep;
+	struct verdict v;
+
+	/* flow_start()'s first test, for a packet no lookup found */
+	if (pr == NULL || pr->err != DEC_OK || e->retime ||
+	    e->pol->unknown_flow == LATE_PICKUP ||
+	    (pr->p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN)
+		return false;
+	e->tag = tp->tag;
+	verdict_init(e, &v);
+	e->st.decode[DEC_OK]++;
+	v.ip_len = pr->p.ip_len;
+	late(e, &v, &pr->p, NULL, DIR_ORIG, e->pol->unknown_flow, R_NO_FLOW, tp->now);
+	e->tag = EV_TAG_NONE;
+	fn(ctx, tp, &v);
+	return true;
+}
+
 uint32_t
 engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
     uint64_t deadline)

@@ -840,6 +840,96 @@ START_TEST(test_event_mask)
 }
 END_TEST
 
+struct nf_cap {
+	unsigned n;
+	struct verdict v;
+};
+
+static void
+nf_keep(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
+{
+	struct nf_cap *c = ctx;
+
+	(void)tp;
+	c->n++;
+	c->v = *v;
+}
+
+/* engine_no_flow() gives a packet of a tuple the engine has no flow for
+ * what a lookup would have given it (verdict, RST, every counter), and
+ * declines what could start a flow (a bare SYN, any packet under loose
+ * pickup) or did not decode, changing nothing then. */
+START_TEST(test_no_flow_as_lookup)
+{
+	static const uint8_t fl[] = {
+		TH_ACK, TH_ACK | TH_PSH, TH_FIN | TH_ACK, TH_RST, TH_RST | TH_ACK,
+		TH_SYN, TH_SYN | TH_ACK, TH_SYN | TH_FIN, 0,
+	};
+	static const uint8_t unk[] = { LATE_DROP, LATE_RESET_SENDER, LATE_PICKUP };
+	uint64_t seed[2] = { 1, 2 };
+	unsigned ntook = 0;
+
+	for (unsigned u = 0; u < sizeof(unk); u++) {
+		for (unsigned k = 0; k <= sizeof(fl); k++) {
+			struct engine_ops ops = { NULL, NULL, NULL };
+			struct policy pol;
+			struct engine *a, *b;
+			struct engine_prep prep;
+			struct engine_tpkt tp;
+			struct nf_cap ca = { 0 }, cb = { 0 };
+			uint8_t buf[80];
+			size_t n;
+			bool took, bad = k == sizeof(fl);	/* cut short: no decode */
+
+			policy_defaults(&pol);
+			pol.max_flows = 64;
+			pol.unknown_flow = unk[u];
+			a = engine_new(&pol, &ops, seed, S(100));
+			b = engine_new(&pol, &ops, seed, S(100));
+			n = build(buf, u == 1, true, 40000, bad ? TH_ACK : fl[k], 1000, 5000, 10);
+			tp = (struct engine_tpkt){ buf, bad ? 30u : (uint32_t)n, 7, S(101), &prep };
+			engine_prepare(a, &tp, 1, &prep);
+			engine_process_timed(a, &tp, 1, nf_keep, &ca);
+			took = engine_no_flow(b, &tp, nf_keep, &cb);
+			ck_assert_uint_eq(ca.n, 1);
+			if (!took) {
+				ck_assert_msg(bad || unk[u] == LATE_PICKUP ||
+				    (fl[k] & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN,
+				    "declined flags 0x%x under %u", fl[k], unk[u]);
+				ck_assert_uint_eq(cb.n, 0);
+				ck_assert_uint_eq(engine_stats(b)->packets, 0);
+			} else {
+				ntook++;
+				ck_assert_uint_eq(cb.n, 1);
+				ck_assert_uint_eq(engine_flow_count(a), 0);
+				ck_assert_uint_eq(cb.v.action, ca.v.action);
+				ck_assert_uint_eq(cb.v.reason, ca.v.reason);
+				ck_assert_uint_eq(cb.v.reason, R_NO_FLOW);
+				ck_assert_uint_eq(cb.v.dir, ca.v.dir);
+				ck_assert_uint_eq(cb.v.flow, FLOW_NIL);
+				ck_assert_uint_eq(cb.v.flow, ca.v.flow);
+				ck_assert_uint_eq(cb.v.ip_len, ca.v.ip_len);
+				ck_assert_uint_eq(cb.v.nrst, ca.v.nrst);
+				if (ca.v.nrst) {
+					ck_assert_uint_eq(cb.v.rst[0].flags, ca.v.rst[0].flags);
+					ck_assert_uint_eq(cb.v.rst[0].seq, ca.v.rst[0].seq);
+					ck_assert_uint_eq(cb.v.rst[0].ack, ca.v.rst[0].ack);
+					ck_assert_uint_eq(cb.v.rst[0].sport, ca.v.rst[0].sport);
+					ck_assert(memcmp(&cb.v.rst[0].dst, &ca.v.rst[0].dst,
+					    sizeof(ca.v.rst[0].dst)) == 0);
+				}
+				ck_assert(memcmp(engine_stats(a), engine_stats(b),
+				    sizeof(struct engine_stats)) == 0);
+			}
+			engine_free(a);
+			engine_free(b);
+		}
+	}
+	/* all but the two bare SYNs, under drop and reset-sender */
+	ck_assert_uint_eq(ntook, 2 * (sizeof(fl) - 2));
+}
+END_TEST
+
 /* An untimed engine tracks without timers: an hour idle in SYN_SENT
  * and past the established timeout is nothing to it, events carry no
  * timeout, and the tracker still ends flows (a RST before any reply). */
@@ -949,6 +1039,7 @@ suite_engine(void)
 	tcase_add_test(tc, test_timer_key_covers_ladder);
 	tcase_add_test(tc, test_untimed_never_expires);
 	tcase_add_test(tc, test_event_mask);
+	tcase_add_test(tc, test_no_flow_as_lookup);
 	tcase_add_test(tc, test_adaptive_scaling);
 	tcase_add_test(tc, test_rst_before_reply_and_rej);
 	tcase_add_test(tc, test_syn_retransmit_keeps_deadline);
