@@ -57,6 +57,9 @@
 #define SH_SYNC		(1ULL << 63)
 #define SH_TS_SHIFT	56
 #define SH_DL_MASK	((1ULL << SH_TS_SHIFT) - 1)
+/* Not in the shadow, and the engine holds nothing for the flow's tuple:
+ * it refused the flow's last packet without a flow (engine_no_flow()). */
+#define SH_NO_STATE	1ULL
 #define BIN_COARSE	30		/* ~1.07 s buckets: an upper bound */
 #define BINS_MAX	(1u << 22)
 #define TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
@@ -96,8 +99,9 @@ struct revict {
 };
 
 /* A profile's view of one reference flow is its timer: SH_SYNC | timer
- * state << 56 | deadline (the tracker state is the reference's). One
- * with a tracker of its own also keeps the state here. */
+ * state << 56 | deadline (the tracker state is the reference's), or 0
+ * (the engine's, or gone), or SH_NO_STATE. One with a tracker of its own
+ * also keeps the state here. */
 struct __attribute__((aligned(64))) shown {
 	struct tcp_track trk;
 	uint64_t last_seen;
@@ -126,6 +130,8 @@ struct shprof {
 	uint64_t bmask, bin_cur, live;
 	uint64_t hold;		/* tombstone time after expiry, or 0 */
 	uint64_t pkts;		/* packets it took in the shadow */
+	uint64_t no_flow;	/* given to engine_no_flow() */
+	struct verdict last;	/* the engine's last, by prof_verdict() */
 };
 
 struct shadows {
@@ -568,6 +574,16 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	return true;
 }
 
+/* The engine's verdict on a packet of the shadow's: noted, then counted. */
+static void
+prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
+{
+	struct shprof *s = ctx;
+
+	s->last = *v;
+	report_prof_verdict(s->p, tp, v);
+}
+
 /* One packet: in the shadow, or through the engine. */
 static void
 shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
@@ -581,6 +597,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 	struct tcp_track mine;
 	unsigned key = t->tkey;	/* the state's after the packet */
 	struct flow af;
+	uint32_t slot;
 	bool adopt = false, handled = false, reopen = false;
 
 	/* before any deadline is filed: buckets cover now onwards */
@@ -690,8 +707,26 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 	if (!(s->exact && pol->table_full == FULL_DROP) && room(s, now) < 0)
 		return;
 	bins_advance(s, now);
+	/* A flow the engine refused goes on being refused without a look
+	 * (most of a full table's drops): the lookup, the burst and the
+	 * flow start are spared. */
+	slot = (t->flags & TR_NEW) ? t->nslot : t->slot;
+	if (slot != FLOW_NIL && !(t->flags & TR_NEW) && s->row[slot] == SH_NO_STATE &&
+	    engine_no_flow(s->p->e, tp, report_prof_verdict, s->p)) {
+		s->no_flow++;
+		return;
+	}
 	engine_set_outside(s->p->e, (uint32_t)s->live);
-	engine_process_timed(s->p->e, tp, 1, report_prof_verdict, s->p);
+	engine_process_timed(s->p->e, tp, 1, prof_verdict, s);
+	if (slot == FLOW_NIL)
+		return;
+	/* The engine has no flow for the tuple after a drop that found none
+	 * and made none: the next packet of the flow meets the same. */
+	if (s->last.flow == FLOW_NIL && s->last.action != V_ACCEPT &&
+	    (s->last.reason == R_NO_FLOW || s->last.reason == R_TABLE_FULL))
+		s->row[slot] = SH_NO_STATE;
+	else if (s->row[slot] == SH_NO_STATE)
+		s->row[slot] = 0;
 }
 
 /* The reference forgot a flow: the profile keeps its shadow's state. */
@@ -891,10 +926,12 @@ shadow_free(struct pass *ps)
 		if (s == NULL)
 			continue;
 		if (getenv("NATBOX_SHADOW_DEBUG"))
-			fprintf(stderr, "shadow %s: %s, %llu packets in the shadow, %llu in the engine\n",
+			fprintf(stderr, "shadow %s: %s, %llu packets in the shadow, %llu in the engine "
+			    "(%llu refused without a lookup)\n",
 			    p->label, s->aborted ? "gave up" : "ok",
 			    (unsigned long long)s->pkts,
-			    (unsigned long long)engine_stats(p->e)->packets);
+			    (unsigned long long)engine_stats(p->e)->packets,
+			    (unsigned long long)s->no_flow);
 		if (s->aborted)
 			p->shadow_failed = true;
 		free(s->bins);

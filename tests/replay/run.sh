@@ -319,6 +319,13 @@ NATBOX_SHADOW_DEBUG=1 "$NATBOX" compare "$tmp/bench.pcap" --policy linux-conntra
     --set table.max_flows=1500 --set table.full=evict --set timeout.established=30s \
     >/dev/null 2>"$tmp/shdbg"
 check "a full table that evicts: the shadow gives up" grep -q 'gave up' "$tmp/shdbg"
+# a full table that refuses: the refused flows' later packets skip the
+# engine's lookup (the answers are the full engine's, above)
+NATBOX_SHADOW_DEBUG=1 "$NATBOX" compare "$tmp/bench.pcap" --policy aws-natgw \
+    --set timeout.established=20s --set table.max_flows=900 >/dev/null 2>"$tmp/shdbg"
+check "a full table that refuses: refused flows skip the lookup" awk '
+	/^shadow aws-natgw: ok, / { n = $13; sub(/^[(]/, "", n) }
+	END { exit !(n + 0 > 1000) }' "$tmp/shdbg"
 
 # ---- the seed: under fin-kills-mapping the half-closed flow breaks at the
 # first packet 2 s (its T) after the client's FIN, for that reason ----
