@@ -129,6 +129,19 @@ ref_id(const struct pass *ps, uint32_t slot)
 	return engine_flow_at(ps->ref, slot)->serial - 1;
 }
 
+/* Zeek's conn_state, as an end event gives it (NULL: "OTH"). */
+static void
+set_conn_state(struct rflow *f, const char *cs)
+{
+	size_t n;
+
+	if (cs == NULL)
+		cs = "OTH";
+	n = strnlen(cs, sizeof(f->conn_state) - 1);
+	memcpy(f->conn_state, cs, n);
+	f->conn_state[n] = '\0';
+}
+
 static void
 ref_event(void *ctx, const struct event *ev)
 {
@@ -177,8 +190,7 @@ ref_event(void *ctx, const struct event *ev)
 		id = ref_id(ps, ev->flow);
 		f = &r->flows[id];
 		f->state = ev->state;
-		snprintf(f->conn_state, sizeof(f->conn_state), "%s",
-		    ev->conn_state ? ev->conn_state : "OTH");
+		set_conn_state(f, ev->conn_state);
 		memcpy(f->history, ev->history, sizeof(f->history));
 		if (ev->reason == R_END_FLUSH)
 			break;
@@ -199,26 +211,22 @@ ref_event(void *ctx, const struct event *ev)
 	}
 }
 
-/* A flow still open at the end: its outcome so far (the reference is
- * freed whole, not flushed flow by flow). */
+/* A flow still open at the end: its outcome so far, as its end event
+ * would say it (the reference is freed whole, not flushed flow by flow;
+ * a million flows are common, so no event is built). */
 static void
 ref_final(void *ctx, const struct flow *fl)
 {
 	struct pass *ps = ctx;
-	struct event ev;
 	struct rflow *f;
 	uint32_t id;
 
-	if (fl->fflags & FF_DEAD)
-		return;
-	engine_flow_event(ps->ref, fl, EV_END, ps->r->duration, &ev);
-	if ((id = fl->serial - 1) >= ps->r->nflows)
+	if ((fl->fflags & FF_DEAD) || (id = fl->serial - 1) >= ps->r->nflows)
 		return;
 	f = &ps->r->flows[id];
 	f->state = fl->trk.state;
-	snprintf(f->conn_state, sizeof(f->conn_state), "%s",
-	    ev.conn_state ? ev.conn_state : "OTH");
-	memcpy(f->history, ev.history, sizeof(f->history));
+	set_conn_state(f, tcp_conn_state(&fl->trk));
+	tcp_history_str(&fl->trk, f->history);
 }
 
 /* The verdict of the reference for one packet of chunk c: its flow,
@@ -578,6 +586,10 @@ ref_main(void *arg)
 			ps->last = ps->r->duration;
 			pthread_cond_broadcast(&ps->more);
 			pthread_mutex_unlock(&ps->mu);
+			/* While the profiles finish: the flows still open.
+			 * Only this thread writes r->flows; the profiles only
+			 * read the reference's table (shadow_end()). */
+			engine_foreach(ps->ref, ref_final, ps);
 			return NULL;
 		}
 		pthread_mutex_unlock(&ps->mu);
@@ -949,7 +961,6 @@ report_run(const struct report_opts *o, struct report **out)
 	for (i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
 	shadow_free(&ps);
-	engine_foreach(ps.ref, ref_final, &ps);
 
 	st = pcapin_stats(ps.in);
 	es = engine_stats(ps.ref);
