@@ -411,6 +411,15 @@ fault_check(struct engine *e, const struct flow *f, enum flow_dir dir,
 	return R_NONE;
 }
 
+/* A packet that finds no flow and cannot start one: not a bare SYN, and
+ * unknown flows are not picked up (flow_start(), engine_no_flow()). */
+static inline bool
+refused_unknown(const struct policy *pol, const struct nb_packet *p)
+{
+	return (p->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN &&
+	    pol->unknown_flow != LATE_PICKUP;
+}
+
 /* No live flow for p: maybe start one. pickup says whether a mid-stream
  * packet may start it. */
 static enum verdict_action
@@ -421,10 +430,9 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	struct tcp_track trk;
 	struct flow *f;
 	struct event ev;
-	bool is_syn = (p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
 
 	if (!tcp_track_new(&trk, p, pickup)) {
-		if (!is_syn && pol->unknown_flow != LATE_PICKUP)
+		if (refused_unknown(pol, p))
 			return late(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
 		/* The kernel calls such a first packet invalid and does
 		 * not track it. */
@@ -975,9 +983,7 @@ engine_no_flow(struct engine *e, const struct engine_tpkt *tp, engine_verdict_fn
 	struct verdict v;
 
 	/* flow_start()'s first test, for a packet no lookup found */
-	if (pr == NULL || pr->err != DEC_OK || e->retime ||
-	    e->pol->unknown_flow == LATE_PICKUP ||
-	    (pr->p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN)
+	if (pr == NULL || pr->err != DEC_OK || e->retime || !refused_unknown(e->pol, &pr->p))
 		return false;
 	e->tag = tp->tag;
 	verdict_init(e, &v);
