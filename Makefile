@@ -10,7 +10,7 @@ DESTDIR ?=
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
-BASE_CFLAGS := -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP \
 	-DNATBOX_POLICY_DIR='"$(PREFIX)/share/natbox/policies"'
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -24,14 +24,29 @@ else
 Q := @
 endif
 
+# One core and its fronts, each in its own folder with its headers in
+# include/<part>. What a part may include is its include path: the core
+# sees only include/core (a libpcap, libmnl or front header there fails the
+# build); a front sees the core, common and its own headers; the live path
+# also sees control's (the worker posts to the control server's mailbox and
+# reads the live profile); the CLI ties everything together.
+PARTS := common live offline control cli
+INC_core    := -Iinclude/core
+INC_common  := -Iinclude/core -Iinclude/common
+INC_live    := $(INC_common) -Iinclude/live -Iinclude/control
+INC_offline := $(INC_common) -Iinclude/offline
+INC_control := $(INC_common) -Iinclude/control
+INC_cli     := $(INC_common) $(foreach p,live offline control cli,-Iinclude/$(p))
+INC_all     := $(INC_cli)
+
 CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))
-FRONT_SRCS ?= $(sort $(wildcard src/front/*.c))
+FRONT_SRCS ?= $(sort $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c)))
 UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 # Front modules unit-tested beside the core: their I/O is the caller's
 # (flowfilter) or goes to files the tests give them (livepol's profiles,
 # log and event sinks).
-UNIT_FRONT_SRCS ?= src/front/flowfilter.c src/front/livepol.c src/front/profiles.c \
-	src/front/log.c src/front/evsink.c src/front/strbuf.c
+UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/common/profiles.c \
+	src/common/log.c src/common/evsink.c src/common/strbuf.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 
@@ -73,28 +88,31 @@ $(BIN): $(CORE_OBJS) $(FRONT_OBJS) | deps
 $(BUILD)/src/core/%.o: src/core/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
-
-# Fronts may use the libraries; the core may not (no -I for them there).
-$(BUILD)/src/front/%.o: src/front/%.c | deps
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(INC_core) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/san/src/core/%.o: src/core/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC SAN  $<"
-	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(INC_core) -O1 -g $(SAN) $(CPPFLAGS) -c -o $@ $<
 
-$(BUILD)/san/src/front/%.o: src/front/%.c | deps
-	@mkdir -p $(@D)
-	@echo "  CC SAN  $<"
-	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) -c -o $@ $<
+# Fronts may use the libraries; the core may not (no -I for them there).
+define front_rules
+$$(BUILD)/src/$(1)/%.o: src/$(1)/%.c | deps
+	@mkdir -p $$(@D)
+	@echo "  CC      $$<"
+	$$(Q)$$(CC) $$(BASE_CFLAGS) $$(INC_$(1)) $$(CFLAGS) $$(CPPFLAGS) $$(PKG_CFLAGS) -c -o $$@ $$<
+
+$$(BUILD)/san/src/$(1)/%.o: src/$(1)/%.c | deps
+	@mkdir -p $$(@D)
+	@echo "  CC SAN  $$<"
+	$$(Q)$$(CC) $$(BASE_CFLAGS) $$(INC_$(1)) -O1 -g $$(SAN) $$(CPPFLAGS) -c -o $$@ $$<
+endef
+$(foreach p,$(PARTS),$(eval $(call front_rules,$(p))))
 
 $(BUILD)/san/tests/unit/%.o: tests/unit/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  CC SAN  $<"
-	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CPPFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(INC_all) -O1 -g $(SAN) $(CPPFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(CORE_SAN_OBJS) | deps
 	@echo "  LD SAN  $@"
@@ -108,7 +126,7 @@ $(BUILD)/e2e/%: tests/e2e/%.c | deps
 $(BUILD)/bench/%: tests/bench/%.c $(CORE_OBJS) | deps
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=native $(CPPFLAGS) -o $@ $< $(CORE_OBJS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(INC_core) $(CFLAGS) -march=native $(CPPFLAGS) -o $@ $< $(CORE_OBJS)
 
 unit: $(BUILD)/unit-tests
 	@NATBOX_POLICY_PATH=$(CURDIR)/policies $(BUILD)/unit-tests
@@ -133,7 +151,7 @@ demo: $(BIN) $(E2E_BINS)
 FUZZ_SECS ?= 60
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
-	clang -std=gnu11 -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+	clang -std=gnu11 -g -O1 -Iinclude/core -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c src/core/decode.c
 	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECS) -max_len=256
 

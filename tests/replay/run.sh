@@ -77,8 +77,8 @@ fi
 ASAN=$helpers/natbox-asan
 # shellcheck disable=SC2046,SC2086 # one word per flag
 if ! $CC -std=gnu11 $WARN -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-    -fno-sanitize-recover=undefined -Iinclude -D_GNU_SOURCE \
-    -DNATBOX_POLICY_DIR="\"$here/policies\"" -o "$ASAN" src/core/*.c src/front/*.c \
+    -fno-sanitize-recover=undefined $(for d in include/*/; do printf -- "-I%s " "$d"; done) -D_GNU_SOURCE \
+    -DNATBOX_POLICY_DIR="\"$here/policies\"" -o "$ASAN" src/*/*.c \
     $(pkg-config --cflags --libs libnetfilter_queue libmnl libpcap 2>/dev/null || echo -lpcap) \
     -lpthread 2>"$tmp/asan.log"; then
 	echo "note: no sanitizer build (see below); damaged-input tests use $NATBOX"

@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "cli.h"
 #include "log.h"
 #include "pcapin.h"
 #include "report.h"

@@ -54,6 +54,7 @@
 #include <sys/syscall.h>
 
 #include "cli.h"
+#include "profiles.h"
 #include "ctl.h"
 #include "engine.h"
 #include "evsink.h"

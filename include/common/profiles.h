@@ -1,19 +1,8 @@
-/* cli.h -- subcommands and the profile loader shared by the fronts. */
-#ifndef NATBOX_CLI_H
-#define NATBOX_CLI_H
+/* profiles.h -- find a profile by name or file, read it and resolve inherit. */
+#ifndef NATBOX_PROFILES_H
+#define NATBOX_PROFILES_H
 
 #include "policy.h"
-
-/* Subcommands: argv[0] is the subcommand name. Return the exit status:
- * 0 ok, 1 runtime failure, 2 usage or configuration error. */
-int cmd_policy(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_suggest(int argc, char **argv);
-int cmd_ctl(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_rules(int argc, char **argv);
 
 /* Load profile NAME (looked up in $NATBOX_POLICY_PATH, ./policies next to
  * the binary's checkout, then the installed directory) or FILE (contains a

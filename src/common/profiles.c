@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "profiles.h"
 #include "log.h"
 #include "policy.h"
 

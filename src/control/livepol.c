@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "profiles.h"
 #include "livepol.h"
 #include "log.h"
 

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "profiles.h"
 #include "log.h"
 #include "report.h"
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "profiles.h"
 #include "log.h"
 #include "policy.h"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "profiles.h"
 #include "log.h"
 #include "report.h"
 #include "svg.h"
