@@ -182,10 +182,8 @@ const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 void report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
     char *buf, size_t cap);			/* 1.2.3.4:80, [2001:db8::1]:80 */
 void report_flow_name(const struct rflow *f, char *buf, size_t cap);	/* a > b */
-void report_secs(uint64_t ns, char *buf, size_t cap);	/* 2.513042 (µs, trimmed) */
 void report_time(uint64_t ns, char *buf, size_t cap);	/* 2.500, 2.513042: ms at least */
 void report_dur(uint64_t ns, char *buf, size_t cap);	/* 4.521s, 2m03.5s, 1h02m */
-void report_json_str(FILE *f, const char *s);
 const char *report_class_name(unsigned c);		/* "idle", ... */
 unsigned report_class_of(unsigned reason);
 const char *report_phase_name(unsigned ph);		/* "opening", ... */

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldw.h"
 #include "cli.h"
 #include "profiles.h"
 #include "log.h"
+#include "opts.h"
 #include "report.h"
 #include "svg.h"
 
@@ -104,8 +106,7 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long v;
-	char *end;
+	unsigned long long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -141,19 +142,14 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 			o->svg_broken = true;
 			break;
 		case O_SVG_FLOWS:
-		case O_MAX_FLOWS:
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno ||
-			    v < 1 || v > 16777216) {
-				log_warnx("--%s %s: expected a number 1..16777216",
-				    c == O_SVG_FLOWS ? "svg-flows" : "max-flows", optarg);
+			if (opt_unsigned(&v, "svg-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
 				return -1;
-			}
-			if (c == O_SVG_FLOWS)
-				o->svg_flows = (unsigned)v;
-			else
-				o->max_flows = (uint32_t)v;
+			o->svg_flows = (unsigned)v;
+			break;
+		case O_MAX_FLOWS:
+			if (opt_unsigned(&v, "max-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
+				return -1;
+			o->max_flows = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout, true);
@@ -306,91 +302,88 @@ print_matrix(FILE *f, const struct report *r)
 }
 
 static void
-json_time(FILE *f, const char *key, uint64_t ns)
-{
-	char s[32];
-
-	if (ns == T_NONE) {
-		fprintf(f, ",\"%s\":null", key);
-		return;
-	}
-	report_secs(ns, s, sizeof(s));
-	fprintf(f, ",\"%s\":%s", key, s);
-}
-
-static void
 print_json(FILE *f, const struct report *r)
 {
-	const char *sep;
+	struct fieldw w;
 
+	fw_init_file(&w, f, true);
 	for (unsigned i = 0; i < r->nprof; i++) {
 		const struct rprof *p = &r->prof[i];
 
-		fprintf(f, "{\"type\":\"profile\",\"policy\":");
-		report_json_str(f, p->label);
-		fprintf(f, ",\"name\":");
-		report_json_str(f, p->pol->name);
-		fprintf(f, ",\"flows\":%u,\"broken\":%u,\"broken_midstream\":%u,\"picked_up\":%u",
-		    r->nflows, p->broken, p->broken_midstream, p->lost);
+		fw_obj_open(&w, NULL);
+		fw_str(&w, "type", NULL, "profile");
+		fw_str(&w, "policy", NULL, p->label);
+		fw_str(&w, "name", NULL, p->pol->name);
+		fw_uint(&w, "flows", NULL, r->nflows);
+		fw_uint(&w, "broken", NULL, p->broken);
+		fw_uint(&w, "broken_midstream", NULL, p->broken_midstream);
+		fw_uint(&w, "picked_up", NULL, p->lost);
 		for (unsigned c = 0; c < RC__MAX; c++)
-			fprintf(f, ",\"%s\":%u", report_class_name(c), p->by_class[c]);
-		fprintf(f, ",\"reasons\":{");
-		sep = "";
+			fw_uint(&w, report_class_name(c), NULL, p->by_class[c]);
+		fw_obj_open(&w, "reasons");
 		for (unsigned k = 0; k < R__MAX; k++)
-			if (p->by_reason[k]) {
-				fprintf(f, "%s\"%s\":%u", sep, reason_name(k), p->by_reason[k]);
-				sep = ",";
-			}
-		fprintf(f, "},\"dropped_packets\":%llu,\"dropped_bytes\":%llu,\"stray_drops\":%llu",
-		    (unsigned long long)p->drop_pkts, (unsigned long long)p->drop_bytes,
-		    (unsigned long long)p->stray_drops);
-		json_time(f, "first_break", p->first_break);
-		fprintf(f, ",\"engine\":{\"packets\":%llu,\"dropped\":%llu,\"expired\":%llu,"
-		    "\"evictions\":%llu}}\n", (unsigned long long)p->st.packets,
-		    (unsigned long long)p->st.dropped,
-		    (unsigned long long)p->st.events[EV_EXPIRE],
-		    (unsigned long long)p->st.evictions);
+			if (p->by_reason[k])
+				fw_uint(&w, reason_name(k), NULL, p->by_reason[k]);
+		fw_obj_close(&w);
+		fw_uint(&w, "dropped_packets", NULL, p->drop_pkts);
+		fw_uint(&w, "dropped_bytes", NULL, p->drop_bytes);
+		fw_uint(&w, "stray_drops", NULL, p->stray_drops);
+		fw_secs(&w, "first_break", NULL, p->first_break);
+		fw_obj_open(&w, "engine");
+		fw_uint(&w, "packets", NULL, p->st.packets);
+		fw_uint(&w, "dropped", NULL, p->st.dropped);
+		fw_uint(&w, "expired", NULL, p->st.events[EV_EXPIRE]);
+		fw_uint(&w, "evictions", NULL, p->st.evictions);
+		fw_obj_close(&w);
+		fw_obj_close(&w);
 	}
 }
 
 static void
 print_json_flows(FILE *f, const struct report *r)
 {
-	char a[48], b[48], s[32];
+	struct fieldw w;
+	char a[48], b[48];
 
+	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
 		event_addr_str(fl->family, &fl->src, a, sizeof(a));
 		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
-		fprintf(f, "{\"type\":\"flow\",\"id\":%u,\"src\":\"%s\",\"dst\":\"%s\","
-		    "\"sport\":%u,\"dport\":%u", i, a, b, fl->sport, fl->dport);
-		report_secs(fl->first, s, sizeof(s));
-		fprintf(f, ",\"start\":%s", s);
-		report_secs(fl->last - fl->first, s, sizeof(s));
-		fprintf(f, ",\"duration\":%s,\"orig_pkts\":%u,\"orig_ip_bytes\":%llu,"
-		    "\"resp_pkts\":%u,\"resp_ip_bytes\":%llu,\"conn_state\":\"%s\","
-		    "\"history\":\"%s\",\"profiles\":[", s, fl->pkts[0],
-		    (unsigned long long)fl->bytes[0], fl->pkts[1],
-		    (unsigned long long)fl->bytes[1], fl->conn_state, fl->history);
+		fw_obj_open(&w, NULL);
+		fw_str(&w, "type", NULL, "flow");
+		fw_uint(&w, "id", NULL, i);
+		fw_str(&w, "src", NULL, a);
+		fw_str(&w, "dst", NULL, b);
+		fw_uint(&w, "sport", NULL, fl->sport);
+		fw_uint(&w, "dport", NULL, fl->dport);
+		fw_secs(&w, "start", NULL, fl->first);
+		fw_secs(&w, "duration", NULL, fl->last - fl->first);
+		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);
+		fw_uint(&w, "orig_ip_bytes", NULL, fl->bytes[0]);
+		fw_uint(&w, "resp_pkts", NULL, fl->pkts[1]);
+		fw_uint(&w, "resp_ip_bytes", NULL, fl->bytes[1]);
+		fw_str(&w, "conn_state", NULL, fl->conn_state);
+		fw_str(&w, "history", NULL, fl->history);
+		fw_arr_open(&w, "profiles");
 		for (unsigned k = 0; k < r->nprof; k++) {
 			const struct rhit *h = report_hit(&r->prof[k], i);
 			bool broken = h && h->broken_at != T_NONE;
 			bool lost = h && h->lost_at != T_NONE;
 
-			fprintf(f, "%s{\"policy\":", k ? "," : "");
-			report_json_str(f, r->prof[k].label);
-			fprintf(f, ",\"broken\":%s", broken ? "true" : "false");
-			json_time(f, "broken_at", broken ? h->broken_at : T_NONE);
-			if (broken)
-				fprintf(f, ",\"reason\":\"%s\"", reason_name(h->reason));
-			else
-				fprintf(f, ",\"reason\":null");
-			fprintf(f, ",\"dropped_packets\":%u,\"dropped_bytes\":%llu",
-			    h ? h->drop_pkts : 0, h ? (unsigned long long)h->drop_bytes : 0ULL);
-			fprintf(f, ",\"picked_up\":%s}", lost && !broken ? "true" : "false");
+			fw_obj_open(&w, NULL);
+			fw_str(&w, "policy", NULL, r->prof[k].label);
+			fw_bool(&w, "broken", NULL, broken);
+			fw_secs(&w, "broken_at", NULL, broken ? h->broken_at : T_NONE);
+			fw_str(&w, "reason", NULL, broken ? reason_name(h->reason) : NULL);
+			fw_uint(&w, "dropped_packets", NULL, h ? h->drop_pkts : 0);
+			fw_uint(&w, "dropped_bytes", NULL, h ? h->drop_bytes : 0);
+			fw_bool(&w, "picked_up", NULL, lost && !broken);
+			fw_obj_close(&w);
 		}
-		fprintf(f, "]}\n");
+		fw_arr_close(&w);
+		fw_obj_close(&w);
 	}
 }
 

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldw.h"
 #include "cli.h"
 #include "evsink.h"
 #include "log.h"
+#include "opts.h"
 #include "report.h"
 #include "svg.h"
 
@@ -95,8 +97,8 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long v;
-	char *end;
+	unsigned long long v;
+	bool json;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -121,14 +123,9 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 			o->events = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				o->fmt = EVF_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->fmt = EVF_JSON;
-			else {
-				log_warnx("--format %s: expected text or json", optarg);
+			if (opt_format(&json, optarg) < 0)
 				return -1;
-			}
+			o->fmt = json ? EVF_JSON : EVF_TEXT;
 			break;
 		case O_DROPPED:
 			o->dropped = optarg;
@@ -137,19 +134,14 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 			o->svg = optarg;
 			break;
 		case O_SVG_FLOWS:
-		case O_MAX_FLOWS:
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno ||
-			    v < 1 || v > 16777216) {
-				log_warnx("--%s %s: expected a number 1..16777216",
-				    c == O_SVG_FLOWS ? "svg-flows" : "max-flows", optarg);
+			if (opt_unsigned(&v, "svg-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
 				return -1;
-			}
-			if (c == O_SVG_FLOWS)
-				o->svg_flows = (unsigned)v;
-			else
-				o->max_flows = (uint32_t)v;
+			o->svg_flows = (unsigned)v;
+			break;
+		case O_MAX_FLOWS:
+			if (opt_unsigned(&v, "max-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
+				return -1;
+			o->max_flows = (uint32_t)v;
 			break;
 		case O_SVG_BROKEN:
 			o->svg_broken = true;
@@ -325,64 +317,52 @@ print_summary_text(FILE *f, const struct report *r)
 }
 
 static void
-json_time(FILE *f, const char *key, uint64_t ns)
-{
-	char s[32];
-
-	if (ns == T_NONE) {
-		fprintf(f, ",\"%s\":null", key);
-		return;
-	}
-	report_secs(ns, s, sizeof(s));
-	fprintf(f, ",\"%s\":%s", key, s);
-}
-
-static void
-json_reason(FILE *f, const char *key, bool set, unsigned reason)
-{
-	if (set)
-		fprintf(f, ",\"%s\":\"%s\"", key, reason_name(reason));
-	else
-		fprintf(f, ",\"%s\":null", key);
-}
-
-static void
 print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 {
 	const struct rprof *p = &r->prof[0];
-	char a[48], b[48], s[32];
+	struct fieldw w;
+	char a[48], b[48];
 
+	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 		const struct rhit *h = report_hit(p, i);
 		bool broken = h && h->broken_at != T_NONE;
 		bool lost = h && h->lost_at != T_NONE;
+		bool dropped = h && h->drop_pkts;
 
 		if (!listed(o, p, i))
 			continue;
 		event_addr_str(fl->family, &fl->src, a, sizeof(a));
 		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
-		fprintf(f, "{\"type\":\"flow\",\"id\":%u,\"src\":\"%s\",\"dst\":\"%s\","
-		    "\"sport\":%u,\"dport\":%u,\"family\":%u", i, a, b, fl->sport, fl->dport,
-		    fl->family == 6 ? 6 : 4);
-		report_secs(fl->first, s, sizeof(s));
-		fprintf(f, ",\"start\":%s", s);
-		report_secs(fl->last - fl->first, s, sizeof(s));
-		fprintf(f, ",\"duration\":%s,\"orig_pkts\":%u,\"orig_ip_bytes\":%llu,"
-		    "\"resp_pkts\":%u,\"resp_ip_bytes\":%llu,\"conn_state\":\"%s\","
-		    "\"history\":\"%s\",\"state\":\"%s\",\"midstream\":%s,\"broken\":%s", s,
-		    fl->pkts[0], (unsigned long long)fl->bytes[0], fl->pkts[1],
-		    (unsigned long long)fl->bytes[1], fl->conn_state, fl->history,
-		    tcp_state_name(fl->state), fl->midstream ? "true" : "false",
-		    broken ? "true" : "false");
-		json_time(f, "broken_at", broken ? h->broken_at : T_NONE);
-		json_reason(f, "reason", broken, broken ? h->reason : 0);
-		json_reason(f, "drop_reason", h && h->drop_pkts, h ? h->drop_reason : 0);
-		fprintf(f, ",\"dropped_packets\":%u,\"dropped_bytes\":%llu",
-		    h ? h->drop_pkts : 0, h ? (unsigned long long)h->drop_bytes : 0ULL);
-		json_time(f, "state_lost_at", lost ? h->lost_at : T_NONE);
-		json_reason(f, "state_lost_reason", lost, lost ? h->lost_reason : 0);
-		fprintf(f, ",\"picked_up\":%s}\n", lost && !broken ? "true" : "false");
+		fw_obj_open(&w, NULL);
+		fw_str(&w, "type", NULL, "flow");
+		fw_uint(&w, "id", NULL, i);
+		fw_str(&w, "src", NULL, a);
+		fw_str(&w, "dst", NULL, b);
+		fw_uint(&w, "sport", NULL, fl->sport);
+		fw_uint(&w, "dport", NULL, fl->dport);
+		fw_uint(&w, "family", NULL, fl->family == 6 ? 6 : 4);
+		fw_secs(&w, "start", NULL, fl->first);
+		fw_secs(&w, "duration", NULL, fl->last - fl->first);
+		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);
+		fw_uint(&w, "orig_ip_bytes", NULL, fl->bytes[0]);
+		fw_uint(&w, "resp_pkts", NULL, fl->pkts[1]);
+		fw_uint(&w, "resp_ip_bytes", NULL, fl->bytes[1]);
+		fw_str(&w, "conn_state", NULL, fl->conn_state);
+		fw_str(&w, "history", NULL, fl->history);
+		fw_str(&w, "state", NULL, tcp_state_name(fl->state));
+		fw_bool(&w, "midstream", NULL, fl->midstream);
+		fw_bool(&w, "broken", NULL, broken);
+		fw_secs(&w, "broken_at", NULL, broken ? h->broken_at : T_NONE);
+		fw_str(&w, "reason", NULL, broken ? reason_name(h->reason) : NULL);
+		fw_str(&w, "drop_reason", NULL, dropped ? reason_name(h->drop_reason) : NULL);
+		fw_uint(&w, "dropped_packets", NULL, h ? h->drop_pkts : 0);
+		fw_uint(&w, "dropped_bytes", NULL, h ? h->drop_bytes : 0);
+		fw_secs(&w, "state_lost_at", NULL, lost ? h->lost_at : T_NONE);
+		fw_str(&w, "state_lost_reason", NULL, lost ? reason_name(h->lost_reason) : NULL);
+		fw_bool(&w, "picked_up", NULL, lost && !broken);
+		fw_obj_close(&w);
 	}
 }
 
@@ -390,22 +370,27 @@ static void
 print_summary_json(FILE *f, const struct report *r)
 {
 	const struct rprof *p = &r->prof[0];
-	const char *sep = "";
+	struct fieldw w;
 
-	fprintf(f, "{\"type\":\"summary\",\"policy\":");
-	report_json_str(f, p->label);
-	fprintf(f, ",\"flows\":%u,\"broken\":%u,\"broken_midstream\":%u,\"picked_up\":%u,"
-	    "\"reasons\":{", r->nflows, p->broken, p->broken_midstream, p->lost);
+	fw_init_file(&w, f, true);
+	fw_obj_open(&w, NULL);
+	fw_str(&w, "type", NULL, "summary");
+	fw_str(&w, "policy", NULL, p->label);
+	fw_uint(&w, "flows", NULL, r->nflows);
+	fw_uint(&w, "broken", NULL, p->broken);
+	fw_uint(&w, "broken_midstream", NULL, p->broken_midstream);
+	fw_uint(&w, "picked_up", NULL, p->lost);
+	fw_obj_open(&w, "reasons");
 	for (unsigned i = 0; i < R__MAX; i++)
-		if (p->by_reason[i]) {
-			fprintf(f, "%s\"%s\":%u", sep, reason_name(i), p->by_reason[i]);
-			sep = ",";
-		}
-	fprintf(f, "},\"dropped_packets\":%llu,\"dropped_bytes\":%llu,\"stray_drops\":%llu",
-	    (unsigned long long)p->drop_pkts, (unsigned long long)p->drop_bytes,
-	    (unsigned long long)p->stray_drops);
-	json_time(f, "first_break", p->first_break);
-	fprintf(f, ",\"written_dropped\":%llu}\n", (unsigned long long)r->dumped);
+		if (p->by_reason[i])
+			fw_uint(&w, reason_name(i), NULL, p->by_reason[i]);
+	fw_obj_close(&w);
+	fw_uint(&w, "dropped_packets", NULL, p->drop_pkts);
+	fw_uint(&w, "dropped_bytes", NULL, p->drop_bytes);
+	fw_uint(&w, "stray_drops", NULL, p->stray_drops);
+	fw_secs(&w, "first_break", NULL, p->first_break);
+	fw_uint(&w, "written_dropped", NULL, r->dumped);
+	fw_obj_close(&w);
 }
 
 int

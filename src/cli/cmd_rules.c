@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "opts.h"
 
 static void
 usage(FILE *f)
@@ -25,25 +26,6 @@ usage(FILE *f)
 	    "  --chain CHAIN    the chain (default FORWARD: traffic routed through this box)\n"
 	    "  --cpu-fanout     with N-M: pick the queue by CPU (only with symmetric RSS/RPS)\n"
 	    "Pipe the output to sh to apply it.\n");
-}
-
-static int
-parse_range(const char *s, unsigned long *lo, unsigned long *hi)
-{
-	char *end;
-
-	*lo = strtoul(s, &end, 10);
-	if (end == s || *lo > 65535)
-		return -1;
-	*hi = *lo;
-	if (*end == '-' || *end == ':') {
-		const char *h = end + 1;
-
-		*hi = strtoul(h, &end, 10);
-		if (end == h || *hi > 65535 || *hi < *lo)
-			return -1;
-	}
-	return *end == '\0' ? 0 : -1;
 }
 
 int
@@ -61,7 +43,7 @@ cmd_rules(int argc, char **argv)
 	};
 	const char *chain = "FORWARD", *queue = NULL;
 	bool v4 = false, v6 = false, del = false, fanout = false;
-	unsigned long lo, hi;
+	unsigned lo, hi;
 	char target[96];
 	int c;
 
@@ -99,7 +81,7 @@ cmd_rules(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (parse_range(queue, &lo, &hi) < 0) {
+	if (get_queues(queue, &lo, &hi, 65536) < 0) {
 		log_warnx("rules: --queue %s: expected N or N-M, 0-65535", queue);
 		return 2;
 	}
@@ -114,15 +96,15 @@ cmd_rules(int argc, char **argv)
 	if (!v4 && !v6)
 		v4 = v6 = true;
 	if (lo == hi)
-		snprintf(target, sizeof(target), "--queue-num %lu", lo);
+		snprintf(target, sizeof(target), "--queue-num %u", lo);
 	else
-		snprintf(target, sizeof(target), "--queue-balance %lu:%lu%s", lo, hi,
+		snprintf(target, sizeof(target), "--queue-balance %u:%u%s", lo, hi,
 		    fanout ? " --queue-cpu-fanout" : "");
 	printf("# %s: TCP %s natbox on queue %s; --queue-bypass lets packets pass "
 	    "while no natbox runs\n", del ? "remove" : "send", del ? "no longer to" : "to", queue);
 	if (lo != hi && !fanout)
 		printf("# the kernel hashes the address pair, so both directions of a flow "
-		    "meet one worker: run natbox run --queue %lu-%lu\n", lo, hi);
+		    "meet one worker: run natbox run --queue %u-%u\n", lo, hi);
 	if (v4)
 		printf("iptables -w -%c %s -p tcp -j NFQUEUE %s --queue-bypass\n",
 		    del ? 'D' : 'A', chain, target);

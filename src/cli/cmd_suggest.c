@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldw.h"
 #include "cli.h"
 #include "profiles.h"
 #include "log.h"
+#include "opts.h"
 #include "report.h"
 
 #define BASELINE	"rfc5382"
@@ -84,8 +86,7 @@ parse_args(int argc, char **argv, struct suggest_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long v;
-	char *end;
+	unsigned long long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -107,13 +108,8 @@ parse_args(int argc, char **argv, struct suggest_opts *o)
 			o->json = true;
 			break;
 		case O_MAX_FLOWS:
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno ||
-			    v < 1 || v > 16777216) {
-				log_warnx("--max-flows %s: expected a number 1..16777216", optarg);
+			if (opt_unsigned(&v, "max-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
 				return -1;
-			}
 			o->max_flows = (uint32_t)v;
 			break;
 		case 'h':
@@ -324,27 +320,27 @@ print_json(const struct report *r, const struct need *nd, const struct policy *b
 		printf("%s\"%s\":{\"needs\":%llu", ph ? "," : "", report_phase_name(ph),
 		    (unsigned long long)x->secs);
 		if (x->seen) {
-			report_secs(x->gap, s, sizeof(s));
+			fw_secs_str(x->gap, s, sizeof(s));
 			printf(",\"longest_wait\":%s", s);
-			report_secs(x->at, s, sizeof(s));
+			fw_secs_str(x->at, s, sizeof(s));
 			report_flow_name(&r->flows[x->flow], fl, sizeof(fl));
 			printf(",\"at\":%s,\"flow\":", s);
-			report_json_str(stdout, fl);
+			fw_json_str_file(stdout, fl);
 			printf(",\"syn_in_wait\":%s", x->syn ? "true" : "false");
-			report_secs(x->stay, s, sizeof(s));
+			fw_secs_str(x->stay, s, sizeof(s));
 			printf(",\"longest_stay\":%s", s);
 		} else {
 			printf(",\"longest_wait\":null,\"at\":null,\"flow\":null,\"syn_in_wait\":false,"
 			    "\"longest_stay\":null");
 		}
 		if (base) {
-			report_secs(x->floor, s, sizeof(s));
+			fw_secs_str(x->floor, s, sizeof(s));
 			printf(",\"baseline\":%s,\"baseline_breaks\":%u", s, x->over);
 		}
 		printf("}");
 	}
 	printf("},\"profile\":");
-	report_json_str(stdout, prof);
+	fw_json_str_file(stdout, prof);
 	printf("}\n");
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonesc.h"
 #include "strbuf.h"
 
 void
@@ -126,20 +127,19 @@ sb_printf(struct strbuf *sb, const char *fmt, ...)
 void
 sb_json_str(struct strbuf *sb, const char *s)
 {
+	const char *run = s;
+	char e[8];
+	size_t n;
+
 	sb_put(sb, "\"", 1);
 	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-
-			sb_put(sb, e, 2);
-		} else if (c < 0x20) {
-			sb_printf(sb, "\\u%04x", c);
-		} else {
-			sb_put(sb, s, 1);
-		}
+		if ((n = json_escape_char((unsigned char)*s, e)) == 0)
+			continue;
+		sb_put(sb, run, (size_t)(s - run));
+		sb_put(sb, e, n);
+		run = s + 1;
 	}
+	sb_put(sb, run, (size_t)(s - run));
 	sb_put(sb, "\"", 1);
 }
 

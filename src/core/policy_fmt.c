@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonesc.h"
 #include "outbuf.h"
 #include "policy.h"
 #include "policy_int.h"
@@ -81,17 +82,14 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 static void
 json_str(struct outbuf *o, const char *s)
 {
-	outbuf_printf(o, "\"");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	char e[8];
 
-		if (c == '"' || c == '\\')
-			outbuf_printf(o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			outbuf_printf(o, "\\u%04x", c);
+	outbuf_printf(o, "\"");
+	for (; *s != '\0'; s++)
+		if (json_escape_char((unsigned char)*s, e))
+			outbuf_printf(o, "%s", e);
 		else
-			outbuf_printf(o, "%c", c);
-	}
+			outbuf_printf(o, "%c", *s);
 	outbuf_printf(o, "\"");
 }
 

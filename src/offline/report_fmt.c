@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldw.h"
 #include "profiles.h"
 #include "log.h"
 #include "report.h"
@@ -27,22 +28,6 @@ report_flow_name(const struct rflow *f, char *buf, size_t cap)
 	report_endpoint(f->family, &f->src, f->sport, a, sizeof(a));
 	report_endpoint(f->family, &f->dst, f->dport, b, sizeof(b));
 	snprintf(buf, cap, "%s > %s", a, b);
-}
-
-/* Seconds with microseconds, trailing zeros dropped: the event stream's
- * spelling, so times can be matched by eye. */
-void
-report_secs(uint64_t ns, char *buf, size_t cap)
-{
-	uint64_t us = ns / 1000;
-	int n;
-
-	n = snprintf(buf, cap, "%llu.%06llu", (unsigned long long)(us / 1000000),
-	    (unsigned long long)(us % 1000000));
-	while (n > 0 && (size_t)n < cap && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && (size_t)n < cap && buf[n - 1] == '.')
-		buf[--n] = '\0';
 }
 
 /* The same for people: at least milliseconds, so columns line up. */
@@ -75,21 +60,6 @@ report_dur(uint64_t ns, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "%llud%02lluh", (unsigned long long)(s / 86400),
 		    (unsigned long long)(s / 3600 % 24));
-}
-
-void
-report_json_str(FILE *f, const char *s)
-{
-	putc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			putc(*p, f);
-	}
-	putc('"', f);
 }
 
 static const char *const class_names[RC__MAX] = {
@@ -256,18 +226,18 @@ report_capture_json(FILE *f, const struct report *r)
 	const char *sep = "";
 
 	fprintf(f, "{\"type\":\"capture\",\"file\":");
-	report_json_str(f, r->capture);
+	fw_json_str_file(f, r->capture);
 	fprintf(f, ",\"format\":\"%s\",\"link\":", r->format);
-	report_json_str(f, r->linkname);
+	fw_json_str_file(f, r->linkname);
 	if (r->frames) {
-		report_secs(r->t0, s, sizeof(s));
+		fw_secs_str(r->t0, s, sizeof(s));
 		fprintf(f, ",\"start\":%s", s);
 		utc_str(r->t0, s, sizeof(s));
 		fprintf(f, ",\"start_utc\":\"%s\"", s);
 	} else {
 		fprintf(f, ",\"start\":null,\"start_utc\":null");
 	}
-	report_secs(r->duration, s, sizeof(s));
+	fw_secs_str(r->duration, s, sizeof(s));
 	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"tcp_packets\":%llu,"
 	    "\"not_tcp\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u,\"stray_packets\":%llu,"
 	    "\"vlan_tagged\":%llu,\"time_backwards\":%llu,\"malformed\":{", s,
@@ -289,7 +259,7 @@ report_capture_json(FILE *f, const struct report *r)
 	fprintf(f, "},\"flow_table\":%u,\"flow_table_evictions\":%u,\"damaged\":%s,\"damage\":",
 	    r->ref_max_flows, r->ref_evicted, r->damaged ? "true" : "false");
 	if (r->damaged)
-		report_json_str(f, r->damage);
+		fw_json_str_file(f, r->damage);
 	else
 		fprintf(f, "null");
 	fprintf(f, "}\n");
