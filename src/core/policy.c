@@ -8,12 +8,7 @@
 #include "policy.h"
 #include "policy_int.h"
 
-#define SEC		NS_PER_SEC
-#define MS		(NS_PER_SEC / 1000)
-#define DUR_MAX		(365ULL * 86400 * SEC)	/* longest timeout a profile may set */
 #define MAX_FLOWS_MAX	16777216u
-#define ADAPTIVE_MAX	1000u		/* % of max_flows */
-#define INHERIT_DEPTH	8
 #define LINE_MAX_LEN	1024
 
 #define BIT(s) (1u << (s))
@@ -90,7 +85,6 @@ static const char *const simple_keys[K_SIMPLE_MAX] = {
 #define ID_REFRESH_STATE	64
 #define ID_REFRESH_GROUP	80
 #define ID_FAULT		96
-#define ID_MAX			128
 _Static_assert(TCP_STATE_MAX <= 16 && FAULT__MAX <= 32, "key id slots");
 
 struct keyref {
@@ -99,26 +93,9 @@ struct keyref {
 	unsigned arg;		/* state mask, or fault index */
 };
 
-/* One file (or one --set) being parsed. */
-struct parser {
-	const char *where;	/* path or origin quoted in messages */
-	bool is_file;		/* messages carry ":line"; inherit allowed */
-	struct policy_errors *errs;
-	unsigned *nerr;		/* errors of this whole policy_parse/policy_set */
-	const struct policy_resolver *res;
-	const char *chain[INHERIT_DEPTH + 2];	/* names, top file first */
-	int depth;
-	struct policy *p;
-	unsigned line;
-	unsigned seen[ID_MAX];	/* line where each key was set, 0 = not yet */
-	bool settings;		/* a setting other than name/description/source */
-};
 
-static void perr(struct parser *ps, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-perr(struct parser *ps, const char *fmt, ...)
+void
+policy_perr(struct parser *ps, const char *fmt, ...)
 {
 	struct policy_errors *e = ps->errs;
 	size_t cap;
@@ -206,268 +183,6 @@ policy_defaults(struct policy *p)
 	p->table_full = FULL_DROP;
 }
 
-/* ---- durations ---- */
-
-/* *n = *n * 10 + digit, or -1 on overflow. */
-static int
-mul10_add(uint64_t *n, int digit)
-{
-	if (*n > UINT64_MAX / 10 || *n * 10 > UINT64_MAX - (uint64_t)digit)
-		return -1;
-	*n = *n * 10 + (uint64_t)digit;
-	return 0;
-}
-
-static const struct {
-	const char *unit;
-	uint64_t ns;
-} units[] = {
-	{ "d", 86400 * SEC }, { "h", 3600 * SEC }, { "m", 60 * SEC },
-	{ "s", SEC }, { "ms", MS },
-};
-
-/* Returns NULL, or why the text is not a duration. */
-static const char *
-duration_parse(const char *s, uint64_t *ns)
-{
-	const char *p = s;
-	uint64_t total = 0;
-	int last = -1;
-
-	if (*p == '\0')
-		return "invalid duration";
-	while (*p != '\0') {
-		uint64_t n = 0;
-		size_t ulen = 0;
-		int u = -1;
-
-		if (!isdigit((unsigned char)*p))
-			return "invalid duration";
-		for (; isdigit((unsigned char)*p); p++)
-			if (mul10_add(&n, *p - '0') != 0)
-				return "duration too large";
-		while (isalpha((unsigned char)p[ulen]))
-			ulen++;
-		if (ulen == 0)
-			return *p == '\0' ? "duration needs a unit" :
-			    "invalid duration";
-		for (size_t i = 0; i < NELEM(units); i++)
-			if (strlen(units[i].unit) == ulen &&
-			    strncmp(p, units[i].unit, ulen) == 0)
-				u = (int)i;
-		if (u < 0)
-			return "unknown duration unit (use d, h, m, s, ms)";
-		if (u <= last)
-			return "duration units must go from largest to smallest, each once";
-		if (n > UINT64_MAX / units[u].ns ||
-		    total > UINT64_MAX - n * units[u].ns)
-			return "duration too large";
-		total += n * units[u].ns;
-		last = u;
-		p += ulen;
-	}
-	*ns = total;
-	return NULL;
-}
-
-int
-policy_parse_duration(const char *s, uint64_t *ns)
-{
-	uint64_t v;
-
-	if (s == NULL || duration_parse(s, &v) != NULL)
-		return -1;
-	*ns = v;
-	return 0;
-}
-
-/* Shortest spelling among those that give each unit either its greedy
- * count or nothing (32 candidates); ties go to the greedy one, so
- * 7440 s is "2h4m" rather than "124m". Values are whole milliseconds
- * (the parser's resolution); a sub-millisecond rest is dropped. */
-void
-policy_format_duration(uint64_t ns, char *buf, size_t cap)
-{
-	char best[128] = "0s", cand[128];
-	size_t bestlen = SIZE_MAX;
-
-	if (cap == 0)
-		return;
-	ns -= ns % MS;
-	if (ns == 0) {
-		snprintf(buf, cap, "0s");
-		return;
-	}
-	for (unsigned skip = 0; skip < 32; skip++) {
-		uint64_t rest = ns;
-		size_t len = 0;
-
-		for (size_t i = 0; i < NELEM(units); i++) {
-			uint64_t c;
-
-			if (skip & (1u << i))
-				continue;
-			c = rest / units[i].ns;
-			rest -= c * units[i].ns;
-			if (c != 0)
-				len += (size_t)snprintf(cand + len, sizeof(cand) - len,
-				    "%llu%s", (unsigned long long)c, units[i].unit);
-		}
-		if (rest == 0 && len < bestlen) {
-			memcpy(best, cand, len + 1);
-			bestlen = len;
-		}
-	}
-	snprintf(buf, cap, "%s", best);
-}
-
-/* ---- values ---- */
-
-static int
-enum_parse(struct parser *ps, const char *v, const char *const *names,
-    size_t n)
-{
-	char list[128];
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return (int)i;
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
-	perr(ps, "expected %s: '%s'", list, v);
-	return -1;
-}
-
-static bool
-name_ok(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
-		    *s != '.')
-			return false;
-	return true;
-}
-
-/* A duration within 0..365d. A zero state timeout would expire a flow
- * as it enters the state, which no device does, so only the keys where
- * 0 means "off" (unacknowledged, tombstone) take it. */
-static int
-duration_value(struct parser *ps, const char *v, bool zero_ok, uint64_t *ns)
-{
-	const char *why = duration_parse(v, ns);
-
-	if (why != NULL) {
-		perr(ps, "%s: '%s'", why, v);
-		return -1;
-	}
-	if (*ns > DUR_MAX) {
-		perr(ps, "duration out of range (at most 365d): '%s'", v);
-		return -1;
-	}
-	if (*ns == 0 && !zero_ok) {
-		perr(ps, "timeout must be longer than 0s: '%s'", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-uint_value(const char *v, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (*v == '\0')
-		return -1;
-	for (; *v != '\0'; v++)
-		if (!isdigit((unsigned char)*v) || mul10_add(&n, *v - '0') != 0)
-			return -1;
-	*out = n;
-	return 0;
-}
-
-/* "0.25", "1", "50%", "12.5%". Only plain decimals (and the exponent
- * form policy_format may print for tiny values); strtod does the
- * rounding, in the C locale the core assumes. */
-static int
-probability_value(struct parser *ps, const char *v, double *out)
-{
-	char *end;
-	double d;
-
-	if ((!isdigit((unsigned char)v[0]) && v[0] != '.') ||
-	    strpbrk(v, "xX") != NULL)	/* no hex floats */
-		goto bad;
-	d = strtod(v, &end);
-	if (end == v)
-		goto bad;
-	if (*end == '%') {
-		end++;
-		d /= 100.0;
-	}
-	if (*end != '\0')
-		goto bad;
-	if (!(d >= 0.0 && d <= 1.0)) {
-		perr(ps, "probability out of range 0..1: '%s'", v);
-		return -1;
-	}
-	*out = d;
-	return 0;
-bad:
-	perr(ps, "expected a probability (0..1 or a percentage): '%s'", v);
-	return -1;
-}
-
-/* "off" or "START%..END%" */
-static int
-adaptive_value(struct parser *ps, const char *v, uint16_t *start, uint16_t *end)
-{
-	unsigned long a, b;
-	char *e;
-
-	if (strcmp(v, "off") == 0) {
-		*start = *end = 0;
-		return 0;
-	}
-	if (!isdigit((unsigned char)v[0]))
-		goto bad;
-	a = strtoul(v, &e, 10);
-	if (strncmp(e, "%..", 3) != 0 || !isdigit((unsigned char)e[3]))
-		goto bad;
-	b = strtoul(e + 3, &e, 10);
-	if (strcmp(e, "%") != 0)
-		goto bad;
-	if (a < 1 || a > ADAPTIVE_MAX || b > ADAPTIVE_MAX) {
-		perr(ps, "adaptive percentages out of range 1..%u%%: '%s'",
-		    ADAPTIVE_MAX, v);
-		return -1;
-	}
-	if (b <= a) {
-		perr(ps, "adaptive end must be above start: '%s'", v);
-		return -1;
-	}
-	*start = (uint16_t)a;
-	*end = (uint16_t)b;
-	return 0;
-bad:
-	perr(ps, "expected off or START%%..END%% (e.g. 60%%..120%%): '%s'", v);
-	return -1;
-}
-
-static int
-string_value(struct parser *ps, const char *key, const char *v, size_t cap)
-{
-	if (strlen(v) >= cap) {
-		perr(ps, "value of '%s' too long (at most %zu characters)",
-		    key, cap - 1);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- keys ---- */
 
 static int
@@ -528,12 +243,12 @@ do_inherit(struct parser *ps, const char *v)
 	char name[sizeof(p->name)], desc[sizeof(p->description)];
 	char src[sizeof(p->source)];
 
-	if (!name_ok(v) || strlen(v) >= sizeof(p->inherit)) {
-		perr(ps, "invalid profile name in inherit: '%s'", v);
+	if (!pval_name_ok(v) || strlen(v) >= sizeof(p->inherit)) {
+		policy_perr(ps, "invalid profile name in inherit: '%s'", v);
 		return;
 	}
 	if (ps->settings) {
-		perr(ps, "inherit must come before other settings");
+		policy_perr(ps, "inherit must come before other settings");
 		return;
 	}
 	for (int i = 0; i <= ps->depth; i++)
@@ -544,16 +259,16 @@ do_inherit(struct parser *ps, const char *v)
 			for (int j = i; j <= ps->depth && n < sizeof(cyc); j++)
 				n += (size_t)snprintf(cyc + n, sizeof(cyc) - n,
 				    "%s -> ", ps->chain[j]);
-			perr(ps, "inherit cycle: %s%s", cyc, v);
+			policy_perr(ps, "inherit cycle: %s%s", cyc, v);
 			return;
 		}
 	if (ps->depth + 1 > INHERIT_DEPTH) {
-		perr(ps, "inherit chain deeper than %d profiles", INHERIT_DEPTH);
+		policy_perr(ps, "inherit chain deeper than %d profiles", INHERIT_DEPTH);
 		return;
 	}
 	if (ps->res == NULL || ps->res->lookup == NULL ||
 	    ps->res->lookup(ps->res->ctx, v, &text, &len, &path) != 0) {
-		perr(ps, "unknown profile in inherit: '%s'", v);
+		policy_perr(ps, "unknown profile in inherit: '%s'", v);
 		return;
 	}
 	ps->chain[ps->depth + 1] = v;
@@ -579,102 +294,102 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 
 	switch (k->kind) {
 	case K_NAME:
-		if (string_value(ps, key, v, sizeof(p->name)) != 0)
+		if (pval_string(ps, key, v, sizeof(p->name)) != 0)
 			break;
-		if (!name_ok(v)) {
-			perr(ps, "invalid name (letters, digits, '.', '_', '-'): '%s'", v);
+		if (!pval_name_ok(v)) {
+			policy_perr(ps, "invalid name (letters, digits, '.', '_', '-'): '%s'", v);
 			break;
 		}
 		SET_FIELD(p->name, v);
 		break;
 	case K_DESCRIPTION:
-		if (string_value(ps, key, v, sizeof(p->description)) == 0)
+		if (pval_string(ps, key, v, sizeof(p->description)) == 0)
 			SET_FIELD(p->description, v);
 		break;
 	case K_SOURCE:
-		if (string_value(ps, key, v, sizeof(p->source)) == 0)
+		if (pval_string(ps, key, v, sizeof(p->source)) == 0)
 			SET_FIELD(p->source, v);
 		break;
 	case K_INHERIT:
 		if (!ps->is_file)
-			perr(ps, "inherit is only allowed in a profile file");
+			policy_perr(ps, "inherit is only allowed in a profile file");
 		else
 			do_inherit(ps, v);
 		break;
 	case K_TIMEOUT:
-		if (duration_value(ps, v, false, &ns) == 0)
+		if (pval_duration(ps, v, false, &ns) == 0)
 			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
 				if (k->arg & BIT(s))
 					p->timeout[s] = ns;
 		break;
 	case K_REFRESH:
-		if ((e = enum_parse(ps, v, policy_refresh_names, NELEM(policy_refresh_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_refresh_names, NELEM(policy_refresh_names))) >= 0)
 			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
 				if (k->arg & BIT(s))
 					p->refresh[s] = (uint8_t)e;
 		break;
 	case K_UNACK:
-		if (duration_value(ps, v, true, &ns) == 0)
+		if (pval_duration(ps, v, true, &ns) == 0)
 			p->unacknowledged = ns;
 		break;
 	case K_TOMBSTONE:
-		if (duration_value(ps, v, true, &ns) == 0)
+		if (pval_duration(ps, v, true, &ns) == 0)
 			p->tombstone = ns;
 		break;
 	case K_HC_START:
-		if ((e = enum_parse(ps, v, policy_hc_names, NELEM(policy_hc_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_hc_names, NELEM(policy_hc_names))) >= 0)
 			p->half_close_start = (uint8_t)e;
 		break;
 	case K_EXPIRE_ACTION:
-		if ((e = enum_parse(ps, v, policy_expire_names, NELEM(policy_expire_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_expire_names, NELEM(policy_expire_names))) >= 0)
 			p->expire_action = (uint8_t)e;
 		break;
 	case K_EXPIRE_LATER:
-		if ((e = enum_parse(ps, v, policy_late_names, NELEM(policy_late_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_late_names, NELEM(policy_late_names))) >= 0)
 			p->after_expiry = (uint8_t)e;
 		break;
 	case K_UNKNOWN:
-		if ((e = enum_parse(ps, v, policy_late_names, NELEM(policy_late_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_late_names, NELEM(policy_late_names))) >= 0)
 			p->unknown_flow = (uint8_t)e;
 		break;
 	case K_REOPEN:
-		if ((e = enum_parse(ps, v, policy_reopen_names, NELEM(policy_reopen_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_reopen_names, NELEM(policy_reopen_names))) >= 0)
 			p->timewait_reopen = (uint8_t)e;
 		break;
 	case K_INVALID:
-		if ((e = enum_parse(ps, v, policy_bad_names, NELEM(policy_bad_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_bad_names, NELEM(policy_bad_names))) >= 0)
 			p->invalid = (uint8_t)e;
 		break;
 	case K_MALFORMED:
-		if ((e = enum_parse(ps, v, policy_bad_names, NELEM(policy_bad_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_bad_names, NELEM(policy_bad_names))) >= 0)
 			p->malformed = (uint8_t)e;
 		break;
 	case K_WINDOW:
-		if ((e = enum_parse(ps, v, policy_onoff_names, NELEM(policy_onoff_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_onoff_names, NELEM(policy_onoff_names))) >= 0)
 			p->window_tracking = e == 1;
 		break;
 	case K_FAULT:
-		probability_value(ps, v, &p->fault[k->arg]);
+		pval_probability(ps, v, &p->fault[k->arg]);
 		break;
 	case K_SEED:
-		if (uint_value(v, &n) != 0)
-			perr(ps, "expected an integer 0..%llu: '%s'",
+		if (pval_uint(v, &n) != 0)
+			policy_perr(ps, "expected an integer 0..%llu: '%s'",
 			    (unsigned long long)UINT64_MAX, v);
 		else
 			p->fault_seed = n;
 		break;
 	case K_MAX_FLOWS:
-		if (uint_value(v, &n) != 0 || n < 1 || n > MAX_FLOWS_MAX)
-			perr(ps, "expected an integer 1..%u: '%s'", MAX_FLOWS_MAX, v);
+		if (pval_uint(v, &n) != 0 || n < 1 || n > MAX_FLOWS_MAX)
+			policy_perr(ps, "expected an integer 1..%u: '%s'", MAX_FLOWS_MAX, v);
 		else
 			p->max_flows = (uint32_t)n;
 		break;
 	case K_TABLE_FULL:
-		if ((e = enum_parse(ps, v, policy_full_names, NELEM(policy_full_names))) >= 0)
+		if ((e = pval_enum(ps, v, policy_full_names, NELEM(policy_full_names))) >= 0)
 			p->table_full = (uint8_t)e;
 		break;
 	case K_ADAPTIVE:
-		adaptive_value(ps, v, &p->adaptive_start, &p->adaptive_end);
+		pval_adaptive(ps, v, &p->adaptive_start, &p->adaptive_end);
 		break;
 	}
 }
@@ -737,14 +452,14 @@ parse_line(struct parser *ps, char *line)
 		strip_comment(eq + 1, line);
 	for (c = line; *c != '\0'; c++)
 		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
-			perr(ps, "control character 0x%02x in line",
+			policy_perr(ps, "control character 0x%02x in line",
 			    (unsigned char)*c);
 			return;
 		}
 	key = line;
 	if (eq == NULL) {
 		trim(&key);
-		perr(ps, "missing '=': '%s'", key);
+		policy_perr(ps, "missing '=': '%s'", key);
 		return;
 	}
 	*eq = '\0';
@@ -752,23 +467,23 @@ parse_line(struct parser *ps, char *line)
 	trim(&key);
 	trim(&val);
 	if (*key == '\0') {
-		perr(ps, "missing key before '='");
+		policy_perr(ps, "missing key before '='");
 		return;
 	}
 	if (key_lookup(key, &k) != 0) {
-		perr(ps, "unknown key '%s'", key);
+		policy_perr(ps, "unknown key '%s'", key);
 		return;
 	}
 	if (ps->is_file) {
 		if (ps->seen[k.id] != 0) {
-			perr(ps, "duplicate key '%s' (first set on line %u)",
+			policy_perr(ps, "duplicate key '%s' (first set on line %u)",
 			    key, ps->seen[k.id]);
 			return;
 		}
 		ps->seen[k.id] = ps->line;
 	}
 	if (*val == '\0') {
-		perr(ps, "empty value for '%s'", key);
+		policy_perr(ps, "empty value for '%s'", key);
 		return;
 	}
 	apply(ps, key, &k, val);
@@ -835,13 +550,13 @@ parse_text(struct policy *p, const char *path, const char *text, size_t len,
 		if (n > 0 && text[end - 1] == '\r')
 			n--;
 		if (n >= sizeof(line)) {
-			perr(&ps, "line too long (at most %zu characters)",
+			policy_perr(&ps, "line too long (at most %zu characters)",
 			    sizeof(line) - 1);
 		} else {
 			memcpy(line, text + pos, n);
 			line[n] = '\0';
 			if (memchr(line, '\0', n) != NULL)
-				perr(&ps, "NUL byte in line");
+				policy_perr(&ps, "NUL byte in line");
 			else
 				parse_line(&ps, line);
 		}
@@ -888,7 +603,7 @@ policy_set(struct policy *p, const char *origin, const char *kv,
 	ps.nerr = &nerr;
 	ps.p = &tmp;
 	if (kv == NULL || strlen(kv) >= sizeof(line)) {
-		perr(&ps, "setting too long (at most %zu characters)",
+		policy_perr(&ps, "setting too long (at most %zu characters)",
 		    sizeof(line) - 1);
 		return -1;
 	}
@@ -896,7 +611,7 @@ policy_set(struct policy *p, const char *origin, const char *kv,
 	/* A profile line may be a comment; a setting may not (it would
 	 * be accepted and do nothing). */
 	if (strchr(line, '=') == NULL || line[strspn(line, " \t")] == '#') {
-		perr(&ps, "expected key=value: '%s'", kv);
+		policy_perr(&ps, "expected key=value: '%s'", kv);
 		return -1;
 	}
 	parse_line(&ps, line);

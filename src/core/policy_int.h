@@ -1,8 +1,51 @@
-/* policy_int.h -- the profile parser's name tables, shared with its writers (core-internal). */
+/* policy_int.h -- the profile parser's state, name tables and value readers, shared by policy*.c (core-internal). */
 #ifndef NATBOX_POLICY_INT_H
 #define NATBOX_POLICY_INT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SEC		NS_PER_SEC
+#define MS		(NS_PER_SEC / 1000)
+#define DUR_MAX		(365ULL * 86400 * SEC)	/* longest timeout a profile may set */
+#define INHERIT_DEPTH	8
+#define ADAPTIVE_MAX	1000u		/* table.adaptive: % of max_flows */
+#define ID_MAX		128	/* key ids for duplicate detection (policy.c) */
+
+/* One file (or one --set) being parsed. */
+struct parser {
+	const char *where;	/* path or origin quoted in messages */
+	bool is_file;		/* messages carry ":line"; inherit allowed */
+	struct policy_errors *errs;
+	unsigned *nerr;		/* errors of this whole policy_parse/policy_set */
+	const struct policy_resolver *res;
+	const char *chain[INHERIT_DEPTH + 2];	/* names, top file first */
+	int depth;
+	struct policy *p;
+	unsigned line;
+	unsigned seen[ID_MAX];	/* line where each key was set, 0 = not yet */
+	bool settings;		/* a setting other than name/description/source */
+};
+
+/* Record "where:line: message" (or "origin: message") in ps's error list. */
+void policy_perr(struct parser *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A profile's values (policy_value.c). The others return 0, or -1 after
+ * recording why through policy_perr (pval_uint and pval_name_ok only
+ * answer). */
+/* v's index in names[n], or -1 (recorded, with the names listed). */
+int pval_enum(struct parser *ps, const char *v, const char *const *names, size_t n);
+bool pval_name_ok(const char *s);
+int pval_duration(struct parser *ps, const char *v, bool zero_ok, uint64_t *ns);
+int pval_uint(const char *v, uint64_t *out);
+int pval_probability(struct parser *ps, const char *v, double *out);
+int pval_adaptive(struct parser *ps, const char *v, uint16_t *start, uint16_t *end);
+int pval_string(struct parser *ps, const char *key, const char *v, size_t cap);
 
 /* Enum names as spelled in files, indexed by the enums of policy.h. */
 extern const char *const policy_refresh_names[4];
