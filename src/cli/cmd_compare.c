@@ -387,6 +387,37 @@ print_json_flows(FILE *f, const struct report *r)
 	}
 }
 
+static void
+print_text(FILE *f, const struct report *r, const struct compare_opts *o)
+{
+	bool midstream = false;
+	unsigned i;
+
+	fprintf(f, "# natbox compare, %u profile%s%s\n", r->nprof, r->nprof == 1 ? "" : "s",
+	    o->nsets ? ", each with" : "");
+	for (int k = 0; k < o->nsets; k++)
+		fprintf(f, "#   --set %s\n", o->sets[k]);
+	report_capture_text(f, r);
+	print_table(f, r);
+	if (o->flows)
+		print_matrix(f, r);
+	for (i = 0; i < r->nprof; i++)
+		if (r->prof[i].broken_midstream) {
+			fprintf(f, "# %s: %u of its broken flows were open before the capture "
+			    "began (no handshake in it)\n", r->prof[i].label,
+			    r->prof[i].broken_midstream);
+			midstream = true;
+		}
+	if (midstream)
+		fprintf(f, "# a profile that drops unknown flows breaks those; a box there all "
+		    "along would not\n#   (--set unknown.action=pickup models that)\n");
+	for (i = 0; i < r->nprof && r->prof[i].broken == 0; i++)
+		;
+	if (i < r->nprof)
+		fprintf(f, "# what-if: after a drop real endpoints would have retransmitted "
+		    "or given up; later counts assume they went on as captured\n");
+}
+
 int
 cmd_compare(int argc, char **argv)
 {
@@ -438,29 +469,7 @@ cmd_compare(int argc, char **argv)
 		if (o.flows)
 			print_json_flows(stdout, r);
 	} else {
-		printf("# natbox compare, %u profile%s%s\n", r->nprof, r->nprof == 1 ? "" : "s",
-		    o.nsets ? ", each with" : "");
-		for (int k = 0; k < o.nsets; k++)
-			printf("#   --set %s\n", o.sets[k]);
-		report_capture_text(stdout, r);
-		print_table(stdout, r);
-		if (o.flows)
-			print_matrix(stdout, r);
-		for (i = 0, prc = 0; i < r->nprof; i++)
-			if (r->prof[i].broken_midstream) {
-				printf("# %s: %u of its broken flows were open before the capture "
-				    "began (no handshake in it)\n", r->prof[i].label,
-				    r->prof[i].broken_midstream);
-				prc = 1;
-			}
-		if (prc)
-			printf("# a profile that drops unknown flows breaks those; a box there all "
-			    "along would not\n#   (--set unknown.action=pickup models that)\n");
-		for (i = 0; i < r->nprof && r->prof[i].broken == 0; i++)
-			;
-		if (i < r->nprof)
-			printf("# what-if: after a drop real endpoints would have retransmitted "
-			    "or given up; later counts assume they went on as captured\n");
+		print_text(stdout, r, &o);
 	}
 	fflush(stdout);
 	if (r->damaged)
