@@ -10,6 +10,7 @@
 #include "evsink.h"
 #include "log.h"
 #include "opts.h"
+#include "safefile.h"
 #include "report.h"
 #include "svg.h"
 
@@ -420,7 +421,7 @@ cmd_replay(int argc, char **argv)
 		return 2;
 	}
 	if (o.events && (sink = evsink_open(o.events, o.fmt)) == NULL) {
-		log_warn("%s", o.events);
+		log_warnx("%s: %s", o.events, safe_strerror(errno));
 		free(pol);
 		free(o.sets);
 		return 1;

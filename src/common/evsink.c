@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "evsink.h"
+#include "safefile.h"
 
 #define EVBUF_SIZE (64 * 1024)
 #define EVLINE_MAX 1024		/* longest line we format; event lines are ~300 */
@@ -47,7 +48,7 @@ evsink_open(const char *path, enum event_format fmt)
 		s->path = strdup(path);
 		if (s->path == NULL)
 			goto fail;
-		s->f = fopen(path, "ae");
+		s->f = safe_fopen_append(path);
 		if (s->f == NULL)
 			goto fail;
 	}
@@ -68,7 +69,7 @@ evsink_reopen(struct evsink *s)
 
 	if (s->path == NULL)
 		return 0;
-	f = fopen(s->path, "ae");
+	f = safe_fopen_append(s->path);
 	if (f == NULL)
 		return -1;
 	pthread_mutex_lock(&s->lock);

@@ -11,6 +11,7 @@
 #include "profiles.h"
 #include "log.h"
 #include "policy.h"
+#include "safefile.h"
 
 #ifndef NATBOX_POLICY_DIR
 #define NATBOX_POLICY_DIR "/usr/local/share/natbox/policies"
@@ -92,7 +93,7 @@ read_file(const char *path, size_t *len)
 	size_t n = 0, cap = 4096;
 	int saved;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if ((f = safe_fopen_read(path)) == NULL)
 		return NULL;
 	if ((buf = malloc(cap)) == NULL)
 		goto fail;
@@ -129,6 +130,21 @@ fail:
 	fclose(f);
 	errno = saved;
 	return NULL;
+}
+
+/* No line but blanks and comments: a file emptied by mistake (": > x;
+ * kill -HUP") must not turn into the built-in defaults. */
+static bool
+no_settings(const char *text)
+{
+	for (const char *l = text; *l; ) {
+		l += strspn(l, " \t\r");
+		if (*l != '\n' && *l != '#' && *l != '\0')
+			return false;
+		l += strcspn(l, "\n");
+		l += *l == '\n';
+	}
+	return true;
 }
 
 static bool
@@ -236,7 +252,7 @@ profile_load_errs(const char *name_or_file, char *const *sets, int nsets,
 		search_init(&l.search, dir);
 		free(dir);
 		if ((text = read_file(path, &len)) == NULL) {
-			errs_add(errs, "%s: %s", path, strerror(errno));
+			errs_add(errs, "%s: %s", path, safe_strerror(errno));
 			loader_free(&l);
 			return -1;
 		}
@@ -253,6 +269,12 @@ profile_load_errs(const char *name_or_file, char *const *sets, int nsets,
 		}
 	}
 
+	if (no_settings(text)) {
+		errs_add(errs, "%s: empty profile: no key = value line in it", path);
+		free(text);
+		loader_free(&l);
+		return -1;
+	}
 	res.lookup = loader_lookup;
 	res.ctx = &l;
 	policy_parse(&tmp, path, text, len, &res, errs);
