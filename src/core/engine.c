@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "engine.h"
+#include "engine_shadow.h"
 #include "timer.h"
 
 /* Wheel geometry: 2^23 ns ticks (~8 ms), 65536 slots (~9 min a turn),
  * so a flow idle for hours is re-filed a handful of times, not hundreds.
  * A flow's deadline is exact regardless: lookups compare it directly,
  * the wheel only decides when idle flows are reaped (within a tick). */
-#define WHEEL_SLOTS_LOG2	ENGINE_WHEEL_SLOTS_LOG2
+#define WHEEL_SLOTS_LOG2	16
 #define WHEEL_TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
 /* Flows looked at per eviction; Linux's early_drop scans a bucket range. */
 #define EVICT_SAMPLE		16

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "engine_shadow.h"
 #include "report.h"
 
 #define CHUNK_PKTS	16384
