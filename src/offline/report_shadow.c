@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "report_pass.h"
+#include "shtimer.h"
 
 /*
  * A profile's engine tracks every flow exactly as the reference does
@@ -54,15 +55,9 @@
  * timelines, event streams and --write-dropped, which need every event.
  */
 
-#define SH_SYNC		(1ULL << 63)
-#define SH_TS_SHIFT	56
-#define SH_DL_MASK	((1ULL << SH_TS_SHIFT) - 1)
 /* Not in the shadow, and the engine holds nothing for the flow's tuple:
  * it refused the flow's last packet without a flow (engine_no_flow()). */
 #define SH_NO_STATE	1ULL
-#define BIN_COARSE	30		/* ~1.07 s buckets: an upper bound */
-#define BINS_MAX	(1u << 22)
-#define TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
 #define PREFETCH_AHEAD	16
 
 /* What the reference's tracker did with one packet: small, as every
@@ -98,40 +93,28 @@ struct revict {
 	uint64_t last_seen;
 };
 
-/* A profile's view of one reference flow is its timer: SH_SYNC | timer
- * state << 56 | deadline (the tracker state is the reference's), or 0
- * (the engine's, or gone), or SH_NO_STATE. One with a tracker of its own
- * also keeps the state here. */
+/* A profile's view of one reference flow is its timer (shtimer.h: the
+ * tracker state is the reference's), or 0 (the engine's, or gone), or
+ * SH_NO_STATE. One with a tracker of its own also keeps the state here. */
 struct __attribute__((aligned(64))) shown {
 	struct tcp_track trk;
 	uint64_t last_seen;
 };
 
-/* A profile's timer for a tracker state, by policy_timer_key() */
-struct tkent {
-	uint64_t to;		/* policy_timeout() */
-	uint8_t ts;		/* policy_timer_state() */
-	uint8_t rule;		/* its refresh rule */
-};
-
 struct shprof {
 	struct rprof *p;
 	const struct policy *pol;
-	struct tkent tk[POLICY_TIMER_KEYS];
 	bool own;		/* its own tracker (window tracking differs) */
-	bool exact;		/* buckets are wheel ticks: the count is exact */
 	bool aborted;		/* judged again in a pass of its own */
 	uint64_t *row;		/* per reference slot */
 	struct shown *orow;	/* own: per reference slot */
 	uint32_t rows;
-	/* shadows by reaping time, for the table's count */
-	uint32_t *bins;
-	unsigned bshift;
-	uint64_t bmask, bin_cur, live;
-	uint64_t hold;		/* tombstone time after expiry, or 0 */
 	uint64_t pkts;		/* packets it took in the shadow */
 	uint64_t no_flow;	/* given to engine_no_flow() */
 	struct verdict last;	/* the engine's last, by prof_verdict() */
+	/* the profile's timers for the rows, and the shadows the table
+	 * would still hold (tm.live) */
+	struct shtimer tm;
 };
 
 struct shadows {
@@ -143,24 +126,6 @@ tr_summary(struct rtrace *t, const struct tcp_track *trk)
 {
 	t->ttf = trk->flags;
 	t->tkey = (uint16_t)policy_timer_key(trk);
-}
-
-static inline uint64_t
-tdl_pack(uint8_t ts, uint64_t dl)
-{
-	return SH_SYNC | (uint64_t)ts << SH_TS_SHIFT | dl;
-}
-
-static inline uint8_t
-tdl_ts(uint64_t r)
-{
-	return (uint8_t)((r >> SH_TS_SHIFT) & 0x7f);
-}
-
-static inline uint64_t
-tdl_dl(uint64_t r)
-{
-	return r & SH_DL_MASK;
 }
 
 /* ---- the reference's side: the trace ---- */
@@ -307,70 +272,6 @@ shadow_verdict(struct pass *ps, const struct engine_tpkt *tp)
 
 /* ---- a profile's side ---- */
 
-static void
-bins_advance(struct shprof *s, uint64_t now)
-{
-	uint64_t target = now >> s->bshift;
-
-	if (target <= s->bin_cur)
-		return;
-	if (target - s->bin_cur > s->bmask) {
-		/* every shadow is reaped by now */
-		memset(s->bins, 0, (s->bmask + 1) * sizeof(*s->bins));
-		s->live = 0;
-		s->bin_cur = target;
-		return;
-	}
-	while (s->bin_cur < target) {
-		uint32_t *b = &s->bins[s->bin_cur++ & s->bmask];
-
-		s->live -= *b;
-		*b = 0;
-	}
-}
-
-/* A shadow holds a table slot until its flow is reaped, and a profile
- * that keeps tombstones holds it that much longer. */
-static void
-bins_add(struct shprof *s, uint64_t dl)
-{
-	dl += s->hold;
-	if ((dl >> s->bshift) >= s->bin_cur) {
-		s->bins[(dl >> s->bshift) & s->bmask]++;
-		s->live++;
-	}
-}
-
-static void
-bins_del(struct shprof *s, uint64_t dl)
-{
-	dl += s->hold;
-	if ((dl >> s->bshift) >= s->bin_cur) {
-		s->bins[(dl >> s->bshift) & s->bmask]--;
-		s->live--;
-	}
-}
-
-/* A shadow's timer moves from dl to (ts, ndl), and its count from dl's
- * bucket to ndl's. Buckets cover now onwards (bins_advance() first). */
-static inline void
-row_move(struct shprof *s, uint64_t *r, uint64_t dl, uint8_t ts, uint64_t ndl)
-{
-	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
-		bins_del(s, dl);
-		bins_add(s, ndl);
-	}
-	*r = tdl_pack(ts, ndl);
-}
-
-static void
-row_clear(struct shprof *s, uint64_t *r)
-{
-	if (*r & SH_SYNC)
-		bins_del(s, tdl_dl(*r));
-	*r = 0;
-}
-
 /*
  * The real table holds the engine's flows and the shadows not reaped by
  * now. Returns 1 if it has room for one more; 0 if it is full and a full
@@ -382,14 +283,14 @@ room(struct shprof *s, uint64_t now)
 {
 	uint32_t max = s->p->pol->max_flows;
 
-	bins_advance(s, now);
-	if (s->live + engine_flow_count(s->p->e) < max)
+	shtimer_advance(&s->tm, now);
+	if (s->tm.live + engine_flow_count(s->p->e) < max)
 		return 1;
 	/* what the engine would have reaped by now */
 	engine_expire(s->p->e, now, UINT_MAX);
-	if (s->live + engine_flow_count(s->p->e) < max)
+	if (s->tm.live + engine_flow_count(s->p->e) < max)
 		return 1;
-	if (s->exact && s->pol->table_full == FULL_DROP)
+	if (s->tm.exact && s->pol->table_full == FULL_DROP)
 		return 0;
 	s->aborted = true;
 	return -1;
@@ -404,9 +305,9 @@ hand_over(struct shprof *s, const struct flow *f, uint64_t tdl, uint32_t id,
 	struct rprof *p = s->p;
 	uint32_t a;
 
-	if ((a = engine_adopt(p->e, f, tdl_ts(tdl), tdl_dl(tdl))) == FLOW_NIL) {
+	if ((a = engine_adopt(p->e, f, shtimer_ts(tdl), shtimer_dl(tdl))) == FLOW_NIL) {
 		engine_expire(p->e, now, UINT_MAX);
-		a = engine_adopt(p->e, f, tdl_ts(tdl), tdl_dl(tdl));
+		a = engine_adopt(p->e, f, shtimer_ts(tdl), shtimer_dl(tdl));
 	}
 	if (a == FLOW_NIL) {
 		s->aborted = true;
@@ -452,17 +353,17 @@ key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
 static bool
 start(struct shprof *s, uint64_t *r, unsigned key, uint64_t now)
 {
-	uint8_t ts = s->tk[key].ts;
-	uint64_t dl = now + s->tk[key].to;
+	uint8_t ts = s->tm.tk[key].ts;
+	uint64_t dl = now + s->tm.tk[key].to;
 
 	if (room(s, now) <= 0)
 		return false;
-	if (dl > SH_DL_MASK) {
+	if (dl > SHTIMER_DL_MAX) {
 		s->aborted = true;
 		return false;
 	}
-	*r = tdl_pack(ts, dl);
-	bins_add(s, dl);
+	*r = shtimer_pack(ts, dl);
+	shtimer_add(&s->tm, dl);
 	return true;
 }
 
@@ -470,32 +371,6 @@ static bool
 ends_flow(unsigned o)
 {
 	return o == TO_KILL || o == TO_REOPEN;
-}
-
-/*
- * policy_timer_next() from the profile's table: the timer (*ts, *dl)
- * after a packet the tracker took (TO_OK) going dir, that left the flow
- * in a state with timer key key.
- */
-static inline void
-tk_next(const struct shprof *s, unsigned key, uint8_t dir, bool refresh,
-    uint64_t now, uint8_t *ts, uint64_t *dl)
-{
-	const struct tkent *k = &s->tk[key];
-
-	if (k->ts != *ts) {
-		uint64_t ndl = now + k->to;
-
-		if (k->rule == REFRESH_NONE && s->pol->refresh[*ts] == REFRESH_NONE &&
-		    *dl < ndl)
-			ndl = *dl;
-		*ts = k->ts;
-		*dl = ndl;
-	} else if (refresh && (k->rule == REFRESH_ANY ||
-	    (k->rule == REFRESH_ORIG && dir == DIR_ORIG) ||
-	    (k->rule == REFRESH_REPLY && dir == DIR_REPLY))) {
-		*dl = now + k->to;
-	}
 }
 
 /*
@@ -516,16 +391,15 @@ shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 		return false;
 	r = &s->row[t->slot];
 	v = *r;
-	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
+	if (!(v & SHTIMER_SET) || (dl = shtimer_dl(v)) <= now)
 		return false;
-	ts = tdl_ts(v);
+	ts = shtimer_ts(v);
 	ndl = dl;
-	tk_next(s, t->tkey, t->dir, (t->flags & TR_REFRESH) != 0, now, &ts, &ndl);
-	if (ndl > SH_DL_MASK)
+	shtimer_next(&s->tm, t->tkey, t->dir, (t->flags & TR_REFRESH) != 0, now, &ts, &ndl);
+	if (ndl > SHTIMER_DL_MAX)
 		return false;	/* the long way gives up on it */
-	if ((now >> s->bshift) > s->bin_cur)
-		bins_advance(s, now);
-	row_move(s, r, dl, ts, ndl);
+	shtimer_advance(&s->tm, now);
+	shtimer_move(&s->tm, r, dl, ts, ndl);
 	s->pkts++;
 	return true;
 }
@@ -552,7 +426,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	now = c->tp[i].now;
 	r = &s->row[t->slot];
 	v = *r;
-	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
+	if (!(v & SHTIMER_SET) || (dl = shtimer_dl(v)) <= now)
 		return false;
 	o = &s->orow[t->slot];
 	pr = c->tp[i].prep;
@@ -560,14 +434,13 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, s->pol->window_tracking, &res);
 	if (res.outcome != TO_OK)
 		return false;
-	ts = tdl_ts(v);
+	ts = shtimer_ts(v);
 	ndl = dl;
-	tk_next(s, policy_timer_key(&mine), t->dir, res.refresh, now, &ts, &ndl);
-	if (ndl > SH_DL_MASK)
+	shtimer_next(&s->tm, policy_timer_key(&mine), t->dir, res.refresh, now, &ts, &ndl);
+	if (ndl > SHTIMER_DL_MAX)
 		return false;
-	if ((now >> s->bshift) > s->bin_cur)
-		bins_advance(s, now);
-	row_move(s, r, dl, ts, ndl);
+	shtimer_advance(&s->tm, now);
+	shtimer_move(&s->tm, r, dl, ts, ndl);
 	o->trk = mine;
 	o->last_seen = now;
 	s->pkts++;
@@ -601,15 +474,15 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 	bool adopt = false, handled = false, reopen = false;
 
 	/* before any deadline is filed: buckets cover now onwards */
-	bins_advance(s, now);
-	if (t->slot != FLOW_NIL && (s->row[t->slot] & SH_SYNC)) {
+	shtimer_advance(&s->tm, now);
+	if (t->slot != FLOW_NIL && (s->row[t->slot] & SHTIMER_SET)) {
 		struct tcp_result own, ref = { .outcome = (enum tcp_outcome)t->outcome,
 		    .old_state = t->old_state, .refresh = (t->flags & TR_REFRESH) != 0 };
 		const struct tcp_result *res = &ref;
 
 		r = &s->row[t->slot];
 		pre = *r;
-		if (tdl_dl(*r) <= now) {
+		if (shtimer_dl(*r) <= now) {
 			/* its timer ran out: the engine takes it from here */
 			adopt = true;
 		} else {
@@ -629,26 +502,26 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 			    (ends_flow(res->outcome) || ends_flow(ref.outcome)));
 		}
 		if (adopt) {
-			row_clear(s, r);
+			shtimer_clear(&s->tm, r);
 		} else {
 			handled = true;
 			switch (res->outcome) {
 			case TO_OK: {
-				uint8_t ts = tdl_ts(*r);
-				uint64_t dl = tdl_dl(*r);
+				uint8_t ts = shtimer_ts(*r);
+				uint64_t dl = shtimer_dl(*r);
 
-				tk_next(s, key, t->dir, res->refresh, now, &ts, &dl);
-				if (dl > SH_DL_MASK) {
+				shtimer_next(&s->tm, key, t->dir, res->refresh, now, &ts, &dl);
+				if (dl > SHTIMER_DL_MAX) {
 					s->aborted = true;
 					return;
 				}
-				row_move(s, r, tdl_dl(*r), ts, dl);
+				shtimer_move(&s->tm, r, shtimer_dl(*r), ts, dl);
 				break;
 			}
 			case TO_KILL:
 			case TO_REOPEN:
 				/* both end it; a reopen starts the next below */
-				row_clear(s, r);
+				shtimer_clear(&s->tm, r);
 				reopen = res->outcome == TO_REOPEN;
 				break;
 			default:	/* ignored, or invalid and accepted */
@@ -704,9 +577,9 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		if (s->aborted)
 			return;
 	}
-	if (!(s->exact && pol->table_full == FULL_DROP) && room(s, now) < 0)
+	if (!(s->tm.exact && pol->table_full == FULL_DROP) && room(s, now) < 0)
 		return;
-	bins_advance(s, now);
+	shtimer_advance(&s->tm, now);
 	/* A flow the engine refused goes on being refused without a look
 	 * (most of a full table's drops): the lookup, the burst and the
 	 * flow start are spared. */
@@ -716,7 +589,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		s->no_flow++;
 		return;
 	}
-	engine_set_outside(s->p->e, (uint32_t)s->live);
+	engine_set_outside(s->p->e, (uint32_t)s->tm.live);
 	engine_process_timed(s->p->e, tp, 1, prof_verdict, s);
 	if (slot == FLOW_NIL)
 		return;
@@ -736,9 +609,9 @@ shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 	uint64_t *r = &s->row[v->slot], pre = *r;
 	struct flow af;
 
-	if (!(pre & SH_SYNC))
+	if (!(pre & SHTIMER_SET))
 		return;
-	row_clear(s, r);
+	shtimer_clear(&s->tm, r);
 	memset(&af, 0, sizeof(af));
 	af.family = v->family;
 	af.src = v->src;
@@ -807,61 +680,12 @@ shadow_end(struct pass *ps, struct rprof *p, uint64_t last)
 	for (uint32_t slot = 0; slot < s->rows; slot++) {
 		uint64_t tdl = s->row[slot];
 
-		if ((tdl & SH_SYNC) && (tdl_dl(tdl) >> TICK_SHIFT) < (last >> TICK_SHIFT) &&
+		if ((tdl & SHTIMER_SET) && shtimer_due(tdl, last) &&
 		    engine_flow_at(ps->ref, slot) != NULL)
 			expired++;
 	}
 	p->sh_pkts = s->pkts;
 	p->sh_expired = expired;
-}
-
-static uint64_t
-hold_of(const struct policy *pol)
-{
-	return pol->after_expiry != LATE_PICKUP ? pol->tombstone : 0;
-}
-
-/* Whether a shadow can judge the profile exactly, and its buckets:
- * wheel ticks if they cover its longest timeout in BINS_MAX, else ~1 s. */
-static bool
-shadowable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
-{
-	uint64_t max = 0, n;
-
-	for (unsigned k = 0; k < FAULT__MAX; k++)
-		if (pol->fault[k] > 0.0)
-			return false;
-	if (pol->adaptive_start != 0)
-		return false;
-	for (unsigned st = TCP_SYN_SENT; st < TCP_STATE_MAX; st++)
-		if (pol->timeout[st] > max)
-			max = pol->timeout[st];
-	max += hold_of(pol);
-	*shift = (max >> TICK_SHIFT) + 3 <= BINS_MAX ? TICK_SHIFT : BIN_COARSE;
-	if ((max >> *shift) + 3 > BINS_MAX)
-		return false;
-	for (n = 16; n < (max >> *shift) + 3; n <<= 1)
-		;
-	*nbins = n;
-	return true;
-}
-
-/* The profile's timer for every timer key of a real tracker state */
-static void
-tk_fill(struct shprof *s)
-{
-	struct tcp_track trk;
-
-	for (unsigned key = 0; key < POLICY_TIMER_KEYS; key++) {
-		struct tkent *k = &s->tk[key];
-
-		policy_timer_key_trk(key, &trk);
-		if (trk.state >= TCP_STATE_MAX)
-			continue;
-		k->ts = (uint8_t)policy_timer_state(s->pol, &trk);
-		k->to = policy_timeout(s->pol, &trk, k->ts, 0);
-		k->rule = s->pol->refresh[k->ts];
-	}
 }
 
 void
@@ -874,19 +698,19 @@ shadow_setup(struct pass *ps)
 	for (unsigned i = 0; i < r->nprof; i++) {
 		struct rprof *p = &r->prof[i];
 		struct shprof *s;
-		uint64_t nbins;
-		unsigned shift;
+		int rc;
 
-		if (!shadowable(p->pol, &shift, &nbins))
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			fatal("calloc");
+		if ((rc = shtimer_init(&s->tm, p->pol)) > 0) {
+			free(s);
 			continue;
-		if ((s = calloc(1, sizeof(*s))) == NULL ||
-		    (s->bins = calloc(nbins, sizeof(*s->bins))) == NULL ||
-		    (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
+		}
+		if (rc < 0 || (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
 			fatal("calloc");
 		report_hugepages(s->row, (size_t)r->ref_max_flows * sizeof(*s->row));
 		s->p = p;
 		s->pol = p->pol;
-		tk_fill(s);
 		s->own = p->pol->window_tracking != r->ref_pol.window_tracking;
 		if (s->own) {
 			s->orow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->orow));
@@ -895,10 +719,6 @@ shadow_setup(struct pass *ps)
 			report_hugepages(s->orow, (size_t)r->ref_max_flows * sizeof(*s->orow));
 		}
 		s->rows = r->ref_max_flows;
-		s->bmask = nbins - 1;
-		s->bshift = shift;
-		s->hold = hold_of(p->pol);
-		s->exact = shift == TICK_SHIFT;
 		p->sh = s;
 		n++;
 	}
@@ -934,7 +754,7 @@ shadow_free(struct pass *ps)
 			    (unsigned long long)s->no_flow);
 		if (s->aborted)
 			p->shadow_failed = true;
-		free(s->bins);
+		shtimer_free(&s->tm);
 		free(s->row);
 		free(s->orow);
 		free(s);

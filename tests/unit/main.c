@@ -12,6 +12,7 @@ main(void)
 		suite_decode, suite_flowtab, suite_timer, suite_tcpfsm,
 		suite_policy, suite_profiles, suite_engine, suite_event,
 		suite_burst, suite_flowfilter, suite_adopt, suite_livepol,
+		suite_shtimer,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

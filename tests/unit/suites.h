@@ -17,6 +17,7 @@ SUITE_DECL(flowfilter);
 SUITE_DECL(burst);
 SUITE_DECL(adopt);
 SUITE_DECL(livepol);
+SUITE_DECL(shtimer);
 #undef SUITE_DECL
 
 #endif
