@@ -13,6 +13,7 @@
 #include "pcapin.h"
 #include "report.h"
 #include "report_pass.h"
+#include "report_trace.h"
 
 /*
  * The reader (the calling thread) decodes each frame's link header and
@@ -173,7 +174,7 @@ ref_event(void *ctx, const struct event *ev)
 		if (ref_id(ps, ev->flow) != id)
 			fatalx("reference flow %u numbered %u", id, ref_id(ps, ev->flow));
 		if (ps->sh)
-			shadow_new(ps, ev);
+			trace_new(ps, ev);
 		if (engine_flow_count(ps->ref) > r->ref_peak)
 			r->ref_peak = engine_flow_count(ps->ref);
 		if (ps->o->timeline)
@@ -200,7 +201,7 @@ ref_event(void *ctx, const struct event *ev)
 		if (ev->reason == R_END_EVICTED) {
 			r->ref_evicted++;
 			if (ps->sh)
-				shadow_evicted(ps, ev);
+				trace_evicted(ps, ev);
 		}
 		if (ps->o->timeline)
 			mark_add(&r->marks, id, ev->ts, RSTATE_GONE);
@@ -302,7 +303,7 @@ ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 
 	ref_account(ps, tp, v);
 	if (ps->sh)
-		shadow_verdict(ps, tp);
+		trace_verdict(ps, tp);
 }
 
 /* ---- profiles ---- */
@@ -596,7 +597,7 @@ ref_main(void *arg)
 		ps->cur = c;
 		engine_process_timed(ps->ref, c->tp, c->n, ref_verdict, ps);
 		if (ps->sh != NULL)
-			shadow_fence();
+			trace_fence();
 		pthread_mutex_lock(&ps->mu);
 		ps->produced++;
 		ps->last = c->n ? c->pk[c->n - 1].ts : ps->last;

@@ -78,11 +78,6 @@ void report_hugepages(void *p, size_t len);
 
 /* report_shadow.c: profiles judged by shadowing the reference. */
 void shadow_setup(struct pass *ps);	/* sets p->sh of each it takes */
-/* the reference's thread: its tracker's doings, into the chunk's trace */
-void shadow_new(struct pass *ps, const struct event *ev);
-void shadow_evicted(struct pass *ps, const struct event *ev);
-void shadow_verdict(struct pass *ps, const struct engine_tpkt *tp);
-void shadow_fence(void);
 /* a shadowed profile's thread */
 void shadow_chunk(struct rprof *p, const struct chunk *c);
 void shadow_end(struct pass *ps, struct rprof *p, uint64_t last);
