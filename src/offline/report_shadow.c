@@ -158,25 +158,6 @@ key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
 	}
 }
 
-/* The profile starts the flow the reference did, unless its table is
- * full (then its engine gets the packet and drops it). */
-static bool
-start(struct shprof *s, uint64_t *r, unsigned key, uint64_t now)
-{
-	uint8_t ts = s->tm.tk[key].ts;
-	uint64_t dl = now + s->tm.tk[key].to;
-
-	if (room(s, now) <= 0)
-		return false;
-	if (dl > SHTIMER_DL_MAX) {
-		s->aborted = true;
-		return false;
-	}
-	*r = shtimer_pack(ts, dl);
-	shtimer_add(&s->tm, dl);
-	return true;
-}
-
 static bool
 ends_flow(unsigned o)
 {
@@ -267,127 +248,160 @@ prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 	report_prof_verdict(s->p, tp, v);
 }
 
-/* One packet: in the shadow, or through the engine. */
+/* What became of a packet of a flow in the shadow. */
+enum sh_fate {
+	SH_ABSENT = 0,	/* the flow is not in the shadow */
+	SH_TOOK,	/* the shadow took it */
+	SH_REOPENED,	/* took it: both ended the flow with a reopen */
+	SH_PARTED,	/* the profile parts from the reference here */
+};
+
+/*
+ * A packet of a flow in the shadow (row r): its tracker state (the
+ * reference's, or the profile's own) and its timer move on in the shadow,
+ * unless the profile parts from the reference here (row cleared): its
+ * timer ran out, it drops the packet, or it keeps state the reference
+ * ends (or the reverse). s->aborted if the shadow gave up.
+ */
+static enum sh_fate
+shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
+{
+	const struct rtrace *t = &c->tr[i];
+	const struct engine_prep *pr = c->tp[i].prep;
+	const struct policy *pol = s->pol;
+	uint64_t now = c->tp[i].now;
+	struct tcp_result own, ref = { .outcome = (enum tcp_outcome)t->outcome,
+	    .old_state = t->old_state, .refresh = (t->flags & TR_REFRESH) != 0 };
+	const struct tcp_result *res = &ref;
+	unsigned key = t->tkey;	/* the state's after the packet */
+	enum sh_fate fate = SH_TOOK;
+	struct tcp_track mine;
+
+	if (shtimer_dl(*r) <= now) {
+		/* its timer ran out: the engine takes it from here */
+		shtimer_clear(&s->tm, r);
+		return SH_PARTED;
+	}
+	if (s->own) {
+		mine = s->orow[t->slot].trk;
+		tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, pol->window_tracking, &own);
+		res = &own;
+		key = policy_timer_key(&mine);
+	}
+	/* it drops the packet, or keeps state the reference ends (or the
+	 * reverse): the engine takes the flow */
+	if (((res->outcome == TO_INVALID_STATE || res->outcome == TO_INVALID_WINDOW) &&
+	    pol->invalid == BAD_DROP) ||
+	    (res->outcome == TO_REOPEN && res->old_state == TCP_TIME_WAIT &&
+	    pol->timewait_reopen == REOPEN_DROP) ||
+	    (res->outcome != ref.outcome && (ends_flow(res->outcome) || ends_flow(ref.outcome)))) {
+		shtimer_clear(&s->tm, r);
+		return SH_PARTED;
+	}
+	switch (res->outcome) {
+	case TO_OK: {
+		uint8_t ts = shtimer_ts(*r);
+		uint64_t dl = shtimer_dl(*r);
+
+		shtimer_next(&s->tm, key, t->dir, res->refresh, now, &ts, &dl);
+		if (dl > SHTIMER_DL_MAX) {
+			s->aborted = true;
+			return SH_TOOK;
+		}
+		shtimer_move(&s->tm, r, shtimer_dl(*r), ts, dl);
+		break;
+	}
+	case TO_KILL:
+	case TO_REOPEN:
+		/* both end it; a reopen starts the next (shadow_start()) */
+		shtimer_clear(&s->tm, r);
+		if (res->outcome == TO_REOPEN)
+			fate = SH_REOPENED;
+		break;
+	default:	/* ignored, or invalid and accepted */
+		break;
+	}
+	if (s->own) {
+		s->orow[t->slot].trk = mine;
+		if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
+			s->orow[t->slot].last_seen = now;
+	}
+	return fate;
+}
+
+/* The reference started a flow with a packet of a tuple the shadow had
+ * no flow for: the profile starts it too, unless its engine holds state
+ * for the tuple or it refuses a pickup. */
+static bool
+starts_too(const struct shprof *s, const struct rtrace *t, const struct engine_prep *pr)
+{
+	return pr->err == DEC_OK && !engine_has_flow(s->p->e, &pr->p, t->hash) &&
+	    (!(t->ttf & TTF_PICKUP) || s->pol->unknown_flow == LATE_PICKUP);
+}
+
+/* The profile starts the flow the reference did (nslot), in the shadow,
+ * unless its table is full: then its engine gets the packet and drops it
+ * (returns false). */
+static bool
+shadow_start(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	const struct rtrace *t = &c->tr[i];
+	uint64_t now = c->tp[i].now, dl;
+	unsigned key = t->tkey;
+	struct tcp_track mine;
+
+	if (s->own) {
+		tcp_track_new(&mine, &c->tp[i].prep->p, true);
+		key = policy_timer_key(&mine);
+	}
+	dl = now + s->tm.tk[key].to;
+	if (room(s, now) <= 0)
+		return false;
+	if (dl > SHTIMER_DL_MAX) {
+		s->aborted = true;
+		return false;
+	}
+	s->row[t->nslot] = shtimer_pack(s->tm.tk[key].ts, dl);
+	shtimer_add(&s->tm, dl);
+	if (s->own) {
+		s->orow[t->nslot].trk = mine;
+		s->orow[t->nslot].last_seen = now;
+	}
+	return true;
+}
+
+/* The flow parts from the reference at packet i: the profile's engine
+ * takes it over in its state just before the packet, with the shadow's
+ * timer pre. */
 static void
-shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
+shadow_part(struct shprof *s, const struct chunk *c, unsigned i, uint64_t pre)
+{
+	const struct rtrace *t = &c->tr[i];
+	struct flow af;
+
+	key_of(&af, &c->tp[i].prep->p, t->dir);
+	if (s->own) {
+		/* its own state, untouched since the flow parted */
+		af.trk = s->orow[t->slot].trk;
+		af.last_seen = s->orow[t->slot].last_seen;
+		own_history(&af.trk, &c->pre[i].trk);
+	} else {
+		af.trk = c->pre[i].trk;
+		af.last_seen = c->pre[i].last_seen;
+	}
+	hand_over(s, &af, pre, t->id, c->tp[i].now);
+}
+
+/* A packet the shadow did not take, through the profile's engine. */
+static void
+shadow_engine(struct shprof *s, const struct chunk *c, unsigned i)
 {
 	const struct rtrace *t = &c->tr[i];
 	const struct engine_tpkt *tp = &c->tp[i];
-	const struct engine_prep *pr = tp->prep;
-	const struct policy *pol = s->pol;
-	enum flow_dir dir = (enum flow_dir)t->dir;
-	uint64_t now = tp->now, pre = 0, *r;
-	struct tcp_track mine;
-	unsigned key = t->tkey;	/* the state's after the packet */
-	struct flow af;
+	uint64_t now = tp->now;
 	uint32_t slot;
-	bool adopt = false, handled = false, reopen = false;
 
-	/* before any deadline is filed: buckets cover now onwards */
-	shtimer_advance(&s->tm, now);
-	if (t->slot != FLOW_NIL && (s->row[t->slot] & SHTIMER_SET)) {
-		struct tcp_result own, ref = { .outcome = (enum tcp_outcome)t->outcome,
-		    .old_state = t->old_state, .refresh = (t->flags & TR_REFRESH) != 0 };
-		const struct tcp_result *res = &ref;
-
-		r = &s->row[t->slot];
-		pre = *r;
-		if (shtimer_dl(*r) <= now) {
-			/* its timer ran out: the engine takes it from here */
-			adopt = true;
-		} else {
-			if (s->own) {
-				mine = s->orow[t->slot].trk;
-				tcp_track_packet(&mine, dir, &pr->p, pol->window_tracking, &own);
-				res = &own;
-				key = policy_timer_key(&mine);
-			}
-			/* it drops the packet, or keeps state the reference
-			 * ends (or the reverse): the engine takes the flow */
-			adopt = ((res->outcome == TO_INVALID_STATE ||
-			    res->outcome == TO_INVALID_WINDOW) && pol->invalid == BAD_DROP) ||
-			    (res->outcome == TO_REOPEN && res->old_state == TCP_TIME_WAIT &&
-			    pol->timewait_reopen == REOPEN_DROP) ||
-			    (res->outcome != ref.outcome &&
-			    (ends_flow(res->outcome) || ends_flow(ref.outcome)));
-		}
-		if (adopt) {
-			shtimer_clear(&s->tm, r);
-		} else {
-			handled = true;
-			switch (res->outcome) {
-			case TO_OK: {
-				uint8_t ts = shtimer_ts(*r);
-				uint64_t dl = shtimer_dl(*r);
-
-				shtimer_next(&s->tm, key, t->dir, res->refresh, now, &ts, &dl);
-				if (dl > SHTIMER_DL_MAX) {
-					s->aborted = true;
-					return;
-				}
-				shtimer_move(&s->tm, r, shtimer_dl(*r), ts, dl);
-				break;
-			}
-			case TO_KILL:
-			case TO_REOPEN:
-				/* both end it; a reopen starts the next below */
-				shtimer_clear(&s->tm, r);
-				reopen = res->outcome == TO_REOPEN;
-				break;
-			default:	/* ignored, or invalid and accepted */
-				break;
-			}
-			if (s->own) {
-				s->orow[t->slot].trk = mine;
-				if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
-					s->orow[t->slot].last_seen = now;
-			}
-		}
-	}
-	if (t->flags & TR_NEW) {
-		r = &s->row[t->nslot];
-		*r = 0;
-		if (reopen || (!adopt && !handled && pr->err == DEC_OK &&
-		    !engine_has_flow(s->p->e, &pr->p, t->hash) &&
-		    (!(t->ttf & TTF_PICKUP) || pol->unknown_flow == LATE_PICKUP))) {
-			/* The same flow starts in the profile: after a reopen
-			 * both did, or a first packet, unless the engine holds
-			 * state for the tuple or the profile refuses a pickup.
-			 * Unless its table is full: then the engine gets the
-			 * packet and drops it. */
-			if (s->own) {
-				tcp_track_new(&mine, &pr->p, true);
-				key = policy_timer_key(&mine);
-			}
-			handled = start(s, r, key, now);
-			if (handled && s->own) {
-				s->orow[t->nslot].trk = mine;
-				s->orow[t->nslot].last_seen = now;
-			}
-		}
-		if (s->aborted)
-			return;
-	}
-	if (handled) {
-		s->pkts++;
-		return;
-	}
-	if (adopt) {
-		key_of(&af, &pr->p, t->dir);
-		if (s->own) {
-			/* its own state, untouched since the flow parted */
-			af.trk = s->orow[t->slot].trk;
-			af.last_seen = s->orow[t->slot].last_seen;
-			own_history(&af.trk, &c->pre[i].trk);
-		} else {
-			af.trk = c->pre[i].trk;
-			af.last_seen = c->pre[i].last_seen;
-		}
-		hand_over(s, &af, pre, t->id, now);
-		if (s->aborted)
-			return;
-	}
-	if (!(s->tm.exact && pol->table_full == FULL_DROP) && room(s, now) < 0)
+	if (!(s->tm.exact && s->pol->table_full == FULL_DROP) && room(s, now) < 0)
 		return;
 	shtimer_advance(&s->tm, now);
 	/* A flow the engine refused goes on being refused without a look
@@ -410,6 +424,45 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		s->row[slot] = SH_NO_STATE;
 	else if (s->row[slot] == SH_NO_STATE)
 		s->row[slot] = 0;
+}
+
+/* One packet the fast paths did not take: in the shadow, or through the
+ * engine (after a hand-over if the flow parts here). */
+static void
+shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	const struct rtrace *t = &c->tr[i];
+	enum sh_fate fate = SH_ABSENT;
+	uint64_t pre = 0;
+	bool took;
+
+	/* before any deadline is filed: buckets cover now onwards */
+	shtimer_advance(&s->tm, c->tp[i].now);
+	if (t->slot != FLOW_NIL && (s->row[t->slot] & SHTIMER_SET)) {
+		pre = s->row[t->slot];
+		fate = shadow_follow(s, c, i, &s->row[t->slot]);
+		if (s->aborted)
+			return;
+	}
+	took = fate == SH_TOOK || fate == SH_REOPENED;
+	if (t->flags & TR_NEW) {
+		s->row[t->nslot] = 0;
+		/* after a reopen both start the next; else a first packet */
+		if (fate == SH_REOPENED || (fate == SH_ABSENT && starts_too(s, t, c->tp[i].prep)))
+			took = shadow_start(s, c, i);
+		if (s->aborted)
+			return;
+	}
+	if (took) {
+		s->pkts++;
+		return;
+	}
+	if (fate == SH_PARTED) {
+		shadow_part(s, c, i, pre);
+		if (s->aborted)
+			return;
+	}
+	shadow_engine(s, c, i);
 }
 
 /* The reference forgot a flow: the profile keeps its shadow's state. */
