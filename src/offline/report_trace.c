@@ -74,7 +74,7 @@ tr_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
 	(void)now;
 	pre_store(pre, &f->trk, f->last_seen);
 	t->slot = slot;
-	t->id = f->serial - 1;		/* its capture flow (report.c, ref_id()) */
+	t->id = f->serial - 1;		/* its capture flow (report_ref.c, ref_id()) */
 	t->dir = (uint8_t)dir;
 }
 
