@@ -11,7 +11,10 @@
 #include "flowtab.h"
 #include "policy.h"
 #include "reason.h"
-#include "timeout.h"
+#include "timeout.h"	/* which timer a flow runs, for its users too */
+
+/* The hooks only a shadow pass uses (observers, adoption, the outside
+ * count) are in engine_shadow.h. */
 
 enum verdict_action { V_ACCEPT = 0, V_DROP, V_RESET };
 
