@@ -427,8 +427,9 @@ shadow_engine(struct shprof *s, const struct chunk *c, unsigned i)
 }
 
 /* One packet the fast paths did not take: in the shadow, or through the
- * engine (after a hand-over if the flow parts here). */
-static void
+ * engine (after a hand-over if the flow parts here). Kept out of
+ * shadow_chunk()'s loop, which the fast paths have nearly to themselves. */
+static __attribute__((noinline)) void
 shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 {
 	const struct rtrace *t = &c->tr[i];
