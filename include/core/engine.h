@@ -11,12 +11,10 @@
 #include "flowtab.h"
 #include "policy.h"
 #include "reason.h"
+#include "timeout.h"	/* which timer a flow runs, for its users too */
 
-/* The timer wheel: 2^23 ns ticks, 2^16 slots. A flow is reaped before a
- * packet iff its deadline fell in an earlier tick (report_shadow.c
- * relies on that). */
-#define ENGINE_WHEEL_TICK_SHIFT	23
-#define ENGINE_WHEEL_SLOTS_LOG2	16
+/* The hooks only a shadow pass uses (observers, adoption, the outside
+ * count) are in engine_shadow.h. */
 
 enum verdict_action { V_ACCEPT = 0, V_DROP, V_RESET };
 
@@ -154,28 +152,6 @@ void engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f
 void engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
     uint64_t now, struct event *ev);
 
-/* Offline observers (compare's shadow profiles, report_shadow.c): the
- * tracker's view of each packet of a flow the engine has. before: the
- * flow as it was before the packet (called before the history and the
- * tracker see it); after: the tracker's result, the flow updated but
- * still in the table whatever the outcome (the engine acts on it next).
- * tag is the packet's (engine_process_timed()), else EV_TAG_NONE. Either
- * may be NULL. Called synchronously; must not re-enter e. */
-struct engine_watch {
-	void (*before)(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
-	    enum flow_dir dir, uint64_t now);
-	void (*after)(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
-	    enum flow_dir dir, const struct nb_packet *p,
-	    const struct tcp_result *r, uint64_t now);
-	void *ctx;
-	/* ahead: a hint, some packets before the engine gets to it: the
-	 * flow first in the packet's hash chain, most likely its own (its
-	 * lines already on their way), so the observer can fetch what it
-	 * keeps for that flow. May be another flow, or never come. */
-	void (*ahead)(void *ctx, const struct flow *f);
-};
-void engine_set_watch(struct engine *e, const struct engine_watch *w);
-
 /* Which event types (1u << EV_*) reach ops.event; the others are only
  * counted (stats.events), not built. All, unless set: an observer that
  * ignores drops spares the engine two events a dropped packet. */
@@ -184,60 +160,7 @@ void engine_set_event_mask(struct engine *e, uint32_t mask);
 /* Before the first packet: e keeps no timers. Its flows never expire
  * and end only as the tracker ends them (a RST, a reopening SYN) or by
  * eviction; their deadline reads UINT64_MAX, events carry no timeout. An
- * offline reference that only tracks (report.c) skips the timer work. */
+ * offline reference that only tracks skips the timer work. */
 void engine_set_untimed(struct engine *e);
-
-/* Flows held for e elsewhere (a shadow's) that count against its
- * max_flows as if in its table: a full table drops or evicts as it would
- * with them in it. 0 unless set. */
-void engine_set_outside(struct engine *e, uint32_t n);
-
-/* Whether e has a flow, live or a tombstone, for p's 4-tuple (hash from
- * engine_prepare() or flowtab_hash() with e's key). */
-bool engine_has_flow(struct engine *e, const struct nb_packet *p, uint32_t hash);
-/* Prefetch the table bucket a lookup of hash will read. */
-void engine_prefetch(const struct engine *e, uint32_t hash);
-
-/* A packet of a 4-tuple the caller knows e holds no flow for, not even a
- * tombstone (a shadow that saw e refuse the flow's earlier packets): if
- * the verdict needs no lookup, because the packet cannot start a flow
- * (not a bare SYN, unknown flows not picked up), give it (counted as
- * engine_process_timed() counts it, fn called) and return true; else do
- * nothing and return false. Due expiries wait for e's next call, which
- * reaps them at their own deadlines. */
-bool engine_no_flow(struct engine *e, const struct engine_tpkt *tp,
-    engine_verdict_fn fn, void *ctx);
-
-/* Take over a flow another engine tracked: src's tuple, tracker state
- * and last_seen, with this engine's timer (timer_state, deadline). No
- * event. Returns its pool index, FLOW_NIL if the table is full. If its
- * deadline's tick is over, the engine's next call reaps it (at its
- * deadline, events and all), as it would have reaped it by then had it
- * had the flow all along. */
-uint32_t engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
-    uint64_t deadline);
-
-/* Which tracker state's timer runs for f under p (the pure ladder:
- * half_close_start, unacknowledged cap). Exposed for tests. */
-enum tcp_state policy_timer_state(const struct policy *p, const struct tcp_track *t);
-/* The timeout that runs for f (adaptive scaling applied for n of max flows). */
-uint64_t policy_timeout(const struct policy *p, const struct tcp_track *t,
-    enum tcp_state timer_state, uint32_t nflows);
-/* Everything of a tracker state that policy_timer_state() and
- * policy_timeout() read, as one number below POLICY_TIMER_KEYS: the
- * state, the FIN facts, whether a reply was seen, unacknowledged data.
- * Two tracker states with one key get the same timer under every
- * profile, so a profile's timers can be tabled by key (report_shadow.c).
- * policy_timer_key_trk() gives a tracker state with that key. */
-#define POLICY_TIMER_KEYS	512u
-unsigned policy_timer_key(const struct tcp_track *t);
-void policy_timer_key_trk(unsigned key, struct tcp_track *t);
-/* The timer after a packet the tracker took (TO_OK, refresh as it said):
- * *timer_state and *deadline before it in, after it out. The engine's
- * own step, exposed so a shadow (report_shadow.c) times flows exactly as
- * an engine would. */
-void policy_timer_next(const struct policy *p, const struct tcp_track *t,
-    enum flow_dir dir, bool refresh, uint64_t now, uint32_t nflows,
-    uint8_t *timer_state, uint64_t *deadline);
 
 #endif

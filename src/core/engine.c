@@ -5,38 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "timer.h"
+#include "engine_int.h"
+#include "rst.h"
 
-/* Wheel geometry: 2^23 ns ticks (~8 ms), 65536 slots (~9 min a turn),
- * so a flow idle for hours is re-filed a handful of times, not hundreds.
- * A flow's deadline is exact regardless: lookups compare it directly,
- * the wheel only decides when idle flows are reaped (within a tick). */
-#define WHEEL_SLOTS_LOG2	ENGINE_WHEEL_SLOTS_LOG2
-#define WHEEL_TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
 /* Flows looked at per eviction; Linux's early_drop scans a bucket range. */
 #define EVICT_SAMPLE		16
-
-struct engine {
-	const struct policy *pol;
-	struct engine_ops ops;
-	struct flowtab *ft;
-	struct wheel wheel;
-	struct engine_stats st;
-	uint64_t rng;		/* fault RNG state (splitmix64) */
-	uint64_t rng_seed;	/* the profile seed rng was started from */
-	uint32_t serial;
-	uint32_t max_flows;
-	uint32_t tag;		/* of the packet being processed (timed bursts) */
-	uint64_t keyid;		/* of the hash key (engine_prep) */
-	bool retime;		/* the profile changed: re-time live flows */
-	uint32_t retime_next;	/* the next pool slot to re-time */
-	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
-	struct engine_watch watch;
-	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
-	bool untimed;		/* no timers (engine_set_untimed()) */
-	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
-};
 
 /* splitmix64: tiny, good enough to draw fault probabilities, and the
  * same seed repeats the same run. */
@@ -155,25 +128,7 @@ expired_reason(uint8_t timer_state)
 	}
 }
 
-/* Set a flow's deadline, keeping the wheel's invariant. */
-static void
-set_deadline(struct engine *e, struct flow *f, uint64_t deadline)
-{
-	uint64_t old = f->deadline;
-
-	f->deadline = deadline;
-	wheel_update(&e->wheel, flowtab_index(e->ft, f), old);
-}
-
-static void
-flow_remove(struct engine *e, struct flow *f)
-{
-	wheel_disarm(&e->wheel, flowtab_index(e->ft, f));
-	flowtab_remove(e->ft, f);
-}
-
-/* A live flow leaves the table (or becomes a tombstone): its end event. */
-static void
+void
 flow_end(struct engine *e, struct flow *f, uint16_t reason, uint64_t ts)
 {
 	struct event ev;
@@ -185,47 +140,7 @@ flow_end(struct engine *e, struct flow *f, uint16_t reason, uint64_t ts)
 	emit(e, &ev);
 }
 
-/* The RST that makes the endpoint on side `to` drop the connection:
- * sequence number = the rcv.nxt that endpoint last acknowledged (RFC 5961
- * 3.2: only an exact match resets without a challenge ACK). */
-static void
-rst_for_side(const struct flow *f, enum flow_dir to, struct rst_spec *r)
-{
-	const struct tcp_dir *rcv = &f->trk.d[to], *snd = &f->trk.d[!to];
-
-	memset(r, 0, sizeof(*r));
-	r->family = f->family;
-	if (to == DIR_ORIG) {
-		r->src = f->dst, r->dst = f->src;
-		r->sport = f->dport, r->dport = f->sport;
-	} else {
-		r->src = f->src, r->dst = f->dst;
-		r->sport = f->sport, r->dport = f->dport;
-	}
-	r->seq = (rcv->flags & TDF_MAXACK_SET) ? rcv->ack : snd->end;
-	r->ack = rcv->end;
-	r->flags = TH_RST | TH_ACK;
-}
-
-/* RFC 793 reset generation for a segment that has no connection. */
-static void
-rst_for_packet(const struct nb_packet *p, struct rst_spec *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->family = p->family;
-	r->src = p->dst, r->dst = p->src;
-	r->sport = p->dport, r->dport = p->sport;
-	if (p->flags & TH_ACK) {
-		r->seq = p->ack;
-		r->flags = TH_RST;
-	} else {
-		r->ack = p->seq + decode_seglen(p);
-		r->flags = TH_RST | TH_ACK;
-	}
-}
-
-/* A timer ran out at f->deadline (f is off the wheel). */
-static void
+void
 flow_expire(struct engine *e, struct flow *f)
 {
 	const struct policy *pol = e->pol;
@@ -348,8 +263,8 @@ reset_sender(struct engine *e, struct verdict *v, const struct nb_packet *p,
 	return V_RESET;
 }
 
-static enum verdict_action
-late(struct engine *e, struct verdict *v, const struct nb_packet *p,
+enum verdict_action
+late_verdict(struct engine *e, struct verdict *v, const struct nb_packet *p,
     const struct flow *f, enum flow_dir dir, uint8_t action, uint16_t reason,
     uint64_t now)
 {
@@ -411,15 +326,6 @@ fault_check(struct engine *e, const struct flow *f, enum flow_dir dir,
 	return R_NONE;
 }
 
-/* A packet that finds no flow and cannot start one: not a bare SYN, and
- * unknown flows are not picked up (flow_start(), engine_no_flow()). */
-static inline bool
-refused_unknown(const struct policy *pol, const struct nb_packet *p)
-{
-	return (p->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN &&
-	    pol->unknown_flow != LATE_PICKUP;
-}
-
 /* No live flow for p: maybe start one. pickup says whether a mid-stream
  * packet may start it. */
 static enum verdict_action
@@ -433,7 +339,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 
 	if (!tcp_track_new(&trk, p, pickup)) {
 		if (refused_unknown(pol, p))
-			return late(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
+			return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
 		/* The kernel calls such a first packet invalid and does
 		 * not track it. */
 		if (pol->invalid == BAD_DROP)
@@ -465,18 +371,6 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		ev.timeout = f->deadline - now;
 	emit(e, &ev);
 	return accept(e, v);
-}
-
-static void
-verdict_init(struct engine *e, struct verdict *v)
-{
-	v->action = V_ACCEPT;
-	v->nrst = 0;
-	v->reason = R_NONE;
-	v->dir = DIR_ORIG;
-	v->flow = FLOW_NIL;
-	v->ip_len = 0;
-	e->st.packets++;
 }
 
 /* A packet that did not decode as TCP: skipped, or malformed. */
@@ -543,7 +437,7 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		    pol->after_expiry != LATE_PICKUP) {
 			v->flow = flowtab_index(e->ft, f);
 			v->dir = (uint8_t)dir;
-			return late(e, v, p, f, dir, pol->after_expiry, f->dead_reason, now);
+			return late_verdict(e, v, p, f, dir, pol->after_expiry, f->dead_reason, now);
 		}
 		flow_remove(e, f);
 		f = NULL;
@@ -604,54 +498,6 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		}
 	}
 	return accept(e, v);
-}
-
-/* After a profile change every live flow runs the new profile's timer,
- * counted from its last packet (absolute timers: from entering the
- * state). A flow already idle longer than the new timeout expires now,
- * at the change, never before it. The pass over the table is spread over
- * the engine's next calls, RETIME_CHUNK slots each, so a big table does
- * not stall one burst; a flow that sends meanwhile takes the new timer
- * from its own packet anyway. */
-#define RETIME_CHUNK	65536u
-
-static unsigned
-retime_flows(struct engine *e, uint64_t now)
-{
-	unsigned expired = 0;
-	const struct policy *pol = e->pol;
-	struct flow *pool = flowtab_pool(e->ft);
-	uint32_t cap = flowtab_capacity(e->ft), n = flowtab_count(e->ft);
-	uint32_t end = cap - e->retime_next > RETIME_CHUNK ?
-	    e->retime_next + RETIME_CHUNK : cap;
-
-	for (uint32_t i = e->retime_next; i < end; i++) {
-		struct flow *f = &pool[i];
-		enum tcp_state ts;
-		uint64_t to, dl;
-
-		if ((f->fflags & (FF_USED | FF_DEAD)) != FF_USED)
-			continue;
-		ts = policy_timer_state(pol, &f->trk);
-		to = policy_timeout(pol, &f->trk, ts, n);
-		if (pol->refresh[ts] == REFRESH_NONE && ts == f->timer_state &&
-		    f->deadline >= e->old_timeout[ts])
-			dl = f->deadline - e->old_timeout[ts] + to;
-		else
-			dl = f->last_seen + to;
-		f->timer_state = (uint8_t)ts;
-		if (dl > now) {
-			set_deadline(e, f, dl);
-			continue;
-		}
-		f->deadline = now;
-		wheel_disarm(&e->wheel, i);
-		flow_expire(e, f);
-		expired++;
-	}
-	e->retime_next = end;
-	e->retime = end < cap;
-	return expired;
 }
 
 enum verdict_action
@@ -811,249 +657,3 @@ engine_expire(struct engine *e, uint64_t now, unsigned budget)
 	return n;
 }
 
-void
-engine_flush(struct engine *e, uint64_t now)
-{
-	struct flow *pool = flowtab_pool(e->ft);
-	uint32_t cap = flowtab_capacity(e->ft);
-
-	for (uint32_t i = 0; i < cap; i++) {
-		if (!(pool[i].fflags & FF_USED))
-			continue;
-		if (!(pool[i].fflags & FF_DEAD))
-			flow_end(e, &pool[i], R_END_FLUSH, now);
-		flow_remove(e, &pool[i]);
-	}
-}
-
-int
-engine_flow_end(struct engine *e, uint32_t idx, uint64_t now)
-{
-	struct flow *f;
-
-	if (idx >= flowtab_capacity(e->ft))
-		return -1;
-	f = flowtab_pool(e->ft) + idx;
-	if (!(f->fflags & FF_USED))
-		return -1;
-	if (!(f->fflags & FF_DEAD))
-		flow_end(e, f, R_END_FLUSH, now);
-	flow_remove(e, f);
-	return 0;
-}
-
-void
-engine_foreach(struct engine *e, void (*fn)(void *ctx, const struct flow *f), void *ctx)
-{
-	struct flow *pool = flowtab_pool(e->ft);
-	uint32_t cap = flowtab_capacity(e->ft);
-
-	for (uint32_t i = 0; i < cap; i++)
-		if (pool[i].fflags & FF_USED)
-			fn(ctx, &pool[i]);
-}
-
-/* Engines with one seed hash alike; prepared packets say whose they are.
- * Never 0, which no engine_prepare() writes (a zeroed prep is refused). */
-static uint64_t
-key_id(const uint64_t seed[2])
-{
-	uint64_t z = seed[0] ^ (seed[1] * 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
-	return (z ^ (z >> 29)) | 1;
-}
-
-static void
-reseed(struct engine *e)
-{
-	e->rng_seed = e->pol->fault_seed;
-	e->rng = e->pol->fault_seed;
-}
-
-struct engine *
-engine_new(const struct policy *p, const struct engine_ops *ops,
-    const uint64_t seed[2], uint64_t now)
-{
-	return engine_new_lazy(p, ops, seed, now, false);
-}
-
-struct engine *
-engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
-    const uint64_t seed[2], uint64_t now, bool lazy)
-{
-	struct engine *e = calloc(1, sizeof(*e));
-	uint64_t key[2] = { seed[0], seed[1] };
-
-	if (e == NULL)
-		return NULL;
-	e->pol = p;
-	e->tag = EV_TAG_NONE;
-	if (ops)
-		e->ops = *ops;
-	e->max_flows = p->max_flows;
-	e->keyid = key_id(seed);
-	e->evmask = UINT32_MAX;
-	e->ft = flowtab_new_lazy(p->max_flows, key, lazy);
-	if (e->ft == NULL ||
-	    wheel_init(&e->wheel, flowtab_pool(e->ft), WHEEL_SLOTS_LOG2,
-	    WHEEL_TICK_SHIFT, now) != 0) {
-		flowtab_free(e->ft);
-		free(e);
-		return NULL;
-	}
-	reseed(e);
-	return e;
-}
-
-void
-engine_free(struct engine *e)
-{
-	if (e == NULL)
-		return;
-	wheel_free(&e->wheel);
-	flowtab_free(e->ft);
-	free(e);
-}
-
-int
-engine_set_policy(struct engine *e, const struct policy *p)
-{
-	if (p->max_flows != e->max_flows)
-		return -1;
-	if (p != e->pol) {
-		/* A change during a pass restarts it; flows already done keep
-		 * deadlines from the profile in between, as they would have. */
-		memcpy(e->old_timeout, e->pol->timeout, sizeof(e->old_timeout));
-		e->retime = !e->untimed;
-		e->retime_next = 0;
-	}
-	e->pol = p;
-	if (p->fault_seed != e->rng_seed)
-		reseed(e);
-	return 0;
-}
-
-void
-engine_set_watch(struct engine *e, const struct engine_watch *w)
-{
-	if (w)
-		e->watch = *w;
-	else
-		memset(&e->watch, 0, sizeof(e->watch));
-}
-
-void
-engine_set_event_mask(struct engine *e, uint32_t mask)
-{
-	e->evmask = mask;
-}
-
-void
-engine_set_untimed(struct engine *e)
-{
-	e->untimed = true;
-}
-
-void
-engine_set_outside(struct engine *e, uint32_t n)
-{
-	e->outside = n;
-}
-
-void
-engine_prefetch(const struct engine *e, uint32_t hash)
-{
-	flowtab_prefetch(e->ft, hash);
-}
-
-bool
-engine_has_flow(struct engine *e, const struct nb_packet *p, uint32_t hash)
-{
-	enum flow_dir dir;
-
-	return flowtab_lookup(e->ft, p, hash, &dir) != NULL;
-}
-
-bool
-engine_no_flow(struct engine *e, const struct engine_tpkt *tp, engine_verdict_fn fn,
-    void *ctx)
-{
-	const struct engine_prep *pr = tp->prep;
-	struct verdict v;
-
-	/* flow_start()'s first test, for a packet no lookup found */
-	if (pr == NULL || pr->err != DEC_OK || e->retime || !refused_unknown(e->pol, &pr->p))
-		return false;
-	e->tag = tp->tag;
-	verdict_init(e, &v);
-	e->st.decode[DEC_OK]++;
-	v.ip_len = pr->p.ip_len;
-	late(e, &v, &pr->p, NULL, DIR_ORIG, e->pol->unknown_flow, R_NO_FLOW, tp->now);
-	e->tag = EV_TAG_NONE;
-	fn(ctx, tp, &v);
-	return true;
-}
-
-uint32_t
-engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
-    uint64_t deadline)
-{
-	struct nb_packet key;
-	struct flow *f;
-
-	/* not against `outside`: the flow was counted there */
-	if (flowtab_count(e->ft) >= e->max_flows)
-		return FLOW_NIL;
-	memset(&key, 0, sizeof(key));
-	key.family = src->family;
-	key.src = src->src;
-	key.dst = src->dst;
-	key.sport = src->sport;
-	key.dport = src->dport;
-	if ((f = flowtab_insert(e->ft, &key, flowtab_hash(e->ft, &key))) == NULL)
-		return FLOW_NIL;
-	f->trk = src->trk;
-	f->serial = ++e->serial;
-	f->last_seen = src->last_seen;
-	f->timer_state = timer_state;
-	f->deadline = deadline;
-	wheel_arm(&e->wheel, flowtab_index(e->ft, f));
-	return flowtab_index(e->ft, f);
-}
-
-const struct flow *
-engine_flow_at(const struct engine *e, uint32_t idx)
-{
-	const struct flow *f;
-
-	if (idx >= flowtab_capacity(e->ft))
-		return NULL;
-	f = flowtab_pool(e->ft) + idx;
-	return (f->fflags & FF_USED) ? f : NULL;
-}
-
-const struct policy *
-engine_policy(const struct engine *e)
-{
-	return e->pol;
-}
-
-const struct engine_stats *
-engine_stats(const struct engine *e)
-{
-	return &e->st;
-}
-
-uint32_t
-engine_flow_count(const struct engine *e)
-{
-	return flowtab_count(e->ft);
-}
-
-size_t
-engine_memory(const struct engine *e)
-{
-	return sizeof(*e) + flowtab_memory(e->ft) +
-	    ((size_t)e->wheel.mask + 2) * sizeof(uint32_t);
-}

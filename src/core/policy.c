@@ -285,12 +285,11 @@ do_inherit(struct parser *ps, const char *v)
 	SET_FIELD(p->inherit, v);
 }
 
+/* name, description, source, inherit: the profile's identity. */
 static void
-apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
+apply_text(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 {
 	struct policy *p = ps->p;
-	uint64_t ns, n;
-	int e;
 
 	switch (k->kind) {
 	case K_NAME:
@@ -316,26 +315,19 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 		else
 			do_inherit(ps, v);
 		break;
-	case K_TIMEOUT:
-		if (pval_duration(ps, v, false, &ns) == 0)
-			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
-				if (k->arg & BIT(s))
-					p->timeout[s] = ns;
+	default:
 		break;
-	case K_REFRESH:
-		if ((e = pval_enum(ps, v, policy_refresh_names, NELEM(policy_refresh_names))) >= 0)
-			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
-				if (k->arg & BIT(s))
-					p->refresh[s] = (uint8_t)e;
-		break;
-	case K_UNACK:
-		if (pval_duration(ps, v, true, &ns) == 0)
-			p->unacknowledged = ns;
-		break;
-	case K_TOMBSTONE:
-		if (pval_duration(ps, v, true, &ns) == 0)
-			p->tombstone = ns;
-		break;
+	}
+}
+
+/* A key whose value is one of a few words: the behaviours. */
+static void
+apply_choice(struct parser *ps, const struct keyref *k, const char *v)
+{
+	struct policy *p = ps->p;
+	int e;
+
+	switch (k->kind) {
 	case K_HC_START:
 		if ((e = pval_enum(ps, v, policy_hc_names, NELEM(policy_hc_names))) >= 0)
 			p->half_close_start = (uint8_t)e;
@@ -368,6 +360,60 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 		if ((e = pval_enum(ps, v, policy_onoff_names, NELEM(policy_onoff_names))) >= 0)
 			p->window_tracking = e == 1;
 		break;
+	case K_TABLE_FULL:
+		if ((e = pval_enum(ps, v, policy_full_names, NELEM(policy_full_names))) >= 0)
+			p->table_full = (uint8_t)e;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
+{
+	struct policy *p = ps->p;
+	uint64_t ns, n;
+	int e;
+
+	switch (k->kind) {
+	case K_NAME:
+	case K_DESCRIPTION:
+	case K_SOURCE:
+	case K_INHERIT:
+		apply_text(ps, key, k, v);
+		break;
+	case K_HC_START:
+	case K_EXPIRE_ACTION:
+	case K_EXPIRE_LATER:
+	case K_UNKNOWN:
+	case K_REOPEN:
+	case K_INVALID:
+	case K_MALFORMED:
+	case K_WINDOW:
+	case K_TABLE_FULL:
+		apply_choice(ps, k, v);
+		break;
+	case K_TIMEOUT:
+		if (pval_duration(ps, v, false, &ns) == 0)
+			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+				if (k->arg & BIT(s))
+					p->timeout[s] = ns;
+		break;
+	case K_REFRESH:
+		if ((e = pval_enum(ps, v, policy_refresh_names, NELEM(policy_refresh_names))) >= 0)
+			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+				if (k->arg & BIT(s))
+					p->refresh[s] = (uint8_t)e;
+		break;
+	case K_UNACK:
+		if (pval_duration(ps, v, true, &ns) == 0)
+			p->unacknowledged = ns;
+		break;
+	case K_TOMBSTONE:
+		if (pval_duration(ps, v, true, &ns) == 0)
+			p->tombstone = ns;
+		break;
 	case K_FAULT:
 		pval_probability(ps, v, &p->fault[k->arg]);
 		break;
@@ -383,10 +429,6 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 			policy_perr(ps, "expected an integer 1..%u: '%s'", MAX_FLOWS_MAX, v);
 		else
 			p->max_flows = (uint32_t)n;
-		break;
-	case K_TABLE_FULL:
-		if ((e = pval_enum(ps, v, policy_full_names, NELEM(policy_full_names))) >= 0)
-			p->table_full = (uint8_t)e;
 		break;
 	case K_ADAPTIVE:
 		pval_adaptive(ps, v, &p->adaptive_start, &p->adaptive_end);

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "engine.h"
+#include "timeout.h"
 
 static uint16_t
 both_flags(const struct tcp_track *t)

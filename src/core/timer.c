@@ -181,7 +181,8 @@ wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget)
 				__builtin_prefetch(&w->pool[w->heads[pend]]);
 			/* Due once its deadline's tick is over, however it
 			 * was filed: the time a flow is reaped depends on its
-			 * deadline alone (report_shadow.c counts on that). */
+			 * deadline alone (flows timed outside the engine
+			 * count on that). */
 			if ((w->pool[idx].deadline >> w->shift) < target) {
 				w->armed--;
 				return idx;

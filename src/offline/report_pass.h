@@ -1,4 +1,4 @@
-/* report_pass.h -- the offline pass's insides, shared by report.c and report_shadow.c (not an interface). */
+/* report_pass.h -- the offline pass's insides, shared by the report*.c files that make it (not an interface). */
 #ifndef NATBOX_REPORT_PASS_H
 #define NATBOX_REPORT_PASS_H
 
@@ -6,12 +6,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "engine_shadow.h"
 #include "report.h"
 
 #define CHUNK_PKTS	16384
 #define CHUNK_BYTES	(CHUNK_PKTS * 160)
-#define NCHUNKS		32	/* the ring's most chunks (report.c, ring_size()) */
+#define NCHUNKS		32	/* the ring's most chunks (ring_size()) */
 #define REF_TIMEOUT	(100ULL * 365 * 86400 * NS_PER_SEC)
 #define REF_FLOWS_MIN	1024u
 #define REF_FLOWS_MAX	(1u << 20)
@@ -34,7 +34,7 @@ struct chunk {
 	uint8_t *data;
 	size_t used, cap;
 	unsigned pending;	/* profiles not done with it (under mu) */
-	/* with shadows: what the reference's tracker did (report_shadow.c) */
+	/* with shadows: what the reference's tracker did (report_trace.h) */
 	struct rtrace *tr;	/* per packet */
 	struct rpre *pre;	/* per packet: its flow before it */
 	struct revict *ev;	/* flows it forgot, in packet order */
@@ -66,30 +66,53 @@ struct pass {
 	struct shadows *sh;	/* profiles shadowing the reference, or NULL */
 };
 
-struct worker {
-	struct pass *ps;
-	struct rprof *p;
-	pthread_t tid;
-};
-
-
+/* report_mem.c: memory */
 /* madvise(MADV_HUGEPAGE) over the 2 MB pages inside [p, p + len) */
 void report_hugepages(void *p, size_t len);
+/* realloc of n * sz, huge pages hinted; out of memory is fatal */
+void *report_xrealloc(void *p, size_t n, size_t sz);
+/* a state change on a timeline, until the timeline is full */
+void report_mark_add(struct rmarks *m, uint32_t flow, uint64_t ts, uint8_t state);
+
+/* report_read.c: the capture */
+/* How many flows the file can hold at most; UINT64_MAX for a pipe. */
+uint64_t flows_bound(const char *path);
+/* The reader: every frame into the ring, then read_done. */
+void pass_read(struct pass *ps);
+
+/* report_ring.c: the ring and the threads */
+unsigned ring_size(const char *path);	/* chunks in the ring for the file */
+void ring_init(struct pass *ps);	/* ps->nchunks chunks */
+void ring_free(struct pass *ps);
+/* Hand the chunk being filled on, wait for the next to be free. */
+struct chunk *ring_publish(struct pass *ps, struct chunk *c);
+/* The profiles' threads and the reference's, the reader on this one,
+ * until every profile is done. */
+void ring_run(struct pass *ps);
+
+/* report_ref.c: the reference tracker */
+uint32_t ref_size(const char *path, uint32_t asked);	/* its table */
+/* ps->ref, for r->ref_pol; -1 (said) if its table cannot be had. */
+int ref_setup(struct pass *ps, const uint64_t seed[2]);
+/* the reference's thread: a packet's verdict; a flow still open at the end */
+void ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v);
+void ref_final(void *ctx, const struct flow *fl);
+
+/* report_judge.c: each profile's judgement */
+/* Profile i's engine (and its event stream, dropped-frames file). */
+int prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2]);
+/* The profile's verdict sink: one packet of the chunk in hand. Also for
+ * the packets a shadow hands to its engine. */
+void report_prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *vp);
+/* After the pass: its counts over the flows, and its engine's stats. */
+void prof_totals(struct rprof *p, const struct report *r);
 
 /* report_shadow.c: profiles judged by shadowing the reference. */
 void shadow_setup(struct pass *ps);	/* sets p->sh of each it takes */
-/* the reference's thread: its tracker's doings, into the chunk's trace */
-void shadow_new(struct pass *ps, const struct event *ev);
-void shadow_evicted(struct pass *ps, const struct event *ev);
-void shadow_verdict(struct pass *ps, const struct engine_tpkt *tp);
-void shadow_fence(void);
 /* a shadowed profile's thread */
 void shadow_chunk(struct rprof *p, const struct chunk *c);
 void shadow_end(struct pass *ps, struct rprof *p, uint64_t last);
 /* after the threads: marks the profiles to judge again (shadow_failed) */
 void shadow_free(struct pass *ps);
-/* report.c's verdict sink for a profile, for the packets a shadow hands
- * to its engine. */
-void report_prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *vp);
 
 #endif

@@ -4,12 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "log.h"
 #include "report_pass.h"
+#include "report_trace.h"
+#include "shtimer.h"
 
 /*
  * A profile's engine tracks every flow exactly as the reference does
@@ -54,322 +53,34 @@
  * timelines, event streams and --write-dropped, which need every event.
  */
 
-#define SH_SYNC		(1ULL << 63)
-#define SH_TS_SHIFT	56
-#define SH_DL_MASK	((1ULL << SH_TS_SHIFT) - 1)
 /* Not in the shadow, and the engine holds nothing for the flow's tuple:
  * it refused the flow's last packet without a flow (engine_no_flow()). */
 #define SH_NO_STATE	1ULL
-#define BIN_COARSE	30		/* ~1.07 s buckets: an upper bound */
-#define BINS_MAX	(1u << 22)
-#define TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
 #define PREFETCH_AHEAD	16
 
-/* What the reference's tracker did with one packet: small, as every
- * profile's thread reads every one. */
-#define TR_NEW		0x01	/* it started flow nslot */
-#define TR_REFRESH	0x02	/* the tracker's refresh (TO_OK) */
-struct rtrace {
-	uint32_t slot;		/* the flow it tracked the packet in, FLOW_NIL */
-	uint32_t nslot;		/* the flow the packet started, FLOW_NIL */
-	uint32_t id;		/* slot's capture flow */
-	uint8_t dir, outcome, old_state, flags;
-	/* the state after it (slot's, or nslot's): its timer key
-	 * (policy_timer_key()) and tracker flags */
-	uint16_t tkey;
-	uint8_t ttf;
-	uint32_t hash;		/* the packet's, with TR_NEW */
-};
-
-/* Slot's flow as it was before the packet, for a profile that takes it
- * over there (read only then). A cache line, written whole. */
-struct __attribute__((aligned(64))) rpre {
-	struct tcp_track trk;
-	uint64_t last_seen;
-};
-
-/* The reference forgot a flow (its table full) before packet tag. */
-struct revict {
-	uint32_t tag, slot, id;
-	uint8_t family;
-	uint16_t sport, dport;	/* originator -> responder */
-	struct nb_addr src, dst;
-	struct tcp_track trk;
-	uint64_t last_seen;
-};
-
-/* A profile's view of one reference flow is its timer: SH_SYNC | timer
- * state << 56 | deadline (the tracker state is the reference's), or 0
- * (the engine's, or gone), or SH_NO_STATE. One with a tracker of its own
- * also keeps the state here. */
+/* A profile's view of one reference flow is its timer (shtimer.h: the
+ * tracker state is the reference's), or 0 (the engine's, or gone), or
+ * SH_NO_STATE. One with a tracker of its own also keeps the state here. */
 struct __attribute__((aligned(64))) shown {
 	struct tcp_track trk;
 	uint64_t last_seen;
 };
 
-/* A profile's timer for a tracker state, by policy_timer_key() */
-struct tkent {
-	uint64_t to;		/* policy_timeout() */
-	uint8_t ts;		/* policy_timer_state() */
-	uint8_t rule;		/* its refresh rule */
-};
-
 struct shprof {
 	struct rprof *p;
 	const struct policy *pol;
-	struct tkent tk[POLICY_TIMER_KEYS];
 	bool own;		/* its own tracker (window tracking differs) */
-	bool exact;		/* buckets are wheel ticks: the count is exact */
 	bool aborted;		/* judged again in a pass of its own */
 	uint64_t *row;		/* per reference slot */
 	struct shown *orow;	/* own: per reference slot */
 	uint32_t rows;
-	/* shadows by reaping time, for the table's count */
-	uint32_t *bins;
-	unsigned bshift;
-	uint64_t bmask, bin_cur, live;
-	uint64_t hold;		/* tombstone time after expiry, or 0 */
 	uint64_t pkts;		/* packets it took in the shadow */
 	uint64_t no_flow;	/* given to engine_no_flow() */
 	struct verdict last;	/* the engine's last, by prof_verdict() */
+	/* the profile's timers for the rows, and the shadows the table
+	 * would still hold (tm.live) */
+	struct shtimer tm;
 };
-
-struct shadows {
-	struct rtrace cur;	/* the reference's packet in hand */
-};
-
-static void
-tr_summary(struct rtrace *t, const struct tcp_track *trk)
-{
-	t->ttf = trk->flags;
-	t->tkey = (uint16_t)policy_timer_key(trk);
-}
-
-static inline uint64_t
-tdl_pack(uint8_t ts, uint64_t dl)
-{
-	return SH_SYNC | (uint64_t)ts << SH_TS_SHIFT | dl;
-}
-
-static inline uint8_t
-tdl_ts(uint64_t r)
-{
-	return (uint8_t)((r >> SH_TS_SHIFT) & 0x7f);
-}
-
-static inline uint64_t
-tdl_dl(uint64_t r)
-{
-	return r & SH_DL_MASK;
-}
-
-/* ---- the reference's side: the trace ---- */
-
-static void
-tr_reset(struct rtrace *t)
-{
-	t->slot = t->nslot = FLOW_NIL;
-	t->flags = 0;
-}
-
-/*
- * The flow's state before each packet is written for every packet and
- * read back only for the few a profile takes over: streaming stores, which
- * skip reading each line into the cache first and do not push the flows
- * out of it.
- */
-static inline void
-pre_store(struct rpre *pre, const struct tcp_track *trk, uint64_t last_seen)
-{
-#if defined(__x86_64__) && defined(__SSE2__)
-	const __m128i *from = (const __m128i *)(const void *)trk;
-	__m128i *to = (__m128i *)(void *)pre;
-
-	_Static_assert(sizeof(*pre) == 64 && sizeof(*trk) == 48 &&
-	    offsetof(struct rpre, last_seen) == 48, "rpre goes out in four 16-byte stores");
-	_mm_stream_si128(to, _mm_loadu_si128(from));
-	_mm_stream_si128(to + 1, _mm_loadu_si128(from + 1));
-	_mm_stream_si128(to + 2, _mm_loadu_si128(from + 2));
-	_mm_stream_si128(to + 3, _mm_set_epi64x(0, (long long)last_seen));
-#else
-	pre->trk = *trk;
-	pre->last_seen = last_seen;
-#endif
-}
-
-/* The reference's thread, before it hands a chunk on: its streaming
- * stores are done. */
-void
-shadow_fence(void)
-{
-#if defined(__x86_64__) && defined(__SSE2__)
-	_mm_sfence();
-#endif
-}
-
-static void
-sh_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
-    enum flow_dir dir, uint64_t now)
-{
-	struct pass *ps = ctx;
-	struct rtrace *t = &ps->sh->cur;
-	struct rpre *pre = &ps->cur->pre[tag];
-
-	(void)now;
-	pre_store(pre, &f->trk, f->last_seen);
-	t->slot = slot;
-	t->id = f->serial - 1;		/* its capture flow (report.c, ref_id()) */
-	t->dir = (uint8_t)dir;
-}
-
-/* A flow the reference will likely get a packet of soon: its capture
- * flow's counters (ref_account()), while the tracker works on others.
- * r->flows only grows on this thread. */
-static void
-sh_ahead(void *ctx, const struct flow *f)
-{
-	const struct pass *ps = ctx;
-	uint32_t id = f->serial - 1;
-
-	if (id < ps->r->fcap)
-		__builtin_prefetch(&ps->r->flows[id], 1);
-}
-
-static void
-sh_after(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
-    enum flow_dir dir, const struct nb_packet *p, const struct tcp_result *r,
-    uint64_t now)
-{
-	struct pass *ps = ctx;
-	struct rtrace *t = &ps->sh->cur;
-
-	(void)tag;
-	(void)slot;
-	(void)dir;
-	(void)p;
-	(void)now;
-	t->outcome = (uint8_t)r->outcome;
-	t->old_state = r->old_state;
-	if (r->refresh)
-		t->flags |= TR_REFRESH;
-	tr_summary(t, &f->trk);
-}
-
-void
-shadow_new(struct pass *ps, const struct event *ev)
-{
-	struct rtrace *t = &ps->sh->cur;
-	const struct flow *f = engine_flow_at(ps->ref, ev->flow);
-
-	if (f == NULL || ev->tag == EV_TAG_NONE)
-		return;
-	t->nslot = ev->flow;
-	t->flags |= TR_NEW;
-	t->hash = ps->cur->prep[ev->tag].hash;
-	tr_summary(t, &f->trk);
-}
-
-void
-shadow_evicted(struct pass *ps, const struct event *ev)
-{
-	struct chunk *c = ps->cur;
-	const struct flow *f = engine_flow_at(ps->ref, ev->flow);
-	struct revict *v;
-
-	if (f == NULL || ev->tag == EV_TAG_NONE)
-		return;
-	if (c->nev == c->evcap) {
-		c->evcap = c->evcap ? c->evcap * 2 : 64;
-		if ((c->ev = realloc(c->ev, c->evcap * sizeof(*c->ev))) == NULL)
-			fatal("realloc");
-	}
-	v = &c->ev[c->nev++];
-	v->tag = ev->tag;
-	v->slot = ev->flow;
-	v->id = f->serial - 1;
-	v->family = f->family;
-	v->src = f->src;
-	v->dst = f->dst;
-	v->sport = f->sport;
-	v->dport = f->dport;
-	v->trk = f->trk;
-	v->last_seen = f->last_seen;
-}
-
-void
-shadow_verdict(struct pass *ps, const struct engine_tpkt *tp)
-{
-	struct rtrace *t = &ps->sh->cur;
-
-	ps->cur->tr[tp->tag] = *t;
-	tr_reset(t);
-}
-
-/* ---- a profile's side ---- */
-
-static void
-bins_advance(struct shprof *s, uint64_t now)
-{
-	uint64_t target = now >> s->bshift;
-
-	if (target <= s->bin_cur)
-		return;
-	if (target - s->bin_cur > s->bmask) {
-		/* every shadow is reaped by now */
-		memset(s->bins, 0, (s->bmask + 1) * sizeof(*s->bins));
-		s->live = 0;
-		s->bin_cur = target;
-		return;
-	}
-	while (s->bin_cur < target) {
-		uint32_t *b = &s->bins[s->bin_cur++ & s->bmask];
-
-		s->live -= *b;
-		*b = 0;
-	}
-}
-
-/* A shadow holds a table slot until its flow is reaped, and a profile
- * that keeps tombstones holds it that much longer. */
-static void
-bins_add(struct shprof *s, uint64_t dl)
-{
-	dl += s->hold;
-	if ((dl >> s->bshift) >= s->bin_cur) {
-		s->bins[(dl >> s->bshift) & s->bmask]++;
-		s->live++;
-	}
-}
-
-static void
-bins_del(struct shprof *s, uint64_t dl)
-{
-	dl += s->hold;
-	if ((dl >> s->bshift) >= s->bin_cur) {
-		s->bins[(dl >> s->bshift) & s->bmask]--;
-		s->live--;
-	}
-}
-
-/* A shadow's timer moves from dl to (ts, ndl), and its count from dl's
- * bucket to ndl's. Buckets cover now onwards (bins_advance() first). */
-static inline void
-row_move(struct shprof *s, uint64_t *r, uint64_t dl, uint8_t ts, uint64_t ndl)
-{
-	if (((dl + s->hold) ^ (ndl + s->hold)) >> s->bshift) {
-		bins_del(s, dl);
-		bins_add(s, ndl);
-	}
-	*r = tdl_pack(ts, ndl);
-}
-
-static void
-row_clear(struct shprof *s, uint64_t *r)
-{
-	if (*r & SH_SYNC)
-		bins_del(s, tdl_dl(*r));
-	*r = 0;
-}
 
 /*
  * The real table holds the engine's flows and the shadows not reaped by
@@ -382,14 +93,14 @@ room(struct shprof *s, uint64_t now)
 {
 	uint32_t max = s->p->pol->max_flows;
 
-	bins_advance(s, now);
-	if (s->live + engine_flow_count(s->p->e) < max)
+	shtimer_advance(&s->tm, now);
+	if (s->tm.live + engine_flow_count(s->p->e) < max)
 		return 1;
 	/* what the engine would have reaped by now */
 	engine_expire(s->p->e, now, UINT_MAX);
-	if (s->live + engine_flow_count(s->p->e) < max)
+	if (s->tm.live + engine_flow_count(s->p->e) < max)
 		return 1;
-	if (s->exact && s->pol->table_full == FULL_DROP)
+	if (s->tm.exact && s->pol->table_full == FULL_DROP)
 		return 0;
 	s->aborted = true;
 	return -1;
@@ -404,9 +115,9 @@ hand_over(struct shprof *s, const struct flow *f, uint64_t tdl, uint32_t id,
 	struct rprof *p = s->p;
 	uint32_t a;
 
-	if ((a = engine_adopt(p->e, f, tdl_ts(tdl), tdl_dl(tdl))) == FLOW_NIL) {
+	if ((a = engine_adopt(p->e, f, shtimer_ts(tdl), shtimer_dl(tdl))) == FLOW_NIL) {
 		engine_expire(p->e, now, UINT_MAX);
-		a = engine_adopt(p->e, f, tdl_ts(tdl), tdl_dl(tdl));
+		a = engine_adopt(p->e, f, shtimer_ts(tdl), shtimer_dl(tdl));
 	}
 	if (a == FLOW_NIL) {
 		s->aborted = true;
@@ -447,55 +158,10 @@ key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
 	}
 }
 
-/* The profile starts the flow the reference did, unless its table is
- * full (then its engine gets the packet and drops it). */
-static bool
-start(struct shprof *s, uint64_t *r, unsigned key, uint64_t now)
-{
-	uint8_t ts = s->tk[key].ts;
-	uint64_t dl = now + s->tk[key].to;
-
-	if (room(s, now) <= 0)
-		return false;
-	if (dl > SH_DL_MASK) {
-		s->aborted = true;
-		return false;
-	}
-	*r = tdl_pack(ts, dl);
-	bins_add(s, dl);
-	return true;
-}
-
 static bool
 ends_flow(unsigned o)
 {
 	return o == TO_KILL || o == TO_REOPEN;
-}
-
-/*
- * policy_timer_next() from the profile's table: the timer (*ts, *dl)
- * after a packet the tracker took (TO_OK) going dir, that left the flow
- * in a state with timer key key.
- */
-static inline void
-tk_next(const struct shprof *s, unsigned key, uint8_t dir, bool refresh,
-    uint64_t now, uint8_t *ts, uint64_t *dl)
-{
-	const struct tkent *k = &s->tk[key];
-
-	if (k->ts != *ts) {
-		uint64_t ndl = now + k->to;
-
-		if (k->rule == REFRESH_NONE && s->pol->refresh[*ts] == REFRESH_NONE &&
-		    *dl < ndl)
-			ndl = *dl;
-		*ts = k->ts;
-		*dl = ndl;
-	} else if (refresh && (k->rule == REFRESH_ANY ||
-	    (k->rule == REFRESH_ORIG && dir == DIR_ORIG) ||
-	    (k->rule == REFRESH_REPLY && dir == DIR_REPLY))) {
-		*dl = now + k->to;
-	}
 }
 
 /*
@@ -516,16 +182,15 @@ shadow_fast(struct shprof *s, const struct rtrace *t, uint64_t now)
 		return false;
 	r = &s->row[t->slot];
 	v = *r;
-	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
+	if (!(v & SHTIMER_SET) || (dl = shtimer_dl(v)) <= now)
 		return false;
-	ts = tdl_ts(v);
+	ts = shtimer_ts(v);
 	ndl = dl;
-	tk_next(s, t->tkey, t->dir, (t->flags & TR_REFRESH) != 0, now, &ts, &ndl);
-	if (ndl > SH_DL_MASK)
+	shtimer_next(&s->tm, t->tkey, t->dir, (t->flags & TR_REFRESH) != 0, now, &ts, &ndl);
+	if (ndl > SHTIMER_DL_MAX)
 		return false;	/* the long way gives up on it */
-	if ((now >> s->bshift) > s->bin_cur)
-		bins_advance(s, now);
-	row_move(s, r, dl, ts, ndl);
+	shtimer_advance(&s->tm, now);
+	shtimer_move(&s->tm, r, dl, ts, ndl);
 	s->pkts++;
 	return true;
 }
@@ -552,7 +217,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	now = c->tp[i].now;
 	r = &s->row[t->slot];
 	v = *r;
-	if (!(v & SH_SYNC) || (dl = tdl_dl(v)) <= now)
+	if (!(v & SHTIMER_SET) || (dl = shtimer_dl(v)) <= now)
 		return false;
 	o = &s->orow[t->slot];
 	pr = c->tp[i].prep;
@@ -560,14 +225,13 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, s->pol->window_tracking, &res);
 	if (res.outcome != TO_OK)
 		return false;
-	ts = tdl_ts(v);
+	ts = shtimer_ts(v);
 	ndl = dl;
-	tk_next(s, policy_timer_key(&mine), t->dir, res.refresh, now, &ts, &ndl);
-	if (ndl > SH_DL_MASK)
+	shtimer_next(&s->tm, policy_timer_key(&mine), t->dir, res.refresh, now, &ts, &ndl);
+	if (ndl > SHTIMER_DL_MAX)
 		return false;
-	if ((now >> s->bshift) > s->bin_cur)
-		bins_advance(s, now);
-	row_move(s, r, dl, ts, ndl);
+	shtimer_advance(&s->tm, now);
+	shtimer_move(&s->tm, r, dl, ts, ndl);
 	o->trk = mine;
 	o->last_seen = now;
 	s->pkts++;
@@ -584,129 +248,162 @@ prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 	report_prof_verdict(s->p, tp, v);
 }
 
-/* One packet: in the shadow, or through the engine. */
+/* What became of a packet of a flow in the shadow. */
+enum sh_fate {
+	SH_ABSENT = 0,	/* the flow is not in the shadow */
+	SH_TOOK,	/* the shadow took it */
+	SH_REOPENED,	/* took it: both ended the flow with a reopen */
+	SH_PARTED,	/* the profile parts from the reference here */
+};
+
+/*
+ * A packet of a flow in the shadow (row r): its tracker state (the
+ * reference's, or the profile's own) and its timer move on in the shadow,
+ * unless the profile parts from the reference here (row cleared): its
+ * timer ran out, it drops the packet, or it keeps state the reference
+ * ends (or the reverse). s->aborted if the shadow gave up.
+ */
+static enum sh_fate
+shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
+{
+	const struct rtrace *t = &c->tr[i];
+	const struct engine_prep *pr = c->tp[i].prep;
+	const struct policy *pol = s->pol;
+	uint64_t now = c->tp[i].now;
+	struct tcp_result own, ref = { .outcome = (enum tcp_outcome)t->outcome,
+	    .old_state = t->old_state, .refresh = (t->flags & TR_REFRESH) != 0 };
+	const struct tcp_result *res = &ref;
+	unsigned key = t->tkey;	/* the state's after the packet */
+	enum sh_fate fate = SH_TOOK;
+	struct tcp_track mine;
+
+	if (shtimer_dl(*r) <= now) {
+		/* its timer ran out: the engine takes it from here */
+		shtimer_clear(&s->tm, r);
+		return SH_PARTED;
+	}
+	if (s->own) {
+		mine = s->orow[t->slot].trk;
+		tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, pol->window_tracking, &own);
+		res = &own;
+		key = policy_timer_key(&mine);
+	}
+	/* it drops the packet, or keeps state the reference ends (or the
+	 * reverse): the engine takes the flow */
+	if (((res->outcome == TO_INVALID_STATE || res->outcome == TO_INVALID_WINDOW) &&
+	    pol->invalid == BAD_DROP) ||
+	    (res->outcome == TO_REOPEN && res->old_state == TCP_TIME_WAIT &&
+	    pol->timewait_reopen == REOPEN_DROP) ||
+	    (res->outcome != ref.outcome && (ends_flow(res->outcome) || ends_flow(ref.outcome)))) {
+		shtimer_clear(&s->tm, r);
+		return SH_PARTED;
+	}
+	switch (res->outcome) {
+	case TO_OK: {
+		uint8_t ts = shtimer_ts(*r);
+		uint64_t dl = shtimer_dl(*r);
+
+		shtimer_next(&s->tm, key, t->dir, res->refresh, now, &ts, &dl);
+		if (dl > SHTIMER_DL_MAX) {
+			s->aborted = true;
+			return SH_TOOK;
+		}
+		shtimer_move(&s->tm, r, shtimer_dl(*r), ts, dl);
+		break;
+	}
+	case TO_KILL:
+	case TO_REOPEN:
+		/* both end it; a reopen starts the next (shadow_start()) */
+		shtimer_clear(&s->tm, r);
+		if (res->outcome == TO_REOPEN)
+			fate = SH_REOPENED;
+		break;
+	default:	/* ignored, or invalid and accepted */
+		break;
+	}
+	if (s->own) {
+		s->orow[t->slot].trk = mine;
+		if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
+			s->orow[t->slot].last_seen = now;
+	}
+	return fate;
+}
+
+/* The reference started a flow with a packet of a tuple the shadow had
+ * no flow for: the profile starts it too, unless its engine holds state
+ * for the tuple or it refuses a pickup. */
+static bool
+starts_too(const struct shprof *s, const struct rtrace *t, const struct engine_prep *pr)
+{
+	return pr->err == DEC_OK && !engine_has_flow(s->p->e, &pr->p, t->hash) &&
+	    (!(t->ttf & TTF_PICKUP) || s->pol->unknown_flow == LATE_PICKUP);
+}
+
+/* The profile starts the flow the reference did (nslot), in the shadow,
+ * unless its table is full: then its engine gets the packet and drops it
+ * (returns false). */
+static bool
+shadow_start(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	const struct rtrace *t = &c->tr[i];
+	uint64_t now = c->tp[i].now, dl;
+	unsigned key = t->tkey;
+	struct tcp_track mine;
+
+	if (s->own) {
+		tcp_track_new(&mine, &c->tp[i].prep->p, true);
+		key = policy_timer_key(&mine);
+	}
+	dl = now + s->tm.tk[key].to;
+	if (room(s, now) <= 0)
+		return false;
+	if (dl > SHTIMER_DL_MAX) {
+		s->aborted = true;
+		return false;
+	}
+	s->row[t->nslot] = shtimer_pack(s->tm.tk[key].ts, dl);
+	shtimer_add(&s->tm, dl);
+	if (s->own) {
+		s->orow[t->nslot].trk = mine;
+		s->orow[t->nslot].last_seen = now;
+	}
+	return true;
+}
+
+/* The flow parts from the reference at packet i: the profile's engine
+ * takes it over in its state just before the packet, with the shadow's
+ * timer pre. */
 static void
-shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
+shadow_part(struct shprof *s, const struct chunk *c, unsigned i, uint64_t pre)
+{
+	const struct rtrace *t = &c->tr[i];
+	struct flow af;
+
+	key_of(&af, &c->tp[i].prep->p, t->dir);
+	if (s->own) {
+		/* its own state, untouched since the flow parted */
+		af.trk = s->orow[t->slot].trk;
+		af.last_seen = s->orow[t->slot].last_seen;
+		own_history(&af.trk, &c->pre[i].trk);
+	} else {
+		af.trk = c->pre[i].trk;
+		af.last_seen = c->pre[i].last_seen;
+	}
+	hand_over(s, &af, pre, t->id, c->tp[i].now);
+}
+
+/* A packet the shadow did not take, through the profile's engine. */
+static void
+shadow_engine(struct shprof *s, const struct chunk *c, unsigned i)
 {
 	const struct rtrace *t = &c->tr[i];
 	const struct engine_tpkt *tp = &c->tp[i];
-	const struct engine_prep *pr = tp->prep;
-	const struct policy *pol = s->pol;
-	enum flow_dir dir = (enum flow_dir)t->dir;
-	uint64_t now = tp->now, pre = 0, *r;
-	struct tcp_track mine;
-	unsigned key = t->tkey;	/* the state's after the packet */
-	struct flow af;
+	uint64_t now = tp->now;
 	uint32_t slot;
-	bool adopt = false, handled = false, reopen = false;
 
-	/* before any deadline is filed: buckets cover now onwards */
-	bins_advance(s, now);
-	if (t->slot != FLOW_NIL && (s->row[t->slot] & SH_SYNC)) {
-		struct tcp_result own, ref = { .outcome = (enum tcp_outcome)t->outcome,
-		    .old_state = t->old_state, .refresh = (t->flags & TR_REFRESH) != 0 };
-		const struct tcp_result *res = &ref;
-
-		r = &s->row[t->slot];
-		pre = *r;
-		if (tdl_dl(*r) <= now) {
-			/* its timer ran out: the engine takes it from here */
-			adopt = true;
-		} else {
-			if (s->own) {
-				mine = s->orow[t->slot].trk;
-				tcp_track_packet(&mine, dir, &pr->p, pol->window_tracking, &own);
-				res = &own;
-				key = policy_timer_key(&mine);
-			}
-			/* it drops the packet, or keeps state the reference
-			 * ends (or the reverse): the engine takes the flow */
-			adopt = ((res->outcome == TO_INVALID_STATE ||
-			    res->outcome == TO_INVALID_WINDOW) && pol->invalid == BAD_DROP) ||
-			    (res->outcome == TO_REOPEN && res->old_state == TCP_TIME_WAIT &&
-			    pol->timewait_reopen == REOPEN_DROP) ||
-			    (res->outcome != ref.outcome &&
-			    (ends_flow(res->outcome) || ends_flow(ref.outcome)));
-		}
-		if (adopt) {
-			row_clear(s, r);
-		} else {
-			handled = true;
-			switch (res->outcome) {
-			case TO_OK: {
-				uint8_t ts = tdl_ts(*r);
-				uint64_t dl = tdl_dl(*r);
-
-				tk_next(s, key, t->dir, res->refresh, now, &ts, &dl);
-				if (dl > SH_DL_MASK) {
-					s->aborted = true;
-					return;
-				}
-				row_move(s, r, tdl_dl(*r), ts, dl);
-				break;
-			}
-			case TO_KILL:
-			case TO_REOPEN:
-				/* both end it; a reopen starts the next below */
-				row_clear(s, r);
-				reopen = res->outcome == TO_REOPEN;
-				break;
-			default:	/* ignored, or invalid and accepted */
-				break;
-			}
-			if (s->own) {
-				s->orow[t->slot].trk = mine;
-				if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
-					s->orow[t->slot].last_seen = now;
-			}
-		}
-	}
-	if (t->flags & TR_NEW) {
-		r = &s->row[t->nslot];
-		*r = 0;
-		if (reopen || (!adopt && !handled && pr->err == DEC_OK &&
-		    !engine_has_flow(s->p->e, &pr->p, t->hash) &&
-		    (!(t->ttf & TTF_PICKUP) || pol->unknown_flow == LATE_PICKUP))) {
-			/* The same flow starts in the profile: after a reopen
-			 * both did, or a first packet, unless the engine holds
-			 * state for the tuple or the profile refuses a pickup.
-			 * Unless its table is full: then the engine gets the
-			 * packet and drops it. */
-			if (s->own) {
-				tcp_track_new(&mine, &pr->p, true);
-				key = policy_timer_key(&mine);
-			}
-			handled = start(s, r, key, now);
-			if (handled && s->own) {
-				s->orow[t->nslot].trk = mine;
-				s->orow[t->nslot].last_seen = now;
-			}
-		}
-		if (s->aborted)
-			return;
-	}
-	if (handled) {
-		s->pkts++;
+	if (!(s->tm.exact && s->pol->table_full == FULL_DROP) && room(s, now) < 0)
 		return;
-	}
-	if (adopt) {
-		key_of(&af, &pr->p, t->dir);
-		if (s->own) {
-			/* its own state, untouched since the flow parted */
-			af.trk = s->orow[t->slot].trk;
-			af.last_seen = s->orow[t->slot].last_seen;
-			own_history(&af.trk, &c->pre[i].trk);
-		} else {
-			af.trk = c->pre[i].trk;
-			af.last_seen = c->pre[i].last_seen;
-		}
-		hand_over(s, &af, pre, t->id, now);
-		if (s->aborted)
-			return;
-	}
-	if (!(s->exact && pol->table_full == FULL_DROP) && room(s, now) < 0)
-		return;
-	bins_advance(s, now);
+	shtimer_advance(&s->tm, now);
 	/* A flow the engine refused goes on being refused without a look
 	 * (most of a full table's drops): the lookup, the burst and the
 	 * flow start are spared. */
@@ -716,7 +413,7 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		s->no_flow++;
 		return;
 	}
-	engine_set_outside(s->p->e, (uint32_t)s->live);
+	engine_set_outside(s->p->e, (uint32_t)s->tm.live);
 	engine_process_timed(s->p->e, tp, 1, prof_verdict, s);
 	if (slot == FLOW_NIL)
 		return;
@@ -729,6 +426,46 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 		s->row[slot] = 0;
 }
 
+/* One packet the fast paths did not take: in the shadow, or through the
+ * engine (after a hand-over if the flow parts here). Kept out of
+ * shadow_chunk()'s loop, which the fast paths have nearly to themselves. */
+static __attribute__((noinline)) void
+shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	const struct rtrace *t = &c->tr[i];
+	enum sh_fate fate = SH_ABSENT;
+	uint64_t pre = 0;
+	bool took;
+
+	/* before any deadline is filed: buckets cover now onwards */
+	shtimer_advance(&s->tm, c->tp[i].now);
+	if (t->slot != FLOW_NIL && (s->row[t->slot] & SHTIMER_SET)) {
+		pre = s->row[t->slot];
+		fate = shadow_follow(s, c, i, &s->row[t->slot]);
+		if (s->aborted)
+			return;
+	}
+	took = fate == SH_TOOK || fate == SH_REOPENED;
+	if (t->flags & TR_NEW) {
+		s->row[t->nslot] = 0;
+		/* after a reopen both start the next; else a first packet */
+		if (fate == SH_REOPENED || (fate == SH_ABSENT && starts_too(s, t, c->tp[i].prep)))
+			took = shadow_start(s, c, i);
+		if (s->aborted)
+			return;
+	}
+	if (took) {
+		s->pkts++;
+		return;
+	}
+	if (fate == SH_PARTED) {
+		shadow_part(s, c, i, pre);
+		if (s->aborted)
+			return;
+	}
+	shadow_engine(s, c, i);
+}
+
 /* The reference forgot a flow: the profile keeps its shadow's state. */
 static void
 shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
@@ -736,9 +473,9 @@ shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 	uint64_t *r = &s->row[v->slot], pre = *r;
 	struct flow af;
 
-	if (!(pre & SH_SYNC))
+	if (!(pre & SHTIMER_SET))
 		return;
-	row_clear(s, r);
+	shtimer_clear(&s->tm, r);
 	memset(&af, 0, sizeof(af));
 	af.family = v->family;
 	af.src = v->src;
@@ -807,7 +544,7 @@ shadow_end(struct pass *ps, struct rprof *p, uint64_t last)
 	for (uint32_t slot = 0; slot < s->rows; slot++) {
 		uint64_t tdl = s->row[slot];
 
-		if ((tdl & SH_SYNC) && (tdl_dl(tdl) >> TICK_SHIFT) < (last >> TICK_SHIFT) &&
+		if ((tdl & SHTIMER_SET) && shtimer_due(tdl, last) &&
 		    engine_flow_at(ps->ref, slot) != NULL)
 			expired++;
 	}
@@ -815,78 +552,28 @@ shadow_end(struct pass *ps, struct rprof *p, uint64_t last)
 	p->sh_expired = expired;
 }
 
-static uint64_t
-hold_of(const struct policy *pol)
-{
-	return pol->after_expiry != LATE_PICKUP ? pol->tombstone : 0;
-}
-
-/* Whether a shadow can judge the profile exactly, and its buckets:
- * wheel ticks if they cover its longest timeout in BINS_MAX, else ~1 s. */
-static bool
-shadowable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
-{
-	uint64_t max = 0, n;
-
-	for (unsigned k = 0; k < FAULT__MAX; k++)
-		if (pol->fault[k] > 0.0)
-			return false;
-	if (pol->adaptive_start != 0)
-		return false;
-	for (unsigned st = TCP_SYN_SENT; st < TCP_STATE_MAX; st++)
-		if (pol->timeout[st] > max)
-			max = pol->timeout[st];
-	max += hold_of(pol);
-	*shift = (max >> TICK_SHIFT) + 3 <= BINS_MAX ? TICK_SHIFT : BIN_COARSE;
-	if ((max >> *shift) + 3 > BINS_MAX)
-		return false;
-	for (n = 16; n < (max >> *shift) + 3; n <<= 1)
-		;
-	*nbins = n;
-	return true;
-}
-
-/* The profile's timer for every timer key of a real tracker state */
-static void
-tk_fill(struct shprof *s)
-{
-	struct tcp_track trk;
-
-	for (unsigned key = 0; key < POLICY_TIMER_KEYS; key++) {
-		struct tkent *k = &s->tk[key];
-
-		policy_timer_key_trk(key, &trk);
-		if (trk.state >= TCP_STATE_MAX)
-			continue;
-		k->ts = (uint8_t)policy_timer_state(s->pol, &trk);
-		k->to = policy_timeout(s->pol, &trk, k->ts, 0);
-		k->rule = s->pol->refresh[k->ts];
-	}
-}
-
 void
 shadow_setup(struct pass *ps)
 {
 	struct report *r = ps->r;
-	struct engine_watch w = { sh_before, sh_after, ps, sh_ahead };
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < r->nprof; i++) {
 		struct rprof *p = &r->prof[i];
 		struct shprof *s;
-		uint64_t nbins;
-		unsigned shift;
+		int rc;
 
-		if (!shadowable(p->pol, &shift, &nbins))
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			fatal("calloc");
+		if ((rc = shtimer_init(&s->tm, p->pol)) > 0) {
+			free(s);
 			continue;
-		if ((s = calloc(1, sizeof(*s))) == NULL ||
-		    (s->bins = calloc(nbins, sizeof(*s->bins))) == NULL ||
-		    (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
+		}
+		if (rc < 0 || (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
 			fatal("calloc");
 		report_hugepages(s->row, (size_t)r->ref_max_flows * sizeof(*s->row));
 		s->p = p;
 		s->pol = p->pol;
-		tk_fill(s);
 		s->own = p->pol->window_tracking != r->ref_pol.window_tracking;
 		if (s->own) {
 			s->orow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->orow));
@@ -895,23 +582,11 @@ shadow_setup(struct pass *ps)
 			report_hugepages(s->orow, (size_t)r->ref_max_flows * sizeof(*s->orow));
 		}
 		s->rows = r->ref_max_flows;
-		s->bmask = nbins - 1;
-		s->bshift = shift;
-		s->hold = hold_of(p->pol);
-		s->exact = shift == TICK_SHIFT;
 		p->sh = s;
 		n++;
 	}
-	if (n == 0)
-		return;
-	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
-		fatal("calloc");
-	tr_reset(&ps->sh->cur);
-	for (unsigned k = 0; k < ps->nchunks; k++)
-		if ((ps->ch[k].tr = calloc(CHUNK_PKTS, sizeof(*ps->ch[k].tr))) == NULL ||
-		    (ps->ch[k].pre = aligned_alloc(64, CHUNK_PKTS * sizeof(*ps->ch[k].pre))) == NULL)
-			fatal("calloc");
-	engine_set_watch(ps->ref, &w);
+	if (n > 0)
+		trace_setup(ps);
 }
 
 void
@@ -934,20 +609,11 @@ shadow_free(struct pass *ps)
 			    (unsigned long long)s->no_flow);
 		if (s->aborted)
 			p->shadow_failed = true;
-		free(s->bins);
+		shtimer_free(&s->tm);
 		free(s->row);
 		free(s->orow);
 		free(s);
 		p->sh = NULL;
 	}
-	for (unsigned k = 0; k < ps->nchunks; k++) {
-		free(ps->ch[k].tr);
-		free(ps->ch[k].pre);
-		free(ps->ch[k].ev);
-		ps->ch[k].tr = NULL;
-		ps->ch[k].pre = NULL;
-		ps->ch[k].ev = NULL;
-	}
-	free(ps->sh);
-	ps->sh = NULL;
+	trace_free(ps);
 }

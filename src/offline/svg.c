@@ -55,6 +55,8 @@ struct picture {
 	bool have_ticks;
 	uint64_t t0, t1;	/* time range drawn */
 	double x0, x1;
+	unsigned np;		/* lanes per flow: one per profile */
+	size_t flw, pfw;	/* name columns: flows', profiles' (0: none) */
 };
 
 static void
@@ -452,115 +454,157 @@ legend(struct picture *pc, double y)
 		    x + 14, y);
 }
 
+/* The columns (flow names, and profile labels when there are several)
+ * and the time range the selected flows span; their packet ticks. */
+static void
+layout(struct picture *pc)
+{
+	const struct report *r = pc->r;
+	char name[160];
+	unsigned i, k;
+
+	pc->flw = 10;
+	for (i = 0; i < pc->nsel; i++) {
+		report_flow_name(&r->flows[pc->sel[i]], name, sizeof(name));
+		if (strlen(name) > pc->flw)
+			pc->flw = strlen(name);
+	}
+	if (r->nprof > 1)
+		for (k = 0; k < r->nprof; k++)
+			if (strlen(r->prof[k].label) > pc->pfw)
+				pc->pfw = strlen(r->prof[k].label);
+	if (pc->flw > 60)
+		pc->flw = 60;
+	if (pc->pfw > 40)
+		pc->pfw = 40;
+	pc->x0 = 20 + (double)pc->flw * CHAR_W + 12 + (pc->pfw ? (double)pc->pfw * CHAR_W + 12 : 0);
+	pc->x1 = WIDTH - 20;
+	pc->t0 = UINT64_MAX;
+	for (i = 0; i < pc->nsel; i++) {
+		const struct rflow *f = &r->flows[pc->sel[i]];
+
+		pc->t0 = f->first < pc->t0 ? f->first : pc->t0;
+		pc->t1 = f->last > pc->t1 ? f->last : pc->t1;
+	}
+	if (pc->nsel == 0)
+		pc->t0 = 0;
+	if (pc->t1 <= pc->t0)
+		pc->t1 = pc->t0 + NS_PER_SEC / 1000;
+	read_ticks(pc);
+}
+
+/* The document's start: its size, the hatching of "no state", the title
+ * and a line on what is drawn. */
+static void
+head(struct picture *pc, const struct svg_opts *o, double height)
+{
+	const struct report *r = pc->r;
+	char buf[64], d[32];
+
+	fprintf(pc->f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+	    "viewBox=\"0 0 %d %.0f\" font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" "
+	    "font-size=\"11\">\n", WIDTH, height, WIDTH, height);
+	fprintf(pc->f, "<defs><pattern id=\"gone\" width=\"6\" height=\"6\" "
+	    "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+	    "<rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
+	    "<rect width=\"2\" height=\"6\" fill=\"#c8c8c8\"/></pattern></defs>\n");
+	fprintf(pc->f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+	fprintf(pc->f, "<text x=\"20\" y=\"22\" font-size=\"14\" font-weight=\"bold\">");
+	esc(pc->f, o->title);
+	fprintf(pc->f, "</text>\n<text x=\"20\" y=\"40\" fill=\"#444\">");
+	report_dur(r->duration, d, sizeof(d));
+	snprintf(buf, sizeof(buf), "%u", r->nflows);
+	fprintf(pc->f, "%llu frames, %s flows over %s; lanes: the %u %sflows with the most packets, "
+	    "in start order%s", (unsigned long long)r->frames, buf, d, pc->nsel,
+	    o->broken_first ? "broken, then " : "", r->damaged ? "; capture DAMAGED" : "");
+	fprintf(pc->f, "</text>\n");
+}
+
+/* Each selected flow: its name, then its lanes (one per profile, each
+ * labelled when there are several), from y down. Returns the y below. */
+static double
+draw_flows(struct picture *pc, double y)
+{
+	const struct report *r = pc->r;
+	char name[160], d[32];
+
+	for (unsigned i = 0; i < pc->nsel; i++) {
+		const struct rflow *f = &r->flows[pc->sel[i]];
+
+		report_flow_name(f, name, sizeof(name));
+		if (strlen(name) > pc->flw)
+			name[pc->flw] = '\0';
+		fprintf(pc->f, "<text x=\"20\" y=\"%.1f\"><title>", y + LANE_H - 2);
+		report_dur(f->last - f->first, d, sizeof(d));
+		fprintf(pc->f, "%s %s, %u+%u packets, %s", f->conn_state, f->history,
+		    f->pkts[0], f->pkts[1], d);
+		fprintf(pc->f, "</title>");
+		esc(pc->f, name);
+		fprintf(pc->f, "</text>\n");
+		for (unsigned k = 0; k < pc->np; k++) {
+			if (pc->pfw) {
+				fprintf(pc->f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\" text-anchor=\"end\">",
+				    pc->x0 - 8, y + LANE_H - 2);
+				snprintf(name, sizeof(name), "%s", r->prof[k].label);
+				if (strlen(name) > pc->pfw)
+					name[pc->pfw] = '\0';
+				esc(pc->f, name);
+				fprintf(pc->f, "</text>\n");
+			}
+			draw_lane(pc, &pc->lanes[i * pc->np + k], y);
+			y += LANE_H + LANE_GAP;
+		}
+		y += GROUP_GAP;
+	}
+	return y;
+}
+
+/* Below the lanes: a word if timelines stopped early, the legend. */
+static void
+tail(struct picture *pc, double y)
+{
+	const struct report *r = pc->r;
+	unsigned k;
+
+	for (k = 0; k < pc->np && r->nprof; k++)
+		if (r->prof[k].marks.full)
+			break;
+	if ((r->nprof && k < pc->np) || r->marks.full) {
+		fprintf(pc->f, "<text x=\"20\" y=\"%.1f\" fill=\"#b30000\">state timelines stopped "
+		    "early: too many state changes to keep</text>\n", y + 4);
+		y += 14;
+	}
+	legend(pc, y + 18);
+	fprintf(pc->f, "</svg>\n");
+}
+
 int
 svg_write(const struct report *r, const struct svg_opts *o)
 {
 	struct picture pc;
-	unsigned np = r->nprof ? r->nprof : 1, i, k;
-	size_t flw = 10, pfw = 0;
-	double y, height;
-	char name[160], buf[64], d[32];
+	double height, lanes;
 	int rc = -1;
 
 	memset(&pc, 0, sizeof(pc));
 	pc.r = r;
+	pc.np = r->nprof ? r->nprof : 1;
 	if (select_flows(&pc, o) < 0 || build_lanes(&pc) < 0) {
 		log_warnx("%s: out of memory", o->path);
 		goto out;
 	}
-	for (i = 0; i < pc.nsel; i++) {
-		report_flow_name(&r->flows[pc.sel[i]], name, sizeof(name));
-		if (strlen(name) > flw)
-			flw = strlen(name);
-	}
-	if (r->nprof > 1)
-		for (k = 0; k < r->nprof; k++)
-			if (strlen(r->prof[k].label) > pfw)
-				pfw = strlen(r->prof[k].label);
-	if (flw > 60)
-		flw = 60;
-	if (pfw > 40)
-		pfw = 40;
-	pc.x0 = 20 + (double)flw * CHAR_W + 12 + (pfw ? (double)pfw * CHAR_W + 12 : 0);
-	pc.x1 = WIDTH - 20;
-	pc.t0 = UINT64_MAX;
-	for (i = 0; i < pc.nsel; i++) {
-		const struct rflow *f = &r->flows[pc.sel[i]];
-
-		pc.t0 = f->first < pc.t0 ? f->first : pc.t0;
-		pc.t1 = f->last > pc.t1 ? f->last : pc.t1;
-	}
-	if (pc.nsel == 0)
-		pc.t0 = 0;
-	if (pc.t1 <= pc.t0)
-		pc.t1 = pc.t0 + NS_PER_SEC / 1000;
-	read_ticks(&pc);
-
-	height = TOP + (double)pc.nsel * (np * (LANE_H + LANE_GAP) + GROUP_GAP) + 90;
+	layout(&pc);
+	lanes = (double)pc.nsel * (pc.np * (LANE_H + LANE_GAP) + GROUP_GAP);
+	height = TOP + lanes + 90;
 	if (strcmp(o->path, "-") == 0)
 		pc.f = stdout;
 	else if ((pc.f = fopen(o->path, "w")) == NULL) {
 		log_warn("%s", o->path);
 		goto out;
 	}
-	fprintf(pc.f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
-	    "viewBox=\"0 0 %d %.0f\" font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" "
-	    "font-size=\"11\">\n", WIDTH, height, WIDTH, height);
-	fprintf(pc.f, "<defs><pattern id=\"gone\" width=\"6\" height=\"6\" "
-	    "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-	    "<rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
-	    "<rect width=\"2\" height=\"6\" fill=\"#c8c8c8\"/></pattern></defs>\n");
-	fprintf(pc.f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
-	fprintf(pc.f, "<text x=\"20\" y=\"22\" font-size=\"14\" font-weight=\"bold\">");
-	esc(pc.f, o->title);
-	fprintf(pc.f, "</text>\n<text x=\"20\" y=\"40\" fill=\"#444\">");
-	report_dur(r->duration, d, sizeof(d));
-	snprintf(buf, sizeof(buf), "%u", r->nflows);
-	fprintf(pc.f, "%llu frames, %s flows over %s; lanes: the %u %sflows with the most packets, "
-	    "in start order%s", (unsigned long long)r->frames, buf, d, pc.nsel,
-	    o->broken_first ? "broken, then " : "", r->damaged ? "; capture DAMAGED" : "");
-	fprintf(pc.f, "</text>\n");
-	y = TOP;
-	axis(&pc, y - 6, TOP + (double)pc.nsel * (np * (LANE_H + LANE_GAP) + GROUP_GAP));
-	for (i = 0; i < pc.nsel; i++) {
-		const struct rflow *f = &r->flows[pc.sel[i]];
-
-		report_flow_name(f, name, sizeof(name));
-		if (strlen(name) > flw)
-			name[flw] = '\0';
-		fprintf(pc.f, "<text x=\"20\" y=\"%.1f\"><title>", y + LANE_H - 2);
-		report_dur(f->last - f->first, d, sizeof(d));
-		fprintf(pc.f, "%s %s, %u+%u packets, %s", f->conn_state, f->history,
-		    f->pkts[0], f->pkts[1], d);
-		fprintf(pc.f, "</title>");
-		esc(pc.f, name);
-		fprintf(pc.f, "</text>\n");
-		for (k = 0; k < np; k++) {
-			if (pfw) {
-				fprintf(pc.f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\" text-anchor=\"end\">",
-				    pc.x0 - 8, y + LANE_H - 2);
-				snprintf(name, sizeof(name), "%s", r->prof[k].label);
-				if (strlen(name) > pfw)
-					name[pfw] = '\0';
-				esc(pc.f, name);
-				fprintf(pc.f, "</text>\n");
-			}
-			draw_lane(&pc, &pc.lanes[i * np + k], y);
-			y += LANE_H + LANE_GAP;
-		}
-		y += GROUP_GAP;
-	}
-	for (k = 0; k < np && r->nprof; k++)
-		if (r->prof[k].marks.full)
-			break;
-	if ((r->nprof && k < np) || r->marks.full) {
-		fprintf(pc.f, "<text x=\"20\" y=\"%.1f\" fill=\"#b30000\">state timelines stopped "
-		    "early: too many state changes to keep</text>\n", y + 4);
-		y += 14;
-	}
-	legend(&pc, y + 18);
-	fprintf(pc.f, "</svg>\n");
+	head(&pc, o, height);
+	axis(&pc, TOP - 6, TOP + lanes);
+	tail(&pc, draw_flows(&pc, TOP));
 	if (pc.f != stdout) {
 		if (fclose(pc.f) != 0) {
 			log_warn("%s", o->path);
@@ -571,7 +615,7 @@ svg_write(const struct report *r, const struct svg_opts *o)
 	}
 	rc = 0;
 out:
-	for (i = 0; i < pc.nlanes; i++)
+	for (unsigned i = 0; i < pc.nlanes; i++)
 		free(pc.lanes[i].s);
 	free(pc.lanes);
 	free(pc.sel);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "engine_shadow.h"
 #include "engine_tb.h"
 #include "suites.h"
 

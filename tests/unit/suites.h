@@ -18,6 +18,7 @@ SUITE_DECL(burst);
 SUITE_DECL(adopt);
 SUITE_DECL(livepol);
 SUITE_DECL(safefile);
+SUITE_DECL(shtimer);
 #undef SUITE_DECL
 
 #endif

@@ -1,0 +1,86 @@
+/* report_read.c -- the capture into the ring: each IP frame copied into a chunk, timed from the first frame (never going back); how many flows the file can hold. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pcapin.h"
+#include "report_pass.h"
+
+/* A frame into the chunk being filled, handed on first if full. */
+static void
+chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint64_t ts)
+{
+	struct chunk *c = *cp;
+	struct rpkt *rp;
+
+	if (c->n == CHUNK_PKTS || c->cap - c->used < pk->caplen) {
+		if (c->n > 0)
+			c = *cp = ring_publish(ps, c);
+		if (c->cap < pk->caplen) {
+			c->cap = pk->caplen;
+			c->data = report_xrealloc(c->data, c->cap, 1);
+		}
+	}
+	rp = &c->pk[c->n++];
+	rp->ts = ts;
+	rp->abs = pk->ts;
+	rp->off = (uint32_t)c->used;
+	rp->caplen = pk->caplen;
+	rp->wirelen = pk->wirelen;
+	rp->l3off = pk->l3off;
+	rp->flow = RFLOW_NONE;
+	memcpy(c->data + c->used, pk->frame, pk->caplen);
+	c->used += pk->caplen;
+}
+
+/* How many flows the file can hold at most: each starts with a packet,
+ * and a record with an IP and a TCP header takes at least 56 bytes (16 of
+ * record header, 40 of headers). UINT64_MAX for a pipe. */
+uint64_t
+flows_bound(const char *path)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") == 0 || stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return UINT64_MAX;
+	return (uint64_t)sb.st_size / 56 + 1;
+}
+
+/* The reader (the pass's calling thread): every IP frame, at its time
+ * from the first frame, into the ring; then the end. */
+void
+pass_read(struct pass *ps)
+{
+	struct report *r = ps->r;
+	struct chunk *c = &ps->ch[0];
+	struct pcapin_pkt pk;
+	uint64_t ts, last = 0;
+	bool first = true;
+	int rc;
+
+	while ((rc = pcapin_next(ps->in, &pk)) == 1) {
+		if (first) {
+			r->t0 = pk.ts;
+			first = false;
+		}
+		ts = pk.ts >= r->t0 ? pk.ts - r->t0 : 0;
+		if (ts < last) {
+			r->backwards++;
+			ts = last;
+		}
+		last = ts;
+		if (pk.l3 != PL_IP)
+			continue;
+		chunk_add(ps, &c, &pk, ts);
+	}
+	if (rc < 0) {
+		r->damaged = 1;
+		snprintf(r->damage, sizeof(r->damage), "%s", pcapin_error(ps->in));
+	}
+	ring_publish(ps, c);
+	pthread_mutex_lock(&ps->mu);
+	r->duration = last;
+	ps->read_done = true;
+	pthread_cond_broadcast(&ps->more);
+	pthread_mutex_unlock(&ps->mu);
+}
