@@ -54,6 +54,7 @@
 #include <sys/syscall.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "profiles.h"
 #include "ctl.h"
 #include "engine.h"
@@ -157,15 +158,6 @@ usage(FILE *f, bool full)
 	    "signals: HUP reloads the profile, USR1 dumps flows, TERM/INT stop\n",
 	    COPY_DEFAULT, MAXLEN_DEFAULT, NFQUEUE_BURST_MAX, BURST_DEFAULT, CTL_DIR,
 	    CTL_HISTORY_DEFAULT);
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static int
@@ -529,7 +521,7 @@ worker_burst(struct worker *w)
 	n = nfqueue_recv_burst(w->q, w->pkts, w->burst);
 	if (n <= 0)
 		return n;
-	now = mono_ns();
+	now = clock_now_ns();
 	for (i = 0; i < (unsigned)n; i++) {
 		if (w->pkts[i].data == NULL)
 			continue;
@@ -606,19 +598,19 @@ worker_housekeeping(struct worker *w, uint64_t *next_expire)
 	    engine_set_policy(w->e, p) < 0)
 		log_warnx("queue %u: engine refused the new profile %s; keeping %s",
 		    w->queue, p->name, engine_policy(w->e)->name);
-	if (w->cw && ctl_worker_service(w->cw, w->e, mono_ns()) && w->eb)
+	if (w->cw && ctl_worker_service(w->cw, w->e, clock_now_ns()) && w->eb)
 		(void)evbuf_flush(w->eb);
 	gen = atomic_load_explicit(&dump_gen, memory_order_relaxed);
 	if (gen != w->dump_seen && w->dump) {
 		w->dump_seen = gen;
-		w->dump_now = mono_ns();
+		w->dump_now = clock_now_ns();
 		w->dumped = w->dump_dead = 0;
 		engine_foreach(w->e, dump_flow, w);
 		(void)evbuf_flush(w->dump);
 		log_info("queue %u: dumped %u flows (%u expired ones remembered, not shown)",
 		    w->queue, w->dumped, w->dump_dead);
 	}
-	now = mono_ns();
+	now = clock_now_ns();
 	if (now >= *next_expire) {
 		unsigned done = engine_expire(w->e, now, EXPIRE_BUDGET);
 
@@ -634,7 +626,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t next_expire = mono_ns() + EXPIRE_EVERY_NS;
+	uint64_t next_expire = clock_now_ns() + EXPIRE_EVERY_NS;
 	struct pollfd pfd[2] = {
 		{ .fd = nfqueue_fd(w->q), .events = POLLIN },
 		{ .fd = w->cw ? ctl_worker_fd(w->cw) : -1, .events = POLLIN },
@@ -646,7 +638,7 @@ worker_main(void *arg)
 		int timeout;
 
 		worker_housekeeping(w, &next_expire);
-		now = mono_ns();
+		now = clock_now_ns();
 		timeout = next_expire > now ?
 		    (int)((next_expire - now + 999999) / 1000000) : 0;
 		r = poll(pfd, 2, timeout);
@@ -678,7 +670,7 @@ worker_main(void *arg)
 	w->nst = *nfqueue_stats(w->q);
 	nfqueue_close(w->q);
 	w->q = NULL;
-	engine_flush(w->e, mono_ns());
+	engine_flush(w->e, clock_now_ns());
 	worker_send_rsts(w);
 	if (w->eb)
 		(void)evbuf_flush(w->eb);
@@ -694,7 +686,7 @@ reload(const struct run_opts *o, struct evsink *sink)
 
 	if (sink && evsink_reopen(sink) < 0)
 		log_warn("reopening %s", o->events);
-	if (livepol_reload(mono_ns(), "SIGHUP", msg, sizeof(msg)) < 0)
+	if (livepol_reload(clock_now_ns(), "SIGHUP", msg, sizeof(msg)) < 0)
 		for (l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			log_warnx("SIGHUP: %s", l);
 }
@@ -853,10 +845,10 @@ cmd_run(int argc, char **argv)
 		w->ops.rst = worker_rst_cb;
 		w->ops.ctx = w;
 		if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-			seed[0] = mono_ns() ^ ((uint64_t)getpid() << 32);
+			seed[0] = clock_now_ns() ^ ((uint64_t)getpid() << 32);
 			seed[1] = i;
 		}
-		w->e = engine_new(pol, &w->ops, seed, mono_ns());
+		w->e = engine_new(pol, &w->ops, seed, clock_now_ns());
 		if (w->e == NULL) {
 			log_warnx("cannot allocate the flow table (max_flows %u)", pol->max_flows);
 			goto out;
