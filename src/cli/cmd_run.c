@@ -49,9 +49,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -331,93 +329,6 @@ parse_args(int argc, char **argv, struct run_opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-static bool
-have_cap(unsigned cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return geteuid() == 0;
-	return (data[cap / 32].effective >> (cap % 32)) & 1;
-}
-
-/* The netlink port id bound to a queue, from the kernel's table, or 0. */
-static unsigned
-queue_owner(unsigned queue)
-{
-	unsigned qn, portid, owner = 0;
-	char line[256];
-	FILE *f;
-
-	f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%u %u", &qn, &portid) == 2 && qn == queue) {
-			owner = portid;
-			break;
-		}
-	}
-	fclose(f);
-	return owner;
-}
-
-static void
-report_open_error(unsigned queue, enum nfqueue_stage stage, int err)
-{
-	static const char root_msg[] =
-	    "natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue";
-	static const char mod_msg[] =
-	    "nfnetlink_queue is not available (%s): load it with `modprobe nfnetlink_queue`";
-
-	log_debug("queue %u: open failed at step %d: %s", queue, (int)stage, strerror(err));
-	switch (stage) {
-	case NFQUEUE_STAGE_SOCKET:
-		if (err == EPERM || err == EACCES)
-			log_warnx("%s", root_msg);
-		else if (err == EPROTONOSUPPORT || err == ENOENT || err == EAFNOSUPPORT)
-			log_warnx(mod_msg, strerror(err));
-		else
-			log_warnx("queue %u: netlink socket: %s", queue, strerror(err));
-		break;
-	case NFQUEUE_STAGE_BIND:
-		/* The kernel says EPERM both for a missing CAP_NET_ADMIN and
-		 * for a queue another socket owns; EBUSY when this socket
-		 * already holds it. */
-		if ((err == EPERM && have_cap(CAP_NET_ADMIN)) || err == EBUSY) {
-			unsigned owner = queue_owner(queue);
-
-			if (owner)
-				log_warnx("queue %u is already bound by another process "
-				    "(netlink port %u; `ss -f netlink -p` names it)", queue, owner);
-			else
-				log_warnx("queue %u is already bound by another process", queue);
-		} else if (err == EPERM || err == EACCES) {
-			log_warnx("%s", root_msg);
-		} else if (err == EINVAL || err == ENOENT || err == EPROTONOSUPPORT ||
-		    err == EOPNOTSUPP) {
-			/* nfnetlink answers EINVAL for a subsystem it has no
-			 * module for. */
-			log_warnx(mod_msg, strerror(err));
-		} else {
-			log_warnx("queue %u: bind: %s", queue, strerror(err));
-		}
-		break;
-	case NFQUEUE_STAGE_PARAMS:
-		log_warnx("queue %u: the kernel refused copy mode or queue length: %s",
-		    queue, strerror(err));
-		break;
-	case NFQUEUE_STAGE_FLAGS:
-		log_warnx("queue %u: the kernel refused the GSO/fail-open queue flags "
-		    "(Linux >= 3.10 has them): %s", queue, strerror(err));
-		break;
-	}
 }
 
 static void
@@ -777,7 +688,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	pol = livepol_current();
-	if (!have_cap(CAP_NET_ADMIN)) {
+	if (!nfqueue_may_bind()) {
 		log_warnx("natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue");
 		goto out;
 	}
@@ -815,7 +726,13 @@ cmd_run(int argc, char **argv)
 		w->burst = o.burst;
 		w->q = nfqueue_open(&qc, &stage);
 		if (w->q == NULL) {
-			report_open_error(w->queue, stage, errno);
+			char msg[NFQUEUE_EXPLAIN_MAX];
+			int err = errno;
+
+			log_debug("queue %u: open failed at step %d: %s", w->queue,
+			    (int)stage, strerror(err));
+			log_warnx("%s", nfqueue_explain_open_error(w->queue, stage, err,
+			    msg, sizeof(msg)));
 			goto out;
 		}
 		w->rs = rstsend_open();
