@@ -48,6 +48,7 @@
 #include "livepol.h"
 #include "log.h"
 #include "nfq.h"
+#include "opts.h"
 #include "worker.h"
 
 #define QUEUES_MAX	64
@@ -57,9 +58,8 @@
 
 struct run_opts {
 	unsigned qlo, qhi;
+	struct opt_profiles prof;	/* --policy (the last one counts), --set */
 	const char *policy;
-	char **sets;
-	int nsets;
 	const char *events;
 	enum event_format fmt;
 	bool fail_open;
@@ -126,47 +126,6 @@ usage(FILE *f, bool full)
 /* ---- options ---- */
 
 static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* "N", "N-M" or "N:M" (iptables' spelling). */
-static int
-parse_queues(const char *s, unsigned *lo, unsigned *hi)
-{
-	char buf[32], *sep;
-	unsigned long a, b;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	sep = strpbrk(buf, "-:");
-	if (sep)
-		*sep++ = '\0';
-	if (parse_uint(buf, 0, 65535, &a) < 0)
-		return -1;
-	b = a;
-	if (sep && parse_uint(sep, a, 65535, &b) < 0)
-		return -1;
-	if (b - a + 1 > QUEUES_MAX)
-		return -1;
-	*lo = (unsigned)a;
-	*hi = (unsigned)b;
-	return 0;
-}
-
-static int
 parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
@@ -190,8 +149,8 @@ parse_args(int argc, char **argv, struct run_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	bool have_queue = false;
-	unsigned long v;
+	bool have_queue = false, json;
+	unsigned long long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -200,15 +159,14 @@ parse_args(int argc, char **argv, struct run_opts *o)
 	o->burst = BURST_DEFAULT;
 	o->fmt = EVF_TEXT;
 	o->history = CTL_HISTORY_DEFAULT;
-	o->sets = calloc((size_t)argc + 1, sizeof(char *));
-	if (o->sets == NULL)
-		fatal("calloc");
+	/* Room for every --policy: a repeated one replaces the last. */
+	opt_profiles_init(&o->prof, argc, (unsigned)argc);
 
 	optind = 0;	/* argv[0] is "run"; 0 also resets getopt's state */
 	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vQh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
-			if (parse_queues(optarg, &o->qlo, &o->qhi) < 0) {
+			if (get_queues(optarg, &o->qlo, &o->qhi, QUEUES_MAX) < 0) {
 				log_warnx("--queue %s: expected N or N-M, 0-65535, at most %d queues",
 				    optarg, QUEUES_MAX);
 				return -1;
@@ -216,46 +174,34 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			have_queue = true;
 			break;
 		case 'p':
-			o->policy = optarg;
-			break;
 		case 's':
-			o->sets[o->nsets++] = optarg;
+			if (opt_profiles_take(&o->prof, c, optarg, "run") < 0)
+				return -1;
 			break;
 		case 'e':
 			o->events = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				o->fmt = EVF_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->fmt = EVF_JSON;
-			else {
-				log_warnx("--format %s: expected text or json", optarg);
+			if (opt_format(&json, optarg) < 0)
 				return -1;
-			}
+			o->fmt = json ? EVF_JSON : EVF_TEXT;
 			break;
 		case O_FAIL_OPEN:
 			o->fail_open = true;
 			break;
 		case O_COPY:
-			if (parse_uint(optarg, 40, 65535, &v) < 0) {
-				log_warnx("--copy-bytes %s: expected 40-65535", optarg);
+			if (opt_unsigned(&v, "copy-bytes", optarg, 40, 65535) < 0)
 				return -1;
-			}
 			o->copy_bytes = (uint32_t)v;
 			break;
 		case O_MAXLEN:
-			if (parse_uint(optarg, 1, 1000000, &v) < 0) {
-				log_warnx("--queue-maxlen %s: expected 1-1000000", optarg);
+			if (opt_unsigned(&v, "queue-maxlen", optarg, 1, 1000000) < 0)
 				return -1;
-			}
 			o->maxlen = (uint32_t)v;
 			break;
 		case O_BURST:
-			if (parse_uint(optarg, 1, NFQUEUE_BURST_MAX, &v) < 0) {
-				log_warnx("--burst %s: expected 1-%d", optarg, NFQUEUE_BURST_MAX);
+			if (opt_unsigned(&v, "burst", optarg, 1, NFQUEUE_BURST_MAX) < 0)
 				return -1;
-			}
 			o->burst = (unsigned)v;
 			break;
 		case O_CTL:
@@ -265,10 +211,8 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			o->no_ctl = true;
 			break;
 		case O_HISTORY:
-			if (parse_uint(optarg, 0, 16777216, &v) < 0) {
-				log_warnx("--history %s: expected 0-16777216 events", optarg);
+			if (opt_unsigned(&v, "history", optarg, 0, 16777216) < 0)
 				return -1;
-			}
 			o->history = (unsigned)v;
 			break;
 		case O_SYSLOG:
@@ -287,6 +231,8 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
+	if (o->prof.nspecs)
+		o->policy = o->prof.specs[o->prof.nspecs - 1];
 	if (optind < argc) {
 		log_warnx("run: unexpected argument '%s'", argv[optind]);
 		return -1;
@@ -450,7 +396,7 @@ run_open(struct run *r)
 		.history = o->history, .wake_signal = SIGUSR2,
 	};
 
-	if (livepol_init(o->policy, o->sets, o->nsets) < 0)
+	if (livepol_init(o->policy, o->prof.sets, o->prof.nsets) < 0)
 		return 2;	/* profile_load printed every file:line */
 	if (!nfqueue_may_bind()) {
 		log_warnx("natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue");
@@ -522,7 +468,7 @@ run_close(struct run *r)
 		evsink_close(r->sink);
 	else if (r->dumpsink)
 		evsink_close(r->dumpsink);
-	free(r->o.sets);
+	opt_profiles_free(&r->o.prof);
 }
 
 int
@@ -536,7 +482,7 @@ cmd_run(int argc, char **argv)
 	if (rc != 0) {
 		if (rc < 0)
 			usage(stderr, false);
-		free(r.o.sets);
+		opt_profiles_free(&r.o.prof);
 		return rc < 0 ? 2 : 0;
 	}
 	if (r.o.verbose || r.o.syslog)
