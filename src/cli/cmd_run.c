@@ -58,6 +58,7 @@
 
 struct run_opts {
 	unsigned qlo, qhi;
+	bool have_queue;
 	struct opt_profiles prof;	/* --policy (the last one counts), --set */
 	const char *policy;
 	const char *events;
@@ -125,33 +126,122 @@ usage(FILE *f, bool full)
 
 /* ---- options ---- */
 
+enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
+    O_SYSLOG };
+
+static const struct option run_lopts[] = {
+	{ "queue", required_argument, NULL, 'q' },
+	{ "policy", required_argument, NULL, 'p' },
+	{ "set", required_argument, NULL, 's' },
+	{ "events", required_argument, NULL, 'e' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "fail-open", no_argument, NULL, O_FAIL_OPEN },
+	{ "copy-bytes", required_argument, NULL, O_COPY },
+	{ "queue-maxlen", required_argument, NULL, O_MAXLEN },
+	{ "burst", required_argument, NULL, O_BURST },
+	{ "ctl", required_argument, NULL, O_CTL },
+	{ "no-ctl", no_argument, NULL, O_NO_CTL },
+	{ "history", required_argument, NULL, O_HISTORY },
+	{ "syslog", no_argument, NULL, O_SYSLOG },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'Q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The options that take a number: 0, or -1 with the message. */
+static int
+take_number(struct run_opts *o, int c, const char *arg)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case O_COPY:
+		if (opt_unsigned(&v, "copy-bytes", arg, 40, 65535) < 0)
+			return -1;
+		o->copy_bytes = (uint32_t)v;
+		break;
+	case O_MAXLEN:
+		if (opt_unsigned(&v, "queue-maxlen", arg, 1, 1000000) < 0)
+			return -1;
+		o->maxlen = (uint32_t)v;
+		break;
+	case O_BURST:
+		if (opt_unsigned(&v, "burst", arg, 1, NFQUEUE_BURST_MAX) < 0)
+			return -1;
+		o->burst = (unsigned)v;
+		break;
+	case O_HISTORY:
+		if (opt_unsigned(&v, "history", arg, 0, 16777216) < 0)
+			return -1;
+		o->history = (unsigned)v;
+		break;
+	}
+	return 0;
+}
+
+/* One option from getopt_long(): 0, 1 for --help (printed), -1 on an error
+ * (the message is out). */
+static int
+take_option(struct run_opts *o, int c, const char *arg)
+{
+	bool json;
+
+	switch (c) {
+	case 'q':
+		if (get_queues(arg, &o->qlo, &o->qhi, QUEUES_MAX) < 0) {
+			log_warnx("--queue %s: expected N or N-M, 0-65535, at most %d queues",
+			    arg, QUEUES_MAX);
+			return -1;
+		}
+		o->have_queue = true;
+		return 0;
+	case 'p':
+	case 's':
+		return opt_profiles_take(&o->prof, c, arg, "run");
+	case 'e':
+		o->events = arg;
+		return 0;
+	case 'f':
+		if (opt_format(&json, arg) < 0)
+			return -1;
+		o->fmt = json ? EVF_JSON : EVF_TEXT;
+		return 0;
+	case O_COPY:
+	case O_MAXLEN:
+	case O_BURST:
+	case O_HISTORY:
+		return take_number(o, c, arg);
+	case O_FAIL_OPEN:
+		o->fail_open = true;
+		return 0;
+	case O_CTL:
+		o->ctl_path = arg;
+		return 0;
+	case O_NO_CTL:
+		o->no_ctl = true;
+		return 0;
+	case O_SYSLOG:
+		o->syslog = true;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'Q':
+		o->verbose = -1;
+		return 0;
+	case 'h':
+		usage(stdout, true);
+		return 1;
+	default:
+		return -1;	/* getopt printed why */
+	}
+}
+
 static int
 parse_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
-	    O_SYSLOG };
-	static const struct option lopts[] = {
-		{ "queue", required_argument, NULL, 'q' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fail-open", no_argument, NULL, O_FAIL_OPEN },
-		{ "copy-bytes", required_argument, NULL, O_COPY },
-		{ "queue-maxlen", required_argument, NULL, O_MAXLEN },
-		{ "burst", required_argument, NULL, O_BURST },
-		{ "ctl", required_argument, NULL, O_CTL },
-		{ "no-ctl", no_argument, NULL, O_NO_CTL },
-		{ "history", required_argument, NULL, O_HISTORY },
-		{ "syslog", no_argument, NULL, O_SYSLOG },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'Q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	bool have_queue = false, json;
-	unsigned long long v;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->copy_bytes = COPY_DEFAULT;
@@ -163,81 +253,16 @@ parse_args(int argc, char **argv, struct run_opts *o)
 	opt_profiles_init(&o->prof, argc, (unsigned)argc);
 
 	optind = 0;	/* argv[0] is "run"; 0 also resets getopt's state */
-	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vQh", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			if (get_queues(optarg, &o->qlo, &o->qhi, QUEUES_MAX) < 0) {
-				log_warnx("--queue %s: expected N or N-M, 0-65535, at most %d queues",
-				    optarg, QUEUES_MAX);
-				return -1;
-			}
-			have_queue = true;
-			break;
-		case 'p':
-		case 's':
-			if (opt_profiles_take(&o->prof, c, optarg, "run") < 0)
-				return -1;
-			break;
-		case 'e':
-			o->events = optarg;
-			break;
-		case 'f':
-			if (opt_format(&json, optarg) < 0)
-				return -1;
-			o->fmt = json ? EVF_JSON : EVF_TEXT;
-			break;
-		case O_FAIL_OPEN:
-			o->fail_open = true;
-			break;
-		case O_COPY:
-			if (opt_unsigned(&v, "copy-bytes", optarg, 40, 65535) < 0)
-				return -1;
-			o->copy_bytes = (uint32_t)v;
-			break;
-		case O_MAXLEN:
-			if (opt_unsigned(&v, "queue-maxlen", optarg, 1, 1000000) < 0)
-				return -1;
-			o->maxlen = (uint32_t)v;
-			break;
-		case O_BURST:
-			if (opt_unsigned(&v, "burst", optarg, 1, NFQUEUE_BURST_MAX) < 0)
-				return -1;
-			o->burst = (unsigned)v;
-			break;
-		case O_CTL:
-			o->ctl_path = optarg;
-			break;
-		case O_NO_CTL:
-			o->no_ctl = true;
-			break;
-		case O_HISTORY:
-			if (opt_unsigned(&v, "history", optarg, 0, 16777216) < 0)
-				return -1;
-			o->history = (unsigned)v;
-			break;
-		case O_SYSLOG:
-			o->syslog = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'Q':
-			o->verbose = -1;
-			break;
-		case 'h':
-			usage(stdout, true);
-			return 1;
-		default:
-			return -1;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vQh", run_lopts, NULL)) != -1)
+		if ((r = take_option(o, c, optarg)) != 0)
+			return r;
 	if (o->prof.nspecs)
 		o->policy = o->prof.specs[o->prof.nspecs - 1];
 	if (optind < argc) {
 		log_warnx("run: unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (!have_queue || o->policy == NULL) {
+	if (!o->have_queue || o->policy == NULL) {
 		log_warnx("run: --queue and --policy are required");
 		return -1;
 	}
