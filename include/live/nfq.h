@@ -5,6 +5,7 @@
 #define NATBOX_NFQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define NFQUEUE_BURST_MAX 256	/* most packets one nfqueue_recv_burst() returns */
@@ -58,6 +59,16 @@ struct nfqueue;
  * set copy mode, max length and flags in one batch. Returns NULL with errno
  * set and *stage saying which step failed. */
 struct nfqueue *nfqueue_open(const struct nfqueue_config *c, enum nfqueue_stage *stage);
+/* Whether this process may bind a queue: CAP_NET_ADMIN is in its
+ * effective set (or, where capget() fails, it is root). */
+bool nfqueue_may_bind(void);
+/* The message for the user when nfqueue_open() failed at stage with err:
+ * root or the module missing, the queue bound by someone else (which
+ * netlink port, from /proc/net/netfilter/nfnetlink_queue), an old kernel.
+ * One line, no newline, in buf; returns buf. */
+#define NFQUEUE_EXPLAIN_MAX 256
+const char *nfqueue_explain_open_error(unsigned queue, enum nfqueue_stage stage, int err,
+    char *buf, size_t cap);
 /* Close the socket; the kernel unbinds the queue and drops what is still
  * queued without a verdict, so give every received packet one first. */
 void nfqueue_close(struct nfqueue *q);

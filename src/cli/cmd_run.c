@@ -7,9 +7,9 @@
  *
  * --queue-bypass accepts packets while no natbox is bound, so stopping
  * natbox never blackholes the router. With --queue 0-3 natbox runs one
- * worker thread per queue, each with its own netlink socket, its own engine
- * (its own flow table) and its own raw sockets: no lock on the packet path.
- * Spread the flows with
+ * worker thread per queue (worker.c), each with its own netlink socket, its
+ * own engine (its own flow table) and its own raw sockets: no lock on the
+ * packet path. Spread the flows with
  *
  *   iptables -A FORWARD -p tcp -j NFQUEUE --queue-balance 0:3 --queue-bypass
  *
@@ -22,15 +22,10 @@
  * queue only if RSS/RPS steers both directions to one CPU, so use it only
  * with symmetric steering.
  *
- * The loop per worker: poll for the first message (timeout so the timers
- * run every EXPIRE_EVERY_NS), read a burst with one recvmmsg(MSG_DONTWAIT),
- * read CLOCK_MONOTONIC once, run every packet through engine_process(),
- * send all the burst's verdicts in one sendto(), then the RSTs, then the
- * burst's event lines in one write.
- *
- * Signals are flags only; the main thread sleeps in sigsuspend() and does
- * the work: SIGHUP reloads the profile (and reopens an --events file),
- * SIGUSR1 asks every worker to dump its flows, SIGTERM/SIGINT stop.
+ * Here: the options and the main thread. Signals are flags only; the main
+ * thread sleeps in sigsuspend() and does the work: SIGHUP reloads the
+ * profile (and reopens an --events file), SIGUSR1 asks every worker to dump
+ * its flows, SIGTERM/SIGINT stop.
  *
  * A control thread (ctl.c) serves `natbox ctl` on a unix socket. It reaches
  * a worker's engine only through that worker's mailbox, which the worker
@@ -39,44 +34,33 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <linux/capability.h>
-#include <sys/random.h>
-#include <sys/syscall.h>
 
 #include "cli.h"
-#include "profiles.h"
+#include "clock.h"
 #include "ctl.h"
 #include "engine.h"
 #include "evsink.h"
 #include "livepol.h"
 #include "log.h"
 #include "nfq.h"
-#include "rstsend.h"
+#include "opts.h"
+#include "worker.h"
 
 #define QUEUES_MAX	64
 #define BURST_DEFAULT	64
 #define COPY_DEFAULT	128		/* IPv6 40 + TCP 60 + room for an ext. header */
 #define MAXLEN_DEFAULT	4096		/* the kernel's default is 1024 */
-#define EXPIRE_EVERY_NS	(10 * 1000000ULL)
-#define EXPIRE_BUDGET	4096		/* flows looked at per engine_expire() */
-#define DRAIN_BURSTS	64		/* bursts read after a stop request */
-#define RST_PENDING	64
 
 struct run_opts {
 	unsigned qlo, qhi;
+	bool have_queue;
+	struct opt_profiles prof;	/* --policy (the last one counts), --set */
 	const char *policy;
-	char **sets;
-	int nsets;
 	const char *events;
 	enum event_format fmt;
 	bool fail_open;
@@ -90,45 +74,26 @@ struct run_opts {
 	unsigned history;
 };
 
-struct worker {
-	pthread_t tid;
-	bool started;
-	uint16_t queue;
-	unsigned burst;
-	struct nfqueue *q;
-	struct engine *e;
-	struct rstsend *rs;
-	struct engine_ops ops;
-	struct evbuf *eb;		/* lines to the event sink, or NULL */
-	struct evbuf *dump;		/* where SIGUSR1 dumps go (eb, or stdout) */
-	struct ctl_worker *cw;		/* its half of the control path, or NULL */
-	struct livepol_reader pr;
-	unsigned dump_seen;
-	uint64_t dump_now;
-	unsigned dumped, dump_dead;
+/* What the main thread holds while natbox runs. */
+struct run {
+	struct run_opts o;
+	struct evsink *sink;		/* --events, or NULL */
+	struct evsink *dumpsink;	/* flow dumps: sink, or stdout */
+	struct ctl *ctl;
+	struct workers *ws;
+};
 
-	/* RSTs wait until the burst's verdicts are out: the packets accepted
-	 * before a reset leave before it. */
-	struct rst_spec rst[RST_PENDING];
-	unsigned nrst;
+/* The signals the main thread takes, and what it replaced. */
+#define RUN_NSIGS 5
+static const int run_sigs[RUN_NSIGS] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
 
-	/* counters (this thread only; the main thread reads them after join) */
-	uint64_t packets, bursts, max_burst, unseen;
-	bool failed;
-	int fail_errno;
-	struct nfqueue_stats nst;		/* copied before the queue closes */
-
-	struct nfqueue_pkt pkts[NFQUEUE_BURST_MAX];
-	struct engine_pkt epkts[NFQUEUE_BURST_MAX];
-	struct verdict v[NFQUEUE_BURST_MAX];
+struct run_signals {
+	struct sigaction old[RUN_NSIGS], old_pipe;
+	sigset_t block, oldmask, waitmask;
 };
 
 /* Set by signal handlers, read by the main thread. */
 static volatile sig_atomic_t got_stop, got_hup, got_usr1, got_wake;
-/* Main thread -> workers. */
-static atomic_bool stop_flag;
-static atomic_uint dump_gen;
-static pthread_t main_tid;
 
 static void
 usage(FILE *f, bool full)
@@ -159,83 +124,124 @@ usage(FILE *f, bool full)
 	    CTL_HISTORY_DEFAULT);
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
+/* ---- options ---- */
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
+enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
+    O_SYSLOG };
 
+static const struct option run_lopts[] = {
+	{ "queue", required_argument, NULL, 'q' },
+	{ "policy", required_argument, NULL, 'p' },
+	{ "set", required_argument, NULL, 's' },
+	{ "events", required_argument, NULL, 'e' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "fail-open", no_argument, NULL, O_FAIL_OPEN },
+	{ "copy-bytes", required_argument, NULL, O_COPY },
+	{ "queue-maxlen", required_argument, NULL, O_MAXLEN },
+	{ "burst", required_argument, NULL, O_BURST },
+	{ "ctl", required_argument, NULL, O_CTL },
+	{ "no-ctl", no_argument, NULL, O_NO_CTL },
+	{ "history", required_argument, NULL, O_HISTORY },
+	{ "syslog", no_argument, NULL, O_SYSLOG },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'Q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The options that take a number: 0, or -1 with the message. */
 static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+take_number(struct run_opts *o, int c, const char *arg)
 {
-	unsigned long v;
-	char *end;
+	unsigned long long v;
 
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
+	switch (c) {
+	case O_COPY:
+		if (opt_unsigned(&v, "copy-bytes", arg, 40, 65535) < 0)
+			return -1;
+		o->copy_bytes = (uint32_t)v;
+		break;
+	case O_MAXLEN:
+		if (opt_unsigned(&v, "queue-maxlen", arg, 1, 1000000) < 0)
+			return -1;
+		o->maxlen = (uint32_t)v;
+		break;
+	case O_BURST:
+		if (opt_unsigned(&v, "burst", arg, 1, NFQUEUE_BURST_MAX) < 0)
+			return -1;
+		o->burst = (unsigned)v;
+		break;
+	case O_HISTORY:
+		if (opt_unsigned(&v, "history", arg, 0, 16777216) < 0)
+			return -1;
+		o->history = (unsigned)v;
+		break;
+	}
 	return 0;
 }
 
-/* "N", "N-M" or "N:M" (iptables' spelling). */
+/* One option from getopt_long(): 0, 1 for --help (printed), -1 on an error
+ * (the message is out). */
 static int
-parse_queues(const char *s, unsigned *lo, unsigned *hi)
+take_option(struct run_opts *o, int c, const char *arg)
 {
-	char buf[32], *sep;
-	unsigned long a, b;
+	bool json;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	sep = strpbrk(buf, "-:");
-	if (sep)
-		*sep++ = '\0';
-	if (parse_uint(buf, 0, 65535, &a) < 0)
-		return -1;
-	b = a;
-	if (sep && parse_uint(sep, a, 65535, &b) < 0)
-		return -1;
-	if (b - a + 1 > QUEUES_MAX)
-		return -1;
-	*lo = (unsigned)a;
-	*hi = (unsigned)b;
-	return 0;
+	switch (c) {
+	case 'q':
+		if (get_queues(arg, &o->qlo, &o->qhi, QUEUES_MAX) < 0) {
+			log_warnx("--queue %s: expected N or N-M, 0-65535, at most %d queues",
+			    arg, QUEUES_MAX);
+			return -1;
+		}
+		o->have_queue = true;
+		return 0;
+	case 'p':
+	case 's':
+		return opt_profiles_take(&o->prof, c, arg, "run");
+	case 'e':
+		o->events = arg;
+		return 0;
+	case 'f':
+		if (opt_format(&json, arg) < 0)
+			return -1;
+		o->fmt = json ? EVF_JSON : EVF_TEXT;
+		return 0;
+	case O_COPY:
+	case O_MAXLEN:
+	case O_BURST:
+	case O_HISTORY:
+		return take_number(o, c, arg);
+	case O_FAIL_OPEN:
+		o->fail_open = true;
+		return 0;
+	case O_CTL:
+		o->ctl_path = arg;
+		return 0;
+	case O_NO_CTL:
+		o->no_ctl = true;
+		return 0;
+	case O_SYSLOG:
+		o->syslog = true;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'Q':
+		o->verbose = -1;
+		return 0;
+	case 'h':
+		usage(stdout, true);
+		return 1;
+	default:
+		return -1;	/* getopt printed why */
+	}
 }
 
 static int
 parse_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
-	    O_SYSLOG };
-	static const struct option lopts[] = {
-		{ "queue", required_argument, NULL, 'q' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fail-open", no_argument, NULL, O_FAIL_OPEN },
-		{ "copy-bytes", required_argument, NULL, O_COPY },
-		{ "queue-maxlen", required_argument, NULL, O_MAXLEN },
-		{ "burst", required_argument, NULL, O_BURST },
-		{ "ctl", required_argument, NULL, O_CTL },
-		{ "no-ctl", no_argument, NULL, O_NO_CTL },
-		{ "history", required_argument, NULL, O_HISTORY },
-		{ "syslog", no_argument, NULL, O_SYSLOG },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'Q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	bool have_queue = false;
-	unsigned long v;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->copy_bytes = COPY_DEFAULT;
@@ -243,190 +249,27 @@ parse_args(int argc, char **argv, struct run_opts *o)
 	o->burst = BURST_DEFAULT;
 	o->fmt = EVF_TEXT;
 	o->history = CTL_HISTORY_DEFAULT;
-	o->sets = calloc((size_t)argc + 1, sizeof(char *));
-	if (o->sets == NULL)
-		fatal("calloc");
+	/* Room for every --policy: a repeated one replaces the last. */
+	opt_profiles_init(&o->prof, argc, (unsigned)argc);
 
 	optind = 0;	/* argv[0] is "run"; 0 also resets getopt's state */
-	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vQh", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			if (parse_queues(optarg, &o->qlo, &o->qhi) < 0) {
-				log_warnx("--queue %s: expected N or N-M, 0-65535, at most %d queues",
-				    optarg, QUEUES_MAX);
-				return -1;
-			}
-			have_queue = true;
-			break;
-		case 'p':
-			o->policy = optarg;
-			break;
-		case 's':
-			o->sets[o->nsets++] = optarg;
-			break;
-		case 'e':
-			o->events = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				o->fmt = EVF_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->fmt = EVF_JSON;
-			else {
-				log_warnx("--format %s: expected text or json", optarg);
-				return -1;
-			}
-			break;
-		case O_FAIL_OPEN:
-			o->fail_open = true;
-			break;
-		case O_COPY:
-			if (parse_uint(optarg, 40, 65535, &v) < 0) {
-				log_warnx("--copy-bytes %s: expected 40-65535", optarg);
-				return -1;
-			}
-			o->copy_bytes = (uint32_t)v;
-			break;
-		case O_MAXLEN:
-			if (parse_uint(optarg, 1, 1000000, &v) < 0) {
-				log_warnx("--queue-maxlen %s: expected 1-1000000", optarg);
-				return -1;
-			}
-			o->maxlen = (uint32_t)v;
-			break;
-		case O_BURST:
-			if (parse_uint(optarg, 1, NFQUEUE_BURST_MAX, &v) < 0) {
-				log_warnx("--burst %s: expected 1-%d", optarg, NFQUEUE_BURST_MAX);
-				return -1;
-			}
-			o->burst = (unsigned)v;
-			break;
-		case O_CTL:
-			o->ctl_path = optarg;
-			break;
-		case O_NO_CTL:
-			o->no_ctl = true;
-			break;
-		case O_HISTORY:
-			if (parse_uint(optarg, 0, 16777216, &v) < 0) {
-				log_warnx("--history %s: expected 0-16777216 events", optarg);
-				return -1;
-			}
-			o->history = (unsigned)v;
-			break;
-		case O_SYSLOG:
-			o->syslog = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'Q':
-			o->verbose = -1;
-			break;
-		case 'h':
-			usage(stdout, true);
-			return 1;
-		default:
-			return -1;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "+q:p:s:e:f:vQh", run_lopts, NULL)) != -1)
+		if ((r = take_option(o, c, optarg)) != 0)
+			return r;
+	if (o->prof.nspecs)
+		o->policy = o->prof.specs[o->prof.nspecs - 1];
 	if (optind < argc) {
 		log_warnx("run: unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (!have_queue || o->policy == NULL) {
+	if (!o->have_queue || o->policy == NULL) {
 		log_warnx("run: --queue and --policy are required");
 		return -1;
 	}
 	return 0;
 }
 
-static bool
-have_cap(unsigned cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return geteuid() == 0;
-	return (data[cap / 32].effective >> (cap % 32)) & 1;
-}
-
-/* The netlink port id bound to a queue, from the kernel's table, or 0. */
-static unsigned
-queue_owner(unsigned queue)
-{
-	unsigned qn, portid, owner = 0;
-	char line[256];
-	FILE *f;
-
-	f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%u %u", &qn, &portid) == 2 && qn == queue) {
-			owner = portid;
-			break;
-		}
-	}
-	fclose(f);
-	return owner;
-}
-
-static void
-report_open_error(unsigned queue, enum nfqueue_stage stage, int err)
-{
-	static const char root_msg[] =
-	    "natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue";
-	static const char mod_msg[] =
-	    "nfnetlink_queue is not available (%s): load it with `modprobe nfnetlink_queue`";
-
-	log_debug("queue %u: open failed at step %d: %s", queue, (int)stage, strerror(err));
-	switch (stage) {
-	case NFQUEUE_STAGE_SOCKET:
-		if (err == EPERM || err == EACCES)
-			log_warnx("%s", root_msg);
-		else if (err == EPROTONOSUPPORT || err == ENOENT || err == EAFNOSUPPORT)
-			log_warnx(mod_msg, strerror(err));
-		else
-			log_warnx("queue %u: netlink socket: %s", queue, strerror(err));
-		break;
-	case NFQUEUE_STAGE_BIND:
-		/* The kernel says EPERM both for a missing CAP_NET_ADMIN and
-		 * for a queue another socket owns; EBUSY when this socket
-		 * already holds it. */
-		if ((err == EPERM && have_cap(CAP_NET_ADMIN)) || err == EBUSY) {
-			unsigned owner = queue_owner(queue);
-
-			if (owner)
-				log_warnx("queue %u is already bound by another process "
-				    "(netlink port %u; `ss -f netlink -p` names it)", queue, owner);
-			else
-				log_warnx("queue %u is already bound by another process", queue);
-		} else if (err == EPERM || err == EACCES) {
-			log_warnx("%s", root_msg);
-		} else if (err == EINVAL || err == ENOENT || err == EPROTONOSUPPORT ||
-		    err == EOPNOTSUPP) {
-			/* nfnetlink answers EINVAL for a subsystem it has no
-			 * module for. */
-			log_warnx(mod_msg, strerror(err));
-		} else {
-			log_warnx("queue %u: bind: %s", queue, strerror(err));
-		}
-		break;
-	case NFQUEUE_STAGE_PARAMS:
-		log_warnx("queue %u: the kernel refused copy mode or queue length: %s",
-		    queue, strerror(err));
-		break;
-	case NFQUEUE_STAGE_FLAGS:
-		log_warnx("queue %u: the kernel refused the GSO/fail-open queue flags "
-		    "(Linux >= 3.10 has them): %s", queue, strerror(err));
-		break;
-	}
-}
+/* ---- the main thread ---- */
 
 static void
 on_signal(int sig)
@@ -447,256 +290,76 @@ on_signal(int sig)
 	}
 }
 
-/* ---- the worker ---- */
-
+/* Block the signals before the workers exist so only the main thread takes
+ * them, and only inside sigsuspend(): no wakeup is lost. */
 static void
-worker_send_rsts(struct worker *w)
+signals_catch(struct run_signals *s)
 {
+	struct sigaction sa;
 	unsigned i;
 
-	for (i = 0; i < w->nrst; i++)
-		(void)rstsend_send(w->rs, &w->rst[i]);	/* counted in rstsend */
-	w->nrst = 0;
+	sigemptyset(&s->block);
+	for (i = 0; i < RUN_NSIGS; i++)
+		sigaddset(&s->block, run_sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &s->block, &s->oldmask);
+	s->waitmask = s->oldmask;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < RUN_NSIGS; i++) {
+		sigdelset(&s->waitmask, run_sigs[i]);
+		sigaction(run_sigs[i], &sa, &s->old[i]);
+	}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &s->old_pipe);	/* a closed events pipe is a write error */
 }
 
 static void
-worker_rst_cb(void *ctx, const struct rst_spec *r)
+signals_restore(struct run_signals *s)
 {
-	struct worker *w = ctx;
+	struct timespec zero = { 0, 0 };
+	unsigned i;
 
-	if (w->nrst == RST_PENDING)
-		worker_send_rsts(w);
-	w->rst[w->nrst++] = *r;
+	/* A second TERM during shutdown must not kill us now. */
+	while (sigtimedwait(&s->block, NULL, &zero) > 0)
+		;
+	for (i = 0; i < RUN_NSIGS; i++)
+		sigaction(run_sigs[i], &s->old[i], NULL);
+	sigaction(SIGPIPE, &s->old_pipe, NULL);
+	pthread_sigmask(SIG_SETMASK, &s->oldmask, NULL);
 }
 
 static void
-worker_event_cb(void *ctx, const struct event *ev)
-{
-	struct worker *w = ctx;
-
-	if (w->eb)
-		evbuf_put(w->eb, ev);
-	if (w->cw)
-		ctl_worker_event(w->cw, w->e, ev);
-}
-
-/* The control thread's stats: figures only this thread may read. */
-static void
-worker_wstats(void *ctx, struct ctl_wstats *o)
-{
-	const struct worker *w = ctx;
-	const struct nfqueue_stats *ns = w->q ? nfqueue_stats(w->q) : &w->nst;
-	const struct rstsend_stats *rs = rstsend_stats(w->rs);
-
-	o->packets = w->packets;
-	o->bursts = w->bursts;
-	o->max_burst = w->max_burst;
-	o->unseen = w->unseen + ns->early_accepts;
-	o->enobufs = ns->enobufs;
-	o->id_gaps = ns->id_gaps;
-	o->verdicts = ns->verdicts;
-	o->verdict_msgs = ns->verdict_msgs;
-	o->send_errors = ns->send_errors;
-	o->nacks = ns->nacks;
-	o->gso = ns->gso;
-	o->csum_not_ready = ns->csum_not_ready;
-	o->oddities = ns->oddities;
-	o->rcvbuf = ns->rcvbuf;
-	o->rsts_sent = rs->sent;
-	o->rst_errors = rs->errors;
-}
-
-static void
-worker_fail(struct worker *w, int err)
-{
-	w->failed = true;
-	w->fail_errno = err;
-	atomic_store(&stop_flag, true);
-	pthread_kill(main_tid, SIGUSR2);
-}
-
-/* One burst: returns packets handled, 0 if there was nothing, -1 on a
- * socket error. The whole burst goes to the engine in one call (it
- * prefetches flows ahead), with one clock reading; verdicts come back in
- * packet order and go out in that order. */
-static int
-worker_burst(struct worker *w)
-{
-	uint64_t now;
-	unsigned i, k, ne = 0;
-	int n;
-
-	n = nfqueue_recv_burst(w->q, w->pkts, w->burst);
-	if (n <= 0)
-		return n;
-	now = mono_ns();
-	for (i = 0; i < (unsigned)n; i++) {
-		if (w->pkts[i].data == NULL)
-			continue;
-		w->epkts[ne].buf = w->pkts[i].data;
-		w->epkts[ne].caplen = w->pkts[i].caplen;
-		ne++;
-	}
-	if (ne)
-		engine_process_burst(w->e, w->epkts, ne, now, w->v);
-	if (ne && w->cw)
-		ctl_worker_account(w->cw, w->v, ne);
-	for (i = 0, ne = 0; i < (unsigned)n; i++) {
-		const struct nfqueue_pkt *p = &w->pkts[i];
-		const struct verdict *v;
-
-		if (p->data == NULL) {
-			/* Queued before the copy mode took effect: nothing
-			 * to show the engine. */
-			nfqueue_verdict_add(w->q, p->id, true);
-			w->unseen++;
-			continue;
-		}
-		v = &w->v[ne++];
-		switch (v->action) {
-		case V_DROP:
-			nfqueue_verdict_add(w->q, p->id, false);
-			break;
-		case V_RESET:
-			nfqueue_verdict_add(w->q, p->id, false);
-			for (k = 0; k < v->nrst && k < 2; k++)
-				worker_rst_cb(w, &v->rst[k]);
-			break;
-		case V_ACCEPT:
-		default:
-			nfqueue_verdict_add(w->q, p->id, true);
-			break;
-		}
-	}
-	(void)nfqueue_verdict_flush(w->q);	/* failures counted in nfq */
-	worker_send_rsts(w);
-	if (w->eb)
-		(void)evbuf_flush(w->eb);
-	w->packets += (uint64_t)n;
-	w->bursts++;
-	if ((uint64_t)n > w->max_burst)
-		w->max_burst = (uint64_t)n;
-	return n;
-}
-
-static void
-dump_flow(void *ctx, const struct flow *f)
-{
-	struct worker *w = ctx;
-	struct event ev;
-
-	if (f->fflags & FF_DEAD) {
-		w->dump_dead++;		/* a tombstone, not a flow */
-		return;
-	}
-	engine_flow_event(w->e, f, EV_FLOW, w->dump_now, &ev);
-	evbuf_put(w->dump, &ev);
-	w->dumped++;
-}
-
-/* Between bursts: profile swap, control requests, flow dump, timers. */
-static void
-worker_housekeeping(struct worker *w, uint64_t *next_expire)
-{
-	const struct policy *p;
-	unsigned gen;
-	uint64_t now;
-
-	if ((p = livepol_reader_poll(&w->pr)) != NULL &&
-	    engine_set_policy(w->e, p) < 0)
-		log_warnx("queue %u: engine refused the new profile %s; keeping %s",
-		    w->queue, p->name, engine_policy(w->e)->name);
-	if (w->cw && ctl_worker_service(w->cw, w->e, mono_ns()) && w->eb)
-		(void)evbuf_flush(w->eb);
-	gen = atomic_load_explicit(&dump_gen, memory_order_relaxed);
-	if (gen != w->dump_seen && w->dump) {
-		w->dump_seen = gen;
-		w->dump_now = mono_ns();
-		w->dumped = w->dump_dead = 0;
-		engine_foreach(w->e, dump_flow, w);
-		(void)evbuf_flush(w->dump);
-		log_info("queue %u: dumped %u flows (%u expired ones remembered, not shown)",
-		    w->queue, w->dumped, w->dump_dead);
-	}
-	now = mono_ns();
-	if (now >= *next_expire) {
-		unsigned done = engine_expire(w->e, now, EXPIRE_BUDGET);
-
-		/* A full budget means more are due: come back at once. */
-		*next_expire = done >= EXPIRE_BUDGET ? now : now + EXPIRE_EVERY_NS;
-		worker_send_rsts(w);
-		if (w->eb)
-			(void)evbuf_flush(w->eb);
-	}
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	uint64_t next_expire = mono_ns() + EXPIRE_EVERY_NS;
-	struct pollfd pfd[2] = {
-		{ .fd = nfqueue_fd(w->q), .events = POLLIN },
-		{ .fd = w->cw ? ctl_worker_fd(w->cw) : -1, .events = POLLIN },
-	};
-	int i, r;
-
-	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
-		uint64_t now;
-		int timeout;
-
-		worker_housekeeping(w, &next_expire);
-		now = mono_ns();
-		timeout = next_expire > now ?
-		    (int)((next_expire - now + 999999) / 1000000) : 0;
-		r = poll(pfd, 2, timeout);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			worker_fail(w, errno);
-			break;
-		}
-		if (pfd[1].revents)
-			ctl_worker_drain(w->cw);	/* the request is served at the loop's top */
-		/* POLLERR too: an overrun (ENOBUFS) is read, counted, passed. */
-		if (pfd[0].revents && worker_burst(w) < 0) {
-			worker_fail(w, errno);
-			break;
-		}
-	}
-	/* Stop: answer what the kernel has already handed us (bounded), so
-	 * closing the socket drops nothing we could have passed. Packets that
-	 * arrive after the last read are dropped by the kernel's unbind; new
-	 * ones then take --queue-bypass. */
-	for (i = 0; i < DRAIN_BURSTS && !w->failed; i++) {
-		uint64_t overruns = nfqueue_stats(w->q)->enobufs;
-		int n = worker_burst(w);
-
-		if (n < 0 || (n == 0 && nfqueue_stats(w->q)->enobufs == overruns))
-			break;
-	}
-	w->nst = *nfqueue_stats(w->q);
-	nfqueue_close(w->q);
-	w->q = NULL;
-	engine_flush(w->e, mono_ns());
-	worker_send_rsts(w);
-	if (w->eb)
-		(void)evbuf_flush(w->eb);
-	return NULL;
-}
-
-/* ---- the main thread ---- */
-
-static void
-reload(const struct run_opts *o, struct evsink *sink)
+reload(const struct run *r)
 {
 	char msg[4096], *save, *l;
 
-	if (sink && evsink_reopen(sink) < 0)
-		log_warn("reopening %s", o->events);
-	if (livepol_reload(mono_ns(), "SIGHUP", msg, sizeof(msg)) < 0)
+	if (r->sink && evsink_reopen(r->sink) < 0)
+		log_warn("reopening %s", r->o.events);
+	if (livepol_reload(clock_now_ns(), "SIGHUP", msg, sizeof(msg)) < 0)
 		for (l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			log_warnx("SIGHUP: %s", l);
+}
+
+/* Sleep until a stop: by signal, or by a worker that failed (it wakes us
+ * with SIGUSR2). Reload and dump on the way. */
+static void
+wait_for_stop(const struct run *r, const sigset_t *waitmask)
+{
+	while (!workers_stopping(r->ws)) {
+		sigsuspend(waitmask);
+		if (got_stop)
+			workers_stop(r->ws);
+		if (got_hup && !got_stop) {
+			got_hup = 0;
+			reload(r);
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			workers_dump(r->ws);
+		}
+		got_wake = 0;
+	}
 }
 
 /* The control socket: --ctl PATH must work (-1 if not); the default is
@@ -727,252 +390,133 @@ open_ctl(const struct run_opts *o, struct evsink *sink, struct ctl **out)
 	return o->ctl_path ? -1 : 0;
 }
 
-static void
-summary(const struct worker *w)
+/* --events, and where flow dumps go without it (stdout). */
+static int
+open_sinks(struct run *r)
 {
-	const struct engine_stats *es = engine_stats(w->e);
-	const struct rstsend_stats *rs = rstsend_stats(w->rs);
+	if (r->o.events) {
+		r->sink = evsink_open(r->o.events, r->o.fmt);
+		if (r->sink == NULL) {
+			log_warn("cannot open events file %s", r->o.events);
+			return -1;
+		}
+		r->dumpsink = r->sink;
+	} else {
+		r->dumpsink = evsink_open("-", r->o.fmt);	/* SIGUSR1 dumps only */
+		if (r->dumpsink == NULL)
+			fatal("evsink");
+	}
+	return 0;
+}
 
-	log_info("queue %u: %" PRIu64 " packets in %" PRIu64 " bursts (max %" PRIu64 "), "
-	    "accepted %" PRIu64 " dropped %" PRIu64 "; enobufs %" PRIu64
-	    ", verdict send errors %" PRIu64 " (kernel refused %" PRIu64 "); "
-	    "rsts sent %" PRIu64 " failed %" PRIu64 "; verdicts %" PRIu64
-	    " in %" PRIu64 " messages; gso %" PRIu64 ", csum not ready %" PRIu64
-	    ", unseen %" PRIu64 ", odd %" PRIu64 ", rcvbuf %u",
-	    w->queue, w->packets, w->bursts, w->max_burst,
-	    es->accepted, es->dropped, w->nst.enobufs,
-	    w->nst.send_errors, w->nst.nacks, rs->sent, rs->errors,
-	    w->nst.verdicts, w->nst.verdict_msgs, w->nst.gso,
-	    w->nst.csum_not_ready, w->unseen + w->nst.early_accepts,
-	    w->nst.oddities, w->nst.rcvbuf);
-	if (rs->errors)
-		log_warnx("queue %u: %" PRIu64 " RSTs could not be sent (last: %s)",
-		    w->queue, rs->errors, strerror(rs->last_errno));
-	if (w->failed)
-		log_warnx("queue %u: stopped on error: %s", w->queue,
-		    strerror(w->fail_errno));
+/* Everything before the threads: the profile, the sinks, the control
+ * socket, the queues. The exit status if one fails (2: the profile), or 0. */
+static int
+run_open(struct run *r)
+{
+	const struct run_opts *o = &r->o;
+	struct workers_config wc = {
+		.qlo = o->qlo, .qhi = o->qhi, .copy_bytes = o->copy_bytes,
+		.maxlen = o->maxlen, .burst = o->burst, .fail_open = o->fail_open,
+		.history = o->history, .wake_signal = SIGUSR2,
+	};
+
+	if (livepol_init(o->policy, o->prof.sets, o->prof.nsets) < 0)
+		return 2;	/* profile_load printed every file:line */
+	if (!nfqueue_may_bind()) {
+		log_warnx("natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue");
+		return 1;
+	}
+	if (open_sinks(r) < 0)
+		return 1;
+	livepol_set_sink(r->sink);
+	if (open_ctl(o, r->sink, &r->ctl) < 0)
+		return 1;
+	wc.pol = livepol_current();
+	wc.sink = r->sink;
+	wc.dumpsink = r->dumpsink;
+	wc.ctl = r->ctl;
+	r->ws = workers_open(&wc);
+	return r->ws ? 0 : 1;
+}
+
+/* Start the workers and the control thread, serve signals until a stop,
+ * join. The workers are closed before the signals are restored: their last
+ * event lines may still meet a closed pipe. */
+static int
+run_workers(struct run *r)
+{
+	const struct run_opts *o = &r->o;
+	struct run_signals sigs;
+	int rc = 0;
+
+	signals_catch(&sigs);
+	if (workers_start(r->ws) < 0) {
+		rc = 1;
+	} else {
+		if (r->ctl && ctl_start(r->ctl) < 0) {
+			log_warn("control thread");
+			workers_stop(r->ws);
+		}
+		if (o->qlo == o->qhi)
+			log_info("running on queue %u: TERM/INT stop, HUP reloads, "
+			    "USR1 dumps flows", o->qlo);
+		else
+			log_info("running on queues %u-%u, one worker each: TERM/INT stop, "
+			    "HUP reloads, USR1 dumps flows", o->qlo, o->qhi);
+	}
+	wait_for_stop(r, &sigs.waitmask);
+	ctl_stop(r->ctl);	/* no request waits on a worker that stopped */
+	if (workers_join(r->ws) < 0)
+		rc = 1;
+	workers_close(r->ws);
+	r->ws = NULL;
+	signals_restore(&sigs);
+	return rc;
+}
+
+static void
+run_close(struct run *r)
+{
+	workers_close(r->ws);
+	if (r->sink) {
+		struct evsink_stats st;
+
+		evsink_stats(r->sink, &st);
+		if (st.lost)
+			log_warnx("%" PRIu64 " event lines were lost to write errors on %s",
+			    st.lost, r->o.events);
+	}
+	ctl_free(r->ctl);
+	livepol_free();		/* flushes its [CONTROL] lines: before the sink */
+	if (r->sink)
+		evsink_close(r->sink);
+	else if (r->dumpsink)
+		evsink_close(r->dumpsink);
+	opt_profiles_free(&r->o.prof);
 }
 
 int
 cmd_run(int argc, char **argv)
 {
-	struct run_opts o;
-	const struct policy *pol;
-	struct evsink *sink = NULL, *dumpsink = NULL;
-	struct ctl *ctl = NULL;
-	struct worker *ws = NULL;
-	struct sigaction sa, old_sa[5];
-	static const int sigs[5] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
-	struct sigaction old_pipe;
-	sigset_t block, oldmask, waitmask;
-	bool sigs_set = false;
-	unsigned nw = 0, started = 0, i;
-	int rc = 1, r;
+	struct run r;
+	int rc;
 
-	r = parse_args(argc, argv, &o);
-	if (r != 0) {
-		if (r < 0)
+	memset(&r, 0, sizeof(r));
+	rc = parse_args(argc, argv, &r.o);
+	if (rc != 0) {
+		if (rc < 0)
 			usage(stderr, false);
-		free(o.sets);
-		return r < 0 ? 2 : 0;
+		opt_profiles_free(&r.o.prof);
+		return rc < 0 ? 2 : 0;
 	}
-	if (o.verbose || o.syslog)
-		log_init(o.verbose, o.syslog);	/* else keep what main set */
+	if (r.o.verbose || r.o.syslog)
+		log_init(r.o.verbose, r.o.syslog);	/* else keep what main set */
 	got_stop = got_hup = got_usr1 = got_wake = 0;
 
-	if (livepol_init(o.policy, o.sets, o.nsets) < 0) {
-		rc = 2;		/* profile_load printed every file:line */
-		goto out;
-	}
-	pol = livepol_current();
-	if (!have_cap(CAP_NET_ADMIN)) {
-		log_warnx("natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue");
-		goto out;
-	}
-	if (o.events) {
-		sink = evsink_open(o.events, o.fmt);
-		if (sink == NULL) {
-			log_warn("cannot open events file %s", o.events);
-			goto out;
-		}
-		dumpsink = sink;
-	} else {
-		dumpsink = evsink_open("-", o.fmt);	/* SIGUSR1 dumps only */
-		if (dumpsink == NULL)
-			fatal("evsink");
-	}
-
-	livepol_set_sink(sink);
-	if (open_ctl(&o, sink, &ctl) < 0)
-		goto out;
-
-	nw = o.qhi - o.qlo + 1;
-	ws = calloc(nw, sizeof(*ws));
-	if (ws == NULL)
-		fatal("calloc");
-	for (i = 0; i < nw; i++) {
-		struct worker *w = &ws[i];
-		struct nfqueue_config qc = {
-			.queue = (uint16_t)(o.qlo + i), .copy_bytes = o.copy_bytes,
-			.maxlen = o.maxlen, .burst = o.burst, .fail_open = o.fail_open,
-		};
-		enum nfqueue_stage stage;
-		uint64_t seed[2];
-
-		w->queue = qc.queue;
-		w->burst = o.burst;
-		w->q = nfqueue_open(&qc, &stage);
-		if (w->q == NULL) {
-			report_open_error(w->queue, stage, errno);
-			goto out;
-		}
-		w->rs = rstsend_open();
-		if (w->rs == NULL) {
-			if (errno == EPERM || errno == EACCES)
-				log_warnx("natbox run needs root (CAP_NET_RAW) to send resets");
-			else
-				log_warn("raw socket for resets");
-			goto out;
-		}
-		if (sink) {
-			w->eb = evbuf_new(sink);
-			if (w->eb == NULL)
-				fatal("evbuf");
-		}
-		w->dump = w->eb ? w->eb : evbuf_new(dumpsink);
-		if (w->dump == NULL)
-			fatal("evbuf");
-		if (ctl) {
-			w->cw = ctl_worker_add(ctl, w->queue, pol->max_flows, o.history,
-			    worker_wstats, w);
-			if (w->cw == NULL)
-				fatal("control path for queue %u", w->queue);
-		}
-		livepol_reader_add(&w->pr);
-		w->ops.event = sink || w->cw ? worker_event_cb : NULL;
-		w->ops.rst = worker_rst_cb;
-		w->ops.ctx = w;
-		if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-			seed[0] = mono_ns() ^ ((uint64_t)getpid() << 32);
-			seed[1] = i;
-		}
-		w->e = engine_new(pol, &w->ops, seed, mono_ns());
-		if (w->e == NULL) {
-			log_warnx("cannot allocate the flow table (max_flows %u)", pol->max_flows);
-			goto out;
-		}
-		log_info("queue %u bound: copy %u bytes, maxlen %u, rcvbuf %u, profile %s%s",
-		    w->queue, o.copy_bytes, o.maxlen, nfqueue_stats(w->q)->rcvbuf,
-		    pol->name, o.fail_open ? ", fail-open" : "");
-	}
-
-	/* Block the signals before the workers exist so only the main thread
-	 * takes them, and only inside sigsuspend(): no wakeup is lost. */
-	sigemptyset(&block);
-	for (i = 0; i < 5; i++)
-		sigaddset(&block, sigs[i]);
-	pthread_sigmask(SIG_BLOCK, &block, &oldmask);
-	waitmask = oldmask;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 5; i++) {
-		sigdelset(&waitmask, sigs[i]);
-		sigaction(sigs[i], &sa, &old_sa[i]);
-	}
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old_pipe);	/* a closed events pipe is a write error */
-	sigs_set = true;
-
-	main_tid = pthread_self();
-	atomic_store(&stop_flag, false);
-	for (i = 0; i < nw; i++) {
-		r = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);
-		if (r != 0) {
-			errno = r;
-			log_warn("pthread_create");
-			atomic_store(&stop_flag, true);
-			break;
-		}
-		ws[i].started = true;
-		started++;
-	}
-	if (ctl && started == nw && ctl_start(ctl) < 0) {
-		log_warn("control thread");
-		atomic_store(&stop_flag, true);
-	}
-	if (started == nw && nw == 1)
-		log_info("running on queue %u: TERM/INT stop, HUP reloads, USR1 dumps flows",
-		    o.qlo);
-	else if (started == nw)
-		log_info("running on queues %u-%u, one worker each: TERM/INT stop, "
-		    "HUP reloads, USR1 dumps flows", o.qlo, o.qhi);
-
-	while (!atomic_load(&stop_flag)) {
-		sigsuspend(&waitmask);
-		if (got_stop)
-			atomic_store(&stop_flag, true);
-		if (got_hup && !got_stop) {
-			got_hup = 0;
-			reload(&o, sink);
-		}
-		if (got_usr1) {
-			got_usr1 = 0;
-			atomic_fetch_add(&dump_gen, 1);
-		}
-		got_wake = 0;
-	}
-
-	rc = started == nw ? 0 : 1;
-	ctl_stop(ctl);		/* no request waits on a worker that stopped */
-	for (i = 0; i < nw; i++) {
-		if (!ws[i].started)
-			continue;
-		pthread_join(ws[i].tid, NULL);
-		if (ws[i].failed)
-			rc = 1;
-	}
-	for (i = 0; i < nw; i++)
-		if (ws[i].started)
-			summary(&ws[i]);
-out:
-	for (i = 0; ws && i < nw; i++) {
-		struct worker *w = &ws[i];
-
-		if (w->dump && w->dump != w->eb)
-			evbuf_free(w->dump);
-		evbuf_free(w->eb);
-		if (w->e)
-			engine_free(w->e);
-		rstsend_close(w->rs);
-		nfqueue_close(w->q);
-	}
-	free(ws);
-	if (sigs_set) {
-		struct timespec zero = { 0, 0 };
-
-		/* A second TERM during shutdown must not kill us now. */
-		while (sigtimedwait(&block, NULL, &zero) > 0)
-			;
-		for (i = 0; i < 5; i++)
-			sigaction(sigs[i], &old_sa[i], NULL);
-		sigaction(SIGPIPE, &old_pipe, NULL);
-		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
-	}
-	if (sink) {
-		struct evsink_stats st;
-
-		evsink_stats(sink, &st);
-		if (st.lost)
-			log_warnx("%" PRIu64 " event lines were lost to write errors on %s",
-			    st.lost, o.events);
-	}
-	ctl_free(ctl);
-	livepol_free();		/* flushes its [CONTROL] lines: before the sink */
-	if (sink)
-		evsink_close(sink);
-	else if (dumpsink)
-		evsink_close(dumpsink);
-	free(o.sets);
+	rc = run_open(&r);
+	if (rc == 0)
+		rc = run_workers(&r);
+	run_close(&r);
 	return rc;
 }

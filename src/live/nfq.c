@@ -2,16 +2,21 @@
  * (not the deprecated nfq_handle API): bind, burst receive, batched verdicts.
  *
  * One struct nfqueue is one queue and one netlink socket, used by one thread.
- * Nothing here prints; errors come back as -1/NULL with errno, and the
+ * Nothing here prints; errors come back as -1/NULL with errno (and
+ * nfqueue_explain_open_error() words an open failure for the user), and the
  * oddities of a running queue are counters in struct nfqueue_stats. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -276,6 +281,101 @@ fail:
 	nfqueue_close(q);
 	errno = saved;
 	return NULL;
+}
+
+bool
+nfqueue_may_bind(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return geteuid() == 0;
+	return (data[CAP_NET_ADMIN / 32].effective >> (CAP_NET_ADMIN % 32)) & 1;
+}
+
+/* The netlink port id bound to a queue, from the kernel's table, or 0. */
+static unsigned
+queue_owner(unsigned queue)
+{
+	unsigned qn, portid, owner = 0;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u %u", &qn, &portid) == 2 && qn == queue) {
+			owner = portid;
+			break;
+		}
+	}
+	fclose(f);
+	return owner;
+}
+
+#define NFQ_ROOT_MSG \
+	"natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue"
+#define NFQ_MODULE_MSG \
+	"nfnetlink_queue is not available (%s): load it with `modprobe nfnetlink_queue`"
+
+static void
+explain_bind_error(unsigned queue, int err, char *buf, size_t cap)
+{
+	/* The kernel says EPERM both for a missing CAP_NET_ADMIN and for a
+	 * queue another socket owns; EBUSY when this socket already holds it. */
+	if ((err == EPERM && nfqueue_may_bind()) || err == EBUSY) {
+		unsigned owner = queue_owner(queue);
+
+		if (owner)
+			snprintf(buf, cap, "queue %u is already bound by another process "
+			    "(netlink port %u; `ss -f netlink -p` names it)", queue, owner);
+		else
+			snprintf(buf, cap, "queue %u is already bound by another process", queue);
+	} else if (err == EPERM || err == EACCES) {
+		snprintf(buf, cap, "%s", NFQ_ROOT_MSG);
+	} else if (err == EINVAL || err == ENOENT || err == EPROTONOSUPPORT ||
+	    err == EOPNOTSUPP) {
+		/* nfnetlink answers EINVAL for a subsystem it has no module for. */
+		snprintf(buf, cap, NFQ_MODULE_MSG, strerror(err));
+	} else {
+		snprintf(buf, cap, "queue %u: bind: %s", queue, strerror(err));
+	}
+}
+
+const char *
+nfqueue_explain_open_error(unsigned queue, enum nfqueue_stage stage, int err,
+    char *buf, size_t cap)
+{
+	switch (stage) {
+	case NFQUEUE_STAGE_SOCKET:
+		if (err == EPERM || err == EACCES)
+			snprintf(buf, cap, "%s", NFQ_ROOT_MSG);
+		else if (err == EPROTONOSUPPORT || err == ENOENT || err == EAFNOSUPPORT)
+			snprintf(buf, cap, NFQ_MODULE_MSG, strerror(err));
+		else
+			snprintf(buf, cap, "queue %u: netlink socket: %s", queue, strerror(err));
+		break;
+	case NFQUEUE_STAGE_BIND:
+		explain_bind_error(queue, err, buf, cap);
+		break;
+	case NFQUEUE_STAGE_PARAMS:
+		snprintf(buf, cap, "queue %u: the kernel refused copy mode or queue length: %s",
+		    queue, strerror(err));
+		break;
+	case NFQUEUE_STAGE_FLAGS:
+		snprintf(buf, cap, "queue %u: the kernel refused the GSO/fail-open queue "
+		    "flags (Linux >= 3.10 has them): %s", queue, strerror(err));
+		break;
+	default:
+		snprintf(buf, cap, "queue %u: %s", queue, strerror(err));
+		break;
+	}
+	return buf;
 }
 
 void
