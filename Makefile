@@ -134,9 +134,10 @@ unit: $(BUILD)/unit-tests
 e2e: $(BIN) $(E2E_BINS)
 	@sh tests/e2e/run.sh $(BUILD)
 
-# Unit tests always; the namespace scenarios when root (they need it).
+# The core's purity check and the unit tests always; the capture tests;
+# the namespace scenarios when root (they need it). tests/run-all.sh.
 check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS)
-	@NATBOX=$(abspath $(BIN)) sh tests/run-all.sh $(BUILD)
+	@NATBOX=$(abspath $(BIN)) CC="$(CC)" sh tests/run-all.sh $(BUILD)
 
 # Figures only. The lab part needs root; LAB_OFFLOAD=1 for GRO/GSO on.
 bench: $(BIN) $(BENCH_BINS)

@@ -1,26 +1,13 @@
 #!/bin/sh
-# run-all.sh BUILD -- make check: the unit suites always, the namespace
-# scenarios when root; ends with one "N passed, N failed" line.
+# run-all.sh BUILD -- make check: the core's purity check and the unit
+# suites always, the capture replay tests, the namespace scenarios when
+# root; ends with one "N passed, N failed" line.
 build=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-
-echo "== unit tests (Check, ASan+UBSan)"
-NATBOX_POLICY_PATH="$here/policies" "$build/unit-tests" 2>&1 | tee "$log"
-line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
-if [ -z "$line" ]; then
-	echo "run-all: the unit runner printed no summary (crashed?)" >&2
-	failed=$((failed + 1))
-else
-	checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
-	fails=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
-	errs=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
-	passed=$((passed + checks - fails - errs))
-	failed=$((failed + fails + errs))
-fi
 
 # summarize LOG: add a runner's closing "N passed, N failed" to the totals.
 summarize() {
@@ -35,6 +22,24 @@ summarize() {
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
+
+echo "== the core reads no clock and does no I/O"
+sh "$here/tests/check-core.sh" 2>&1 | tee "$log"
+summarize "$log" "the core check"
+
+echo "== unit tests (Check, ASan+UBSan)"
+NATBOX_POLICY_PATH="$here/policies" "$build/unit-tests" 2>&1 | tee "$log"
+line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
+if [ -z "$line" ]; then
+	echo "run-all: the unit runner printed no summary (crashed?)" >&2
+	failed=$((failed + 1))
+else
+	checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+	fails=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+	errs=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+	passed=$((passed + checks - fails - errs))
+	failed=$((failed + fails + errs))
+fi
 
 echo "== capture replay: golden and property tests"
 sh "$here/tests/replay/run.sh" "$build" 2>&1 | tee "$log"
