@@ -14,10 +14,6 @@ BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP \
 	-DNATBOX_POLICY_DIR='"$(PREFIX)/share/natbox/policies"'
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# The packages the build needs: pkg-config names and the Debian packages.
-PC_PKGS  := libnetfilter_queue libmnl libpcap check
-DEB_PKGS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev libpcap-dev check
-
 ifeq ($(V),1)
 Q :=
 else
@@ -66,20 +62,12 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 all: $(BIN)
 
-# Check for the libraries; as root install what is missing, otherwise say
-# exactly what to run. Runs on every build: four pkg-config calls.
+# The packages the goals given need (tests/deps.sh lists them all): checked
+# first, on every run (command -v and pkg-config, no apt call); as root the
+# missing ones are installed, otherwise the exact apt-get command is printed.
+DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),build)
 deps:
-	@missing=""; for p in $(PC_PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "natbox: installing build dependencies ($$missing)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null || exit 1; \
-	  else \
-	    echo "natbox: missing build dependencies:$$missing" >&2; \
-	    echo "natbox: run as root:  apt-get install -y $(DEB_PKGS)" >&2; exit 1; \
-	  fi; \
-	fi
+	@sh tests/deps.sh $(DEPS_GROUPS)
 
 $(BIN): $(CORE_OBJS) $(FRONT_OBJS) | deps
 	@echo "  LD      $@"
@@ -150,7 +138,7 @@ demo: $(BIN) $(E2E_BINS)
 
 # The decoder under libFuzzer for FUZZ_SECS (60) seconds; needs clang.
 FUZZ_SECS ?= 60
-fuzz:
+fuzz: | deps
 	@mkdir -p $(BUILD)/fuzz
 	clang -std=gnu11 -g -O1 -Iinclude/core -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c src/core/decode.c
