@@ -2,14 +2,24 @@
 # every test, `make demo` runs the main job, `make bench` prints figures.
 
 CC      ?= cc
-CFLAGS  ?= -O2 -g -flto=auto
 BUILD   ?= build
 BIN     ?= natbox
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
+# CFLAGS: -O2 -g, with link-time optimisation under gcc (clang takes no
+# -flto=auto, and its LTO needs a linker plugin; CC=clang builds without).
+CC_IS_CLANG := $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1))
+ifeq ($(origin CFLAGS),undefined)
+CFLAGS := -O2 -g $(if $(CC_IS_CLANG),,-flto=auto)
+endif
+
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
+# WERROR=1: every warning fails the build (CI builds so, with gcc and clang).
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
 BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP \
 	-DNATBOX_POLICY_DIR='"$(PREFIX)/share/natbox/policies"'
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -58,9 +68,15 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps check unit e2e bench demo fuzz clean install uninstall
+.PHONY: all binaries deps check unit e2e bench demo fuzz clean install uninstall
 
 all: $(BIN)
+
+# Everything that compiles: natbox, the unit runner, the scenarios'
+# endpoints, the benchmarks and, when CC is clang, the fuzz target (CI
+# builds this with gcc and again with clang).
+binaries: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(BENCH_BINS) \
+	$(if $(CC_IS_CLANG),$(BUILD)/fuzz/fuzz_decode)
 
 # The packages the goals given need (tests/deps.sh lists them all): checked
 # first, on every run (command -v and pkg-config, no apt call); as root the
@@ -104,7 +120,7 @@ $(BUILD)/san/tests/unit/%.o: tests/unit/%.c | deps
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(CORE_SAN_OBJS) | deps
 	@echo "  LD SAN  $@"
-	$(Q)$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS)
+	$(Q)$(CC) $(WARN) $(SAN) -o $@ $^ $(CHECK_LIBS)
 
 $(BUILD)/e2e/%: tests/e2e/%.c | deps
 	@mkdir -p $(@D)
@@ -138,11 +154,14 @@ demo: $(BIN) $(E2E_BINS)
 
 # The decoder under libFuzzer for FUZZ_SECS (60) seconds; needs clang.
 FUZZ_SECS ?= 60
-fuzz: | deps
-	@mkdir -p $(BUILD)/fuzz
-	clang -std=gnu11 -g -O1 -Iinclude/core -fsanitize=fuzzer,address,undefined \
-	    -o $(BUILD)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c src/core/decode.c
+fuzz: $(BUILD)/fuzz/fuzz_decode
 	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECS) -max_len=256
+
+$(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c src/core/decode.c $(wildcard include/core/*.h) | deps
+	@mkdir -p $(@D)
+	@echo "  CC FUZZ $@"
+	$(Q)clang -std=gnu11 $(WARN) -D_GNU_SOURCE -g -O1 $(INC_core) -fsanitize=fuzzer,address,undefined \
+	    -o $@ tests/fuzz/fuzz_decode.c src/core/decode.c
 
 # Install layout: MANDIR and UNITDIR may be given on the command line.
 # The binary looks up profiles in $(PREFIX)/share/natbox/policies, compiled
