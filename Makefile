@@ -68,7 +68,7 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all binaries deps check unit e2e bench demo fuzz clean install uninstall
+.PHONY: all binaries deps check unit e2e bench demo fuzz clean install uninstall FORCE
 
 all: $(BIN)
 
@@ -84,6 +84,15 @@ binaries: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(BENCH_BINS) \
 DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),build)
 deps:
 	@sh tests/deps.sh $(DEPS_GROUPS)
+
+# The profile directory is compiled in: the objects that name it depend on
+# a stamp holding the PREFIX, rewritten only when PREFIX changes.
+POLICY_DIR_SRCS := $(shell grep -l NATBOX_POLICY_DIR $(CORE_SRCS) $(FRONT_SRCS) 2>/dev/null)
+$(POLICY_DIR_SRCS:%.c=$(BUILD)/%.o) $(POLICY_DIR_SRCS:%.c=$(BUILD)/san/%.o): $(BUILD)/prefix.stamp
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(PREFIX)" ]; then echo "$(PREFIX)" >$@; fi
+FORCE:
 
 $(BIN): $(CORE_OBJS) $(FRONT_OBJS) | deps
 	@echo "  LD      $@"
@@ -166,15 +175,9 @@ $(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c src/core/decode.c $(wildcard
 # Install layout: MANDIR and UNITDIR may be given on the command line.
 # The binary looks up profiles in $(PREFIX)/share/natbox/policies, compiled
 # in: a binary built with another PREFIX has the objects that name it
-# rebuilt first, so an install never ships a binary that cannot find its
-# profiles.
+# rebuilt first (prefix.stamp, above), so an install never ships a binary
+# that cannot find its profiles.
 install: $(BIN)
-	@b=$(BIN); case $$b in */*) ;; *) b=./$$b ;; esac; \
-	if ! $$b policy --help 2>/dev/null | grep -qF "then $(PREFIX)/share/natbox/policies."; then \
-	  echo "  rebuilding $(BIN) for PREFIX=$(PREFIX)"; \
-	  rm -f $$(grep -l NATBOX_POLICY_DIR $(FRONT_SRCS) $(CORE_SRCS) | sed 's|^|$(BUILD)/|; s|\.c$$|.o|') && \
-	  $(MAKE) --no-print-directory $(BIN) PREFIX=$(PREFIX) || exit 1; \
-	fi
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/natbox/policies
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/natbox
 	install -m 0644 policies/*.profile $(DESTDIR)$(PREFIX)/share/natbox/policies/
