@@ -2,21 +2,27 @@
 # every test, `make demo` runs the main job, `make bench` prints figures.
 
 CC      ?= cc
-CFLAGS  ?= -O2 -g -flto=auto
 BUILD   ?= build
 BIN     ?= natbox
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
+# CFLAGS: -O2 -g, with link-time optimisation under gcc (clang takes no
+# -flto=auto, and its LTO needs a linker plugin; CC=clang builds without).
+CC_IS_CLANG := $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1))
+ifeq ($(origin CFLAGS),undefined)
+CFLAGS := -O2 -g $(if $(CC_IS_CLANG),,-flto=auto)
+endif
+
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
+# WERROR=1: every warning fails the build (CI builds so, with gcc and clang).
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
 BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP \
 	-DNATBOX_POLICY_DIR='"$(PREFIX)/share/natbox/policies"'
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-
-# The packages the build needs: pkg-config names and the Debian packages.
-PC_PKGS  := libnetfilter_queue libmnl libpcap check
-DEB_PKGS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev libpcap-dev check
 
 ifeq ($(V),1)
 Q :=
@@ -63,24 +69,31 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps check unit e2e bench demo fuzz clean install uninstall
+.PHONY: all binaries deps check unit e2e bench demo fuzz clean install uninstall FORCE
 
 all: $(BIN)
 
-# Check for the libraries; as root install what is missing, otherwise say
-# exactly what to run. Runs on every build: four pkg-config calls.
+# Everything that compiles: natbox, the unit runner, the scenarios'
+# endpoints, the benchmarks and, when CC is clang, the fuzz target (CI
+# builds this with gcc and again with clang).
+binaries: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(BENCH_BINS) \
+	$(if $(CC_IS_CLANG),$(BUILD)/fuzz/fuzz_decode)
+
+# The packages the goals given need (tests/deps.sh lists them all): checked
+# first, on every run (command -v and pkg-config, no apt call); as root the
+# missing ones are installed, otherwise the exact apt-get command is printed.
+DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),build)
 deps:
-	@missing=""; for p in $(PC_PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "natbox: installing build dependencies ($$missing)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS) >/dev/null || exit 1; \
-	  else \
-	    echo "natbox: missing build dependencies:$$missing" >&2; \
-	    echo "natbox: run as root:  apt-get install -y $(DEB_PKGS)" >&2; exit 1; \
-	  fi; \
-	fi
+	@sh tests/deps.sh $(DEPS_GROUPS)
+
+# The profile directory is compiled in: the objects that name it depend on
+# a stamp holding the PREFIX, rewritten only when PREFIX changes.
+POLICY_DIR_SRCS := $(shell grep -l NATBOX_POLICY_DIR $(CORE_SRCS) $(FRONT_SRCS) 2>/dev/null)
+$(POLICY_DIR_SRCS:%.c=$(BUILD)/%.o) $(POLICY_DIR_SRCS:%.c=$(BUILD)/san/%.o): $(BUILD)/prefix.stamp
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(PREFIX)" ]; then echo "$(PREFIX)" >$@; fi
+FORCE:
 
 $(BIN): $(CORE_OBJS) $(FRONT_OBJS) | deps
 	@echo "  LD      $@"
@@ -117,7 +130,7 @@ $(BUILD)/san/tests/unit/%.o: tests/unit/%.c | deps
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(CORE_SAN_OBJS) | deps
 	@echo "  LD SAN  $@"
-	$(Q)$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS)
+	$(Q)$(CC) $(WARN) $(SAN) -o $@ $^ $(CHECK_LIBS)
 
 $(BUILD)/e2e/%: tests/e2e/%.c | deps
 	@mkdir -p $(@D)
@@ -135,9 +148,10 @@ unit: $(BUILD)/unit-tests
 e2e: $(BIN) $(E2E_BINS)
 	@sh tests/e2e/run.sh $(BUILD)
 
-# Unit tests always; the namespace scenarios when root (they need it).
+# The core's purity check and the unit tests always; the capture tests;
+# the namespace scenarios when root (they need it). tests/run-all.sh.
 check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS)
-	@NATBOX=$(abspath $(BIN)) sh tests/run-all.sh $(BUILD)
+	@NATBOX=$(abspath $(BIN)) CC="$(CC)" sh tests/run-all.sh $(BUILD)
 
 # Figures only. The lab part needs root; LAB_OFFLOAD=1 for GRO/GSO on.
 bench: $(BIN) $(BENCH_BINS)
@@ -150,24 +164,21 @@ demo: $(BIN) $(E2E_BINS)
 
 # The decoder under libFuzzer for FUZZ_SECS (60) seconds; needs clang.
 FUZZ_SECS ?= 60
-fuzz:
-	@mkdir -p $(BUILD)/fuzz
-	clang -std=gnu11 -g -O1 -Iinclude/core -fsanitize=fuzzer,address,undefined \
-	    -o $(BUILD)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c src/core/decode.c
+fuzz: $(BUILD)/fuzz/fuzz_decode
 	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECS) -max_len=256
+
+$(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c src/core/decode.c $(wildcard include/core/*.h) | deps
+	@mkdir -p $(@D)
+	@echo "  CC FUZZ $@"
+	$(Q)clang -std=gnu11 $(WARN) -D_GNU_SOURCE -g -O1 $(INC_core) -fsanitize=fuzzer,address,undefined \
+	    -o $@ tests/fuzz/fuzz_decode.c src/core/decode.c
 
 # Install layout: MANDIR and UNITDIR may be given on the command line.
 # The binary looks up profiles in $(PREFIX)/share/natbox/policies, compiled
 # in: a binary built with another PREFIX has the objects that name it
-# rebuilt first, so an install never ships a binary that cannot find its
-# profiles.
+# rebuilt first (prefix.stamp, above), so an install never ships a binary
+# that cannot find its profiles.
 install: $(BIN)
-	@b=$(BIN); case $$b in */*) ;; *) b=./$$b ;; esac; \
-	if ! $$b policy --help 2>/dev/null | grep -qF "then $(PREFIX)/share/natbox/policies."; then \
-	  echo "  rebuilding $(BIN) for PREFIX=$(PREFIX)"; \
-	  rm -f $$(grep -l NATBOX_POLICY_DIR $(FRONT_SRCS) $(CORE_SRCS) | sed 's|^|$(BUILD)/|; s|\.c$$|.o|') && \
-	  $(MAKE) --no-print-directory $(BIN) PREFIX=$(PREFIX) || exit 1; \
-	fi
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/natbox/policies
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/natbox
 	install -m 0644 policies/*.profile $(DESTDIR)$(PREFIX)/share/natbox/policies/

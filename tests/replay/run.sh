@@ -10,7 +10,9 @@
 #   --update   rewrite tests/data's hand-made captures and expected outputs
 #              (the lab captures are recorded by tests/replay/record-lab.sh)
 # env: NATBOX=path to the binary (default BUILD_DIR/natbox, else ./natbox)
-# Ends with one line "N passed, N failed"; exit 0 only if nothing failed.
+# Ends with one line "N passed, N failed, N skipped", the checks skipped for
+# want of a tool listed on "skipped:" lines before it; exit 0 only if
+# nothing failed.
 set -u
 
 build=build
@@ -35,6 +37,9 @@ unset NO_COLOR
 
 passed=0
 failed=0
+# checks not run for want of tcpdump or python3
+skip_tcpdump=0
+skip_python3=0
 ok() {
 	passed=$((passed + 1))
 }
@@ -335,7 +340,7 @@ command -v tcpdump >/dev/null 2>&1 && have_tcpdump=1
 [ $have_tcpdump = 1 ] || echo "== no tcpdump: the checks against it are skipped"
 [ $have_tcpdump = 1 ] && echo "== seed scenario, checked against tcpdump"
 for f in lab-halfclose-v4.pcap lab-halfclose-v6.pcap; do
-	[ $have_tcpdump = 1 ] || break
+	[ $have_tcpdump = 1 ] || { skip_tcpdump=$((skip_tcpdump + 4)); continue; }
 	# natbox's broken flow, then from tcpdump: the first frame's time, that
 	# flow's first FIN (the client's shutdown) and its first packet at or
 	# after FIN + 2 s
@@ -399,7 +404,7 @@ check "vlan.pcap: every frame counted as tagged" test $? = 0
 [ $have_tcpdump = 1 ] && echo "== packet counts against tcpdump"
 for f in basic.pcap midstream.pcap simultaneous.pcap rst.pcap vlan.pcap sll2.pcapng \
     gaps.pcap idle.pcap $LAB; do
-	[ $have_tcpdump = 1 ] || break
+	[ $have_tcpdump = 1 ] || { skip_tcpdump=$((skip_tcpdump + 1)); continue; }
 	flt=tcp
 	[ "$f" = vlan.pcap ] && flt='vlan and tcp'
 	want=$(tcpdump -nn -r "$data/$f" "$flt" 2>/dev/null | wc -l)
@@ -448,6 +453,8 @@ if [ $have_tcpdump = 1 ]; then
 		check "SYN retransmissions: opening ${tb%:*} breaks ${tb#*:} flows" \
 		    grep -q "\"type\":\"profile\".*\"broken\":${tb#*:}," "$tmp/c.json"
 	done
+else
+	skip_tcpdump=$((skip_tcpdump + 5))
 fi
 "$NATBOX" suggest "$data/gaps.pcap" --name s >"$tmp/g.profile" 2>/dev/null
 for kv in opening=4s established=8s half_closed=5s closing=3s time_wait=2s close=2s; do
@@ -494,6 +501,7 @@ sys.exit(0 if n else 1)' "$tmp/j"
 	check "the compare SVG has 2 flows x 17 profiles lanes" test "$(grep -c 'fill="#f4f4f4"' "$tmp/c.svg")" = 34
 else
 	echo "== no python3: JSON and SVG parse checks skipped"
+	skip_python3=8
 fi
 
 # ---- the command line ----
@@ -643,5 +651,7 @@ for f in basic.pcap sll2.pcapng ipv6ext.pcap rst.pcap; do
 done
 check "no crash in $runs runs on damaged captures" test $crashes = 0
 
-echo "$passed passed, $failed failed"
+[ $skip_tcpdump = 0 ] || echo "skipped: $skip_tcpdump checks against tcpdump (tcpdump not installed)"
+[ $skip_python3 = 0 ] || echo "skipped: $skip_python3 JSON and SVG parse checks (python3 not installed)"
+echo "$passed passed, $failed failed, $((skip_tcpdump + skip_python3)) skipped"
 [ "$failed" -eq 0 ]
