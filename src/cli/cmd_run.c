@@ -49,6 +49,7 @@
 #include "log.h"
 #include "nfq.h"
 #include "opts.h"
+#include "safefile.h"
 #include "worker.h"
 
 #define QUEUES_MAX	64
@@ -102,7 +103,7 @@ usage(FILE *f, bool full)
 	    "usage: natbox run --queue N[-M] --policy NAME|FILE [--set key=value]...\n"
 	    "                  [--events -|FILE] [--format text|json] [--fail-open]\n"
 	    "                  [--copy-bytes N] [--queue-maxlen N] [--burst N]\n"
-	    "                  [--ctl PATH | --no-ctl] [--history N] [--syslog] [-v | -q]\n");
+	    "                  [--ctl PATH | --no-ctl] [--history N] [--syslog] [-v | -Q]\n");
 	if (!full)
 		return;
 	fprintf(f,
@@ -118,7 +119,7 @@ usage(FILE *f, bool full)
 	    "  --no-ctl           no control socket\n"
 	    "  --history N        events kept per queue for natbox ctl explain (default %d)\n"
 	    "  --syslog           messages to syslog (daemon facility), not stderr\n"
-	    "  -v, -q             more messages (repeat for debug), or warnings only\n"
+	    "  -v, -Q, --quiet    more messages (repeat for debug), or warnings only\n"
 	    "signals: HUP reloads the profile, USR1 dumps flows, TERM/INT stop\n",
 	    COPY_DEFAULT, MAXLEN_DEFAULT, NFQUEUE_BURST_MAX, BURST_DEFAULT, CTL_DIR,
 	    CTL_HISTORY_DEFAULT);
@@ -397,7 +398,8 @@ open_sinks(struct run *r)
 	if (r->o.events) {
 		r->sink = evsink_open(r->o.events, r->o.fmt);
 		if (r->sink == NULL) {
-			log_warn("cannot open events file %s", r->o.events);
+			log_warnx("cannot open events file %s: %s", r->o.events,
+			    safe_strerror(errno));
 			return -1;
 		}
 		r->dumpsink = r->sink;

@@ -20,6 +20,9 @@ log_init(int verbosity, bool to_syslog)
 		openlog("natbox", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
