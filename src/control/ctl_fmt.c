@@ -1,4 +1,4 @@
-/* ctlfmt.c -- natbox ctl's replies as text: flow rows, explain lines, stats (key=value, JSON, Prometheus).
+/* ctl_fmt.c -- the control server's replies as text: flow rows, explain lines, stats (key=value, JSON, Prometheus).
  *
  * Names printed here are stable (they are column names, counter names and
  * metric names scripts depend on) and come from the enums' name tables,
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctlfmt.h"
+#include "ctl_fmt.h"
 #include "event.h"
 #include "reason.h"
 
@@ -43,7 +43,7 @@ secs_or_dash(struct strbuf *sb, uint64_t ns)
 }
 
 void
-ctlfmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
+ctl_fmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
 {
 	sb_printf(sb, "%u\t%u\t", r->queue, r->slot);
 	addr(sb, r->family, &r->src);
@@ -100,7 +100,7 @@ flow_json_members(struct strbuf *sb, const struct ctl_flowrec *r, const char *pr
 }
 
 void
-ctlfmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
+ctl_fmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
 {
 	sb_puts(sb, "{");
 	flow_json_members(sb, r, profile);
@@ -108,7 +108,7 @@ ctlfmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *pro
 }
 
 void
-ctlfmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile,
+ctl_fmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile,
     bool json)
 {
 	if (json) {
@@ -139,7 +139,7 @@ ctlfmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *pro
 }
 
 void
-ctlfmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json)
+ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json)
 {
 	char line[1024];
 	size_t n = event_format(&er->ev, json ? EVF_JSON : EVF_TEXT, line, sizeof(line));
@@ -502,7 +502,7 @@ prom_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n, const struc
 }
 
 void
-ctlfmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
+ctl_fmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
     const struct ctl_global *g, enum ctl_fmt fmt)
 {
 	switch (fmt) {
