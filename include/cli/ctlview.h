@@ -6,13 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Fields of a `flows` dump line, in order (see natbox(8)). */
-enum {
-	FL_QUEUE, FL_FLOW, FL_SRC, FL_SPORT, FL_DST, FL_DPORT, FL_STATE, FL_TIMER,
-	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
-	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE,
-	FL_STATUS, FL_HISTORY, FL_PROFILE, FL_SERIAL, FL__COUNT
-};
+#include "ctl_proto.h"	/* the flows dump's fields: FL_QUEUE ... FL_SERIAL */
 
 /* Drops per flow seen in the previous frame of a live view, so rows
  * whose drops grew can be marked. In the dump's order: by queue, then

@@ -2,108 +2,166 @@
  *
  * Names printed here are stable (they are column names, counter names and
  * metric names scripts depend on) and come from the enums' name tables,
- * so they never drift from the code. */
+ * so they never drift from the code. A field that has a text and a JSON
+ * form is printed once, through the field writer (fieldw.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl_fmt.h"
+#include "ctl_proto.h"
 #include "event.h"
+#include "fieldw.h"
 #include "reason.h"
+
+/* Replies spell times in seconds to the millisecond, rounded (the field
+ * writer prints microseconds, cut): round first. FW_NONE stays "none". */
+static uint64_t
+ms_round(uint64_t ns)
+{
+	return (ns + 500000) / 1000000 * 1000000;
+}
+
+static uint64_t
+ms_round_or_none(uint64_t ns)
+{
+	return ns == FW_NONE ? FW_NONE : ms_round(ns);
+}
+
+/* ---- flows ---- */
 
 static const char *const fin_names[] = { "none", "sent", "acked" };
 
+/* Every field a flow is shown with: the dump's columns (ctl_proto.h),
+ * then two that only JSON carries. */
+enum { FJ_FAMILY = FL__COUNT, FJ_CONN_STATE, F__ALL };
+
+static const char *const field_name[F__ALL] = {
+#define FIELD_NAME(id, name) [FL_##id] = name,
+	CTL_FLOW_COLUMNS(FIELD_NAME)
+#undef FIELD_NAME
+	[FJ_FAMILY] = "family",
+	[FJ_CONN_STATE] = "conn_state",
+};
+
+/* The dump walks the columns in their order; JSON (flows --json, the
+ * explain line {"event":"flow"}) and explain's [FLOW] line have theirs. */
+static const unsigned char dump_order[FL__COUNT] = {
+#define FIELD_ID(id, name) FL_##id,
+	CTL_FLOW_COLUMNS(FIELD_ID)
+#undef FIELD_ID
+};
+
+static const unsigned char json_order[] = {
+	FL_QUEUE, FL_FLOW, FJ_FAMILY, FL_SRC, FL_SPORT, FL_DST, FL_DPORT, FL_STATE, FL_TIMER,
+	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
+	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE, FL_STATUS,
+	FL_HISTORY, FJ_CONN_STATE, FL_PROFILE, FL_SERIAL,
+};
+
+static const unsigned char line_order[] = {
+	FL_QUEUE, FL_FLOW, FL_SERIAL, FL_SRC, FL_DST, FL_SPORT, FL_DPORT, FL_STATE, FL_TIMER,
+	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
+	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE, FL_STATUS,
+	FL_HISTORY, FL_PROFILE,
+};
+
+/* One field's value: a number, a string or a time (ns, FW_NONE: none). */
+struct fval {
+	enum { FV_UINT, FV_STR, FV_SECS } kind;
+	unsigned long long u;
+	const char *s;
+};
+
+static struct fval
+field_value(const struct ctl_flowrec *r, const char *profile, unsigned f, bool json,
+    char *buf, size_t cap)
+{
+	struct fval v = { .kind = FV_UINT };
+
+	switch (f) {
+	case FL_QUEUE:		v.u = r->queue; break;
+	case FL_FLOW:		v.u = r->slot; break;
+	case FJ_FAMILY:		v.u = r->family; break;
+	case FL_SPORT:		v.u = r->sport; break;
+	case FL_DPORT:		v.u = r->dport; break;
+	case FL_PKTS_ORIG:	v.u = r->pkts[0]; break;
+	case FL_BYTES_ORIG:	v.u = r->bytes[0]; break;
+	case FL_PKTS_REPLY:	v.u = r->pkts[1]; break;
+	case FL_BYTES_REPLY:	v.u = r->bytes[1]; break;
+	case FL_DROPS:		v.u = r->drops; break;
+	case FL_SERIAL:		v.u = r->serial; break;
+	case FL_LEFT:		v.kind = FV_SECS; v.u = ms_round_or_none(r->left); break;
+	case FL_AGE:		v.kind = FV_SECS; v.u = ms_round_or_none(r->age); break;
+	case FL_TIMEOUT:	v.kind = FV_SECS; v.u = ms_round(r->timeout); break;
+	case FL_IDLE:		v.kind = FV_SECS; v.u = ms_round(r->idle); break;
+	default:
+		v.kind = FV_STR;
+		break;
+	}
+	switch (f) {
+	case FL_SRC:
+	case FL_DST:
+		event_addr_str(r->family, f == FL_SRC ? &r->src : &r->dst, buf, cap);
+		v.s = buf;
+		break;
+	case FL_STATE:		v.s = tcp_state_name(r->state); break;
+	case FL_TIMER:		v.s = r->dead ? "tombstone" : tcp_state_key(r->timer_state); break;
+	case FL_REFRESH:	v.s = refresh_rule_name(r->refresh); break;
+	case FL_FIN_ORIG:	v.s = fin_names[r->fin[0] % 3]; break;
+	case FL_FIN_REPLY:	v.s = fin_names[r->fin[1] % 3]; break;
+	case FL_STATUS:		v.s = r->dead ? reason_name(r->dead_reason) : "live"; break;
+	case FL_HISTORY:	v.s = r->history[0] || json ? r->history : NULL; break;	/* "-" */
+	case FJ_CONN_STATE:	v.s = r->conn_state; break;
+	case FL_PROFILE:	v.s = profile; break;
+	default:
+		break;
+	}
+	return v;
+}
+
+/* The fields in order through w. In text each is preceded by sep, and
+ * by its name and '=' if named (the first one by nothing in the dump). */
 static void
-addr(struct strbuf *sb, uint8_t family, const struct nb_addr *a)
+flow_fields(struct fieldw *w, const struct ctl_flowrec *r, const char *profile,
+    const unsigned char *order, size_t n, const char *sep, bool named)
 {
-	char buf[64];
+	for (size_t i = 0; i < n; i++) {
+		const char *key = field_name[order[i]];
+		char fmt[48], buf[64];
+		struct fval v = field_value(r, profile, order[i], w->json, buf, sizeof(buf));
 
-	event_addr_str(family, a, buf, sizeof(buf));
-	sb_puts(sb, buf);
-}
-
-static const char *
-timer_name(const struct ctl_flowrec *r)
-{
-	return r->dead ? "tombstone" : tcp_state_key(r->timer_state);
-}
-
-static const char *
-status_name(const struct ctl_flowrec *r)
-{
-	return r->dead ? reason_name(r->dead_reason) : "live";
-}
-
-static void
-secs_or_dash(struct strbuf *sb, uint64_t ns)
-{
-	if (ns == UINT64_MAX)
-		sb_puts(sb, "-");
-	else
-		sb_secs(sb, ns, 3);
+		snprintf(fmt, sizeof(fmt), "%s%s%s%s", i || named ? sep : "", named ? key : "",
+		    named ? "=" : "", v.kind == FV_UINT ? "%llu" : "%s");
+		if (v.kind == FV_UINT)
+			fw_uint(w, key, fmt, v.u);
+		else if (v.kind == FV_SECS)
+			fw_secs(w, key, fmt, v.u);
+		else
+			fw_str(w, key, fmt, v.s);
+	}
 }
 
 void
 ctl_fmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
 {
-	sb_printf(sb, "%u\t%u\t", r->queue, r->slot);
-	addr(sb, r->family, &r->src);
-	sb_printf(sb, "\t%u\t", r->sport);
-	addr(sb, r->family, &r->dst);
-	sb_printf(sb, "\t%u\t%s\t%s\t", r->dport, tcp_state_name(r->state), timer_name(r));
-	secs_or_dash(sb, r->left);
-	sb_puts(sb, "\t");
-	sb_secs(sb, r->timeout, 3);
-	sb_printf(sb, "\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%u\t",
-	    refresh_rule_name(r->refresh), fin_names[r->fin[0] % 3], fin_names[r->fin[1] % 3],
-	    (unsigned long long)r->pkts[0], (unsigned long long)r->bytes[0],
-	    (unsigned long long)r->pkts[1], (unsigned long long)r->bytes[1], r->drops);
-	secs_or_dash(sb, r->age);
-	sb_puts(sb, "\t");
-	sb_secs(sb, r->idle, 3);
-	sb_printf(sb, "\t%s\t%s\t%s\t%u\n", status_name(r), r->history[0] ? r->history : "-",
-	    profile, r->serial);
-}
+	struct fieldw w;
 
-/* The JSON object's members, without braces. */
-static void
-flow_json_members(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
-{
-	sb_printf(sb, "\"queue\":%u,\"flow\":%u,\"family\":%u,\"src\":\"", r->queue, r->slot,
-	    r->family);
-	addr(sb, r->family, &r->src);
-	sb_printf(sb, "\",\"sport\":%u,\"dst\":\"", r->sport);
-	addr(sb, r->family, &r->dst);
-	sb_printf(sb, "\",\"dport\":%u,\"state\":\"%s\",\"timer\":\"%s\",\"left\":",
-	    r->dport, tcp_state_name(r->state), timer_name(r));
-	if (r->left == UINT64_MAX)
-		sb_puts(sb, "null");
-	else
-		sb_secs(sb, r->left, 3);
-	sb_puts(sb, ",\"timeout\":");
-	sb_secs(sb, r->timeout, 3);
-	sb_printf(sb, ",\"refresh\":\"%s\",\"fin_orig\":\"%s\",\"fin_reply\":\"%s\","
-	    "\"pkts_orig\":%llu,\"bytes_orig\":%llu,\"pkts_reply\":%llu,\"bytes_reply\":%llu,"
-	    "\"drops\":%u,\"age\":",
-	    refresh_rule_name(r->refresh), fin_names[r->fin[0] % 3], fin_names[r->fin[1] % 3],
-	    (unsigned long long)r->pkts[0], (unsigned long long)r->bytes[0],
-	    (unsigned long long)r->pkts[1], (unsigned long long)r->bytes[1], r->drops);
-	if (r->age == UINT64_MAX)
-		sb_puts(sb, "null");
-	else
-		sb_secs(sb, r->age, 3);
-	sb_puts(sb, ",\"idle\":");
-	sb_secs(sb, r->idle, 3);
-	sb_printf(sb, ",\"status\":\"%s\",\"history\":\"%s\",\"conn_state\":\"%s\",\"profile\":",
-	    status_name(r), r->history, r->conn_state);
-	sb_json_str(sb, profile);
-	sb_printf(sb, ",\"serial\":%u", r->serial);
+	fw_init_sb(&w, sb, false);
+	flow_fields(&w, r, profile, dump_order, FL__COUNT, "\t", false);
+	fw_text(&w, "\n");
 }
 
 void
 ctl_fmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile)
 {
+	struct fieldw w;
+
+	/* One member of the array the caller writes around it: no newline
+	 * after the object, so the writer starts inside it. */
+	fw_init_sb(&w, sb, true);
+	w.depth = 1;
 	sb_puts(sb, "{");
-	flow_json_members(sb, r, profile);
+	flow_fields(&w, r, profile, json_order, sizeof(json_order), "", false);
 	sb_puts(sb, "}");
 }
 
@@ -111,31 +169,18 @@ void
 ctl_fmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile,
     bool json)
 {
-	if (json) {
-		sb_puts(sb, "{\"event\":\"flow\",");
-		flow_json_members(sb, r, profile);
-		sb_puts(sb, "}\n");
-		return;
-	}
-	sb_printf(sb, "[FLOW] queue=%u flow=%u serial=%u src=", r->queue, r->slot, r->serial);
-	addr(sb, r->family, &r->src);
-	sb_puts(sb, " dst=");
-	addr(sb, r->family, &r->dst);
-	sb_printf(sb, " sport=%u dport=%u state=%s timer=%s left=", r->sport, r->dport,
-	    tcp_state_name(r->state), timer_name(r));
-	secs_or_dash(sb, r->left);
-	sb_puts(sb, " timeout=");
-	sb_secs(sb, r->timeout, 3);
-	sb_printf(sb, " refresh=%s fin_orig=%s fin_reply=%s pkts_orig=%llu bytes_orig=%llu "
-	    "pkts_reply=%llu bytes_reply=%llu drops=%u age=",
-	    refresh_rule_name(r->refresh), fin_names[r->fin[0] % 3], fin_names[r->fin[1] % 3],
-	    (unsigned long long)r->pkts[0], (unsigned long long)r->bytes[0],
-	    (unsigned long long)r->pkts[1], (unsigned long long)r->bytes[1], r->drops);
-	secs_or_dash(sb, r->age);
-	sb_puts(sb, " idle=");
-	sb_secs(sb, r->idle, 3);
-	sb_printf(sb, " status=%s history=%s profile=%s\n", status_name(r),
-	    r->history[0] ? r->history : "-", profile);
+	struct fieldw w;
+
+	fw_init_sb(&w, sb, json);
+	fw_obj_open(&w, NULL);
+	fw_text(&w, "[FLOW]");
+	fw_str(&w, "event", NULL, "flow");
+	if (json)
+		flow_fields(&w, r, profile, json_order, sizeof(json_order), "", false);
+	else
+		flow_fields(&w, r, profile, line_order, sizeof(line_order), " ", true);
+	fw_text(&w, "\n");
+	fw_obj_close(&w);
 }
 
 void

@@ -40,10 +40,8 @@ struct ctl_global {
 	uint64_t event_lines, event_lost;
 };
 
-/* flows: one tab-separated line, fields in the documented order:
- * queue flow src sport dst dport state timer left timeout refresh
- * fin_orig fin_reply pkts_orig bytes_orig pkts_reply bytes_reply drops
- * age idle status history profile serial */
+/* flows: one tab-separated line, its fields in the order of
+ * CTL_FLOW_COLUMNS (ctl_proto.h). */
 void ctl_fmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
 /* The same as a JSON object (no separator, no newline). */
 void ctl_fmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
