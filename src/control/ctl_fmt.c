@@ -4,6 +4,7 @@
  * metric names scripts depend on) and come from the enums' name tables,
  * so they never drift from the code. A field that has a text and a JSON
  * form is printed once, through the field writer (fieldw.h). */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -200,7 +201,159 @@ ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json)
 		sb_printf(sb, " queue=%u serial=%u\n", er->queue, er->serial);
 }
 
-/* ---- stats ---- */
+/* ---- stats ----
+ *
+ * One table of counters, in the order key=value and JSON list them; the
+ * Prometheus form walks the same rows in its own order (prom_order). A
+ * row says where it shows (the sums, each queue, or the control thread's
+ * own figures), the JSON object it sits in, its key=value and JSON
+ * names, how to read it, and its metric (name, type, help) if it has one. */
+
+/* Where a row shows in key=value and JSON. */
+#define AT_SUM		1	/* the sums over the queues */
+#define AT_Q		2	/* each queue */
+#define AT_QJSON	4	/* each queue, in JSON only */
+#define AT_CTL		8	/* the control thread's own, after the sums */
+
+/* The JSON object a row sits in (a family also opens its own, inside). */
+enum { IN_REC, IN_FLOWS, IN_KERNEL, IN_HISTORY, IN_EVLINES, IN_CTL };
+static const char *const in_name[] = {
+	[IN_REC] = NULL, [IN_FLOWS] = "flows", [IN_KERNEL] = "kernel", [IN_HISTORY] = "history",
+	[IN_EVLINES] = "event_lines", [IN_CTL] = "ctl",
+};
+
+/* How a row is read: a field of struct ctl_wsnap (of struct ctl_global
+ * for AT_CTL rows), live flows, or a family: one value per name of an enum. */
+enum { V_FIELD, V_LIVE, V_EVENTS, V_DROPS, V_ENDS, V_DECODE, V_STATES };
+
+struct counter {
+	const char *kv;		/* key=value name ("queue.Q." before it per queue) */
+	const char *json;	/* JSON name, in object `in` */
+	unsigned char at, in, how, size;
+	unsigned short off;	/* V_FIELD: offset and size of the field */
+	const char *prom, *type, *help;	/* metric (after "natbox_"), or NULL */
+};
+
+#define SNAP(m)	.off = offsetof(struct ctl_wsnap, m), .size = sizeof(((struct ctl_wsnap *)0)->m)
+#define GLOB(m)	.off = offsetof(struct ctl_global, m), .size = sizeof(((struct ctl_global *)0)->m)
+#define PROM(n, t, h)	.prom = n, .type = t, .help = h
+#define ROW(k, j, a, i, h)	.kv = k, .json = j, .at = a, .in = i, .how = h
+
+enum {
+	C_LIVE, C_EXPIRED, C_CAPACITY, C_STATES,
+	C_PACKETS, C_ACCEPTED, C_DROPPED, C_RESETS, C_SKIPPED, C_EVICTIONS,
+	C_EVENTS, C_DROPS, C_ENDS, C_DECODE,
+	C_BURSTS, C_MAX_BURST, C_ENOBUFS, C_ID_GAPS, C_VERDICTS, C_VERDICT_MSGS, C_SEND_ERRORS,
+	C_NACKS, C_GSO, C_CSUM, C_ODDITIES, C_UNSEEN, C_RSTS_SENT, C_RST_ERRORS, C_RCVBUF,
+	C_MEMORY_Q, C_HIST_EVENTS, C_HIST_SIZE,
+	C_KQ_PORTID, C_KQ_TOTAL, C_KQ_COPY_RANGE, C_KQ_DROPPED, C_KQ_USER_DROPPED, C_KQ_IDSEQ,
+	C_MEMORY_SUM, C_EV_LINES, C_EV_LOST,
+	C_CTL_CLIENTS, C_CTL_REQUESTS, C_CTL_ERRORS, C_CTL_DROPPED,
+	C__N
+};
+
+#define SQ	(AT_SUM | AT_Q)
+static const struct counter counters[C__N] = {
+	[C_LIVE] = { ROW("flows", "live", SQ, IN_FLOWS, V_LIVE) },
+	[C_EXPIRED] = { ROW("flows.expired", "expired", SQ, IN_FLOWS, V_FIELD), SNAP(dead),
+	    PROM("flows_expired", "gauge", "Expired flows still remembered.") },
+	[C_CAPACITY] = { ROW("flows.capacity", "capacity", AT_SUM | AT_QJSON, IN_FLOWS, V_FIELD),
+	    SNAP(capacity), PROM("flows_capacity", "gauge", "Flow table size (table.max_flows).") },
+	[C_STATES] = { ROW("flows.state.", "by_state", SQ, IN_FLOWS, V_STATES),
+	    PROM("flows", "gauge", "Live flows, by tracker state.") },
+	[C_PACKETS] = { ROW("packets", "packets", SQ, IN_REC, V_FIELD), SNAP(es.packets),
+	    PROM("packets_total", "counter", "Packets given a verdict.") },
+	[C_ACCEPTED] = { ROW("accepted", "accepted", SQ, IN_REC, V_FIELD), SNAP(es.accepted),
+	    PROM("accepted_total", "counter", "Packets accepted.") },
+	[C_DROPPED] = { ROW("dropped", "dropped", SQ, IN_REC, V_FIELD), SNAP(es.dropped),
+	    PROM("dropped_total", "counter", "Packets dropped.") },
+	[C_RESETS] = { ROW("resets_sent", "resets_sent", SQ, IN_REC, V_FIELD), SNAP(es.resets_sent),
+	    PROM("resets_sent_total", "counter", "RSTs natbox sent.") },
+	[C_SKIPPED] = { ROW("skipped", "skipped", SQ, IN_REC, V_FIELD), SNAP(es.skipped) },
+	[C_EVICTIONS] = { ROW("evictions", "evictions", SQ, IN_REC, V_FIELD), SNAP(es.evictions),
+	    PROM("evictions_total", "counter", "Flows evicted from a full table.") },
+	[C_EVENTS] = { ROW("event.", "events", SQ, IN_REC, V_EVENTS),
+	    PROM("events_total", "counter", "Engine events, by type.") },
+	[C_DROPS] = { ROW("drop.", "drops", SQ, IN_REC, V_DROPS),
+	    PROM("drops_total", "counter", "Packets dropped, by reason.") },
+	[C_ENDS] = { ROW("end.", "ends", SQ, IN_REC, V_ENDS),
+	    PROM("flow_ends_total", "counter", "Flows that left the table, by reason.") },
+	[C_DECODE] = { ROW("decode.", "decode", SQ, IN_REC, V_DECODE),
+	    PROM("decode_total", "counter", "Decoder outcomes.") },
+	[C_BURSTS] = { ROW("bursts", "bursts", AT_Q, IN_REC, V_FIELD), SNAP(ws.bursts),
+	    PROM("bursts_total", "counter", "Bursts read from the queue.") },
+	[C_MAX_BURST] = { ROW("max_burst", "max_burst", AT_Q, IN_REC, V_FIELD),
+	    SNAP(ws.max_burst) },
+	[C_ENOBUFS] = { ROW("enobufs", "enobufs", SQ, IN_REC, V_FIELD), SNAP(ws.enobufs),
+	    PROM("enobufs_total", "counter", "Netlink receive overruns (packets lost).") },
+	[C_ID_GAPS] = { ROW("id_gaps", "id_gaps", SQ, IN_REC, V_FIELD), SNAP(ws.id_gaps),
+	    PROM("id_gaps_total", "counter", "Packet ids skipped in the queue's sequence.") },
+	[C_VERDICTS] = { ROW("verdicts", "verdicts", AT_Q, IN_REC, V_FIELD), SNAP(ws.verdicts) },
+	[C_VERDICT_MSGS] = { ROW("verdict_msgs", "verdict_msgs", AT_Q, IN_REC, V_FIELD),
+	    SNAP(ws.verdict_msgs) },
+	[C_SEND_ERRORS] = { ROW("send_errors", "send_errors", AT_Q, IN_REC, V_FIELD),
+	    SNAP(ws.send_errors),
+	    PROM("verdict_send_errors_total", "counter", "Verdict batches not sent.") },
+	[C_NACKS] = { ROW("nacks", "nacks", AT_Q, IN_REC, V_FIELD), SNAP(ws.nacks) },
+	[C_GSO] = { ROW("gso", "gso", AT_Q, IN_REC, V_FIELD), SNAP(ws.gso) },
+	[C_CSUM] = { ROW("csum_not_ready", "csum_not_ready", AT_Q, IN_REC, V_FIELD),
+	    SNAP(ws.csum_not_ready) },
+	[C_ODDITIES] = { ROW("oddities", "oddities", AT_Q, IN_REC, V_FIELD), SNAP(ws.oddities) },
+	[C_UNSEEN] = { ROW("unseen", "unseen", AT_Q, IN_REC, V_FIELD), SNAP(ws.unseen) },
+	[C_RSTS_SENT] = { ROW("rsts_sent", "rsts_sent", AT_Q, IN_REC, V_FIELD),
+	    SNAP(ws.rsts_sent) },
+	[C_RST_ERRORS] = { ROW("rst_errors", "rst_errors", AT_Q, IN_REC, V_FIELD),
+	    SNAP(ws.rst_errors) },
+	[C_RCVBUF] = { ROW("rcvbuf", "rcvbuf", AT_Q, IN_REC, V_FIELD), SNAP(ws.rcvbuf) },
+	[C_MEMORY_Q] = { ROW("memory", "memory", AT_Q, IN_REC, V_FIELD), SNAP(memory),
+	    PROM("memory_bytes", "gauge", "Memory of flow table, counters and history.") },
+	[C_HIST_EVENTS] = { ROW("history.events", "events", AT_Q, IN_HISTORY, V_FIELD),
+	    SNAP(history_seen) },
+	[C_HIST_SIZE] = { ROW("history.size", "size", AT_Q, IN_HISTORY, V_FIELD),
+	    SNAP(history_size) },
+	/* a queue's kernel figures show only if /proc listed the queue */
+	[C_KQ_PORTID] = { ROW("kernel.portid", "portid", AT_Q, IN_KERNEL, V_FIELD),
+	    SNAP(kq.portid) },
+	[C_KQ_TOTAL] = { ROW("kernel.queue_total", "queue_total", SQ, IN_KERNEL, V_FIELD),
+	    SNAP(kq.total),
+	    PROM("kernel_queue_packets", "gauge", "Packets waiting in the kernel queue.") },
+	[C_KQ_COPY_RANGE] = { ROW("kernel.copy_range", "copy_range", AT_Q, IN_KERNEL, V_FIELD),
+	    SNAP(kq.copy_range) },
+	[C_KQ_DROPPED] = { ROW("kernel.dropped", "dropped", SQ, IN_KERNEL, V_FIELD),
+	    SNAP(kq.dropped), PROM("kernel_queue_dropped_total", "counter",
+	    "Packets the kernel dropped: queue full.") },
+	[C_KQ_USER_DROPPED] = { ROW("kernel.user_dropped", "user_dropped", SQ, IN_KERNEL, V_FIELD),
+	    SNAP(kq.user_dropped), PROM("kernel_queue_user_dropped_total", "counter",
+	    "Packets the kernel could not send to natbox (socket buffer full).") },
+	[C_KQ_IDSEQ] = { ROW("kernel.id_sequence", "id_sequence", AT_Q, IN_KERNEL, V_FIELD),
+	    SNAP(kq.id_sequence) },
+	/* the sums list memory after the kernel's figures, a queue before its history */
+	[C_MEMORY_SUM] = { ROW("memory", "memory", AT_SUM, IN_REC, V_FIELD), SNAP(memory) },
+	/* the event lines' counters show only with an event sink */
+	[C_EV_LINES] = { ROW("events.lines", "written", AT_CTL, IN_EVLINES, V_FIELD),
+	    GLOB(event_lines), PROM("event_lines_total", "counter", "Event lines written.") },
+	[C_EV_LOST] = { ROW("events.lost", "lost", AT_CTL, IN_EVLINES, V_FIELD), GLOB(event_lost),
+	    PROM("event_lines_lost_total", "counter", "Event lines lost to write errors.") },
+	[C_CTL_CLIENTS] = { ROW("ctl.clients", "clients", AT_CTL, IN_CTL, V_FIELD), GLOB(clients),
+	    PROM("ctl_clients", "gauge", "Control clients connected.") },
+	[C_CTL_REQUESTS] = { ROW("ctl.requests", "requests", AT_CTL, IN_CTL, V_FIELD),
+	    GLOB(requests), PROM("ctl_requests_total", "counter", "Control requests answered.") },
+	[C_CTL_ERRORS] = { ROW("ctl.errors", "errors", AT_CTL, IN_CTL, V_FIELD), GLOB(errors) },
+	[C_CTL_DROPPED] = { ROW("ctl.dropped", "dropped", AT_CTL, IN_CTL, V_FIELD),
+	    GLOB(clients_dropped), PROM("ctl_dropped_total", "counter",
+	    "Control clients dropped (slow, idle, too many).") },
+};
+#undef SQ
+
+/* The order of the metrics (after natbox_info and natbox_uptime_seconds). */
+static const unsigned char prom_order[] = {
+	C_PACKETS, C_ACCEPTED, C_DROPPED, C_RESETS, C_EVICTIONS,
+	C_DROPS, C_ENDS, C_EVENTS, C_DECODE,
+	C_STATES, C_EXPIRED, C_CAPACITY, C_MEMORY_Q,
+	C_ENOBUFS, C_ID_GAPS, C_SEND_ERRORS, C_BURSTS,
+	C_KQ_TOTAL, C_KQ_DROPPED, C_KQ_USER_DROPPED,
+	C_EV_LINES, C_EV_LOST, C_CTL_CLIENTS, C_CTL_REQUESTS, C_CTL_DROPPED,
+};
 
 /* Reasons that are drops, and reasons that end flows. */
 static bool
@@ -226,339 +379,239 @@ decode_name(unsigned d)
 	return c ? c + 1 : n;
 }
 
+/* A family: an array of counters in struct ctl_wsnap, one per name. */
+static const struct family {
+	unsigned short off, size;	/* the array, and the size of one value */
+	unsigned lo, hi;		/* the names shown: lo .. hi - 1 */
+	const char *(*name)(unsigned);
+	bool (*take)(unsigned);		/* NULL: all */
+	const char *label;		/* its Prometheus label */
+} families[] = {
+	[V_EVENTS - V_EVENTS] = { SNAP(es.events[0]), 0, EV__MAX, event_type_name, NULL, "event" },
+	[V_DROPS - V_EVENTS] = { SNAP(es.reason[0]), 0, R__MAX, reason_name, is_drop_reason,
+	    "reason" },
+	[V_ENDS - V_EVENTS] = { SNAP(es.ends[0]), 0, R__MAX, reason_name, is_end_reason, "reason" },
+	[V_DECODE - V_EVENTS] = { SNAP(es.decode[0]), 0, DEC__MAX, decode_name, NULL, "outcome" },
+	[V_STATES - V_EVENTS] = { SNAP(by_state[0]), TCP_NONE + 1, TCP_STATE_MAX, tcp_state_name,
+	    NULL, "state" },
+};
+
+/* A counter of 4 or 8 bytes (every one is uint32_t, unsigned, uint64_t or
+ * unsigned long long) at off in base. */
+static unsigned long long
+read_at(const void *base, size_t off, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)base + off;
+	uint64_t v64;
+	uint32_t v32;
+
+	if (size == sizeof(v32)) {
+		memcpy(&v32, p, sizeof(v32));
+		return v32;
+	}
+	memcpy(&v64, p, sizeof(v64));
+	return v64;
+}
+
+static void
+add_at(void *base, size_t off, size_t size, unsigned long long v)
+{
+	unsigned char *p = (unsigned char *)base + off;
+	uint64_t v64;
+	uint32_t v32;
+
+	if (size == sizeof(v32)) {
+		memcpy(&v32, p, sizeof(v32));
+		v32 += (uint32_t)v;
+		memcpy(p, &v32, sizeof(v32));
+	} else {
+		memcpy(&v64, p, sizeof(v64));
+		v64 += v;
+		memcpy(p, &v64, sizeof(v64));
+	}
+}
+
+static const struct family *
+family_of(const struct counter *c)
+{
+	return c->how >= V_EVENTS ? &families[c->how - V_EVENTS] : NULL;
+}
+
+/* A row's value (not a family's) for a queue or the sums. */
+static unsigned long long
+row_value(const struct counter *c, const struct ctl_wsnap *s, const struct ctl_global *g)
+{
+	if (c->how == V_LIVE)
+		return (uint32_t)(s->nflows - s->dead);
+	return c->at & AT_CTL ? read_at(g, c->off, c->size) : read_at(s, c->off, c->size);
+}
+
+static unsigned long long
+family_value(const struct family *f, const struct ctl_wsnap *s, unsigned i)
+{
+	return read_at(s, f->off + (size_t)i * f->size, f->size);
+}
+
+/* The sums over the queues of every row the sums show. */
 static void
 sum(struct ctl_wsnap *t, const struct ctl_wsnap *w, unsigned n)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < n; i++) {
-		const struct engine_stats *a = &w[i].es;
-		struct engine_stats *s = &t->es;
+		for (unsigned k = 0; k < C__N; k++) {
+			const struct counter *c = &counters[k];
+			const struct family *f = family_of(c);
 
-		s->packets += a->packets;
-		s->accepted += a->accepted;
-		s->dropped += a->dropped;
-		s->resets_sent += a->resets_sent;
-		s->skipped += a->skipped;
-		s->evictions += a->evictions;
-		for (unsigned r = 0; r < R__MAX; r++) {
-			s->reason[r] += a->reason[r];
-			s->ends[r] += a->ends[r];
+			if (!(c->at & AT_SUM))
+				continue;
+			if (c->how == V_LIVE) {		/* live = nflows - dead: dead has its row */
+				t->nflows += w[i].nflows;
+			} else if (f) {
+				for (unsigned r = f->lo; r < f->hi; r++)
+					add_at(t, f->off + (size_t)r * f->size, f->size,
+					    family_value(f, &w[i], r));
+			} else {
+				add_at(t, c->off, c->size, read_at(&w[i], c->off, c->size));
+			}
 		}
-		for (unsigned e = 0; e < EV__MAX; e++)
-			s->events[e] += a->events[e];
-		for (unsigned d = 0; d < DEC__MAX; d++)
-			s->decode[d] += a->decode[d];
-		for (unsigned st = 0; st < TCP_STATE_MAX; st++)
-			t->by_state[st] += w[i].by_state[st];
-		t->dead += w[i].dead;
-		t->nflows += w[i].nflows;
-		t->capacity += w[i].capacity;
-		t->memory += w[i].memory;
-		t->ws.enobufs += w[i].ws.enobufs;
-		t->ws.id_gaps += w[i].ws.id_gaps;
-		t->kq.dropped += w[i].kq.dropped;
-		t->kq.user_dropped += w[i].kq.user_dropped;
-		t->kq.total += w[i].kq.total;
 	}
 }
 
-#define U(x) ((unsigned long long)(x))
-
-/* The engine counters under a key prefix ("" or "queue.10."). */
+/* One row as key=value ("pfx" before the key; nothing if !text) or JSON. */
 static void
-kv_engine(struct strbuf *sb, const char *pfx, const struct engine_stats *s)
+put_row(struct fieldw *w, const struct counter *c, const char *pfx, bool text,
+    const struct ctl_wsnap *s, const struct ctl_global *g)
 {
-	unsigned r;
+	const struct family *f = family_of(c);
+	char fmt[160];
 
-	sb_printf(sb, "%spackets=%llu\n%saccepted=%llu\n%sdropped=%llu\n%sresets_sent=%llu\n"
-	    "%sskipped=%llu\n%sevictions=%llu\n", pfx, U(s->packets), pfx, U(s->accepted),
-	    pfx, U(s->dropped), pfx, U(s->resets_sent), pfx, U(s->skipped), pfx,
-	    U(s->evictions));
-	for (r = 0; r < EV__MAX; r++)
-		sb_printf(sb, "%sevent.%s=%llu\n", pfx, event_type_name(r), U(s->events[r]));
-	for (r = 0; r < R__MAX; r++)
-		if (is_drop_reason(r))
-			sb_printf(sb, "%sdrop.%s=%llu\n", pfx, reason_name(r), U(s->reason[r]));
-	for (r = 0; r < R__MAX; r++)
-		if (is_end_reason(r))
-			sb_printf(sb, "%send.%s=%llu\n", pfx, reason_name(r), U(s->ends[r]));
-	for (r = 0; r < DEC__MAX; r++)
-		sb_printf(sb, "%sdecode.%s=%llu\n", pfx, decode_name(r), U(s->decode[r]));
+	if (f == NULL) {
+		snprintf(fmt, sizeof(fmt), "%s%s=%%llu\n", pfx, c->kv);
+		fw_uint(w, c->json, text ? fmt : NULL, row_value(c, s, g));
+		return;
+	}
+	fw_obj_open(w, c->json);
+	for (unsigned r = f->lo; r < f->hi; r++) {
+		if (f->take && !f->take(r))
+			continue;
+		snprintf(fmt, sizeof(fmt), "%s%s%s=%%llu\n", pfx, c->kv, f->name(r));
+		fw_uint(w, f->name(r), text ? fmt : NULL, family_value(f, s, r));
+	}
+	fw_obj_close(w);
 }
 
+/* The rows of a section: the sums and the control thread's own (queue
+ * false), or one queue's; each row in its JSON object. */
 static void
-kv_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n, const struct ctl_global *g)
+put_rows(struct fieldw *w, const char *pfx, const struct ctl_wsnap *s,
+    const struct ctl_global *g, bool queue)
+{
+	unsigned in = IN_REC;
+
+	for (unsigned k = 0; k < C__N; k++) {
+		const struct counter *c = &counters[k];
+		unsigned at = c->at & (queue ? AT_Q | AT_QJSON : AT_SUM | AT_CTL);
+
+		if (at == 0 || (queue && c->in == IN_KERNEL && !s->kq.found) ||
+		    (c->in == IN_EVLINES && !g->have_events))
+			continue;
+		if (c->in != in) {
+			if (in != IN_REC)
+				fw_obj_close(w);
+			if (c->in != IN_REC)
+				fw_obj_open(w, in_name[c->in]);
+			in = c->in;
+		}
+		put_row(w, c, pfx, at != AT_QJSON, s, g);
+	}
+	if (in != IN_REC)
+		fw_obj_close(w);
+}
+
+/* key=value lines, or one JSON object: one sequence of fields for both. */
+static void
+fw_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n, const struct ctl_global *g,
+    bool json)
 {
 	struct ctl_wsnap t;
-	unsigned i, s;
+	struct fieldw fw;
+	char pfx[32], fmt[48];
 
 	sum(&t, w, n);
-	sb_printf(sb, "profile=%s\ngeneration=%u\nuptime=", g->profile, g->generation);
-	sb_secs(sb, g->uptime, 3);
-	sb_puts(sb, "\nqueues=");
-	for (i = 0; i < n; i++)
-		sb_printf(sb, "%s%u", i ? "," : "", w[i].queue);
-	sb_printf(sb, "\nflows=%u\nflows.expired=%u\nflows.capacity=%u\n", t.nflows - t.dead,
-	    t.dead, t.capacity);
-	for (s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
-		sb_printf(sb, "flows.state.%s=%u\n", tcp_state_name(s), t.by_state[s]);
-	kv_engine(sb, "", &t.es);
-	sb_printf(sb, "enobufs=%llu\nid_gaps=%llu\nkernel.queue_total=%llu\n"
-	    "kernel.dropped=%llu\nkernel.user_dropped=%llu\nmemory=%llu\n",
-	    U(t.ws.enobufs), U(t.ws.id_gaps), U(t.kq.total), U(t.kq.dropped),
-	    U(t.kq.user_dropped), U(t.memory));
-	if (g->have_events)
-		sb_printf(sb, "events.lines=%llu\nevents.lost=%llu\n", U(g->event_lines),
-		    U(g->event_lost));
-	sb_printf(sb, "ctl.clients=%u\nctl.requests=%llu\nctl.errors=%llu\nctl.dropped=%llu\n",
-	    g->clients, U(g->requests), U(g->errors), U(g->clients_dropped));
-	for (i = 0; i < n; i++) {
-		const struct ctl_wsnap *q = &w[i];
-		const struct ctl_wstats *ws = &q->ws;
-		char pfx[32];
-
-		snprintf(pfx, sizeof(pfx), "queue.%u.", q->queue);
-		sb_printf(sb, "%sprofile=%s\n%sflows=%u\n%sflows.expired=%u\n", pfx, q->profile,
-		    pfx, q->nflows - q->dead, pfx, q->dead);
-		for (s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
-			sb_printf(sb, "%sflows.state.%s=%u\n", pfx, tcp_state_name(s), q->by_state[s]);
-		kv_engine(sb, pfx, &q->es);
-		sb_printf(sb, "%sbursts=%llu\n%smax_burst=%llu\n%senobufs=%llu\n%sid_gaps=%llu\n"
-		    "%sverdicts=%llu\n%sverdict_msgs=%llu\n%ssend_errors=%llu\n%snacks=%llu\n"
-		    "%sgso=%llu\n%scsum_not_ready=%llu\n%soddities=%llu\n%sunseen=%llu\n"
-		    "%srsts_sent=%llu\n%srst_errors=%llu\n%srcvbuf=%u\n%smemory=%llu\n"
-		    "%shistory.events=%llu\n%shistory.size=%llu\n",
-		    pfx, U(ws->bursts), pfx, U(ws->max_burst), pfx, U(ws->enobufs),
-		    pfx, U(ws->id_gaps), pfx, U(ws->verdicts), pfx, U(ws->verdict_msgs),
-		    pfx, U(ws->send_errors), pfx, U(ws->nacks), pfx, U(ws->gso),
-		    pfx, U(ws->csum_not_ready), pfx, U(ws->oddities), pfx, U(ws->unseen),
-		    pfx, U(ws->rsts_sent), pfx, U(ws->rst_errors), pfx, ws->rcvbuf,
-		    pfx, U(q->memory), pfx, U(q->history_seen), pfx, U(q->history_size));
-		if (q->kq.found)
-			sb_printf(sb, "%skernel.portid=%u\n%skernel.queue_total=%u\n"
-			    "%skernel.copy_range=%u\n%skernel.dropped=%llu\n"
-			    "%skernel.user_dropped=%llu\n%skernel.id_sequence=%llu\n",
-			    pfx, q->kq.portid, pfx, q->kq.total, pfx, q->kq.copy_range,
-			    pfx, q->kq.dropped, pfx, q->kq.user_dropped, pfx, q->kq.id_sequence);
-	}
-}
-
-static void
-json_engine(struct strbuf *sb, const struct engine_stats *s)
-{
-	unsigned r;
-	const char *sep = "";
-
-	sb_printf(sb, "\"packets\":%llu,\"accepted\":%llu,\"dropped\":%llu,\"resets_sent\":%llu,"
-	    "\"skipped\":%llu,\"evictions\":%llu,\"events\":{", U(s->packets), U(s->accepted),
-	    U(s->dropped), U(s->resets_sent), U(s->skipped), U(s->evictions));
-	for (r = 0; r < EV__MAX; r++)
-		sb_printf(sb, "%s\"%s\":%llu", r ? "," : "", event_type_name(r), U(s->events[r]));
-	sb_puts(sb, "},\"drops\":{");
-	for (r = 0; r < R__MAX; r++) {
-		if (!is_drop_reason(r))
-			continue;
-		sb_printf(sb, "%s\"%s\":%llu", sep, reason_name(r), U(s->reason[r]));
-		sep = ",";
-	}
-	sb_puts(sb, "},\"ends\":{");
-	for (r = 0, sep = ""; r < R__MAX; r++) {
-		if (!is_end_reason(r))
-			continue;
-		sb_printf(sb, "%s\"%s\":%llu", sep, reason_name(r), U(s->ends[r]));
-		sep = ",";
-	}
-	sb_puts(sb, "},\"decode\":{");
-	for (r = 0; r < DEC__MAX; r++)
-		sb_printf(sb, "%s\"%s\":%llu", r ? "," : "", decode_name(r), U(s->decode[r]));
-	sb_puts(sb, "}");
-}
-
-static void
-json_states(struct strbuf *sb, const uint32_t *by_state)
-{
-	sb_puts(sb, "{");
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
-		sb_printf(sb, "%s\"%s\":%u", s > TCP_NONE + 1 ? "," : "", tcp_state_name(s),
-		    by_state[s]);
-	sb_puts(sb, "}");
-}
-
-static void
-json_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n, const struct ctl_global *g)
-{
-	struct ctl_wsnap t;
-
-	sum(&t, w, n);
-	sb_puts(sb, "{\"profile\":");
-	sb_json_str(sb, g->profile);
-	sb_printf(sb, ",\"generation\":%u,\"uptime\":", g->generation);
-	sb_secs(sb, g->uptime, 3);
-	sb_printf(sb, ",\"flows\":{\"live\":%u,\"expired\":%u,\"capacity\":%u,\"by_state\":",
-	    t.nflows - t.dead, t.dead, t.capacity);
-	json_states(sb, t.by_state);
-	sb_puts(sb, "},");
-	json_engine(sb, &t.es);
-	sb_printf(sb, ",\"enobufs\":%llu,\"id_gaps\":%llu,\"kernel\":{\"queue_total\":%llu,"
-	    "\"dropped\":%llu,\"user_dropped\":%llu},\"memory\":%llu",
-	    U(t.ws.enobufs), U(t.ws.id_gaps), U(t.kq.total), U(t.kq.dropped),
-	    U(t.kq.user_dropped), U(t.memory));
-	if (g->have_events)
-		sb_printf(sb, ",\"event_lines\":{\"written\":%llu,\"lost\":%llu}",
-		    U(g->event_lines), U(g->event_lost));
-	sb_printf(sb, ",\"ctl\":{\"clients\":%u,\"requests\":%llu,\"errors\":%llu,\"dropped\":%llu}"
-	    ",\"queues\":[", g->clients, U(g->requests), U(g->errors), U(g->clients_dropped));
+	fw_init_sb(&fw, sb, json);
+	fw_obj_open(&fw, NULL);
+	fw_str(&fw, "profile", "profile=%s\n", g->profile);
+	fw_uint(&fw, "generation", "generation=%llu\n", g->generation);
+	fw_secs(&fw, "uptime", "uptime=%s\n", ms_round(g->uptime));
+	fw_text(&fw, "queues=");
+	for (unsigned i = 0; i < n; i++)
+		fw_text(&fw, "%s%u", i ? "," : "", w[i].queue);
+	fw_text(&fw, "\n");
+	put_rows(&fw, "", &t, g, false);
+	fw_arr_open(&fw, "queues");
 	for (unsigned i = 0; i < n; i++) {
-		const struct ctl_wsnap *q = &w[i];
-		const struct ctl_wstats *ws = &q->ws;
-
-		sb_printf(sb, "%s{\"queue\":%u,\"profile\":", i ? "," : "", q->queue);
-		sb_json_str(sb, q->profile);
-		sb_printf(sb, ",\"flows\":{\"live\":%u,\"expired\":%u,\"capacity\":%u,\"by_state\":",
-		    q->nflows - q->dead, q->dead, q->capacity);
-		json_states(sb, q->by_state);
-		sb_puts(sb, "},");
-		json_engine(sb, &q->es);
-		sb_printf(sb, ",\"bursts\":%llu,\"max_burst\":%llu,\"enobufs\":%llu,\"id_gaps\":%llu,"
-		    "\"verdicts\":%llu,\"verdict_msgs\":%llu,\"send_errors\":%llu,\"nacks\":%llu,"
-		    "\"gso\":%llu,\"csum_not_ready\":%llu,\"oddities\":%llu,\"unseen\":%llu,"
-		    "\"rsts_sent\":%llu,\"rst_errors\":%llu,\"rcvbuf\":%u,\"memory\":%llu,"
-		    "\"history\":{\"events\":%llu,\"size\":%llu}",
-		    U(ws->bursts), U(ws->max_burst), U(ws->enobufs), U(ws->id_gaps),
-		    U(ws->verdicts), U(ws->verdict_msgs), U(ws->send_errors), U(ws->nacks),
-		    U(ws->gso), U(ws->csum_not_ready), U(ws->oddities), U(ws->unseen),
-		    U(ws->rsts_sent), U(ws->rst_errors), ws->rcvbuf, U(q->memory),
-		    U(q->history_seen), U(q->history_size));
-		if (q->kq.found)
-			sb_printf(sb, ",\"kernel\":{\"portid\":%u,\"queue_total\":%u,\"copy_range\":%u,"
-			    "\"dropped\":%llu,\"user_dropped\":%llu,\"id_sequence\":%llu}",
-			    q->kq.portid, q->kq.total, q->kq.copy_range, q->kq.dropped,
-			    q->kq.user_dropped, q->kq.id_sequence);
-		sb_puts(sb, "}");
+		snprintf(pfx, sizeof(pfx), "queue.%u.", w[i].queue);
+		snprintf(fmt, sizeof(fmt), "%sprofile=%%s\n", pfx);
+		fw_obj_open(&fw, NULL);
+		fw_uint(&fw, "queue", NULL, w[i].queue);
+		fw_str(&fw, "profile", fmt, w[i].profile);
+		put_rows(&fw, pfx, &w[i], g, true);
+		fw_obj_close(&fw);
 	}
-	sb_puts(sb, "]}\n");
+	fw_arr_close(&fw);
+	fw_obj_close(&fw);
 }
 
 /* ---- Prometheus text exposition format 0.0.4 ---- */
 
 static void
-prom_head(struct strbuf *sb, const char *name, const char *type, const char *help)
+prom_row(struct strbuf *sb, const struct counter *c, const struct ctl_wsnap *w, unsigned n,
+    const struct ctl_global *g)
 {
-	sb_printf(sb, "# HELP natbox_%s %s\n# TYPE natbox_%s %s\n", name, help, name, type);
-}
+	const struct family *f = family_of(c);
 
-/* One sample per worker, labelled with its queue; expr reads q. */
-#define PROM_Q(sb, w, n, name, expr) do {					\
-	for (unsigned i_ = 0; i_ < (n); i_++) {					\
-		const struct ctl_wsnap *q = &(w)[i_];				\
-		sb_printf((sb), "natbox_%s{queue=\"%u\"} %llu\n", (name), q->queue, \
-		    U(expr));							\
-	}									\
-} while (0)
+	if (c->in == IN_EVLINES && !g->have_events)
+		return;
+	sb_printf(sb, "# HELP natbox_%s %s\n# TYPE natbox_%s %s\n", c->prom, c->help, c->prom,
+	    c->type);
+	if (c->at & AT_CTL) {
+		sb_printf(sb, "natbox_%s %llu\n", c->prom, row_value(c, NULL, g));
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (f == NULL) {
+			sb_printf(sb, "natbox_%s{queue=\"%u\"} %llu\n", c->prom, w[i].queue,
+			    row_value(c, &w[i], g));
+			continue;
+		}
+		for (unsigned r = f->lo; r < f->hi; r++)
+			if (f->take == NULL || f->take(r))
+				sb_printf(sb, "natbox_%s{queue=\"%u\",%s=\"%s\"} %llu\n", c->prom,
+				    w[i].queue, f->label, f->name(r), family_value(f, &w[i], r));
+	}
+}
 
 static void
 prom_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n, const struct ctl_global *g)
 {
-	unsigned i, r;
-
-	prom_head(sb, "info", "gauge", "The profile in force (value always 1).");
-	sb_puts(sb, "natbox_info{profile=");
+	sb_puts(sb, "# HELP natbox_info The profile in force (value always 1).\n"
+	    "# TYPE natbox_info gauge\nnatbox_info{profile=");
 	sb_json_str(sb, g->profile);	/* same escaping rules as Prometheus' */
 	sb_printf(sb, ",generation=\"%u\"} 1\n", g->generation);
-	prom_head(sb, "uptime_seconds", "gauge", "Seconds since natbox run started.");
-	sb_puts(sb, "natbox_uptime_seconds ");
+	sb_puts(sb, "# HELP natbox_uptime_seconds Seconds since natbox run started.\n"
+	    "# TYPE natbox_uptime_seconds gauge\nnatbox_uptime_seconds ");
 	sb_secs(sb, g->uptime, 3);
 	sb_puts(sb, "\n");
-
-	prom_head(sb, "packets_total", "counter", "Packets given a verdict.");
-	PROM_Q(sb, w, n, "packets_total", q->es.packets);
-	prom_head(sb, "accepted_total", "counter", "Packets accepted.");
-	PROM_Q(sb, w, n, "accepted_total", q->es.accepted);
-	prom_head(sb, "dropped_total", "counter", "Packets dropped.");
-	PROM_Q(sb, w, n, "dropped_total", q->es.dropped);
-	prom_head(sb, "resets_sent_total", "counter", "RSTs natbox sent.");
-	PROM_Q(sb, w, n, "resets_sent_total", q->es.resets_sent);
-	prom_head(sb, "evictions_total", "counter", "Flows evicted from a full table.");
-	PROM_Q(sb, w, n, "evictions_total", q->es.evictions);
-
-	prom_head(sb, "drops_total", "counter", "Packets dropped, by reason.");
-	for (i = 0; i < n; i++)
-		for (r = 0; r < R__MAX; r++)
-			if (is_drop_reason(r))
-				sb_printf(sb, "natbox_drops_total{queue=\"%u\",reason=\"%s\"} %llu\n",
-				    w[i].queue, reason_name(r), U(w[i].es.reason[r]));
-	prom_head(sb, "flow_ends_total", "counter", "Flows that left the table, by reason.");
-	for (i = 0; i < n; i++)
-		for (r = 0; r < R__MAX; r++)
-			if (is_end_reason(r))
-				sb_printf(sb, "natbox_flow_ends_total{queue=\"%u\",reason=\"%s\"} %llu\n",
-				    w[i].queue, reason_name(r), U(w[i].es.ends[r]));
-	prom_head(sb, "events_total", "counter", "Engine events, by type.");
-	for (i = 0; i < n; i++)
-		for (r = 0; r < EV__MAX; r++)
-			sb_printf(sb, "natbox_events_total{queue=\"%u\",event=\"%s\"} %llu\n",
-			    w[i].queue, event_type_name(r), U(w[i].es.events[r]));
-	prom_head(sb, "decode_total", "counter", "Decoder outcomes.");
-	for (i = 0; i < n; i++)
-		for (r = 0; r < DEC__MAX; r++)
-			sb_printf(sb, "natbox_decode_total{queue=\"%u\",outcome=\"%s\"} %llu\n",
-			    w[i].queue, decode_name(r), U(w[i].es.decode[r]));
-	prom_head(sb, "flows", "gauge", "Live flows, by tracker state.");
-	for (i = 0; i < n; i++)
-		for (r = TCP_NONE + 1; r < TCP_STATE_MAX; r++)
-			sb_printf(sb, "natbox_flows{queue=\"%u\",state=\"%s\"} %u\n", w[i].queue,
-			    tcp_state_name(r), w[i].by_state[r]);
-	prom_head(sb, "flows_expired", "gauge", "Expired flows still remembered.");
-	PROM_Q(sb, w, n, "flows_expired", q->dead);
-	prom_head(sb, "flows_capacity", "gauge", "Flow table size (table.max_flows).");
-	PROM_Q(sb, w, n, "flows_capacity", q->capacity);
-	prom_head(sb, "memory_bytes", "gauge", "Memory of flow table, counters and history.");
-	PROM_Q(sb, w, n, "memory_bytes", q->memory);
-
-	prom_head(sb, "enobufs_total", "counter", "Netlink receive overruns (packets lost).");
-	PROM_Q(sb, w, n, "enobufs_total", q->ws.enobufs);
-	prom_head(sb, "id_gaps_total", "counter", "Packet ids skipped in the queue's sequence.");
-	PROM_Q(sb, w, n, "id_gaps_total", q->ws.id_gaps);
-	prom_head(sb, "verdict_send_errors_total", "counter", "Verdict batches not sent.");
-	PROM_Q(sb, w, n, "verdict_send_errors_total", q->ws.send_errors);
-	prom_head(sb, "bursts_total", "counter", "Bursts read from the queue.");
-	PROM_Q(sb, w, n, "bursts_total", q->ws.bursts);
-	prom_head(sb, "kernel_queue_packets", "gauge", "Packets waiting in the kernel queue.");
-	PROM_Q(sb, w, n, "kernel_queue_packets", q->kq.total);
-	prom_head(sb, "kernel_queue_dropped_total", "counter",
-	    "Packets the kernel dropped: queue full.");
-	PROM_Q(sb, w, n, "kernel_queue_dropped_total", q->kq.dropped);
-	prom_head(sb, "kernel_queue_user_dropped_total", "counter",
-	    "Packets the kernel could not send to natbox (socket buffer full).");
-	PROM_Q(sb, w, n, "kernel_queue_user_dropped_total", q->kq.user_dropped);
-
-	if (g->have_events) {
-		prom_head(sb, "event_lines_total", "counter", "Event lines written.");
-		sb_printf(sb, "natbox_event_lines_total %llu\n", U(g->event_lines));
-		prom_head(sb, "event_lines_lost_total", "counter", "Event lines lost to write errors.");
-		sb_printf(sb, "natbox_event_lines_lost_total %llu\n", U(g->event_lost));
-	}
-	prom_head(sb, "ctl_clients", "gauge", "Control clients connected.");
-	sb_printf(sb, "natbox_ctl_clients %u\n", g->clients);
-	prom_head(sb, "ctl_requests_total", "counter", "Control requests answered.");
-	sb_printf(sb, "natbox_ctl_requests_total %llu\n", U(g->requests));
-	prom_head(sb, "ctl_dropped_total", "counter", "Control clients dropped (slow, idle, too many).");
-	sb_printf(sb, "natbox_ctl_dropped_total %llu\n", U(g->clients_dropped));
+	for (size_t i = 0; i < sizeof(prom_order); i++)
+		prom_row(sb, &counters[prom_order[i]], w, n, g);
 }
 
 void
 ctl_fmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
     const struct ctl_global *g, enum ctl_fmt fmt)
 {
-	switch (fmt) {
-	case CTLF_JSON:
-		json_stats(sb, w, n, g);
-		break;
-	case CTLF_PROM:
+	if (fmt == CTLF_PROM)
 		prom_stats(sb, w, n, g);
-		break;
-	default:
-		kv_stats(sb, w, n, g);
-		break;
-	}
+	else
+		fw_stats(sb, w, n, g, fmt == CTLF_JSON);
 }
