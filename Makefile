@@ -46,7 +46,8 @@ UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 # (flowfilter) or goes to files the tests give them (livepol's profiles,
 # log and event sinks).
 UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/control/livepol_change.c \
-	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c
+	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c \
+	src/common/fieldw.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 

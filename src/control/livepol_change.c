@@ -5,11 +5,11 @@
  * each time the profile is rebuilt (livepol.c). Every change, whatever
  * made it, is logged: a [CONTROL] line in the event stream and the last
  * LIVEPOL_CHANGES kept for explain. Changes run under livepol's lock. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldw.h"
 #include "livepol.h"
 #include "livepol_int.h"
 #include "log.h"
@@ -50,65 +50,63 @@ livepol_set_sink(struct evsink *s)
 	eb_fmt = evsink_format(s);
 }
 
+/* Replies and event lines spell seconds rounded to the last place shown;
+ * the field writer prints microseconds, cut: round first. */
+static uint64_t
+round_to(uint64_t ns, uint64_t unit)
+{
+	return (ns + unit / 2) / unit * unit;
+}
+
+/* In text a filter or a path that holds spaces is quoted, its quotes and
+ * backslashes escaped (buf holds twice v and the quotes). */
+static const char *
+text_value(const char *v, char *buf, size_t cap)
+{
+	struct strbuf sb;
+
+	if (strpbrk(v, " \t\"\\") == NULL)
+		return v;
+	sb_init_fixed(&sb, buf, cap);
+	sb_puts(&sb, "\"");
+	for (; *v != '\0'; v++) {
+		if (*v == '"' || *v == '\\')
+			sb_put(&sb, "\\", 1);
+		sb_put(&sb, v, 1);
+	}
+	sb_puts(&sb, "\"");
+	return buf;
+}
+
 void
 livepol_change_format(const struct livepol_change *c, enum event_format fmt,
     struct strbuf *sb)
 {
-	bool json = fmt == EVF_JSON;
+	const char *k = c->flows >= 0 ? "filter" : "value";
+	char vfmt[16], quoted[2 * sizeof(c->value) + 3];
+	struct fieldw w;
 
-	if (json) {
-		sb_puts(sb, "{\"ts\":");
-		sb_secs(sb, c->ts, 6);
-		sb_printf(sb, ",\"event\":\"control\",\"change\":\"%s\"", c->change);
-		if (c->key[0]) {
-			sb_puts(sb, ",\"key\":");
-			sb_json_str(sb, c->key);
-		}
-		if (c->value[0]) {
-			sb_printf(sb, ",\"%s\":", c->flows >= 0 ? "filter" : "value");
-			sb_json_str(sb, c->value);
-		}
-		if (c->for_ns) {
-			sb_puts(sb, ",\"for\":");
-			sb_secs(sb, c->for_ns, 3);
-		}
-		if (c->flows >= 0)
-			sb_printf(sb, ",\"flows\":%" PRId64, c->flows);
-		sb_puts(sb, ",\"profile\":");
-		sb_json_str(sb, c->profile);
-		sb_printf(sb, ",\"generation\":%u}\n", c->gen);
-		return;
-	}
-	sb_puts(sb, "[CONTROL] ts=");
-	sb_secs(sb, c->ts, 6);
-	sb_printf(sb, " change=%s", c->change);
+	fw_init_sb(&w, sb, fmt == EVF_JSON);
+	fw_obj_open(&w, NULL);
+	fw_text(&w, "[CONTROL] ");
+	fw_secs(&w, "ts", "ts=%s", round_to(c->ts, 1000));
+	fw_str(&w, "event", NULL, "control");
+	fw_str(&w, "change", " change=%s", c->change);
 	if (c->key[0])
-		sb_printf(sb, " key=%s", c->key);
+		fw_str(&w, "key", " key=%s", c->key);
 	if (c->value[0]) {
-		const char *k = c->flows >= 0 ? "filter" : "value";
-
-		/* A filter or a path may hold spaces: quote it then, with
-		 * its quotes and backslashes escaped. */
-		if (strpbrk(c->value, " \t\"\\")) {
-			sb_printf(sb, " %s=\"", k);
-			for (const char *v = c->value; *v != '\0'; v++) {
-				if (*v == '"' || *v == '\\')
-					sb_put(sb, "\\", 1);
-				sb_put(sb, v, 1);
-			}
-			sb_puts(sb, "\"");
-		} else {
-			sb_printf(sb, " %s=%s", k, c->value);
-		}
+		snprintf(vfmt, sizeof(vfmt), " %s=%%s", k);
+		fw_str(&w, k, vfmt, w.json ? c->value : text_value(c->value, quoted,
+		    sizeof(quoted)));
 	}
-	if (c->for_ns) {
-		sb_puts(sb, " for=");
-		sb_secs(sb, c->for_ns, 3);
-		sb_puts(sb, "s");
-	}
+	if (c->for_ns)
+		fw_secs(&w, "for", " for=%ss", round_to(c->for_ns, 1000000));
 	if (c->flows >= 0)
-		sb_printf(sb, " flows=%" PRId64, c->flows);
-	sb_printf(sb, " profile=%s generation=%u\n", c->profile, c->gen);
+		fw_int(&w, "flows", " flows=%lld", c->flows);
+	fw_str(&w, "profile", " profile=%s", c->profile);
+	fw_uint(&w, "generation", " generation=%llu", c->gen);
+	fw_text(&w, "\n");
+	fw_obj_close(&w);
 }
 
 void
