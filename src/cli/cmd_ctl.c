@@ -16,7 +16,7 @@
 
 #include "cli.h"
 #include "ctl.h"
-#include "ctlview.h"
+#include "ctlc_view.h"
 #include "log.h"
 #include "strbuf.h"
 
@@ -27,9 +27,9 @@
 static void
 flows_pretty(FILE *out, char *body)
 {
-	struct ctlview_opts vo = { .color = false };
+	struct ctlc_view_opts vo = { .color = false };
 
-	ctlview_flows(out, body, &vo);
+	ctlc_view_flows(out, body, &vo);
 }
 
 enum { F_JSON = 1, F_PROM = 2, F_PRETTY = 4, F_WATCH = 8 };
@@ -46,10 +46,10 @@ static const struct {
 	  F_JSON | F_PRETTY | F_WATCH, flows_pretty },
 	{ "explain", "FLOW|FILTER",
 	  "one flow's history: state changes, timers, drops and why, profile changes",
-	  F_JSON | F_PRETTY, ctlview_explain },
+	  F_JSON | F_PRETTY, ctlc_view_explain },
 	{ "stats", "",
 	  "counters by event and drop reason, flows by state, kernel queue figures, per queue",
-	  F_JSON | F_PROM | F_PRETTY, ctlview_stats },
+	  F_JSON | F_PROM | F_PRETTY, ctlc_view_stats },
 	{ "set", "KEY=VALUE... [--for DURATION]",
 	  "change settings of the running profile; with --for they revert by themselves", 0, NULL },
 	{ "unset", "KEY...|--all", "drop settings made with set (back to the profile's)", 0, NULL },
@@ -353,7 +353,7 @@ watch(const struct copts *o, const char *path, char **words, int nw)
 	bool tty = isatty(STDOUT_FILENO), tin = tty && isatty(STDIN_FILENO);
 	struct termios saved, raw;
 	struct sigaction sa;
-	struct ctlview_seen seen[2];
+	struct ctlc_view_seen seen[2];
 	struct strbuf stats, flows, prevstats;
 	char err[1024], *stats_words[1] = { "stats" };
 	double last = 0;
@@ -425,7 +425,7 @@ watch(const struct copts *o, const char *path, char **words, int nw)
 				    "q quits\n", path, tbuf, rc > 0 ? "error" : "not answering",
 				    rc > 0 ? err : "is natbox run running?", o->interval);
 			} else {
-				struct ctlview_opts vo = {
+				struct ctlc_view_opts vo = {
 					.color = true, .width = ws.ws_col,
 					.max_rows = ws.ws_row > 6 ? ws.ws_row - 6 : 1,
 					.prev = frames ? &seen[cur] : NULL, .next = &seen[!cur],
@@ -452,7 +452,7 @@ watch(const struct copts *o, const char *path, char **words, int nw)
 					fprintf(mf, "packets %s, dropped %s\n", b[0], b[2]);
 				fputs("\n", mf);
 				seen[!cur].n = 0;
-				ctlview_flows(mf, flows.buf ? flows.buf : (char[]){ "" }, &vo);
+				ctlc_view_flows(mf, flows.buf ? flows.buf : (char[]){ "" }, &vo);
 				cur = !cur;
 				fprintf(mf, "\nq quits, space refreshes; refresh every %.3gs\n",
 				    o->interval);
@@ -495,8 +495,8 @@ watch(const struct copts *o, const char *path, char **words, int nw)
 	sb_free(&stats);
 	sb_free(&flows);
 	sb_free(&prevstats);
-	ctlview_seen_free(&seen[0]);
-	ctlview_seen_free(&seen[1]);
+	ctlc_view_seen_free(&seen[0]);
+	ctlc_view_seen_free(&seen[1]);
 	return 0;
 }
 

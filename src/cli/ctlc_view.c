@@ -1,4 +1,4 @@
-/* ctlview.c -- natbox ctl's terminal views, drawn from the stable dump forms the daemon sends.
+/* ctlc_view.c -- natbox ctl's terminal views, drawn from the stable dump forms the daemon sends.
  *
  * The daemon formats only the script forms (tab-separated rows, key=value
  * lines); everything meant for eyes is done here, in the client, so the
@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctlview.h"
+#include "ctlc_view.h"
 
 #define ROWS_MAX	100000	/* flows drawn by a pretty listing; the dump has all */
 
 void
-ctlview_dur(const char *secs, char *buf, size_t cap)
+ctlc_view_dur(const char *secs, char *buf, size_t cap)
 {
 	double s = strtod(secs, NULL);
 	unsigned long t;
@@ -39,7 +39,7 @@ ctlview_dur(const char *secs, char *buf, size_t cap)
 }
 
 void
-ctlview_bytes(const char *n, char *buf, size_t cap)
+ctlc_view_bytes(const char *n, char *buf, size_t cap)
 {
 	static const char units[] = "KMGTP";
 	double v = strtod(n, NULL);
@@ -90,7 +90,7 @@ fin_short(const char *f)
 static int
 seen_cmp(const void *a, const void *b)
 {
-	const struct ctlview_seen_ent *x = a, *y = b;
+	const struct ctlc_view_seen_ent *x = a, *y = b;
 
 	if (x->queue != y->queue)
 		return x->queue < y->queue ? -1 : 1;
@@ -99,9 +99,9 @@ seen_cmp(const void *a, const void *b)
 
 /* The flow's drops in the last frame (same slot and serial), or -1. */
 static int64_t
-seen_get(const struct ctlview_seen *s, const struct ctlview_seen_ent *k)
+seen_get(const struct ctlc_view_seen *s, const struct ctlc_view_seen_ent *k)
 {
-	const struct ctlview_seen_ent *e;
+	const struct ctlc_view_seen_ent *e;
 
 	if (s == NULL || s->n == 0)
 		return -1;
@@ -110,7 +110,7 @@ seen_get(const struct ctlview_seen *s, const struct ctlview_seen_ent *k)
 }
 
 static void
-seen_put(struct ctlview_seen *s, const struct ctlview_seen_ent *k)
+seen_put(struct ctlc_view_seen *s, const struct ctlc_view_seen_ent *k)
 {
 	if (s == NULL)
 		return;
@@ -127,7 +127,7 @@ seen_put(struct ctlview_seen *s, const struct ctlview_seen_ent *k)
 }
 
 void
-ctlview_seen_free(struct ctlview_seen *s)
+ctlc_view_seen_free(struct ctlc_view_seen *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -142,10 +142,10 @@ static const char *const heads[C__N] = {
 };
 
 int
-ctlview_flows(FILE *out, char *dump, const struct ctlview_opts *o)
+ctlc_view_flows(FILE *out, char *dump, const struct ctlc_view_opts *o)
 {
 	char *(*cells)[C__N] = NULL, *line, *save, *f[FL__COUNT], b1[32], b2[32], b3[96];
-	struct ctlview_seen_ent key;
+	struct ctlc_view_seen_ent key;
 	int64_t before;
 	bool *hot = NULL, any_abs = false, any_hot = false;
 	int width[C__N], n = 0, cap = 0, shown, i, k, total = 0;
@@ -191,13 +191,13 @@ ctlview_flows(FILE *out, char *dump, const struct ctlview_opts *o)
 
 			c[C_STATE] = strdup("EXPIRED");
 			c[C_TIMER] = strdup(why ? why + 1 : f[FL_STATUS]);
-			ctlview_dur(f[FL_LEFT], b1, sizeof(b1));
+			ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
 			snprintf(b3, sizeof(b3), "forget %s", b1);
 		} else {
 			c[C_STATE] = strdup(f[FL_STATE]);
 			c[C_TIMER] = strdup(f[FL_TIMER]);
-			ctlview_dur(f[FL_LEFT], b1, sizeof(b1));
-			ctlview_dur(f[FL_TIMEOUT], b2, sizeof(b2));
+			ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
+			ctlc_view_dur(f[FL_TIMEOUT], b2, sizeof(b2));
 			snprintf(b3, sizeof(b3), "%s/%s%s", b1, b2,
 			    strcmp(f[FL_REFRESH], "none") == 0 ? "*" : "");
 			any_abs |= strcmp(f[FL_REFRESH], "none") == 0;
@@ -205,8 +205,8 @@ ctlview_flows(FILE *out, char *dump, const struct ctlview_opts *o)
 		c[C_LEFT] = strdup(b3);
 		snprintf(b3, sizeof(b3), "%s/%s", f[FL_PKTS_ORIG], f[FL_PKTS_REPLY]);
 		c[C_PKTS] = strdup(b3);
-		ctlview_bytes(f[FL_BYTES_ORIG], b1, sizeof(b1));
-		ctlview_bytes(f[FL_BYTES_REPLY], b2, sizeof(b2));
+		ctlc_view_bytes(f[FL_BYTES_ORIG], b1, sizeof(b1));
+		ctlc_view_bytes(f[FL_BYTES_REPLY], b2, sizeof(b2));
 		snprintf(b3, sizeof(b3), "%s/%s", b1, b2);
 		c[C_BYTES] = strdup(b3);
 		hot[n] = o->prev && key.drops > (before < 0 ? 0 : before);
@@ -220,7 +220,7 @@ ctlview_flows(FILE *out, char *dump, const struct ctlview_opts *o)
 		snprintf(b3, sizeof(b3), "%s/%s", fin_short(f[FL_FIN_ORIG]),
 		    fin_short(f[FL_FIN_REPLY]));
 		c[C_FIN] = strdup(b3);
-		ctlview_dur(f[FL_AGE], b1, sizeof(b1));
+		ctlc_view_dur(f[FL_AGE], b1, sizeof(b1));
 		c[C_AGE] = strdup(b1);
 		for (k = 0; k < C__N; k++) {
 			if (c[k] == NULL)
@@ -305,7 +305,7 @@ nonzero(FILE *out, const struct kv *v, int n, const char *label, const char *pfx
 }
 
 void
-ctlview_stats(FILE *out, char *text)
+ctlc_view_stats(FILE *out, char *text)
 {
 	struct kv v[2048];
 	char *line, *save, *eq, up[32], mem[32], pfx[64], key[96], queues[256];
@@ -320,8 +320,8 @@ ctlview_stats(FILE *out, char *text)
 		v[n++].v = eq + 1;
 	}
 	snprintf(queues, sizeof(queues), "%s", get(v, n, "queues"));
-	ctlview_dur(get(v, n, "uptime"), up, sizeof(up));
-	ctlview_bytes(get(v, n, "memory"), mem, sizeof(mem));
+	ctlc_view_dur(get(v, n, "uptime"), up, sizeof(up));
+	ctlc_view_bytes(get(v, n, "memory"), mem, sizeof(mem));
 	fprintf(out, "natbox on queue %s: profile %s (generation %s), up %s, %s memory\n",
 	    queues, get(v, n, "profile"), get(v, n, "generation"), up, mem);
 	fprintf(out, "flows: %s live, %s expired remembered, capacity %s\n",
@@ -340,7 +340,7 @@ ctlview_stats(FILE *out, char *text)
 	for (char *q = strtok_r(queues, ",", &save); q; q = strtok_r(NULL, ",", &save)) {
 		snprintf(pfx, sizeof(pfx), "queue.%s.", q);
 #define Q(k) (snprintf(key, sizeof(key), "%s%s", pfx, (k)), get(v, n, key))
-		ctlview_bytes(Q("rcvbuf"), up, sizeof(up));
+		ctlc_view_bytes(Q("rcvbuf"), up, sizeof(up));
 		fprintf(out, "queue %s: %s flows, %s packets in %s bursts (max %s), "
 		    "dropped %s, enobufs %s, id gaps %s, rcvbuf %s\n", q, Q("flows"),
 		    Q("packets"), Q("bursts"), Q("max_burst"), Q("dropped"), Q("enobufs"),
@@ -403,11 +403,11 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 	if (strcmp(tag, "FLOW") == 0) {
 		char left[32], to[32], age[32], bo[32], br[32];
 
-		ctlview_dur(field(l->text, "left", b[0], sizeof(b[0])), left, sizeof(left));
-		ctlview_dur(field(l->text, "timeout", b[1], sizeof(b[1])), to, sizeof(to));
-		ctlview_dur(field(l->text, "age", b[2], sizeof(b[2])), age, sizeof(age));
-		ctlview_bytes(field(l->text, "bytes_orig", b[3], sizeof(b[3])), bo, sizeof(bo));
-		ctlview_bytes(field(l->text, "bytes_reply", b[4], sizeof(b[4])), br, sizeof(br));
+		ctlc_view_dur(field(l->text, "left", b[0], sizeof(b[0])), left, sizeof(left));
+		ctlc_view_dur(field(l->text, "timeout", b[1], sizeof(b[1])), to, sizeof(to));
+		ctlc_view_dur(field(l->text, "age", b[2], sizeof(b[2])), age, sizeof(age));
+		ctlc_view_bytes(field(l->text, "bytes_orig", b[3], sizeof(b[3])), bo, sizeof(bo));
+		ctlc_view_bytes(field(l->text, "bytes_reply", b[4], sizeof(b[4])), br, sizeof(br));
 		field(l->text, "status", b[5], sizeof(b[5]));
 		if (strcmp(b[5], "live") == 0)
 			fprintf(out, "  %-10s %s%s%s, timer %s: %s left of %s%s\n", "now",
@@ -441,7 +441,7 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 		    field(l->text, "generation", b[5], sizeof(b[5])));
 	} else if (!strcmp(tag, "NEW") || !strcmp(tag, "UPDATE")) {
 		field(l->text, "timeout", b[3], sizeof(b[3]));
-		ctlview_dur(b[3], b[4], sizeof(b[4]));
+		ctlc_view_dur(b[3], b[4], sizeof(b[4]));
 		if (strcmp(tag, "UPDATE") == 0)
 			snprintf(what, sizeof(what), "%s -> %s, timer %s %s",
 			    field(l->text, "old_state", b[0], sizeof(b[0])),
@@ -485,7 +485,7 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 }
 
 void
-ctlview_explain(FILE *out, char *text)
+ctlc_view_explain(FILE *out, char *text)
 {
 	struct exline *v = NULL;
 	char *line, *save, buf[96], first_serial[16] = "";
