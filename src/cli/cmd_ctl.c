@@ -10,6 +10,7 @@
 #include "ctlc.h"
 #include "ctlc_view.h"
 #include "log.h"
+#include "opts.h"
 #include "strbuf.h"
 #include "top.h"
 
@@ -90,124 +91,117 @@ abs_profile(char *arg, char *buf)
 	return realpath(arg, buf) ? buf : arg;
 }
 
-int
-cmd_ctl(int argc, char **argv)
+/* An option that takes a value: its value, or NULL (said so) if none. */
+static const char *
+value_of(int argc, char **argv, int *i)
 {
-	struct copts o = { .queue = -1, .out = OUT_AUTO, .interval = 1.0 };
-	char **words, path[PATH_MAX], err[4096], absbuf[PATH_MAX];
-	struct strbuf body;
-	int nw = 0, fd, rc, i;
-	size_t ci;
-	FILE *stream = NULL;
-	void (*pretty)(FILE *, char *) = NULL;
+	if (*i + 1 >= argc) {
+		log_warnx("ctl: %s needs a value", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
 
-	if ((words = calloc((size_t)argc + 2, sizeof(*words))) == NULL)
-		fatal("calloc");
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+/* One option at argv[*i] (with its value, *i moves past it); 0, or -1
+ * with a message. Not an option: a word of the request. */
+static int
+parse_opt(int argc, char **argv, int *i, struct copts *o, char **words, int *nw)
+{
+	const char *a = argv[*i], *v;
+	unsigned long long n;
+	char *end;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help") || (nw == 0 && !strcmp(a, "help"))) {
-			free(words);
-			return usage(stdout);
-		} else if (!strcmp(a, "--ctl") || !strcmp(a, "-s")) {
-			if (val == NULL)
-				goto needs_value;
-			o.path = argv[++i];
-		} else if (!strncmp(a, "--ctl=", 6)) {
-			o.path = a + 6;
-		} else if (!strcmp(a, "--queue") || !strcmp(a, "-q")) {
-			char *end;
-
-			if (val == NULL)
-				goto needs_value;
-			o.queue = strtol(argv[++i], &end, 10);
-			if (*end || o.queue < 0 || o.queue > 65535) {
-				log_warnx("ctl: --queue %s: expected 0-65535", argv[i]);
-				goto bad;
-			}
-		} else if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
-			o.out = OUT_JSON;
-		} else if (!strcmp(a, "--prom")) {
-			o.out = OUT_PROM;
-		} else if (!strcmp(a, "--dump")) {
-			o.out = OUT_DUMP;
-		} else if (!strcmp(a, "--pretty") || !strcmp(a, "-p")) {
-			o.out = OUT_PRETTY;
-		} else if (!strcmp(a, "--watch") || !strcmp(a, "-w")) {
-			o.watch = true;
-		} else if (!strcmp(a, "--interval")) {
-			char *end;
-
-			if (val == NULL)
-				goto needs_value;
-			o.interval = strtod(argv[++i], &end);
-			if (*end == 's')
-				end++;
-			if (*end || o.interval < 0.1 || o.interval > 3600) {
-				log_warnx("ctl: --interval %s: expected seconds, 0.1-3600", argv[i]);
-				goto bad;
-			}
-		} else if (!strcmp(a, "--count")) {
-			char *end;
-
-			if (val == NULL)
-				goto needs_value;
-			o.count = strtol(argv[++i], &end, 10);
-			if (*end || o.count < 1) {
-				log_warnx("ctl: --count %s: expected a positive number", argv[i]);
-				goto bad;
-			}
-		} else {
-			words[nw++] = argv[i];
+	if (!strcmp(a, "--ctl") || !strcmp(a, "-s")) {
+		if ((o->path = value_of(argc, argv, i)) == NULL)
+			return -1;
+	} else if (!strncmp(a, "--ctl=", 6)) {
+		o->path = a + 6;
+	} else if (!strcmp(a, "--queue") || !strcmp(a, "-q")) {
+		if ((v = value_of(argc, argv, i)) == NULL)
+			return -1;
+		if (get_unsigned(&n, v, 0, 65535) < 0) {
+			log_warnx("ctl: --queue %s: expected 0-65535", v);
+			return -1;
 		}
+		o->queue = (long)n;
+	} else if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+		o->out = OUT_JSON;
+	} else if (!strcmp(a, "--prom")) {
+		o->out = OUT_PROM;
+	} else if (!strcmp(a, "--dump")) {
+		o->out = OUT_DUMP;
+	} else if (!strcmp(a, "--pretty") || !strcmp(a, "-p")) {
+		o->out = OUT_PRETTY;
+	} else if (!strcmp(a, "--watch") || !strcmp(a, "-w")) {
+		o->watch = true;
+	} else if (!strcmp(a, "--interval")) {
+		if ((v = value_of(argc, argv, i)) == NULL)
+			return -1;
+		o->interval = strtod(v, &end);
+		if (*end == 's')
+			end++;
+		if (*end || o->interval < 0.1 || o->interval > 3600) {
+			log_warnx("ctl: --interval %s: expected seconds, 0.1-3600", v);
+			return -1;
+		}
+	} else if (!strcmp(a, "--count")) {
+		if ((v = value_of(argc, argv, i)) == NULL)
+			return -1;
+		if (get_unsigned(&n, v, 1, LONG_MAX) < 0) {
+			log_warnx("ctl: --count %s: expected a positive number", v);
+			return -1;
+		}
+		o->count = (long)n;
+	} else {
+		words[(*nw)++] = argv[*i];
 	}
-	if (nw == 0) {
-		free(words);
-		return usage(stderr);
-	}
+	return 0;
+}
+
+/* The command words[0] names, if it takes the output asked for; -1 (said
+ * so) if not. */
+static int
+find_cmd(const struct copts *o, char **words)
+{
+	size_t ci;
+
 	for (ci = 0; ci < NCMDS && strcmp(words[0], cmds[ci].name) != 0; ci++)
 		;
 	if (ci == NCMDS) {
 		log_warnx("ctl: unknown command '%s'", words[0]);
-		goto bad;
+		return -1;
 	}
-	if ((o.out == OUT_JSON && !(cmds[ci].flags & F_JSON)) ||
-	    (o.out == OUT_PROM && !(cmds[ci].flags & F_PROM)) ||
-	    (o.watch && !(cmds[ci].flags & F_WATCH))) {
+	if ((o->out == OUT_JSON && !(cmds[ci].flags & F_JSON)) ||
+	    (o->out == OUT_PROM && !(cmds[ci].flags & F_PROM)) ||
+	    (o->watch && !(cmds[ci].flags & F_WATCH))) {
 		log_warnx("ctl %s: no %s form", cmds[ci].name,
-		    o.watch ? "--watch" : o.out == OUT_JSON ? "--json" : "--prom");
-		goto bad;
+		    o->watch ? "--watch" : o->out == OUT_JSON ? "--json" : "--prom");
+		return -1;
 	}
-	if (strcmp(words[0], "policy") == 0 && nw == 2)
-		words[1] = abs_profile(words[1], absbuf);
-	if (ctlc_find(o.path, o.queue, path, sizeof(path)) < 0) {
-		free(words);
-		return 1;
-	}
-	if (o.watch) {
-		if (o.out == OUT_JSON) {
-			log_warnx("ctl flows --watch: no --json form");
-			goto bad;
-		}
-		if (nw == 1)	/* a live view shows expired flows too: drops go there */
-			words[nw++] = "all";
-		rc = top_watch(path, words, nw, o.interval, o.count);
-		free(words);
-		return rc;
-	}
-	if (o.out == OUT_JSON)
+	return (int)ci;
+}
+
+/* One request, its answer printed as asked. */
+static int
+ask(const struct copts *o, size_t ci, const char *path, char **words, int nw)
+{
+	void (*pretty)(FILE *, char *) = NULL;
+	FILE *stream = NULL;
+	struct strbuf body;
+	char err[4096];
+	int fd, rc;
+
+	if (o->out == OUT_JSON)
 		words[nw++] = "--json";
-	else if (o.out == OUT_PROM)
+	else if (o->out == OUT_PROM)
 		words[nw++] = "--prom";
 	if ((cmds[ci].flags & F_PRETTY) &&
-	    (o.out == OUT_PRETTY || (o.out == OUT_AUTO && isatty(STDOUT_FILENO))))
+	    (o->out == OUT_PRETTY || (o->out == OUT_AUTO && isatty(STDOUT_FILENO))))
 		pretty = cmds[ci].pretty;
 	else
 		stream = stdout;
-	if ((fd = ctlc_connect(path, false)) < 0) {
-		free(words);
+	if ((fd = ctlc_connect(path, false)) < 0)
 		return 1;
-	}
 	sb_init(&body, CTLC_REPLY_MAX);
 	rc = ctlc_request(fd, words, nw, stream, &body, err, sizeof(err));
 	close(fd);
@@ -215,15 +209,58 @@ cmd_ctl(int argc, char **argv)
 		pretty(stdout, body.buf ? body.buf : (char[]){ "" });
 	fflush(stdout);
 	sb_free(&body);
-	free(words);
 	if (rc != 0) {
 		log_warnx("ctl %s: %s", cmds[ci].name, err);
 		return 1;
 	}
 	return 0;
+}
 
-needs_value:
-	log_warnx("ctl: %s needs a value", argv[i]);
+int
+cmd_ctl(int argc, char **argv)
+{
+	struct copts o = { .queue = -1, .out = OUT_AUTO, .interval = 1.0 };
+	char **words, path[PATH_MAX], absbuf[PATH_MAX];
+	int nw = 0, rc, ci;
+
+	if ((words = calloc((size_t)argc + 2, sizeof(*words))) == NULL)
+		fatal("calloc");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help") || (nw == 0 && !strcmp(a, "help"))) {
+			free(words);
+			return usage(stdout);
+		}
+		if (parse_opt(argc, argv, &i, &o, words, &nw) < 0)
+			goto bad;
+	}
+	if (nw == 0) {
+		free(words);
+		return usage(stderr);
+	}
+	if ((ci = find_cmd(&o, words)) < 0)
+		goto bad;
+	if (strcmp(words[0], "policy") == 0 && nw == 2)
+		words[1] = abs_profile(words[1], absbuf);
+	if (ctlc_find(o.path, o.queue, path, sizeof(path)) < 0) {
+		free(words);
+		return 1;
+	}
+	if (o.watch && o.out == OUT_JSON) {
+		log_warnx("ctl flows --watch: no --json form");
+		goto bad;
+	}
+	if (o.watch) {
+		if (nw == 1)	/* a live view shows expired flows too: drops go there */
+			words[nw++] = "all";
+		rc = top_watch(path, words, nw, o.interval, o.count);
+	} else {
+		rc = ask(&o, (size_t)ci, path, words, nw);
+	}
+	free(words);
+	return rc;
+
 bad:
 	free(words);
 	usage(stderr);
