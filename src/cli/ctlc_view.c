@@ -141,18 +141,128 @@ static const char *const heads[C__N] = {
 	"FIN o/r", "AGE",
 };
 
+/* The rows drawn: their cells (strdup'ed) and which are marked. */
+struct table {
+	char *(*cells)[C__N];
+	bool *hot;
+	int n, cap, width[C__N];
+};
+
+/* Room for one more row; false if there is no memory for it. */
+static bool
+table_grow(struct table *t)
+{
+	int nc = t->cap ? t->cap * 2 : 64;
+	void *p, *h;
+
+	if (t->n < t->cap)
+		return true;
+	p = realloc(t->cells, (size_t)nc * sizeof(*t->cells));
+	h = p ? realloc(t->hot, (size_t)nc * sizeof(*t->hot)) : NULL;
+	if (p)
+		t->cells = p;
+	if (h == NULL)
+		return false;
+	t->hot = h;
+	t->cap = nc;
+	return true;
+}
+
+/* One flow's cells from its dump fields f. Its drops are marked "(+N)"
+ * when hot (before: its drops in the last frame, -1 if not in it). True
+ * if its timer is absolute (refresh none). */
+static bool
+row_cells(char **c, char **f, uint32_t drops, bool hot, int64_t before)
+{
+	char b1[32], b2[32], b3[96];
+	bool abs = false;
+
+	snprintf(b3, sizeof(b3), "%s:%s", f[FL_QUEUE], f[FL_FLOW]);
+	c[C_FLOW] = strdup(b3);
+	endpoint(f[FL_SRC], f[FL_SPORT], b3, sizeof(b3));
+	c[C_SRC] = strdup(b3);
+	endpoint(f[FL_DST], f[FL_DPORT], b3, sizeof(b3));
+	c[C_DST] = strdup(b3);
+	if (strcmp(f[FL_STATUS], "live") != 0) {
+		/* expired, remembered: say which timer killed it */
+		const char *why = strchr(f[FL_STATUS], ':');
+
+		c[C_STATE] = strdup("EXPIRED");
+		c[C_TIMER] = strdup(why ? why + 1 : f[FL_STATUS]);
+		ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
+		snprintf(b3, sizeof(b3), "forget %s", b1);
+	} else {
+		c[C_STATE] = strdup(f[FL_STATE]);
+		c[C_TIMER] = strdup(f[FL_TIMER]);
+		ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
+		ctlc_view_dur(f[FL_TIMEOUT], b2, sizeof(b2));
+		abs = strcmp(f[FL_REFRESH], "none") == 0;
+		snprintf(b3, sizeof(b3), "%s/%s%s", b1, b2, abs ? "*" : "");
+	}
+	c[C_LEFT] = strdup(b3);
+	snprintf(b3, sizeof(b3), "%s/%s", f[FL_PKTS_ORIG], f[FL_PKTS_REPLY]);
+	c[C_PKTS] = strdup(b3);
+	ctlc_view_bytes(f[FL_BYTES_ORIG], b1, sizeof(b1));
+	ctlc_view_bytes(f[FL_BYTES_REPLY], b2, sizeof(b2));
+	snprintf(b3, sizeof(b3), "%s/%s", b1, b2);
+	c[C_BYTES] = strdup(b3);
+	if (hot)
+		snprintf(b3, sizeof(b3), "%u (+%u)", drops,
+		    drops - (uint32_t)(before < 0 ? 0 : before));
+	else
+		snprintf(b3, sizeof(b3), "%u", drops);
+	c[C_DROPS] = strdup(b3);
+	snprintf(b3, sizeof(b3), "%s/%s", fin_short(f[FL_FIN_ORIG]), fin_short(f[FL_FIN_REPLY]));
+	c[C_FIN] = strdup(b3);
+	ctlc_view_dur(f[FL_AGE], b1, sizeof(b1));
+	c[C_AGE] = strdup(b1);
+	return abs;
+}
+
+/* The heads, then each row, its columns padded to their widths. */
+static void
+table_print(FILE *out, const struct table *t, bool color)
+{
+	int i, k;
+
+	for (k = 0; k < C__N; k++)
+		fprintf(out, "%-*s%s", k + 1 < C__N ? t->width[k] : 0, heads[k],
+		    k + 1 < C__N ? "  " : "\n");
+	for (i = 0; i < t->n; i++) {
+		if (t->hot[i] && color)
+			fputs("\033[1;31m", out);
+		for (k = 0; k < C__N; k++)
+			fprintf(out, "%-*s%s", k + 1 < C__N ? t->width[k] : 0,
+			    t->cells[i][k] ? t->cells[i][k] : "?", k + 1 < C__N ? "  " : "");
+		if (t->hot[i] && color)
+			fputs("\033[0m", out);
+		fputc('\n', out);
+	}
+}
+
+static void
+table_free(struct table *t)
+{
+	for (int i = 0; i < t->n; i++)
+		for (int k = 0; k < C__N; k++)
+			free(t->cells[i][k]);
+	free(t->cells);
+	free(t->hot);
+}
+
 int
 ctlc_view_flows(FILE *out, char *dump, const struct ctlc_view_opts *o)
 {
-	char *(*cells)[C__N] = NULL, *line, *save, *f[FL__COUNT], b1[32], b2[32], b3[96];
-	struct ctlc_view_seen_ent key;
-	int64_t before;
-	bool *hot = NULL, any_abs = false, any_hot = false;
-	int width[C__N], n = 0, cap = 0, shown, i, k, total = 0;
+	struct table t = { .n = 0 };
+	char *line, *save, *f[FL__COUNT];
+	bool any_abs = false, any_hot = false;
+	int k, total = 0;
 
 	for (k = 0; k < C__N; k++)
-		width[k] = (int)strlen(heads[k]);
+		t.width[k] = (int)strlen(heads[k]);
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct ctlc_view_seen_ent key;
+		int64_t before;
 		char **c;
 
 		if (!split_tabs(line, f, FL__COUNT))
@@ -164,99 +274,32 @@ ctlc_view_flows(FILE *out, char *dump, const struct ctlc_view_opts *o)
 		key.drops = (uint32_t)strtoul(f[FL_DROPS], NULL, 10);
 		before = seen_get(o->prev, &key);
 		seen_put(o->next, &key);	/* rows out of view too */
-		if (n == ROWS_MAX || (o->max_rows > 0 && n >= o->max_rows))
+		if (t.n == ROWS_MAX || (o->max_rows > 0 && t.n >= o->max_rows))
 			continue;
-		if (n == cap) {
-			int nc = cap ? cap * 2 : 64;
-			void *p = realloc(cells, (size_t)nc * sizeof(*cells));
-			void *h = p ? realloc(hot, (size_t)nc * sizeof(*hot)) : NULL;
-
-			if (p)
-				cells = p;
-			if (h == NULL)
-				break;
-			hot = h;
-			cap = nc;
-		}
-		c = cells[n];
-		snprintf(b3, sizeof(b3), "%s:%s", f[FL_QUEUE], f[FL_FLOW]);
-		c[C_FLOW] = strdup(b3);
-		endpoint(f[FL_SRC], f[FL_SPORT], b3, sizeof(b3));
-		c[C_SRC] = strdup(b3);
-		endpoint(f[FL_DST], f[FL_DPORT], b3, sizeof(b3));
-		c[C_DST] = strdup(b3);
-		if (strcmp(f[FL_STATUS], "live") != 0) {
-			/* expired, remembered: say which timer killed it */
-			const char *why = strchr(f[FL_STATUS], ':');
-
-			c[C_STATE] = strdup("EXPIRED");
-			c[C_TIMER] = strdup(why ? why + 1 : f[FL_STATUS]);
-			ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
-			snprintf(b3, sizeof(b3), "forget %s", b1);
-		} else {
-			c[C_STATE] = strdup(f[FL_STATE]);
-			c[C_TIMER] = strdup(f[FL_TIMER]);
-			ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
-			ctlc_view_dur(f[FL_TIMEOUT], b2, sizeof(b2));
-			snprintf(b3, sizeof(b3), "%s/%s%s", b1, b2,
-			    strcmp(f[FL_REFRESH], "none") == 0 ? "*" : "");
-			any_abs |= strcmp(f[FL_REFRESH], "none") == 0;
-		}
-		c[C_LEFT] = strdup(b3);
-		snprintf(b3, sizeof(b3), "%s/%s", f[FL_PKTS_ORIG], f[FL_PKTS_REPLY]);
-		c[C_PKTS] = strdup(b3);
-		ctlc_view_bytes(f[FL_BYTES_ORIG], b1, sizeof(b1));
-		ctlc_view_bytes(f[FL_BYTES_REPLY], b2, sizeof(b2));
-		snprintf(b3, sizeof(b3), "%s/%s", b1, b2);
-		c[C_BYTES] = strdup(b3);
-		hot[n] = o->prev && key.drops > (before < 0 ? 0 : before);
-		any_hot |= hot[n];
-		if (hot[n])
-			snprintf(b3, sizeof(b3), "%u (+%u)", key.drops,
-			    key.drops - (uint32_t)(before < 0 ? 0 : before));
-		else
-			snprintf(b3, sizeof(b3), "%u", key.drops);
-		c[C_DROPS] = strdup(b3);
-		snprintf(b3, sizeof(b3), "%s/%s", fin_short(f[FL_FIN_ORIG]),
-		    fin_short(f[FL_FIN_REPLY]));
-		c[C_FIN] = strdup(b3);
-		ctlc_view_dur(f[FL_AGE], b1, sizeof(b1));
-		c[C_AGE] = strdup(b1);
+		if (!table_grow(&t))
+			break;
+		c = t.cells[t.n];
+		t.hot[t.n] = o->prev && key.drops > (before < 0 ? 0 : before);
+		any_hot |= t.hot[t.n];
+		any_abs |= row_cells(c, f, key.drops, t.hot[t.n], before);
 		for (k = 0; k < C__N; k++) {
 			if (c[k] == NULL)
 				c[k] = strdup("?");
-			if (c[k] && (int)strlen(c[k]) > width[k])
-				width[k] = (int)strlen(c[k]);
+			if (c[k] && (int)strlen(c[k]) > t.width[k])
+				t.width[k] = (int)strlen(c[k]);
 		}
-		n++;
+		t.n++;
 	}
-	shown = n;
-	for (k = 0; k < C__N; k++)
-		fprintf(out, "%-*s%s", k + 1 < C__N ? width[k] : 0, heads[k],
-		    k + 1 < C__N ? "  " : "\n");
-	for (i = 0; i < shown; i++) {
-		if (hot[i] && o->color)
-			fputs("\033[1;31m", out);
-		for (k = 0; k < C__N; k++)
-			fprintf(out, "%-*s%s", k + 1 < C__N ? width[k] : 0,
-			    cells[i][k] ? cells[i][k] : "?", k + 1 < C__N ? "  " : "");
-		if (hot[i] && o->color)
-			fputs("\033[0m", out);
-		fputc('\n', out);
-	}
+	table_print(out, &t, o->color);
 	if (total == 0)
 		fprintf(out, "(no flows)\n");
-	else if (shown < total)
-		fprintf(out, "... %d more flows (the dump form shows all: --dump)\n", total - shown);
+	else if (t.n < total)
+		fprintf(out, "... %d more flows (the dump form shows all: --dump)\n", total - t.n);
 	if (any_abs)
 		fprintf(out, "* absolute timer: traffic does not extend it (refresh none)\n");
 	if (any_hot && !o->color)
 		fprintf(out, "(+N) drops since the last refresh\n");
-	for (i = 0; i < n; i++)
-		for (k = 0; k < C__N; k++)
-			free(cells[i][k]);
-	free(cells);
-	free(hot);
+	table_free(&t);
 	return total;
 }
 
