@@ -506,13 +506,102 @@ job_next_worker(struct ctl *c, struct client *cl, uint64_t now)
 	ctl_cmd_end(c, cl, NULL);
 }
 
+static void
+flows_reply(struct client *cl, const struct ctl_reply *r)
+{
+	struct job *j = &cl->job;
+
+	for (unsigned i = 0; i < r->n; i++, j->count++) {
+		if (j->fmt == CTLF_JSON) {
+			sb_puts(&cl->out, j->count ? ",\n" : "\n");
+			ctl_fmt_flow_json(&cl->out, &r->r.flows[i], r->profile);
+		} else {
+			ctl_fmt_flow_dump(&cl->out, &r->r.flows[i], r->profile);
+		}
+	}
+}
+
+static void
+stats_reply(struct job *j, const struct ctl_worker *w, const struct ctl_reply *r)
+{
+	struct ctl_wsnap *s = &j->snaps[j->wi];
+
+	if (r->capacity) {	/* the first chunk carries the counters */
+		s->es = r->es;
+		s->ws = r->ws;
+		s->nflows = r->nflows;
+		s->capacity = r->capacity;
+		s->memory = r->memory;
+		s->history_seen = r->history_seen;
+		s->history_size = r->history_size;
+	}
+	s->queue = w->queue;
+	memcpy(s->profile, r->profile, sizeof(s->profile));
+	for (unsigned i = 0; i < TCP_STATE_MAX; i++)
+		s->by_state[i] += r->by_state[i];
+	s->dead += r->dead;
+}
+
+/* explain's replies, in its phases: by slot, the flow there (FIND), then
+ * its events; by filter, the matching events, then the matching flows as
+ * they are now. False while this worker has more to answer (the next
+ * request is set up). */
+static bool
+explain_reply(struct client *cl, const struct ctl_reply *r)
+{
+	struct job *j = &cl->job;
+	bool json = j->fmt == CTLF_JSON;
+	unsigned i;
+
+	if (j->phase == CTL_OP_FIND) {
+		if (r->n == 1) {
+			j->now = r->r.flows[0];
+			j->have_now = true;
+			memcpy(j->text, r->profile, sizeof(r->profile));
+		}
+		if (r->serial == 0)
+			return true;
+		j->req.op = CTL_OP_EVENTS;
+		j->phase = CTL_OP_EVENTS;
+		j->req.serial = r->serial;
+		j->req.seq = j->req.seq_end = 0;
+		return false;
+	}
+	if (j->phase == CTL_OP_EVENTS) {
+		for (i = 0; i < r->n; i++, j->count++) {
+			if (j->ctl_ts == 0)
+				j->ctl_ts = r->r.evs[i].ev.ts;
+			emit_changes(cl, r->r.evs[i].ev.ts);
+			ctl_fmt_event(&cl->out, &r->r.evs[i], json);
+		}
+		if (!r->finished)
+			return false;
+		if (j->by_slot) {
+			if (j->have_now) {
+				emit_changes(cl, r->now);
+				ctl_fmt_flow_line(&cl->out, &j->now, j->text, json);
+				j->count++;
+			}
+			return true;
+		}
+		/* By filter: the matching flows as they are now. */
+		j->phase = CTL_OP_FLOWS;
+		j->req.op = CTL_OP_FLOWS;
+		j->req.cursor = j->req.found = 0;
+		return false;
+	}
+	for (i = 0; i < r->n; i++, j->count++) {
+		emit_changes(cl, r->now);
+		ctl_fmt_flow_line(&cl->out, &r->r.flows[i], r->profile, json);
+	}
+	return true;
+}
+
 void
 ctl_cmd_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w, uint64_t now)
 {
 	struct job *j = &cl->job;
 	const struct ctl_reply *r = w->rep;
-	bool json = j->fmt == CTLF_JSON;
-	unsigned i;
 
 	j->waiting = false;
 	j->since = 0;
@@ -522,80 +611,17 @@ ctl_cmd_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w, uint64_
 	j->req.seq_end = r->seq_end;
 	switch (j->kind) {
 	case J_FLOWS:
-		for (i = 0; i < r->n; i++, j->count++) {
-			if (json) {
-				sb_puts(&cl->out, j->count ? ",\n" : "\n");
-				ctl_fmt_flow_json(&cl->out, &r->r.flows[i], r->profile);
-			} else {
-				ctl_fmt_flow_dump(&cl->out, &r->r.flows[i], r->profile);
-			}
-		}
+		flows_reply(cl, r);
 		break;
 	case J_FLUSH:
 		j->count += r->flushed;
 		break;
-	case J_STATS: {
-		struct ctl_wsnap *s = &j->snaps[j->wi];
-
-		if (r->capacity) {	/* the first chunk carries the counters */
-			s->es = r->es;
-			s->ws = r->ws;
-			s->nflows = r->nflows;
-			s->capacity = r->capacity;
-			s->memory = r->memory;
-			s->history_seen = r->history_seen;
-			s->history_size = r->history_size;
-		}
-		s->queue = w->queue;
-		memcpy(s->profile, r->profile, sizeof(s->profile));
-		for (i = 0; i < TCP_STATE_MAX; i++)
-			s->by_state[i] += r->by_state[i];
-		s->dead += r->dead;
+	case J_STATS:
+		stats_reply(j, w, r);
 		break;
-	}
 	case J_EXPLAIN:
-		if (j->phase == CTL_OP_FIND) {
-			if (r->n == 1) {
-				j->now = r->r.flows[0];
-				j->have_now = true;
-				memcpy(j->text, r->profile, sizeof(r->profile));
-			}
-			if (r->serial) {
-				j->req.op = CTL_OP_EVENTS;
-				j->phase = CTL_OP_EVENTS;
-				j->req.serial = r->serial;
-				j->req.seq = j->req.seq_end = 0;
-				return;
-			}
-			break;
-		}
-		if (j->phase == CTL_OP_EVENTS) {
-			for (i = 0; i < r->n; i++, j->count++) {
-				if (j->ctl_ts == 0)
-					j->ctl_ts = r->r.evs[i].ev.ts;
-				emit_changes(cl, r->r.evs[i].ev.ts);
-				ctl_fmt_event(&cl->out, &r->r.evs[i], json);
-			}
-			if (!r->finished)
-				return;
-			if (j->by_slot) {
-				if (j->have_now) {
-					emit_changes(cl, r->now);
-					ctl_fmt_flow_line(&cl->out, &j->now, j->text, json);
-					j->count++;
-				}
-				break;
-			}
-			/* By filter: the matching flows as they are now. */
-			j->phase = CTL_OP_FLOWS;
-			j->req.op = CTL_OP_FLOWS;
-			j->req.cursor = j->req.found = 0;
+		if (!explain_reply(cl, r))
 			return;
-		}
-		for (i = 0; i < r->n; i++, j->count++) {
-			emit_changes(cl, r->now);
-			ctl_fmt_flow_line(&cl->out, &r->r.flows[i], r->profile, json);
-		}
 		break;
 	default:
 		break;
