@@ -47,7 +47,7 @@ UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 # log and event sinks).
 UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/control/livepol_change.c \
 	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c \
-	src/common/fieldw.c
+	src/common/fieldw.c src/common/opts.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 
