@@ -157,13 +157,13 @@ ctl_fmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *pr
 {
 	struct fieldw w;
 
-	/* One member of the array the caller writes around it: no newline
-	 * after the object, so the writer starts inside it. */
+	/* A member of the array the caller writes around it (its commas
+	 * too): the writer starts one level down, so no newline follows. */
 	fw_init_sb(&w, sb, true);
 	w.depth = 1;
-	sb_puts(sb, "{");
+	fw_obj_open(&w, NULL);
 	flow_fields(&w, r, profile, json_order, sizeof(json_order), "", false);
-	sb_puts(sb, "}");
+	fw_obj_close(&w);
 }
 
 void
@@ -189,16 +189,22 @@ ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json)
 {
 	char line[1024];
 	size_t n = event_format(&er->ev, json ? EVF_JSON : EVF_TEXT, line, sizeof(line));
+	struct fieldw w;
 
 	if (n >= sizeof(line) || n < 2)
 		return;
-	/* Drop "\n" (and JSON's closing brace), add where it came from. */
+	/* The event stream's line without its end ("\n", and JSON's "}"),
+	 * then where it came from: the writer goes on in the line's object,
+	 * which has members already. */
 	n -= json ? 2 : 1;
 	sb_put(sb, line, n);
-	if (json)
-		sb_printf(sb, ",\"queue\":%u,\"serial\":%u}\n", er->queue, er->serial);
-	else
-		sb_printf(sb, " queue=%u serial=%u\n", er->queue, er->serial);
+	fw_init_sb(&w, sb, json);
+	w.depth = 1;
+	w.more = 1u << 1;
+	fw_uint(&w, "queue", " queue=%llu", er->queue);
+	fw_uint(&w, "serial", " serial=%llu", er->serial);
+	fw_text(&w, "\n");
+	fw_obj_close(&w);
 }
 
 /* ---- stats ----
