@@ -51,9 +51,9 @@ UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 # Front modules unit-tested beside the core: their I/O is the caller's
 # (flowfilter) or goes to files the tests give them (livepol's profiles,
 # log and event sinks).
-UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/common/profiles.c \
-	src/common/log.c src/common/evsink.c src/common/strbuf.c src/common/safefile.c \
-	src/common/opts.c src/common/fieldw.c
+UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/control/livepol_change.c \
+	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c \
+	src/common/safefile.c src/common/fieldw.c src/common/opts.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 

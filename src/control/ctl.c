@@ -3,7 +3,7 @@
  * One thread owns the socket and every client connection, all
  * non-blocking, in one poll() loop. It never touches an engine: what needs
  * engine state goes to the worker that owns it through that worker's
- * mailbox (ctlwork.c), one bounded chunk at a time, and comes back as
+ * mailbox (ctl_work.c), one bounded chunk at a time, and comes back as
  * fixed-size records that this thread formats. So the packet path pays
  * at most one chunk per wakeup, whatever the clients do.
  *
@@ -13,7 +13,7 @@
  * "error: MESSAGE". Requests on one connection are answered in order.
  *
  * Limits, so a slow or dead client cannot hurt anything: at most
- * CTL_CLIENTS_MAX connections; a request line of at most CTL_IN_MAX bytes;
+ * CTL_CLIENTS_MAX connections; a request line of at most CTL_REQUEST_MAX bytes;
  * a client's pending output past CTL_OUT_SOFT pauses its request (no more
  * chunks asked for, no next request read) and CTL_OUT_MAX is never
  * passed; a client whose output makes no progress for CTL_STALL_MS, or
@@ -24,35 +24,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "clock.h"
 #include "ctl.h"
-#include "ctlcmd.h"
+#include "ctl_cmd.h"
 #include "livepol.h"
 #include "log.h"
 
-/* The commands are in ctlcmd.c; this file moves bytes and decides when a
+/* The commands are in ctl_cmd.c; this file moves bytes and decides when a
  * job's next chunk is posted. */
-
-uint64_t
-ctl_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void
-ctl_default_path(unsigned queue, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "%s/natbox-%u.sock", CTL_DIR, queue);
-}
 
 /* ---- socket set-up ---- */
 
@@ -121,7 +106,7 @@ ctl_open(const char *path, struct evsink *sink)
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->done_fd < 0 || c->stop_fd < 0)
 		goto fail;
-	c->t0 = ctl_now();
+	c->t0 = clock_now_ns();
 	return c;
 fail:
 	e = errno;
@@ -226,23 +211,25 @@ client_read(struct ctl *c, struct client *cl, uint64_t now)
 }
 
 static void
-client_next_request(struct ctl *c, struct client *cl)
+client_next_request(struct ctl *c, struct client *cl, uint64_t now)
 {
-	char *nl, line[CTL_IN_MAX];
+	char *nl, line[CTL_REQUEST_MAX], msg[64];
 	size_t len;
 
 	while (!cl->busy && !cl->doomed && cl->out.len < CTL_OUT_SOFT) {
 		nl = memchr(cl->in, '\n', cl->inlen);
 		if (nl == NULL) {
 			if (cl->inlen == sizeof(cl->in)) {
-				ctl_reply_end(c, cl, "request longer than 4096 bytes");
+				snprintf(msg, sizeof(msg), "request longer than %d bytes",
+				    CTL_REQUEST_MAX);
+				ctl_cmd_end(c, cl, msg);
 				cl->doomed = true;
 			} else if (cl->eof && cl->inlen > 0) {
 				/* A last request without its newline. */
 				memcpy(line, cl->in, cl->inlen);
 				line[cl->inlen] = '\0';
 				cl->inlen = 0;
-				ctl_dispatch(c, cl, line);
+				ctl_cmd_dispatch(c, cl, line, now);
 			}
 			return;
 		}
@@ -251,7 +238,7 @@ client_next_request(struct ctl *c, struct client *cl)
 		line[len] = '\0';
 		memmove(cl->in, nl + 1, cl->inlen - len - 1);
 		cl->inlen -= len + 1;
-		ctl_dispatch(c, cl, line);
+		ctl_cmd_dispatch(c, cl, line, now);
 	}
 }
 
@@ -276,7 +263,7 @@ client_write(struct client *cl, uint64_t now)
 }
 
 static void
-collect_replies(struct ctl *c)
+collect_replies(struct ctl *c, uint64_t now)
 {
 	uint64_t v;
 
@@ -289,7 +276,7 @@ collect_replies(struct ctl *c)
 			continue;
 		owner = w->owner;
 		if (owner != &c->orphan && owner != NULL)
-			ctl_on_reply(c, owner, w);
+			ctl_cmd_on_reply(c, owner, w, now);
 		w->owner = NULL;
 		atomic_store_explicit(&w->state, CTL_MB_IDLE, memory_order_relaxed);
 	}
@@ -331,28 +318,28 @@ post_requests(struct ctl *c, uint64_t now)
 static int
 check_clients(struct ctl *c, uint64_t now)
 {
-	uint64_t next = now + 1000 * NS_PER_MS, revert;
+	uint64_t next = now + 1000 * CTL_NS_PER_MS, revert;
 
 	for (unsigned i = 0; i < c->nc;) {
 		struct client *cl = c->c[i];
 		uint64_t dl;
 
-		if (cl->busy && cl->job.since && now - cl->job.since > CTL_WORKER_MS * NS_PER_MS) {
+		if (cl->busy && cl->job.since && now - cl->job.since > CTL_WORKER_MS * CTL_NS_PER_MS) {
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "queue %u did not answer",
 			    c->w[cl->job.wi]->queue);
 			log_warnx("ctl: %s", msg);
-			ctl_reply_end(c, cl, msg);
+			ctl_cmd_end(c, cl, msg);
 			cl->doomed = true;
 		}
 		if (cl->out.len && cl->stall_since &&
-		    now - cl->stall_since > CTL_STALL_MS * NS_PER_MS) {
+		    now - cl->stall_since > CTL_STALL_MS * CTL_NS_PER_MS) {
 			client_close(c, i, "reads nothing (output stalled)");
 			continue;
 		}
 		if (!cl->busy && cl->out.len == 0 &&
-		    now - cl->last_active > CTL_IDLE_MS * NS_PER_MS) {
+		    now - cl->last_active > CTL_IDLE_MS * CTL_NS_PER_MS) {
 			client_close(c, i, cl->inlen ? "no complete request" : "idle");
 			continue;
 		}
@@ -365,10 +352,10 @@ check_clients(struct ctl *c, uint64_t now)
 			client_close(c, i, "output over the limit");
 			continue;
 		}
-		dl = cl->out.len && cl->stall_since ? cl->stall_since + CTL_STALL_MS * NS_PER_MS :
-		    cl->last_active + CTL_IDLE_MS * NS_PER_MS;
+		dl = cl->out.len && cl->stall_since ? cl->stall_since + CTL_STALL_MS * CTL_NS_PER_MS :
+		    cl->last_active + CTL_IDLE_MS * CTL_NS_PER_MS;
 		if (cl->busy && cl->job.since)
-			dl = cl->job.since + CTL_WORKER_MS * NS_PER_MS;
+			dl = cl->job.since + CTL_WORKER_MS * CTL_NS_PER_MS;
 		if (dl < next)
 			next = dl;
 		i++;
@@ -376,7 +363,7 @@ check_clients(struct ctl *c, uint64_t now)
 	revert = livepol_revert_due(now);
 	if (revert && revert < next)
 		next = revert;
-	return next > now ? (int)((next - now + NS_PER_MS - 1) / NS_PER_MS) : 0;
+	return next > now ? (int)((next - now + CTL_NS_PER_MS - 1) / CTL_NS_PER_MS) : 0;
 }
 
 static void *
@@ -409,9 +396,9 @@ ctl_main(void *arg)
 		}
 		if (pfd[0].revents)
 			break;
-		now = ctl_now();
+		now = clock_now_ns();
 		if (pfd[1].revents)
-			collect_replies(c);
+			collect_replies(c, now);
 		/* Clients by position in pfd: only those that existed at poll. */
 		for (i = 3; i < n; i++) {
 			struct client *cl = c->c[i - 3];
@@ -424,7 +411,7 @@ ctl_main(void *arg)
 		if (pfd[2].revents)
 			accept_clients(c, now);
 		for (i = 0; i < c->nc; i++) {
-			client_next_request(c, c->c[i]);
+			client_next_request(c, c->c[i], now);
 			client_write(c->c[i], now);
 		}
 		post_requests(c, now);

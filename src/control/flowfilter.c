@@ -1,12 +1,12 @@
 /* flowfilter.c -- ss-style flow filters for natbox ctl (parsed in the control thread, matched by workers). */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "flowfilter.h"
+#include "opts.h"
 #include "tcpfsm.h"
 
 #define BIT(s) (uint16_t)(1u << (s))
@@ -73,22 +73,10 @@ state_word(struct flow_filter *ff, const char *w, bool *set)
 }
 
 static int
-parse_num(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || *end || *out > max ? -1 : 0;
-}
-
-static int
 parse_addr(const char *s, struct flow_filter_addr *fa)
 {
 	char buf[64], *slash;
-	unsigned long plen;
+	unsigned long long plen;
 
 	if (strlen(s) >= sizeof(buf))
 		return -1;
@@ -104,7 +92,7 @@ parse_addr(const char *s, struct flow_filter_addr *fa)
 		return -1;
 	fa->plen = fa->family == 4 ? 32 : 128;
 	if (slash) {
-		if (parse_num(slash, fa->plen, &plen) < 0)
+		if (get_unsigned(&plen, slash, 0, fa->plen) < 0)
 			return -1;
 		fa->plen = (uint8_t)plen;
 	}
@@ -113,7 +101,7 @@ parse_addr(const char *s, struct flow_filter_addr *fa)
 
 /* "Q:N": 1 and both set, 0 if w has another shape. */
 static int
-parse_qslot(const char *w, unsigned long *q, unsigned long *slot)
+parse_qslot(const char *w, unsigned long long *q, unsigned long long *slot)
 {
 	char buf[32], *colon;
 
@@ -122,7 +110,7 @@ parse_qslot(const char *w, unsigned long *q, unsigned long *slot)
 	strcpy(buf, w);
 	colon = buf + (colon - w);
 	*colon++ = '\0';
-	if (parse_num(buf, 65535, q) < 0 || parse_num(colon, UINT32_MAX - 1, slot) < 0)
+	if (get_unsigned(q, buf, 0, 65535) < 0 || get_unsigned(slot, colon, 0, UINT32_MAX - 1) < 0)
 		return 0;
 	return 1;
 }
@@ -140,7 +128,7 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
     bool dead_by_default, char *err, size_t cap)
 {
 	bool state_set = false;
-	unsigned long n, q;
+	unsigned long long n, q;
 	struct flow_filter_addr fa;
 
 	memset(ff, 0, sizeof(*ff));
@@ -167,7 +155,7 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 		} else if (!strcmp(w, "sport") || !strcmp(w, "dport") || !strcmp(w, "port")) {
 			if (arg && arg[0] == ':')
 				arg++;
-			if (arg == NULL || parse_num(arg, 65535, &n) < 0) {
+			if (arg == NULL || get_unsigned(&n, arg, 0, 65535) < 0) {
 				snprintf(err, cap, "%s: expected a port number 0-65535", w);
 				return -1;
 			}
@@ -178,7 +166,7 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 			else
 				ADD(ff->port, ff->nport, (uint16_t)n, "port");
 		} else if (strcmp(w, "queue") == 0) {
-			if (arg == NULL || parse_num(arg, 65535, &n) < 0) {
+			if (arg == NULL || get_unsigned(&n, arg, 0, 65535) < 0) {
 				snprintf(err, cap, "queue: expected a queue number");
 				return -1;
 			}
@@ -186,7 +174,7 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 		} else if (strcmp(w, "flow") == 0) {
 			if (arg && parse_qslot(arg, &q, &n)) {
 				ADD(ff->queue, ff->nqueue, (uint16_t)q, "queue");
-			} else if (arg == NULL || parse_num(arg, UINT32_MAX - 1, &n) < 0) {
+			} else if (arg == NULL || get_unsigned(&n, arg, 0, UINT32_MAX - 1) < 0) {
 				snprintf(err, cap, "flow: expected a flow number N or QUEUE:N");
 				return -1;
 			}
@@ -197,7 +185,7 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 				ff->family = 4;
 			} else if (!strcmp(w, "-6") || !strcmp(w, "ipv6")) {
 				ff->family = 6;
-			} else if (w[0] == ':' && parse_num(w + 1, 65535, &n) == 0) {
+			} else if (w[0] == ':' && get_unsigned(&n, w + 1, 0, 65535) == 0) {
 				ADD(ff->port, ff->nport, (uint16_t)n, "port");
 			} else if (parse_qslot(w, &q, &n)) {
 				ADD(ff->queue, ff->nqueue, (uint16_t)q, "queue");

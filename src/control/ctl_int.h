@@ -1,6 +1,6 @@
-/* ctlcmd.h -- the control server's state, shared by its transport (ctl.c) and its commands (ctlcmd.c). */
-#ifndef NATBOX_CTLCMD_H
-#define NATBOX_CTLCMD_H
+/* ctl_int.h -- the control server's state, shared by its transport (ctl.c) and its commands (ctl_cmd.c); private to src/control. */
+#ifndef NATBOX_CTL_INT_H
+#define NATBOX_CTL_INT_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -9,25 +9,25 @@
 #include <sys/un.h>
 
 #include "ctl.h"
-#include "ctlfmt.h"
-#include "ctlwork.h"
+#include "ctl_fmt.h"
+#include "ctl_work_int.h"
 #include "flowfilter.h"
 #include "strbuf.h"
 
 #define CTL_CLIENTS_MAX		64
 #define CTL_WORKERS_MAX		64
-#define CTL_IN_MAX		4096
 #define CTL_OUT_SOFT		(256 * 1024)
 #define CTL_OUT_MAX		(4 * 1024 * 1024)
 #define CTL_STALL_MS		5000
 #define CTL_IDLE_MS		10000
 #define CTL_WORKER_MS		5000	/* a worker answers within ~10 ms */
 #define CTL_ARGS_MAX		64
-#define MSG_MAX			4096
-#define NS_PER_MS		1000000ULL
+#define CTL_MSG_MAX		4096	/* a command's answer line or error */
+#define CTL_NS_PER_MS		1000000ULL
 
 enum job_kind { J_NONE = 0, J_FLOWS, J_FLUSH, J_STATS, J_EXPLAIN };
 
+/* A request that needs the workers, one worker and chunk at a time. */
 struct job {
 	enum job_kind kind;
 	enum ctl_fmt fmt;
@@ -50,7 +50,7 @@ struct job {
 struct client {
 	int fd;
 	unsigned id;
-	char in[CTL_IN_MAX];
+	char in[CTL_REQUEST_MAX];
 	size_t inlen;
 	struct strbuf out;
 	uint64_t last_active;
@@ -74,15 +74,5 @@ struct ctl {
 	uint64_t t0, requests, errors, dropped;
 	char orphan;		/* owner of a mailbox whose client left */
 };
-
-/* CLOCK_MONOTONIC ns: the engines' clock. */
-uint64_t ctl_now(void);
-/* Run one request line (modified); sync commands answer at once, the
- * others leave cl->busy set and a job to post. */
-void ctl_dispatch(struct ctl *c, struct client *cl, char *line);
-/* A worker's reply to cl's job is in w->rep. */
-void ctl_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w);
-/* End cl's current request with its status line (err NULL: "ok"). */
-void ctl_reply_end(struct ctl *c, struct client *cl, const char *err);
 
 #endif

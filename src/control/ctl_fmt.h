@@ -1,11 +1,11 @@
-/* ctlfmt.h -- natbox ctl's replies as text: flow rows, explain lines, stats (key=value, JSON, Prometheus). */
-#ifndef NATBOX_CTLFMT_H
-#define NATBOX_CTLFMT_H
+/* ctl_fmt.h -- the control server's replies as text: flow rows, explain lines, stats (key=value, JSON, Prometheus). */
+#ifndef NATBOX_CTL_FMT_H
+#define NATBOX_CTL_FMT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ctlwork.h"
+#include "ctl_work_int.h"
 #include "strbuf.h"
 
 enum ctl_fmt { CTLF_DUMP = 0, CTLF_JSON, CTLF_PROM };
@@ -40,20 +40,18 @@ struct ctl_global {
 	uint64_t event_lines, event_lost;
 };
 
-/* flows: one tab-separated line, fields in the documented order:
- * queue flow src sport dst dport state timer left timeout refresh
- * fin_orig fin_reply pkts_orig bytes_orig pkts_reply bytes_reply drops
- * age idle status history profile serial */
-void ctlfmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
+/* flows: one tab-separated line, its fields in the order of
+ * CTL_FLOW_COLUMNS (ctl_proto.h). */
+void ctl_fmt_flow_dump(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
 /* The same as a JSON object (no separator, no newline). */
-void ctlfmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
+void ctl_fmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile);
 /* explain's line for a flow as it is now: "[FLOW] key=value..." or a JSON line. */
-void ctlfmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile,
+void ctl_fmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const char *profile,
     bool json);
 /* An event from the history: the event stream's line plus queue= serial=. */
-void ctlfmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json);
+void ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json);
 
-void ctlfmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
+void ctl_fmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
     const struct ctl_global *g, enum ctl_fmt fmt);
 
 #endif

@@ -1,4 +1,4 @@
-/* ctlview.c -- natbox ctl's terminal views, drawn from the stable dump forms the daemon sends.
+/* ctlc_view.c -- natbox ctl's terminal views, drawn from the stable dump forms the daemon sends.
  *
  * The daemon formats only the script forms (tab-separated rows, key=value
  * lines); everything meant for eyes is done here, in the client, so the
@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctlview.h"
+#include "ctlc_view.h"
 
 #define ROWS_MAX	100000	/* flows drawn by a pretty listing; the dump has all */
 
 void
-ctlview_dur(const char *secs, char *buf, size_t cap)
+ctlc_view_dur(const char *secs, char *buf, size_t cap)
 {
 	double s = strtod(secs, NULL);
 	unsigned long t;
@@ -39,7 +39,7 @@ ctlview_dur(const char *secs, char *buf, size_t cap)
 }
 
 void
-ctlview_bytes(const char *n, char *buf, size_t cap)
+ctlc_view_bytes(const char *n, char *buf, size_t cap)
 {
 	static const char units[] = "KMGTP";
 	double v = strtod(n, NULL);
@@ -90,7 +90,7 @@ fin_short(const char *f)
 static int
 seen_cmp(const void *a, const void *b)
 {
-	const struct ctlview_seen_ent *x = a, *y = b;
+	const struct ctlc_view_seen_ent *x = a, *y = b;
 
 	if (x->queue != y->queue)
 		return x->queue < y->queue ? -1 : 1;
@@ -99,9 +99,9 @@ seen_cmp(const void *a, const void *b)
 
 /* The flow's drops in the last frame (same slot and serial), or -1. */
 static int64_t
-seen_get(const struct ctlview_seen *s, const struct ctlview_seen_ent *k)
+seen_get(const struct ctlc_view_seen *s, const struct ctlc_view_seen_ent *k)
 {
-	const struct ctlview_seen_ent *e;
+	const struct ctlc_view_seen_ent *e;
 
 	if (s == NULL || s->n == 0)
 		return -1;
@@ -110,7 +110,7 @@ seen_get(const struct ctlview_seen *s, const struct ctlview_seen_ent *k)
 }
 
 static void
-seen_put(struct ctlview_seen *s, const struct ctlview_seen_ent *k)
+seen_put(struct ctlc_view_seen *s, const struct ctlc_view_seen_ent *k)
 {
 	if (s == NULL)
 		return;
@@ -127,7 +127,7 @@ seen_put(struct ctlview_seen *s, const struct ctlview_seen_ent *k)
 }
 
 void
-ctlview_seen_free(struct ctlview_seen *s)
+ctlc_view_seen_free(struct ctlc_view_seen *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -141,18 +141,128 @@ static const char *const heads[C__N] = {
 	"FIN o/r", "AGE",
 };
 
-int
-ctlview_flows(FILE *out, char *dump, const struct ctlview_opts *o)
+/* The rows drawn: their cells (strdup'ed) and which are marked. */
+struct table {
+	char *(*cells)[C__N];
+	bool *hot;
+	int n, cap, width[C__N];
+};
+
+/* Room for one more row; false if there is no memory for it. */
+static bool
+table_grow(struct table *t)
 {
-	char *(*cells)[C__N] = NULL, *line, *save, *f[FL__COUNT], b1[32], b2[32], b3[96];
-	struct ctlview_seen_ent key;
-	int64_t before;
-	bool *hot = NULL, any_abs = false, any_hot = false;
-	int width[C__N], n = 0, cap = 0, shown, i, k, total = 0;
+	int nc = t->cap ? t->cap * 2 : 64;
+	void *p, *h;
+
+	if (t->n < t->cap)
+		return true;
+	p = realloc(t->cells, (size_t)nc * sizeof(*t->cells));
+	h = p ? realloc(t->hot, (size_t)nc * sizeof(*t->hot)) : NULL;
+	if (p)
+		t->cells = p;
+	if (h == NULL)
+		return false;
+	t->hot = h;
+	t->cap = nc;
+	return true;
+}
+
+/* One flow's cells from its dump fields f. Its drops are marked "(+N)"
+ * when hot (before: its drops in the last frame, -1 if not in it). True
+ * if its timer is absolute (refresh none). */
+static bool
+row_cells(char **c, char **f, uint32_t drops, bool hot, int64_t before)
+{
+	char b1[32], b2[32], b3[96];
+	bool abs = false;
+
+	snprintf(b3, sizeof(b3), "%s:%s", f[FL_QUEUE], f[FL_FLOW]);
+	c[C_FLOW] = strdup(b3);
+	endpoint(f[FL_SRC], f[FL_SPORT], b3, sizeof(b3));
+	c[C_SRC] = strdup(b3);
+	endpoint(f[FL_DST], f[FL_DPORT], b3, sizeof(b3));
+	c[C_DST] = strdup(b3);
+	if (strcmp(f[FL_STATUS], "live") != 0) {
+		/* expired, remembered: say which timer killed it */
+		const char *why = strchr(f[FL_STATUS], ':');
+
+		c[C_STATE] = strdup("EXPIRED");
+		c[C_TIMER] = strdup(why ? why + 1 : f[FL_STATUS]);
+		ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
+		snprintf(b3, sizeof(b3), "forget %s", b1);
+	} else {
+		c[C_STATE] = strdup(f[FL_STATE]);
+		c[C_TIMER] = strdup(f[FL_TIMER]);
+		ctlc_view_dur(f[FL_LEFT], b1, sizeof(b1));
+		ctlc_view_dur(f[FL_TIMEOUT], b2, sizeof(b2));
+		abs = strcmp(f[FL_REFRESH], "none") == 0;
+		snprintf(b3, sizeof(b3), "%s/%s%s", b1, b2, abs ? "*" : "");
+	}
+	c[C_LEFT] = strdup(b3);
+	snprintf(b3, sizeof(b3), "%s/%s", f[FL_PKTS_ORIG], f[FL_PKTS_REPLY]);
+	c[C_PKTS] = strdup(b3);
+	ctlc_view_bytes(f[FL_BYTES_ORIG], b1, sizeof(b1));
+	ctlc_view_bytes(f[FL_BYTES_REPLY], b2, sizeof(b2));
+	snprintf(b3, sizeof(b3), "%s/%s", b1, b2);
+	c[C_BYTES] = strdup(b3);
+	if (hot)
+		snprintf(b3, sizeof(b3), "%u (+%u)", drops,
+		    drops - (uint32_t)(before < 0 ? 0 : before));
+	else
+		snprintf(b3, sizeof(b3), "%u", drops);
+	c[C_DROPS] = strdup(b3);
+	snprintf(b3, sizeof(b3), "%s/%s", fin_short(f[FL_FIN_ORIG]), fin_short(f[FL_FIN_REPLY]));
+	c[C_FIN] = strdup(b3);
+	ctlc_view_dur(f[FL_AGE], b1, sizeof(b1));
+	c[C_AGE] = strdup(b1);
+	return abs;
+}
+
+/* The heads, then each row, its columns padded to their widths. */
+static void
+table_print(FILE *out, const struct table *t, bool color)
+{
+	int i, k;
 
 	for (k = 0; k < C__N; k++)
-		width[k] = (int)strlen(heads[k]);
+		fprintf(out, "%-*s%s", k + 1 < C__N ? t->width[k] : 0, heads[k],
+		    k + 1 < C__N ? "  " : "\n");
+	for (i = 0; i < t->n; i++) {
+		if (t->hot[i] && color)
+			fputs("\033[1;31m", out);
+		for (k = 0; k < C__N; k++)
+			fprintf(out, "%-*s%s", k + 1 < C__N ? t->width[k] : 0,
+			    t->cells[i][k] ? t->cells[i][k] : "?", k + 1 < C__N ? "  " : "");
+		if (t->hot[i] && color)
+			fputs("\033[0m", out);
+		fputc('\n', out);
+	}
+}
+
+static void
+table_free(struct table *t)
+{
+	for (int i = 0; i < t->n; i++)
+		for (int k = 0; k < C__N; k++)
+			free(t->cells[i][k]);
+	free(t->cells);
+	free(t->hot);
+}
+
+int
+ctlc_view_flows(FILE *out, char *dump, const struct ctlc_view_opts *o)
+{
+	struct table t = { .n = 0 };
+	char *line, *save, *f[FL__COUNT];
+	bool any_abs = false, any_hot = false;
+	int k, total = 0;
+
+	for (k = 0; k < C__N; k++)
+		t.width[k] = (int)strlen(heads[k]);
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct ctlc_view_seen_ent key;
+		int64_t before;
 		char **c;
 
 		if (!split_tabs(line, f, FL__COUNT))
@@ -164,99 +274,32 @@ ctlview_flows(FILE *out, char *dump, const struct ctlview_opts *o)
 		key.drops = (uint32_t)strtoul(f[FL_DROPS], NULL, 10);
 		before = seen_get(o->prev, &key);
 		seen_put(o->next, &key);	/* rows out of view too */
-		if (n == ROWS_MAX || (o->max_rows > 0 && n >= o->max_rows))
+		if (t.n == ROWS_MAX || (o->max_rows > 0 && t.n >= o->max_rows))
 			continue;
-		if (n == cap) {
-			int nc = cap ? cap * 2 : 64;
-			void *p = realloc(cells, (size_t)nc * sizeof(*cells));
-			void *h = p ? realloc(hot, (size_t)nc * sizeof(*hot)) : NULL;
-
-			if (p)
-				cells = p;
-			if (h == NULL)
-				break;
-			hot = h;
-			cap = nc;
-		}
-		c = cells[n];
-		snprintf(b3, sizeof(b3), "%s:%s", f[FL_QUEUE], f[FL_FLOW]);
-		c[C_FLOW] = strdup(b3);
-		endpoint(f[FL_SRC], f[FL_SPORT], b3, sizeof(b3));
-		c[C_SRC] = strdup(b3);
-		endpoint(f[FL_DST], f[FL_DPORT], b3, sizeof(b3));
-		c[C_DST] = strdup(b3);
-		if (strcmp(f[FL_STATUS], "live") != 0) {
-			/* expired, remembered: say which timer killed it */
-			const char *why = strchr(f[FL_STATUS], ':');
-
-			c[C_STATE] = strdup("EXPIRED");
-			c[C_TIMER] = strdup(why ? why + 1 : f[FL_STATUS]);
-			ctlview_dur(f[FL_LEFT], b1, sizeof(b1));
-			snprintf(b3, sizeof(b3), "forget %s", b1);
-		} else {
-			c[C_STATE] = strdup(f[FL_STATE]);
-			c[C_TIMER] = strdup(f[FL_TIMER]);
-			ctlview_dur(f[FL_LEFT], b1, sizeof(b1));
-			ctlview_dur(f[FL_TIMEOUT], b2, sizeof(b2));
-			snprintf(b3, sizeof(b3), "%s/%s%s", b1, b2,
-			    strcmp(f[FL_REFRESH], "none") == 0 ? "*" : "");
-			any_abs |= strcmp(f[FL_REFRESH], "none") == 0;
-		}
-		c[C_LEFT] = strdup(b3);
-		snprintf(b3, sizeof(b3), "%s/%s", f[FL_PKTS_ORIG], f[FL_PKTS_REPLY]);
-		c[C_PKTS] = strdup(b3);
-		ctlview_bytes(f[FL_BYTES_ORIG], b1, sizeof(b1));
-		ctlview_bytes(f[FL_BYTES_REPLY], b2, sizeof(b2));
-		snprintf(b3, sizeof(b3), "%s/%s", b1, b2);
-		c[C_BYTES] = strdup(b3);
-		hot[n] = o->prev && key.drops > (before < 0 ? 0 : before);
-		any_hot |= hot[n];
-		if (hot[n])
-			snprintf(b3, sizeof(b3), "%u (+%u)", key.drops,
-			    key.drops - (uint32_t)(before < 0 ? 0 : before));
-		else
-			snprintf(b3, sizeof(b3), "%u", key.drops);
-		c[C_DROPS] = strdup(b3);
-		snprintf(b3, sizeof(b3), "%s/%s", fin_short(f[FL_FIN_ORIG]),
-		    fin_short(f[FL_FIN_REPLY]));
-		c[C_FIN] = strdup(b3);
-		ctlview_dur(f[FL_AGE], b1, sizeof(b1));
-		c[C_AGE] = strdup(b1);
+		if (!table_grow(&t))
+			break;
+		c = t.cells[t.n];
+		t.hot[t.n] = o->prev && key.drops > (before < 0 ? 0 : before);
+		any_hot |= t.hot[t.n];
+		any_abs |= row_cells(c, f, key.drops, t.hot[t.n], before);
 		for (k = 0; k < C__N; k++) {
 			if (c[k] == NULL)
 				c[k] = strdup("?");
-			if (c[k] && (int)strlen(c[k]) > width[k])
-				width[k] = (int)strlen(c[k]);
+			if (c[k] && (int)strlen(c[k]) > t.width[k])
+				t.width[k] = (int)strlen(c[k]);
 		}
-		n++;
+		t.n++;
 	}
-	shown = n;
-	for (k = 0; k < C__N; k++)
-		fprintf(out, "%-*s%s", k + 1 < C__N ? width[k] : 0, heads[k],
-		    k + 1 < C__N ? "  " : "\n");
-	for (i = 0; i < shown; i++) {
-		if (hot[i] && o->color)
-			fputs("\033[1;31m", out);
-		for (k = 0; k < C__N; k++)
-			fprintf(out, "%-*s%s", k + 1 < C__N ? width[k] : 0,
-			    cells[i][k] ? cells[i][k] : "?", k + 1 < C__N ? "  " : "");
-		if (hot[i] && o->color)
-			fputs("\033[0m", out);
-		fputc('\n', out);
-	}
+	table_print(out, &t, o->color);
 	if (total == 0)
 		fprintf(out, "(no flows)\n");
-	else if (shown < total)
-		fprintf(out, "... %d more flows (the dump form shows all: --dump)\n", total - shown);
+	else if (t.n < total)
+		fprintf(out, "... %d more flows (the dump form shows all: --dump)\n", total - t.n);
 	if (any_abs)
 		fprintf(out, "* absolute timer: traffic does not extend it (refresh none)\n");
 	if (any_hot && !o->color)
 		fprintf(out, "(+N) drops since the last refresh\n");
-	for (i = 0; i < n; i++)
-		for (k = 0; k < C__N; k++)
-			free(cells[i][k]);
-	free(cells);
-	free(hot);
+	table_free(&t);
 	return total;
 }
 
@@ -305,7 +348,7 @@ nonzero(FILE *out, const struct kv *v, int n, const char *label, const char *pfx
 }
 
 void
-ctlview_stats(FILE *out, char *text)
+ctlc_view_stats(FILE *out, char *text)
 {
 	struct kv v[2048];
 	char *line, *save, *eq, up[32], mem[32], pfx[64], key[96], queues[256];
@@ -320,8 +363,8 @@ ctlview_stats(FILE *out, char *text)
 		v[n++].v = eq + 1;
 	}
 	snprintf(queues, sizeof(queues), "%s", get(v, n, "queues"));
-	ctlview_dur(get(v, n, "uptime"), up, sizeof(up));
-	ctlview_bytes(get(v, n, "memory"), mem, sizeof(mem));
+	ctlc_view_dur(get(v, n, "uptime"), up, sizeof(up));
+	ctlc_view_bytes(get(v, n, "memory"), mem, sizeof(mem));
 	fprintf(out, "natbox on queue %s: profile %s (generation %s), up %s, %s memory\n",
 	    queues, get(v, n, "profile"), get(v, n, "generation"), up, mem);
 	fprintf(out, "flows: %s live, %s expired remembered, capacity %s\n",
@@ -340,7 +383,7 @@ ctlview_stats(FILE *out, char *text)
 	for (char *q = strtok_r(queues, ",", &save); q; q = strtok_r(NULL, ",", &save)) {
 		snprintf(pfx, sizeof(pfx), "queue.%s.", q);
 #define Q(k) (snprintf(key, sizeof(key), "%s%s", pfx, (k)), get(v, n, key))
-		ctlview_bytes(Q("rcvbuf"), up, sizeof(up));
+		ctlc_view_bytes(Q("rcvbuf"), up, sizeof(up));
 		fprintf(out, "queue %s: %s flows, %s packets in %s bursts (max %s), "
 		    "dropped %s, enobufs %s, id gaps %s, rcvbuf %s\n", q, Q("flows"),
 		    Q("packets"), Q("bursts"), Q("max_burst"), Q("dropped"), Q("enobufs"),
@@ -403,11 +446,11 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 	if (strcmp(tag, "FLOW") == 0) {
 		char left[32], to[32], age[32], bo[32], br[32];
 
-		ctlview_dur(field(l->text, "left", b[0], sizeof(b[0])), left, sizeof(left));
-		ctlview_dur(field(l->text, "timeout", b[1], sizeof(b[1])), to, sizeof(to));
-		ctlview_dur(field(l->text, "age", b[2], sizeof(b[2])), age, sizeof(age));
-		ctlview_bytes(field(l->text, "bytes_orig", b[3], sizeof(b[3])), bo, sizeof(bo));
-		ctlview_bytes(field(l->text, "bytes_reply", b[4], sizeof(b[4])), br, sizeof(br));
+		ctlc_view_dur(field(l->text, "left", b[0], sizeof(b[0])), left, sizeof(left));
+		ctlc_view_dur(field(l->text, "timeout", b[1], sizeof(b[1])), to, sizeof(to));
+		ctlc_view_dur(field(l->text, "age", b[2], sizeof(b[2])), age, sizeof(age));
+		ctlc_view_bytes(field(l->text, "bytes_orig", b[3], sizeof(b[3])), bo, sizeof(bo));
+		ctlc_view_bytes(field(l->text, "bytes_reply", b[4], sizeof(b[4])), br, sizeof(br));
 		field(l->text, "status", b[5], sizeof(b[5]));
 		if (strcmp(b[5], "live") == 0)
 			fprintf(out, "  %-10s %s%s%s, timer %s: %s left of %s%s\n", "now",
@@ -441,7 +484,7 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 		    field(l->text, "generation", b[5], sizeof(b[5])));
 	} else if (!strcmp(tag, "NEW") || !strcmp(tag, "UPDATE")) {
 		field(l->text, "timeout", b[3], sizeof(b[3]));
-		ctlview_dur(b[3], b[4], sizeof(b[4]));
+		ctlc_view_dur(b[3], b[4], sizeof(b[4]));
 		if (strcmp(tag, "UPDATE") == 0)
 			snprintf(what, sizeof(what), "%s -> %s, timer %s %s",
 			    field(l->text, "old_state", b[0], sizeof(b[0])),
@@ -485,7 +528,7 @@ explain_one(FILE *out, const struct exline *l, double t0, bool multi)
 }
 
 void
-ctlview_explain(FILE *out, char *text)
+ctlc_view_explain(FILE *out, char *text)
 {
 	struct exline *v = NULL;
 	char *line, *save, buf[96], first_serial[16] = "";

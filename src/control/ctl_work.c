@@ -1,4 +1,4 @@
-/* ctlwork.c -- the worker's half of the control path: answer the mailbox, keep history and counters.
+/* ctl_work.c -- the worker's half of the control path: answer the mailbox, keep history and counters.
  *
  * Everything here runs on a worker's thread and touches only that
  * worker's engine. The control thread posts one request at a time into
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
-#include "ctlwork.h"
+#include "ctl_work_int.h"
 
 struct ctl_worker *
 ctl_worker_new(uint16_t queue, uint32_t max_flows, unsigned history, int done_fd,

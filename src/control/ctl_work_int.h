@@ -1,12 +1,12 @@
-/* ctlwork.h -- the worker's half of the control path: mailbox, event history, per-flow counters. */
-#ifndef NATBOX_CTLWORK_H
-#define NATBOX_CTLWORK_H
+/* ctl_work_int.h -- the mailbox between the control thread and a worker: requests, replies, records (private to src/control). */
+#ifndef NATBOX_CTL_WORK_INT_H
+#define NATBOX_CTL_WORK_INT_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ctl.h"
+#include "ctl_work.h"
 #include "engine.h"
 #include "flowfilter.h"
 

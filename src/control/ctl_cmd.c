@@ -1,22 +1,23 @@
-/* ctlcmd.c -- the control socket's commands: parse a request, ask the workers, format the answer.
+/* ctl_cmd.c -- the control socket's commands: parse a request, ask the workers, format the answer.
  *
  * Commands that change the profile (set, unset, policy, reload) are done
  * here at once through livepol.c. Commands that need flow tables (flows,
  * explain, stats, flush) become a job: a request posted to one worker at a
  * time, chunk after chunk, its replies formatted into the client's output
- * as they come (ctl.c moves the bytes and decides when to post). */
+ * as they come (ctl.c moves the bytes and decides when to post). Time is
+ * the transport's `now`, given with each call. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctlcmd.h"
+#include "ctl_cmd.h"
 #include "livepol.h"
 #include "log.h"
 
 /* End the current request: its status line. */
 void
-ctl_reply_end(struct ctl *c, struct client *cl, const char *err)
+ctl_cmd_end(struct ctl *c, struct client *cl, const char *err)
 {
 	if (err) {
 		c->errors++;
@@ -114,7 +115,7 @@ start_walk(struct ctl *c, struct client *cl, enum job_kind kind, enum ctl_op op,
 	j->kind = kind;
 	j->wi = next_worker(c, &j->filter, 0);
 	if (j->wi == c->nw) {
-		snprintf(err, MSG_MAX, "no such queue here (queues: %u-%u)",
+		snprintf(err, CTL_MSG_MAX, "no such queue here (queues: %u-%u)",
 		    c->w[0]->queue, c->w[c->nw - 1]->queue);
 		return -1;
 	}
@@ -124,15 +125,17 @@ start_walk(struct ctl *c, struct client *cl, enum job_kind kind, enum ctl_op op,
 }
 
 static int
-cmd_flows(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_flows(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	struct job *j = &cl->job;
 
+	(void)now;
 	if (take_format(&argc, argv, &j->fmt, false) < 0) {
-		snprintf(err, MSG_MAX, "flows: --json and --dump exclude each other");
+		snprintf(err, CTL_MSG_MAX, "flows: --json and --dump exclude each other");
 		return -1;
 	}
-	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, false, err, MSG_MAX) < 0 ||
+	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, false, err, CTL_MSG_MAX) < 0 ||
 	    start_walk(c, cl, J_FLOWS, CTL_OP_FLOWS, err) < 0)
 		return -1;
 	if (j->fmt == CTLF_JSON)
@@ -141,12 +144,14 @@ cmd_flows(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 }
 
 static int
-cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	struct job *j = &cl->job;
 	struct strbuf t;
 
-	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, true, err, MSG_MAX) < 0)
+	(void)now;
+	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, true, err, CTL_MSG_MAX) < 0)
 		return -1;
 	sb_init_fixed(&t, j->text, sizeof(j->text));
 	for (int i = 1; i < argc; i++)
@@ -157,17 +162,19 @@ cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 }
 
 static int
-cmd_stats(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_stats(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	struct job *j = &cl->job;
 
+	(void)now;
 	if (take_format(&argc, argv, &j->fmt, true) < 0 || argc > 1) {
-		snprintf(err, MSG_MAX, "usage: stats [--json|--prom|--dump]");
+		snprintf(err, CTL_MSG_MAX, "usage: stats [--json|--prom|--dump]");
 		return -1;
 	}
 	j->snaps = calloc(c->nw, sizeof(*j->snaps));
 	if (j->snaps == NULL) {
-		snprintf(err, MSG_MAX, "out of memory");
+		snprintf(err, CTL_MSG_MAX, "out of memory");
 		return -1;
 	}
 	memset(&j->filter, 0, sizeof(j->filter));
@@ -175,17 +182,19 @@ cmd_stats(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 }
 
 static int
-cmd_explain(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_explain(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	struct job *j = &cl->job;
 	struct flow_filter *f = &j->filter;
 
+	(void)now;
 	if (take_format(&argc, argv, &j->fmt, false) < 0) {
-		snprintf(err, MSG_MAX, "explain: --json and --dump exclude each other");
+		snprintf(err, CTL_MSG_MAX, "explain: --json and --dump exclude each other");
 		return -1;
 	}
 	if (argc < 2) {
-		snprintf(err, MSG_MAX, "usage: explain [--json] FLOW|FILTER "
+		snprintf(err, CTL_MSG_MAX, "usage: explain [--json] FLOW|FILTER "
 		    "(FLOW: the flow column of `flows`, N or QUEUE:N)");
 		return -1;
 	}
@@ -193,9 +202,9 @@ cmd_explain(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 	if (argc == 2 && argv[1][strspn(argv[1], "0123456789")] == '\0') {
 		char *words[2] = { "flow", argv[1] };
 
-		if (flow_filter_parse(f, 2, words, true, err, MSG_MAX) < 0)
+		if (flow_filter_parse(f, 2, words, true, err, CTL_MSG_MAX) < 0)
 			return -1;
-	} else if (flow_filter_parse(f, argc - 1, argv + 1, true, err, MSG_MAX) < 0) {
+	} else if (flow_filter_parse(f, argc - 1, argv + 1, true, err, CTL_MSG_MAX) < 0) {
 		return -1;
 	}
 	f->live = f->dead = true;	/* the "now" lines: any flow that is still there */
@@ -209,7 +218,8 @@ cmd_explain(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 }
 
 static int
-cmd_set(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_set(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	char *kvs[CTL_ARGS_MAX];
 	uint64_t for_ns = 0;
@@ -224,84 +234,89 @@ cmd_set(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 		else if (strncmp(argv[i], "--for=", 6) == 0)
 			d = argv[i] + 6;
 		else if (argv[i][0] == '-') {
-			snprintf(err, MSG_MAX, "set: unknown option '%s'", argv[i]);
+			snprintf(err, CTL_MSG_MAX, "set: unknown option '%s'", argv[i]);
 			return -1;
 		} else {
 			kvs[n++] = argv[i];
 			continue;
 		}
 		if (policy_parse_duration(d, &for_ns) < 0 || for_ns == 0) {
-			snprintf(err, MSG_MAX, "set: --for %s: expected a duration with its unit "
+			snprintf(err, CTL_MSG_MAX, "set: --for %s: expected a duration with its unit "
 			    "(30s, 2m, 250ms)", d);
 			return -1;
 		}
 	}
 	if (n == 0) {
-		snprintf(err, MSG_MAX, "usage: set KEY=VALUE... [--for DURATION]");
+		snprintf(err, CTL_MSG_MAX, "usage: set KEY=VALUE... [--for DURATION]");
 		return -1;
 	}
-	if (livepol_set(kvs, n, for_ns, ctl_now(), err, MSG_MAX) < 0)
+	if (livepol_set(kvs, n, for_ns, now, err, CTL_MSG_MAX) < 0)
 		return -1;
 	sb_printf(&cl->out, "%s\n", err);
 	return 0;
 }
 
 static int
-cmd_unset(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_unset(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	bool all = argc == 2 && strcmp(argv[1], "--all") == 0;
 
 	(void)c;
 	if (argc < 2) {
-		snprintf(err, MSG_MAX, "usage: unset KEY...|--all");
+		snprintf(err, CTL_MSG_MAX, "usage: unset KEY...|--all");
 		return -1;
 	}
-	if (livepol_unset(argv + 1, argc - 1, all, ctl_now(), err, MSG_MAX) < 0)
+	if (livepol_unset(argv + 1, argc - 1, all, now, err, CTL_MSG_MAX) < 0)
 		return -1;
 	sb_printf(&cl->out, "%s\n", err);
 	return 0;
 }
 
 static int
-cmd_policy(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_policy(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	enum ctl_fmt fmt;
 
 	(void)c;
 	if (take_format(&argc, argv, &fmt, false) < 0 || argc > 2) {
-		snprintf(err, MSG_MAX, "usage: policy [--json] [NAME|FILE]");
+		snprintf(err, CTL_MSG_MAX, "usage: policy [--json] [NAME|FILE]");
 		return -1;
 	}
 	if (argc == 1) {
-		livepol_describe(ctl_now(), fmt == CTLF_JSON, &cl->out);
+		livepol_describe(now, fmt == CTLF_JSON, &cl->out);
 		return 0;
 	}
-	if (livepol_switch(argv[1], ctl_now(), err, MSG_MAX) < 0)
+	if (livepol_switch(argv[1], now, err, CTL_MSG_MAX) < 0)
 		return -1;
 	sb_printf(&cl->out, "%s\n", err);
 	return 0;
 }
 
 static int
-cmd_reload(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_reload(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	(void)c;
 	(void)argv;
 	if (argc > 1) {
-		snprintf(err, MSG_MAX, "usage: reload");
+		snprintf(err, CTL_MSG_MAX, "usage: reload");
 		return -1;
 	}
-	if (livepol_reload(ctl_now(), "ctl", err, MSG_MAX) < 0)
+	if (livepol_reload(now, "ctl", err, CTL_MSG_MAX) < 0)
 		return -1;
 	sb_printf(&cl->out, "%s\n", err);
 	return 0;
 }
 
-static int cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, char *err);
+static int cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err);
 
 static const struct {
 	const char *name;
-	int (*fn)(struct ctl *c, struct client *cl, int argc, char **argv, char *err);
+	int (*fn)(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+	    char *err);
 	const char *usage;
 } cmds[] = {
 	{ "flows", cmd_flows, "flows [--json] [FILTER]" },
@@ -316,11 +331,13 @@ static const struct {
 };
 
 static int
-cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
+cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
 {
 	(void)c;
 	(void)argc;
 	(void)argv;
+	(void)now;
 	(void)err;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		sb_printf(&cl->out, "%s\n", cmds[i].usage);
@@ -328,9 +345,9 @@ cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 }
 
 void
-ctl_dispatch(struct ctl *c, struct client *cl, char *line)
+ctl_cmd_dispatch(struct ctl *c, struct client *cl, char *line, uint64_t now)
 {
-	char *argv[CTL_ARGS_MAX], err[MSG_MAX];
+	char *argv[CTL_ARGS_MAX], err[CTL_MSG_MAX];
 	int argc = split_words(line, argv, CTL_ARGS_MAX);
 	size_t i;
 
@@ -339,7 +356,7 @@ ctl_dispatch(struct ctl *c, struct client *cl, char *line)
 	memset(&cl->job, 0, sizeof(cl->job));
 	err[0] = '\0';
 	if (argc < 0) {
-		ctl_reply_end(c, cl, "too many words in the request");
+		ctl_cmd_end(c, cl, "too many words in the request");
 		return;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -347,17 +364,17 @@ ctl_dispatch(struct ctl *c, struct client *cl, char *line)
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
 		snprintf(err, sizeof(err), "unknown command '%s' (help lists them)", argv[0]);
-		ctl_reply_end(c, cl, err);
+		ctl_cmd_end(c, cl, err);
 		return;
 	}
 	log_debug("ctl: client %u: %s", cl->id, argv[0]);
-	if (cmds[i].fn(c, cl, argc, argv, err) < 0) {
+	if (cmds[i].fn(c, cl, argc, argv, now, err) < 0) {
 		free(cl->job.snaps);
 		cl->job.snaps = NULL;
 		cl->busy = false;
-		ctl_reply_end(c, cl, err);
+		ctl_cmd_end(c, cl, err);
 	} else if (!cl->busy) {
-		ctl_reply_end(c, cl, NULL);
+		ctl_cmd_end(c, cl, NULL);
 	}
 }
 
@@ -410,7 +427,7 @@ read_kernel_queues(struct ctl_wsnap *s, unsigned n)
 }
 
 static void
-finish_stats(struct ctl *c, struct client *cl)
+finish_stats(struct ctl *c, struct client *cl, uint64_t now)
 {
 	struct ctl_global g;
 	struct evsink_stats es;
@@ -422,7 +439,7 @@ finish_stats(struct ctl *c, struct client *cl)
 		snprintf(g.profile, sizeof(g.profile), "%s", p->name);
 		free(p);
 	}
-	g.uptime = ctl_now() - c->t0;
+	g.uptime = now - c->t0;
 	g.clients = c->nc;
 	g.requests = c->requests;
 	g.errors = c->errors;
@@ -434,12 +451,12 @@ finish_stats(struct ctl *c, struct client *cl)
 		g.event_lost = es.lost;
 	}
 	read_kernel_queues(cl->job.snaps, c->nw);
-	ctlfmt_stats(&cl->out, cl->job.snaps, c->nw, &g, cl->job.fmt);
+	ctl_fmt_stats(&cl->out, cl->job.snaps, c->nw, &g, cl->job.fmt);
 }
 
 /* The current worker is done with this job: on to the next, or finish. */
 static void
-job_next_worker(struct ctl *c, struct client *cl)
+job_next_worker(struct ctl *c, struct client *cl, uint64_t now)
 {
 	struct job *j = &cl->job;
 	char msg[128];
@@ -465,7 +482,7 @@ job_next_worker(struct ctl *c, struct client *cl)
 		memset(&ch, 0, sizeof(ch));
 		snprintf(ch.change, sizeof(ch.change), "flush");
 		snprintf(ch.value, sizeof(ch.value), "%s", j->text);
-		ch.ts = ctl_now();
+		ch.ts = now;
 		ch.flows = (int64_t)j->count;
 		livepol_note(&ch);
 		log_notice("ctl flush %s: %" PRIu64 " flows ended", j->text, j->count);
@@ -473,29 +490,118 @@ job_next_worker(struct ctl *c, struct client *cl)
 		break;
 	}
 	case J_STATS:
-		finish_stats(c, cl);
+		finish_stats(c, cl, now);
 		break;
 	case J_EXPLAIN:
 		if (j->count == 0) {
 			snprintf(msg, sizeof(msg), "no such flow in the table or in the "
 			    "recent history (see --history of natbox run)");
-			ctl_reply_end(c, cl, msg);
+			ctl_cmd_end(c, cl, msg);
 			return;
 		}
 		break;
 	default:
 		break;
 	}
-	ctl_reply_end(c, cl, NULL);
+	ctl_cmd_end(c, cl, NULL);
+}
+
+static void
+flows_reply(struct client *cl, const struct ctl_reply *r)
+{
+	struct job *j = &cl->job;
+
+	for (unsigned i = 0; i < r->n; i++, j->count++) {
+		if (j->fmt == CTLF_JSON) {
+			sb_puts(&cl->out, j->count ? ",\n" : "\n");
+			ctl_fmt_flow_json(&cl->out, &r->r.flows[i], r->profile);
+		} else {
+			ctl_fmt_flow_dump(&cl->out, &r->r.flows[i], r->profile);
+		}
+	}
+}
+
+static void
+stats_reply(struct job *j, const struct ctl_worker *w, const struct ctl_reply *r)
+{
+	struct ctl_wsnap *s = &j->snaps[j->wi];
+
+	if (r->capacity) {	/* the first chunk carries the counters */
+		s->es = r->es;
+		s->ws = r->ws;
+		s->nflows = r->nflows;
+		s->capacity = r->capacity;
+		s->memory = r->memory;
+		s->history_seen = r->history_seen;
+		s->history_size = r->history_size;
+	}
+	s->queue = w->queue;
+	memcpy(s->profile, r->profile, sizeof(s->profile));
+	for (unsigned i = 0; i < TCP_STATE_MAX; i++)
+		s->by_state[i] += r->by_state[i];
+	s->dead += r->dead;
+}
+
+/* explain's replies, in its phases: by slot, the flow there (FIND), then
+ * its events; by filter, the matching events, then the matching flows as
+ * they are now. False while this worker has more to answer (the next
+ * request is set up). */
+static bool
+explain_reply(struct client *cl, const struct ctl_reply *r)
+{
+	struct job *j = &cl->job;
+	bool json = j->fmt == CTLF_JSON;
+	unsigned i;
+
+	if (j->phase == CTL_OP_FIND) {
+		if (r->n == 1) {
+			j->now = r->r.flows[0];
+			j->have_now = true;
+			memcpy(j->text, r->profile, sizeof(r->profile));
+		}
+		if (r->serial == 0)
+			return true;
+		j->req.op = CTL_OP_EVENTS;
+		j->phase = CTL_OP_EVENTS;
+		j->req.serial = r->serial;
+		j->req.seq = j->req.seq_end = 0;
+		return false;
+	}
+	if (j->phase == CTL_OP_EVENTS) {
+		for (i = 0; i < r->n; i++, j->count++) {
+			if (j->ctl_ts == 0)
+				j->ctl_ts = r->r.evs[i].ev.ts;
+			emit_changes(cl, r->r.evs[i].ev.ts);
+			ctl_fmt_event(&cl->out, &r->r.evs[i], json);
+		}
+		if (!r->finished)
+			return false;
+		if (j->by_slot) {
+			if (j->have_now) {
+				emit_changes(cl, r->now);
+				ctl_fmt_flow_line(&cl->out, &j->now, j->text, json);
+				j->count++;
+			}
+			return true;
+		}
+		/* By filter: the matching flows as they are now. */
+		j->phase = CTL_OP_FLOWS;
+		j->req.op = CTL_OP_FLOWS;
+		j->req.cursor = j->req.found = 0;
+		return false;
+	}
+	for (i = 0; i < r->n; i++, j->count++) {
+		emit_changes(cl, r->now);
+		ctl_fmt_flow_line(&cl->out, &r->r.flows[i], r->profile, json);
+	}
+	return true;
 }
 
 void
-ctl_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w)
+ctl_cmd_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w, uint64_t now)
 {
 	struct job *j = &cl->job;
 	const struct ctl_reply *r = w->rep;
-	bool json = j->fmt == CTLF_JSON;
-	unsigned i;
 
 	j->waiting = false;
 	j->since = 0;
@@ -505,85 +611,22 @@ ctl_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w)
 	j->req.seq_end = r->seq_end;
 	switch (j->kind) {
 	case J_FLOWS:
-		for (i = 0; i < r->n; i++, j->count++) {
-			if (json) {
-				sb_puts(&cl->out, j->count ? ",\n" : "\n");
-				ctlfmt_flow_json(&cl->out, &r->r.flows[i], r->profile);
-			} else {
-				ctlfmt_flow_dump(&cl->out, &r->r.flows[i], r->profile);
-			}
-		}
+		flows_reply(cl, r);
 		break;
 	case J_FLUSH:
 		j->count += r->flushed;
 		break;
-	case J_STATS: {
-		struct ctl_wsnap *s = &j->snaps[j->wi];
-
-		if (r->capacity) {	/* the first chunk carries the counters */
-			s->es = r->es;
-			s->ws = r->ws;
-			s->nflows = r->nflows;
-			s->capacity = r->capacity;
-			s->memory = r->memory;
-			s->history_seen = r->history_seen;
-			s->history_size = r->history_size;
-		}
-		s->queue = w->queue;
-		memcpy(s->profile, r->profile, sizeof(s->profile));
-		for (i = 0; i < TCP_STATE_MAX; i++)
-			s->by_state[i] += r->by_state[i];
-		s->dead += r->dead;
+	case J_STATS:
+		stats_reply(j, w, r);
 		break;
-	}
 	case J_EXPLAIN:
-		if (j->phase == CTL_OP_FIND) {
-			if (r->n == 1) {
-				j->now = r->r.flows[0];
-				j->have_now = true;
-				memcpy(j->text, r->profile, sizeof(r->profile));
-			}
-			if (r->serial) {
-				j->req.op = CTL_OP_EVENTS;
-				j->phase = CTL_OP_EVENTS;
-				j->req.serial = r->serial;
-				j->req.seq = j->req.seq_end = 0;
-				return;
-			}
-			break;
-		}
-		if (j->phase == CTL_OP_EVENTS) {
-			for (i = 0; i < r->n; i++, j->count++) {
-				if (j->ctl_ts == 0)
-					j->ctl_ts = r->r.evs[i].ev.ts;
-				emit_changes(cl, r->r.evs[i].ev.ts);
-				ctlfmt_event(&cl->out, &r->r.evs[i], json);
-			}
-			if (!r->finished)
-				return;
-			if (j->by_slot) {
-				if (j->have_now) {
-					emit_changes(cl, r->now);
-					ctlfmt_flow_line(&cl->out, &j->now, j->text, json);
-					j->count++;
-				}
-				break;
-			}
-			/* By filter: the matching flows as they are now. */
-			j->phase = CTL_OP_FLOWS;
-			j->req.op = CTL_OP_FLOWS;
-			j->req.cursor = j->req.found = 0;
+		if (!explain_reply(cl, r))
 			return;
-		}
-		for (i = 0; i < r->n; i++, j->count++) {
-			emit_changes(cl, r->now);
-			ctlfmt_flow_line(&cl->out, &r->r.flows[i], r->profile, json);
-		}
 		break;
 	default:
 		break;
 	}
 	if (r->finished)
-		job_next_worker(c, cl);
+		job_next_worker(c, cl, now);
 }
 
