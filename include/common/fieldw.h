@@ -28,6 +28,11 @@ struct fieldw {
 void fw_init_file(struct fieldw *w, FILE *f, bool json);
 void fw_init_sb(struct fieldw *w, struct strbuf *sb, bool json);
 
+/* Go on inside containers the caller wrote itself: depth levels deep,
+ * the innermost already holding members (the next field gets its comma)
+ * or not. The records then close without a newline until depth 0. */
+void fw_continue(struct fieldw *w, unsigned depth, bool has_members);
+
 /* Containers are JSON only: text mode prints nothing for them. A record
  * opened at depth 0 ends with a newline (JSON lines). */
 void fw_obj_open(struct fieldw *w, const char *key);

@@ -98,6 +98,13 @@ fw_json_str_file(FILE *f, const char *s)
 }
 
 
+void
+fw_continue(struct fieldw *w, unsigned depth, bool has_members)
+{
+	w->depth = depth;
+	w->more = has_members ? 1u << (depth & 31) : 0;
+}
+
 /* The comma before a member, and its key. */
 static void
 member(struct fieldw *w, const char *key)

@@ -160,7 +160,7 @@ ctl_fmt_flow_json(struct strbuf *sb, const struct ctl_flowrec *r, const char *pr
 	/* A member of the array the caller writes around it (its commas
 	 * too): the writer starts one level down, so no newline follows. */
 	fw_init_sb(&w, sb, true);
-	w.depth = 1;
+	fw_continue(&w, 1, false);
 	fw_obj_open(&w, NULL);
 	flow_fields(&w, r, profile, json_order, sizeof(json_order), "", false);
 	fw_obj_close(&w);
@@ -199,8 +199,7 @@ ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json)
 	n -= json ? 2 : 1;
 	sb_put(sb, line, n);
 	fw_init_sb(&w, sb, json);
-	w.depth = 1;
-	w.more = 1u << 1;
+	fw_continue(&w, 1, true);
 	fw_uint(&w, "queue", " queue=%llu", er->queue);
 	fw_uint(&w, "serial", " serial=%llu", er->serial);
 	fw_text(&w, "\n");
