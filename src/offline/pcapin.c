@@ -11,6 +11,7 @@
 #include <pcap/pcap.h>
 
 #include "pcapin.h"
+#include "safefile.h"
 
 #define ETH_HLEN	14
 #define SLL_HLEN	16
@@ -411,8 +412,9 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	ebuf[0] = '\0';
 	if (strcmp(path, "-") == 0)
 		f = stdin;
-	else if ((f = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	else if ((f = safe_fopen_read(path)) == NULL) {
+		/* a FIFO or a device is refused, not waited on: "-" reads a pipe */
+		snprintf(err, errlen, "%s", safe_strerror(errno));
 		return NULL;
 	}
 	/* glibc ignores setvbuf()'s size unless given the buffer too. Not
