@@ -9,6 +9,10 @@
  * ENODEV for a FIFO, socket or device); the descriptor is made blocking
  * again for the reads. Returns the stream, or NULL with errno set. */
 FILE *safe_fopen_read(const char *path);
+/* The same for a stream read once from start to end (a capture): a pipe
+ * or FIFO is taken too (`replay <(zcat x.pcap.gz)`); opened without
+ * blocking, a FIFO that no writer opens reads as empty instead of hanging. */
+FILE *safe_fopen_stream(const char *path);
 
 /* Open (create 0600) path for appending events: a symbolic link as the
  * last component is refused (ELOOP), so a link planted in /tmp cannot

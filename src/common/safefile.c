@@ -9,8 +9,10 @@
 #include "safefile.h"
 
 /* fd checked by kind, made blocking, wrapped; closed on failure. */
+enum { OK_CHR = 1, OK_FIFO = 2 };
+
 static FILE *
-finish(int fd, bool ok_chr, const char *mode)
+finish(int fd, unsigned ok, const char *mode)
 {
 	struct stat st;
 	FILE *f;
@@ -22,7 +24,8 @@ finish(int fd, bool ok_chr, const char *mode)
 		errno = EISDIR;
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode) && !(ok_chr && S_ISCHR(st.st_mode))) {
+	if (!S_ISREG(st.st_mode) && !((ok & OK_CHR) && S_ISCHR(st.st_mode)) &&
+	    !((ok & OK_FIFO) && S_ISFIFO(st.st_mode))) {
 		errno = ENODEV;
 		goto fail;
 	}
@@ -43,7 +46,15 @@ safe_fopen_read(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
-	return fd < 0 ? NULL : finish(fd, false, "r");
+	return fd < 0 ? NULL : finish(fd, 0, "r");
+}
+
+FILE *
+safe_fopen_stream(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	return fd < 0 ? NULL : finish(fd, OK_FIFO, "r");
 }
 
 FILE *
@@ -52,7 +63,7 @@ safe_fopen_append(const char *path)
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC, 0600);
 
-	return fd < 0 ? NULL : finish(fd, true, "a");
+	return fd < 0 ? NULL : finish(fd, OK_CHR, "a");
 }
 
 const char *

@@ -412,8 +412,8 @@ pcapin_open(const char *path, char *err, size_t errlen)
 	ebuf[0] = '\0';
 	if (strcmp(path, "-") == 0)
 		f = stdin;
-	else if ((f = safe_fopen_read(path)) == NULL) {
-		/* a FIFO or a device is refused, not waited on: "-" reads a pipe */
+	else if ((f = safe_fopen_stream(path)) == NULL) {
+		/* a device or a socket is refused; a FIFO is not waited on */
 		snprintf(err, errlen, "%s", safe_strerror(errno));
 		return NULL;
 	}
