@@ -16,11 +16,21 @@
 #define TH_ECE 0x40
 #define TH_CWR 0x80
 
-/* Decode outcomes. DEC_OK and the two "skip" results (not TCP, non-first
- * fragment) are not errors of the packet; everything else is malformed. */
+/* IP protocol numbers the decoder looks into (IANA). */
+#define NB_PROTO_ICMP	1
+#define NB_PROTO_TCP	6
+#define NB_PROTO_UDP	17
+#define NB_PROTO_ICMPV6	58
+
+/* Decode outcomes. DEC_OK and the two "skip" results (not tracked,
+ * non-first fragment) are not errors of the packet; everything else is
+ * malformed. */
 enum decode_err {
 	DEC_OK = 0,
-	DEC_NOT_TCP,		/* valid IP, another protocol (or no next header) */
+	DEC_NOT_TCP,		/* valid IP natbox does not track: IPv6 "no next
+				 * header", ICMP types that are neither a query
+				 * nor an error; or, for an engine that tracks
+				 * TCP only, any other protocol */
 	DEC_FRAGMENT,		/* non-first fragment: no TCP header to read */
 	DEC_TRUNCATED,		/* caplen ends inside a header we need */
 	DEC_BAD_VERSION,	/* IP version neither 4 nor 6 */
@@ -28,6 +38,9 @@ enum decode_err {
 	DEC_BAD_LENGTH,		/* IP total/payload length inconsistent */
 	DEC_BAD_DOFF,		/* TCP data offset < 5 or past the IP payload */
 	DEC_BAD_EXTHDR,		/* IPv6 extension header chain malformed/too long */
+	DEC_BAD_UDP_LENGTH,	/* UDP length below 8 or past the IP payload */
+	DEC_BAD_QUOTE,		/* an ICMP error whose quoted packet has no
+				 * usable header (cut, another family, a fragment) */
 	DEC__MAX
 };
 
@@ -47,19 +60,51 @@ struct tcp_opts {
 	uint32_t tsval, tsecr;
 };
 
+/* What kind of flow a packet belongs to: part of the flow key, so a TCP
+ * and a UDP flow on the same ports are two flows. */
+enum nb_kind {
+	NBK_TCP = 0,
+	NBK_UDP,
+	NBK_ICMP,	/* ICMP or ICMPv6 query (echo, timestamp...) by identifier */
+	NBK_OTHER,	/* any other IP protocol, by address pair and protocol */
+	NBK__MAX
+};
+
+/* "tcp", "udp", "icmp" (ICMPv6 too), "other". */
+const char *nb_kind_name(unsigned k);
+
+/* ICMP types (RFC 792, RFC 4443) the trackers tell apart. */
+#define ICMP_ECHOREPLY		0
+#define ICMP_ECHO		8
+#define ICMP6_ECHO_REQUEST	128
+#define ICMP6_ECHO_REPLY	129
+
 struct nb_packet {
 	uint8_t family;		/* 4 or 6 */
-	uint8_t flags;		/* TH_* */
+	uint8_t flags;		/* TH_* (TCP) */
+	/* The flow key's ports: TCP and UDP ports; an ICMP query's
+	 * identifier in both; another protocol's number in both. */
 	uint16_t sport, dport;	/* host order */
 	struct nb_addr src, dst;
+	uint8_t proto;		/* IP protocol (of the quoted packet for an
+				 * ICMP error) */
+	uint8_t kind;		/* enum nb_kind */
 	uint32_t seq, ack;	/* host order */
 	uint16_t window;	/* raw, unscaled */
-	uint16_t l4_off;	/* offset of the TCP header in the buffer */
+	uint16_t l4_off;	/* offset of the TCP/UDP/ICMP header in the buffer */
 	uint8_t thlen;		/* TCP header length in bytes (doff * 4) */
 	uint8_t ttl;		/* IPv4 TTL / IPv6 hop limit */
+	uint8_t icmp_type, icmp_code;	/* ICMP and ICMPv6 */
 	uint32_t ip_len;	/* whole IP packet length from the IP header */
-	uint32_t payload_len;	/* TCP payload length, from the IP header */
+	uint32_t payload_len;	/* L4 payload length (TCP from the IP header,
+				 * UDP from its own length field) */
 	struct tcp_opts opt;
+	/* An ICMP error (destination unreachable, time exceeded...): the
+	 * tuple above is the quoted packet's, inverted, so that looking it
+	 * up finds the flow the error is about in the direction the error
+	 * travels (RFC 5508 section 2.2, the kernel's icmp_error_message()).
+	 * The message's own addresses are not kept. */
+	uint8_t icmp_error;
 };
 
 /* Decode an IP packet starting at buf. caplen is how many bytes are in
@@ -68,6 +113,11 @@ struct nb_packet {
  * unspecified. Never reads buf[caplen] or beyond. */
 enum decode_err decode_packet(const uint8_t *buf, size_t caplen,
     struct nb_packet *p);
+
+/* A packet that may start a flow of its kind: not an ICMP error, and
+ * for ICMP a request (echo, timestamp, information, address mask; the
+ * kernel's icmp_new()/icmpv6_new() valid_new tables). */
+bool decode_may_start(const struct nb_packet *p);
 
 /* Sequence-number length of a segment: payload + SYN + FIN. */
 static inline uint32_t

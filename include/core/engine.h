@@ -54,7 +54,8 @@ struct engine_stats {
 	uint64_t ends[R__MAX];		/* flow ends by reason */
 	uint64_t events[EV__MAX];
 	uint64_t decode[DEC__MAX];	/* decode outcomes, malformed ones included */
-	uint64_t skipped;		/* not TCP / non-first fragments, accepted */
+	uint64_t skipped;		/* not tracked / non-first fragments, accepted */
+	uint64_t icmp_errors;		/* ICMP errors that quoted a live flow */
 	uint64_t evictions;
 };
 
@@ -162,5 +163,10 @@ void engine_set_event_mask(struct engine *e, uint32_t mask);
  * eviction; their deadline reads UINT64_MAX, events carry no timeout. An
  * offline reference that only tracks skips the timer work. */
 void engine_set_untimed(struct engine *e);
+/* Track TCP only: every other protocol's packet is skipped as not tracked
+ * (counted under decode:not_tcp), as natbox did before it knew UDP, ICMP
+ * and other protocols. The offline passes use it until their reports
+ * describe those flows. */
+void engine_set_tcp_only(struct engine *e);
 
 #endif

@@ -28,6 +28,7 @@ const char *event_type_name(unsigned t);
 struct event {
 	uint8_t type;		/* enum event_type */
 	uint8_t family;
+	uint8_t proto;		/* IP protocol: 6 tcp, 17 udp, 1 icmp, 58 icmpv6, ... */
 	uint8_t state;		/* enum tcp_state (current) */
 	uint8_t old_state;	/* EV_UPDATE */
 	uint8_t dir;		/* direction of the packet, where one caused it;
@@ -53,6 +54,9 @@ enum event_format { EVF_TEXT = 0, EVF_JSON };
  * JSON:  {"ts":12.5,"event":"update","src":..,"state":"FIN_WAIT",...}
  * Field order is fixed and documented in README.md. */
 size_t event_format(const struct event *ev, enum event_format fmt, char *buf, size_t cap);
+
+/* "tcp", "udp", "icmp", "icmpv6", or the number ("47"); buf for the last. */
+const char *event_proto_name(uint8_t proto, char buf[4]);
 
 /* Address to text (inet_ntop-equivalent, done by hand: no I/O headers). */
 void event_addr_str(uint8_t family, const struct nb_addr *a, char *buf, size_t cap);

@@ -13,6 +13,8 @@
 /* Flow flags */
 #define FF_USED		0x01	/* slot holds a live flow or a tombstone */
 #define FF_DEAD		0x02	/* tombstone: expired; remembers why */
+#define FF_KIND_SHIFT	2	/* bits 2-3: enum nb_kind, part of the key */
+#define FF_KIND		(3u << FF_KIND_SHIFT)
 
 /* One flow. The originator's tuple is stored as it sent it. The first 64
  * bytes hold everything a lookup and the timer wheel touch. */
@@ -31,6 +33,29 @@ struct flow {
 	uint64_t last_seen;		/* ns */
 };
 
+/* The flow's protocol kind (enum nb_kind). */
+static inline unsigned
+flow_kind(const struct flow *f)
+{
+	return (f->fflags & FF_KIND) >> FF_KIND_SHIFT;
+}
+
+/* The flow's IP protocol number (another protocol's stands in its ports). */
+static inline uint8_t
+flow_proto(const struct flow *f)
+{
+	switch (flow_kind(f)) {
+	case NBK_TCP:
+		return NB_PROTO_TCP;
+	case NBK_UDP:
+		return NB_PROTO_UDP;
+	case NBK_ICMP:
+		return f->family == 6 ? NB_PROTO_ICMPV6 : NB_PROTO_ICMP;
+	default:
+		return (uint8_t)f->sport;
+	}
+}
+
 struct flowtab;
 
 /* All memory is allocated here, once; nothing per packet. NULL on ENOMEM.
@@ -40,7 +65,8 @@ struct flowtab *flowtab_new(uint32_t max_flows, uint64_t seed[2]);
 struct flowtab *flowtab_new_lazy(uint32_t max_flows, uint64_t seed[2], bool lazy);
 void flowtab_free(struct flowtab *ft);
 
-/* Direction-independent keyed hash (SipHash) of the packet's 4-tuple. */
+/* Direction-independent keyed hash (SipHash) of the packet's 4-tuple
+ * and kind. */
 uint32_t flowtab_hash(const struct flowtab *ft, const struct nb_packet *p);
 /* Prefetch the bucket for a hash (bursts: hash all, prefetch, then look up). */
 void flowtab_prefetch(const struct flowtab *ft, uint32_t hash);
@@ -56,7 +82,8 @@ struct flow *flowtab_lookup(struct flowtab *ft, const struct nb_packet *p,
     uint32_t hash, enum flow_dir *dir);
 /* Take a slot from the pool and link it; p's sender becomes the
  * originator. Returns NULL when the pool is empty. Fields other than the
- * key, hnext and fflags=FF_USED are zeroed; wnext/wprev are FLOW_NIL. */
+ * key, hnext and fflags (FF_USED and the kind) are zeroed; wnext/wprev
+ * are FLOW_NIL. */
 struct flow *flowtab_insert(struct flowtab *ft, const struct nb_packet *p, uint32_t hash);
 /* Unlink and return to the pool. The caller disarms its timer first. */
 void flowtab_remove(struct flowtab *ft, struct flow *f);

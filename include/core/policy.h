@@ -46,8 +46,10 @@ struct policy {
 	char source[512];
 	char inherit[64];		/* informational: the parent it came from */
 
-	uint64_t timeout[TCP_STATE_MAX];	/* ns; [TCP_NONE] unused */
-	uint8_t refresh[TCP_STATE_MAX];		/* enum refresh_rule */
+	/* ns, by tracker state ([TCP_NONE] unused): TCP's states, then
+	 * UDP unreplied and replied, ICMP and other protocols (tcpfsm.h) */
+	uint64_t timeout[TRK_STATE_MAX];
+	uint8_t refresh[TRK_STATE_MAX];		/* enum refresh_rule */
 	uint64_t unacknowledged;	/* ns cap on ESTABLISHED before a reply; 0 = off */
 	uint64_t tombstone;		/* ns an expired flow is remembered */
 
@@ -58,6 +60,8 @@ struct policy {
 	uint8_t timewait_reopen;	/* enum reopen_rule */
 	uint8_t invalid;		/* enum bad_action: packets the tracker calls invalid */
 	uint8_t malformed;		/* enum bad_action: packets that fail to decode */
+	uint8_t icmp_errors;		/* enum bad_action: ICMP errors about a live flow
+					 * (accept: "pass") */
 	bool window_tracking;
 
 	double fault[FAULT__MAX];	/* probability 0..1 of each fault */

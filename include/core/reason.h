@@ -14,6 +14,10 @@ enum nb_reason {
 	R_EXPIRED_CLOSING,	/* "expired:closing" LAST_ACK */
 	R_EXPIRED_TIME_WAIT,	/* "expired:time_wait" */
 	R_EXPIRED_CLOSED,	/* "expired:closed" CLOSE (after RST) */
+	R_EXPIRED_UDP_UNREPLIED,/* "expired:udp_unreplied" UDP, one way only */
+	R_EXPIRED_UDP,		/* "expired:udp" UDP, both ways */
+	R_EXPIRED_ICMP,		/* "expired:icmp" an ICMP query session */
+	R_EXPIRED_OTHER,	/* "expired:other" another IP protocol */
 	/* other drops */
 	R_NO_FLOW,		/* "no_flow" packet of an unknown flow, no SYN */
 	R_TIMEWAIT_REUSE,	/* "timewait_reuse" SYN into TIME_WAIT, reopen = drop */
@@ -24,6 +28,7 @@ enum nb_reason {
 	R_FAULT_DROP_FIN_ACK,	/* "fault:drop_fin_ack" */
 	R_FAULT_DROP_FIRST_FIN,	/* "fault:drop_first_fin" */
 	R_FAULT_DROP_SECOND_FIN,/* "fault:drop_second_fin" */
+	R_ICMP_ERROR,		/* "icmp_error" an ICMP error, icmp.errors = drop */
 	/* flow ends that are not expiries */
 	R_END_RST,		/* "rst" RST before any reply deleted the flow */
 	R_END_REOPEN,		/* "reopen" a SYN replaced a closed flow */

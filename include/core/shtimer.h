@@ -69,7 +69,7 @@ struct shtimer {
 	uint64_t live;		/* flows the table would still hold */
 	uint64_t hold;		/* tombstone time after expiry, or 0 */
 	bool exact;		/* buckets are wheel ticks: live is exact */
-	uint8_t refresh[TCP_STATE_MAX];	/* the profile's refresh rules */
+	uint8_t refresh[TRK_STATE_MAX];	/* the profile's refresh rules */
 	struct shtimer_key tk[POLICY_TIMER_KEYS];
 };
 

@@ -20,14 +20,23 @@ enum tcp_state {
 	TCP_CLOSE,
 	TCP_SYN_SENT2,
 	TCP_STATE_MAX,
+	/* The other protocols' tracker states (track.h) share the number
+	 * space, so a flow's state and timer are one byte whatever its
+	 * protocol, and a profile's timeouts one array. */
+	TRK_UDP_UNREPLIED = TCP_STATE_MAX,	/* traffic one way only */
+	TRK_UDP_REPLIED,	/* both ways, for 2 s or more (the kernel's stream) */
+	TRK_ICMP,		/* an ICMP/ICMPv6 query (echo...) session */
+	TRK_OTHER,		/* any other IP protocol: an address pair */
+	TRK_STATE_MAX,
 	/* pseudo-states, only as results of tcp_fsm_next() */
-	TCP_IGNORE = TCP_STATE_MAX,
+	TCP_IGNORE = TRK_STATE_MAX,
 	TCP_INVALID,
 };
 
-/* "ESTABLISHED", "FIN_WAIT", ...; NULL-safe: unknown values give "?" */
+/* "ESTABLISHED", "FIN_WAIT", "UDP_UNREPLIED", ...; unknown values give "?" */
 const char *tcp_state_name(unsigned s);
-/* "established", "fin_wait", ...: the profile-key spelling */
+/* "established", "fin_wait", "udp_unreplied", "udp", ...: the
+ * profile-key spelling (timeout.KEY) */
 const char *tcp_state_key(unsigned s);
 /* inverse of tcp_state_key(); -1 if unknown */
 int tcp_state_from_key(const char *key);
@@ -72,7 +81,18 @@ struct tcp_track {
 	uint8_t flags;		/* TTF_* */
 	uint8_t hist[6];	/* Zeek history: up to 12 letter codes, 4 bits
 				 * each, in order of first appearance */
-	struct tcp_dir d[2];
+	union {
+		struct tcp_dir d[2];
+		/* UDP, ICMP and other flows (track.h). born overlays
+		 * d[0].end and d[0].maxend only: d[].flags and hist_seen
+		 * keep their meaning (zero flags, history letters). */
+		struct {
+			/* ns, the flow's first packet, in two halves so
+			 * the track keeps 4-byte alignment (struct flow
+			 * stays 120 bytes): dgram_born() */
+			uint32_t born_lo, born_hi;
+		} dg;
+	};
 };
 
 /* What tcp_track_packet() concluded about one packet. */
@@ -104,6 +124,9 @@ void tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
 
 /* Zeek history: letters in order of first appearance. */
 void tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p);
+/* Zeek's 'D' ('d' from the responder) for a datagram, whatever its
+ * payload (Zeek's UDP analyzer marks every packet so). */
+void tcp_history_data(struct tcp_track *t, enum flow_dir dir);
 /* Writes the history string (at most 12 letters + NUL). */
 void tcp_history_str(const struct tcp_track *t, char buf[static 13]);
 /* Zeek conn_state: "S0", "SF", "REJ", ... */

@@ -18,11 +18,14 @@
 
 /* IP protocol / IPv6 next header numbers (IANA). */
 #define PROTO_HOPOPTS	0
-#define PROTO_TCP	6
+#define PROTO_TCP	NB_PROTO_TCP
 #define PROTO_ROUTING	43
 #define PROTO_FRAGMENT	44
 #define PROTO_AH	51
 #define PROTO_DSTOPTS	60
+#define PROTO_NONE	59		/* IPv6: no next header */
+#define UDP_HDRLEN	8
+#define ICMP_HDRLEN	8
 
 #define TCPOPT_EOL	0
 #define TCPOPT_NOP	1
@@ -45,7 +48,19 @@ static const char *const decode_err_names[DEC__MAX] = {
 	[DEC_BAD_LENGTH] = "bad_length",
 	[DEC_BAD_DOFF] = "bad_doff",
 	[DEC_BAD_EXTHDR] = "bad_exthdr",
+	[DEC_BAD_UDP_LENGTH] = "bad_udp_length",
+	[DEC_BAD_QUOTE] = "bad_quote",
 };
+
+static const char *const kind_names[NBK__MAX] = {
+	[NBK_TCP] = "tcp", [NBK_UDP] = "udp", [NBK_ICMP] = "icmp", [NBK_OTHER] = "other",
+};
+
+const char *
+nb_kind_name(unsigned k)
+{
+	return k < NBK__MAX ? kind_names[k] : "?";
+}
 
 const char *
 decode_err_name(enum decode_err e)
@@ -154,6 +169,8 @@ decode_tcp(const uint8_t *buf, size_t caplen, uint32_t l4,
 	uint32_t tcp_len = p->ip_len - l4;
 	uint32_t thlen;
 
+	if (unlikely(tcp_len < TCP_HDRLEN))
+		return DEC_BAD_LENGTH;
 	if (unlikely(caplen < (size_t)l4 + TCP_HDRLEN))
 		return DEC_TRUNCATED;
 	th = buf + l4;
@@ -182,6 +199,222 @@ decode_tcp(const uint8_t *buf, size_t caplen, uint32_t l4,
 	return DEC_OK;
 }
 
+static inline bool
+ip6_exthdr(uint8_t nh)
+{
+	return nh == PROTO_HOPOPTS || nh == PROTO_ROUTING || nh == PROTO_DSTOPTS ||
+	    nh == PROTO_FRAGMENT || nh == PROTO_AH;
+}
+
+static inline uint8_t
+kind_of(uint8_t family, uint8_t proto)
+{
+	switch (proto) {
+	case NB_PROTO_TCP:
+		return NBK_TCP;
+	case NB_PROTO_UDP:
+		return NBK_UDP;
+	case NB_PROTO_ICMP:
+		return family == 4 ? NBK_ICMP : NBK_OTHER;
+	case NB_PROTO_ICMPV6:
+		return family == 6 ? NBK_ICMP : NBK_OTHER;
+	default:
+		return NBK_OTHER;
+	}
+}
+
+/* The protocol and kind, known before anything of the transport is read
+ * (an engine that tracks TCP only tells other packets by them). Another
+ * protocol's flow is its address pair: the protocol number stands in
+ * both ports, so the key stays one shape. */
+static inline void
+set_proto(struct nb_packet *p, uint8_t proto)
+{
+	p->proto = proto;
+	p->kind = kind_of(p->family, proto);
+	if (p->kind == NBK_OTHER)
+		p->sport = p->dport = proto;
+}
+
+/* RFC 768: the length field covers header and data; the kernel's
+ * udp_error() calls a length below 8 or past the packet invalid. */
+static enum decode_err
+decode_udp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
+{
+	const uint8_t *uh;
+	uint32_t len;
+
+	if (unlikely(p->ip_len - l4 < UDP_HDRLEN))
+		return DEC_BAD_LENGTH;
+	if (unlikely(caplen < (size_t)l4 + UDP_HDRLEN))
+		return DEC_TRUNCATED;
+	uh = buf + l4;
+	len = rd16(uh + 4);
+	if (unlikely(len < UDP_HDRLEN || len > p->ip_len - l4))
+		return DEC_BAD_UDP_LENGTH;
+	p->sport = rd16(uh);
+	p->dport = rd16(uh + 2);
+	p->l4_off = (uint16_t)l4;
+	p->payload_len = len - UDP_HDRLEN;
+	return DEC_OK;
+}
+
+/* ICMP types by what they are to a tracker. Errors quote the packet
+ * that caused them (RFC 792, RFC 4443 section 2.4 c); queries start a
+ * session their replies belong to. */
+static bool
+icmp_is_error(uint8_t family, uint8_t type)
+{
+	if (family == 4)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+static bool
+icmp_is_request(uint8_t family, uint8_t type)
+{
+	if (family == 4)	/* echo, timestamp, information, address mask */
+		return type == 8 || type == 13 || type == 15 || type == 17;
+	return type == ICMP6_ECHO_REQUEST || type == 139;	/* echo, node information */
+}
+
+static bool
+icmp_is_reply(uint8_t family, uint8_t type)
+{
+	if (family == 4)
+		return type == 0 || type == 14 || type == 16 || type == 18;
+	return type == ICMP6_ECHO_REPLY || type == 140;
+}
+
+bool
+decode_may_start(const struct nb_packet *p)
+{
+	if (p->icmp_error)
+		return false;
+	return p->kind != NBK_ICMP || icmp_is_request(p->family, p->icmp_type);
+}
+
+/*
+ * The packet an ICMP error quotes starts at off: its IP header and at
+ * least 8 bytes of its transport (RFC 792; RFC 4443 quotes as much as
+ * fits). Its own lengths are not trusted (the quote is cut); only what
+ * was captured is read. Its tuple, inverted, becomes the packet's.
+ */
+static enum decode_err
+decode_quote(const uint8_t *buf, size_t caplen, uint32_t off, struct nb_packet *p)
+{
+	const uint8_t *q = buf + off;
+	size_t avail = caplen - off;
+	struct nb_addr qs, qd;
+	uint32_t l4;
+	uint8_t nh;
+
+	p->icmp_error = 1;
+	memset(&qs, 0, sizeof(qs));
+	memset(&qd, 0, sizeof(qd));
+	if (p->family == 4) {
+		if (avail < IP4_HDRLEN || q[0] >> 4 != 4)
+			return DEC_BAD_QUOTE;
+		l4 = (uint32_t)(q[0] & 0x0f) * 4;
+		if (l4 < IP4_HDRLEN || (rd16(q + 6) & IP4_OFFMASK))
+			return DEC_BAD_QUOTE;
+		nh = q[9];
+		memcpy(qs.b, q + 12, 4);
+		memcpy(qd.b, q + 16, 4);
+	} else {
+		int n;
+
+		if (avail < IP6_HDRLEN || q[0] >> 4 != 6)
+			return DEC_BAD_QUOTE;
+		memcpy(qs.b, q + 8, 16);
+		memcpy(qd.b, q + 24, 16);
+		nh = q[6];
+		l4 = IP6_HDRLEN;
+		for (n = 0; ip6_exthdr(nh); n++) {
+			if (n == IP6_MAX_EXTHDR || avail < (size_t)l4 + 4)
+				return DEC_BAD_QUOTE;
+			if (nh == PROTO_FRAGMENT && (rd16(q + l4 + 2) & IP6_OFFMASK))
+				return DEC_BAD_QUOTE;
+			uint32_t hlen = nh == PROTO_FRAGMENT ? 8 : nh == PROTO_AH ?
+			    ((uint32_t)q[l4 + 1] + 2) * 4 : ((uint32_t)q[l4 + 1] + 1) * 8;
+			nh = q[l4];
+			l4 += hlen;
+		}
+	}
+	p->src = qd;
+	p->dst = qs;
+	p->proto = nh;
+	p->kind = kind_of(p->family, nh);
+	switch (p->kind) {
+	case NBK_TCP:
+	case NBK_UDP:
+		if (avail < (size_t)l4 + 8)
+			return DEC_BAD_QUOTE;
+		p->sport = rd16(q + l4 + 2);
+		p->dport = rd16(q + l4);
+		if (p->kind == NBK_TCP)
+			p->seq = rd32(q + l4 + 4);
+		break;
+	case NBK_ICMP:
+		/* an error about an error is never sent (RFC 1122 3.2.2) */
+		if (avail < (size_t)l4 + 8 || !(icmp_is_request(p->family, q[l4]) ||
+		    icmp_is_reply(p->family, q[l4])))
+			return DEC_BAD_QUOTE;
+		p->sport = p->dport = rd16(q + l4 + 4);
+		break;
+	default:
+		p->sport = p->dport = nh;
+		break;
+	}
+	return DEC_OK;
+}
+
+static enum decode_err
+decode_icmp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
+{
+	const uint8_t *ih;
+
+	if (unlikely(p->ip_len - l4 < ICMP_HDRLEN))
+		return DEC_BAD_LENGTH;
+	if (unlikely(caplen < (size_t)l4 + ICMP_HDRLEN))
+		return DEC_TRUNCATED;
+	ih = buf + l4;
+	p->icmp_type = ih[0];
+	p->icmp_code = ih[1];
+	p->l4_off = (uint16_t)l4;
+	p->payload_len = p->ip_len - l4 - ICMP_HDRLEN;
+	if (icmp_is_error(p->family, p->icmp_type))
+		return decode_quote(buf, caplen, l4 + ICMP_HDRLEN, p);
+	/* Router and neighbour discovery, MLD, ...: nothing a NAT keeps a
+	 * session for (the kernel leaves them untracked or invalid). */
+	if (!icmp_is_request(p->family, p->icmp_type) && !icmp_is_reply(p->family, p->icmp_type))
+		return DEC_NOT_TCP;
+	p->sport = p->dport = rd16(ih + 4);	/* the identifier */
+	return DEC_OK;
+}
+
+/* The transport at l4 (IP fields are set). TCP first: it is the hot path. */
+static inline enum decode_err
+decode_l4(const uint8_t *buf, size_t caplen, uint32_t l4, uint8_t proto,
+    struct nb_packet *p)
+{
+	if (likely(proto == PROTO_TCP)) {
+		p->proto = PROTO_TCP;
+		return decode_tcp(buf, caplen, l4, p);
+	}
+	set_proto(p, proto);
+	switch (p->kind) {
+	case NBK_UDP:
+		return decode_udp(buf, caplen, l4, p);
+	case NBK_ICMP:
+		return decode_icmp(buf, caplen, l4, p);
+	default:
+		p->l4_off = (uint16_t)l4;
+		p->payload_len = p->ip_len - l4;
+		return DEC_OK;
+	}
+}
+
 static inline enum decode_err
 decode_ip4(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 {
@@ -195,21 +428,19 @@ decode_ip4(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 		return DEC_BAD_IHL;
 	if (unlikely(tot_len < hlen))
 		return DEC_BAD_LENGTH;
-	if (unlikely(buf[9] != PROTO_TCP))
-		return DEC_NOT_TCP;
-	/* Only the fragment at offset 0 carries the TCP header; MF alone
-	 * (a first fragment) is decoded like any packet (RFC 791). */
-	if (unlikely(rd16(buf + 6) & IP4_OFFMASK))
-		return DEC_FRAGMENT;
-	if (unlikely(tot_len < hlen + TCP_HDRLEN))
-		return DEC_BAD_LENGTH;
 
 	p->family = 4;
 	p->ttl = buf[8];
 	p->ip_len = tot_len;
 	memcpy(p->src.b, buf + 12, 4);
 	memcpy(p->dst.b, buf + 16, 4);
-	return decode_tcp(buf, caplen, hlen, p);
+	/* Only the fragment at offset 0 carries the transport header; MF
+	 * alone (a first fragment) is decoded like any packet (RFC 791). */
+	if (unlikely(rd16(buf + 6) & IP4_OFFMASK)) {
+		set_proto(p, buf[9]);
+		return DEC_FRAGMENT;
+	}
+	return decode_l4(buf, caplen, hlen, buf[9], p);
 }
 
 /*
@@ -234,17 +465,14 @@ decode_ip6(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 	end = IP6_HDRLEN + rd16(buf + 4);
 	nh = buf[6];
 
+	p->family = 6;
+	p->ttl = buf[7];
+	p->ip_len = end;
+	memcpy(p->src.b, buf + 8, 16);
+	memcpy(p->dst.b, buf + 24, 16);
 	for (n = 0; nh != PROTO_TCP; n++) {
-		switch (nh) {
-		case PROTO_HOPOPTS:
-		case PROTO_ROUTING:
-		case PROTO_DSTOPTS:
-		case PROTO_FRAGMENT:
-		case PROTO_AH:
-			break;
-		default:
-			return DEC_NOT_TCP;	/* includes 59, no next header */
-		}
+		if (!ip6_exthdr(nh))
+			break;	/* the transport, or another protocol */
 		if (n == IP6_MAX_EXTHDR || end - off < 2)
 			return DEC_BAD_EXTHDR;
 		if (caplen < (size_t)off + 2)
@@ -260,21 +488,21 @@ decode_ip6(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 		if (nh == PROTO_FRAGMENT) {
 			if (caplen < (size_t)off + 4)
 				return DEC_TRUNCATED;
-			if (rd16(buf + off + 2) & IP6_OFFMASK)
+			if (rd16(buf + off + 2) & IP6_OFFMASK) {
+				/* the protocol, if the fragment header is captured */
+				if (caplen >= (size_t)off + 1)
+					set_proto(p, buf[off]);
 				return DEC_FRAGMENT;
+			}
 		}
 		nh = buf[off];
 		off += hlen;
 	}
-	if (end - off < TCP_HDRLEN)
-		return DEC_BAD_LENGTH;
-
-	p->family = 6;
-	p->ttl = buf[7];
-	p->ip_len = end;
-	memcpy(p->src.b, buf + 8, 16);
-	memcpy(p->dst.b, buf + 24, 16);
-	return decode_tcp(buf, caplen, off, p);
+	if (nh == PROTO_NONE) {
+		set_proto(p, nh);
+		return DEC_NOT_TCP;
+	}
+	return decode_l4(buf, caplen, off, nh, p);
 }
 
 enum decode_err

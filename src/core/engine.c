@@ -7,6 +7,7 @@
 
 #include "engine_int.h"
 #include "rst.h"
+#include "track.h"
 
 /* Flows looked at per eviction; Linux's early_drop scans a bucket range. */
 #define EVICT_SAMPLE		16
@@ -64,6 +65,7 @@ event_from_flow(struct engine *e, const struct flow *f, uint8_t type,
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->family = f->family;
+	ev->proto = flow_proto(f);
 	ev->state = f->trk.state;
 	ev->timer_state = f->timer_state;
 	ev->flow = flowtab_index(e->ft, f);
@@ -85,7 +87,8 @@ engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
 		ev->timeout = f->deadline - now;
 	if (f->fflags & FF_DEAD)
 		ev->reason = f->dead_reason;
-	ev->conn_state = tcp_conn_state(&f->trk);
+	ev->conn_state = flow_kind(f) == NBK_TCP ? tcp_conn_state(&f->trk) :
+	    dgram_conn_state(flow_kind(f), &f->trk);
 	tcp_history_str(&f->trk, ev->history);
 }
 
@@ -96,6 +99,7 @@ event_from_packet(const struct nb_packet *p, uint8_t type, uint64_t ts,
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->family = p->family;
+	ev->proto = p->proto;
 	ev->flow = FLOW_NIL;
 	ev->sport = p->sport;
 	ev->dport = p->dport;
@@ -123,6 +127,14 @@ expired_reason(uint8_t timer_state)
 		return R_EXPIRED_TIME_WAIT;
 	case TCP_CLOSE:
 		return R_EXPIRED_CLOSED;
+	case TRK_UDP_UNREPLIED:
+		return R_EXPIRED_UDP_UNREPLIED;
+	case TRK_UDP_REPLIED:
+		return R_EXPIRED_UDP;
+	case TRK_ICMP:
+		return R_EXPIRED_ICMP;
+	case TRK_OTHER:
+		return R_EXPIRED_OTHER;
 	default:
 		return R_EXPIRED_IDLE;
 	}
@@ -154,7 +166,7 @@ flow_expire(struct engine *e, struct flow *f)
 	event_from_flow(e, f, EV_EXPIRE, at, &ev);
 	ev.reason = reason;
 	emit(e, &ev);
-	if (pol->expire_action == EXPIRE_RESET) {
+	if (pol->expire_action == EXPIRE_RESET && flow_kind(f) == NBK_TCP) {
 		/* ASA `timeout conn ... reset`, Azure LB: RST both ends. */
 		for (int to = DIR_ORIG; to <= DIR_REPLY; to++) {
 			rst_for_side(f, (enum flow_dir)to, &r);
@@ -235,7 +247,8 @@ drop(struct engine *e, struct verdict *v, const struct nb_packet *p,
 }
 
 /* Drop and answer the sender with a RST (AWS NAT gateway, ASA
- * resetoutbound, SRX tcp-rst). Never a RST for a RST. */
+ * resetoutbound, SRX tcp-rst). Never a RST for a RST, nor for anything
+ * but TCP (a UDP or ICMP packet is only dropped). */
 static enum verdict_action
 reset_sender(struct engine *e, struct verdict *v, const struct nb_packet *p,
     const struct flow *f, enum flow_dir dir, uint16_t reason, uint64_t now)
@@ -243,7 +256,7 @@ reset_sender(struct engine *e, struct verdict *v, const struct nb_packet *p,
 	struct event ev;
 
 	drop(e, v, p, f, dir, reason, EV_DROP, now);
-	if (p->flags & TH_RST)
+	if ((p->flags & TH_RST) || p->kind != NBK_TCP || p->icmp_error)
 		return V_DROP;
 	rst_for_packet(p, &v->rst[0]);
 	v->nrst = 1;
@@ -337,7 +350,19 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	struct flow *f;
 	struct event ev;
 
-	if (!tcp_track_new(&trk, p, pickup)) {
+	if (p->kind != NBK_TCP) {
+		if (!decode_may_start(p)) {
+			/* an ICMP reply no request opened: the kernel's
+			 * icmp_new() calls it invalid */
+			if (refused_unknown(pol, p))
+				return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow,
+				    R_NO_FLOW, now);
+			if (pol->invalid == BAD_DROP)
+				return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
+			return accept(e, v);
+		}
+		dgram_track_new(&trk, p, now);
+	} else if (!tcp_track_new(&trk, p, pickup)) {
 		if (refused_unknown(pol, p))
 			return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
 		/* The kernel calls such a first packet invalid and does
@@ -399,6 +424,36 @@ undecoded(struct engine *e, enum decode_err err, uint64_t now, struct verdict *v
 	return V_DROP;
 }
 
+/* An ICMP error about p's (inverted, quoted) tuple. It shares the
+ * verdict of the flow it quotes and changes nothing of it: no flow is
+ * started, refreshed or ended by one (RFC 5382 REQ-10, RFC 5508 REQ-8 and
+ * section 2.2; the kernel marks it RELATED to that conntrack). */
+static enum verdict_action
+icmp_error(struct engine *e, const struct nb_packet *p, struct flow *f,
+    enum flow_dir dir, uint64_t now, struct verdict *v)
+{
+	const struct policy *pol = e->pol;
+
+	if (f == NULL) {
+		if (pol->unknown_flow != LATE_PICKUP)
+			return drop(e, v, p, NULL, DIR_ORIG, R_NO_FLOW, EV_DROP, now);
+		if (pol->invalid == BAD_DROP)
+			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
+		return accept(e, v);
+	}
+	v->flow = flowtab_index(e->ft, f);
+	v->dir = (uint8_t)dir;
+	if (f->fflags & FF_DEAD) {
+		if (pol->after_expiry != LATE_PICKUP)
+			return drop(e, v, p, f, dir, f->dead_reason, EV_DROP, now);
+		return accept(e, v);
+	}
+	e->st.icmp_errors++;
+	if (pol->icmp_errors == BAD_DROP)
+		return drop(e, v, p, f, dir, R_ICMP_ERROR, EV_DROP, now);
+	return accept(e, v);
+}
+
 /* Everything after decoding and hashing: shared by the single-packet
  * and burst entry points. */
 static enum verdict_action
@@ -430,10 +485,12 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			}
 		}
 	}
+	if (__builtin_expect(p->icmp_error, 0))
+		return icmp_error(e, p, f, dir, now, v);
 	if (f && (f->fflags & FF_DEAD)) {
 		/* A packet of a mapping that expired. A bare SYN is a new
 		 * connection to a NAT that forgot the old one. */
-		if (!((p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) &&
+		if ((p->kind != NBK_TCP || (p->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN) &&
 		    pol->after_expiry != LATE_PICKUP) {
 			v->flow = flowtab_index(e->ft, f);
 			v->dir = (uint8_t)dir;
@@ -450,12 +507,15 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	v->dir = (uint8_t)dir;
 	if (e->watch.before)
 		e->watch.before(e->watch.ctx, e->tag, v->flow, f, dir, now);
-	tcp_history_add(&f->trk, dir, p);
-	why = fault_check(e, f, dir, p);
-	if (why != R_NONE)
-		return drop(e, v, p, f, dir, why, EV_FAULT, now);
-
-	tcp_track_packet(&f->trk, dir, p, pol->window_tracking, &r);
+	if (__builtin_expect(p->kind != NBK_TCP, 0)) {
+		dgram_track_packet(&f->trk, dir, p, now, &r);
+	} else {
+		tcp_history_add(&f->trk, dir, p);
+		why = fault_check(e, f, dir, p);
+		if (why != R_NONE)
+			return drop(e, v, p, f, dir, why, EV_FAULT, now);
+		tcp_track_packet(&f->trk, dir, p, pol->window_tracking, &r);
+	}
 	if (e->watch.after)
 		e->watch.after(e->watch.ctx, e->tag, v->flow, f, dir, p, &r, now);
 	switch (r.outcome) {
@@ -510,7 +570,7 @@ engine_process(struct engine *e, const uint8_t *buf, size_t caplen,
 	enum decode_err err;
 
 	verdict_init(e, v);
-	err = decode_packet(buf, caplen, &p);
+	err = engine_decode(e, buf, caplen, &p);
 	e->st.decode[err]++;
 	if (err != DEC_OK)
 		return undecoded(e, err, now, v);
@@ -554,8 +614,8 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 				continue;
 			}
 			p[i] = &own[i];
-			err[i] = pkts ? decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &own[i])
-			    : decode_packet(tp[base + i].buf, tp[base + i].caplen, &own[i]);
+			err[i] = pkts ? engine_decode(e, pkts[base + i].buf, pkts[base + i].caplen, &own[i])
+			    : engine_decode(e, tp[base + i].buf, tp[base + i].caplen, &own[i]);
 			if (err[i] == DEC_OK)
 				hash[i] = flowtab_hash(e->ft, &own[i]);
 		}
@@ -621,7 +681,7 @@ engine_prepare(const struct engine *e, const struct engine_tpkt *pkts, unsigned 
     struct engine_prep *out)
 {
 	for (unsigned i = 0; i < n; i++) {
-		enum decode_err err = decode_packet(pkts[i].buf, pkts[i].caplen, &out[i].p);
+		enum decode_err err = engine_decode(e, pkts[i].buf, pkts[i].caplen, &out[i].p);
 
 		out[i].err = (uint8_t)err;
 		out[i].hash = err == DEC_OK ? flowtab_hash(e->ft, &out[i].p) : 0;

@@ -70,6 +70,7 @@ engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
 	key.dst = src->dst;
 	key.sport = src->sport;
 	key.dport = src->dport;
+	key.kind = (uint8_t)flow_kind(src);
 	if ((f = flowtab_insert(e->ft, &key, flowtab_hash(e->ft, &key))) == NULL)
 		return FLOW_NIL;
 	f->trk = src->trk;

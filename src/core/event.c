@@ -91,11 +91,30 @@ put_secs(struct outbuf *o, uint64_t ns)
 	outbuf_printf(o, "%llu.%s", (unsigned long long)(us / 1000000), frac);
 }
 
+const char *
+event_proto_name(uint8_t proto, char buf[4])
+{
+	switch (proto) {
+	case NB_PROTO_TCP:
+		return "tcp";
+	case NB_PROTO_UDP:
+		return "udp";
+	case NB_PROTO_ICMP:
+		return "icmp";
+	case NB_PROTO_ICMPV6:
+		return "icmpv6";
+	default:
+		snprintf(buf, 4, "%u", proto);
+		return buf;
+	}
+}
+
 size_t
 event_format(const struct event *ev, enum event_format fmt, char *buf, size_t cap)
 {
 	struct outbuf o = { buf, cap, 0 };
-	char src[48], dst[48];
+	char src[48], dst[48], pn[4];
+	const char *proto = event_proto_name(ev->proto, pn);
 	bool json = fmt == EVF_JSON;
 	const char *dir = ev->dir == DIR_ORIG ? "orig" : ev->dir == DIR_REPLY ? "reply" : "both";
 
@@ -104,14 +123,14 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 	if (json) {
 		outbuf_printf(&o, "{\"ts\":");
 		put_secs(&o, ev->ts);
-		outbuf_printf(&o, ",\"event\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"state\":\"%s\"",
-		    event_type_name(ev->type), src, dst, ev->sport, ev->dport,
+		outbuf_printf(&o, ",\"event\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"proto\":\"%s\",\"state\":\"%s\"",
+		    event_type_name(ev->type), src, dst, ev->sport, ev->dport, proto,
 		    tcp_state_name(ev->state));
 	} else {
 		outbuf_printf(&o, "%s ts=", type_tags[ev->type < EV__MAX ? ev->type : 0]);
 		put_secs(&o, ev->ts);
-		outbuf_printf(&o, " src=%s dst=%s sport=%u dport=%u state=%s",
-		    src, dst, ev->sport, ev->dport, tcp_state_name(ev->state));
+		outbuf_printf(&o, " src=%s dst=%s sport=%u dport=%u proto=%s state=%s",
+		    src, dst, ev->sport, ev->dport, proto, tcp_state_name(ev->state));
 	}
 	if (ev->type == EV_UPDATE)
 		outbuf_printf(&o, json ? ",\"old_state\":\"%s\"" : " old_state=%s",

@@ -119,7 +119,7 @@ siphash13(uint64_t k0, uint64_t k1, const uint64_t *m, size_t n, uint64_t last)
  * the packet path builds no byte buffer.
  */
 static uint32_t
-flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
+flowtab_hash_tuple(const struct flowtab *ft, uint8_t family, uint8_t kind,
     const struct nb_addr *a, uint16_t ap, const struct nb_addr *b, uint16_t bp)
 {
 	uint64_t x[2], y[2], m[4], last;
@@ -144,7 +144,7 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
 		}
 		memcpy(&m[0], w, 8);
 		m[0] = LE64(m[0]);
-		last = (uint64_t)13 << 56 | (uint64_t)family << 32 |
+		last = (uint64_t)13 << 56 | (uint64_t)kind << 40 | (uint64_t)family << 32 |
 		    (uint64_t)(hp & 0xff) << 24 | (uint64_t)(hp >> 8) << 16 |
 		    (uint64_t)(lp & 0xff) << 8 | (uint64_t)(lp >> 8);
 		return (uint32_t)siphash13(ft->k0, ft->k1, m, 1, last);
@@ -166,7 +166,7 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
 		m[2] = LE64(x[0]), m[3] = LE64(x[1]);
 		lp = bp, hp = ap;
 	}
-	last = (uint64_t)37 << 56 | (uint64_t)family << 32 |
+	last = (uint64_t)37 << 56 | (uint64_t)kind << 40 | (uint64_t)family << 32 |
 	    (uint64_t)(hp & 0xff) << 24 | (uint64_t)(hp >> 8) << 16 |
 	    (uint64_t)(lp & 0xff) << 8 | (uint64_t)(lp >> 8);
 	return (uint32_t)siphash13(ft->k0, ft->k1, m, 4, last);
@@ -241,7 +241,7 @@ flowtab_free(struct flowtab *ft)
 uint32_t
 flowtab_hash(const struct flowtab *ft, const struct nb_packet *p)
 {
-	return flowtab_hash_tuple(ft, p->family, &p->src, p->sport,
+	return flowtab_hash_tuple(ft, p->family, p->kind, &p->src, p->sport,
 	    &p->dst, p->dport);
 }
 
@@ -295,6 +295,7 @@ flowtab_lookup(struct flowtab *ft, const struct nb_packet *p, uint32_t hash,
     enum flow_dir *dir)
 {
 	uint64_t s[2], d[2];
+	uint8_t kind = (uint8_t)(p->kind << FF_KIND_SHIFT);
 	struct flow *f;
 	uint32_t i;
 
@@ -302,7 +303,7 @@ flowtab_lookup(struct flowtab *ft, const struct nb_packet *p, uint32_t hash,
 	memcpy(d, p->dst.b, sizeof(d));
 	for (i = ft->buckets[hash & ft->mask]; i != FLOW_NIL; i = f->hnext) {
 		f = &ft->pool[i];
-		if (f->family != p->family)
+		if (f->family != p->family || (f->fflags & FF_KIND) != kind)
 			continue;
 		if (f->sport == p->sport && f->dport == p->dport &&
 		    addr_eq(&f->src, s[0], s[1]) &&
@@ -343,7 +344,7 @@ flowtab_insert(struct flowtab *ft, const struct nb_packet *p, uint32_t hash)
 	f->sport = p->sport;
 	f->dport = p->dport;
 	f->family = p->family;
-	f->fflags = FF_USED;
+	f->fflags = (uint8_t)(FF_USED | p->kind << FF_KIND_SHIFT);
 	f->wnext = f->wprev = FLOW_NIL;
 
 	b = hash & ft->mask;
@@ -365,8 +366,8 @@ flowtab_remove(struct flowtab *ft, struct flow *f)
 	uint32_t h;
 
 	assert(idx < ft->cap && (f->fflags & FF_USED));
-	h = flowtab_hash_tuple(ft, f->family, &f->src, f->sport, &f->dst,
-	    f->dport);
+	h = flowtab_hash_tuple(ft, f->family, (uint8_t)flow_kind(f), &f->src, f->sport,
+	    &f->dst, f->dport);
 	for (link = &ft->buckets[h & ft->mask]; *link != idx;
 	    link = &ft->pool[*link].hnext)
 		assert(*link != FLOW_NIL);

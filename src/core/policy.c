@@ -39,6 +39,7 @@ const char *const policy_full_names[] = {
 	[FULL_DROP] = "drop", [FULL_EVICT] = "evict",
 };
 const char *const policy_onoff_names[] = { "off", "on" };
+const char *const policy_pass_names[] = { [BAD_ACCEPT] = "pass", [BAD_DROP] = "drop" };
 const char *const policy_fault_names[] = {
 	[FAULT_DROP_RST_ORIG] = "drop_rst_orig",
 	[FAULT_DROP_RST_REPLY] = "drop_rst_reply",
@@ -55,13 +56,15 @@ static const struct {
 	{ "opening", BIT(TCP_SYN_SENT) | BIT(TCP_SYN_SENT2) | BIT(TCP_SYN_RECV) },
 	{ "half_closed", BIT(TCP_FIN_WAIT) | BIT(TCP_CLOSE_WAIT) },
 	{ "closing", BIT(TCP_LAST_ACK) },
+	/* refresh.udp: both UDP timers (timeout.udp is the replied one) */
+	{ "udp", BIT(TRK_UDP_UNREPLIED) | BIT(TRK_UDP_REPLIED) },
 };
 
 enum kind {
 	K_NAME, K_DESCRIPTION, K_SOURCE, K_INHERIT,
 	K_UNACK, K_TOMBSTONE, K_HC_START, K_EXPIRE_ACTION, K_EXPIRE_LATER,
 	K_UNKNOWN, K_REOPEN, K_INVALID, K_MALFORMED, K_WINDOW,
-	K_SEED, K_MAX_FLOWS, K_TABLE_FULL, K_ADAPTIVE,
+	K_SEED, K_MAX_FLOWS, K_TABLE_FULL, K_ADAPTIVE, K_ICMP_ERRORS,
 	K_SIMPLE_MAX,
 	/* keys with an argument (a state mask or a fault) */
 	K_TIMEOUT = K_SIMPLE_MAX, K_REFRESH, K_FAULT,
@@ -77,6 +80,7 @@ static const char *const simple_keys[K_SIMPLE_MAX] = {
 	[K_MALFORMED] = "malformed.action", [K_WINDOW] = "tracking.window",
 	[K_SEED] = "fault.seed", [K_MAX_FLOWS] = "table.max_flows",
 	[K_TABLE_FULL] = "table.full", [K_ADAPTIVE] = "table.adaptive",
+	[K_ICMP_ERRORS] = "icmp.errors",
 };
 
 /* Key ids for duplicate detection: one slot per spelling. */
@@ -85,7 +89,7 @@ static const char *const simple_keys[K_SIMPLE_MAX] = {
 #define ID_REFRESH_STATE	64
 #define ID_REFRESH_GROUP	80
 #define ID_FAULT		96
-_Static_assert(TCP_STATE_MAX <= 16 && FAULT__MAX <= 32, "key id slots");
+_Static_assert(TRK_STATE_MAX <= 16 && FAULT__MAX <= 32, "key id slots");
 
 struct keyref {
 	enum kind kind;
@@ -153,12 +157,16 @@ void
 policy_defaults(struct policy *p)
 {
 	/* Linux nf_conntrack, net/netfilter/nf_conntrack_proto_tcp.c */
-	static const uint64_t linux_timeout[TCP_STATE_MAX] = {
+	static const uint64_t linux_timeout[TRK_STATE_MAX] = {
 		[TCP_SYN_SENT] = 120 * SEC, [TCP_SYN_RECV] = 60 * SEC,
 		[TCP_ESTABLISHED] = 432000 * SEC, [TCP_FIN_WAIT] = 120 * SEC,
 		[TCP_CLOSE_WAIT] = 60 * SEC, [TCP_LAST_ACK] = 30 * SEC,
 		[TCP_TIME_WAIT] = 120 * SEC, [TCP_CLOSE] = 10 * SEC,
 		[TCP_SYN_SENT2] = 120 * SEC,
+		/* nf_conntrack_udp_timeout, _udp_timeout_stream,
+		 * _icmp_timeout, _generic_timeout */
+		[TRK_UDP_UNREPLIED] = 30 * SEC, [TRK_UDP_REPLIED] = 120 * SEC,
+		[TRK_ICMP] = 30 * SEC, [TRK_OTHER] = 600 * SEC,
 	};
 
 	memset(p, 0, sizeof(*p));
@@ -203,14 +211,20 @@ key_lookup(const char *key, struct keyref *k)
 
 		sub = key + 8;
 		k->kind = to ? K_TIMEOUT : K_REFRESH;
-		s = tcp_state_from_key(sub);
-		if (s > TCP_NONE && s < TCP_STATE_MAX) {
+		/* what policy_format() writes for the replied UDP timer's
+		 * refresh rule, accepted for its timeout too */
+		s = strcmp(sub, "udp_replied") == 0 ? TRK_UDP_REPLIED : tcp_state_from_key(sub);
+		/* refresh.udp is the group of both UDP timers; timeout.udp
+		 * the replied one's */
+		if (s > TCP_NONE && s < TRK_STATE_MAX &&
+		    (to || s != TRK_UDP_REPLIED || strcmp(sub, "udp") != 0)) {
 			k->id = (to ? ID_TIMEOUT_STATE : ID_REFRESH_STATE) + (unsigned)s;
 			k->arg = BIT(s);
 			return 0;
 		}
 		for (unsigned g = 0; g < NELEM(groups); g++)
-			if (strcmp(sub, groups[g].name) == 0) {
+			if (strcmp(sub, groups[g].name) == 0 &&
+			    (!to || (groups[g].states >> TCP_STATE_MAX) == 0)) {
 				k->id = (to ? ID_TIMEOUT_GROUP : ID_REFRESH_GROUP) + g;
 				k->arg = groups[g].states;
 				return 0;
@@ -360,6 +374,10 @@ apply_choice(struct parser *ps, const struct keyref *k, const char *v)
 		if ((e = pval_enum(ps, v, policy_onoff_names, NELEM(policy_onoff_names))) >= 0)
 			p->window_tracking = e == 1;
 		break;
+	case K_ICMP_ERRORS:
+		if ((e = pval_enum(ps, v, policy_pass_names, NELEM(policy_pass_names))) >= 0)
+			p->icmp_errors = (uint8_t)e;
+		break;
 	case K_TABLE_FULL:
 		if ((e = pval_enum(ps, v, policy_full_names, NELEM(policy_full_names))) >= 0)
 			p->table_full = (uint8_t)e;
@@ -392,17 +410,18 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 	case K_MALFORMED:
 	case K_WINDOW:
 	case K_TABLE_FULL:
+	case K_ICMP_ERRORS:
 		apply_choice(ps, k, v);
 		break;
 	case K_TIMEOUT:
 		if (pval_duration(ps, v, false, &ns) == 0)
-			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+			for (unsigned s = 0; s < TRK_STATE_MAX; s++)
 				if (k->arg & BIT(s))
 					p->timeout[s] = ns;
 		break;
 	case K_REFRESH:
 		if ((e = pval_enum(ps, v, policy_refresh_names, NELEM(policy_refresh_names))) >= 0)
-			for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+			for (unsigned s = 0; s < TRK_STATE_MAX; s++)
 				if (k->arg & BIT(s))
 					p->refresh[s] = (uint8_t)e;
 		break;

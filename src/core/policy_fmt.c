@@ -39,7 +39,7 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 		outbuf_printf(&o, "description = %s\n", p->description);
 	if (p->source[0] != '\0')
 		outbuf_printf(&o, "source = %s\n", p->source);
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++) {
+	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++) {
 		policy_format_duration(p->timeout[s], d, sizeof(d));
 		outbuf_printf(&o, "timeout.%s = %s\n", tcp_state_key(s), d);
 	}
@@ -47,9 +47,9 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, "timeout.unacknowledged = %s\n", d);
 	policy_format_duration(p->tombstone, d, sizeof(d));
 	outbuf_printf(&o, "timeout.tombstone = %s\n", d);
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
-		outbuf_printf(&o, "refresh.%s = %s\n", tcp_state_key(s),
-		    refresh_rule_name(p->refresh[s]));
+	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++)
+		outbuf_printf(&o, "refresh.%s = %s\n", s == TRK_UDP_REPLIED ? "udp_replied" :
+		    tcp_state_key(s), refresh_rule_name(p->refresh[s]));
 	outbuf_printf(&o, "half_closed.start = %s\n",
 	    p->half_close_start < NELEM(policy_hc_names) ? policy_hc_names[p->half_close_start] : "?");
 	outbuf_printf(&o, "expire.action = %s\n",
@@ -63,6 +63,8 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, "malformed.action = %s\n",
 	    p->malformed < NELEM(policy_bad_names) ? policy_bad_names[p->malformed] : "?");
 	outbuf_printf(&o, "tracking.window = %s\n", p->window_tracking ? "on" : "off");
+	outbuf_printf(&o, "icmp.errors = %s\n",
+	    p->icmp_errors < NELEM(policy_pass_names) ? policy_pass_names[p->icmp_errors] : "?");
 	for (unsigned f = 0; f < FAULT__MAX; f++) {
 		format_double(p->fault[f], d, sizeof(d));
 		outbuf_printf(&o, "fault.%s = %s\n", policy_fault_names[f], d);
@@ -132,7 +134,7 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, ",\"inherit\":");
 	json_str(&o, p->inherit);
 	outbuf_printf(&o, ",\"timeouts\":{");
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++) {
+	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++) {
 		outbuf_printf(&o, "\"%s\":", tcp_state_key(s));
 		json_secs(&o, p->timeout[s]);
 		outbuf_printf(&o, ",");
@@ -142,9 +144,10 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, ",\"tombstone\":");
 	json_secs(&o, p->tombstone);
 	outbuf_printf(&o, "},\"refresh\":{");
-	for (unsigned s = TCP_NONE + 1; s < TCP_STATE_MAX; s++)
+	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++)
 		outbuf_printf(&o, "%s\"%s\":\"%s\"", s == TCP_NONE + 1 ? "" : ",",
-		    tcp_state_key(s), refresh_rule_name(p->refresh[s]));
+		    s == TRK_UDP_REPLIED ? "udp_replied" : tcp_state_key(s),
+		    refresh_rule_name(p->refresh[s]));
 	outbuf_printf(&o, "}");
 	json_enum(&o, "half_closed_start", p->half_close_start, policy_hc_names, NELEM(policy_hc_names));
 	json_enum(&o, "expire_action", p->expire_action, policy_expire_names, NELEM(policy_expire_names));
@@ -153,6 +156,7 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	json_enum(&o, "timewait_reopen", p->timewait_reopen, policy_reopen_names, NELEM(policy_reopen_names));
 	json_enum(&o, "invalid", p->invalid, policy_bad_names, NELEM(policy_bad_names));
 	json_enum(&o, "malformed", p->malformed, policy_bad_names, NELEM(policy_bad_names));
+	json_enum(&o, "icmp_errors", p->icmp_errors, policy_pass_names, NELEM(policy_pass_names));
 	outbuf_printf(&o, ",\"window_tracking\":%s",
 	    p->window_tracking ? "true" : "false");
 	outbuf_printf(&o, ",\"faults\":{");

@@ -56,6 +56,7 @@ extern const char *const policy_reopen_names[2];
 extern const char *const policy_bad_names[2];
 extern const char *const policy_full_names[2];
 extern const char *const policy_onoff_names[2];
+extern const char *const policy_pass_names[2];
 extern const char *const policy_fault_names[FAULT__MAX];
 
 #endif

@@ -9,6 +9,10 @@ static const char *const names[R_DECODE] = {
 	[R_EXPIRED_CLOSING] = "expired:closing",
 	[R_EXPIRED_TIME_WAIT] = "expired:time_wait",
 	[R_EXPIRED_CLOSED] = "expired:closed",
+	[R_EXPIRED_UDP_UNREPLIED] = "expired:udp_unreplied",
+	[R_EXPIRED_UDP] = "expired:udp",
+	[R_EXPIRED_ICMP] = "expired:icmp",
+	[R_EXPIRED_OTHER] = "expired:other",
 	[R_NO_FLOW] = "no_flow",
 	[R_TIMEWAIT_REUSE] = "timewait_reuse",
 	[R_TABLE_FULL] = "table_full",
@@ -18,6 +22,7 @@ static const char *const names[R_DECODE] = {
 	[R_FAULT_DROP_FIN_ACK] = "fault:drop_fin_ack",
 	[R_FAULT_DROP_FIRST_FIN] = "fault:drop_first_fin",
 	[R_FAULT_DROP_SECOND_FIN] = "fault:drop_second_fin",
+	[R_ICMP_ERROR] = "icmp_error",
 	[R_END_RST] = "rst",
 	[R_END_REOPEN] = "reopen",
 	[R_END_EVICTED] = "evicted",
@@ -35,6 +40,8 @@ static const char *const decode_names[DEC__MAX] = {
 	[DEC_BAD_LENGTH] = "decode:bad_length",
 	[DEC_BAD_DOFF] = "decode:bad_doff",
 	[DEC_BAD_EXTHDR] = "decode:bad_exthdr",
+	[DEC_BAD_UDP_LENGTH] = "decode:bad_udp_length",
+	[DEC_BAD_QUOTE] = "decode:bad_quote",
 };
 
 const char *

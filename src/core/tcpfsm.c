@@ -5,7 +5,7 @@
 
 #include "tcpfsm.h"
 
-static const char *const state_names[TCP_STATE_MAX] = {
+static const char *const state_names[TRK_STATE_MAX] = {
 	[TCP_NONE] = "NONE",
 	[TCP_SYN_SENT] = "SYN_SENT",
 	[TCP_SYN_RECV] = "SYN_RECV",
@@ -16,9 +16,13 @@ static const char *const state_names[TCP_STATE_MAX] = {
 	[TCP_TIME_WAIT] = "TIME_WAIT",
 	[TCP_CLOSE] = "CLOSE",
 	[TCP_SYN_SENT2] = "SYN_SENT2",
+	[TRK_UDP_UNREPLIED] = "UDP_UNREPLIED",
+	[TRK_UDP_REPLIED] = "UDP_REPLIED",
+	[TRK_ICMP] = "ICMP",
+	[TRK_OTHER] = "OTHER",
 };
 
-static const char *const state_keys[TCP_STATE_MAX] = {
+static const char *const state_keys[TRK_STATE_MAX] = {
 	[TCP_NONE] = "none",
 	[TCP_SYN_SENT] = "syn_sent",
 	[TCP_SYN_RECV] = "syn_recv",
@@ -29,24 +33,28 @@ static const char *const state_keys[TCP_STATE_MAX] = {
 	[TCP_TIME_WAIT] = "time_wait",
 	[TCP_CLOSE] = "close",
 	[TCP_SYN_SENT2] = "syn_sent2",
+	[TRK_UDP_UNREPLIED] = "udp_unreplied",
+	[TRK_UDP_REPLIED] = "udp",
+	[TRK_ICMP] = "icmp",
+	[TRK_OTHER] = "other",
 };
 
 const char *
 tcp_state_name(unsigned s)
 {
-	return s < TCP_STATE_MAX ? state_names[s] : "?";
+	return s < TRK_STATE_MAX ? state_names[s] : "?";
 }
 
 const char *
 tcp_state_key(unsigned s)
 {
-	return s < TCP_STATE_MAX ? state_keys[s] : "?";
+	return s < TRK_STATE_MAX ? state_keys[s] : "?";
 }
 
 int
 tcp_state_from_key(const char *key)
 {
-	for (int s = 0; s < TCP_STATE_MAX; s++)
+	for (int s = 0; s < TRK_STATE_MAX; s++)
 		if (strcmp(state_keys[s], key) == 0)
 			return s;
 	return -1;
@@ -468,6 +476,19 @@ tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *
 		i++;
 		want &= want - 1;
 	} while (want);
+}
+
+void
+tcp_history_data(struct tcp_track *t, enum flow_dir dir)
+{
+	uint8_t *seen = &t->d[dir].hist_seen;
+	unsigned i;
+
+	if (*seen & (1u << HL_D))
+		return;
+	i = pop8(t->d[0].hist_seen) + pop8(t->d[1].hist_seen);
+	*seen |= 1u << HL_D;
+	t->hist[i / 2] |= (uint8_t)(((dir == DIR_ORIG ? 0 : 6) + HL_D) << ((i & 1) * 4));
 }
 
 void

@@ -90,7 +90,7 @@ policy_timeout(const struct policy *p, const struct tcp_track *t,
 	/* Kernel: ESTABLISHED without a reply (a loose pickup) and, with
 	 * window tracking, unacknowledged data cap the timer at
 	 * nf_conntrack_tcp_timeout_unacknowledged. */
-	if (p->unacknowledged && to > p->unacknowledged) {
+	if (p->unacknowledged && to > p->unacknowledged && timer_state < TCP_STATE_MAX) {
 		if ((timer_state == TCP_ESTABLISHED && !(t->flags & TTF_SEEN_REPLY)) ||
 		    (p->window_tracking && (both_flags(t) & TDF_DATA_UNACK)))
 			to = p->unacknowledged;

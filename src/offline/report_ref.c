@@ -251,6 +251,7 @@ ref_setup(struct pass *ps, const uint64_t seed[2])
 		    o->capture, r->ref_max_flows);
 		return -1;
 	}
+	engine_set_tcp_only(ps->ref);
 	/* suggest reads the reference's timers (ref_account()); the rest
 	 * never need them: its flows never expire */
 	if (o->gaps)

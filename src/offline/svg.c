@@ -271,8 +271,10 @@ read_ticks(struct picture *pc)
 		if (ts < last)
 			ts = last;
 		last = ts;
+		/* the report's flows are TCP's (its engines track TCP only) */
 		if (pk.l3 != PL_IP ||
-		    decode_packet(pk.frame + pk.l3off, pk.caplen - pk.l3off, &p) != DEC_OK)
+		    decode_packet(pk.frame + pk.l3off, pk.caplen - pk.l3off, &p) != DEC_OK ||
+		    p.kind != NBK_TCP || p.icmp_error)
 			continue;
 		for (h = tuple_hash(&p) & mask; (i = tab[h]) != RFLOW_NONE; h = (h + 1) & mask) {
 			const struct rflow *f = &r->flows[pc->sel[i]];

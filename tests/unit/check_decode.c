@@ -263,6 +263,7 @@ START_TEST(test_err_names)
 	static const char *const want[] = {
 		"ok", "not_tcp", "fragment", "truncated", "bad_version",
 		"bad_ihl", "bad_length", "bad_doff", "bad_exthdr",
+		"bad_udp_length", "bad_quote",
 	};
 
 	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), DEC__MAX);
@@ -460,32 +461,60 @@ END_TEST
 
 START_TEST(test_not_tcp)
 {
-	static const uint8_t v6_other[] = { P_UDP, P_NONE, P_ESP, 58, 135 };
+	/* UDP, "no next header", ESP, ICMPv6 (as the first header), a
+	 * neighbour solicitation's type as a protocol */
+	static const struct {
+		uint8_t nh;
+		enum decode_err want;
+		uint8_t kind;
+	} v6[] = {
+		{ P_UDP, DEC_OK, NBK_UDP }, { P_NONE, DEC_NOT_TCP, NBK_OTHER },
+		{ P_ESP, DEC_OK, NBK_OTHER }, { 135, DEC_OK, NBK_OTHER },
+	};
 	struct tpkt t;
 	struct nb_packet p;
 
 	tp_ip4(&t, 5, P_UDP, 0);
 	tp_udp(&t);
 	tp_done(&t);
-	ck_assert_int_eq(dec(&t, t.len, &p), DEC_NOT_TCP);
+	ck_assert_int_eq(dec(&t, t.len, &p), DEC_OK);
+	ck_assert_uint_eq(p.kind, NBK_UDP);
+	ck_assert_uint_eq(p.proto, 17);
+	ck_assert_uint_eq(p.sport, 53);
+	ck_assert_uint_eq(p.payload_len, 8);
 	/* a UDP packet shorter than a TCP header is not a length error */
 	tp_ip4(&t, 5, P_UDP, 0);
 	tp_grow(&t, 8);
+	put16(t.b + 24, 8);
 	tp_done(&t);
-	ck_assert_int_eq(dec(&t, t.len, &p), DEC_NOT_TCP);
+	ck_assert_int_eq(dec(&t, t.len, &p), DEC_OK);
+	ck_assert_uint_eq(p.payload_len, 0);
+	/* its length field past the packet, or below its own header */
+	put16(t.b + 24, 9);
+	ck_assert_int_eq(dec(&t, t.len, &p), DEC_BAD_UDP_LENGTH);
+	put16(t.b + 24, 7);
+	ck_assert_int_eq(dec(&t, t.len, &p), DEC_BAD_UDP_LENGTH);
 
-	for (size_t i = 0; i < sizeof(v6_other); i++) {
-		tp_ip6(&t, v6_other[i]);
+	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		tp_ip6(&t, v6[i].nh);
 		tp_udp(&t);
 		tp_done(&t);
-		ck_assert_int_eq(dec(&t, t.len, &p), DEC_NOT_TCP);
+		ck_assert_int_eq(dec(&t, t.len, &p), v6[i].want);
+		ck_assert_uint_eq(p.kind, v6[i].kind);
+		if (v6[i].kind == NBK_OTHER && v6[i].want == DEC_OK) {
+			/* another protocol's flow is its address pair */
+			ck_assert_uint_eq(p.sport, v6[i].nh);
+			ck_assert_uint_eq(p.dport, v6[i].nh);
+		}
 	}
 	/* UDP and "no next header" behind extension headers */
 	tp_ip6(&t, P_HOP);
 	tp_ext(&t, P_UDP, 8);
 	tp_udp(&t);
 	tp_done(&t);
-	ck_assert_int_eq(dec(&t, t.len, &p), DEC_NOT_TCP);
+	ck_assert_int_eq(dec(&t, t.len, &p), DEC_OK);
+	ck_assert_uint_eq(p.kind, NBK_UDP);
+	ck_assert_uint_eq(p.l4_off, 48);
 	tp_ip6(&t, P_DST);
 	tp_ext(&t, P_NONE, 16);
 	tp_done(&t);
@@ -1000,7 +1029,7 @@ START_TEST(test_mutations)
 		cap = xorshift32(&seed) % (t.len + 1);
 		e = dec(&t, cap, &p);
 		ck_assert_int_lt(e, DEC__MAX);
-		if (e == DEC_OK) {
+		if (e == DEC_OK && p.kind == NBK_TCP && !p.icmp_error) {
 			ck_assert(p.family == 4 || p.family == 6);
 			ck_assert_uint_le(p.l4_off + 20u, cap);
 			ck_assert_uint_ge(p.thlen, 20);

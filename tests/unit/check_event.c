@@ -17,6 +17,7 @@ sample(uint8_t type)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
 	ev.family = 4;
+	ev.proto = NB_PROTO_TCP;
 	ev.state = TCP_FIN_WAIT;
 	ev.old_state = TCP_ESTABLISHED;
 	ev.timer_state = TCP_FIN_WAIT;
@@ -75,7 +76,7 @@ START_TEST(test_text_conntrack_style)
 
 	event_format(&ev, EVF_TEXT, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "[UPDATE] ts=12.5 src=198.51.100.2 dst=203.0.113.2 sport=40000 "
-	    "dport=80 state=FIN_WAIT old_state=ESTABLISHED timer=fin_wait timeout=120 flow=7\n");
+	    "dport=80 proto=tcp state=FIN_WAIT old_state=ESTABLISHED timer=fin_wait timeout=120 flow=7\n");
 	ev = sample(EV_END);
 	ev.timeout = EV_NO_TIMEOUT;
 	ev.reason = R_END_RST;
@@ -83,7 +84,15 @@ START_TEST(test_text_conntrack_style)
 	strcpy(ev.history, "Sr");
 	event_format(&ev, EVF_TEXT, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "[DESTROY] ts=12.5 src=198.51.100.2 dst=203.0.113.2 sport=40000 "
-	    "dport=80 state=FIN_WAIT reason=rst conn_state=REJ history=Sr flow=7\n");
+	    "dport=80 proto=tcp state=FIN_WAIT reason=rst conn_state=REJ history=Sr flow=7\n");
+	/* another protocol: its number */
+	ev.proto = 47;
+	event_format(&ev, EVF_JSON, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "\"proto\":\"47\""));
+	ev.proto = NB_PROTO_ICMPV6;
+	ev.state = TRK_ICMP;
+	event_format(&ev, EVF_TEXT, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, " proto=icmpv6 state=ICMP "));
 }
 END_TEST
 
