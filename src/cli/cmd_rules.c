@@ -14,13 +14,53 @@
 #include "log.h"
 #include "opts.h"
 
+enum { P_TCP = 1, P_UDP = 2, P_ICMP = 4, P_ALL = 8 };
+
+/* One rule per protocol and family, in this order: "all" is one rule
+ * without -p. ICMPv6 is ip6tables' "ipv6-icmp"; neighbour discovery never
+ * crosses FORWARD, so queueing it there costs nothing. */
+static const struct {
+	unsigned bit;
+	const char *name, *v4, *v6;
+} protocols[] = {
+	{ P_TCP, "tcp", " -p tcp", " -p tcp" },
+	{ P_UDP, "udp", " -p udp", " -p udp" },
+	{ P_ICMP, "icmp", " -p icmp", " -p ipv6-icmp" },
+	{ P_ALL, "all", "", "" },
+};
+
+/* "tcp,udp" -> its bits; 0 if a word is unknown or "all" is mixed in. */
+static unsigned
+proto_mask(const char *list)
+{
+	unsigned mask = 0;
+	const char *w = list;
+
+	while (*w) {
+		size_t n = strcspn(w, ",");
+		unsigned i;
+
+		for (i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++)
+			if (strlen(protocols[i].name) == n && strncmp(w, protocols[i].name, n) == 0)
+				break;
+		if (i == sizeof(protocols) / sizeof(protocols[0]))
+			return 0;
+		mask |= protocols[i].bit;
+		w += n + (w[n] == ',');
+	}
+	return (mask & P_ALL) && mask != P_ALL ? 0 : mask;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: natbox rules --queue N[-M] [-4 | -6] [--delete] [--chain CHAIN] [--cpu-fanout]\n"
+	    "usage: natbox rules --queue N[-M] [--proto LIST] [-4 | -6] [--delete] [--chain CHAIN]\n"
+	    "                    [--cpu-fanout]\n"
 	    "  --queue N        one queue (--queue-num N)\n"
 	    "  --queue N-M      one per worker, flows spread by address hash (--queue-balance N:M)\n"
+	    "  --proto LIST     what natbox sees: tcp, udp, icmp (ICMPv6 for ip6tables),\n"
+	    "                   comma-separated, or all (every IP protocol); default tcp,udp,icmp\n"
 	    "  -4, -6/--ipv6    iptables or ip6tables only (default: both)\n"
 	    "  --delete         the commands that remove the rules again (-D for -A)\n"
 	    "  --chain CHAIN    the chain (default FORWARD: traffic routed through this box)\n"
@@ -38,20 +78,24 @@ cmd_rules(int argc, char **argv)
 		{ "delete", no_argument, NULL, 'd' },
 		{ "chain", required_argument, NULL, 'c' },
 		{ "cpu-fanout", no_argument, NULL, 'f' },
+		{ "proto", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *chain = "FORWARD", *queue = NULL;
+	const char *chain = "FORWARD", *queue = NULL, *protos = "tcp,udp,icmp";
 	bool v4 = false, v6 = false, del = false, fanout = false;
-	unsigned lo, hi;
+	unsigned lo, hi, pmask;
 	char target[96];
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+q:46dc:fh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+q:46dc:fp:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			queue = optarg;
+			break;
+		case 'p':
+			protos = optarg;
 			break;
 		case '4':
 			v4 = true;
@@ -93,6 +137,11 @@ cmd_rules(int argc, char **argv)
 		log_warnx("rules: --cpu-fanout needs a queue range N-M");
 		return 2;
 	}
+	if ((pmask = proto_mask(protos)) == 0) {
+		log_warnx("rules: --proto %s: expected tcp, udp, icmp (comma-separated) or all",
+		    protos);
+		return 2;
+	}
 	if (!v4 && !v6)
 		v4 = v6 = true;
 	if (lo == hi)
@@ -100,16 +149,21 @@ cmd_rules(int argc, char **argv)
 	else
 		snprintf(target, sizeof(target), "--queue-balance %u:%u%s", lo, hi,
 		    fanout ? " --queue-cpu-fanout" : "");
-	printf("# %s: TCP %s natbox on queue %s; --queue-bypass lets packets pass "
-	    "while no natbox runs\n", del ? "remove" : "send", del ? "no longer to" : "to", queue);
+	printf("# %s: %s %s natbox on queue %s; --queue-bypass lets packets pass "
+	    "while no natbox runs\n", del ? "remove" : "send",
+	    pmask == P_ALL ? "every IP protocol" : protos, del ? "no longer to" : "to", queue);
 	if (lo != hi && !fanout)
 		printf("# the kernel hashes the address pair, so both directions of a flow "
 		    "meet one worker: run natbox run --queue %u-%u\n", lo, hi);
-	if (v4)
-		printf("iptables -w -%c %s -p tcp -j NFQUEUE %s --queue-bypass\n",
-		    del ? 'D' : 'A', chain, target);
-	if (v6)
-		printf("ip6tables -w -%c %s -p tcp -j NFQUEUE %s --queue-bypass\n",
-		    del ? 'D' : 'A', chain, target);
+	for (unsigned i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
+		if (!(pmask & protocols[i].bit))
+			continue;
+		if (v4 && protocols[i].v4)
+			printf("iptables -w -%c %s%s -j NFQUEUE %s --queue-bypass\n",
+			    del ? 'D' : 'A', chain, protocols[i].v4, target);
+		if (v6 && protocols[i].v6)
+			printf("ip6tables -w -%c %s%s -j NFQUEUE %s --queue-bypass\n",
+			    del ? 'D' : 'A', chain, protocols[i].v6, target);
+	}
 	return 0;
 }

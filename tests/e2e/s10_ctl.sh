@@ -316,7 +316,7 @@ assert_eq "flows --watch off a terminal: one dump per refresh" 2 \
 	"$(awk '/^$/ { n++ } END { print n + 0 }' "$(out watch)")"
 
 # --- natbox rules ------------------------------------------------------------
-"$NATBOX" rules --queue "$QUEUE" -4 >"$(out rules4)"
+"$NATBOX" rules --queue "$QUEUE" --proto tcp -4 >"$(out rules4)"
 assert_eq "rules: the lab's own rule" \
 	"iptables -w -A FORWARD -p tcp -j NFQUEUE --queue-num $QUEUE --queue-bypass" \
 	"$(grep -v '^#' "$(out rules4)")"
@@ -324,13 +324,17 @@ assert_eq "rules: the lab's own rule" \
 v4rules=$(run_in router iptables -S FORWARD | grep -c NFQUEUE)
 v6rules=$(run_in router ip6tables -S FORWARD | grep -c NFQUEUE)
 assert_eq "rules --delete | sh removes both families' rules" "0 0" "$v4rules $v6rules"
-"$NATBOX" rules --queue "$QUEUE" | run_in router sh
+"$NATBOX" rules --queue "$QUEUE" --proto tcp | run_in router sh
 assert_eq "rules | sh puts them back" \
 	"-A FORWARD -p tcp -j NFQUEUE --queue-num $QUEUE --queue-bypass" \
 	"$(run_in router iptables -S FORWARD | grep NFQUEUE)"
 check "rules: the balanced form" sh -c \
 	"'$NATBOX' rules --queue 10-13 -6 | grep -qx 'ip6tables -w -A FORWARD -p tcp -j NFQUEUE --queue-balance 10:13 --queue-bypass'"
 check_not "rules: --queue is required" "$NATBOX" rules -4
+assert_eq "rules: TCP, UDP and ICMP by default, ICMPv6 for ip6tables" \
+	"-p tcp -p tcp -p udp -p udp -p icmp -p ipv6-icmp" \
+	"$("$NATBOX" rules --queue 5 | grep -v '^#' | awk '{ printf "%s%s %s", (NR > 1 ? " " : ""), $5, $6 }')"
+check_not "rules: --proto refuses an unknown word" "$NATBOX" rules --queue 5 --proto tcp,sctp
 
 # --- stop: the socket goes; the default socket ------------------------------
 bg_stop natbox
