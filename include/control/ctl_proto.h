@@ -33,7 +33,7 @@ ctl_default_path(unsigned queue, char *buf, size_t cap)
 	X(PKTS_REPLY, "pkts_reply") X(BYTES_REPLY, "bytes_reply")	\
 	X(DROPS, "drops") X(AGE, "age") X(IDLE, "idle")			\
 	X(STATUS, "status") X(HISTORY, "history") X(PROFILE, "profile")	\
-	X(SERIAL, "serial")
+	X(SERIAL, "serial") X(PROTO, "proto")
 
 enum ctl_flow_col {
 #define CTL_FLOW_COL_ID(id, name) FL_##id,

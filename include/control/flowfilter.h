@@ -25,6 +25,7 @@ struct flow_filter {
 	bool live;		/* include live flows */
 	bool dead;		/* include expired flows still remembered */
 	uint8_t family;		/* 0 any, 4, 6 */
+	uint8_t kinds;		/* bit (1 << enum nb_kind); 0: any protocol */
 	uint8_t nsrc, ndst, naddr, nsport, ndport, nport, nqueue, nslot;
 	struct flow_filter_addr src[FLOW_FILTER_TERMS], dst[FLOW_FILTER_TERMS],
 	    addr[FLOW_FILTER_TERMS];
@@ -42,6 +43,7 @@ struct flow_filter {
  *   src|dst|addr ADDR[/LEN] or a bare address (either end)
  *   sport|dport|port N      or :N (either end)
  *   queue N, flow [Q:]N     or a bare Q:N
+ *   [proto] tcp|udp|icmp|other (icmp takes ICMPv6 too)
  *   -4, -6, ipv4, ipv6 */
 int flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
     bool dead_by_default, char *err, size_t cap);
@@ -50,8 +52,9 @@ int flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 bool flow_filter_queue(const struct flow_filter *ff, uint16_t queue);
 /* A flow in pool slot `slot` (state, liveness, tuple, slot). */
 bool flow_filter_match(const struct flow_filter *ff, const struct flow *f, uint32_t slot);
-/* A tuple as the originator sent it (events: no state or liveness). */
-bool flow_filter_match_tuple(const struct flow_filter *ff, uint8_t family,
+/* A tuple as the originator sent it (events: no state or liveness);
+ * proto is the IP protocol number. */
+bool flow_filter_match_tuple(const struct flow_filter *ff, uint8_t family, uint8_t proto,
     const struct nb_addr *src, const struct nb_addr *dst, uint16_t sport,
     uint16_t dport, uint32_t slot);
 

@@ -133,11 +133,11 @@ ctlc_view_seen_free(struct ctlc_view_seen *s)
 	memset(s, 0, sizeof(*s));
 }
 
-enum { C_FLOW, C_SRC, C_DST, C_STATE, C_TIMER, C_LEFT, C_DROPS, C_PKTS, C_BYTES,
+enum { C_FLOW, C_PROTO, C_SRC, C_DST, C_STATE, C_TIMER, C_LEFT, C_DROPS, C_PKTS, C_BYTES,
 	C_FIN, C_AGE, C__N };
 
 static const char *const heads[C__N] = {
-	"FLOW", "SRC", "DST", "STATE", "TIMER", "LEFT", "DROPS", "PKTS o/r", "BYTES o/r",
+	"FLOW", "PROTO", "SRC", "DST", "STATE", "TIMER", "LEFT", "DROPS", "PKTS o/r", "BYTES o/r",
 	"FIN o/r", "AGE",
 };
 
@@ -179,6 +179,7 @@ row_cells(char **c, char **f, uint32_t drops, bool hot, int64_t before)
 
 	snprintf(b3, sizeof(b3), "%s:%s", f[FL_QUEUE], f[FL_FLOW]);
 	c[C_FLOW] = strdup(b3);
+	c[C_PROTO] = strdup(f[FL_PROTO]);
 	endpoint(f[FL_SRC], f[FL_SPORT], b3, sizeof(b3));
 	c[C_SRC] = strdup(b3);
 	endpoint(f[FL_DST], f[FL_DPORT], b3, sizeof(b3));

@@ -537,7 +537,7 @@ stats_reply(struct job *j, const struct ctl_worker *w, const struct ctl_reply *r
 	}
 	s->queue = w->queue;
 	memcpy(s->profile, r->profile, sizeof(s->profile));
-	for (unsigned i = 0; i < TCP_STATE_MAX; i++)
+	for (unsigned i = 0; i < TRK_STATE_MAX; i++)
 		s->by_state[i] += r->by_state[i];
 	s->dead += r->dead;
 }

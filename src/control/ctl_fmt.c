@@ -53,14 +53,16 @@ static const unsigned char dump_order[FL__COUNT] = {
 };
 
 static const unsigned char json_order[] = {
-	FL_QUEUE, FL_FLOW, FJ_FAMILY, FL_SRC, FL_SPORT, FL_DST, FL_DPORT, FL_STATE, FL_TIMER,
+	FL_QUEUE, FL_FLOW, FJ_FAMILY, FL_PROTO, FL_SRC, FL_SPORT, FL_DST, FL_DPORT, FL_STATE,
+	FL_TIMER,
 	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
 	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE, FL_STATUS,
 	FL_HISTORY, FJ_CONN_STATE, FL_PROFILE, FL_SERIAL,
 };
 
 static const unsigned char line_order[] = {
-	FL_QUEUE, FL_FLOW, FL_SERIAL, FL_SRC, FL_DST, FL_SPORT, FL_DPORT, FL_STATE, FL_TIMER,
+	FL_QUEUE, FL_FLOW, FL_SERIAL, FL_PROTO, FL_SRC, FL_DST, FL_SPORT, FL_DPORT, FL_STATE,
+	FL_TIMER,
 	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
 	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE, FL_STATUS,
 	FL_HISTORY, FL_PROFILE,
@@ -114,6 +116,7 @@ field_value(const struct ctl_flowrec *r, const char *profile, unsigned f, bool j
 	case FL_HISTORY:	v.s = r->history[0] || json ? r->history : NULL; break;	/* "-" */
 	case FJ_CONN_STATE:	v.s = r->conn_state; break;
 	case FL_PROFILE:	v.s = profile; break;
+	case FL_PROTO:		v.s = event_proto_name(r->proto, buf); break;
 	default:
 		break;
 	}
@@ -246,7 +249,7 @@ struct counter {
 
 enum {
 	C_LIVE, C_EXPIRED, C_CAPACITY, C_STATES,
-	C_PACKETS, C_ACCEPTED, C_DROPPED, C_RESETS, C_SKIPPED, C_EVICTIONS,
+	C_PACKETS, C_ACCEPTED, C_DROPPED, C_RESETS, C_SKIPPED, C_ICMP_ERRORS, C_EVICTIONS,
 	C_EVENTS, C_DROPS, C_ENDS, C_DECODE,
 	C_BURSTS, C_MAX_BURST, C_ENOBUFS, C_ID_GAPS, C_VERDICTS, C_VERDICT_MSGS, C_SEND_ERRORS,
 	C_NACKS, C_GSO, C_CSUM, C_ODDITIES, C_UNSEEN, C_RSTS_SENT, C_RST_ERRORS, C_RCVBUF,
@@ -275,6 +278,9 @@ static const struct counter counters[C__N] = {
 	[C_RESETS] = { ROW("resets_sent", "resets_sent", SQ, IN_REC, V_FIELD), SNAP(es.resets_sent),
 	    PROM("resets_sent_total", "counter", "RSTs natbox sent.") },
 	[C_SKIPPED] = { ROW("skipped", "skipped", SQ, IN_REC, V_FIELD), SNAP(es.skipped) },
+	[C_ICMP_ERRORS] = { ROW("icmp_errors", "icmp_errors", SQ, IN_REC, V_FIELD),
+	    SNAP(es.icmp_errors), PROM("icmp_errors_total", "counter",
+	    "ICMP errors that quoted a live flow (passed or dropped by icmp.errors).") },
 	[C_EVICTIONS] = { ROW("evictions", "evictions", SQ, IN_REC, V_FIELD), SNAP(es.evictions),
 	    PROM("evictions_total", "counter", "Flows evicted from a full table.") },
 	[C_EVENTS] = { ROW("event.", "events", SQ, IN_REC, V_EVENTS),
@@ -397,7 +403,7 @@ static const struct family {
 	    "reason" },
 	[V_ENDS - V_EVENTS] = { SNAP(es.ends[0]), 0, R__MAX, reason_name, is_end_reason, "reason" },
 	[V_DECODE - V_EVENTS] = { SNAP(es.decode[0]), 0, DEC__MAX, decode_name, NULL, "outcome" },
-	[V_STATES - V_EVENTS] = { SNAP(by_state[0]), TCP_NONE + 1, TCP_STATE_MAX, tcp_state_name,
+	[V_STATES - V_EVENTS] = { SNAP(by_state[0]), TCP_NONE + 1, TRK_STATE_MAX, tcp_state_name,
 	    NULL, "state" },
 };
 

@@ -23,7 +23,7 @@ struct ctl_wsnap {
 	char profile[64];
 	struct engine_stats es;
 	struct ctl_wstats ws;
-	uint32_t by_state[TCP_STATE_MAX];
+	uint32_t by_state[TRK_STATE_MAX];
 	uint32_t dead, nflows, capacity;
 	uint64_t memory, history_seen, history_size;
 	struct ctl_kqueue kq;

@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 
 #include "ctl_work_int.h"
+#include "track.h"
 
 struct ctl_worker *
 ctl_worker_new(uint16_t queue, uint32_t max_flows, unsigned history, int done_fd,
@@ -149,12 +150,13 @@ ctl_worker_flowrec(struct ctl_worker *w, struct engine *e, const struct flow *f,
 	r->fin[0] = fin_fact(&f->trk.d[0]);
 	r->fin[1] = fin_fact(&f->trk.d[1]);
 	r->slot = slot;
+	r->proto = flow_proto(f);
 	r->serial = f->serial;
 	r->left = f->deadline > now ? f->deadline - now : 0;
 	if (r->dead) {
 		r->timeout = p->tombstone;
 		r->refresh = REFRESH_NONE;
-	} else if (f->timer_state < TCP_STATE_MAX) {
+	} else if (f->timer_state < TRK_STATE_MAX) {
 		r->timeout = policy_timeout(p, &f->trk, (enum tcp_state)f->timer_state,
 		    engine_flow_count(e));
 		r->refresh = p->refresh[f->timer_state];
@@ -168,7 +170,8 @@ ctl_worker_flowrec(struct ctl_worker *w, struct engine *e, const struct flow *f,
 		r->drops = c->drops;
 	}
 	tcp_history_str(&f->trk, r->history);
-	cs = tcp_conn_state(&f->trk);
+	cs = flow_kind(f) == NBK_TCP ? tcp_conn_state(&f->trk) :
+	    dgram_conn_state(flow_kind(f), &f->trk);
 	snprintf(r->conn_state, sizeof(r->conn_state), "%s", cs ? cs : "OTH");
 }
 
@@ -205,7 +208,7 @@ do_walk(struct ctl_worker *w, struct engine *e, uint64_t now)
 		case CTL_OP_STATS:
 			if (f->fflags & FF_DEAD)
 				r->dead++;
-			else if (f->trk.state < TCP_STATE_MAX)
+			else if (f->trk.state < TRK_STATE_MAX)
 				r->by_state[f->trk.state]++;
 			break;
 		case CTL_OP_FLUSH:
@@ -285,7 +288,7 @@ do_events(struct ctl_worker *w)
 
 		if (q->serial ? er->serial != q->serial :
 		    (ev->family == 0 || !flow_filter_match_tuple(&q->filter, ev->family,
-		    &ev->src, &ev->dst, ev->sport, ev->dport, ev->flow)))
+		    ev->proto, &ev->src, &ev->dst, ev->sport, ev->dport, ev->flow)))
 			continue;
 		r->r.evs[r->n++] = *er;
 	}

@@ -32,7 +32,7 @@ struct ctl_evrec {
 struct ctl_flowrec {
 	struct nb_addr src, dst;
 	uint16_t sport, dport, queue;
-	uint8_t family, state, timer_state, refresh;
+	uint8_t family, proto, state, timer_state, refresh;
 	uint8_t dead;		/* an expired flow still remembered */
 	uint8_t dead_reason;	/* enum nb_reason */
 	uint8_t fin[2];		/* by direction: 0 none, 1 FIN sent, 2 and acked */
@@ -83,7 +83,7 @@ struct ctl_reply {
 	/* STATS (counts by state for this chunk of the pool only) */
 	struct engine_stats es;
 	struct ctl_wstats ws;
-	uint32_t by_state[TCP_STATE_MAX];
+	uint32_t by_state[TRK_STATE_MAX];
 	uint32_t dead;
 	uint32_t nflows, capacity;
 	uint64_t memory;	/* engine + counters + history, bytes */

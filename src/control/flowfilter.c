@@ -32,6 +32,34 @@ norm(const char *s, char *buf, size_t cap)
 }
 
 /* A state or group word: 1 and the bits/liveness set, 0 if not one. */
+/* "tcp", "udp", "icmp" (or "icmpv6"), "other": the flow kind; -1 else. */
+static int
+kind_word(const char *w)
+{
+	if (strcmp(w, "icmpv6") == 0)
+		return NBK_ICMP;
+	for (unsigned k = 0; k < NBK__MAX; k++)
+		if (strcmp(w, nb_kind_name(k)) == 0)
+			return (int)k;
+	return -1;
+}
+
+static unsigned
+kind_of_proto(uint8_t proto)
+{
+	switch (proto) {
+	case NB_PROTO_TCP:
+		return NBK_TCP;
+	case NB_PROTO_UDP:
+		return NBK_UDP;
+	case NB_PROTO_ICMP:
+	case NB_PROTO_ICMPV6:
+		return NBK_ICMP;
+	default:
+		return NBK_OTHER;
+	}
+}
+
 static int
 state_word(struct flow_filter *ff, const char *w, bool *set)
 {
@@ -63,7 +91,7 @@ state_word(struct flow_filter *ff, const char *w, bool *set)
 		}
 	}
 	s = tcp_state_from_key(n);
-	if (s > TCP_NONE && s < TCP_STATE_MAX) {
+	if (s > TCP_NONE && s < TRK_STATE_MAX) {
 		ff->states |= BIT(s);
 		ff->live = true;
 		*set = true;
@@ -179,9 +207,19 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 				return -1;
 			}
 			ADD(ff->slot, ff->nslot, (uint32_t)n, "flow");
+		} else if (strcmp(w, "proto") == 0) {
+			int k = arg ? kind_word(arg) : -1;
+
+			if (k < 0) {
+				snprintf(err, cap, "proto: expected tcp, udp, icmp or other");
+				return -1;
+			}
+			ff->kinds |= (uint8_t)(1u << k);
 		} else {
 			takes = false;
-			if (!strcmp(w, "-4") || !strcmp(w, "ipv4")) {
+			if (kind_word(w) >= 0) {
+				ff->kinds |= (uint8_t)(1u << kind_word(w));
+			} else if (!strcmp(w, "-4") || !strcmp(w, "ipv4")) {
 				ff->family = 4;
 			} else if (!strcmp(w, "-6") || !strcmp(w, "ipv6")) {
 				ff->family = 6;
@@ -195,7 +233,7 @@ flow_filter_parse(struct flow_filter *ff, int argc, char *const *argv,
 			} else if (!state_word(ff, w, &state_set)) {
 				snprintf(err, cap, "'%s': not a filter word (state or group, "
 				    "src|dst|addr ADDR[/LEN], sport|dport|port N, queue N, "
-				    "flow [Q:]N, -4, -6)", w);
+				    "flow [Q:]N, tcp|udp|icmp|other, -4, -6)", w);
 				return -1;
 			}
 		}
@@ -264,11 +302,13 @@ any_port(const uint16_t *v, unsigned n, uint16_t a, int b)
 }
 
 bool
-flow_filter_match_tuple(const struct flow_filter *ff, uint8_t family,
+flow_filter_match_tuple(const struct flow_filter *ff, uint8_t family, uint8_t proto,
     const struct nb_addr *src, const struct nb_addr *dst, uint16_t sport,
     uint16_t dport, uint32_t slot)
 {
 	if (ff->family && ff->family != family)
+		return false;
+	if (ff->kinds && !(ff->kinds & 1u << kind_of_proto(proto)))
 		return false;
 	if (ff->nslot) {
 		unsigned i;
@@ -298,6 +338,6 @@ flow_filter_match(const struct flow_filter *ff, const struct flow *f, uint32_t s
 		if (ff->states && !(ff->states & BIT(f->trk.state)))
 			return false;
 	}
-	return flow_filter_match_tuple(ff, f->family, &f->src, &f->dst, f->sport,
-	    f->dport, slot);
+	return flow_filter_match_tuple(ff, f->family, flow_proto(f), &f->src, &f->dst,
+	    f->sport, f->dport, slot);
 }

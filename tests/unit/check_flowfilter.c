@@ -158,8 +158,37 @@ START_TEST(test_ports_queues_slots)
 	ck_assert(flow_filter_queue(&ff, 12) && flow_filter_match(&ff, &a, 9));
 	/* the tuple form used for events */
 	ck_assert_int_eq(PARSE(false, "dport", "80", "src", "198.51.100.0/24"), 0);
-	ck_assert(flow_filter_match_tuple(&ff, 4, &a.src, &a.dst, 40000, 80, 0));
-	ck_assert(!flow_filter_match_tuple(&ff, 4, &a.dst, &a.src, 80, 40000, 0));
+	ck_assert(flow_filter_match_tuple(&ff, 4, NB_PROTO_TCP, &a.src, &a.dst, 40000, 80, 0));
+	ck_assert(!flow_filter_match_tuple(&ff, 4, NB_PROTO_TCP, &a.dst, &a.src, 80, 40000, 0));
+}
+END_TEST
+
+/* tcp, udp, icmp (ICMPv6 too), other: the flow's kind, bare or after proto */
+START_TEST(test_protocols)
+{
+	struct flow t = mkflow("198.51.100.2", 53, "203.0.113.2", 53, TCP_ESTABLISHED, false);
+	struct flow u = t, i6 = mkflow("2001:db8:1::2", 7, "2001:db8:2::2", 7, TRK_ICMP, false);
+	struct flow g = mkflow("198.51.100.2", 47, "203.0.113.2", 47, TRK_OTHER, false);
+
+	u.fflags |= NBK_UDP << FF_KIND_SHIFT;
+	u.trk.state = TRK_UDP_UNREPLIED;
+	i6.fflags |= NBK_ICMP << FF_KIND_SHIFT;
+	g.fflags |= NBK_OTHER << FF_KIND_SHIFT;
+	ck_assert_int_eq(PARSE(false, "udp"), 0);
+	ck_assert(flow_filter_match(&ff, &u, 0) && !flow_filter_match(&ff, &t, 0));
+	ck_assert_int_eq(PARSE(false, "proto", "tcp", "icmp"), 0);
+	ck_assert(flow_filter_match(&ff, &t, 0) && flow_filter_match(&ff, &i6, 0));
+	ck_assert(!flow_filter_match(&ff, &u, 0) && !flow_filter_match(&ff, &g, 0));
+	ck_assert_int_eq(PARSE(false, "other", "dport", "47"), 0);
+	ck_assert(flow_filter_match(&ff, &g, 0) && !flow_filter_match(&ff, &t, 0));
+	/* events carry the protocol number */
+	ck_assert(flow_filter_match_tuple(&ff, 4, 47, &g.src, &g.dst, 47, 47, 0));
+	ck_assert(!flow_filter_match_tuple(&ff, 4, NB_PROTO_UDP, &g.src, &g.dst, 47, 47, 0));
+	/* a UDP state by its key */
+	ck_assert_int_eq(PARSE(false, "udp_unreplied"), 0);
+	ck_assert(flow_filter_match(&ff, &u, 0) && !flow_filter_match(&ff, &t, 0));
+	ck_assert_int_eq(PARSE(false, "proto", "sctp"), -1);
+	ck_assert_int_eq(PARSE(false, "proto"), -1);
 }
 END_TEST
 
@@ -210,6 +239,7 @@ suite_flowfilter(void)
 	tcase_add_test(tc, test_states_and_groups);
 	tcase_add_test(tc, test_addresses_and_prefixes);
 	tcase_add_test(tc, test_ports_queues_slots);
+	tcase_add_test(tc, test_protocols);
 	tcase_add_test(tc, test_errors_say_what_was_expected);
 	suite_add_tcase(s, tc);
 	return s;
