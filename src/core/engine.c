@@ -489,9 +489,16 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		return icmp_error(e, p, f, dir, now, v);
 	if (f && (f->fflags & FF_DEAD)) {
 		/* A packet of a mapping that expired. A bare SYN is a new
-		 * connection to a NAT that forgot the old one. */
-		if ((p->kind != NBK_TCP || (p->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN) &&
-		    pol->after_expiry != LATE_PICKUP) {
+		 * connection to a NAT that forgot the old one; so is any
+		 * datagram its originator sends (a UDP, ICMP query or other
+		 * mapping is made again by the inside's next packet, RFC
+		 * 4787 section 4.3), while the other side's packets find no
+		 * mapping: they get expire.later. */
+		bool starts = p->kind == NBK_TCP ?
+		    (p->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN :
+		    dir == DIR_ORIG && decode_may_start(p);
+
+		if (!starts && pol->after_expiry != LATE_PICKUP) {
 			v->flow = flowtab_index(e->ft, f);
 			v->dir = (uint8_t)dir;
 			return late_verdict(e, v, p, f, dir, pol->after_expiry, f->dead_reason, now);
