@@ -8,7 +8,7 @@
 # client (originator) side.
 name = aws-natgw
 description = AWS NAT Gateway: fixed 350s idle timeout in every state, RST to a sender of a timed-out flow
-source = AWS VPC user guide (timeouts.md, cloud NAT gateways): a connection idle for 350 s times out (not configurable, refreshed by traffic); the gateway then answers the inside host with a RST when it sends again, outside packets are not delivered. Per-state timers: none documented, 350 s used for all. Unknown non-SYN flows: not documented; treated like timed-out ones, as the gateway cannot tell them apart.
+source = AWS VPC user guide (timeouts.md, cloud NAT gateways): a connection idle for 350 s times out (not configurable, refreshed by traffic); the gateway then answers the inside host with a RST when it sends again, outside packets are not delivered. Per-state timers: none documented, 350 s used for all. Unknown non-SYN flows: not documented; treated like timed-out ones, as the gateway cannot tell them apart. UDP, ICMP: the same 350 s; other protocols not carried; UDP refresh, ICMP errors not found.
 
 timeout.opening = 350s
 timeout.established = 350s
@@ -18,3 +18,26 @@ timeout.time_wait = 350s
 timeout.close = 350s
 expire.later = reset-sender
 unknown.action = reset-sender
+
+# UDP and ICMP 350s: AWS VPC User Guide, Troubleshoot NAT gateways,
+# "Internet connection drops after 350 seconds": "If a connection that's
+# using a NAT gateway is idle for 350 seconds or more, the connection times
+# out." The statement is protocol-agnostic; no UDP- or ICMP-specific figure
+# is published, so it is applied to all three keys by that wording.
+timeout.udp_unreplied = 350s
+timeout.udp = 350s
+timeout.icmp = 350s
+# timeout.other: not applicable. VPC User Guide, NAT gateway basics: "A NAT
+# gateway supports the following protocols: TCP, UDP, and ICMP";
+# troubleshooting: "Ensure that your connection is using a TCP, UDP, or ICMP
+# protocol only." Other protocols (IPsec ESP among them; use NAT-T over UDP)
+# are not translated. natbox has no key to drop a protocol, so the Linux
+# 600s is kept and other protocols pass here.
+# refresh.udp: not found. The guide's remedy is to "initiate more traffic
+# over the connection" from the instance, i.e. outbound refresh; inbound
+# refresh is not stated (looked at the troubleshooting and basics pages).
+# The Linux any is kept.
+# icmp.errors: not found (same pages). The Linux pass is kept.
+# Not to be confused with EC2 security-group connection tracking (ENI
+# ConnectionTrackingSpecification: udpTimeout default 30s, udpStreamTimeout
+# 180s): that is the instance's conntrack, not the NAT gateway.

@@ -7,3 +7,8 @@ source = ASA CLI configuration guide (timeouts.md, Cisco section): timeout conn 
 inherit = cisco-asa
 
 expire.action = reset
+
+# UDP, ICMP, other: nothing to add, cisco-asa's values stand. The reset
+# keyword applies to TCP only ("For TCP traffic, the reset keyword sends a
+# reset to TCP endpoints when the connection times out", CLI guide, set
+# connection timeout); natbox sends no RST for a non-TCP flow either.

@@ -12,7 +12,7 @@
 # them; the Linux values (30s, 120s, 10s) are kept.
 name = cisco-asa
 description = Cisco ASA/FTD: conn idle 1h, embryonic 30s, half-closed 10m from FIN+ACK, resetoutbound
-source = ASA CLI configuration guide and FTD platform settings (timeouts.md, Cisco section): conn 1h, embryonic 30s, half-closed 10m counted once the FIN and its ACK are seen (the conn timer until then), no reset at expiry by default, a non-SYN without a conn is dropped and service resetoutbound (on by default) answers the inside host with RST. No figure found for LAST_ACK, TIME_WAIT, CLOSE: Linux values kept.
+source = ASA CLI configuration guide and FTD platform settings (timeouts.md, Cisco section): conn 1h, embryonic 30s, half-closed 10m counted once the FIN and its ACK are seen (the conn timer until then), no reset at expiry by default, a non-SYN without a conn is dropped and service resetoutbound (on by default) answers the inside host with RST. No figure found for LAST_ACK, TIME_WAIT, CLOSE: Linux values kept. UDP 2m, ICMP 2s, other 2m; UDP refresh, ICMP errors not found: Linux kept.
 
 timeout.established = 1h
 timeout.opening = 30s
@@ -21,3 +21,35 @@ half_closed.start = fin_acked
 # A dead conn is no conn: later packets get what unknown ones get.
 expire.later = reset-sender
 unknown.action = reset-sender
+
+# UDP: one timer, no replied/unreplied split. ASA Firewall CLI Configuration
+# Guide, Connection Settings, Configure Global Timeouts: "timeout udp - The
+# idle time until a UDP connection closes. This duration must be at least 1
+# minute. The default is 2 minutes." Cisco tech note 222075 (Configure
+# Connection Timeout for Specific Application): "The default udp idle
+# timeout is 2 minutes."
+timeout.udp_unreplied = 2m
+# timeout.udp 2m: the same timer; the Linux value already.
+# ICMP: same guide: "timeout icmp - The idle time for ICMP, between 0:0:2 and
+# 1193:0:0. The default is 2 seconds (0:0:2)."; tech note 222075 the same.
+# Not modelled: ICMP is stateless on the ASA unless inspect icmp is enabled
+# (not in the default policy); without it, echo replies from a
+# lower-security interface are dropped unless an ACL permits them (guide,
+# ICMP Inspection; networkdirection.net, third party). With inspection "only
+# one response for each request"; third-party logs (fir3net.com) show the
+# conn torn down as soon as the reply is seen.
+timeout.icmp = 2s
+# Other protocols: tech note 222075: "For all other protocols, the default
+# idle timeout is 2 minutes" (ESP/AH 30s). Caveat: the guide describes
+# timeout conn (1h) as "the idle time after which a connection closes"
+# without restricting it to TCP; which timer a GRE conn uses was not
+# verified beyond the tech note.
+timeout.other = 2m
+# refresh.udp: not found; the docs say "idle time" only (looked at the CLI
+# guide's Global Timeouts section and tech note 222075). The Linux any is
+# kept.
+# icmp.errors: not found for the default configuration. inspect icmp error
+# (off by default) translates errors from intermediate hops; nothing found
+# on whether an error for an existing UDP/TCP conn passes without an ACL
+# (looked at the CLI guide's ICMP Inspection / ICMP Error Inspection and
+# Cisco community notes). The Linux pass is kept.

@@ -21,3 +21,6 @@ refresh.time_wait = none
 refresh.close = none
 expire.later = drop
 unknown.action = drop
+
+# UDP, ICMP, other: nothing to add. Seed 000 (ByteBlower) is about TCP
+# half-close only and says nothing of them; the Linux baseline stands.

@@ -12,7 +12,7 @@
 #   --set unknown.action=reset-sender
 name = juniper-srx
 description = Juniper SRX: TCP inactivity 1800s, initial 20s, time-wait 150s after both FINs, SYN check
-source = Junos flow documentation (timeouts.md, Juniper section): TCP inactivity 1800 s, tcp-initial-timeout 20 s, time-wait-state 150 s after both FINs by default (apply-to-half-close-state moves it to the first FIN); non-SYN first packets are dropped by the SYN check. No figure found after a RST: Linux 10s CLOSE kept. Expired flows: not in the reference; treated like unknown ones (drop).
+source = Junos flow documentation (timeouts.md, Juniper section): TCP inactivity 1800 s, tcp-initial-timeout 20 s, time-wait-state 150 s after both FINs by default (apply-to-half-close-state moves it to the first FIN); non-SYN first packets are dropped by the SYN check. No figure found after a RST: Linux 10s CLOSE kept. Expired flows: not in the reference; treated like unknown ones (drop). UDP 1 min, ICMP 1 min, other 30 min (Security Configuration Guide 10.2, Table 13); UDP refresh, ICMP errors: not found.
 
 timeout.opening = 20s
 timeout.established = 30m
@@ -21,3 +21,22 @@ timeout.time_wait = 150s
 half_closed.start = both_fins
 expire.later = drop
 unknown.action = drop
+
+# UDP, ICMP, other: Junos Security Configuration Guide 10.2, "Understanding
+# Policy Application Timeout Configuration and Lookup", Table 13
+# Protocol-Based Default Timeout: TCP 30 min, UDP 1 min, ICMP 1 min, OSPF
+# 1 min, Other 30 min. Lookup order: the timeout set on the application,
+# then the predefined application's default, then this table. The current
+# "Flow-Based Sessions" page (SRX): "the default timeout for TCP is 1800
+# seconds. The default timeout for UDP is 60 seconds." Predefined junos-*
+# applications can carry their own inactivity-timeout; not modelled.
+# timeout.udp_unreplied, timeout.udp 60s: UDP 1 min, one timer.
+timeout.udp_unreplied = 60s
+timeout.udp = 60s
+# timeout.icmp 60s: ICMP 1 min.
+timeout.icmp = 60s
+# timeout.other 30m: Other 30 min (OSPF, 1 min in the table, is timed as
+# other here).
+timeout.other = 30m
+# refresh.udp, icmp.errors: not found (looked at the Flow-Based Sessions and
+# session characteristics pages). The Linux any and pass are kept.

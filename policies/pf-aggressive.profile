@@ -11,3 +11,9 @@ timeout.half_closed = 1m
 timeout.last_ack = 30s
 timeout.time_wait = 30s
 timeout.close = 30s
+
+# UDP, ICMP, other: nothing to add. set optimization aggressive only changes
+# tcp.* timers: pfctl.c pf_hint_aggressive[] = { tcp.first 30, tcp.opening 5,
+# tcp.established 5*60*60, tcp.closing 60, tcp.finwait 30, tcp.closed 30,
+# tcp.tsdiff 10 } has no udp, icmp or other entries, so pf-normal's values
+# stand.

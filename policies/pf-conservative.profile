@@ -11,3 +11,6 @@ timeout.half_closed = 1h
 timeout.last_ack = 10m
 timeout.time_wait = 10m
 timeout.close = 3m
+
+# UDP, ICMP, other: nothing to add. pfctl.c pf_hint_conservative[] likewise
+# lists tcp.* (and tcp.tsdiff) only, so pf-normal's values stand.

@@ -14,7 +14,7 @@
 # mid-stream, so the Linux 300s cap before a reply never applies.
 name = pf-normal
 description = OpenBSD/FreeBSD pf, optimization normal: established 24h, closing 15m, adaptive 60%..120% of 100000
-source = pfvar.h, pf.conf(5), pfctl.c (timeouts.md, pf section): tcp.first 120, tcp.opening 30, tcp.established 86400, tcp.closing 900, tcp.finwait 45, tcp.closed 90, refreshed by every packet; adaptive 60% to 120% of the default 100000-state limit; expired or unknown packets match no state and the default block drops them (NAT states never resync). Not in timeouts.md: pf checks sequence windows unless sloppy (pf.conf(5)).
+source = pfvar.h, pf.conf(5), pfctl.c (timeouts.md, pf section): tcp.first 120, tcp.opening 30, tcp.established 86400, tcp.closing 900, tcp.finwait 45, tcp.closed 90, refreshed by every packet; adaptive 60% to 120% of the default 100000-state limit; expired or unknown packets match no state and the default block drops them (NAT states never resync). Not in timeouts.md: pf checks sequence windows unless sloppy (pf.conf(5)). pfvar.h udp.multiple 60, icmp.error 10, other 60 (see the comments).
 
 # tcp.first 120s = SYN_SENT: the Linux value already.
 timeout.syn_recv = 30s
@@ -30,3 +30,55 @@ invalid.action = drop
 tracking.window = on
 table.max_flows = 100000
 table.adaptive = 60%..120%
+
+# UDP, ICMP and other protocols. sys/net/pfvar.h (OpenBSD; the same values
+# in the FreeBSD, pfSense and OPNsense copies): PFTM_UDP_FIRST_PACKET_VAL 60,
+# PFTM_UDP_SINGLE_VAL 30 /* Unidirectional */, PFTM_UDP_MULTIPLE_VAL 60
+# /* Bidirectional */, PFTM_ICMP_FIRST_PACKET_VAL 20,
+# PFTM_ICMP_ERROR_REPLY_VAL 10, PFTM_OTHER_FIRST_PACKET_VAL 60,
+# PFTM_OTHER_SINGLE_VAL 30, PFTM_OTHER_MULTIPLE_VAL 60. pf keeps a state per
+# peer (NO_TRAFFIC, SINGLE, MULTIPLE) and has more timers than natbox has
+# keys, so one key stands for two or three pf timers:
+#   udp.first, udp.single               -> udp_unreplied
+#   udp.multiple                        -> udp
+#   icmp.first, icmp.error              -> icmp
+#   other.first, other.single, other.multiple -> other
+#
+# timeout.udp_unreplied 30s = udp.single, "source host sends more than one
+# packet but the destination host has never sent one back" (pf.conf(5)); the
+# Linux value already. It cannot also be udp.first: the very first packet
+# gets 60s (pf.c pf_create_state: s->src.state = PFUDPS_SINGLE;
+# s->dst.state = PFUDPS_NO_TRAFFIC; s->timeout = PFTM_UDP_FIRST_PACKET), so
+# a lone outbound datagram lives 60s in pf, a repeating one-way stream 30s
+# after its last packet. For the one-shot case:
+#   --set timeout.udp_unreplied=60s
+# udp 60s = udp.multiple, "both hosts have sent packets" (pf.conf(5)).
+# pf_test_state_udp() (OpenBSD pf.c 1.734) uses it only once both peers are
+# MULTIPLE: the first reply leaves the initiator MULTIPLE and the responder
+# SINGLE (still udp.single 30s), and only the initiator's next packet makes
+# both MULTIPLE. A request/reply pair with nothing after it expires 30s after
+# the reply. natbox's stream rule (a later packet either way, once 2 s have
+# passed) is the kernel's, not pf's.
+timeout.udp = 60s
+# icmp 10s = icmp.error, the effective idle timeout of an answered ping: pf
+# creates a query state with icmp.first 20s (pf_create_state:
+# s->timeout = PFTM_ICMP_FIRST_PACKET), then EVERY later packet matching it,
+# the echo reply included, sets icmp.error 10s (pf_test_state_icmp, query
+# branch: (*state)->expire = time_second; (*state)->timeout =
+# PFTM_ICMP_ERROR_REPLY), despite pf.conf(5) describing icmp.error as "after
+# an ICMP error came back in response to an ICMP packet". An unanswered
+# request lives 20s in pf (not modelled: one key).
+timeout.icmp = 10s
+# other 60s: other.first 60 and other.multiple 60; other.single 30 after
+# repeated one-way packets (the same SINGLE/MULTIPLE logic as UDP,
+# pf_test_state_other) is not modelled.
+timeout.other = 60s
+# refresh.udp any: pf_test_state_udp sets expire for packets in either
+# direction (only the timeout class depends on the peers' states); the Linux
+# value already.
+# icmp.errors pass: pf_test_state_icmp's error branch looks up the state of
+# the quoted TCP/UDP/ICMP packet and translates the error; errors do not
+# update expire. The Linux value already. Not modelled: a TCP error must
+# carry a sequence number inside the window unless the state is sloppy (else
+# "BAD ICMP", dropped); FreeBSD also drops errors whose outer destination
+# differs from the inner source (SA-19:06 pf.patch).

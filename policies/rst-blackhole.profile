@@ -9,3 +9,6 @@ inherit = linux-conntrack
 
 fault.drop_rst_orig = 1
 fault.drop_rst_reply = 1
+
+# UDP, ICMP, other: nothing to add; seed 003 concerns TCP RSTs only, so the
+# linux-conntrack values stand.
