@@ -219,7 +219,7 @@ same_policy(const struct policy *a, const struct policy *b)
 START_TEST(library_found)
 {
 	static const char *const required[] = {
-		"rfc5382", "linux-conntrack", "openwrt", "k8s-node", "pf-normal",
+		"rfc5382", "rfc4787", "linux-conntrack", "openwrt", "k8s-node", "pf-normal",
 		"pf-aggressive", "cisco-asa", "cisco-asa-reset", "panos",
 		"fortigate", "juniper-srx", "aws-natgw", "azure-natgw",
 		"gcp-cloudnat", "fin-kills-mapping", "rst-blackhole",
@@ -317,6 +317,35 @@ START_TEST(rfc5382_floors)
 	ck_assert_uint_ge(p.unacknowledged, 240 * SEC);
 	for (int s = 1; s < TCP_STATE_MAX; s++)
 		ck_assert_uint_eq(p.refresh[s], REFRESH_ANY);
+	/* its companions' floors: RFC 4787 REQ-5 and REQ-6 (UDP), RFC 5508
+	 * REQ-2 (ICMP queries) and REQ-4/5 (errors translated) */
+	ck_assert_uint_ge(p.timeout[TRK_UDP_UNREPLIED], 120 * SEC);
+	ck_assert_uint_ge(p.timeout[TRK_UDP_REPLIED], 120 * SEC);
+	ck_assert_uint_ge(p.timeout[TRK_ICMP], 60 * SEC);
+	ck_assert_uint_eq(p.refresh[TRK_UDP_UNREPLIED], REFRESH_ORIG);
+	ck_assert_uint_eq(p.refresh[TRK_UDP_REPLIED], REFRESH_ORIG);
+	ck_assert_uint_eq(p.icmp_errors, BAD_ACCEPT);
+}
+END_TEST
+
+/* RFC 4787's RECOMMENDED UDP timer (REQ-5c, five minutes or more) with an
+ * outbound refresh (REQ-6); TCP and ICMP as rfc5382. */
+START_TEST(rfc4787_recommended)
+{
+	struct policy p, base;
+
+	load("rfc4787", &p);
+	load("rfc5382", &base);
+	ck_assert_uint_ge(p.timeout[TRK_UDP_UNREPLIED], 300 * SEC);
+	ck_assert_uint_ge(p.timeout[TRK_UDP_REPLIED], 300 * SEC);
+	ck_assert_uint_eq(p.refresh[TRK_UDP_UNREPLIED], REFRESH_ORIG);
+	ck_assert_uint_eq(p.refresh[TRK_UDP_REPLIED], REFRESH_ORIG);
+	ck_assert_uint_ge(p.timeout[TRK_ICMP], 60 * SEC);
+	ck_assert_uint_eq(p.icmp_errors, BAD_ACCEPT);
+	ck_assert_mem_eq(p.timeout, base.timeout, sizeof(p.timeout[0]) * TCP_STATE_MAX);
+	ck_assert_mem_eq(p.refresh, base.refresh, sizeof(p.refresh[0]) * TCP_STATE_MAX);
+	ck_assert_uint_eq(p.half_close_start, base.half_close_start);
+	ck_assert_uint_eq(p.unacknowledged, base.unacknowledged);
 }
 END_TEST
 
@@ -426,6 +455,49 @@ static const struct {
 	{ "rst-blackhole", "fault.drop_rst_reply = 1\n" },
 	{ "rst-blackhole", "fault.drop_fin_ack = 0\n" },
 	{ "rst-blackhole", "tracking.window = on\n" },
+	/* UDP, ICMP, other protocols */
+	{ "linux-conntrack", "timeout.udp_unreplied = 30s\n" },
+	{ "linux-conntrack", "timeout.udp = 2m\n" },
+	{ "linux-conntrack", "timeout.icmp = 30s\n" },
+	{ "linux-conntrack", "timeout.other = 10m\n" },
+	{ "linux-conntrack", "icmp.errors = pass\n" },
+	{ "openwrt", "timeout.udp_unreplied = 1m\n" },
+	{ "openwrt", "timeout.udp = 3m\n" },
+	{ "rfc5382", "timeout.udp_unreplied = 2m\n" },
+	{ "rfc5382", "timeout.icmp = 1m\n" },
+	{ "rfc5382", "refresh.udp_unreplied = orig\n" },
+	{ "rfc5382", "refresh.udp_replied = orig\n" },
+	{ "rfc4787", "timeout.udp_unreplied = 5m\n" },
+	{ "rfc4787", "timeout.udp = 5m\n" },
+	{ "rfc4787", "timeout.established = 2h4m\n" },
+	{ "pf-normal", "timeout.udp_unreplied = 30s\n" },
+	{ "pf-normal", "timeout.udp = 1m\n" },
+	{ "pf-normal", "timeout.icmp = 10s\n" },
+	{ "pf-normal", "timeout.other = 1m\n" },
+	{ "pf-aggressive", "timeout.udp = 1m\n" },
+	{ "cisco-asa", "timeout.udp_unreplied = 2m\n" },
+	{ "cisco-asa", "timeout.udp = 2m\n" },
+	{ "cisco-asa", "timeout.icmp = 2s\n" },
+	{ "cisco-asa", "timeout.other = 2m\n" },
+	{ "panos", "timeout.udp_unreplied = 30s\n" },
+	{ "panos", "timeout.udp = 30s\n" },
+	{ "panos", "timeout.icmp = 6s\n" },
+	{ "panos", "timeout.other = 30s\n" },
+	{ "fortigate", "timeout.udp_unreplied = 3m\n" },
+	{ "fortigate", "timeout.udp = 3m\n" },
+	{ "fortigate", "timeout.other = 1h\n" },
+	{ "juniper-srx", "timeout.udp_unreplied = 1m\n" },
+	{ "juniper-srx", "timeout.udp = 1m\n" },
+	{ "juniper-srx", "timeout.icmp = 1m\n" },
+	{ "juniper-srx", "timeout.other = 30m\n" },
+	{ "aws-natgw", "timeout.udp_unreplied = 350s\n" },
+	{ "aws-natgw", "timeout.udp = 350s\n" },
+	{ "aws-natgw", "timeout.icmp = 350s\n" },
+	{ "azure-natgw", "timeout.udp_unreplied = 4m\n" },
+	{ "azure-natgw", "timeout.udp = 4m\n" },
+	{ "gcp-cloudnat", "timeout.udp_unreplied = 30s\n" },
+	{ "gcp-cloudnat", "timeout.udp = 30s\n" },
+	{ "gcp-cloudnat", "timeout.icmp = 30s\n" },
 };
 
 START_TEST(profile_figure)
@@ -471,6 +543,7 @@ suite_profiles(void)
 
 	tc = tcase_create("claims");
 	tcase_add_test(tc, rfc5382_floors);
+	tcase_add_test(tc, rfc4787_recommended);
 	tcase_add_test(tc, fin_kills_mapping);
 	tcase_add_test(tc, linux_is_baseline);
 	tcase_add_loop_test(tc, profile_figure, 0, NELEM(figures));
