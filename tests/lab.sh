@@ -1,7 +1,8 @@
 #!/bin/sh
 # lab.sh -- the natbox test lab: three network namespaces (client, router,
-# server) joined by veth pairs, documentation addresses only, TCP forwarded
-# through the router's NFQUEUE so natbox can sit inline.
+# server) joined by veth pairs, documentation addresses only, TCP (and, on
+# request, UDP and ICMP) forwarded through the router's NFQUEUE so natbox can
+# sit inline.
 #
 #   client 198.51.100.2/24   2001:db8:1::2/64
 #      |  to-router <-> to-client
@@ -15,6 +16,9 @@
 # Environment:
 #   LAB=nb           namespace prefix (nb-client, nb-router, nb-server)
 #   QUEUE=0          NFQUEUE number, or a range N-M / N:M (--queue-balance)
+#   LAB_PROTO=tcp    protocols queued, a space-separated list of tcp, udp,
+#                    icmp (icmp: ICMP for IPv4, ICMPv6 for IPv6 except
+#                    neighbour discovery, which is never forwarded anyway)
 #   LAB_NOQUEUE=1    install no NFQUEUE rule (plain router)
 #   LAB_OFFLOAD=1    leave the veths' offloads (TSO/GSO/GRO, checksum) as they are
 #   LAB_QUIET=1      print nothing on success
@@ -27,6 +31,7 @@ set -u
 
 LAB=${LAB:-nb}
 QUEUE=${QUEUE:-0}
+LAB_PROTO=${LAB_PROTO:-tcp}
 LAB_NOQUEUE=${LAB_NOQUEUE:-0}
 LAB_OFFLOAD=${LAB_OFFLOAD:-0}
 LAB_QUIET=${LAB_QUIET:-0}
@@ -63,7 +68,8 @@ usage() {
 	cat >&2 <<EOF
 usage: $prog up | down | status | exec ROLE|NAMESPACE CMD [ARG...]
   ROLE is client, router or server (namespace \$LAB-ROLE, LAB=$LAB)
-  env: LAB=nb QUEUE=0 (or N-M) LAB_NOQUEUE=1 LAB_OFFLOAD=1 LAB_QUIET=1
+  env: LAB=nb QUEUE=0 (or N-M) LAB_PROTO="tcp udp icmp" (default tcp)
+       LAB_NOQUEUE=1 LAB_OFFLOAD=1 LAB_QUIET=1
 EOF
 	exit 2
 }
@@ -210,6 +216,63 @@ queue_args() {
 	esac
 }
 
+# The LAB_PROTO list, checked, without repeats, in its order ("tcp" by default).
+check_protos() {
+	_ps=
+	for _p in $LAB_PROTO; do
+		case $_p in
+		tcp | udp | icmp) ;;
+		*)
+			warn "LAB_PROTO: '$_p' is not one of tcp, udp, icmp"
+			return 1
+			;;
+		esac
+		case " $_ps " in *" $_p "*) continue ;; esac
+		_ps="${_ps:+$_ps }$_p"
+	done
+	if [ -z "$_ps" ]; then
+		warn "LAB_PROTO is empty (LAB_NOQUEUE=1 for a router without NFQUEUE rules)"
+		return 1
+	fi
+	printf '%s\n' "$_ps"
+}
+
+# One NFQUEUE rule per protocol and family in the router's FORWARD chain.
+# The TCP rule is the lab's original one, word for word (scenarios delete
+# it by its spec). ICMPv6 is queued except neighbour discovery (RFC 4861:
+# router and neighbour solicitations and advertisements, redirects): those
+# are link-local and never forwarded, but if one were, natbox has no
+# business with it, so a RETURN rule ahead of the queue rule lets the
+# chain's policy take it.
+queue_rules() {
+	for _p in $protos; do
+		case $_p in
+		tcp | udp)
+			# shellcheck disable=SC2086 # $qa is two words on purpose
+			nsx "$NS_ROUTER" iptables -A FORWARD -p "$_p" -j NFQUEUE $qa --queue-bypass ||
+				die "iptables NFQUEUE rule ($_p) failed"
+			# shellcheck disable=SC2086
+			nsx "$NS_ROUTER" ip6tables -A FORWARD -p "$_p" -j NFQUEUE $qa --queue-bypass ||
+				die "ip6tables NFQUEUE rule ($_p) failed"
+			;;
+		icmp)
+			# shellcheck disable=SC2086
+			nsx "$NS_ROUTER" iptables -A FORWARD -p icmp -j NFQUEUE $qa --queue-bypass ||
+				die "iptables NFQUEUE rule (icmp) failed"
+			for _t in router-solicitation router-advertisement \
+				neighbour-solicitation neighbour-advertisement redirect; do
+				nsx "$NS_ROUTER" ip6tables -A FORWARD -p ipv6-icmp -m icmp6 \
+					--icmpv6-type "$_t" -j RETURN ||
+					die "ip6tables rule keeping $_t out of the queue failed"
+			done
+			# shellcheck disable=SC2086
+			nsx "$NS_ROUTER" ip6tables -A FORWARD -p ipv6-icmp -j NFQUEUE $qa --queue-bypass ||
+				die "ip6tables NFQUEUE rule (ipv6-icmp) failed"
+			;;
+		esac
+	done
+}
+
 lab_up() {
 	lab_down
 	trap 'warn "up failed, tearing down"; lab_down' EXIT
@@ -262,12 +325,7 @@ lab_up() {
 		net.ipv6.conf.all.forwarding=1 >/dev/null || die "forwarding sysctl failed"
 
 	if [ "$LAB_NOQUEUE" != 1 ]; then
-		# shellcheck disable=SC2086 # $qa is two words on purpose
-		nsx "$NS_ROUTER" iptables -A FORWARD -p tcp -j NFQUEUE $qa --queue-bypass ||
-			die "iptables NFQUEUE rule failed"
-		# shellcheck disable=SC2086
-		nsx "$NS_ROUTER" ip6tables -A FORWARD -p tcp -j NFQUEUE $qa --queue-bypass ||
-			die "ip6tables NFQUEUE rule failed"
+		queue_rules
 	fi
 
 	# Neighbour entries resolve on first use; one ping each way per family
@@ -277,7 +335,7 @@ lab_up() {
 	if [ "$LAB_NOQUEUE" = 1 ]; then
 		say "up: $NS_CLIENT $NS_ROUTER $NS_SERVER (no NFQUEUE rule)"
 	else
-		say "up: $NS_CLIENT $NS_ROUTER $NS_SERVER (TCP FORWARD -> NFQUEUE $QUEUE, bypass)"
+		say "up: $NS_CLIENT $NS_ROUTER $NS_SERVER ($(printf '%s' "$protos" | tr '[:lower:]' '[:upper:]') FORWARD -> NFQUEUE $QUEUE, bypass)"
 	fi
 }
 
@@ -346,6 +404,7 @@ up)
 	[ $# -eq 0 ] || usage
 	need_root
 	qa=$(queue_args) || exit 2
+	protos=$(check_protos) || exit 2
 	ensure_tools
 	lab_up
 	;;
