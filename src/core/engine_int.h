@@ -30,7 +30,7 @@ struct engine {
 	uint64_t keyid;		/* of the hash key (engine_prep) */
 	bool retime;		/* the profile changed: re-time live flows */
 	uint32_t retime_next;	/* the next pool slot to re-time */
-	uint64_t old_timeout[TCP_STATE_MAX];	/* the previous profile's */
+	uint64_t old_timeout[TRK_STATE_MAX];	/* the previous profile's, by tracker state */
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 	bool untimed;		/* no timers (engine_set_untimed()) */
