@@ -19,6 +19,7 @@ SUITE_DECL(adopt);
 SUITE_DECL(livepol);
 SUITE_DECL(safefile);
 SUITE_DECL(shtimer);
+SUITE_DECL(track);
 #undef SUITE_DECL
 
 #endif
