@@ -25,7 +25,7 @@ struct flow {
 	uint32_t wnext, wprev;		/* timer wheel links (owned by timer.c) */
 	uint64_t deadline;		/* ns; the flow's single timer */
 	uint8_t family;
-	uint8_t fflags;			/* FF_* */
+	uint8_t fflags;			/* FF_*; right after family: lookups read both at once */
 	uint8_t timer_state;		/* whose timeout is running (enum tcp_state) */
 	uint8_t dead_reason;		/* for tombstones: enum nb_reason of the expiry */
 	struct tcp_track trk;		/* state + per-direction facts */
@@ -65,8 +65,9 @@ struct flowtab *flowtab_new(uint32_t max_flows, uint64_t seed[2]);
 struct flowtab *flowtab_new_lazy(uint32_t max_flows, uint64_t seed[2], bool lazy);
 void flowtab_free(struct flowtab *ft);
 
-/* Direction-independent keyed hash (SipHash) of the packet's 4-tuple
- * and kind. */
+/* Direction-independent keyed hash (SipHash) of the packet's 4-tuple.
+ * The kind is not hashed (a TCP and a UDP flow on one tuple share a
+ * bucket); lookups compare it. */
 uint32_t flowtab_hash(const struct flowtab *ft, const struct nb_packet *p);
 /* Prefetch the bucket for a hash (bursts: hash all, prefetch, then look up). */
 void flowtab_prefetch(const struct flowtab *ft, uint32_t hash);

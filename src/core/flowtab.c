@@ -1,6 +1,7 @@
 /* flowtab.c -- fixed-pool flow table: chained buckets of pool indices, SipHash-1-3 keys. */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +14,8 @@
  * buckets per flow (next power of two) the worst case is 128 and a round
  * 1,000,000 flows cost ~124. Growing struct flow breaks that promise.
  */
+_Static_assert(offsetof(struct flow, fflags) == offsetof(struct flow, family) + 1,
+    "lookups read family and fflags as one 16-bit word");
 _Static_assert(sizeof(struct flow) <= 120,
     "struct flow outgrew the 128 bytes/flow budget");
 
@@ -119,7 +122,7 @@ siphash13(uint64_t k0, uint64_t k1, const uint64_t *m, size_t n, uint64_t last)
  * the packet path builds no byte buffer.
  */
 static uint32_t
-flowtab_hash_tuple(const struct flowtab *ft, uint8_t family, uint8_t kind,
+flowtab_hash_tuple(const struct flowtab *ft, uint8_t family,
     const struct nb_addr *a, uint16_t ap, const struct nb_addr *b, uint16_t bp)
 {
 	uint64_t x[2], y[2], m[4], last;
@@ -144,7 +147,7 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family, uint8_t kind,
 		}
 		memcpy(&m[0], w, 8);
 		m[0] = LE64(m[0]);
-		last = (uint64_t)13 << 56 | (uint64_t)kind << 40 | (uint64_t)family << 32 |
+		last = (uint64_t)13 << 56 | (uint64_t)family << 32 |
 		    (uint64_t)(hp & 0xff) << 24 | (uint64_t)(hp >> 8) << 16 |
 		    (uint64_t)(lp & 0xff) << 8 | (uint64_t)(lp >> 8);
 		return (uint32_t)siphash13(ft->k0, ft->k1, m, 1, last);
@@ -166,7 +169,7 @@ flowtab_hash_tuple(const struct flowtab *ft, uint8_t family, uint8_t kind,
 		m[2] = LE64(x[0]), m[3] = LE64(x[1]);
 		lp = bp, hp = ap;
 	}
-	last = (uint64_t)37 << 56 | (uint64_t)kind << 40 | (uint64_t)family << 32 |
+	last = (uint64_t)37 << 56 | (uint64_t)family << 32 |
 	    (uint64_t)(hp & 0xff) << 24 | (uint64_t)(hp >> 8) << 16 |
 	    (uint64_t)(lp & 0xff) << 8 | (uint64_t)(lp >> 8);
 	return (uint32_t)siphash13(ft->k0, ft->k1, m, 4, last);
@@ -241,8 +244,7 @@ flowtab_free(struct flowtab *ft)
 uint32_t
 flowtab_hash(const struct flowtab *ft, const struct nb_packet *p)
 {
-	return flowtab_hash_tuple(ft, p->family, p->kind, &p->src, p->sport,
-	    &p->dst, p->dport);
+	return flowtab_hash_tuple(ft, p->family, &p->src, p->sport, &p->dst, p->dport);
 }
 
 void
@@ -295,15 +297,22 @@ flowtab_lookup(struct flowtab *ft, const struct nb_packet *p, uint32_t hash,
     enum flow_dir *dir)
 {
 	uint64_t s[2], d[2];
-	uint8_t kind = (uint8_t)(p->kind << FF_KIND_SHIFT);
+	/* family and fflags are adjacent bytes: one load tells the family
+	 * and the kind (either byte order: the want is built the same way) */
+	const uint8_t want_b[2] = { p->family, (uint8_t)(p->kind << FF_KIND_SHIFT) };
+	const uint8_t mask_b[2] = { 0xff, FF_KIND };
+	uint16_t want, mask, fk;
 	struct flow *f;
 	uint32_t i;
 
+	memcpy(&want, want_b, 2);
+	memcpy(&mask, mask_b, 2);
 	memcpy(s, p->src.b, sizeof(s));
 	memcpy(d, p->dst.b, sizeof(d));
 	for (i = ft->buckets[hash & ft->mask]; i != FLOW_NIL; i = f->hnext) {
 		f = &ft->pool[i];
-		if (f->family != p->family || (f->fflags & FF_KIND) != kind)
+		memcpy(&fk, &f->family, 2);
+		if ((fk & mask) != want)
 			continue;
 		if (f->sport == p->sport && f->dport == p->dport &&
 		    addr_eq(&f->src, s[0], s[1]) &&
@@ -366,8 +375,7 @@ flowtab_remove(struct flowtab *ft, struct flow *f)
 	uint32_t h;
 
 	assert(idx < ft->cap && (f->fflags & FF_USED));
-	h = flowtab_hash_tuple(ft, f->family, (uint8_t)flow_kind(f), &f->src, f->sport,
-	    &f->dst, f->dport);
+	h = flowtab_hash_tuple(ft, f->family, &f->src, f->sport, &f->dst, f->dport);
 	for (link = &ft->buckets[h & ft->mask]; *link != idx;
 	    link = &ft->pool[*link].hnext)
 		assert(*link != FLOW_NIL);
