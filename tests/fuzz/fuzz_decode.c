@@ -1,4 +1,4 @@
-/* fuzz_decode.c -- libFuzzer target: decode_packet on arbitrary bytes, checking its promises. */
+/* fuzz_decode.c -- libFuzzer target: decode_packet on arbitrary bytes (TCP, UDP, ICMP and its quotes, other), checking its promises. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +30,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p.family == 4 && (memcmp(p.src.b + 4, zero, sizeof(zero)) != 0 ||
 	    memcmp(p.dst.b + 4, zero, sizeof(zero)) != 0))
 		abort();
+	if (p.kind >= NBK__MAX)
+		abort();
+	if (p.icmp_error) {
+		/* the quoted packet's tuple: the message's own header was read */
+		if ((size_t)p.l4_off + 8 > size || (p.kind == NBK_OTHER &&
+		    (p.sport != p.proto || p.dport != p.proto)))
+			abort();
+		return 0;
+	}
+	switch (p.kind) {
+	case NBK_UDP:
+	case NBK_ICMP:
+		if ((size_t)p.l4_off + 8 > size || (uint32_t)p.l4_off + 8 + p.payload_len > p.ip_len)
+			abort();
+		if (p.kind == NBK_ICMP && (p.sport != p.dport || !(p.proto == 1 || p.proto == 58)))
+			abort();
+		return 0;
+	case NBK_OTHER:
+		if (p.sport != p.proto || p.dport != p.proto ||
+		    (uint32_t)p.l4_off + p.payload_len != p.ip_len)
+			abort();
+		return 0;
+	}
 	if ((size_t)p.l4_off + 20 > size || p.thlen < 20 || p.thlen > 60 ||
 	    p.thlen % 4 != 0)
 		abort();
