@@ -159,9 +159,32 @@ wheel_update(struct wheel *w, uint32_t idx, uint64_t old_deadline)
  * cheaper than the bookkeeping to avoid it, and it is bounded by nslots.
  * With nothing armed, cur just moves to tick(now).
  *
- * now should not go backwards; if it does, nothing breaks, flows are only
- * judged against the smaller now.
+ * now may go backwards (a capture merged out of order): flows are then
+ * judged against the smaller now. Pending entries that are not due by it
+ * cannot be re-filed (their tick is before cur: they would land in
+ * pending again, round and round until the budget ran out), so they are
+ * only looked at, and stay until now catches up (clock_back()).
  */
+/* now's tick is before cur: return a pending entry due by now, if any;
+ * the others stay. At most one look per pending entry and call. */
+static uint32_t
+clock_back(struct wheel *w, uint64_t target, unsigned *budget)
+{
+	uint32_t idx;
+
+	for (idx = w->heads[wheel_pending(w)]; idx != FLOW_NIL; idx = w->pool[idx].wnext) {
+		if (*budget == 0)
+			return FLOW_NIL;
+		(*budget)--;
+		if ((w->pool[idx].deadline >> w->shift) < target) {
+			wheel_unlink(w, idx);
+			w->armed--;
+			return idx;
+		}
+	}
+	return FLOW_NIL;
+}
+
 uint32_t
 wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget)
 {
@@ -169,6 +192,8 @@ wheel_pop_due(struct wheel *w, uint64_t now, unsigned *budget)
 	const uint64_t target = now >> w->shift;
 	uint32_t idx, slot;
 
+	if (__builtin_expect(target < w->cur, 0))
+		return clock_back(w, target, budget);
 	for (;;) {
 		while ((idx = w->heads[pend]) != FLOW_NIL) {
 			if (*budget == 0)

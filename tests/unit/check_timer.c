@@ -538,6 +538,35 @@ START_TEST(test_idle_catch_up)
 }
 END_TEST
 
+/* The clock steps back (a capture merged from two interfaces, a caller's
+ * slip): a flow filed as overdue, whose deadline is after the smaller
+ * now, used to go from "pending" back to "pending" until the budget ran
+ * out (UINT_MAX offline: a hang). Now it waits, and one due by the
+ * smaller now is still returned. */
+START_TEST(test_clock_steps_back)
+{
+	struct flow *pool = pool_new(3);
+	struct wheel w;
+	unsigned budget = ALL;
+
+	ck_assert_int_eq(wheel_init(&w, pool, SLOTS_LOG2, SHIFT, START), 0);
+	ck_assert_uint_eq(pop1(&w, START + 100 * TICK), FLOW_NIL);	/* cur moves on */
+	arm_at(&w, 0, START + 50 * TICK);	/* overdue for cur: filed pending */
+	arm_at(&w, 1, START + 10 * TICK);
+	/* back to START + 20 ticks: flow 1 is due, flow 0 is not */
+	ck_assert_uint_eq(wheel_pop_due(&w, START + 20 * TICK, &budget), 1);
+	ck_assert_uint_eq(wheel_pop_due(&w, START + 20 * TICK, &budget), FLOW_NIL);
+	ck_assert_uint_gt(budget, ALL - 100);	/* a few looks, not the budget */
+	ck_assert_uint_eq(w.armed, 1);
+	/* the clock goes forward again: flow 0 is reaped when due */
+	ck_assert_uint_eq(pop1(&w, START + 40 * TICK), FLOW_NIL);
+	ck_assert_uint_eq(pop1(&w, START + 60 * TICK), 0);
+	ck_assert(wheel_empty(&w));
+	wheel_free(&w);
+	free(pool);
+}
+END_TEST
+
 Suite *
 suite_timer(void)
 {
@@ -555,6 +584,7 @@ suite_timer(void)
 	tcase_add_test(tc, test_far_deadline);
 	tcase_add_test(tc, test_huge_jump);
 	tcase_add_test(tc, test_idle_catch_up);
+	tcase_add_test(tc, test_clock_steps_back);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(big, 60);
