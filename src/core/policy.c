@@ -455,6 +455,19 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 	}
 }
 
+/* A line's first word looks like a profile key (letters, digits, . _ -, short): an
+ * error may quote it. Anything else (a file that is not a profile: a
+ * passwd or shadow line) is not echoed, so a message never shows the
+ * content of a file that was never meant to be read as a profile. */
+static bool
+key_like(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+	return n > 0 && n <= 48 && (s[n] == '\0' || s[n] == ' ' || s[n] == '\t');
+}
+
 static void
 trim(char **s)
 {
@@ -520,7 +533,10 @@ parse_line(struct parser *ps, char *line)
 	key = line;
 	if (eq == NULL) {
 		trim(&key);
-		policy_perr(ps, "missing '=': '%s'", key);
+		if (key_like(key))
+			policy_perr(ps, "missing '=': '%s'", key);
+		else
+			policy_perr(ps, "not a key = value line (is this a profile?)");
 		return;
 	}
 	*eq = '\0';
@@ -532,7 +548,10 @@ parse_line(struct parser *ps, char *line)
 		return;
 	}
 	if (key_lookup(key, &k) != 0) {
-		policy_perr(ps, "unknown key '%s'", key);
+		if (key_like(key))
+			policy_perr(ps, "unknown key '%s'", key);
+		else
+			policy_perr(ps, "not a profile key (is this a profile?)");
 		return;
 	}
 	if (ps->is_file) {

@@ -595,6 +595,9 @@ static const struct {
 	{ "name = a b", "invalid name (letters, digits, '.', '_', '-'): 'a b'" },
 	{ "name = a/b", "invalid name (letters, digits, '.', '_', '-'): 'a/b'" },
 	{ "timeout.established 5d", "missing '=': 'timeout.established 5d'" },
+	/* a file that is not a profile: its lines are not echoed back */
+	{ "root:*:20228:0:99999:7:::", "not a key = value line (is this a profile?)" },
+	{ "root:$6$salt$hash = x", "not a profile key (is this a profile?)" },
 	{ "timeout.established =", "empty value for 'timeout.established'" },
 	{ "timeout.close =   # only a comment", "empty value for 'timeout.close'" },
 	{ "= 5d", "missing key before '='" },
