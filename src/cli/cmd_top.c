@@ -7,6 +7,7 @@
  * when stdout is not a terminal), until q, ^C or --count frames. */
 #include <poll.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,8 +206,15 @@ fetch(struct top *t, char *err, size_t cap)
 	sb_reset(&t->stats);
 	sb_reset(&t->flows);
 	for (int attempt = 0; attempt < 2 && rc < 0; attempt++) {
-		if (t->fd < 0 && (t->fd = ctlc_connect(t->path, true)) < 0)
+		if (t->fd < 0 && (t->fd = ctlc_connect(t->path, true)) < 0) {
+			/* not "not answering": it answers, not to this user */
+			if (errno == EACCES || errno == EPERM) {
+				snprintf(err, cap, "%s: permission denied (the socket is root's)",
+				    t->path);
+				rc = 1;
+			}
 			break;
+		}
 		rc = ctlc_request(t->fd, stats_words, 1, NULL, &t->stats, err, cap);
 		if (rc == 0)
 			rc = ctlc_request(t->fd, t->words, t->nw, NULL, &t->flows, err, cap);

@@ -55,7 +55,7 @@ int
 ctlc_connect(const char *path, bool quiet)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, e;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		log_warnx("%s: path too long for a unix socket", path);
@@ -68,6 +68,7 @@ ctlc_connect(const char *path, bool quiet)
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return fd;
+	e = errno;
 	if (!quiet) {
 		if (errno == ENOENT)
 			log_warnx("no control socket at %s: is natbox run running?", path);
@@ -79,6 +80,7 @@ ctlc_connect(const char *path, bool quiet)
 			log_warn("connect %s", path);
 	}
 	close(fd);
+	errno = e;		/* why, for a quiet caller */
 	return -1;
 }
 
