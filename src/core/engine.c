@@ -35,80 +35,6 @@ chance(struct engine *e, double p)
 	return (double)(rng_next(e) >> 11) * 0x1.0p-53 < p;
 }
 
-/* Whether an event of this type goes anywhere: if not, it is counted
- * (emit_none()) and not built. */
-static inline bool
-wants(const struct engine *e, uint8_t type)
-{
-	return e->ops.event != NULL && (e->evmask >> type & 1);
-}
-
-static inline void
-emit_none(struct engine *e, uint8_t type)
-{
-	e->st.events[type]++;
-}
-
-static void
-emit(struct engine *e, struct event *ev)
-{
-	e->st.events[ev->type]++;
-	ev->tag = e->tag;
-	if (e->ops.event)
-		e->ops.event(e->ops.ctx, ev);
-}
-
-static void
-event_from_flow(struct engine *e, const struct flow *f, uint8_t type,
-    uint64_t ts, struct event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->family = f->family;
-	ev->proto = flow_proto(f);
-	ev->state = f->trk.state;
-	ev->timer_state = f->timer_state;
-	ev->flow = flowtab_index(e->ft, f);
-	ev->sport = f->sport;
-	ev->dport = f->dport;
-	ev->src = f->src;
-	ev->dst = f->dst;
-	ev->ts = ts;
-	ev->timeout = EV_NO_TIMEOUT;
-}
-
-void
-engine_flow_event(struct engine *e, const struct flow *f, uint8_t type,
-    uint64_t now, struct event *ev)
-{
-	event_from_flow(e, f, type, now, ev);
-	ev->tag = EV_TAG_NONE;
-	if (!(f->fflags & FF_DEAD) && !e->untimed && f->deadline > now)
-		ev->timeout = f->deadline - now;
-	if (f->fflags & FF_DEAD)
-		ev->reason = f->dead_reason;
-	ev->conn_state = flow_kind(f) == NBK_TCP ? tcp_conn_state(&f->trk) :
-	    dgram_conn_state(flow_kind(f), &f->trk);
-	tcp_history_str(&f->trk, ev->history);
-}
-
-static void
-event_from_packet(const struct nb_packet *p, uint8_t type, uint64_t ts,
-    struct event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->family = p->family;
-	ev->proto = p->proto;
-	ev->flow = FLOW_NIL;
-	ev->sport = p->sport;
-	ev->dport = p->dport;
-	ev->src = p->src;
-	ev->dst = p->dst;
-	ev->ts = ts;
-	ev->timeout = EV_NO_TIMEOUT;
-}
-
 /* Expiry reason for a timer, by vendor-neutral class (pf's names). */
 static uint16_t
 expired_reason(uint8_t timer_state)
@@ -149,7 +75,7 @@ flow_end(struct engine *e, struct flow *f, uint16_t reason, uint64_t ts)
 	ev.timeout = EV_NO_TIMEOUT;
 	ev.reason = reason;
 	e->st.ends[reason]++;
-	emit(e, &ev);
+	engine_emit(e, &ev);
 }
 
 void
@@ -163,9 +89,9 @@ flow_expire(struct engine *e, struct flow *f)
 
 	/* conn_state and history belong to the end event that follows;
 	 * computing them here too would do that work twice per expiry. */
-	event_from_flow(e, f, EV_EXPIRE, at, &ev);
+	engine_event_of_flow(e, f, EV_EXPIRE, at, &ev);
 	ev.reason = reason;
-	emit(e, &ev);
+	engine_emit(e, &ev);
 	if (pol->expire_action == EXPIRE_RESET && flow_kind(f) == NBK_TCP) {
 		/* ASA `timeout conn ... reset`, Azure LB: RST both ends. */
 		for (int to = DIR_ORIG; to <= DIR_REPLY; to++) {
@@ -174,10 +100,10 @@ flow_expire(struct engine *e, struct flow *f)
 				e->ops.rst(e->ops.ctx, &r);
 			e->st.resets_sent++;
 		}
-		event_from_flow(e, f, EV_RESET, at, &ev);
+		engine_event_of_flow(e, f, EV_RESET, at, &ev);
 		ev.reason = reason;
 		ev.dir = EV_DIR_BOTH;
-		emit(e, &ev);
+		engine_emit(e, &ev);
 	}
 	flow_end(e, f, reason, at);
 	if (pol->after_expiry == LATE_PICKUP || pol->tombstone == 0) {
@@ -232,17 +158,17 @@ drop(struct engine *e, struct verdict *v, const struct nb_packet *p,
 	v->reason = reason;
 	e->st.dropped++;
 	e->st.reason[reason]++;
-	if (!wants(e, type)) {
-		emit_none(e, type);
+	if (!engine_wants(e, type)) {
+		engine_emit_none(e, type);
 		return V_DROP;
 	}
 	if (f)
-		event_from_flow(e, f, type, now, &ev);
+		engine_event_of_flow(e, f, type, now, &ev);
 	else
-		event_from_packet(p, type, now, &ev);
+		engine_event_of_packet(p, type, now, &ev);
 	ev.reason = reason;
 	ev.dir = (uint8_t)dir;
-	emit(e, &ev);
+	engine_emit(e, &ev);
 	return V_DROP;
 }
 
@@ -262,17 +188,17 @@ reset_sender(struct engine *e, struct verdict *v, const struct nb_packet *p,
 	v->nrst = 1;
 	v->action = V_RESET;
 	e->st.resets_sent++;
-	if (!wants(e, EV_RESET)) {
-		emit_none(e, EV_RESET);
+	if (!engine_wants(e, EV_RESET)) {
+		engine_emit_none(e, EV_RESET);
 		return V_RESET;
 	}
 	if (f)
-		event_from_flow(e, f, EV_RESET, now, &ev);
+		engine_event_of_flow(e, f, EV_RESET, now, &ev);
 	else
-		event_from_packet(p, EV_RESET, now, &ev);
+		engine_event_of_packet(p, EV_RESET, now, &ev);
 	ev.reason = reason;
 	ev.dir = (uint8_t)dir;
-	emit(e, &ev);
+	engine_emit(e, &ev);
 	return V_RESET;
 }
 
@@ -391,10 +317,10 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	}
 	v->flow = flowtab_index(e->ft, f);
 	v->dir = DIR_ORIG;
-	event_from_flow(e, f, EV_NEW, now, &ev);
+	engine_event_of_flow(e, f, EV_NEW, now, &ev);
 	if (!e->untimed)
 		ev.timeout = f->deadline - now;
-	emit(e, &ev);
+	engine_emit(e, &ev);
 	return accept(e, v);
 }
 
@@ -420,7 +346,7 @@ undecoded(struct engine *e, enum decode_err err, uint64_t now, struct verdict *v
 	ev.ts = now;
 	ev.timeout = EV_NO_TIMEOUT;
 	ev.reason = v->reason;
-	emit(e, &ev);
+	engine_emit(e, &ev);
 	return V_DROP;
 }
 
@@ -454,6 +380,24 @@ icmp_error(struct engine *e, const struct nb_packet *p, struct flow *f,
 	return accept(e, v);
 }
 
+/* A flow found due but not reaped yet: the deadline, not the wheel, is
+ * the truth. Returns it as a tombstone, or NULL if it left the table (and
+ * *pickup says whether its packets may start a flow again). */
+static struct flow *
+reap_due(struct engine *e, struct flow *f, bool *pickup)
+{
+	wheel_disarm(&e->wheel, flowtab_index(e->ft, f));
+	if (f->fflags & FF_DEAD) {
+		flowtab_remove(e->ft, f);
+		return NULL;
+	}
+	flow_expire(e, f);
+	if (f->fflags & FF_USED)
+		return f;
+	*pickup |= e->pol->after_expiry == LATE_PICKUP;
+	return NULL;
+}
+
 /* Everything after decoding and hashing: shared by the single-packet
  * and burst entry points. */
 static enum verdict_action
@@ -470,21 +414,8 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 
 	v->ip_len = p->ip_len;
 	f = flowtab_lookup(e->ft, p, hash, &dir);
-	if (f && f->deadline <= now) {
-		/* Due but not reaped yet: the deadline, not the wheel, is
-		 * the truth. */
-		wheel_disarm(&e->wheel, flowtab_index(e->ft, f));
-		if (f->fflags & FF_DEAD) {
-			flowtab_remove(e->ft, f);
-			f = NULL;
-		} else {
-			flow_expire(e, f);
-			if (!(f->fflags & FF_USED)) {
-				f = NULL;
-				pickup |= pol->after_expiry == LATE_PICKUP;
-			}
-		}
-	}
+	if (f && f->deadline <= now)
+		f = reap_due(e, f, &pickup);
 	if (__builtin_expect(p->icmp_error, 0))
 		return icmp_error(e, p, f, dir, now, v);
 	if (f && (f->fflags & FF_DEAD)) {
@@ -554,14 +485,14 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	if (!e->untimed)
 		flow_timer(e, f, dir, r.refresh, now);
 	if (r.new_state != r.old_state) {
-		if (!wants(e, EV_UPDATE)) {
-			emit_none(e, EV_UPDATE);
+		if (!engine_wants(e, EV_UPDATE)) {
+			engine_emit_none(e, EV_UPDATE);
 		} else {
-			event_from_flow(e, f, EV_UPDATE, now, &ev);
+			engine_event_of_flow(e, f, EV_UPDATE, now, &ev);
 			ev.old_state = r.old_state;
 			if (!e->untimed)
 				ev.timeout = f->deadline > now ? f->deadline - now : 0;
-			emit(e, &ev);
+			engine_emit(e, &ev);
 		}
 	}
 	return accept(e, v);

@@ -94,6 +94,29 @@ verdict_init(struct engine *e, struct verdict *v)
 	e->st.packets++;
 }
 
+/* Whether an event of this type goes anywhere: if not, it is counted
+ * (engine_emit_none()) and not built. */
+static inline bool
+engine_wants(const struct engine *e, uint8_t type)
+{
+	return e->ops.event != NULL && (e->evmask >> type & 1);
+}
+
+static inline void
+engine_emit_none(struct engine *e, uint8_t type)
+{
+	e->st.events[type]++;
+}
+
+/* Events (engine_event.c): counted, tagged and handed to ops.event; the
+ * fields of a flow's or a packet's (the type's own fields are the
+ * caller's). */
+void engine_emit(struct engine *e, struct event *ev);
+void engine_event_of_flow(struct engine *e, const struct flow *f, uint8_t type,
+    uint64_t ts, struct event *ev);
+void engine_event_of_packet(const struct nb_packet *p, uint8_t type, uint64_t ts,
+    struct event *ev);
+
 /* The verdict path's steps (engine.c) that the other files take too. */
 
 /* A live flow leaves the table (or becomes a tombstone): its end event. */

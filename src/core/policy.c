@@ -13,41 +13,6 @@
 
 #define BIT(s) (1u << (s))
 
-/* Enum names as spelled in files; designated so they never drift. */
-const char *const policy_refresh_names[] = {
-	[REFRESH_ANY] = "any", [REFRESH_ORIG] = "orig",
-	[REFRESH_REPLY] = "reply", [REFRESH_NONE] = "none",
-};
-const char *const policy_hc_names[] = {
-	[HC_FIRST_FIN] = "first_fin", [HC_FIN_ACKED] = "fin_acked",
-	[HC_BOTH_FINS] = "both_fins",
-};
-const char *const policy_expire_names[] = {
-	[EXPIRE_DROP] = "drop", [EXPIRE_RESET] = "reset",
-};
-const char *const policy_late_names[] = {
-	[LATE_PICKUP] = "pickup", [LATE_DROP] = "drop",
-	[LATE_RESET_SENDER] = "reset-sender",
-};
-const char *const policy_reopen_names[] = {
-	[REOPEN_ALLOW] = "allow", [REOPEN_DROP] = "drop",
-};
-const char *const policy_bad_names[] = {
-	[BAD_ACCEPT] = "accept", [BAD_DROP] = "drop",
-};
-const char *const policy_full_names[] = {
-	[FULL_DROP] = "drop", [FULL_EVICT] = "evict",
-};
-const char *const policy_onoff_names[] = { "off", "on" };
-const char *const policy_pass_names[] = { [BAD_ACCEPT] = "pass", [BAD_DROP] = "drop" };
-const char *const policy_fault_names[] = {
-	[FAULT_DROP_RST_ORIG] = "drop_rst_orig",
-	[FAULT_DROP_RST_REPLY] = "drop_rst_reply",
-	[FAULT_DROP_FIN_ACK] = "drop_fin_ack",
-	[FAULT_DROP_FIRST_FIN] = "drop_first_fin",
-	[FAULT_DROP_SECOND_FIN] = "drop_second_fin",
-};
-
 /* State groups: vendor vocabulary over tracker states (DESIGN.md). */
 static const struct {
 	const char *name;
