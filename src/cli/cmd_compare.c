@@ -10,20 +10,18 @@
 #include "profiles.h"
 #include "log.h"
 #include "opts.h"
+#include "capture_opts.h"
 #include "report.h"
 #include "svg.h"
 
 #define PROFILES_MAX	64
 
 struct compare_opts {
-	const char *capture, *svg;
+	const char *capture;
 	char *specs[PROFILES_MAX];
 	unsigned nspecs;
-	char **sets;
-	int nsets;
-	unsigned svg_flows;
-	uint32_t max_flows;
-	bool json, flows, all, svg_broken;
+	struct capture_opts co;
+	bool json, flows, all;
 	bool owned;		/* specs were strdup'd by --all */
 };
 
@@ -92,27 +90,22 @@ by_str(const void *a, const void *b)
 static int
 parse_args(int argc, char **argv, struct compare_opts *o)
 {
-	enum { O_JSON = 256, O_FLOWS, O_SVG, O_SVG_FLOWS, O_SVG_BROKEN, O_MAX_FLOWS, O_ALL };
+	enum { O_JSON = 256, O_FLOWS, O_ALL };
 	static const struct option lopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
+		CO_OPT_SET,
 		{ "json", no_argument, NULL, O_JSON },
 		{ "flows", no_argument, NULL, O_FLOWS },
 		{ "all", no_argument, NULL, O_ALL },
-		{ "svg", required_argument, NULL, O_SVG },
-		{ "svg-flows", required_argument, NULL, O_SVG_FLOWS },
-		{ "svg-broken", no_argument, NULL, O_SVG_BROKEN },
-		{ "max-flows", required_argument, NULL, O_MAX_FLOWS },
+		CO_OPT_SVG,
+		CO_OPT_MAX_FLOWS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->svg_flows = SVG_FLOWS_DEFAULT;
-	if ((o->sets = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
-		fatal("calloc");
+	capture_opts_init(&o->co, argc, SVG_FLOWS_DEFAULT);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:s:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -124,7 +117,7 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 			o->specs[o->nspecs++] = optarg;
 			break;
 		case 's':
-			o->sets[o->nsets++] = optarg;
+			capture_opts_take(&o->co, CO_SET, optarg);
 			break;
 		case O_JSON:
 			o->json = true;
@@ -135,27 +128,13 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 		case O_ALL:
 			o->all = true;
 			break;
-		case O_SVG:
-			o->svg = optarg;
-			break;
-		case O_SVG_BROKEN:
-			o->svg_broken = true;
-			break;
-		case O_SVG_FLOWS:
-			if (opt_unsigned(&v, "svg-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
-				return -1;
-			o->svg_flows = (unsigned)v;
-			break;
-		case O_MAX_FLOWS:
-			if (opt_unsigned(&v, "max-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
-				return -1;
-			o->max_flows = (uint32_t)v;
-			break;
 		case 'h':
 			usage(stdout, true);
 			return 1;
 		default:
-			return -1;
+			if (capture_opts_take(&o->co, c, optarg) <= 0)
+				return -1;
+			break;
 		}
 	}
 	if (report_capture_arg("compare", argc, argv, optind, &o->capture) < 0)
@@ -394,9 +373,9 @@ print_text(FILE *f, const struct report *r, const struct compare_opts *o)
 	unsigned i;
 
 	fprintf(f, "# natbox compare, %u profile%s%s\n", r->nprof, r->nprof == 1 ? "" : "s",
-	    o->nsets ? ", each with" : "");
-	for (int k = 0; k < o->nsets; k++)
-		fprintf(f, "#   --set %s\n", o->sets[k]);
+	    o->co.nsets ? ", each with" : "");
+	for (int k = 0; k < o->co.nsets; k++)
+		fprintf(f, "#   --set %s\n", o->co.sets[k]);
 	report_capture_text(f, r);
 	print_table(f, r);
 	if (o->flows)
@@ -446,7 +425,7 @@ cmd_compare(int argc, char **argv)
 	for (i = 0; i < o.nspecs; i++) {
 		if ((pols[i] = calloc(1, sizeof(**pols))) == NULL)
 			fatal("calloc");
-		if (report_policy_load(o.specs[i], o.sets, o.nsets, pols[i]) < 0)
+		if (report_policy_load(o.specs[i], o.co.sets, o.co.nsets, pols[i]) < 0)
 			goto out;
 		labels[i] = strchr(o.specs[i], ',') ? o.specs[i] : pols[i]->name;
 	}
@@ -455,9 +434,9 @@ cmd_compare(int argc, char **argv)
 	ro.pols = pols;
 	ro.labels = labels;
 	ro.npol = o.nspecs;
-	ro.timeline = o.svg != NULL;
+	ro.timeline = o.co.svg != NULL;
 	ro.shadow = true;
-	ro.max_flows = o.max_flows;
+	ro.max_flows = o.co.max_flows;
 	rc = report_run(&ro, &r);
 	if (rc < 0) {
 		rc = 1;
@@ -474,8 +453,8 @@ cmd_compare(int argc, char **argv)
 	fflush(stdout);
 	if (r->damaged)
 		log_warnx("%s: %s", o.capture, r->damage);
-	if (o.svg) {
-		struct svg_opts so = { o.svg, title, o.svg_flows, o.svg_broken };
+	if (o.co.svg) {
+		struct svg_opts so = { o.co.svg, title, o.co.svg_flows, o.co.svg_broken };
 
 		snprintf(title, sizeof(title), "natbox compare %s, %u profiles", o.capture,
 		    r->nprof);
@@ -496,6 +475,6 @@ out:
 	if (o.owned)
 		for (i = 0; i < o.nspecs; i++)
 			free(o.specs[i]);
-	free(o.sets);
+	capture_opts_free(&o.co);
 	return rc;
 }

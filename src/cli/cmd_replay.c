@@ -11,17 +11,15 @@
 #include "log.h"
 #include "opts.h"
 #include "safefile.h"
+#include "capture_opts.h"
 #include "report.h"
 #include "svg.h"
 
 struct replay_opts {
-	const char *capture, *policy, *events, *dropped, *svg;
-	char **sets;
-	int nsets;
+	const char *capture, *policy, *events, *dropped;
+	struct capture_opts co;
 	enum event_format fmt;
-	unsigned svg_flows;
-	uint32_t max_flows;
-	bool broken_only, svg_broken;
+	bool broken_only;
 };
 
 static void
@@ -83,30 +81,25 @@ usage(FILE *f, bool full)
 static int
 parse_args(int argc, char **argv, struct replay_opts *o)
 {
-	enum { O_DROPPED = 256, O_SVG, O_SVG_FLOWS, O_SVG_BROKEN, O_BROKEN, O_MAX_FLOWS };
+	enum { O_DROPPED = 256, O_BROKEN };
 	static const struct option lopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
+		CO_OPT_SET,
 		{ "events", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "write-dropped", required_argument, NULL, O_DROPPED },
-		{ "svg", required_argument, NULL, O_SVG },
-		{ "svg-flows", required_argument, NULL, O_SVG_FLOWS },
-		{ "svg-broken", no_argument, NULL, O_SVG_BROKEN },
+		CO_OPT_SVG,
 		{ "broken", no_argument, NULL, O_BROKEN },
-		{ "max-flows", required_argument, NULL, O_MAX_FLOWS },
+		CO_OPT_MAX_FLOWS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long long v;
 	bool json;
-	int c;
+	int c, t;
 
 	memset(o, 0, sizeof(*o));
 	o->fmt = EVF_TEXT;
-	o->svg_flows = SVG_FLOWS_DEFAULT;
-	if ((o->sets = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
-		fatal("calloc");
+	capture_opts_init(&o->co, argc, SVG_FLOWS_DEFAULT);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:s:e:f:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -118,7 +111,7 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 			o->policy = optarg;
 			break;
 		case 's':
-			o->sets[o->nsets++] = optarg;
+			capture_opts_take(&o->co, CO_SET, optarg);
 			break;
 		case 'e':
 			o->events = optarg;
@@ -131,22 +124,6 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 		case O_DROPPED:
 			o->dropped = optarg;
 			break;
-		case O_SVG:
-			o->svg = optarg;
-			break;
-		case O_SVG_FLOWS:
-			if (opt_unsigned(&v, "svg-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
-				return -1;
-			o->svg_flows = (unsigned)v;
-			break;
-		case O_MAX_FLOWS:
-			if (opt_unsigned(&v, "max-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
-				return -1;
-			o->max_flows = (uint32_t)v;
-			break;
-		case O_SVG_BROKEN:
-			o->svg_broken = true;
-			break;
 		case O_BROKEN:
 			o->broken_only = true;
 			break;
@@ -154,7 +131,9 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 			usage(stdout, true);
 			return 1;
 		default:
-			return -1;
+			if ((t = capture_opts_take(&o->co, c, optarg)) <= 0)
+				return -1;
+			break;
 		}
 	}
 	if (report_capture_arg("replay", argc, argv, optind, &o->capture) < 0)
@@ -410,48 +389,48 @@ cmd_replay(int argc, char **argv)
 	if (prc != 0) {
 		if (prc < 0)
 			usage(stderr, false);
-		free(o.sets);
+		capture_opts_free(&o.co);
 		return prc < 0 ? 2 : 0;
 	}
 	if ((pol = calloc(1, sizeof(*pol))) == NULL)
 		fatal("calloc");
-	if (report_policy_load(o.policy, o.sets, o.nsets, pol) < 0) {
+	if (report_policy_load(o.policy, o.co.sets, o.co.nsets, pol) < 0) {
 		free(pol);
-		free(o.sets);
+		capture_opts_free(&o.co);
 		return 2;
 	}
 	if (o.events && (sink = evsink_open(o.events, o.fmt)) == NULL) {
 		log_warnx("%s: %s", o.events, safe_strerror(errno));
 		free(pol);
-		free(o.sets);
+		capture_opts_free(&o.co);
 		return 1;
 	}
-	label = strchr(o.policy, ',') || o.nsets ? o.policy : pol->name;
+	label = strchr(o.policy, ',') || o.co.nsets ? o.policy : pol->name;
 	memset(&ro, 0, sizeof(ro));
 	ro.capture = o.capture;
 	ro.pols = &pol;
 	ro.labels = &label;
 	ro.npol = 1;
-	ro.timeline = o.svg != NULL;
+	ro.timeline = o.co.svg != NULL;
 	ro.shadow = true;
 	ro.events = sink;
 	ro.write_dropped = o.dropped;
-	ro.max_flows = o.max_flows;
+	ro.max_flows = o.co.max_flows;
 	rc = report_run(&ro, &r);
 	if (sink)
 		evsink_close(sink);
 	if (rc < 0) {
 		free(pol);
-		free(o.sets);
+		capture_opts_free(&o.co);
 		return 1;
 	}
-	if (o.nsets) {
+	if (o.co.nsets) {
 		/* the label shows what was set */
 		size_t n = strlen(r->prof[0].label);
 
-		for (int i = 0; i < o.nsets && n + 8 < sizeof(r->prof[0].label); i++)
+		for (int i = 0; i < o.co.nsets && n + 8 < sizeof(r->prof[0].label); i++)
 			n += (size_t)snprintf(r->prof[0].label + n, sizeof(r->prof[0].label) - n,
-			    ",%s", o.sets[i]);
+			    ",%s", o.co.sets[i]);
 	}
 	if (o.fmt == EVF_JSON) {
 		report_capture_json(stdout, r);
@@ -466,8 +445,8 @@ cmd_replay(int argc, char **argv)
 	fflush(stdout);
 	if (r->damaged)
 		log_warnx("%s: %s", o.capture, r->damage);
-	if (o.svg) {
-		struct svg_opts so = { o.svg, title, o.svg_flows, o.svg_broken };
+	if (o.co.svg) {
+		struct svg_opts so = { o.co.svg, title, o.co.svg_flows, o.co.svg_broken };
 
 		snprintf(title, sizeof(title), "natbox replay %s, profile %s", o.capture,
 		    r->prof[0].label);
@@ -480,6 +459,6 @@ cmd_replay(int argc, char **argv)
 	}
 	report_free(r);
 	free(pol);
-	free(o.sets);
+	capture_opts_free(&o.co);
 	return rc;
 }

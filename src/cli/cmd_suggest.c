@@ -11,6 +11,7 @@
 #include "profiles.h"
 #include "log.h"
 #include "opts.h"
+#include "capture_opts.h"
 #include "report.h"
 
 #define BASELINE	"rfc5382"
@@ -18,7 +19,7 @@
 
 struct suggest_opts {
 	const char *capture, *name;
-	uint32_t max_flows;
+	struct capture_opts co;		/* --max-flows only */
 	bool json;
 };
 
@@ -78,18 +79,18 @@ usage(FILE *f, bool full)
 static int
 parse_args(int argc, char **argv, struct suggest_opts *o)
 {
-	enum { O_NAME = 256, O_JSON, O_MAX_FLOWS };
+	enum { O_NAME = 256, O_JSON };
 	static const struct option lopts[] = {
 		{ "name", required_argument, NULL, O_NAME },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "max-flows", required_argument, NULL, O_MAX_FLOWS },
+		CO_OPT_MAX_FLOWS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	capture_opts_init(&o->co, 0, 0);
 	o->name = "suggested";
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
@@ -107,16 +108,13 @@ parse_args(int argc, char **argv, struct suggest_opts *o)
 		case O_JSON:
 			o->json = true;
 			break;
-		case O_MAX_FLOWS:
-			if (opt_unsigned(&v, "max-flows", optarg, 1, OPT_FLOWS_MAX) < 0)
-				return -1;
-			o->max_flows = (uint32_t)v;
-			break;
 		case 'h':
 			usage(stdout, true);
 			return 1;
 		default:
-			return -1;
+			if (capture_opts_take(&o->co, c, optarg) <= 0)
+				return -1;
+			break;
 		}
 	}
 	if (report_capture_arg("suggest", argc, argv, optind, &o->capture) < 0)
@@ -358,6 +356,7 @@ cmd_suggest(int argc, char **argv)
 	int rc;
 
 	rc = parse_args(argc, argv, &o);
+	capture_opts_free(&o.co);	/* its value is read: --max-flows */
 	if (rc != 0) {
 		if (rc < 0)
 			usage(stderr, false);
@@ -377,7 +376,7 @@ cmd_suggest(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	ro.capture = o.capture;
 	ro.gaps = true;
-	ro.max_flows = o.max_flows;
+	ro.max_flows = o.co.max_flows;
 	rc = report_run(&ro, &r);
 	if (rc < 0) {
 		free(base);
