@@ -72,6 +72,9 @@ enum nb_kind {
 
 /* "tcp", "udp", "icmp" (ICMPv6 too), "other". */
 const char *nb_kind_name(unsigned k);
+/* The kind of an IP protocol in a family (ICMP's number in IPv6, or
+ * ICMPv6's in IPv4, is another protocol). */
+uint8_t nb_kind_of(uint8_t family, uint8_t proto);
 
 /* ICMP types (RFC 792, RFC 4443) the trackers tell apart. */
 #define ICMP_ECHOREPLY		0

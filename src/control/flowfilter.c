@@ -31,7 +31,6 @@ norm(const char *s, char *buf, size_t cap)
 	buf[i] = '\0';
 }
 
-/* A state or group word: 1 and the bits/liveness set, 0 if not one. */
 /* "tcp", "udp", "icmp" (or "icmpv6"), "other": the flow kind; -1 else. */
 static int
 kind_word(const char *w)
@@ -44,22 +43,7 @@ kind_word(const char *w)
 	return -1;
 }
 
-static unsigned
-kind_of_proto(uint8_t proto)
-{
-	switch (proto) {
-	case NB_PROTO_TCP:
-		return NBK_TCP;
-	case NB_PROTO_UDP:
-		return NBK_UDP;
-	case NB_PROTO_ICMP:
-	case NB_PROTO_ICMPV6:
-		return NBK_ICMP;
-	default:
-		return NBK_OTHER;
-	}
-}
-
+/* A state or group word: 1 and the bits/liveness set, 0 if not one. */
 static int
 state_word(struct flow_filter *ff, const char *w, bool *set)
 {
@@ -308,7 +292,7 @@ flow_filter_match_tuple(const struct flow_filter *ff, uint8_t family, uint8_t pr
 {
 	if (ff->family && ff->family != family)
 		return false;
-	if (ff->kinds && !(ff->kinds & 1u << kind_of_proto(proto)))
+	if (ff->kinds && !(ff->kinds & 1u << nb_kind_of(family, proto)))
 		return false;
 	if (ff->nslot) {
 		unsigned i;

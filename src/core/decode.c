@@ -206,8 +206,8 @@ ip6_exthdr(uint8_t nh)
 	    nh == PROTO_FRAGMENT || nh == PROTO_AH;
 }
 
-static inline uint8_t
-kind_of(uint8_t family, uint8_t proto)
+uint8_t
+nb_kind_of(uint8_t family, uint8_t proto)
 {
 	switch (proto) {
 	case NB_PROTO_TCP:
@@ -231,7 +231,7 @@ static inline void
 set_proto(struct nb_packet *p, uint8_t proto)
 {
 	p->proto = proto;
-	p->kind = kind_of(p->family, proto);
+	p->kind = nb_kind_of(p->family, proto);
 	if (p->kind == NBK_OTHER)
 		p->sport = p->dport = proto;
 }
@@ -344,7 +344,7 @@ decode_quote(const uint8_t *buf, size_t caplen, uint32_t off, struct nb_packet *
 	p->src = qd;
 	p->dst = qs;
 	p->proto = nh;
-	p->kind = kind_of(p->family, nh);
+	p->kind = nb_kind_of(p->family, nh);
 	switch (p->kind) {
 	case NBK_TCP:
 	case NBK_UDP:
