@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "event.h"
 #include "flowtab.h"
+#include "natrw.h"
 #include "policy.h"
 #include "reason.h"
 #include "timeout.h"	/* which timer a flow runs, for its users too */
@@ -36,6 +37,13 @@ struct verdict {
 	uint8_t dir;		/* packet direction within its flow */
 	uint32_t flow;		/* pool index of the packet's flow, FLOW_NIL if none */
 	uint32_t ip_len;	/* the packet's IP length (0 if it did not decode) */
+	/* Translation (nat.*): rw.set != 0 means the front rewrites the
+	 * packet (nat_rewrite()) before it lets it go. icmp_unreach = code
+	 * + 1: the front answers the dropped packet's sender with an ICMP
+	 * destination unreachable of that code, from the address it was
+	 * sent to (nat.unsolicited = icmp). */
+	uint8_t icmp_unreach;
+	struct nat_rewrite rw;
 	struct rst_spec rst[2];
 };
 
@@ -75,8 +83,9 @@ void engine_free(struct engine *e);
 /* Swap the profile. Flows keep their state; at the engine's next call
  * with a clock every live flow is re-timed under the new profile from its
  * last packet (a flow idle past its new timeout expires then; the pass
- * is spread over calls, 65536 slots each). max_flows
- * cannot change (returns -1, nothing done). */
+ * is spread over calls, 65536 slots each). max_flows, and the nat.*
+ * settings that shape the mapping table (nat_conf_compatible()), cannot
+ * change (returns -1, nothing done). */
 int engine_set_policy(struct engine *e, const struct policy *p);
 const struct policy *engine_policy(const struct engine *e);
 

@@ -43,6 +43,10 @@ struct event {
 	struct nb_addr src, dst;
 	uint64_t ts;		/* ns, engine clock */
 	uint64_t timeout;	/* ns now running, or EV_NO_TIMEOUT */
+	/* A translated flow's outside tuple (IPv4, host order): nat = 1 */
+	uint8_t nat;
+	uint16_t nat_sport, nat_dport;
+	uint32_t nat_src, nat_dst;
 	const char *conn_state;	/* EV_END */
 	char history[13];	/* EV_END */
 };

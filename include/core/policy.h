@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nat.h"
 #include "tcpfsm.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -71,6 +72,7 @@ struct policy {
 	uint8_t table_full;		/* enum full_action */
 	uint16_t adaptive_start;	/* % of max_flows; 0 = no adaptive scaling */
 	uint16_t adaptive_end;		/* % of max_flows */
+	struct nat_conf nat;		/* nat.*: translation (off unless nat.outside) */
 };
 
 /* A parse's errors, each "file:line: message", in file order. */

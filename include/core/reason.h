@@ -29,6 +29,13 @@ enum nb_reason {
 	R_FAULT_DROP_FIRST_FIN,	/* "fault:drop_first_fin" */
 	R_FAULT_DROP_SECOND_FIN,/* "fault:drop_second_fin" */
 	R_ICMP_ERROR,		/* "icmp_error" an ICMP error, icmp.errors = drop */
+	/* translation (nat.*) */
+	R_NAT_NO_MAPPING,	/* "nat:no_mapping" to a pool address and port no mapping holds */
+	R_NAT_FILTERED,		/* "nat:filtered" a new inbound flow nat.filtering refuses */
+	R_NAT_PORTS,		/* "nat:ports_exhausted" no external port free for a new flow */
+	R_NAT_QUOTA,		/* "nat:host_quota" the inside host has nat.ports_per_host mappings */
+	R_NAT_HAIRPIN,		/* "nat:hairpin_off" inside to a pool address, nat.hairpin = off */
+	R_NAT_REBIND,		/* "nat:rebind" a flow moved to a new mapping (update events) */
 	/* flow ends that are not expiries */
 	R_END_RST,		/* "rst" RST before any reply deleted the flow */
 	R_END_REOPEN,		/* "reopen" a SYN replaced a closed flow */

@@ -36,6 +36,7 @@ static char *const *cl_sets;
 static int ncl_sets;
 static struct policy base;		/* base profile + --set */
 static uint32_t max_flows;		/* fixed: the engines' pools */
+static struct nat_conf nat0;		/* fixed in part: the mapping tables' shape */
 
 static const struct policy *_Atomic cur;
 static atomic_uint gen;
@@ -162,6 +163,7 @@ livepol_init(const char *name, char *const *sets, int nsets)
 	cl_sets = sets;
 	ncl_sets = nsets;
 	max_flows = base.max_flows;
+	nat0 = base.nat;
 	if (publish(p) < 0)
 		fatal("malloc");
 	return 0;
@@ -272,6 +274,16 @@ build(const struct policy *b, struct policy_errors *errs)
 		snprintf(errs->msg[0], sizeof(errs->msg[0]),
 		    "table.max_flows cannot change while natbox runs (%u -> %u)",
 		    max_flows, p->max_flows);
+		free(p);
+		return NULL;
+	}
+	if (nat_on(&p->nat) != nat_on(&nat0) ||
+	    (nat_on(&p->nat) && !nat_conf_compatible(&nat0, &p->nat))) {
+		errs->count = 1;
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+		    "translation's shape cannot change while natbox runs (nat.outside, "
+		    "nat.inside, nat.mapping, nat.filtering, nat.ports, nat.port_range, "
+		    "nat.parity, nat.pooling, whether nat.ports_per_host is set): restart");
 		free(p);
 		return NULL;
 	}

@@ -76,6 +76,8 @@ flow_end(struct engine *e, struct flow *f, uint16_t reason, uint64_t ts)
 	ev.reason = reason;
 	e->st.ends[reason]++;
 	engine_emit(e, &ev);
+	if (e->nat != NULL)
+		engine_nat_release(e, f, ts);
 }
 
 void
@@ -275,6 +277,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	struct tcp_track trk;
 	struct flow *f;
 	struct event ev;
+	uint16_t why;
 
 	if (p->kind != NBK_TCP) {
 		if (!decode_may_start(p)) {
@@ -297,12 +300,18 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
 		return accept(e, v);
 	}
+	if (e->nat != NULL && (why = engine_nat_admit(e, p)) != R_NONE)
+		return engine_nat_refuse(e, v, p, why, now);
 	if (flowtab_count(e->ft) + e->outside >= e->max_flows &&
 	    (pol->table_full != FULL_EVICT || !evict_one(e, now)))
 		return drop(e, v, p, NULL, DIR_ORIG, R_TABLE_FULL, EV_DROP, now);
 	f = flowtab_insert(e->ft, p, hash);
 	if (f == NULL)
 		return drop(e, v, p, NULL, DIR_ORIG, R_TABLE_FULL, EV_DROP, now);
+	if (e->nat != NULL && (why = engine_nat_flow_start(e, f, p, now)) != R_NONE) {
+		flowtab_remove(e->ft, f);
+		return drop(e, v, p, NULL, DIR_ORIG, why, EV_DROP, now);
+	}
 	f->family = p->family;
 	f->trk = trk;
 	f->serial = ++e->serial;
@@ -398,10 +407,9 @@ reap_due(struct engine *e, struct flow *f, bool *pickup)
 	return NULL;
 }
 
-/* Everything after decoding and hashing: shared by the single-packet
- * and burst entry points. */
-static enum verdict_action
-process(struct engine *e, const struct nb_packet *p, uint32_t hash,
+/* Everything after decoding and hashing, translation aside. */
+enum verdict_action
+engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
     uint64_t now, struct verdict *v)
 {
 	const struct policy *pol = e->pol;
@@ -469,6 +477,8 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			    R_INVALID_STATE : R_INVALID_WINDOW, EV_DROP, now);
 		return accept(e, v);
 	case TO_KILL:
+		if (e->nat != NULL)
+			engine_nat_rewrite(e, f, dir, v);
 		flow_end(e, f, R_END_RST, now);
 		flow_remove(e, f);
 		v->flow = FLOW_NIL;
@@ -496,6 +506,17 @@ process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		}
 	}
 	return accept(e, v);
+}
+
+/* Everything after decoding and hashing: shared by the single-packet
+ * and burst entry points. */
+static inline enum verdict_action
+process(struct engine *e, const struct nb_packet *p, uint32_t hash,
+    uint64_t now, struct verdict *v)
+{
+	if (__builtin_expect(e->nat != NULL, 0) && p->family == 4)
+		return engine_nat_process(e, p, hash, now, v);
+	return engine_track(e, p, hash, now, v);
 }
 
 enum verdict_action

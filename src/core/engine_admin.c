@@ -145,6 +145,10 @@ engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
 		free(e);
 		return NULL;
 	}
+	if (engine_nat_init(e, p, seed) != 0) {
+		engine_free(e);
+		return NULL;
+	}
 	reseed(e);
 	return e;
 }
@@ -154,6 +158,7 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	engine_nat_fini(e);
 	wheel_free(&e->wheel);
 	flowtab_free(e->ft);
 	free(e);
@@ -164,6 +169,11 @@ engine_set_policy(struct engine *e, const struct policy *p)
 {
 	if (p->max_flows != e->max_flows)
 		return -1;
+	if (nat_on(&p->nat) != (e->nat != NULL) ||
+	    (e->nat != NULL && !nat_conf_compatible(nat_conf_of(e->nat), &p->nat)))
+		return -1;
+	if (e->nat != NULL)
+		nat_set_conf(e->nat, &p->nat);
 	if (p != e->pol) {
 		/* A change during a pass restarts it; flows already done keep
 		 * deadlines from the profile in between, as they would have. */

@@ -30,6 +30,8 @@ engine_event_of_flow(struct engine *e, const struct flow *f, uint8_t type,
 	ev->dst = f->dst;
 	ev->ts = ts;
 	ev->timeout = EV_NO_TIMEOUT;
+	if (e->nat != NULL)
+		engine_nat_event(e, f, ev);
 }
 
 void

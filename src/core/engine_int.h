@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "engine_shadow.h"
+#include "nat.h"
 #include "timer.h"
 
 /* Wheel geometry: 2^23 ns ticks (~8 ms), 65536 slots (~9 min a turn),
@@ -15,6 +16,24 @@
  * the wheel only decides when idle flows are reaped (within a tick). */
 #define WHEEL_SLOTS_LOG2	16
 #define WHEEL_TICK_SHIFT	ENGINE_WHEEL_TICK_SHIFT
+
+/* Translation: each side's external address (pool index + 1; 0: that
+ * side is not translated) and port, by direction: [DIR_ORIG] the
+ * originator's, [DIR_REPLY] the responder's (reached through a pool
+ * address). One per flow table slot, only when translation is on. */
+struct flow_nat {
+	uint16_t ai[2], port[2];
+};
+
+/* The packet being processed, as translation sees it (engine_nat.c). */
+struct nat_pkt {
+	bool active;		/* set for the packet engine_nat_process() runs */
+	bool out;		/* its source is inside: a new flow takes a mapping */
+	bool norm;		/* its destination was a mapping's: looked up inside */
+	uint16_t xdport;	/* its destination as it arrived */
+	uint32_t xdst;
+	uint32_t m_in;		/* the mapping its destination came through */
+};
 
 struct engine {
 	const struct policy *pol;
@@ -36,6 +55,9 @@ struct engine {
 	bool untimed;		/* no timers (engine_set_untimed()) */
 	bool tcp_only;		/* other protocols skipped (engine_set_tcp_only()) */
 	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
+	struct nat_table *nat;	/* NULL: no translation */
+	struct flow_nat *fnat;	/* by pool slot */
+	struct nat_pkt nc;
 };
 
 /* Set a flow's deadline, keeping the wheel's invariant. */
@@ -91,6 +113,8 @@ verdict_init(struct engine *e, struct verdict *v)
 	v->dir = DIR_ORIG;
 	v->flow = FLOW_NIL;
 	v->ip_len = 0;
+	v->icmp_unreach = 0;
+	v->rw.set = 0;
 	e->st.packets++;
 }
 
@@ -128,6 +152,33 @@ void flow_expire(struct engine *e, struct flow *f);
 enum verdict_action late_verdict(struct engine *e, struct verdict *v,
     const struct nb_packet *p, const struct flow *f, enum flow_dir dir,
     uint8_t action, uint16_t reason, uint64_t now);
+
+/* Everything after decoding and hashing, translation aside (engine.c). */
+enum verdict_action engine_track(struct engine *e, const struct nb_packet *p,
+    uint32_t hash, uint64_t now, struct verdict *v);
+
+/* Translation (engine_nat.c), used only when e->nat is set. */
+int engine_nat_init(struct engine *e, const struct policy *p, const uint64_t seed[2]);
+void engine_nat_fini(struct engine *e);
+/* The verdict path for an IPv4 packet: engine_track() between looking
+ * at the packet from the inside and the rewrite its verdict carries. */
+enum verdict_action engine_nat_process(struct engine *e, const struct nb_packet *p,
+    uint32_t hash, uint64_t now, struct verdict *v);
+/* flow_start()'s steps: filtering before the flow is made (R_NONE or
+ * R_NAT_FILTERED), then its mappings (R_NONE, R_NAT_PORTS or R_NAT_QUOTA:
+ * the flow is to be taken back). */
+uint16_t engine_nat_admit(struct engine *e, const struct nb_packet *p);
+uint16_t engine_nat_flow_start(struct engine *e, struct flow *f, const struct nb_packet *p,
+    uint64_t now);
+enum verdict_action engine_nat_refuse(struct engine *e, struct verdict *v,
+    const struct nb_packet *p, uint16_t reason, uint64_t now);
+/* A flow leaves: its mappings lose it (the last user frees one). */
+void engine_nat_release(struct engine *e, const struct flow *f, uint64_t now);
+/* The rewrite for a packet of f going dir. */
+void engine_nat_rewrite(const struct engine *e, const struct flow *f, enum flow_dir dir,
+    struct verdict *v);
+/* The outside tuple into a flow's event. */
+void engine_nat_event(const struct engine *e, const struct flow *f, struct event *ev);
 
 /* After a profile change (e->retime), the table's next slots re-timed
  * under the new profile (engine_admin.c). Returns how many expired. */

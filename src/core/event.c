@@ -109,6 +109,15 @@ event_proto_name(uint8_t proto, char buf[4])
 	}
 }
 
+static void
+put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
 size_t
 event_format(const struct event *ev, enum event_format fmt, char *buf, size_t cap)
 {
@@ -151,6 +160,17 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 		outbuf_printf(&o, json ? ",\"conn_state\":\"%s\",\"history\":\"%s\"" :
 		    " conn_state=%s history=%s",
 		    ev->conn_state ? ev->conn_state : "OTH", ev->history[0] ? ev->history : "-");
+	if (ev->nat) {
+		struct nb_addr a = { { 0 } };
+
+		put_be32(a.b, ev->nat_src);
+		event_addr_str(4, &a, src, sizeof(src));
+		put_be32(a.b, ev->nat_dst);
+		event_addr_str(4, &a, dst, sizeof(dst));
+		outbuf_printf(&o, json ? ",\"nat_src\":\"%s\",\"nat_dst\":\"%s\",\"nat_sport\":%u,\"nat_dport\":%u" :
+		    " nat_src=%s nat_dst=%s nat_sport=%u nat_dport=%u",
+		    src, dst, ev->nat_sport, ev->nat_dport);
+	}
 	if (ev->flow != UINT32_MAX)
 		outbuf_printf(&o, json ? ",\"flow\":%u" : " flow=%u", ev->flow);
 	outbuf_printf(&o, json ? "}\n" : "\n");

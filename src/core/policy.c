@@ -32,7 +32,7 @@ enum kind {
 	K_SEED, K_MAX_FLOWS, K_TABLE_FULL, K_ADAPTIVE, K_ICMP_ERRORS,
 	K_SIMPLE_MAX,
 	/* keys with an argument (a state mask or a fault) */
-	K_TIMEOUT = K_SIMPLE_MAX, K_REFRESH, K_FAULT,
+	K_TIMEOUT = K_SIMPLE_MAX, K_REFRESH, K_FAULT, K_NAT,
 };
 
 static const char *const simple_keys[K_SIMPLE_MAX] = {
@@ -54,7 +54,8 @@ static const char *const simple_keys[K_SIMPLE_MAX] = {
 #define ID_REFRESH_STATE	64
 #define ID_REFRESH_GROUP	80
 #define ID_FAULT		96
-_Static_assert(TRK_STATE_MAX <= 16 && FAULT__MAX <= 32, "key id slots");
+_Static_assert(TRK_STATE_MAX <= 16 && FAULT__MAX <= 16, "key id slots");
+_Static_assert(POLICY_NAT_ID + POLICY_NAT_KEYS <= ID_MAX, "nat key id slots");
 
 struct keyref {
 	enum kind kind;
@@ -154,6 +155,7 @@ policy_defaults(struct policy *p)
 	p->fault_seed = 1;
 	p->max_flows = 262144;
 	p->table_full = FULL_DROP;
+	policy_nat_defaults(&p->nat);
 }
 
 /* ---- keys ---- */
@@ -195,6 +197,12 @@ key_lookup(const char *key, struct keyref *k)
 				return 0;
 			}
 		return -1;
+	}
+	if (strncmp(key, "nat.", 4) == 0 && (s = policy_nat_key(key + 4)) >= 0) {
+		k->kind = K_NAT;
+		k->id = POLICY_NAT_ID + (unsigned)s;
+		k->arg = (unsigned)s;
+		return 0;
 	}
 	if (strncmp(key, "fault.", 6) == 0) {
 		for (unsigned f = 0; f < FAULT__MAX; f++)
@@ -416,6 +424,9 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 		break;
 	case K_ADAPTIVE:
 		pval_adaptive(ps, v, &p->adaptive_start, &p->adaptive_end);
+		break;
+	case K_NAT:
+		policy_nat_apply(ps, k->arg, v);
 		break;
 	}
 }

@@ -26,7 +26,8 @@ format_double(double d, char *buf, size_t cap)
  * order; half_closed.start, expire.action, expire.later, unknown.action,
  * timewait.reopen, invalid.action, malformed.action, tracking.window;
  * fault.<kind> in enum order, fault.seed; table.max_flows, table.full,
- * table.adaptive. Groups are never written: they expand to states. */
+ * table.adaptive; the nat.* section when it differs from the defaults
+ * (policy_nat.c). Groups are never written: they expand to states. */
 size_t
 policy_format(const struct policy *p, char *buf, size_t cap)
 {
@@ -78,37 +79,8 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 	else
 		outbuf_printf(&o, "table.adaptive = %u%%..%u%%\n",
 		    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
+	policy_nat_format(&p->nat, &o);
 	return outbuf_end(&o);
-}
-
-static void
-json_str(struct outbuf *o, const char *s)
-{
-	char e[8];
-
-	outbuf_printf(o, "\"");
-	for (; *s != '\0'; s++)
-		if (json_escape_char((unsigned char)*s, e))
-			outbuf_printf(o, "%s", e);
-		else
-			outbuf_printf(o, "%c", *s);
-	outbuf_printf(o, "\"");
-}
-
-/* Seconds, exact: 120, 0.25, 0.001. */
-static void
-json_secs(struct outbuf *o, uint64_t ns)
-{
-	char frac[16];
-	int n;
-
-	outbuf_printf(o, "%llu", (unsigned long long)(ns / NS_PER_SEC));
-	if (ns % NS_PER_SEC == 0)
-		return;
-	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % NS_PER_SEC));
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	outbuf_printf(o, ".%s", frac);
 }
 
 static void
@@ -116,7 +88,7 @@ json_enum(struct outbuf *o, const char *key, unsigned v, const char *const *name
     size_t n)
 {
 	outbuf_printf(o, ",\"%s\":", key);
-	json_str(o, v < n ? names[v] : "?");
+	outbuf_json_str(o, v < n ? names[v] : "?");
 }
 
 size_t
@@ -126,23 +98,23 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	char d[64];
 
 	outbuf_printf(&o, "{\"name\":");
-	json_str(&o, p->name);
+	outbuf_json_str(&o, p->name);
 	outbuf_printf(&o, ",\"description\":");
-	json_str(&o, p->description);
+	outbuf_json_str(&o, p->description);
 	outbuf_printf(&o, ",\"source\":");
-	json_str(&o, p->source);
+	outbuf_json_str(&o, p->source);
 	outbuf_printf(&o, ",\"inherit\":");
-	json_str(&o, p->inherit);
+	outbuf_json_str(&o, p->inherit);
 	outbuf_printf(&o, ",\"timeouts\":{");
 	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++) {
 		outbuf_printf(&o, "\"%s\":", tcp_state_key(s));
-		json_secs(&o, p->timeout[s]);
+		outbuf_json_secs(&o, p->timeout[s]);
 		outbuf_printf(&o, ",");
 	}
 	outbuf_printf(&o, "\"unacknowledged\":");
-	json_secs(&o, p->unacknowledged);
+	outbuf_json_secs(&o, p->unacknowledged);
 	outbuf_printf(&o, ",\"tombstone\":");
-	json_secs(&o, p->tombstone);
+	outbuf_json_secs(&o, p->tombstone);
 	outbuf_printf(&o, "},\"refresh\":{");
 	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++)
 		outbuf_printf(&o, "%s\"%s\":\"%s\"", s == TCP_NONE + 1 ? "" : ",",
@@ -167,7 +139,9 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, "},\"fault_seed\":%llu", (unsigned long long)p->fault_seed);
 	outbuf_printf(&o, ",\"table\":{\"max_flows\":%u", (unsigned)p->max_flows);
 	json_enum(&o, "full", p->table_full, policy_full_names, NELEM(policy_full_names));
-	outbuf_printf(&o, ",\"adaptive_start\":%u,\"adaptive_end\":%u}}",
+	outbuf_printf(&o, ",\"adaptive_start\":%u,\"adaptive_end\":%u}",
 	    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
+	policy_nat_format_json(&p->nat, &o);
+	outbuf_printf(&o, "}");
 	return outbuf_end(&o);
 }

@@ -59,4 +59,17 @@ extern const char *const policy_onoff_names[2];
 extern const char *const policy_pass_names[2];
 extern const char *const policy_fault_names[FAULT__MAX];
 
+/* The nat.* keys (policy_nat.c). Key ids POLICY_NAT_ID.. for duplicates. */
+#define POLICY_NAT_ID	112
+#define POLICY_NAT_KEYS	16
+struct outbuf;
+void policy_nat_defaults(struct nat_conf *c);
+/* The index of "nat.SUB"'s SUB, or -1. */
+int policy_nat_key(const char *sub);
+void policy_nat_apply(struct parser *ps, unsigned id, const char *v);
+/* The section in file syntax, when it differs from the defaults; JSON
+ * always (",\"nat\":{...}"). */
+void policy_nat_format(const struct nat_conf *c, struct outbuf *o);
+void policy_nat_format_json(const struct nat_conf *c, struct outbuf *o);
+
 #endif

@@ -1085,7 +1085,7 @@ START_TEST(format_json)
 	    "\"drop_rst_reply\":0.5,\"drop_fin_ack\":0,\"drop_first_fin\":0,"
 	    "\"drop_second_fin\":0},\"fault_seed\":1,"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"table\":{\"max_flows\":262144,"
-	    "\"full\":\"drop\",\"adaptive_start\":60,\"adaptive_end\":120}}"));
+	    "\"full\":\"drop\",\"adaptive_start\":60,\"adaptive_end\":120},\"nat\":{\"on\":false,"));
 	ck_assert_int_eq(buf[strlen(buf) - 1], '}');
 	/* milliseconds and control characters */
 	p.timeout[TCP_CLOSE] = 1 * MS;

@@ -1,0 +1,703 @@
+/* nat.c -- NAT44 mapping table and port allocator.
+ *
+ * A mapping is found two ways: by its external (protocol, address, port),
+ * for inbound packets and to tell a free port from a taken one; and by its
+ * internal key (protocol, internal address and port, plus the remote
+ * address, and port, under address(-and-port)-dependent mapping), for the
+ * outbound packet that starts a flow. Both are chained hash indexes over
+ * one slot array. A mapping lives while flows use it (nflows); freed, it
+ * stays in the external index for nat.port_reuse_delay so its port rests
+ * (RFC 6888 REQ-8), on a FIFO that gives its slot back when it is needed.
+ *
+ * Address-dependent filtering under endpoint-independent mapping needs
+ * to know which remote addresses an internal endpoint has sent to: a
+ * permission table counts the flows per (mapping, remote address). The
+ * per-host quota counts live mappings per internal address. Both exist
+ * only when the profile needs them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nat.h"
+
+const char *const nat_dep_names[3] = {
+	"endpoint-independent", "address-dependent", "address-and-port-dependent",
+};
+const char *const nat_ports_names[3] = { "preserve", "sequential", "random" };
+const char *const nat_pooling_names[2] = { "paired", "arbitrary" };
+const char *const nat_unsolicited_names[3] = { "drop", "reset", "icmp" };
+
+#define NIL NAT_NONE
+
+struct nat_perm {		/* a flow count per (mapping, remote address) */
+	uint32_t m, raddr, count, next;
+};
+
+struct nat_host {		/* live mappings per internal address */
+	uint32_t addr, count, next;
+};
+
+struct nat_table {
+	struct nat_conf c;
+	struct nat_map *m;
+	uint32_t nslots, cap, nlive;
+	uint32_t *bx, *bi;	/* buckets: external, internal index */
+	uint32_t bmask;
+	uint32_t free_head;	/* unused slots, linked by hi */
+	uint32_t rest_head, rest_tail;	/* freed mappings, oldest first, by hi */
+	uint64_t k0, k1;
+	uint64_t rng;
+	uint32_t cursor[3];	/* sequential allocation: TCP, UDP, other */
+	uint32_t rr;		/* arbitrary pooling: next address to try */
+	struct nat_perm *perm;	/* NULL unless EI mapping + AD filtering */
+	uint32_t *bp, perm_free;
+	struct nat_host *host;	/* NULL unless ports_per_host */
+	uint32_t *bh, host_free;
+	struct nat_stats st;
+};
+
+/* ---- settings ---- */
+
+uint32_t
+nat_pool_size(const struct nat_conf *c)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->nranges; i++)
+		n += c->range[i].hi - c->range[i].lo + 1;
+	return n;
+}
+
+uint32_t
+nat_pool_addr(const struct nat_conf *c, uint32_t ai)
+{
+	for (unsigned i = 0; i < c->nranges; i++) {
+		uint32_t n = c->range[i].hi - c->range[i].lo + 1;
+
+		if (ai < n)
+			return c->range[i].lo + ai;
+		ai -= n;
+	}
+	return 0;
+}
+
+int32_t
+nat_pool_index(const struct nat_conf *c, uint32_t addr)
+{
+	uint32_t base = 0;
+
+	for (unsigned i = 0; i < c->nranges; i++) {
+		if (addr >= c->range[i].lo && addr <= c->range[i].hi)
+			return (int32_t)(base + addr - c->range[i].lo);
+		base += c->range[i].hi - c->range[i].lo + 1;
+	}
+	return -1;
+}
+
+bool
+nat_inside(const struct nat_conf *c, uint32_t addr)
+{
+	if (c->ninside == 0)
+		return nat_pool_index(c, addr) < 0;
+	for (unsigned i = 0; i < c->ninside; i++)
+		if ((addr & c->inside[i].mask) == c->inside[i].net)
+			return true;
+	return false;
+}
+
+bool
+nat_conf_compatible(const struct nat_conf *a, const struct nat_conf *b)
+{
+	struct nat_conf x = *a, y = *b;
+
+	/* the ones that may change under live mappings */
+	x.unsolicited = y.unsolicited = 0;
+	x.hairpin = y.hairpin = false;
+	x.rebind_every = y.rebind_every = 0;
+	x.reuse_delay = y.reuse_delay = 0;
+	/* the quota's table is made only for a profile that has one */
+	x.ports_per_host = x.ports_per_host != 0;
+	y.ports_per_host = y.ports_per_host != 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+/* ---- hashing ---- */
+
+static inline uint32_t
+hmix(const struct nat_table *t, uint64_t a, uint64_t b)
+{
+	uint64_t h = (a ^ t->k0) * 0x9E3779B97F4A7C15ULL;
+
+	h ^= h >> 31;
+	h = (h + (b ^ t->k1)) * 0xC2B2AE3D27D4EB4FULL;
+	h ^= h >> 29;
+	h *= 0x165667B19E3779F9ULL;
+	return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t
+hash_ext(const struct nat_table *t, uint8_t proto, uint32_t xai, uint16_t xport)
+{
+	return hmix(t, (uint64_t)proto << 48 | (uint64_t)xport << 32 | xai, 1) & t->bmask;
+}
+
+/* The internal key, with what the mapping behaviour ignores zeroed. */
+static inline void
+key_norm(const struct nat_table *t, const struct nat_key *k, struct nat_key *n)
+{
+	*n = *k;
+	if (t->c.mapping == NAT_EI)
+		n->raddr = 0;
+	if (t->c.mapping != NAT_APD)
+		n->rport = 0;
+}
+
+static inline uint32_t
+hash_int(const struct nat_table *t, const struct nat_key *n)
+{
+	return hmix(t, (uint64_t)n->proto << 48 | (uint64_t)n->iport << 32 | n->iaddr,
+	    (uint64_t)n->rport << 32 | n->raddr) & t->bmask;
+}
+
+static inline bool
+key_match(const struct nat_map *m, const struct nat_key *n)
+{
+	return m->iaddr == n->iaddr && m->iport == n->iport && m->proto == n->proto &&
+	    m->raddr == n->raddr && m->rport == n->rport;
+}
+
+static uint64_t
+rng_next(struct nat_table *t)
+{
+	uint64_t z = (t->rng += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* ---- life ---- */
+
+static uint32_t
+pow2_at_least(uint32_t n)
+{
+	uint32_t p = 16;
+
+	while (p < n && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+static uint32_t *
+buckets_new(uint32_t n)
+{
+	uint32_t *b = malloc((size_t)n * sizeof(*b));
+
+	if (b != NULL)
+		memset(b, 0xff, (size_t)n * sizeof(*b));
+	return b;
+}
+
+struct nat_table *
+nat_new(const struct nat_conf *c, uint32_t capacity, const uint64_t seed[2])
+{
+	struct nat_table *t = calloc(1, sizeof(*t));
+	uint32_t nb;
+
+	if (t == NULL)
+		return NULL;
+	t->c = *c;
+	if (capacity == 0)
+		capacity = 1;
+	t->cap = capacity;
+	/* freed mappings rest beside the live ones: a quarter more slots */
+	t->nslots = capacity + capacity / 4 + 1;
+	nb = pow2_at_least(t->nslots);
+	t->bmask = nb - 1;
+	t->k0 = seed[0] ^ 0x6e61742d6d617073ULL;
+	t->k1 = seed[1];
+	t->rng = seed[0] * 31 + seed[1];
+	t->m = calloc(t->nslots, sizeof(*t->m));
+	t->bx = buckets_new(nb);
+	t->bi = buckets_new(nb);
+	if (t->m == NULL || t->bx == NULL || t->bi == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < t->nslots; i++)
+		t->m[i].hi = i + 1 < t->nslots ? i + 1 : NIL;
+	t->free_head = 0;
+	t->rest_head = t->rest_tail = NIL;
+	if (c->mapping == NAT_EI && c->filtering == NAT_AD) {
+		t->perm = calloc(t->cap, sizeof(*t->perm));
+		t->bp = buckets_new(nb);
+		if (t->perm == NULL || t->bp == NULL)
+			goto fail;
+		for (uint32_t i = 0; i < t->cap; i++)
+			t->perm[i].next = i + 1 < t->cap ? i + 1 : NIL;
+	}
+	if (c->ports_per_host != 0) {
+		t->host = calloc(t->cap, sizeof(*t->host));
+		t->bh = buckets_new(nb);
+		if (t->host == NULL || t->bh == NULL)
+			goto fail;
+		for (uint32_t i = 0; i < t->cap; i++)
+			t->host[i].next = i + 1 < t->cap ? i + 1 : NIL;
+	}
+	return t;
+fail:
+	nat_free(t);
+	return NULL;
+}
+
+void
+nat_free(struct nat_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->m);
+	free(t->bx);
+	free(t->bi);
+	free(t->perm);
+	free(t->bp);
+	free(t->host);
+	free(t->bh);
+	free(t);
+}
+
+void
+nat_set_conf(struct nat_table *t, const struct nat_conf *c)
+{
+	if (nat_conf_compatible(&t->c, c))
+		t->c = *c;
+}
+
+const struct nat_conf *
+nat_conf_of(const struct nat_table *t)
+{
+	return &t->c;
+}
+
+/* ---- chains ---- */
+
+static void
+unlink_ext(struct nat_table *t, uint32_t i)
+{
+	struct nat_map *m = &t->m[i];
+	uint32_t *pp = &t->bx[hash_ext(t, m->proto, m->xai, m->xport)];
+
+	while (*pp != NIL && *pp != i)
+		pp = &t->m[*pp].hx;
+	if (*pp == i)
+		*pp = m->hx;
+}
+
+static void
+unlink_int(struct nat_table *t, uint32_t i)
+{
+	struct nat_map *m = &t->m[i];
+	struct nat_key n = {
+		.proto = m->proto, .iport = m->iport, .rport = m->rport,
+		.iaddr = m->iaddr, .raddr = m->raddr,
+	};
+	uint32_t *pp = &t->bi[hash_int(t, &n)];
+
+	while (*pp != NIL && *pp != i)
+		pp = &t->m[*pp].hi;
+	if (*pp == i)
+		*pp = m->hi;
+}
+
+/* The oldest resting mapping leaves the external index; its slot is free. */
+static void
+rest_pop(struct nat_table *t)
+{
+	uint32_t i = t->rest_head;
+
+	t->rest_head = t->m[i].hi;
+	if (t->rest_head == NIL)
+		t->rest_tail = NIL;
+	unlink_ext(t, i);
+	t->m[i].flags = 0;
+	t->m[i].hi = t->free_head;
+	t->free_head = i;
+}
+
+/* A slot for a new mapping: a free one, else the oldest resting one's. */
+static uint32_t
+slot_take(struct nat_table *t, uint64_t now)
+{
+	uint32_t i;
+
+	if (t->free_head == NIL) {
+		if (t->rest_head == NIL)
+			return NIL;
+		if (now - t->m[t->rest_head].t < t->c.reuse_delay)
+			t->st.rest_cut++;
+		rest_pop(t);
+	}
+	i = t->free_head;
+	t->free_head = t->m[i].hi;
+	return i;
+}
+
+/* Whether external (proto, ai, port) is free now. A resting mapping whose
+ * rest is over is let go: only the FIFO's head can be unlinked cheaply
+ * from the list, so one found further in stays until its turn, and the
+ * port is free all the same. */
+static bool
+port_free(struct nat_table *t, uint8_t proto, uint32_t ai, uint16_t port, uint64_t now)
+{
+	for (uint32_t i = t->bx[hash_ext(t, proto, ai, port)]; i != NIL; i = t->m[i].hx) {
+		const struct nat_map *m = &t->m[i];
+
+		if (m->xport != port || m->xai != ai || m->proto != proto)
+			continue;
+		if (m->flags & NMF_LIVE)
+			return false;
+		if (now - m->t < t->c.reuse_delay)
+			return false;
+	}
+	return true;
+}
+
+/* ---- quota ---- */
+
+static struct nat_host *
+host_find(const struct nat_table *t, uint32_t addr, uint32_t **link)
+{
+	uint32_t *pp;
+
+	if (t->host == NULL)
+		return NULL;
+	pp = &t->bh[hmix(t, addr, 2) & t->bmask];
+	while (*pp != NIL && t->host[*pp].addr != addr)
+		pp = &t->host[*pp].next;
+	if (link)
+		*link = pp;
+	return *pp == NIL ? NULL : &t->host[*pp];
+}
+
+uint32_t
+nat_host_count(const struct nat_table *t, uint32_t iaddr)
+{
+	const struct nat_host *h = host_find(t, iaddr, NULL);
+
+	return h ? h->count : 0;
+}
+
+static void
+host_add(struct nat_table *t, uint32_t addr, int delta)
+{
+	uint32_t *pp, i;
+	struct nat_host *h;
+
+	if (t->host == NULL)
+		return;
+	h = host_find(t, addr, &pp);
+	if (h == NULL) {
+		if (delta < 0 || t->host_free == NIL)
+			return;		/* cannot happen: hosts <= live mappings <= cap */
+		i = t->host_free;
+		h = &t->host[i];
+		t->host_free = h->next;
+		h->addr = addr;
+		h->count = 0;
+		h->next = NIL;
+		*pp = i;
+	}
+	h->count += (uint32_t)delta;
+	if (h->count == 0) {
+		i = *pp;
+		*pp = h->next;
+		h->next = t->host_free;
+		t->host_free = i;
+	}
+}
+
+/* ---- allocation ---- */
+
+static unsigned
+proto_class(uint8_t proto)
+{
+	return proto == 6 ? 0 : proto == 17 ? 1 : 2;
+}
+
+/* A free external port on pool address ai for an internal port, or -1.
+ * Looks at most at every port of the range once. */
+static int32_t
+port_pick(struct nat_table *t, uint8_t proto, uint32_t ai, uint16_t iport, uint64_t now)
+{
+	const struct nat_conf *c = &t->c;
+	uint32_t lo = c->port_lo, hi = c->port_hi, n, start, step = 1, p;
+	unsigned cls = proto_class(proto);
+
+	if (c->parity) {
+		/* same parity as iport: the candidates are lo' + 2k */
+		if ((lo & 1) != (iport & 1u))
+			lo++;
+		if (lo > hi)
+			return -1;
+		step = 2;
+	}
+	n = (hi - lo) / step + 1;
+	switch (c->ports) {
+	case NATP_PRESERVE:
+		start = iport >= lo && iport <= hi ? (iport - lo) / step : 0;
+		break;
+	case NATP_SEQUENTIAL:
+		start = t->cursor[cls] >= lo && t->cursor[cls] <= hi ?
+		    ((t->cursor[cls] - lo) / step + 1) % n : 0;
+		break;
+	default:
+		for (int tries = 0; tries < 32; tries++) {
+			p = lo + (uint32_t)(rng_next(t) % n) * step;
+			if (port_free(t, proto, ai, (uint16_t)p, now))
+				return (int32_t)p;
+		}
+		start = (uint32_t)(rng_next(t) % n);
+		break;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		p = lo + ((start + k) % n) * step;
+		if (port_free(t, proto, ai, (uint16_t)p, now)) {
+			t->cursor[cls] = p;
+			return (int32_t)p;
+		}
+	}
+	return -1;
+}
+
+/* How many pool addresses arbitrary pooling tries before it gives up. */
+#define ARBITRARY_TRIES 8
+
+static uint32_t
+map_make(struct nat_table *t, const struct nat_key *n, uint64_t now, enum nat_fail *why)
+{
+	const struct nat_conf *c = &t->c;
+	uint32_t pool = nat_pool_size(c), ai = 0, i;
+	int32_t port = -1;
+
+	if (c->ports_per_host != 0 && nat_host_count(t, n->iaddr) >= c->ports_per_host) {
+		t->st.quota++;
+		*why = NATF_QUOTA;
+		return NIL;
+	}
+	if (t->nlive >= t->cap || pool == 0) {
+		t->st.ports_exhausted++;
+		*why = NATF_PORTS;
+		return NIL;
+	}
+	if (c->pooling == NATPOOL_PAIRED) {
+		ai = hmix(t, n->iaddr, 3) % pool;
+		port = port_pick(t, n->proto, ai, n->iport, now);
+	} else {
+		for (unsigned k = 0; k < ARBITRARY_TRIES && k < pool && port < 0; k++) {
+			ai = t->rr++ % pool;
+			port = port_pick(t, n->proto, ai, n->iport, now);
+		}
+	}
+	if (port < 0 || (i = slot_take(t, now)) == NIL) {
+		t->st.ports_exhausted++;
+		*why = NATF_PORTS;
+		return NIL;
+	}
+	struct nat_map *m = &t->m[i];
+
+	memset(m, 0, sizeof(*m));
+	m->xai = (uint16_t)ai;
+	m->xport = (uint16_t)port;
+	m->proto = n->proto;
+	m->flags = NMF_LIVE;
+	m->iaddr = n->iaddr;
+	m->iport = n->iport;
+	m->raddr = n->raddr;
+	m->rport = n->rport;
+	m->t = now;
+	uint32_t bx = hash_ext(t, m->proto, m->xai, m->xport), bi = hash_int(t, n);
+
+	m->hx = t->bx[bx];
+	t->bx[bx] = i;
+	m->hi = t->bi[bi];
+	t->bi[bi] = i;
+	t->nlive++;
+	t->st.made++;
+	host_add(t, m->iaddr, 1);
+	*why = NATF_OK;
+	return i;
+}
+
+uint32_t
+nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
+    uint64_t not_before, enum nat_fail *why)
+{
+	struct nat_key n;
+	bool stale = false;
+
+	key_norm(t, k, &n);
+	for (uint32_t i = t->bi[hash_int(t, &n)]; i != NIL; i = t->m[i].hi) {
+		if (!key_match(&t->m[i], &n))
+			continue;
+		if (t->m[i].t < not_before) {
+			stale = true;	/* the newest comes first: none newer */
+			break;
+		}
+		t->st.reused++;
+		*why = NATF_OK;
+		return i;
+	}
+	if (stale)
+		t->st.rebinds++;
+	return map_make(t, &n, now, why);
+}
+
+uint32_t
+nat_map_find(const struct nat_table *t, uint8_t proto, uint32_t xai, uint16_t xport)
+{
+	for (uint32_t i = t->bx[hash_ext(t, proto, xai, xport)]; i != NIL; i = t->m[i].hx) {
+		const struct nat_map *m = &t->m[i];
+
+		if (m->xport == xport && m->xai == xai && m->proto == proto &&
+		    (m->flags & NMF_LIVE))
+			return i;
+	}
+	return NIL;
+}
+
+/* ---- permissions (EI mapping, AD filtering) ---- */
+
+static struct nat_perm *
+perm_find(const struct nat_table *t, uint32_t m, uint32_t raddr, uint32_t **link)
+{
+	uint32_t *pp = &t->bp[hmix(t, m, (uint64_t)raddr << 8 | 4) & t->bmask];
+
+	while (*pp != NIL && (t->perm[*pp].m != m || t->perm[*pp].raddr != raddr))
+		pp = &t->perm[*pp].next;
+	if (link)
+		*link = pp;
+	return *pp == NIL ? NULL : &t->perm[*pp];
+}
+
+static void
+perm_add(struct nat_table *t, uint32_t m, uint32_t raddr, int delta)
+{
+	uint32_t *pp, i;
+	struct nat_perm *p;
+
+	if (t->perm == NULL)
+		return;
+	p = perm_find(t, m, raddr, &pp);
+	if (p == NULL) {
+		/* permissions <= flows using a mapping... but a table of
+		 * cap entries can run out before the flow table: then the
+		 * remote is simply not permitted (filtering errs closed) */
+		if (delta < 0 || t->perm_free == NIL)
+			return;
+		i = t->perm_free;
+		p = &t->perm[i];
+		t->perm_free = p->next;
+		p->m = m;
+		p->raddr = raddr;
+		p->count = 0;
+		p->next = NIL;
+		*pp = i;
+	}
+	p->count += (uint32_t)delta;
+	if (p->count == 0) {
+		i = *pp;
+		*pp = p->next;
+		p->next = t->perm_free;
+		t->perm_free = i;
+	}
+}
+
+void
+nat_map_ref(struct nat_table *t, uint32_t i, uint32_t raddr)
+{
+	t->m[i].nflows++;
+	perm_add(t, i, raddr, 1);
+}
+
+void
+nat_map_put(struct nat_table *t, uint32_t i, uint32_t raddr, uint64_t now)
+{
+	struct nat_map *m = &t->m[i];
+
+	if (!(m->flags & NMF_LIVE) || m->nflows == 0)
+		return;
+	perm_add(t, i, raddr, -1);
+	if (--m->nflows != 0)
+		return;
+	unlink_int(t, i);
+	host_add(t, m->iaddr, -1);
+	t->nlive--;
+	t->st.freed++;
+	m->flags = NMF_FREED;
+	m->t = now;
+	m->hi = NIL;
+	if (t->rest_tail == NIL)
+		t->rest_head = i;
+	else
+		t->m[t->rest_tail].hi = i;
+	t->rest_tail = i;
+	/* no rest wanted: the port is free at once, the slot too */
+	if (t->c.reuse_delay == 0)
+		while (t->rest_head != NIL)
+			rest_pop(t);
+}
+
+bool
+nat_filter_allows(const struct nat_table *t, uint32_t i, uint32_t raddr, uint16_t rport)
+{
+	const struct nat_map *m = &t->m[i];
+
+	switch (t->c.filtering) {
+	case NAT_EI:
+		return true;
+	case NAT_AD:
+		if (t->c.mapping == NAT_EI)
+			return t->perm != NULL && perm_find(t, i, raddr, NULL) != NULL;
+		return m->raddr == raddr;
+	default:
+		/* under EI or AD mapping a flow from raddr:rport would have
+		 * been found; under APD mapping the mapping has one remote */
+		return t->c.mapping == NAT_APD && m->raddr == raddr && m->rport == rport;
+	}
+}
+
+/* ---- reading ---- */
+
+const struct nat_map *
+nat_map_at(const struct nat_table *t, uint32_t i)
+{
+	return i < t->nslots ? &t->m[i] : NULL;
+}
+
+uint32_t
+nat_capacity(const struct nat_table *t)
+{
+	return t->nslots;
+}
+
+uint32_t
+nat_count(const struct nat_table *t)
+{
+	return t->nlive;
+}
+
+size_t
+nat_memory(const struct nat_table *t)
+{
+	size_t nb = (size_t)t->bmask + 1;
+	size_t n = sizeof(*t) + (size_t)t->nslots * sizeof(*t->m) + 2 * nb * sizeof(uint32_t);
+
+	if (t->perm)
+		n += (size_t)t->cap * sizeof(*t->perm) + nb * sizeof(uint32_t);
+	if (t->host)
+		n += (size_t)t->cap * sizeof(*t->host) + nb * sizeof(uint32_t);
+	return n;
+}
+
+const struct nat_stats *
+nat_stats(const struct nat_table *t)
+{
+	return &t->st;
+}
