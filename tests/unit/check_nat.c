@@ -1,0 +1,917 @@
+/* check_nat.c -- translation: the mapping table and port allocator with injected time, the packet rewriter's checksums, and the engine translating flows. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "engine_nat.h"
+#include "event.h"
+#include "nat.h"
+#include "natrw.h"
+#include "policy.h"
+#include "reason.h"
+#include "suites.h"
+
+#define SEC 1000000000ULL
+#define P_ICMP 1
+#define P_TCP 6
+#define P_UDP 17
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+static const uint32_t CLIENT = IP(198, 51, 100, 10), CLIENT2 = IP(198, 51, 100, 11);
+static const uint32_t SERVER = IP(203, 0, 113, 20), SERVER2 = IP(203, 0, 113, 21);
+static const uint32_t POOL = IP(203, 0, 113, 100);
+
+static const uint64_t seed[2] = { 11, 22 };
+
+static void
+conf_init(struct nat_conf *c)
+{
+	struct policy p;
+
+	policy_defaults(&p);
+	*c = p.nat;
+	c->nranges = 1;
+	c->range[0].lo = c->range[0].hi = POOL;
+}
+
+static struct nat_key
+key(uint8_t proto, uint32_t iaddr, uint16_t iport, uint32_t raddr, uint16_t rport)
+{
+	struct nat_key k = { .proto = proto, .iaddr = iaddr, .iport = iport,
+	    .raddr = raddr, .rport = rport };
+
+	return k;
+}
+
+/* Get and take a reference, as a flow does. */
+static uint32_t
+take(struct nat_table *t, struct nat_key k, uint64_t now, enum nat_fail *why)
+{
+	enum nat_fail w;
+	uint32_t m = nat_map_get(t, &k, now, 0, &w);
+
+	if (why)
+		*why = w;
+	if (m != NAT_NONE)
+		nat_map_ref(t, m, k.raddr);
+	return m;
+}
+
+static uint16_t
+xport(const struct nat_table *t, uint32_t m)
+{
+	ck_assert_uint_ne(m, NAT_NONE);
+	return nat_map_at(t, m)->xport;
+}
+
+/* ---- the mapping table ---- */
+
+START_TEST(test_preserve_and_mapping_behaviour)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	uint32_t m1, m2, m3;
+
+	for (int beh = NAT_EI; beh <= NAT_APD; beh++) {
+		conf_init(&c);
+		c.mapping = (uint8_t)beh;
+		t = nat_new(&c, 64, seed);
+		m1 = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 0, NULL);
+		ck_assert_uint_eq(xport(t, m1), 40000);		/* preserved */
+		/* same endpoint, another port of the same server */
+		m2 = take(t, key(P_TCP, CLIENT, 40000, SERVER, 443), 0, NULL);
+		/* same endpoint, another server */
+		m3 = take(t, key(P_TCP, CLIENT, 40000, SERVER2, 80), 0, NULL);
+		ck_assert(beh == NAT_APD ? m2 != m1 : m2 == m1);
+		ck_assert(beh == NAT_EI ? m3 == m1 : m3 != m1);
+		ck_assert(beh == NAT_EI ? m3 == m2 : m3 != m2);
+		/* a second host on the same port cannot have port 40000 */
+		m2 = take(t, key(P_TCP, CLIENT2, 40000, SERVER, 80), 0, NULL);
+		ck_assert_uint_ne(xport(t, m2), 40000);
+		/* another protocol's port space is its own */
+		m3 = take(t, key(P_UDP, CLIENT2, 40000, SERVER, 80), 0, NULL);
+		ck_assert_uint_eq(xport(t, m3), 40000);
+		nat_free(t);
+	}
+}
+END_TEST
+
+START_TEST(test_parity_range_sequential_random)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	uint8_t seen[65536] = { 0 };
+
+	conf_init(&c);
+	c.parity = true;
+	c.port_lo = 2000;
+	c.port_hi = 2999;
+	c.ports = NATP_RANDOM;
+	t = nat_new(&c, 4096, seed);
+	for (uint16_t i = 0; i < 400; i++) {
+		uint16_t ip = (uint16_t)(5000 + i);
+		uint32_t m = take(t, key(P_UDP, CLIENT, ip, SERVER, 53), 0, NULL);
+		uint16_t x = xport(t, m);
+
+		ck_assert_uint_eq(x & 1, ip & 1);
+		ck_assert(x >= 2000 && x <= 2999);
+		ck_assert_uint_eq(seen[x], 0);
+		seen[x] = 1;
+	}
+	nat_free(t);
+
+	conf_init(&c);
+	c.ports = NATP_SEQUENTIAL;
+	c.port_lo = 10000;
+	c.port_hi = 10003;
+	t = nat_new(&c, 64, seed);
+	uint16_t prev = 0;
+	enum nat_fail why;
+
+	for (uint16_t i = 0; i < 4; i++) {
+		uint32_t m = take(t, key(P_TCP, CLIENT, (uint16_t)(100 + i * 7), SERVER, 80), 0, &why);
+		uint16_t x = xport(t, m);
+
+		if (i > 0)
+			ck_assert_uint_eq(x, prev + 1);
+		prev = x;
+	}
+	/* the range is spent: a fifth is refused and counted */
+	ck_assert_uint_eq(take(t, key(P_TCP, CLIENT, 999, SERVER, 80), 0, &why), NAT_NONE);
+	ck_assert_int_eq(why, NATF_PORTS);
+	ck_assert_uint_eq(nat_stats(t)->ports_exhausted, 1);
+	nat_free(t);
+}
+END_TEST
+
+START_TEST(test_reuse_delay)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	uint32_t m;
+
+	conf_init(&c);
+	c.reuse_delay = 120 * SEC;
+	t = nat_new(&c, 64, seed);
+	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 10 * SEC, NULL);
+	ck_assert_uint_eq(xport(t, m), 40000);
+	nat_map_put(t, m, SERVER, 20 * SEC);
+	ck_assert_uint_eq(nat_count(t), 0);
+	ck_assert_uint_eq(nat_map_find(t, P_TCP, 0, 40000), NAT_NONE);
+	/* within the rest: the same endpoint gets another port */
+	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 139 * SEC, NULL);
+	ck_assert_uint_ne(xport(t, m), 40000);
+	nat_map_put(t, m, SERVER, 139 * SEC);
+	/* after it: the port is free again */
+	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 140 * SEC, NULL);
+	ck_assert_uint_eq(xport(t, m), 40000);
+	nat_free(t);
+
+	/* no delay: straight back */
+	conf_init(&c);
+	t = nat_new(&c, 64, seed);
+	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 0, NULL);
+	nat_map_put(t, m, SERVER, 1);
+	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 1, NULL);
+	ck_assert_uint_eq(xport(t, m), 40000);
+	nat_free(t);
+}
+END_TEST
+
+START_TEST(test_quota)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	enum nat_fail why;
+	uint32_t m[3];
+
+	conf_init(&c);
+	c.ports_per_host = 2;
+	t = nat_new(&c, 64, seed);
+	m[0] = take(t, key(P_TCP, CLIENT, 1, SERVER, 80), 0, &why);
+	m[1] = take(t, key(P_UDP, CLIENT, 2, SERVER, 80), 0, &why);
+	ck_assert_uint_eq(nat_host_count(t, CLIENT), 2);
+	m[2] = take(t, key(P_TCP, CLIENT, 3, SERVER, 80), 0, &why);
+	ck_assert_uint_eq(m[2], NAT_NONE);
+	ck_assert_int_eq(why, NATF_QUOTA);
+	ck_assert_uint_eq(nat_stats(t)->quota, 1);
+	/* another host is not held back; a reused mapping costs nothing */
+	ck_assert_uint_ne(take(t, key(P_TCP, CLIENT2, 3, SERVER, 80), 0, &why), NAT_NONE);
+	ck_assert_uint_eq(take(t, key(P_TCP, CLIENT, 1, SERVER2, 80), 0, &why), m[0]);
+	nat_map_put(t, m[1], SERVER, 5);
+	ck_assert_uint_ne(take(t, key(P_TCP, CLIENT, 3, SERVER, 80), 5, &why), NAT_NONE);
+	nat_free(t);
+}
+END_TEST
+
+START_TEST(test_filtering)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	uint32_t m;
+
+	/* EIM + ADF: permissions by remote address, counted by flows */
+	conf_init(&c);
+	c.filtering = NAT_AD;
+	t = nat_new(&c, 64, seed);
+	m = take(t, key(P_UDP, CLIENT, 5000, SERVER, 3478), 0, NULL);
+	ck_assert(nat_filter_allows(t, m, SERVER, 9999));
+	ck_assert(!nat_filter_allows(t, m, SERVER2, 3478));
+	nat_map_ref(t, m, SERVER);	/* a second flow to the same address */
+	nat_map_put(t, m, SERVER, 1);
+	ck_assert(nat_filter_allows(t, m, SERVER, 1));
+	nat_free(t);
+
+	/* EIF lets anyone in; APDF under APDM only the mapping's remote */
+	conf_init(&c);
+	c.filtering = NAT_EI;
+	t = nat_new(&c, 64, seed);
+	m = take(t, key(P_UDP, CLIENT, 5000, SERVER, 3478), 0, NULL);
+	ck_assert(nat_filter_allows(t, m, SERVER2, 1));
+	nat_free(t);
+	conf_init(&c);
+	c.mapping = c.filtering = NAT_APD;
+	t = nat_new(&c, 64, seed);
+	m = take(t, key(P_UDP, CLIENT, 5000, SERVER, 3478), 0, NULL);
+	ck_assert(nat_filter_allows(t, m, SERVER, 3478));
+	ck_assert(!nat_filter_allows(t, m, SERVER, 3479));
+	ck_assert(!nat_filter_allows(t, m, SERVER2, 3478));
+	nat_free(t);
+}
+END_TEST
+
+START_TEST(test_pooling)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	uint32_t xai0 = 0;
+
+	conf_init(&c);
+	c.range[0].hi = POOL + 7;
+	t = nat_new(&c, 256, seed);
+	for (uint16_t i = 0; i < 50; i++) {
+		uint32_t m = take(t, key(P_TCP, CLIENT, (uint16_t)(1000 + i), SERVER, 80), 0, NULL);
+
+		if (i == 0)
+			xai0 = nat_map_at(t, m)->xai;
+		ck_assert_uint_eq(nat_map_at(t, m)->xai, xai0);	/* paired */
+	}
+	nat_free(t);
+	c.pooling = NATPOOL_ARBITRARY;
+	t = nat_new(&c, 256, seed);
+	unsigned differ = 0;
+
+	for (uint16_t i = 0; i < 50; i++) {
+		uint32_t m = take(t, key(P_TCP, CLIENT, (uint16_t)(1000 + i), SERVER, 80), 0, NULL);
+
+		differ += nat_map_at(t, m)->xai != 0;
+	}
+	ck_assert_uint_gt(differ, 0);
+	nat_free(t);
+}
+END_TEST
+
+/* Random gets and puts with time moving on: no two live mappings ever
+ * share an external (protocol, address, port); counts add up; a host
+ * never goes over its quota. */
+START_TEST(test_property_unique_external)
+{
+	struct nat_conf c;
+	struct nat_table *t;
+	uint32_t held[512];
+	unsigned nheld = 0;
+	uint64_t rng = 12345, now = 0;
+
+	conf_init(&c);
+	c.range[0].hi = POOL + 1;
+	c.port_lo = 4000;
+	c.port_hi = 4199;		/* 2 x 200 ports per protocol: they run out */
+	c.ports = (uint8_t)(_i % 3);
+	c.mapping = (uint8_t)(_i / 3 % 3);
+	c.reuse_delay = (_i & 1) ? 3 * SEC : 0;
+	c.ports_per_host = 150;
+	t = nat_new(&c, 512, seed);
+	for (int step = 0; step < 20000; step++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint32_t r = (uint32_t)(rng >> 33);
+
+		now += (r & 7) * (SEC / 10);
+		if ((r & 1) && nheld < 512) {
+			struct nat_key k = key((r >> 1) & 1 ? P_TCP : P_UDP,
+			    CLIENT + ((r >> 2) & 3), (uint16_t)(1000 + ((r >> 4) & 1023)),
+			    SERVER + ((r >> 14) & 1), (uint16_t)(80 + ((r >> 15) & 3)));
+			uint32_t m = take(t, k, now, NULL);
+
+			if (m != NAT_NONE)
+				held[nheld++] = m;
+		} else if (nheld > 0) {
+			unsigned j = (r >> 1) % nheld;
+			const struct nat_map *mm = nat_map_at(t, held[j]);
+
+			nat_map_put(t, held[j], c.mapping == NAT_EI ? SERVER : mm->raddr, now);
+			held[j] = held[--nheld];
+		}
+		if (step % 1000 != 0)
+			continue;
+		/* the invariant, over the whole table */
+		static uint8_t used[2][2][65536];
+		uint32_t live = 0;
+
+		memset(used, 0, sizeof(used));
+		for (uint32_t i = 0; i < nat_capacity(t); i++) {
+			const struct nat_map *m = nat_map_at(t, i);
+
+			if (!(m->flags & NMF_LIVE))
+				continue;
+			live++;
+			ck_assert_uint_eq(used[m->proto == P_TCP][m->xai][m->xport], 0);
+			used[m->proto == P_TCP][m->xai][m->xport] = 1;
+			ck_assert(m->xport >= 4000 && m->xport <= 4199);
+			ck_assert_uint_gt(m->nflows, 0);
+		}
+		ck_assert_uint_eq(live, nat_count(t));
+		for (uint32_t h = 0; h < 4; h++)
+			ck_assert_uint_le(nat_host_count(t, CLIENT + h), 150);
+	}
+	nat_free(t);
+}
+END_TEST
+
+/* ---- the rewriter ---- */
+
+static void
+w16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+w32(uint8_t *p, uint32_t v)
+{
+	w16(p, (uint16_t)(v >> 16));
+	w16(p + 2, (uint16_t)v);
+}
+
+static uint16_t
+r16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+r32(const uint8_t *p)
+{
+	return (uint32_t)r16(p) << 16 | r16(p + 2);
+}
+
+/* The pseudo-header sum of an IPv4 packet's L4 part. */
+static uint32_t
+pseudo(const uint8_t *ip, size_t l4len)
+{
+	return (uint32_t)r16(ip + 12) + r16(ip + 14) + r16(ip + 16) + r16(ip + 18) +
+	    ip[9] + (uint32_t)l4len;
+}
+
+/* Fill every checksum of an IPv4 TCP/UDP/ICMP packet of len bytes. */
+static void
+finish(uint8_t *b, size_t len)
+{
+	size_t l4 = (b[0] & 15u) * 4;
+
+	w16(b + 2, (uint16_t)len);
+	w16(b + 10, 0);
+	w16(b + 10, natrw_checksum(b, l4, 0));
+	switch (b[9]) {
+	case P_TCP:
+		w16(b + l4 + 16, 0);
+		w16(b + l4 + 16, natrw_checksum(b + l4, len - l4, pseudo(b, len - l4)));
+		break;
+	case P_UDP:
+		w16(b + l4 + 6, 0);
+		w16(b + l4 + 6, natrw_checksum(b + l4, len - l4, pseudo(b, len - l4)));
+		break;
+	case P_ICMP:
+		w16(b + l4 + 2, 0);
+		w16(b + l4 + 2, natrw_checksum(b + l4, len - l4, 0));
+		break;
+	}
+}
+
+/* Every checksum of the packet verifies (sums to 0). */
+static void
+verify(const uint8_t *b, size_t len)
+{
+	size_t l4 = (b[0] & 15u) * 4;
+
+	ck_assert_uint_eq(natrw_checksum(b, l4, 0), 0);
+	if (b[9] == P_TCP || (b[9] == P_UDP && r16(b + l4 + 6) != 0))
+		ck_assert_uint_eq(natrw_checksum(b + l4, len - l4, pseudo(b, len - l4)), 0);
+	if (b[9] == P_ICMP)
+		ck_assert_uint_eq(natrw_checksum(b + l4, len - l4, 0), 0);
+}
+
+static size_t
+mk4(uint8_t *b, uint8_t proto, uint32_t src, uint32_t dst, size_t l4len)
+{
+	memset(b, 0, 20 + l4len);
+	b[0] = 0x45;
+	b[8] = 64;
+	b[9] = proto;
+	w32(b + 12, src);
+	w32(b + 16, dst);
+	for (size_t i = 0; i < l4len; i++)
+		b[20 + i] = (uint8_t)(i * 7 + 3);
+	return 20 + l4len;
+}
+
+static size_t
+mk_tcp(uint8_t *b, uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp, uint8_t flags)
+{
+	size_t n = mk4(b, P_TCP, src, dst, 20 + 33);
+
+	w16(b + 20, sp);
+	w16(b + 22, dp);
+	b[32] = 5 << 4;
+	b[33] = flags;
+	finish(b, n);
+	return n;
+}
+
+static size_t
+mk_udp(uint8_t *b, uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp)
+{
+	size_t n = mk4(b, P_UDP, src, dst, 8 + 21);
+
+	w16(b + 20, sp);
+	w16(b + 22, dp);
+	w16(b + 24, 8 + 21);
+	finish(b, n);
+	return n;
+}
+
+static size_t
+mk_echo(uint8_t *b, uint32_t src, uint32_t dst, uint8_t type, uint16_t id)
+{
+	size_t n = mk4(b, P_ICMP, src, dst, 8 + 16);
+
+	b[20] = type;
+	b[21] = 0;
+	w16(b + 24, id);
+	w16(b + 26, 1);
+	finish(b, n);
+	return n;
+}
+
+/* An ICMP error from `from` to `to` quoting the first qlen bytes of q. */
+static size_t
+mk_error(uint8_t *b, uint32_t from, uint32_t to, uint8_t type, uint8_t code,
+    const uint8_t *q, size_t qlen)
+{
+	size_t n = mk4(b, P_ICMP, from, to, 8 + qlen);
+
+	b[20] = type;
+	b[21] = code;
+	memcpy(b + 28, q, qlen);
+	finish(b, n);
+	return n;
+}
+
+START_TEST(test_rewrite_tcp_udp)
+{
+	uint8_t b[128];
+	size_t n;
+	struct nat_rewrite rw = { .set = NRW_SRC, .src = POOL, .sport = 61000 };
+
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x12);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	ck_assert_uint_eq(r16(b + 20), 61000);
+	verify(b, n);
+
+	rw.set = NRW_DST;
+	rw.dst = CLIENT;
+	rw.dport = 40000;
+	n = mk_udp(b, SERVER, 53, POOL, 61000);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	ck_assert_uint_eq(r16(b + 22), 40000);
+	verify(b, n);
+
+	/* UDP without a checksum keeps none */
+	n = mk_udp(b, SERVER, 53, POOL, 61000);
+	w16(b + 26, 0);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r16(b + 26), 0);
+
+	/* both sides at once (hairpin) */
+	rw.set = NRW_SRC | NRW_DST;
+	n = mk_tcp(b, CLIENT2, 5555, POOL, 61000, 0x02);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	verify(b, n);
+
+	/* checksum offload pending: the field is the pseudo-header sum */
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x10);
+	w16(b + 36, (uint16_t)~natrw_checksum(NULL, 0, pseudo(b, n - 20)));
+	rw.set = NRW_SRC;
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, true), NATRW_OK);
+	ck_assert_uint_eq(r16(b + 36), (uint16_t)~natrw_checksum(NULL, 0, pseudo(b, n - 20)));
+
+	/* too short to reach the checksum; a later fragment */
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x10);
+	ck_assert_int_eq(nat_rewrite(b, 30, &rw, false), NATRW_SHORT);
+	w16(b + 6, 100);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_FRAGMENT);
+}
+END_TEST
+
+START_TEST(test_rewrite_icmp)
+{
+	uint8_t b[256], q[128];
+	size_t n, qn;
+	struct nat_rewrite rw = { .set = NRW_SRC, .src = POOL, .sport = 777 };
+
+	/* an echo request: its identifier */
+	n = mk_echo(b, CLIENT, SERVER, 8, 42);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r16(b + 24), 777);
+	verify(b, n);
+	/* the reply back in */
+	rw.set = NRW_DST;
+	rw.dst = CLIENT;
+	rw.dport = 42;
+	n = mk_echo(b, SERVER, POOL, 0, 777);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r16(b + 24), 42);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	verify(b, n);
+
+	/* a router's port unreachable about the translated datagram
+	 * POOL:61000 -> SERVER:53, whole datagram quoted */
+	qn = mk_udp(q, POOL, 61000, SERVER, 53);
+	n = mk_error(b, IP(192, 0, 2, 1), POOL, 3, 3, q, qn);
+	rw.set = NRW_DST;
+	rw.dst = CLIENT;
+	rw.dport = 40000;
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r32(b + 12), IP(192, 0, 2, 1));	/* the router stays */
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	ck_assert_uint_eq(r32(b + 28 + 12), CLIENT);		/* quoted source */
+	ck_assert_uint_eq(r16(b + 48), 40000);			/* quoted sport */
+	verify(b, n);
+	verify(b + 28, qn);					/* the quote's own sums */
+
+	/* the inside host's own error about an inbound datagram, quoting 8
+	 * bytes of UDP: outer source and quoted destination both translated */
+	qn = mk_udp(q, SERVER, 53, CLIENT, 40000);
+	n = mk_error(b, CLIENT, SERVER, 3, 3, q, 28);
+	rw.set = NRW_SRC;
+	rw.src = POOL;
+	rw.sport = 61000;
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_OK);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	ck_assert_uint_eq(r32(b + 28 + 16), POOL);
+	ck_assert_uint_eq(r16(b + 50), 61000);
+	verify(b, n);
+	ck_assert_uint_eq(natrw_checksum(b + 28, 20, 0), 0);
+
+	/* a quote too short for its ports */
+	n = mk_error(b, CLIENT, SERVER, 3, 3, q, 22);
+	ck_assert_int_eq(nat_rewrite(b, n, &rw, false), NATRW_SHORT);
+}
+END_TEST
+
+/* ---- the engine ---- */
+
+struct ntb {
+	struct policy pol;
+	struct engine *e;
+	struct verdict v;
+	uint64_t now;
+	unsigned events[EV__MAX];
+	struct event last;
+};
+
+static void
+nt_event(void *ctx, const struct event *ev)
+{
+	struct ntb *t = ctx;
+
+	t->events[ev->type]++;
+	t->last = *ev;
+}
+
+static void
+nt_init(struct ntb *t, const char *const *sets)
+{
+	struct policy_errors errs;
+	struct engine_ops ops = { .event = nt_event, .ctx = t };
+
+	memset(t, 0, sizeof(*t));
+	policy_defaults(&t->pol);
+	ck_assert_int_eq(policy_set(&t->pol, "t", "nat.outside = 203.0.113.100", &errs), 0);
+	ck_assert_int_eq(policy_set(&t->pol, "t", "nat.inside = 198.51.100.0/24", &errs), 0);
+	ck_assert_int_eq(policy_set(&t->pol, "t", "table.max_flows = 1024", &errs), 0);
+	for (; sets && *sets; sets++)
+		ck_assert_msg(policy_set(&t->pol, "t", *sets, &errs) == 0, "%s", errs.msg[0]);
+	t->e = engine_new(&t->pol, &ops, seed, 0);
+	ck_assert_ptr_nonnull(t->e);
+}
+
+/* Run b through the engine; on accept apply the rewrite and check it. */
+static enum verdict_action
+nt_tx(struct ntb *t, uint8_t *b, size_t n)
+{
+	enum verdict_action a = engine_process(t->e, b, n, t->now, &t->v);
+
+	if (a == V_ACCEPT && t->v.rw.set) {
+		ck_assert_int_eq(nat_rewrite(b, n, &t->v.rw, false), NATRW_OK);
+		verify(b, n);
+	}
+	return a;
+}
+
+START_TEST(test_engine_tcp)
+{
+	static const char *const sets[] = { "nat.port_reuse_delay = 2m",
+	    "timeout.established = 30s", "expire.later = pickup", NULL };
+	struct ntb t;
+	uint8_t b[128];
+	size_t n;
+	struct flow_outside o;
+
+	nt_init(&t, sets);
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x02);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	ck_assert_uint_eq(r16(b + 20), 40000);
+	ck_assert(engine_flow_outside(t.e, t.v.flow, &o));
+	ck_assert_uint_eq(o.src, POOL);
+	ck_assert_uint_eq(o.dst, SERVER);
+	ck_assert(t.last.nat && t.last.nat_src == POOL && t.last.nat_sport == 40000);
+	/* the answer comes to the pool and goes to the client */
+	n = mk_tcp(b, SERVER, 80, POOL, 40000, 0x12);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x10);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	/* nobody holds pool port 40001 */
+	n = mk_tcp(b, SERVER, 80, POOL, 40001, 0x02);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_NO_MAPPING);
+	/* idle past the timer: the mapping goes with the flow */
+	t.now = 31 * SEC;
+	engine_expire(t.e, t.now, UINT32_MAX);
+	ck_assert_uint_eq(nat_count(engine_nat(t.e)), 0);
+	n = mk_tcp(b, SERVER, 80, POOL, 40000, 0x10);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_NO_MAPPING);
+	/* the client's next segment is picked up from a new port: the
+	 * old one rests */
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x18);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_ne(r16(b + 20), 40000);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	engine_free(t.e);
+}
+END_TEST
+
+START_TEST(test_engine_filtering_and_unsolicited)
+{
+	static const char *const eif[] = { "nat.filtering = endpoint-independent", NULL };
+	static const char *const rst[] = { "nat.unsolicited = reset", NULL };
+	static const char *const icmp[] = { "nat.unsolicited = icmp", NULL };
+	struct ntb t;
+	uint8_t b[128];
+	size_t n;
+
+	/* default APDF: another server's datagram to the mapping is refused */
+	nt_init(&t, NULL);
+	n = mk_udp(b, CLIENT, 5000, SERVER, 3478);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_udp(b, SERVER2, 3478, POOL, 5000);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_FILTERED);
+	ck_assert_uint_eq(t.v.icmp_unreach, 0);
+	engine_free(t.e);
+
+	/* EIF: it comes in, to the client */
+	nt_init(&t, eif);
+	n = mk_udp(b, CLIENT, 5000, SERVER, 3478);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_udp(b, SERVER2, 3478, POOL, 5000);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	/* and the client's answer leaves from the same mapping */
+	n = mk_udp(b, CLIENT, 5000, SERVER2, 3478);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	ck_assert_uint_eq(r16(b + 20), 5000);
+	engine_free(t.e);
+
+	/* reset: an unsolicited SYN's sender gets a RST from the pool port */
+	nt_init(&t, rst);
+	n = mk_tcp(b, SERVER, 80, POOL, 2222, 0x02);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_RESET);
+	ck_assert_uint_eq(t.v.nrst, 1);
+	ck_assert_uint_eq(t.v.rst[0].sport, 2222);
+	ck_assert_mem_eq(t.v.rst[0].src.b, "\xcb\x00\x71\x64", 4);
+	engine_free(t.e);
+
+	/* icmp: a datagram gets port unreachable, a SYN nothing (REQ-4) */
+	nt_init(&t, icmp);
+	n = mk_udp(b, SERVER, 53, POOL, 2222);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.icmp_unreach, 3 + 1);
+	n = mk_tcp(b, SERVER, 80, POOL, 2222, 0x02);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.icmp_unreach, 0);
+	engine_free(t.e);
+}
+END_TEST
+
+START_TEST(test_engine_icmp)
+{
+	struct ntb t;
+	uint8_t b[256], q[128];
+	size_t n, qn;
+	uint16_t x;
+
+	nt_init(&t, NULL);
+	/* ping */
+	n = mk_echo(b, CLIENT, SERVER, 8, 99);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	x = r16(b + 24);
+	n = mk_echo(b, SERVER, POOL, 0, x);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r16(b + 24), 99);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	/* a UDP flow, and a port unreachable about it from the server */
+	n = mk_udp(b, CLIENT, 6000, SERVER, 9);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	x = r16(b + 20);
+	qn = mk_udp(q, POOL, x, SERVER, 9);
+	n = mk_error(b, SERVER, POOL, 3, 3, q, qn);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	ck_assert_uint_eq(r16(b + 48), 6000);
+	/* the mapping is still there */
+	ck_assert_uint_ne(nat_map_find(engine_nat(t.e), P_UDP, 0, x), NAT_NONE);
+	n = mk_udp(b, SERVER, 9, POOL, x);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	engine_free(t.e);
+}
+END_TEST
+
+START_TEST(test_engine_hairpin_and_rebind)
+{
+	static const char *const off[] = { "nat.hairpin = off", NULL };
+	static const char *const rb[] = { "nat.rebind_every = 10s", NULL };
+	struct ntb t;
+	uint8_t b[128];
+	size_t n;
+	uint16_t xa, xb;
+
+	for (int hp = 1; hp >= 0; hp--) {
+		nt_init(&t, hp ? NULL : off);
+		/* CLIENT2 has a mapping (talking to the server) */
+		n = mk_udp(b, CLIENT2, 7000, SERVER, 3478);
+		ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+		xb = r16(b + 20);
+		/* CLIENT sends to it through the pool */
+		n = mk_udp(b, CLIENT, 7100, POOL, xb);
+		if (!hp) {
+			ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+			ck_assert_uint_eq(t.v.reason, R_NAT_HAIRPIN);
+			engine_free(t.e);
+			continue;
+		}
+		ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+		ck_assert_uint_eq(r32(b + 12), POOL);	/* from CLIENT's mapping */
+		xa = r16(b + 20);
+		ck_assert_uint_eq(r32(b + 16), CLIENT2);
+		ck_assert_uint_eq(r16(b + 22), 7000);
+		/* CLIENT2 answers to CLIENT's outside address */
+		n = mk_udp(b, CLIENT2, 7000, POOL, xa);
+		ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+		ck_assert_uint_eq(r32(b + 12), POOL);
+		ck_assert_uint_eq(r16(b + 20), xb);
+		ck_assert_uint_eq(r32(b + 16), CLIENT);
+		ck_assert_uint_eq(r16(b + 22), 7100);
+		engine_free(t.e);
+	}
+
+	nt_init(&t, rb);
+	n = mk_udp(b, CLIENT, 8000, SERVER, 443);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	xa = r16(b + 20);
+	uint32_t flow = t.v.flow;
+
+	t.now = 5 * SEC;
+	n = mk_udp(b, CLIENT, 8000, SERVER, 443);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r16(b + 20), xa);
+	t.now = 11 * SEC;
+	n = mk_udp(b, CLIENT, 8000, SERVER, 443);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_ne(r16(b + 20), xa);
+	ck_assert_uint_eq(engine_stats(t.e)->reason[R_NAT_REBIND], 1);
+	/* the old port is gone: the server's late packet to it is refused */
+	n = mk_udp(b, SERVER, 443, POOL, xa);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	/* ctl rebind moves it again at once */
+	n = mk_udp(b, CLIENT, 8000, SERVER, 443);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	xb = r16(b + 20);
+	ck_assert_uint_eq(t.v.flow, flow);
+	ck_assert_int_eq(engine_rebind(t.e, flow, t.now), 0);
+	n = mk_udp(b, CLIENT, 8000, SERVER, 443);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_ne(r16(b + 20), xb);
+	ck_assert_int_eq(engine_rebind(t.e, 1000, t.now), -1);	/* no such flow */
+	engine_free(t.e);
+}
+END_TEST
+
+START_TEST(test_policy_nat_keys)
+{
+	struct policy p, q;
+	struct policy_errors errs;
+	char buf[8192];
+
+	policy_defaults(&p);
+	memset(&errs, 0, sizeof(errs));
+	ck_assert_int_eq(policy_set(&p, "t", "nat.outside = 203.0.113.100-203.0.113.103, 192.0.2.7", &errs), 0);
+	ck_assert_uint_eq(nat_pool_size(&p.nat), 5);
+	ck_assert_uint_eq(nat_pool_addr(&p.nat, 4), IP(192, 0, 2, 7));
+	ck_assert_int_eq(nat_pool_index(&p.nat, IP(203, 0, 113, 102)), 2);
+	ck_assert_int_eq(policy_set(&p, "t", "nat.inside = 198.51.100.0/24,10.0.0.0/8", &errs), 0);
+	ck_assert(nat_inside(&p.nat, IP(10, 1, 2, 3)));
+	ck_assert(!nat_inside(&p.nat, SERVER));
+	ck_assert_int_eq(policy_set(&p, "t", "nat.mapping = address-and-port-dependent", &errs), 0);
+	ck_assert_int_eq(policy_set(&p, "t", "nat.port_range = 2000-2999", &errs), 0);
+	ck_assert_int_eq(policy_set(&p, "t", "nat.parity = on", &errs), 0);
+	ck_assert_int_eq(policy_set(&p, "t", "nat.port_reuse_delay = 2m", &errs), 0);
+	/* written back, read back: the same */
+	policy_format(&p, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "nat.outside = 203.0.113.100-203.0.113.103,192.0.2.7\n"));
+	ck_assert_int_eq(policy_parse(&q, "x.profile", buf, strlen(buf), NULL, &errs), 0);
+	ck_assert_mem_eq(&p.nat, &q.nat, sizeof(p.nat));
+	/* no translation, nothing written */
+	policy_defaults(&p);
+	policy_format(&p, buf, sizeof(buf));
+	ck_assert_ptr_null(strstr(buf, "nat."));
+	/* mistakes */
+	static const char *const bad[] = {
+		"nat.outside = 203.0.113.300", "nat.outside = 203.0.113.9-203.0.113.1",
+		"nat.outside = 10.0.0.0-10.1.0.0", "nat.outside = 1.1.1.1-1.1.1.5,1.1.1.3",
+		"nat.inside = 10.0.0.1/8", "nat.inside = 10.0.0.0/33",
+		"nat.port_range = 5-4", "nat.port_range = 0-10", "nat.mapping = cone",
+		"nat.ports_per_host = -1", "nat.unsolicited = rst",
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&errs, 0, sizeof(errs));
+		ck_assert_msg(policy_set(&p, "t", bad[i], &errs) < 0, "accepted %s", bad[i]);
+		ck_assert_uint_eq(errs.count, 1);
+	}
+	/* a file with a duplicate nat key says where */
+	const char *txt = "nat.outside = 203.0.113.1\nnat.outside = 203.0.113.2\n";
+
+	memset(&errs, 0, sizeof(errs));
+	ck_assert_int_lt(policy_parse(&q, "f.profile", txt, strlen(txt), NULL, &errs), 0);
+	ck_assert_ptr_nonnull(strstr(errs.msg[0], "f.profile:2: duplicate key 'nat.outside'"));
+}
+END_TEST
+
+Suite *
+suite_nat(void)
+{
+	Suite *s = suite_create("nat");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_test(tc, test_preserve_and_mapping_behaviour);
+	tcase_add_test(tc, test_parity_range_sequential_random);
+	tcase_add_test(tc, test_reuse_delay);
+	tcase_add_test(tc, test_quota);
+	tcase_add_test(tc, test_filtering);
+	tcase_add_test(tc, test_pooling);
+	tcase_add_loop_test(tc, test_property_unique_external, 0, 18);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rewrite");
+	tcase_add_test(tc, test_rewrite_tcp_udp);
+	tcase_add_test(tc, test_rewrite_icmp);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("engine");
+	tcase_add_test(tc, test_engine_tcp);
+	tcase_add_test(tc, test_engine_filtering_and_unsolicited);
+	tcase_add_test(tc, test_engine_icmp);
+	tcase_add_test(tc, test_engine_hairpin_and_rebind);
+	tcase_add_test(tc, test_policy_nat_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
