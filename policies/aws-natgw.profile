@@ -41,3 +41,17 @@ timeout.icmp = 350s
 # Not to be confused with EC2 security-group connection tracking (ENI
 # ConnectionTrackingSpecification: udpTimeout default 30s, udpStreamTimeout
 # 180s): that is the instance's conntrack, not the NAT gateway.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # third party: "Always symmetric. Each connection gets a randomized source port, per-destination": https://tailscale.com/blog/nat-traversal-improvements-pt-2-cloud-environments
+# nat.filtering = address-and-port-dependent (the built-in default) # inferred: AWS documents only that external hosts cannot initiate connections; the exact filter is not documented: https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html
+nat.ports = random                          # third party (Tailscale, above); AWS does not document port selection
+# nat.port_range: not found
+# nat.parity: not found
+# nat.pooling: not found (secondary IPs raise the per-destination limit; how a flow picks one is not documented)
+# nat.port_reuse_delay: not found
+# nat.ports_per_host: not found; the documented limit is per destination, not per host: "Each IPv4 address can support up to 55,000 simultaneous connections to each unique destination" (nat-gateway-basics)
+# nat.hairpin: not found
+nat.unsolicited = drop                      # timeouts.md / AWS troubleshooting: packets from outside without a connection are not delivered (the RST goes only to the inside host)

@@ -34,3 +34,17 @@ timeout.udp = 4m
 # traffic flow alive", which suggests per-direction idle expiry; none of
 # any, orig, reply, none expresses that exactly.
 # icmp.errors: not applicable (no ICMP). The Linux pass is kept.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # "Each time a new connection is made to the same destination endpoint ... a new source port is used"; ports picked at random per new connection: https://learn.microsoft.com/azure/nat-gateway/nat-gateway-resource
+# nat.filtering = address-and-port-dependent (the built-in default) # inferred: only return traffic of a known flow is translated; anything else is answered with a RST (below). Exact filter not documented
+nat.ports = random                          # "NAT gateway selects a port at random out of the available inventory of ports" (nat-gateway-resource, SNAT section)
+# nat.port_range = 1024-65535 (the built-in default) # "64,512 SNAT ports are available per public IP address" (nat-gateway-resource; 65536 - 1024), the range itself is inferred
+# nat.parity: not found
+# nat.pooling: not found ("the entire inventory of ports provided by those IPs is made available to any virtual machine")
+nat.port_reuse_delay = 65s                  # Port Reuse Timers: TCP FIN 65 s, TCP RST 16 s, UDP 65 s, before a SNAT port is reused "to the same destination endpoint" (nat-gateway-resource; MicrosoftDocs/azure-docs copies)
+# nat.ports_per_host: not applicable (no per-VM limit; the whole inventory is shared)
+# nat.hairpin: not found
+# nat.unsolicited = reset (the built-in default) # "NAT Gateway sends a TCP Reset (RST) packet for any connection flow that it doesn't recognize as an existing connection" (nat-gateway-resource, TCP reset); UDP: not found

@@ -12,3 +12,8 @@ expire.action = reset
 # keyword applies to TCP only ("For TCP traffic, the reset keyword sends a
 # reset to TCP endpoints when the connection times out", CLI guide, set
 # connection timeout); natbox sends no RST for a non-TCP flow either.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nothing to add: inherits cisco-asa; `timeout conn ... reset` changes idle expiry only, not NAT allocation

@@ -53,3 +53,17 @@ timeout.other = 2m
 # on whether an error for an existing UDP/TCP conn passes without an ACL
 # (looked at the CLI guide's ICMP Inspection / ICMP Error Inspection and
 # Cisco community notes). The Linux pass is kept.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nat.mapping = endpoint-independent (the built-in default) # ASA CLI guide, PAT pool options: "Normally, the destination port and address are not considered when creating PAT translations"; "ICE and TURN rely on the PAT binding to be the same for all destinations" (copy: http://www.manualsdir.com/manuals/743833/cisco-asa-5585-x-asa-5555-x-asa-5545-x-asa-5525-x-asa-5515-x-asa-5512-x-asa-5580-asa-5550-asa-5540-asa-5520-asa-5510-asa-5505-asa-5500-series.html?page=619)
+# nat.filtering = address-and-port-dependent (the built-in default) # default policy: outside-initiated packets need an access rule; without one only return traffic of existing conns passes (see evidence)
+# nat.ports = preserve (the built-in default) # "If available, the real source port number is used for the mapped port" (ASA CLI guide, Dynamic PAT; https://netcraftsmen.com/dynamic-pat-cont-with-pools-flat-round-robin-and-extended-pat/)
+# nat.port_range = 1024-65535 (the built-in default) # "...mapped ports are chosen from the same range of ports as the real port number: 0 to 511, 512 to 1023, and 1024 to 65535" (same); `flat` = 1024-65535 for all, `flat include-reserve` = 1-65535
+# nat.parity: not found
+nat.pooling = paired                        # PAT pool round-robin: "If a host has an existing connection, then subsequent connections from that host will use the same PAT IP address if ports are available" (ASA CLI guide, Twice NAT PAT pool guidelines; copy: http://office.manualsonline.com/manuals/mfg/cisco_systems/asa_5580_1.html?p=138)
+# nat.port_reuse_delay = 0s (the built-in default) # per-session PAT (default for all TCP and UDP DNS): "At the end of a per-session PAT session, the ASA sends a reset and immediately removes the xlate"; multi-session PAT uses "the PAT timeout, by default 30 seconds" (ASA 9.x CLI guide, History for NAT: https://www.easymanua.ls/cisco/asa-5506-x/manual/20706?p=203)
+# nat.ports_per_host: not found for default PAT (port block allocation is an opt-in feature)
+# nat.hairpin: not found as a default; needs explicit config (same-security-traffic permit intra-interface plus NAT), not verified here
+nat.unsolicited = drop                      # existing profile / timeouts.md: a packet from outside that matches no conn is dropped and logged (106015)

@@ -24,3 +24,9 @@ unknown.action = drop
 
 # UDP, ICMP, other: nothing to add. Seed 000 (ByteBlower) is about TCP
 # half-close only and says nothing of them; the Linux baseline stands.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nothing to add: seed 000 (ByteBlower) concerns TCP half-close only and says nothing about
+# mapping, filtering or ports; the built-in (Linux) NAT behaviour stands

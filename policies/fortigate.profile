@@ -42,3 +42,17 @@ timeout.other = 1h
 # per-port entry's default; the global behaviour is assumed the same. The
 # Linux value already.
 # icmp.errors: not found. The Linux pass is kept.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # FortiOS allocates from a port pool "per NAT IP, destination IP, port, and protocol"; no endpoint-independent binding is documented (FortiGate 4.0 MR1 Admin Guide, "How FortiOS selects unused NAT ports": https://easymanua.ls/fortinet/fortigate-series/manual/738445?p=412)
+# nat.filtering = address-and-port-dependent (the built-in default) # session-based; "Full cone NAT is also known as Endpoint Independent Filtering" is an opt-in for fixed-port-range pools, UDP only: https://docs.fortinet.com/document/fortigate/7.6.6/administration-guide/949754
+# nat.ports = preserve (the built-in default) # KB 380483: with port-preserve enabled "the original port will be attempted for a re-use. If this clashes with another session, a new NAT port will be selected sequentially": https://community.fortinet.com/t5/FortiGate/Technical-Tip-NAT-Port-selection-process-criteria/ta-p/380483
+nat.port_range = 5117-65533                 # KB 192079: "Each IP address provides 60,416 source ports [5117;65533]": https://community.fortinet.com/t5/FortiGate/Technical-Tip-Mixed-NAT-pools-for-single-IP-policy/ta-p/192079
+# nat.parity: not found
+# nat.pooling = arbitrary (the built-in default) # ippool: "translate source addresses to addresses randomly selected from the IP pool" (CLI reference 6.0 firewall ippool: https://docs.fortinet.com/document/fortigate/6.0.0/cli-reference/438955); Handbook 6.0 fixed port: "randomly selects an IP address from the IP pool and assigns it to each connection"
+# nat.port_reuse_delay: not found
+# nat.ports_per_host: not applicable to overload pools (port-per-user / block settings exist only for fixed-port-range and port-block-allocation pools)
+# nat.hairpin: not found
+nat.unsolicited = drop                      # existing profile / timeouts.md: "no session matched", dropped

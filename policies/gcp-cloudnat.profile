@@ -30,3 +30,17 @@ timeout.udp = 30s
 # refresh.udp, icmp.errors: not found (looked at the Public NAT overview and
 # specifications pages and the API reference). The Linux any and pass are
 # kept.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # default; third party: "Default is also symmetric, but Google uniquely offers an Endpoint-Independent Mapping option if you configure static port allocation" (Tailscale blog above); API: RouterNat.enableEndpointIndependentMapping (bool), and enableDynamicPortAllocation=true means "enableEndpointIndependentMapping cannot be set to true": https://cloud.google.com/compute/docs/reference/rest/v1/routers
+# nat.filtering = address-and-port-dependent (the built-in default) # inferred: Cloud NAT accepts inbound packets only as responses to outbound ones (Cloud NAT overview); the exact filter is not documented: https://cloud.google.com/nat/docs/overview
+# nat.ports: not found (ports come from the VM's reserved block; the order within it is not documented)
+# nat.port_range = 1024-65535 (the built-in default) # Cloud NAT IP addresses and ports page: 64,512 usable ports per NAT IP (ports 0-1023 not used); figure from that page, not re-quoted here: https://cloud.google.com/nat/docs/ports-and-addresses
+# nat.parity: not found
+# nat.pooling: not found
+# nat.port_reuse_delay: not found as such; the closest documented timer is tcpTimeWaitTimeoutSec (120 s, 30 s for new gateways), already timeout.time_wait
+nat.ports_per_host = 64                     # static port allocation: default minPortsPerVm 64 (ports-and-addresses page); with dynamic port allocation the minimum defaults to 32 ("If minPortsPerVm is not set, a minimum of 32 ports will be allocated", RouterNat API)
+# nat.hairpin: not found (VM-to-VM traffic inside the VPC does not use Cloud NAT)
+nat.unsolicited = drop                      # existing profile: silent drop (reported, not official); Cloud NAT does not accept unsolicited inbound connections (overview)

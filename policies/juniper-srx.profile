@@ -40,3 +40,17 @@ timeout.icmp = 60s
 timeout.other = 30m
 # refresh.udp, icmp.errors: not found (looked at the Flow-Based Sessions and
 # session characteristics pages). The Linux any and pass are kept.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # inferred default: persistent NAT (off by default) is what "ensures that all requests from the same internal transport address are mapped to the same reflexive transport address": https://juniper.net/documentation/software/junos-security/junos-security10.2/junos-security-swconfig-security/topic-42825.html
+# nat.filtering = address-and-port-dependent (the built-in default) # flow/session based; persistent NAT types any-remote-host / target-host / target-host-port = EIF / ADF / APDF (same page)
+nat.ports = random                          # SRX source NAT randomises ports by default; `set security nat source port-randomization disable` turns it off (knob cited in jeremmfr/terraform-provider-junos#458 "Disable Source NAT Port Randomization"; Juniper page not read)
+# nat.port_range: not found
+# nat.parity: not found for SRX (preserve-parity exists for MX `services nat pool ... port`, not security nat)
+# nat.pooling: not found (an `address-persistent` source-NAT option exists; its default effect was not verified)
+# nat.port_reuse_delay: not found
+# nat.ports_per_host: not found (port block allocation is opt-in)
+# nat.hairpin: not found
+nat.unsolicited = drop                      # existing profile: non-SYN first packets dropped by the SYN check; zone `tcp-rst` gives reset-sender

@@ -18,3 +18,10 @@ timeout.close_wait = 1h
 # In IPVS mode, IPVS's own UDP connection timeout is 300s
 # (net/netfilter/ipvs/ip_vs_proto_udp.c [IP_VS_UDP_S_NORMAL] = 5*60*HZ):
 # the IPVS table, not conntrack; not modelled.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # kube-proxy writes `-j MASQUERADE --random-fully` when iptables supports it; --random-fully skips the mapping reuse in get_unique_tuple(): https://github.com/kubernetes/kubernetes/blob/master/pkg/proxy/iptables/proxier.go
+nat.ports = random                          # same rule; nf_nat_l4proto_unique_tuple() random offset
+# everything else: inherited from linux-conntrack

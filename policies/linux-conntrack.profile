@@ -29,3 +29,17 @@ tracking.window = on
 #   quoted packet matches a conntrack as RELATED and NAT translates it; it is
 #   forwarded when the ruleset accepts RELATED (every stateful Linux ruleset
 #   does). Errors do not refresh the flow.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nat.mapping = endpoint-independent (the built-in default) # nf_nat_core.c get_unique_tuple(): find_appropriate_src() reuses the existing mapping of the same src ip:port if the resulting tuple is unique: https://github.com/torvalds/linux/blob/master/net/netfilter/nf_nat_core.c
+# nat.filtering = address-and-port-dependent (the built-in default) # conntrack: only a packet matching a conntrack's reply tuple (exact remote ip:port) is de-NATed; anything else is a NEW local packet: nf_nat_core.c nf_nat_inet_fn()/nf_nat_packet()
+# nat.ports = preserve (the built-in default) # get_unique_tuple(): "try the original tuple first"; libxt_SNAT.man "Where possible, no port alteration will occur": https://git.netfilter.org/iptables/tree/extensions/libxt_SNAT.man
+# nat.port_range = 1024-65535 (the built-in default) # nf_nat_l4proto_unique_tuple(): without --to-ports, a source port >= 1024 is remapped within 1024-65535 (a port < 512 within 1-511, a port of 512-1023 within 600-1023)
+# nat.parity = off (the built-in default) # nf_nat_l4proto_unique_tuple(): random offset, linear probe, no parity logic
+# nat.pooling = arbitrary (the built-in default) # find_best_ips_proto(): hash of src IP and dst IP (per destination); --persistent drops the dst from the hash = paired
+# nat.port_reuse_delay = 0s (the built-in default) # no hold-down: a port is free once no conntrack holds the 5-tuple (nf_nat_used_tuple -> nf_conntrack_tuple_taken)
+# nat.ports_per_host: not applicable; nf_nat has no per-host port limit (connlimit is a separate, optional match)
+# nat.hairpin = off (the built-in default) # no reflection of dynamic mappings; a packet to the NAT address with no conntrack is delivered locally. Third-party STUN test of OpenWrt: "no hairpin": https://github.com/openwrt/openwrt/issues/7021
+# nat.unsolicited = reset (the built-in default) # bare kernel, no filter rules: local TCP answers RST (tcp_v4_send_reset), UDP answers ICMP port unreachable (__udp4_lib_rcv -> icmp_send). Any INPUT drop rule makes it drop

@@ -20,3 +20,9 @@ timeout.udp = 3m
 # established and related flows"). The kernel's value already.
 # With flow offloading enabled (off by default) offloaded UDP flows age on
 # nf_flowtable_udp_timeout = 30s (nf_conntrack-sysctl.rst); not modelled.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# mapping, filtering, ports, hairpin: inherited from linux-conntrack; fw4 `masq 1` emits a plain nft `masquerade` (no `random`)
+# nat.unsolicited = reset (as inherited) # fw4 default wan zone `option input REJECT`; handle_reject: "meta l4proto tcp reject with tcp reset", others "reject with icmpx type port-unreachable": https://github.com/openwrt/firewall4/blob/master/root/usr/share/firewall4/templates/ruleset.uc

@@ -44,3 +44,17 @@ timeout.other = 30s
 # with error message" (discard_icmp_error in the PAN-OS Terraform/Pulumi
 # provider), which suggests errors pass unless so configured, but no page
 # states the default. The Linux pass is kept.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # "DIPP NAT uses symmetric NAT, which may have compatibility issues with applications that use STUN"; Persistent DIPP (11.1.1+) makes the binding persist per source ip:port: https://docs.paloaltonetworks.com/ngfw/help/11-2/policies/policies-nat/nat-translated-packet-tab
+# nat.filtering = address-and-port-dependent (the built-in default) # inferred: session-based; inbound needs a DNAT rule plus a security rule; filtering for persistent DIPP not documented
+# nat.ports: not found (port choice within DIPP not documented)
+# nat.port_range: not found
+# nat.parity: not found
+nat.pooling = paired                        # "Dynamic IP and Port—Address selection is based on a hash of the source IP address. For a given source IP address, the firewall uses the same translated source address for all sessions" (same page)
+# nat.port_reuse_delay: not found
+# nat.ports_per_host: not found
+# nat.hairpin: not found (U-turn NAT needs explicit rules)
+nat.unsolicited = drop                      # existing profile: no session, discarded

@@ -17,3 +17,8 @@ timeout.close = 30s
 # tcp.established 5*60*60, tcp.closing 60, tcp.finwait 30, tcp.closed 30,
 # tcp.tsdiff 10 } has no udp, icmp or other entries, so pf-normal's values
 # stand.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nothing to add: `set optimization aggressive` changes tcp.* timers only; NAT allocation is pf-normal's

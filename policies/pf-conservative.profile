@@ -14,3 +14,8 @@ timeout.close = 3m
 
 # UDP, ICMP, other: nothing to add. pfctl.c pf_hint_conservative[] likewise
 # lists tcp.* (and tcp.tsdiff) only, so pf-normal's values stand.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nothing to add (as pf-aggressive)

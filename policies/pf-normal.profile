@@ -82,3 +82,17 @@ timeout.other = 60s
 # carry a sequence number inside the window unless the state is sloppy (else
 # "BAD ICMP", dropped); FreeBSD also drops errors whose outer destination
 # differs from the inner source (SA-19:06 pf.patch).
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+nat.mapping = address-and-port-dependent    # pf_get_sport() picks a fresh port for every new state; FreeBSD's review of EIM calls the existing behaviour "symmetric": https://reviews.freebsd.org/D11137
+# nat.filtering = address-and-port-dependent (the built-in default) # "only if a Z:z was previously transmitted to by X:x, can it transmit back" (D11137); OPNsense "uses address and port-dependent filtering by default": https://github.com/opnsense/core/issues/8384
+nat.ports = random                          # pf_get_sport(): cut = arc4random() % (1 + high - low) + low, then probe up, then down: https://github.com/freebsd/freebsd-src/blob/main/sys/netpfil/pf/pf_lb.c
+nat.port_range = 50001-65535                # pfctl: with no port given on a nat rule, proxy_port = PF_NAT_PROXY_PORT_LOW/HIGH = 50001/65535 (sbin/pfctl/pfctl_parser.h, parse.y)
+# nat.parity = off (the built-in default) # pf_get_sport(): no parity logic
+# nat.pooling = arbitrary (the built-in default) # pool types random/round-robin pick per state; `sticky-address` or `source-hash` give paired (pf.conf(5) POOL OPTIONS)
+# nat.port_reuse_delay = 0s (the built-in default) # a port is free once no state holds the (dst, nat addr, port) key: pf_find_state_all_exists()
+# nat.ports_per_host: not applicable (max-src-states limits states per source per rule, not ports)
+# nat.hairpin = off (the built-in default) # pf has no automatic reflection of nat states; pfSense/OPNsense "NAT reflection" is for port forwards and optional (inferred)
+nat.unsolicited = drop                      # default block-policy drop: https://www.openbsd.org/faq/pf/options.html; pf-normal already has unknown.action = drop

@@ -45,3 +45,15 @@ timeout.udp = 5m
 # all a profile has to say.
 # timeout.other: not found; none of RFC 4787, 5382, 5508, 7857 or 6888 sets
 # a timer for other IP protocols. The Linux 600s is kept (from rfc5382).
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nat.mapping: endpoint-independent, inherited from rfc5382 (RFC 4787 REQ-1 MUST)
+nat.filtering = endpoint-independent        # RFC 4787 REQ-8: "If application transparency is most important, it is RECOMMENDED that a NAT have 'Endpoint-Independent Filtering' behavior" (the other RECOMMENDED branch is address-dependent): https://www.rfc-editor.org/rfc/rfc4787#section-5
+# nat.port_range = 1024-65535 (as inherited) # RFC 4787 REQ-3a: a source port in 1024-65535 RECOMMENDED to stay in that range (0-1023 likewise, not modelled)
+nat.parity = on                             # RFC 4787 REQ-4: "It is RECOMMENDED that a NAT have a 'Port parity preservation' behavior of 'Yes'"
+nat.pooling = paired                        # RFC 4787 REQ-2: "It is RECOMMENDED that a NAT have an 'IP address pooling' behavior of 'Paired'"
+# nat.hairpin: on, inherited from rfc5382 (RFC 4787 REQ-9 MUST)
+# nat.unsolicited: icmp, inherited (RFC 5382 REQ-4 for TCP); RFC 4787 sets nothing for unsolicited UDP: not found
+# nat.port_reuse_delay: not set by RFC 4787 (RFC 6888 REQ-8's 120 s is for CGNs only)

@@ -43,3 +43,12 @@ timeout.icmp = 60s
 # terminates a mapping; RFC 5508 REQ-6, an error about a query session
 # neither refreshes nor deletes it; RFC 7857, errors sent outbound in
 # response to inbound packets SHOULD NOT refresh the mapping.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nat.mapping = endpoint-independent (the built-in default) # RFC 5382 REQ-1 "A NAT MUST have an 'Endpoint-Independent Mapping' behavior for TCP"; RFC 4787 REQ-1 for UDP: https://www.rfc-editor.org/rfc/rfc5382#section-4.1
+# nat.filtering: left at the built-in (address-and-port-dependent); RFC 5382 REQ-3 / RFC 4787 REQ-8 only RECOMMEND EIF or ADF, so APDF is not forbidden
+# nat.ports: built-in, BUT RFC 5382 REQ-7 / RFC 4787 REQ-3: "MUST NOT have a 'Port assignment' behavior of 'Port overloading'" (see note)
+nat.hairpin = on                            # RFC 5382 REQ-8 "A NAT MUST support 'hairpinning' for TCP"; RFC 4787 REQ-9 for UDP
+nat.unsolicited = icmp                      # RFC 5382 REQ-4: hold an unsolicited SYN >= 6 s; if no outbound SYN matches, SHOULD send ICMP Port Unreachable (type 3 code 3); REQ-4a: drop if that violates policy

@@ -12,3 +12,8 @@ fault.drop_rst_reply = 1
 
 # UDP, ICMP, other: nothing to add; seed 003 concerns TCP RSTs only, so the
 # linux-conntrack values stand.
+
+# Translation (nat.*): how this device maps, filters and picks ports
+# (RFC 4787/5382 terms). Off until nat.outside is set, e.g.
+# --set nat.outside=203.0.113.100 (natbox rules --nat prints the router set-up).
+# nothing to add: inherits linux-conntrack; seed 003 concerns dropped RSTs only

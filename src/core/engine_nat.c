@@ -86,21 +86,27 @@ engine_nat_release(struct engine *e, const struct flow *f, uint64_t now)
 /* ---- before the lookup ---- */
 
 /* Refuse an inbound packet (no mapping, filtered, hairpin off) by
- * nat.unsolicited: dropped; reset sends a TCP sender a RST; icmp sends a
- * destination unreachable, except for a TCP SYN (RFC 5382 REQ-4: no
- * answer to an unsolicited SYN for 6 s: natbox gives none) and for ICMP
- * errors, which are never answered. */
+ * nat.unsolicited: dropped; reset answers as a host stack does (a TCP
+ * sender gets a RST, any other a port unreachable); icmp sends a
+ * destination unreachable (port unreachable, or administratively
+ * prohibited for what filtering refused), except to a TCP SYN (RFC 5382
+ * REQ-4: no answer to an unsolicited SYN for 6 s; natbox gives none).
+ * ICMP errors and RSTs are never answered. */
 enum verdict_action
 engine_nat_refuse(struct engine *e, struct verdict *v, const struct nb_packet *p,
     uint16_t reason, uint64_t now)
 {
 	uint8_t how = nat_conf_of(e->nat)->unsolicited;
+	bool tcp = p->kind == NBK_TCP && !p->icmp_error;
 
-	if (how == NATU_RESET)
+	if (how == NATU_RESET && tcp)
 		return late_verdict(e, v, p, NULL, DIR_ORIG, LATE_RESET_SENDER, reason, now);
 	late_verdict(e, v, p, NULL, DIR_ORIG, LATE_DROP, reason, now);
-	if (how == NATU_ICMP && !p->icmp_error &&
-	    !(p->kind == NBK_TCP && (p->flags & TH_SYN)))
+	if (p->icmp_error || how == NATU_DROP)
+		return V_DROP;
+	if (how == NATU_RESET)
+		v->icmp_unreach = 3 + 1;
+	else if (!(tcp && (p->flags & (TH_SYN | TH_RST))))
 		v->icmp_unreach = reason == R_NAT_NO_MAPPING ? 3 + 1 : 13 + 1;
 	return V_DROP;
 }

@@ -26,16 +26,22 @@ _Static_assert(NK__MAX <= POLICY_NAT_KEYS, "nat key id slots");
 void
 policy_nat_defaults(struct nat_conf *c)
 {
-	/* Linux MASQUERADE/SNAT without options: the source port kept
-	 * when free (nf_nat_l4proto_unique_tuple), replies only
-	 * (conntrack: address-and-port-dependent filtering) */
+	/* Linux MASQUERADE/SNAT without options (net/netfilter/
+	 * nf_nat_core.c): an endpoint's existing mapping reused
+	 * (find_appropriate_src), the source port kept when free,
+	 * 1024-65535, the address by a hash of source and destination
+	 * (arbitrary pooling), replies only (conntrack: address-and-port-
+	 * dependent filtering), no reflection (hairpin), and the router's
+	 * own stack answering what matches nothing (RST, port unreachable).
+	 * Unlike Linux, no external port is shared by two mappings (port
+	 * overloading, which RFC 4787 REQ-3 forbids). */
 	memset(c, 0, sizeof(*c));
 	c->mapping = NAT_EI;
 	c->filtering = NAT_APD;
 	c->ports = NATP_PRESERVE;
-	c->pooling = NATPOOL_PAIRED;
-	c->unsolicited = NATU_DROP;
-	c->hairpin = true;
+	c->pooling = NATPOOL_ARBITRARY;
+	c->unsolicited = NATU_RESET;
+	c->hairpin = false;
 	c->port_lo = 1024;
 	c->port_hi = 65535;
 }

@@ -251,6 +251,7 @@ START_TEST(test_pooling)
 
 	conf_init(&c);
 	c.range[0].hi = POOL + 7;
+	c.pooling = NATPOOL_PAIRED;
 	t = nat_new(&c, 256, seed);
 	for (uint16_t i = 0; i < 50; i++) {
 		uint32_t m = take(t, key(P_TCP, CLIENT, (uint16_t)(1000 + i), SERVER, 80), 0, NULL);
@@ -638,7 +639,7 @@ nt_tx(struct ntb *t, uint8_t *b, size_t n)
 
 START_TEST(test_engine_tcp)
 {
-	static const char *const sets[] = { "nat.port_reuse_delay = 2m",
+	static const char *const sets[] = { "nat.port_reuse_delay = 2m", "nat.unsolicited = drop",
 	    "timeout.established = 30s", "expire.later = pickup", NULL };
 	struct ntb t;
 	uint8_t b[128];
@@ -684,6 +685,7 @@ END_TEST
 START_TEST(test_engine_filtering_and_unsolicited)
 {
 	static const char *const eif[] = { "nat.filtering = endpoint-independent", NULL };
+	static const char *const drop[] = { "nat.unsolicited = drop", NULL };
 	static const char *const rst[] = { "nat.unsolicited = reset", NULL };
 	static const char *const icmp[] = { "nat.unsolicited = icmp", NULL };
 	struct ntb t;
@@ -691,7 +693,7 @@ START_TEST(test_engine_filtering_and_unsolicited)
 	size_t n;
 
 	/* default APDF: another server's datagram to the mapping is refused */
-	nt_init(&t, NULL);
+	nt_init(&t, drop);
 	n = mk_udp(b, CLIENT, 5000, SERVER, 3478);
 	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
 	n = mk_udp(b, SERVER2, 3478, POOL, 5000);
@@ -721,6 +723,10 @@ START_TEST(test_engine_filtering_and_unsolicited)
 	ck_assert_uint_eq(t.v.nrst, 1);
 	ck_assert_uint_eq(t.v.rst[0].sport, 2222);
 	ck_assert_mem_eq(t.v.rst[0].src.b, "\xcb\x00\x71\x64", 4);
+	/* as a host stack would: a datagram gets port unreachable */
+	n = mk_udp(b, SERVER, 53, POOL, 2222);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.icmp_unreach, 3 + 1);
 	engine_free(t.e);
 
 	/* icmp: a datagram gets port unreachable, a SYN nothing (REQ-4) */
@@ -770,6 +776,7 @@ END_TEST
 
 START_TEST(test_engine_hairpin_and_rebind)
 {
+	static const char *const on[] = { "nat.hairpin = on", NULL };
 	static const char *const off[] = { "nat.hairpin = off", NULL };
 	static const char *const rb[] = { "nat.rebind_every = 10s", NULL };
 	struct ntb t;
@@ -778,7 +785,7 @@ START_TEST(test_engine_hairpin_and_rebind)
 	uint16_t xa, xb;
 
 	for (int hp = 1; hp >= 0; hp--) {
-		nt_init(&t, hp ? NULL : off);
+		nt_init(&t, hp ? on : off);
 		/* CLIENT2 has a mapping (talking to the server) */
 		n = mk_udp(b, CLIENT2, 7000, SERVER, 3478);
 		ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);

@@ -189,6 +189,8 @@ assert_same_policy(const struct policy *a, const struct policy *b)
 	ck_assert_uint_eq(a->table_full, b->table_full);
 	ck_assert_uint_eq(a->adaptive_start, b->adaptive_start);
 	ck_assert_uint_eq(a->adaptive_end, b->adaptive_end);
+	ck_assert_uint_eq(a->icmp_errors, b->icmp_errors);
+	ck_assert_mem_eq(&a->nat, &b->nat, sizeof(a->nat));
 }
 
 /* Field by field (not memcmp: padding), inherit left out. */
@@ -213,7 +215,9 @@ same_policy(const struct policy *a, const struct policy *b)
 	    a->fault_seed == b->fault_seed && a->max_flows == b->max_flows &&
 	    a->table_full == b->table_full &&
 	    a->adaptive_start == b->adaptive_start &&
-	    a->adaptive_end == b->adaptive_end;
+	    a->adaptive_end == b->adaptive_end &&
+	    a->icmp_errors == b->icmp_errors &&
+	    memcmp(&a->nat, &b->nat, sizeof(a->nat)) == 0;
 }
 
 START_TEST(library_found)
@@ -223,6 +227,7 @@ START_TEST(library_found)
 		"pf-aggressive", "cisco-asa", "cisco-asa-reset", "panos",
 		"fortigate", "juniper-srx", "aws-natgw", "azure-natgw",
 		"gcp-cloudnat", "fin-kills-mapping", "rst-blackhole",
+		"full-cone", "port-restricted", "symmetric",
 	};
 
 	for (size_t i = 0; i < NELEM(required); i++)
