@@ -22,7 +22,8 @@ ctl_default_path(unsigned queue, char *buf, size_t cap)
  * (natbox(8) lists them; a newer daemon may add fields at the end only).
  * The daemon writes each line by walking this list and the client reads
  * fields by their place in it; the names are the fields' keys in the JSON
- * form and in explain's [FLOW] line. */
+ * form and in explain's [FLOW] line. The nat_* fields are a translated
+ * flow's outside tuple ("-" for one that is not translated). */
 #define CTL_FLOW_COLUMNS(X)						\
 	X(QUEUE, "queue") X(FLOW, "flow")				\
 	X(SRC, "src") X(SPORT, "sport") X(DST, "dst") X(DPORT, "dport")	\
@@ -33,7 +34,9 @@ ctl_default_path(unsigned queue, char *buf, size_t cap)
 	X(PKTS_REPLY, "pkts_reply") X(BYTES_REPLY, "bytes_reply")	\
 	X(DROPS, "drops") X(AGE, "age") X(IDLE, "idle")			\
 	X(STATUS, "status") X(HISTORY, "history") X(PROFILE, "profile")	\
-	X(SERIAL, "serial") X(PROTO, "proto")
+	X(SERIAL, "serial") X(PROTO, "proto")				\
+	X(NAT_SRC, "nat_src") X(NAT_SPORT, "nat_sport")			\
+	X(NAT_DST, "nat_dst") X(NAT_DPORT, "nat_dport")
 
 enum ctl_flow_col {
 #define CTL_FLOW_COL_ID(id, name) FL_##id,

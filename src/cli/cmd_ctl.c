@@ -47,6 +47,10 @@ static const struct {
 	  F_JSON, NULL },
 	{ "reload", "", "read the profile file again and apply it, settings kept", 0, NULL },
 	{ "flush", "[FILTER]", "end flows: all of them, or those the filter matches", 0, NULL },
+	{ "mappings", "",
+	  "the NAT table: inside and outside endpoints, flows, age; resting ports", F_JSON, NULL },
+	{ "rebind", "FLOW|FILTER|all",
+	  "move translated flows to new external ports now (connection migration tests)", 0, NULL },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

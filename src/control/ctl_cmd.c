@@ -107,8 +107,8 @@ job_begin_worker(struct client *cl, enum ctl_op op)
 	j->phase = (int)op;
 }
 
-static int
-start_walk(struct ctl *c, struct client *cl, enum job_kind kind, enum ctl_op op, char *err)
+int
+ctl_cmd_start(struct ctl *c, struct client *cl, enum job_kind kind, enum ctl_op op, char *err)
 {
 	struct job *j = &cl->job;
 
@@ -136,7 +136,7 @@ cmd_flows(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
 		return -1;
 	}
 	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, false, err, CTL_MSG_MAX) < 0 ||
-	    start_walk(c, cl, J_FLOWS, CTL_OP_FLOWS, err) < 0)
+	    ctl_cmd_start(c, cl, J_FLOWS, CTL_OP_FLOWS, err) < 0)
 		return -1;
 	if (j->fmt == CTLF_JSON)
 		sb_puts(&cl->out, "[");
@@ -158,7 +158,7 @@ cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
 		sb_printf(&t, "%s%s", i > 1 ? " " : "", argv[i]);
 	if (argc == 1)
 		sb_puts(&t, "all");
-	return start_walk(c, cl, J_FLUSH, CTL_OP_FLUSH, err);
+	return ctl_cmd_start(c, cl, J_FLUSH, CTL_OP_FLUSH, err);
 }
 
 static int
@@ -178,7 +178,7 @@ cmd_stats(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
 		return -1;
 	}
 	memset(&j->filter, 0, sizeof(j->filter));
-	return start_walk(c, cl, J_STATS, CTL_OP_STATS, err);
+	return ctl_cmd_start(c, cl, J_STATS, CTL_OP_STATS, err);
 }
 
 static int
@@ -211,7 +211,7 @@ cmd_explain(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t no
 	f->states = 0;
 	j->by_slot = f->nslot == 1 && !f->nsrc && !f->ndst && !f->naddr && !f->nsport &&
 	    !f->ndport && !f->nport;
-	if (start_walk(c, cl, J_EXPLAIN, j->by_slot ? CTL_OP_FIND : CTL_OP_EVENTS, err) < 0)
+	if (ctl_cmd_start(c, cl, J_EXPLAIN, j->by_slot ? CTL_OP_FIND : CTL_OP_EVENTS, err) < 0)
 		return -1;
 	j->req.slot = f->slot[0];
 	return 0;
@@ -313,6 +313,20 @@ cmd_reload(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now
 static int cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
     char *err);
 
+static int
+cmd_mappings(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now, char *err)
+{
+	(void)now;
+	return ctl_nat_cmd_mappings(c, cl, argc, argv, err);
+}
+
+static int
+cmd_rebind(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now, char *err)
+{
+	(void)now;
+	return ctl_nat_cmd_rebind(c, cl, argc, argv, err);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
@@ -327,6 +341,8 @@ static const struct {
 	{ "policy", cmd_policy, "policy [--json] [NAME|FILE]" },
 	{ "reload", cmd_reload, "reload" },
 	{ "flush", cmd_flush, "flush [FILTER]" },
+	{ "mappings", cmd_mappings, "mappings [--json]" },
+	{ "rebind", cmd_rebind, "rebind FLOW|FILTER|all" },
 	{ "help", cmd_help, "help" },
 };
 
@@ -465,6 +481,7 @@ job_next_worker(struct ctl *c, struct client *cl, uint64_t now)
 	if (j->wi < c->nw) {
 		job_begin_worker(cl, j->kind == J_FLOWS ? CTL_OP_FLOWS :
 		    j->kind == J_FLUSH ? CTL_OP_FLUSH : j->kind == J_STATS ? CTL_OP_STATS :
+		    j->kind == J_REBIND ? CTL_OP_REBIND : j->kind == J_MAPPINGS ? CTL_OP_MAPPINGS :
 		    j->by_slot ? CTL_OP_FIND : CTL_OP_EVENTS);
 		j->req.slot = j->filter.slot[0];
 		j->ctl_ts = 0;
@@ -491,6 +508,10 @@ job_next_worker(struct ctl *c, struct client *cl, uint64_t now)
 	}
 	case J_STATS:
 		finish_stats(c, cl, now);
+		break;
+	case J_REBIND:
+	case J_MAPPINGS:
+		ctl_nat_finish(cl);
 		break;
 	case J_EXPLAIN:
 		if (j->count == 0) {
@@ -534,6 +555,9 @@ stats_reply(struct job *j, const struct ctl_worker *w, const struct ctl_reply *r
 		s->memory = r->memory;
 		s->history_seen = r->history_seen;
 		s->history_size = r->history_size;
+		s->nat = r->nat;
+		s->ns = r->ns;
+		s->nat_live = r->nat_live;
 	}
 	s->queue = w->queue;
 	memcpy(s->profile, r->profile, sizeof(s->profile));
@@ -618,6 +642,10 @@ ctl_cmd_on_reply(struct ctl *c, struct client *cl, struct ctl_worker *w, uint64_
 		break;
 	case J_STATS:
 		stats_reply(j, w, r);
+		break;
+	case J_REBIND:
+	case J_MAPPINGS:
+		ctl_nat_reply(cl, r);
 		break;
 	case J_EXPLAIN:
 		if (!explain_reply(cl, r))

@@ -58,6 +58,7 @@ static const unsigned char json_order[] = {
 	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
 	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE, FL_STATUS,
 	FL_HISTORY, FJ_CONN_STATE, FL_PROFILE, FL_SERIAL,
+	FL_NAT_SRC, FL_NAT_SPORT, FL_NAT_DST, FL_NAT_DPORT,
 };
 
 static const unsigned char line_order[] = {
@@ -66,6 +67,7 @@ static const unsigned char line_order[] = {
 	FL_LEFT, FL_TIMEOUT, FL_REFRESH, FL_FIN_ORIG, FL_FIN_REPLY, FL_PKTS_ORIG,
 	FL_BYTES_ORIG, FL_PKTS_REPLY, FL_BYTES_REPLY, FL_DROPS, FL_AGE, FL_IDLE, FL_STATUS,
 	FL_HISTORY, FL_PROFILE,
+	FL_NAT_SRC, FL_NAT_SPORT, FL_NAT_DST, FL_NAT_DPORT,
 };
 
 /* One field's value: a number, a string or a time (ns, FW_NONE: none). */
@@ -117,6 +119,22 @@ field_value(const struct ctl_flowrec *r, const char *profile, unsigned f, bool j
 	case FJ_CONN_STATE:	v.s = r->conn_state; break;
 	case FL_PROFILE:	v.s = profile; break;
 	case FL_PROTO:		v.s = event_proto_name(r->proto, buf); break;
+	case FL_NAT_SRC:
+	case FL_NAT_DST:
+		if (!r->nat)
+			break;		/* "-" */
+		uint32_t a = f == FL_NAT_SRC ? r->nat_src : r->nat_dst;
+
+		snprintf(buf, cap, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
+		v.s = buf;
+		break;
+	case FL_NAT_SPORT:
+	case FL_NAT_DPORT:
+		if (r->nat) {
+			v.kind = FV_UINT;
+			v.u = f == FL_NAT_SPORT ? r->nat_sport : r->nat_dport;
+		}
+		break;
 	default:
 		break;
 	}
@@ -132,6 +150,11 @@ flow_fields(struct fieldw *w, const struct ctl_flowrec *r, const char *profile,
 	for (size_t i = 0; i < n; i++) {
 		const char *key = field_name[order[i]];
 		char fmt[48], buf[64];
+
+		/* the outside tuple, by name, only of a translated flow */
+		if (!r->nat && (named || w->json) && order[i] >= FL_NAT_SRC &&
+		    order[i] <= FL_NAT_DPORT)
+			continue;
 		struct fval v = field_value(r, profile, order[i], w->json, buf, sizeof(buf));
 
 		snprintf(fmt, sizeof(fmt), "%s%s%s%s", i || named ? sep : "", named ? key : "",
@@ -224,9 +247,10 @@ ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json)
 #define AT_CTL		8	/* the control thread's own, after the sums */
 
 /* The JSON object a row sits in (a family also opens its own, inside). */
-enum { IN_REC, IN_FLOWS, IN_KERNEL, IN_HISTORY, IN_EVLINES, IN_CTL };
+enum { IN_REC, IN_FLOWS, IN_NAT, IN_KERNEL, IN_HISTORY, IN_EVLINES, IN_CTL };
 static const char *const in_name[] = {
-	[IN_REC] = NULL, [IN_FLOWS] = "flows", [IN_KERNEL] = "kernel", [IN_HISTORY] = "history",
+	[IN_REC] = NULL, [IN_FLOWS] = "flows", [IN_NAT] = "nat", [IN_KERNEL] = "kernel",
+	[IN_HISTORY] = "history",
 	[IN_EVLINES] = "event_lines", [IN_CTL] = "ctl",
 };
 
@@ -251,6 +275,8 @@ enum {
 	C_LIVE, C_EXPIRED, C_CAPACITY, C_STATES,
 	C_PACKETS, C_ACCEPTED, C_DROPPED, C_RESETS, C_SKIPPED, C_ICMP_ERRORS, C_EVICTIONS,
 	C_EVENTS, C_DROPS, C_ENDS, C_DECODE,
+	C_NAT_LIVE, C_NAT_MADE, C_NAT_FREED, C_NAT_REUSED, C_NAT_PORTS, C_NAT_QUOTA,
+	C_NAT_REST_CUT, C_NAT_REBINDS,
 	C_BURSTS, C_MAX_BURST, C_ENOBUFS, C_ID_GAPS, C_VERDICTS, C_VERDICT_MSGS, C_SEND_ERRORS,
 	C_NACKS, C_GSO, C_CSUM, C_ODDITIES, C_UNSEEN, C_RSTS_SENT, C_RST_ERRORS, C_RCVBUF,
 	C_MEMORY_Q, C_HIST_EVENTS, C_HIST_SIZE,
@@ -283,6 +309,22 @@ static const struct counter counters[C__N] = {
 	    "ICMP errors that quoted a live flow (passed or dropped by icmp.errors).") },
 	[C_EVICTIONS] = { ROW("evictions", "evictions", SQ, IN_REC, V_FIELD), SNAP(es.evictions),
 	    PROM("evictions_total", "counter", "Flows evicted from a full table.") },
+	/* translation's rows show only when the profile translates */
+	[C_NAT_LIVE] = { ROW("nat.mappings", "mappings", SQ, IN_NAT, V_FIELD), SNAP(nat_live),
+	    PROM("nat_mappings", "gauge", "Live NAT mappings.") },
+	[C_NAT_MADE] = { ROW("nat.made", "made", SQ, IN_NAT, V_FIELD), SNAP(ns.made),
+	    PROM("nat_mappings_made_total", "counter", "NAT mappings made.") },
+	[C_NAT_FREED] = { ROW("nat.freed", "freed", SQ, IN_NAT, V_FIELD), SNAP(ns.freed) },
+	[C_NAT_REUSED] = { ROW("nat.reused", "reused", SQ, IN_NAT, V_FIELD), SNAP(ns.reused) },
+	[C_NAT_PORTS] = { ROW("nat.ports_exhausted", "ports_exhausted", SQ, IN_NAT, V_FIELD),
+	    SNAP(ns.ports_exhausted), PROM("nat_ports_exhausted_total", "counter",
+	    "New flows refused: no external port free.") },
+	[C_NAT_QUOTA] = { ROW("nat.host_quota", "host_quota", SQ, IN_NAT, V_FIELD),
+	    SNAP(ns.quota), PROM("nat_host_quota_total", "counter",
+	    "New flows refused: the inside host's nat.ports_per_host reached.") },
+	[C_NAT_REST_CUT] = { ROW("nat.rest_cut", "rest_cut", SQ, IN_NAT, V_FIELD),
+	    SNAP(ns.rest_cut) },
+	[C_NAT_REBINDS] = { ROW("nat.rebinds", "rebinds", SQ, IN_NAT, V_FIELD), SNAP(ns.rebinds) },
 	[C_EVENTS] = { ROW("event.", "events", SQ, IN_REC, V_EVENTS),
 	    PROM("events_total", "counter", "Engine events, by type.") },
 	[C_DROPS] = { ROW("drop.", "drops", SQ, IN_REC, V_DROPS),
@@ -469,6 +511,7 @@ sum(struct ctl_wsnap *t, const struct ctl_wsnap *w, unsigned n)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < n; i++) {
+		t->nat |= w[i].nat;
 		for (unsigned k = 0; k < C__N; k++) {
 			const struct counter *c = &counters[k];
 			const struct family *f = family_of(c);
@@ -524,6 +567,7 @@ put_rows(struct fieldw *w, const char *pfx, const struct ctl_wsnap *s,
 		unsigned at = c->at & (queue ? AT_Q | AT_QJSON : AT_SUM | AT_CTL);
 
 		if (at == 0 || (queue && c->in == IN_KERNEL && !s->kq.found) ||
+		    (c->in == IN_NAT && !s->nat) ||
 		    (c->in == IN_EVLINES && !g->have_events))
 			continue;
 		if (c->in != in) {
@@ -581,7 +625,7 @@ prom_row(struct strbuf *sb, const struct counter *c, const struct ctl_wsnap *w, 
 {
 	const struct family *f = family_of(c);
 
-	if (c->in == IN_EVLINES && !g->have_events)
+	if ((c->in == IN_EVLINES && !g->have_events) || (c->in == IN_NAT && (n == 0 || !w[0].nat)))
 		return;
 	sb_printf(sb, "# HELP natbox_%s %s\n# TYPE natbox_%s %s\n", c->prom, c->help, c->prom,
 	    c->type);

@@ -27,6 +27,9 @@ struct ctl_wsnap {
 	uint32_t dead, nflows, capacity;
 	uint64_t memory, history_seen, history_size;
 	struct ctl_kqueue kq;
+	bool nat;
+	struct nat_stats ns;
+	uint32_t nat_live;
 };
 
 /* What the control thread knows itself. */

@@ -25,7 +25,7 @@
 #define CTL_MSG_MAX		4096	/* a command's answer line or error */
 #define CTL_NS_PER_MS		1000000ULL
 
-enum job_kind { J_NONE = 0, J_FLOWS, J_FLUSH, J_STATS, J_EXPLAIN };
+enum job_kind { J_NONE = 0, J_FLOWS, J_FLUSH, J_STATS, J_EXPLAIN, J_REBIND, J_MAPPINGS };
 
 /* A request that needs the workers, one worker and chunk at a time. */
 struct job {

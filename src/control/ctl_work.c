@@ -173,6 +173,56 @@ ctl_worker_flowrec(struct ctl_worker *w, struct engine *e, const struct flow *f,
 	cs = flow_kind(f) == NBK_TCP ? tcp_conn_state(&f->trk) :
 	    dgram_conn_state(flow_kind(f), &f->trk);
 	snprintf(r->conn_state, sizeof(r->conn_state), "%s", cs ? cs : "OTH");
+	struct flow_outside o;
+
+	if (!r->dead && engine_flow_outside(e, slot, &o)) {
+		r->nat = 1;
+		r->nat_src = o.src;
+		r->nat_dst = o.dst;
+		r->nat_sport = o.sport;
+		r->nat_dport = o.dport;
+	}
+}
+
+/* The NAT table's slots [req.cursor, ...) within the budget. */
+static void
+do_mappings(struct ctl_worker *w, struct engine *e, uint64_t now)
+{
+	const struct nat_table *t = engine_nat(e);
+	struct ctl_reply *r = w->rep;
+	uint32_t i = w->req.cursor, cap = t ? nat_capacity(t) : 0, end;
+
+	end = cap - i > CTL_WALK_BUDGET ? i + CTL_WALK_BUDGET : cap;
+	for (; i < end && r->n < CTL_CHUNK; i++) {
+		const struct nat_map *m = nat_map_at(t, i);
+		const struct nat_conf *c = nat_conf_of(t);
+		struct ctl_maprec *mr;
+
+		if (!(m->flags & (NMF_LIVE | NMF_FREED)))
+			continue;
+		if ((m->flags & NMF_FREED) && now - m->t >= c->reuse_delay)
+			continue;	/* rested: its port is free */
+		mr = &r->r.maps[r->n++];
+		memset(mr, 0, sizeof(*mr));
+		mr->queue = w->queue;
+		mr->proto = m->proto;
+		mr->flags = m->flags;
+		mr->mapping = c->mapping;
+		mr->xaddr = nat_pool_addr(c, m->xai);
+		mr->xport = m->xport;
+		mr->age = now > m->t ? now - m->t : 0;
+		if (m->flags & NMF_FREED) {
+			mr->rest_left = m->t + c->reuse_delay - now;
+			continue;
+		}
+		mr->iaddr = m->iaddr;
+		mr->iport = m->iport;
+		mr->raddr = m->raddr;
+		mr->rport = m->rport;
+		mr->nflows = m->nflows;
+	}
+	r->cursor = i;
+	r->finished = i >= cap;
 }
 
 /* Walk pool slots [req.cursor, ...) within the budget. The pool hands
@@ -197,6 +247,11 @@ do_walk(struct ctl_worker *w, struct engine *e, uint64_t now)
 		    (uint64_t)w->ring_size * sizeof(w->ring[0]);
 		r->history_seen = w->ring_head;
 		r->history_size = w->ring_size;
+		if (engine_nat(e) != NULL) {
+			r->nat = true;
+			r->ns = *nat_stats(engine_nat(e));
+			r->nat_live = nat_count(engine_nat(e));
+		}
 	}
 	for (; i < end && (q->op == CTL_OP_FLUSH || found < used); i++) {
 		const struct flow *f = engine_flow_at(e, i);
@@ -214,6 +269,11 @@ do_walk(struct ctl_worker *w, struct engine *e, uint64_t now)
 		case CTL_OP_FLUSH:
 			if (flow_filter_match(&q->filter, f, i) &&
 			    engine_flow_end(e, i, now) == 0)
+				r->flushed++;
+			break;
+		case CTL_OP_REBIND:
+			if (flow_filter_match(&q->filter, f, i) &&
+			    engine_rebind(e, i, now) == 0)
 				r->flushed++;
 			break;
 		default:
@@ -324,8 +384,12 @@ ctl_worker_service(struct ctl_worker *w, struct engine *e, uint64_t now)
 		break;
 	case CTL_OP_FLOWS:
 	case CTL_OP_FLUSH:
+	case CTL_OP_REBIND:
 	case CTL_OP_STATS:
 		do_walk(w, e, now);
+		break;
+	case CTL_OP_MAPPINGS:
+		do_mappings(w, e, now);
 		break;
 	default:
 		r->finished = true;

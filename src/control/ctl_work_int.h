@@ -8,6 +8,7 @@
 
 #include "ctl_work.h"
 #include "engine.h"
+#include "engine_nat.h"
 #include "flowfilter.h"
 
 /* Per-flow counters, in a side array indexed by pool slot: 40 bytes a
@@ -44,6 +45,20 @@ struct ctl_flowrec {
 	uint32_t drops;
 	char history[13];
 	char conn_state[8];
+	uint8_t nat;		/* translated: the outside tuple follows */
+	uint16_t nat_sport, nat_dport;
+	uint32_t nat_src, nat_dst;	/* IPv4, host order */
+};
+
+/* One mapping of a worker's NAT table (mappings). */
+struct ctl_maprec {
+	uint16_t queue, iport, xport, rport;
+	uint8_t proto, flags;	/* NMF_* */
+	uint8_t mapping;	/* enum nat_dep: whether raddr/rport mean anything */
+	uint32_t iaddr, xaddr, raddr;	/* host order */
+	uint32_t nflows;
+	uint64_t age;		/* ns since made; resting: since freed */
+	uint64_t rest_left;	/* resting: ns until its port may be reused */
 };
 
 enum ctl_op {
@@ -52,6 +67,8 @@ enum ctl_op {
 	CTL_OP_STATS,		/* counters; flows by state */
 	CTL_OP_FIND,		/* explain by slot: the flow's serial (and record) */
 	CTL_OP_EVENTS,		/* explain: matching events of the history */
+	CTL_OP_REBIND,		/* move matching translated flows to new mappings */
+	CTL_OP_MAPPINGS,	/* the NAT table, a chunk at a time */
 };
 
 #define CTL_CHUNK	256	/* records per reply */
@@ -88,9 +105,13 @@ struct ctl_reply {
 	uint32_t nflows, capacity;
 	uint64_t memory;	/* engine + counters + history, bytes */
 	uint64_t history_seen, history_size;
+	bool nat;		/* the engine translates: ns, nat_live mean something */
+	struct nat_stats ns;
+	uint32_t nat_live;
 	union {
 		struct ctl_flowrec flows[CTL_CHUNK];
 		struct ctl_evrec evs[CTL_CHUNK];
+		struct ctl_maprec maps[CTL_CHUNK];
 	} r;
 };
 
