@@ -20,6 +20,7 @@ SUITE_DECL(livepol);
 SUITE_DECL(safefile);
 SUITE_DECL(shtimer);
 SUITE_DECL(track);
+SUITE_DECL(natrw_icmp);
 #undef SUITE_DECL
 
 #endif
