@@ -20,6 +20,13 @@
 #                    icmp (icmp: ICMP for IPv4, ICMPv6 for IPv6 except
 #                    neighbour discovery, which is never forwarded anyway)
 #   LAB_NOQUEUE=1    install no NFQUEUE rule (plain router)
+#   LAB_NAT=1        translation: instead of the FORWARD rules, exactly the
+#                    recipe `natbox rules --nat --inside to-client --outside
+#                    to-server --queue QUEUE --set nat.outside=LAB_NAT_POOL`
+#                    prints, run in the router (and its --delete at down);
+#                    the client gets a second address, 198.51.100.3
+#   LAB_NAT_POOL=203.0.113.100-203.0.113.101   the pool (nat.outside)
+#   NATBOX=./natbox  the binary that prints the recipe (LAB_NAT=1)
 #   LAB_OFFLOAD=1    leave the veths' offloads (TSO/GSO/GRO, checksum) as they are
 #   LAB_QUIET=1      print nothing on success
 #
@@ -35,6 +42,9 @@ LAB_PROTO=${LAB_PROTO:-tcp}
 LAB_NOQUEUE=${LAB_NOQUEUE:-0}
 LAB_OFFLOAD=${LAB_OFFLOAD:-0}
 LAB_QUIET=${LAB_QUIET:-0}
+LAB_NAT=${LAB_NAT:-0}
+LAB_NAT_POOL=${LAB_NAT_POOL:-203.0.113.100-203.0.113.101}
+NATBOX=${NATBOX:-$(cd "$(dirname "$0")/.." && pwd)/natbox}
 
 NS_CLIENT="$LAB-client"
 NS_ROUTER="$LAB-router"
@@ -44,6 +54,7 @@ CLIENT4=198.51.100.2
 ROUTER4C=198.51.100.1
 ROUTER4S=203.0.113.1
 SERVER4=203.0.113.2
+CLIENT4B=198.51.100.3
 CLIENT6=2001:db8:1::2
 ROUTER6C=2001:db8:1::1
 ROUTER6S=2001:db8:2::1
@@ -70,6 +81,7 @@ usage: $prog up | down | status | exec ROLE|NAMESPACE CMD [ARG...]
   ROLE is client, router or server (namespace \$LAB-ROLE, LAB=$LAB)
   env: LAB=nb QUEUE=0 (or N-M) LAB_PROTO="tcp udp icmp" (default tcp)
        LAB_NOQUEUE=1 LAB_OFFLOAD=1 LAB_QUIET=1
+       LAB_NAT=1 LAB_NAT_POOL=A-B NATBOX=PATH (translation: natbox rules --nat)
 EOF
 	exit 2
 }
@@ -157,7 +169,25 @@ kill_ns_procs() {
 	sleep 0.1
 }
 
+# The translation recipe, as natbox prints it (DEL=--delete: its teardown).
+nat_recipe() {
+	"$NATBOX" rules --nat --inside to-client --outside to-server --queue "$QUEUE" \
+		--set "nat.outside=$LAB_NAT_POOL" ${1:+"$1"}
+}
+
+nat_rules() {
+	[ -x "$NATBOX" ] || die "LAB_NAT=1: no natbox at $NATBOX (make, or set NATBOX)"
+	_recipe=$(nat_recipe) || die "natbox rules --nat failed"
+	printf '%s\n' "$_recipe" | nsx "$NS_ROUTER" sh -e ||
+		die "the translation recipe failed in $NS_ROUTER"
+}
+
 lab_down() {
+	if [ "$LAB_NAT" = 1 ] && ns_exists "$NS_ROUTER" && [ -x "$NATBOX" ]; then
+		# its rules and addresses go with the namespace; removed first all
+		# the same, so the recipe's teardown is what is exercised
+		nat_recipe --delete 2>/dev/null | nsx "$NS_ROUTER" sh >/dev/null 2>&1
+	fi
 	for ns in "$NS_CLIENT" "$NS_ROUTER" "$NS_SERVER"; do
 		ns_exists "$ns" || continue
 		kill_ns_procs "$ns"
@@ -299,6 +329,9 @@ lab_up() {
 
 	nsx "$NS_CLIENT" ip addr add "$CLIENT4/24" dev to-router || die "address failed"
 	nsx "$NS_CLIENT" ip addr add "$CLIENT6/64" dev to-router nodad || die "address failed"
+	if [ "$LAB_NAT" = 1 ]; then
+		nsx "$NS_CLIENT" ip addr add "$CLIENT4B/24" dev to-router || die "address failed"
+	fi
 	nsx "$NS_ROUTER" ip addr add "$ROUTER4C/24" dev to-client || die "address failed"
 	nsx "$NS_ROUTER" ip addr add "$ROUTER6C/64" dev to-client nodad || die "address failed"
 	nsx "$NS_ROUTER" ip addr add "$ROUTER4S/24" dev to-server || die "address failed"
@@ -324,7 +357,9 @@ lab_up() {
 	nsx "$NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1 >/dev/null || die "forwarding sysctl failed"
 
-	if [ "$LAB_NOQUEUE" != 1 ]; then
+	if [ "$LAB_NAT" = 1 ]; then
+		nat_rules
+	elif [ "$LAB_NOQUEUE" != 1 ]; then
 		queue_rules
 	fi
 
@@ -332,7 +367,9 @@ lab_up() {
 	# also proves the path before anyone measures timing on it.
 	ping_check || die "lab is up but client cannot reach server"
 	trap - EXIT
-	if [ "$LAB_NOQUEUE" = 1 ]; then
+	if [ "$LAB_NAT" = 1 ]; then
+		say "up: $NS_CLIENT $NS_ROUTER $NS_SERVER (translation, pool $LAB_NAT_POOL, NFQUEUE $QUEUE, bypass)"
+	elif [ "$LAB_NOQUEUE" = 1 ]; then
 		say "up: $NS_CLIENT $NS_ROUTER $NS_SERVER (no NFQUEUE rule)"
 	else
 		say "up: $NS_CLIENT $NS_ROUTER $NS_SERVER ($(printf '%s' "$protos" | tr '[:lower:]' '[:upper:]') FORWARD -> NFQUEUE $QUEUE, bypass)"
@@ -387,6 +424,8 @@ lab_status() {
 	{
 		nsx "$NS_ROUTER" iptables -S FORWARD
 		nsx "$NS_ROUTER" ip6tables -S FORWARD | sed 's/^/(v6) /'
+		nsx "$NS_ROUTER" iptables -t raw -S PREROUTING | sed 's/^/(raw) /'
+		nsx "$NS_ROUTER" iptables -t mangle -S POSTROUTING | sed 's/^/(mangle) /'
 	} | sed 's/^/  /'
 	if [ -r /proc/net/netfilter/nfnetlink_queue ]; then
 		q=$(nsx "$NS_ROUTER" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null)

@@ -2,6 +2,8 @@
 #ifndef NATBOX_CLI_H
 #define NATBOX_CLI_H
 
+#include <stdbool.h>
+
 /* Subcommands: argv[0] is the subcommand name. Return the exit status:
  * 0 ok, 1 runtime failure, 2 usage or configuration error. */
 int cmd_policy(int argc, char **argv);
@@ -12,5 +14,17 @@ int cmd_suggest(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+
+/* natbox rules --nat (cmd_rules_nat.c): the router set-up for translation
+ * with the pool of profile policy (and sets), printed. */
+struct rules_nat {
+	const char *inside, *outside;	/* interfaces */
+	unsigned queue;
+	const char *policy;
+	char *const *sets;
+	int nsets;
+	bool del;			/* the teardown */
+};
+int rules_nat(const struct rules_nat *r);
 
 #endif

@@ -14,6 +14,9 @@ struct ctl_wstats {
 	uint64_t enobufs, id_gaps, verdicts, verdict_msgs, send_errors, nacks;
 	uint64_t gso, csum_not_ready, oddities;
 	uint64_t rsts_sent, rst_errors;
+	uint64_t payload_verdicts;	/* translated packets carried back */
+	uint64_t nat_rw_failed;		/* translated packets natbox could not rewrite: dropped */
+	uint64_t icmp_sent, icmp_errors;	/* nat.unsolicited = icmp answers */
 	uint32_t rcvbuf;
 };
 

@@ -37,4 +37,15 @@ enum natrw_err nat_rewrite(uint8_t *buf, size_t len, const struct nat_rewrite *r
  * sum: for tests and for packets natbox builds. */
 uint16_t natrw_checksum(const uint8_t *p, size_t len, uint32_t sum);
 
+/* An ICMP destination unreachable (RFC 792) answering pkt (len bytes, the
+ * packet being refused): from the address pkt was sent to, to its sender,
+ * quoting pkt's IP header and the first 8 bytes of its data (or what pkt
+ * has of them). IPv4 header without options, TTL 64, both checksums
+ * filled in. Returns the length written to out, or 0 when pkt must get
+ * no answer (RFC 1122 3.2.2: not IPv4, a non-first fragment, a source that
+ * names no single host) or cap is short of NATRW_UNREACH_MAX. */
+#define NATRW_UNREACH_MAX (20 + 8 + 60 + 8)
+size_t natrw_icmp_unreach(const uint8_t *pkt, size_t len, uint8_t code, uint8_t *out,
+    size_t cap);
+
 #endif

@@ -16,6 +16,9 @@ struct nfqueue_config {
 	uint32_t maxlen;	/* NFQA_CFG_QUEUE_MAXLEN; the receive buffer follows it */
 	unsigned burst;		/* datagrams read per burst, 1..NFQUEUE_BURST_MAX */
 	bool fail_open;		/* NFQA_CFG_F_FAIL_OPEN: accept when the queue is full */
+	bool rewrite;		/* verdicts may carry the packet back (translation):
+				 * copy_bytes should cover whole packets, and no
+				 * GSO super-packets are asked for (see nfq.c) */
 };
 
 /* Where nfqueue_open() failed, for the caller's message. */
@@ -27,19 +30,21 @@ enum nfqueue_stage {
 };
 
 /* One queued packet. data points into the queue's receive slots and stays
- * valid until the next nfqueue_recv_burst(). */
+ * valid (and writable: a translated packet is rewritten in place) until
+ * the next nfqueue_recv_burst(). */
 struct nfqueue_pkt {
 	uint32_t id;		/* packet id, host order */
 	uint32_t caplen;	/* bytes in data (at most copy_bytes) */
 	uint32_t origlen;	/* length of the packet (NFQA_CAP_LEN), or caplen */
 	uint32_t skbinfo;	/* NFQA_SKB_GSO, NFQA_SKB_CSUMNOTREADY, ... */
-	const uint8_t *data;	/* the IP header onwards */
+	uint8_t *data;		/* the IP header onwards */
 };
 
 struct nfqueue_stats {
 	uint64_t enobufs;	/* receive overruns the kernel reported (packets lost) */
 	uint64_t verdicts;	/* packets given a verdict */
 	uint64_t verdict_msgs;	/* netlink verdict messages (batches count once) */
+	uint64_t payload_verdicts;	/* verdicts that carried the packet back */
 	uint64_t send_errors;	/* verdict sendto() calls that failed */
 	uint64_t nacks;		/* verdict messages the kernel answered with an error */
 	uint64_t gso;		/* packets queued as GSO super-packets */
@@ -86,6 +91,12 @@ int nfqueue_recv_burst(struct nfqueue *q, struct nfqueue_pkt *pkts, unsigned max
  * retried once; returns 0, or -1 (counted: those packets then wait in the
  * kernel until a later batch accept covers them or the queue closes). */
 void nfqueue_verdict_add(struct nfqueue *q, uint32_t id, bool accept);
+/* Accept packet id with pkt (len bytes) in place of the packet the kernel
+ * holds: NFQA_PAYLOAD in its own NFQNL_MSG_VERDICT, in order with the
+ * others. pkt is not copied: it must stay as it is until the flush (a
+ * packet's own receive slot does, until the next nfqueue_recv_burst()). */
+void nfqueue_verdict_add_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt,
+    uint32_t len);
 int nfqueue_verdict_flush(struct nfqueue *q);
 
 const struct nfqueue_stats *nfqueue_stats(const struct nfqueue *q);

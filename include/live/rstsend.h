@@ -1,4 +1,4 @@
-/* rstsend.h -- send the TCP RSTs the engine asks for from raw IPv4/IPv6 sockets. */
+/* rstsend.h -- send the TCP RSTs (and ICMP errors) the engine asks for from raw IPv4/IPv6 sockets. */
 #ifndef NATBOX_RSTSEND_H
 #define NATBOX_RSTSEND_H
 
@@ -13,6 +13,8 @@ struct rstsend_stats {
 	uint64_t sent;
 	uint64_t errors;	/* sendto() failed (no route, no socket, ...) */
 	int last_errno;
+	uint64_t icmp_sent;	/* ICMP errors (rstsend_send_ip4()) */
+	uint64_t icmp_errors;
 };
 
 struct rstsend;
@@ -30,6 +32,10 @@ size_t rstsend_build(const struct rst_spec *r, uint8_t *buf, size_t cap);
 
 /* Build and send one RST. Returns 0, or -1 with errno (also counted). */
 int rstsend_send(struct rstsend *rs, const struct rst_spec *r);
+
+/* Send an IPv4 packet natbox built whole (an ICMP error, its header
+ * included) to its destination. Returns 0, or -1 with errno (counted). */
+int rstsend_send_ip4(struct rstsend *rs, const uint8_t *pkt, size_t len);
 
 const struct rstsend_stats *rstsend_stats(const struct rstsend *rs);
 

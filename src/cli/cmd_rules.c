@@ -57,6 +57,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: natbox rules --queue N[-M] [--proto LIST] [-4 | -6] [--delete] [--chain CHAIN]\n"
 	    "                    [--cpu-fanout]\n"
+	    "       natbox rules --nat --inside IF --outside IF --queue N [--policy NAME|FILE]\n"
+	    "                    [--set key=value]... [--delete]\n"
 	    "  --queue N        one queue (--queue-num N)\n"
 	    "  --queue N-M      one per worker, flows spread by address hash (--queue-balance N:M)\n"
 	    "  --proto LIST     what natbox sees: tcp, udp, icmp (ICMPv6 for ip6tables),\n"
@@ -65,7 +67,45 @@ usage(FILE *f)
 	    "  --delete         the commands that remove the rules again (-D for -A)\n"
 	    "  --chain CHAIN    the chain (default FORWARD: traffic routed through this box)\n"
 	    "  --cpu-fanout     with N-M: pick the queue by CPU (only with symmetric RSS/RPS)\n"
+	    "  --nat            translation: the whole router set-up (forwarding, pool\n"
+	    "                   addresses on --outside, raw/mangle queue rules, conntrack\n"
+	    "                   kept out) for the pool of the profile's nat.outside\n"
+	    "                   (--policy, default rfc4787, and --set); IPv4, one queue\n"
 	    "Pipe the output to sh to apply it.\n");
+}
+
+static bool
+name_ok(const char *s)
+{
+	return s[0] != '\0' && strpbrk(s, " \t'\"$;|&`\\") == NULL;
+}
+
+/* --nat: one queue, both interfaces; then the recipe. */
+static int
+rules_nat_args(int argc, const char *queue, struct rules_nat *rn, bool del)
+{
+	unsigned lo, hi;
+
+	if (optind < argc || queue == NULL || rn->inside == NULL || rn->outside == NULL) {
+		log_warnx("rules --nat: %s", optind < argc ? "unexpected argument" :
+		    "--queue, --inside and --outside are required");
+		usage(stderr);
+		return 2;
+	}
+	if (get_queues(queue, &lo, &hi, 65536) < 0 || lo != hi) {
+		log_warnx("rules --nat: --queue %s: expected one queue N, 0-65535 (one mapping "
+		    "table: translation runs on one queue)", queue);
+		return 2;
+	}
+	if (!name_ok(rn->inside) || !name_ok(rn->outside) || strlen(rn->inside) >= 16 ||
+	    strlen(rn->outside) >= 16 || strcmp(rn->inside, rn->outside) == 0) {
+		log_warnx("rules --nat: --inside %s --outside %s: two interface names expected",
+		    rn->inside, rn->outside);
+		return 2;
+	}
+	rn->queue = lo;
+	rn->del = del;
+	return rules_nat(rn);
 }
 
 int
@@ -79,18 +119,43 @@ cmd_rules(int argc, char **argv)
 		{ "chain", required_argument, NULL, 'c' },
 		{ "cpu-fanout", no_argument, NULL, 'f' },
 		{ "proto", required_argument, NULL, 'p' },
+		{ "nat", no_argument, NULL, 'n' },
+		{ "inside", required_argument, NULL, 'I' },
+		{ "outside", required_argument, NULL, 'O' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "set", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *chain = "FORWARD", *queue = NULL, *protos = "tcp,udp,icmp";
-	bool v4 = false, v6 = false, del = false, fanout = false;
+	bool v4 = false, v6 = false, del = false, fanout = false, nat = false;
+	struct rules_nat rn = { .policy = "rfc4787" };
+	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	unsigned lo, hi, pmask;
 	char target[96];
 	int c;
 
+	if (sets == NULL)
+		fatal("calloc");
+	rn.sets = sets;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+q:46dc:fp:h", lopts, NULL)) != -1) {
 		switch (c) {
+		case 'n':
+			nat = true;
+			break;
+		case 'I':
+			rn.inside = optarg;
+			break;
+		case 'O':
+			rn.outside = optarg;
+			break;
+		case 'P':
+			rn.policy = optarg;
+			break;
+		case 's':
+			sets[rn.nsets++] = optarg;
+			break;
 		case 'q':
 			queue = optarg;
 			break;
@@ -114,12 +179,20 @@ cmd_rules(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			free(sets);
 			return 0;
 		default:
 			usage(stderr);
+			free(sets);
 			return 2;
 		}
 	}
+	if (nat) {
+		c = rules_nat_args(argc, queue, &rn, del);
+		free(sets);
+		return c;
+	}
+	free(sets);
 	if (optind < argc || queue == NULL) {
 		log_warnx("rules: %s", queue ? "unexpected argument" : "--queue is required");
 		usage(stderr);

@@ -425,6 +425,14 @@ run_open(struct run *r)
 
 	if (livepol_init(o->policy, o->prof.sets, o->prof.nsets) < 0)
 		return 2;	/* profile_load printed every file:line */
+	/* One mapping table per engine: two workers would hand out the same
+	 * external ports, and --queue-balance hashes the inside and outside
+	 * views of a flow to different queues. */
+	if (nat_on(&livepol_current()->nat) && o->qlo != o->qhi) {
+		log_warnx("run: profile %s translates (nat.outside): give one queue, not %u-%u",
+		    livepol_current()->name, o->qlo, o->qhi);
+		return 2;
+	}
 	if (!nfqueue_may_bind()) {
 		log_warnx("natbox run needs root (CAP_NET_ADMIN) to bind a netfilter queue");
 		return 1;

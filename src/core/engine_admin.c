@@ -237,6 +237,10 @@ engine_flow_count(const struct engine *e)
 size_t
 engine_memory(const struct engine *e)
 {
-	return sizeof(*e) + flowtab_memory(e->ft) +
+	size_t n = sizeof(*e) + flowtab_memory(e->ft) +
 	    ((size_t)e->wheel.mask + 2) * sizeof(uint32_t);
+
+	if (e->nat != NULL)
+		n += nat_memory(e->nat) + (size_t)e->max_flows * sizeof(*e->fnat);
+	return n;
 }

@@ -270,3 +270,47 @@ nat_rewrite(uint8_t *buf, size_t len, const struct nat_rewrite *rw, bool csum_pa
 		csum_adjust(l4 + csoff, dpseudo + dports, proto == PROTO_UDP);
 	return NATRW_OK;
 }
+
+/* RFC 1122 3.2.2: no error about a datagram whose source does not name a
+ * single host (0.0.0.0/8, loopback, multicast, class E, broadcast). */
+static bool
+one_host(uint32_t a)
+{
+	uint8_t top = (uint8_t)(a >> 24);
+
+	return top != 0 && top != 127 && top < 224;
+}
+
+size_t
+natrw_icmp_unreach(const uint8_t *pkt, size_t len, uint8_t code, uint8_t *out, size_t cap)
+{
+	unsigned ihl, iplen, quote;
+	uint8_t *ic;
+
+	if (cap < NATRW_UNREACH_MAX || len < 20 || (pkt[0] >> 4) != 4)
+		return 0;
+	ihl = (pkt[0] & 15u) * 4;
+	iplen = get16(pkt + 2);
+	if (ihl < 20 || len < ihl || iplen < ihl || (get16(pkt + 6) & 0x1fff) ||
+	    !one_host(get32(pkt + 12)))
+		return 0;
+	quote = ihl + 8;
+	if (quote > iplen)
+		quote = iplen;
+	if (quote > len)
+		quote = (unsigned)len;
+	memset(out, 0, 28);
+	out[0] = 0x45;
+	put16(out + 2, (uint16_t)(28 + quote));
+	out[8] = 64;
+	out[9] = PROTO_ICMP;
+	memcpy(out + 12, pkt + 16, 4);	/* from where the packet went */
+	memcpy(out + 16, pkt + 12, 4);	/* to its sender */
+	put16(out + 10, natrw_checksum(out, 20, 0));
+	ic = out + 20;
+	ic[0] = 3;			/* destination unreachable */
+	ic[1] = code;
+	memcpy(ic + 8, pkt, quote);
+	put16(ic + 2, natrw_checksum(ic, 8 + quote, 0));
+	return 28 + quote;
+}

@@ -44,10 +44,19 @@
 _Static_assert(NFQA_MAX < NFQ_ATTR_SLOTS, "NFQ_ATTR_SLOTS too small");
 /* Milliseconds to wait for the kernel's answers to the bind batch. */
 #define NFQ_ACK_TIMEOUT_MS 2000
+/* Packets carried back in verdicts make one sendmsg() at most this big
+ * before the rest waits for the next (order is kept: each flush sends
+ * every verdict added before it). netlink refuses a datagram larger than
+ * the socket's send buffer, which NFQ_SNDBUF makes room for: this, one
+ * more packet of the largest size and the headers. */
+#define NFQ_TX_PACKET_BYTES (96u * 1024)
+#define NFQ_SNDBUF (256 * 1024)
 
 struct nfqueue_vd {
 	uint32_t id;
 	bool accept;
+	uint32_t len;		/* pkt's length */
+	const uint8_t *pkt;	/* the packet to carry back, or NULL */
 };
 
 struct nfqueue {
@@ -63,8 +72,10 @@ struct nfqueue {
 	struct sockaddr_nl *from;
 	struct nfqueue_vd *vd;		/* verdicts not yet sent, in id order */
 	unsigned nvd;
-	char *tx;			/* verdict batch buffer */
+	char *tx;			/* verdict batch buffer: the messages' headers */
 	size_t txcap;
+	struct iovec *txiov;		/* headers in tx, packets where they lie */
+	size_t tx_packet_bytes;		/* packets among the verdicts not yet sent */
 	struct nfqueue_stats st;
 };
 
@@ -150,12 +161,17 @@ configure(struct nfqueue *q, const struct nfqueue_config *c, enum nfqueue_stage 
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, c->maxlen);
 	mnl_nlmsg_batch_next(b);
 
-	/* NFQA_CFG_F_GSO: we may be handed GSO super-packets unsegmented. Safe
-	 * because verdicts never carry a payload back. Such packets (and ones
-	 * with NFQA_SKB_CSUMNOTREADY) have checksums the kernel or the NIC
-	 * completes later; nothing here reads or rewrites a checksum. */
+	/* NFQA_CFG_F_GSO: we may be handed GSO super-packets unsegmented. Such
+	 * packets (and ones with NFQA_SKB_CSUMNOTREADY) have checksums the
+	 * kernel or the NIC completes later; tracking reads no checksum.
+	 * Not when verdicts carry packets back (translation): the kernel
+	 * marks a packet it takes from a verdict CHECKSUM_NONE
+	 * (nfqnl_mangle()), so a pseudo-header sum left in its checksum field
+	 * would leave as the checksum. Without the flag the kernel segments
+	 * GSO packets and completes pending checksums before queueing them
+	 * (nfqnl_build_packet_message()): what natbox rewrites is whole. */
 	mask = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN;
-	flags = NFQA_CFG_F_GSO | (c->fail_open ? NFQA_CFG_F_FAIL_OPEN : 0);
+	flags = (c->rewrite ? 0 : NFQA_CFG_F_GSO) | (c->fail_open ? NFQA_CFG_F_FAIL_OPEN : 0);
 	nlh = config_msg(b, q->queue, seq + 2);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(mask));
@@ -253,7 +269,9 @@ nfqueue_open(const struct nfqueue_config *c, enum nfqueue_stage *stage)
 	q->vd = calloc(q->burst, sizeof(*q->vd));
 	q->txcap = (size_t)q->burst * NFQ_VERDICT_SPACE;
 	q->tx = malloc(q->txcap);
-	if (!q->slots || !q->mm || !q->iov || !q->from || !q->vd || !q->tx)
+	/* per verdict at most: headers, the packet, its padding; then the tail */
+	q->txiov = calloc((size_t)q->burst * 3 + 1, sizeof(*q->txiov));
+	if (!q->slots || !q->mm || !q->iov || !q->from || !q->vd || !q->tx || !q->txiov)
 		goto fail;
 	for (i = 0; i < q->burst; i++) {
 		q->iov[i].iov_base = q->slots + i * q->slot_size;
@@ -273,6 +291,12 @@ nfqueue_open(const struct nfqueue_config *c, enum nfqueue_stage *stage)
 	/* Overruns stay reported (no NETLINK_NO_ENOBUFS): each one is a lost
 	 * packet, counted, never fatal. */
 	set_rcvbuf(q, c);
+	if (c->rewrite) {
+		int v = NFQ_SNDBUF;
+
+		if (setsockopt(q->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+			(void)setsockopt(q->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	}
 	if (configure(q, c, stage) < 0)
 		goto fail;
 	return q;
@@ -391,6 +415,7 @@ nfqueue_close(struct nfqueue *q)
 	free(q->from);
 	free(q->vd);
 	free(q->tx);
+	free(q->txiov);
 	free(q);
 }
 
@@ -516,7 +541,60 @@ nfqueue_verdict_add(struct nfqueue *q, uint32_t id, bool accept)
 		(void)nfqueue_verdict_flush(q);
 	q->vd[q->nvd].id = id;
 	q->vd[q->nvd].accept = accept;
+	q->vd[q->nvd].pkt = NULL;
+	q->vd[q->nvd].len = 0;
 	q->nvd++;
+}
+
+void
+nfqueue_verdict_add_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, uint32_t len)
+{
+	if (q->nvd == q->burst || q->tx_packet_bytes + len > NFQ_TX_PACKET_BYTES)
+		(void)nfqueue_verdict_flush(q);
+	q->vd[q->nvd].id = id;
+	q->vd[q->nvd].accept = true;
+	q->vd[q->nvd].pkt = pkt;
+	q->vd[q->nvd].len = len;
+	q->tx_packet_bytes += len;
+	q->nvd++;
+}
+
+static void
+iov_put(struct iovec *iov, unsigned *n, const void *base, size_t len)
+{
+	if (len == 0)
+		return;
+	iov[*n].iov_base = (void *)(uintptr_t)base;	/* sendmsg() only reads */
+	iov[*n].iov_len = len;
+	(*n)++;
+}
+
+/* The message carrying a packet back: its headers end in tx with the
+ * NFQA_PAYLOAD attribute's header; the packet itself is sent from where it
+ * lies (no copy), then the attribute's padding. Returns the header bytes
+ * written. */
+static size_t
+packet_verdict(struct nfqueue *q, size_t off, const struct nfqueue_vd *vd,
+    size_t *seg, unsigned *niov)
+{
+	static const uint8_t pad[NLA_ALIGNTO];
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	size_t hdr;
+
+	nlh = nfq_nlmsg_put(q->tx + off, NFQNL_MSG_VERDICT, q->queue);
+	nfq_nlmsg_verdict_put(nlh, (int)vd->id, NF_ACCEPT);
+	a = (struct nlattr *)((char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+	a->nla_type = NFQA_PAYLOAD;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + vd->len);
+	hdr = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN;
+	nlh->nlmsg_len = (uint32_t)(hdr + NLA_ALIGN(vd->len));
+	iov_put(q->txiov, niov, q->tx + *seg, off + hdr - *seg);
+	iov_put(q->txiov, niov, vd->pkt, vd->len);
+	iov_put(q->txiov, niov, pad, NLA_ALIGN(vd->len) - vd->len);
+	*seg = off + hdr;
+	q->st.payload_verdicts++;
+	return hdr;
 }
 
 /* NFQNL_MSG_VERDICT_BATCH gives its verdict to every packet of the queue
@@ -524,12 +602,16 @@ nfqueue_verdict_add(struct nfqueue *q, uint32_t id, bool accept)
  * order under the queue's lock, every earlier packet was answered by an
  * earlier message (the kernel runs the messages of one buffer in order),
  * so a run of accepts with rising ids is exactly one batch message.
- * Drops stay single messages. */
+ * Drops, and accepts that carry their packet back, stay single messages,
+ * in their place among the others: one sendmsg() holds them all, so a
+ * rewritten packet never overtakes the verdicts of earlier ones. */
 int
 nfqueue_verdict_flush(struct nfqueue *q)
 {
-	size_t off = 0;
-	unsigned i = 0, j;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct msghdr mh = { .msg_name = &kernel, .msg_namelen = sizeof(kernel) };
+	size_t off = 0, seg = 0;
+	unsigned i = 0, j, niov = 0;
 	int tries;
 
 	if (q->nvd == 0)
@@ -538,8 +620,14 @@ nfqueue_verdict_flush(struct nfqueue *q)
 		struct nlmsghdr *nlh;
 
 		j = i;
+		if (q->vd[i].pkt != NULL) {
+			off += packet_verdict(q, off, &q->vd[i], &seg, &niov);
+			q->st.verdict_msgs++;
+			i++;
+			continue;
+		}
 		if (q->vd[i].accept) {
-			while (j + 1 < q->nvd && q->vd[j + 1].accept &&
+			while (j + 1 < q->nvd && q->vd[j + 1].accept && q->vd[j + 1].pkt == NULL &&
 			    id_after(q->vd[j + 1].id, q->vd[j].id))
 				j++;
 		}
@@ -551,10 +639,14 @@ nfqueue_verdict_flush(struct nfqueue *q)
 		q->st.verdict_msgs++;
 		i = j + 1;
 	}
+	iov_put(q->txiov, &niov, q->tx + seg, off - seg);
 	q->st.verdicts += q->nvd;
 	q->nvd = 0;
+	q->tx_packet_bytes = 0;
+	mh.msg_iov = q->txiov;
+	mh.msg_iovlen = niov;
 	for (tries = 0; tries < 2; tries++) {
-		if (mnl_socket_sendto(q->nl, q->tx, off) >= 0)
+		if (sendmsg(q->fd, &mh, 0) >= 0)
 			return 0;
 	}
 	q->st.send_errors++;

@@ -1,4 +1,5 @@
-/* rstsend.c -- send the TCP RSTs the engine asks for from raw IPv4/IPv6 sockets.
+/* rstsend.c -- send the TCP RSTs the engine asks for from raw IPv4/IPv6 sockets,
+ * and the ICMP errors a translating profile answers refused packets with.
  *
  * natbox runs on the router, so its RSTs leave through the router's own
  * stack: locally generated packets traverse OUTPUT and POSTROUTING, never
@@ -227,6 +228,32 @@ rstsend_send(struct rstsend *rs, const struct rst_spec *r)
 		errno = EMSGSIZE;
 fail:
 	rs->st.errors++;
+	rs->st.last_errno = errno;
+	return -1;
+}
+
+int
+rstsend_send_ip4(struct rstsend *rs, const uint8_t *pkt, size_t len)
+{
+	struct sockaddr_in s4;
+	ssize_t n;
+
+	if (rs->fd4 < 0 || len < 20) {
+		errno = rs->fd4 < 0 ? EAFNOSUPPORT : EINVAL;
+		goto fail;
+	}
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	memcpy(&s4.sin_addr, pkt + 16, 4);
+	n = sendto(rs->fd4, pkt, len, 0, (struct sockaddr *)&s4, sizeof(s4));
+	if (n == (ssize_t)len) {
+		rs->st.icmp_sent++;
+		return 0;
+	}
+	if (n >= 0)
+		errno = EMSGSIZE;
+fail:
+	rs->st.icmp_errors++;
 	rs->st.last_errno = errno;
 	return -1;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <linux/netfilter/nfnetlink_queue.h>
 
 #include "clock.h"
 #include "ctl.h"
@@ -32,6 +33,7 @@
 #include "livepol.h"
 #include "log.h"
 #include "nfq.h"
+#include "natrw.h"
 #include "rstsend.h"
 #include "worker.h"
 
@@ -39,6 +41,9 @@
 #define EXPIRE_BUDGET	4096		/* flows looked at per engine_expire() */
 #define DRAIN_BURSTS	64		/* bursts read after a stop request */
 #define RST_PENDING	64
+#define ICMP_PENDING	64
+/* NFQNL_COPY_PACKET's largest range: whole packets, for translation */
+#define COPY_WHOLE	0xffff
 
 struct worker {
 	struct workers *ws;		/* the shared stop and dump requests */
@@ -62,9 +67,14 @@ struct worker {
 	 * before a reset leave before it. */
 	struct rst_spec rst[RST_PENDING];
 	unsigned nrst;
+	/* ICMP errors (nat.unsolicited = icmp), built, waiting likewise */
+	uint8_t icmp[ICMP_PENDING][NATRW_UNREACH_MAX];
+	uint16_t icmp_len[ICMP_PENDING];
+	unsigned nicmp;
 
 	/* counters (this thread only; the main thread reads them after join) */
 	uint64_t packets, bursts, max_burst, unseen;
+	uint64_t rw_failed;		/* translated packets nat_rewrite() refused: dropped */
 	bool failed;
 	int fail_errno;
 	struct nfqueue_stats nst;		/* copied before the queue closes */
@@ -83,7 +93,50 @@ struct workers {
 	struct worker *w;
 };
 
-/* ---- RSTs and events ---- */
+/* ---- RSTs, ICMP errors and events ---- */
+
+static void
+worker_send_icmp(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nicmp; i++)
+		(void)rstsend_send_ip4(w->rs, w->icmp[i], w->icmp_len[i]);	/* counted */
+	w->nicmp = 0;
+}
+
+/* nat.unsolicited = icmp: the refused packet's sender hears why, from the
+ * address it wrote to (the verdict's code + 1). */
+static void
+worker_icmp_unreach(struct worker *w, const struct nfqueue_pkt *p, const struct verdict *v)
+{
+	size_t n;
+
+	if (w->nicmp == ICMP_PENDING)
+		worker_send_icmp(w);
+	n = natrw_icmp_unreach(p->data, p->caplen, (uint8_t)(v->icmp_unreach - 1),
+	    w->icmp[w->nicmp], sizeof(w->icmp[0]));
+	if (n != 0)
+		w->icmp_len[w->nicmp++] = (uint16_t)n;
+}
+
+/* A translated packet: rewritten in its receive slot and carried back with
+ * its verdict, or dropped (counted) if it cannot be: the copy is not the
+ * whole packet (a verdict's payload replaces the packet, so a short one
+ * would cut it), or nat_rewrite() refuses it. */
+static void
+worker_accept_rewritten(struct worker *w, struct nfqueue_pkt *p, const struct verdict *v)
+{
+	enum natrw_err err = NATRW_SHORT;
+
+	if (p->caplen == p->origlen)
+		err = nat_rewrite(p->data, p->caplen, &v->rw,
+		    (p->skbinfo & NFQA_SKB_CSUMNOTREADY) != 0);
+	if (err != NATRW_OK) {
+		w->rw_failed++;
+		nfqueue_verdict_add(w->q, p->id, false);
+		return;
+	}
+	nfqueue_verdict_add_packet(w->q, p->id, p->data, p->caplen);
+}
 
 static void
 worker_send_rsts(struct worker *w)
@@ -140,6 +193,10 @@ worker_wstats(void *ctx, struct ctl_wstats *o)
 	o->rcvbuf = ns->rcvbuf;
 	o->rsts_sent = rs->sent;
 	o->rst_errors = rs->errors;
+	o->payload_verdicts = ns->payload_verdicts;
+	o->nat_rw_failed = w->rw_failed;
+	o->icmp_sent = rs->icmp_sent;
+	o->icmp_errors = rs->icmp_errors;
 }
 
 /* ---- the thread ---- */
@@ -180,7 +237,7 @@ worker_burst(struct worker *w)
 	if (ne && w->cw)
 		ctl_worker_account(w->cw, w->v, ne);
 	for (i = 0, ne = 0; i < (unsigned)n; i++) {
-		const struct nfqueue_pkt *p = &w->pkts[i];
+		struct nfqueue_pkt *p = &w->pkts[i];
 		const struct verdict *v;
 
 		if (p->data == NULL) {
@@ -194,6 +251,8 @@ worker_burst(struct worker *w)
 		switch (v->action) {
 		case V_DROP:
 			nfqueue_verdict_add(w->q, p->id, false);
+			if (v->icmp_unreach)
+				worker_icmp_unreach(w, p, v);
 			break;
 		case V_RESET:
 			nfqueue_verdict_add(w->q, p->id, false);
@@ -202,12 +261,16 @@ worker_burst(struct worker *w)
 			break;
 		case V_ACCEPT:
 		default:
-			nfqueue_verdict_add(w->q, p->id, true);
+			if (v->rw.set)
+				worker_accept_rewritten(w, p, v);
+			else
+				nfqueue_verdict_add(w->q, p->id, true);
 			break;
 		}
 	}
 	(void)nfqueue_verdict_flush(w->q);	/* failures counted in nfq */
 	worker_send_rsts(w);
+	worker_send_icmp(w);
 	if (w->eb)
 		(void)evbuf_flush(w->eb);
 	w->packets += (uint64_t)n;
@@ -336,9 +399,13 @@ worker_main(void *arg)
 static int
 worker_open_queue(struct worker *w, const struct workers_config *c)
 {
+	/* A translating profile rewrites whole packets; the others read
+	 * headers only. */
+	bool rewrite = nat_on(&c->pol->nat);
 	struct nfqueue_config qc = {
-		.queue = w->queue, .copy_bytes = c->copy_bytes,
+		.queue = w->queue, .copy_bytes = rewrite ? COPY_WHOLE : c->copy_bytes,
 		.maxlen = c->maxlen, .burst = c->burst, .fail_open = c->fail_open,
+		.rewrite = rewrite,
 	};
 	char msg[NFQUEUE_EXPLAIN_MAX];
 	enum nfqueue_stage stage;
@@ -402,9 +469,10 @@ worker_open(struct worker *w, unsigned i, const struct workers_config *c)
 		log_warnx("cannot allocate the flow table (max_flows %u)", c->pol->max_flows);
 		return -1;
 	}
-	log_info("queue %u bound: copy %u bytes, maxlen %u, rcvbuf %u, profile %s%s",
-	    w->queue, c->copy_bytes, c->maxlen, nfqueue_stats(w->q)->rcvbuf,
-	    c->pol->name, c->fail_open ? ", fail-open" : "");
+	log_info("queue %u bound: copy %u bytes, maxlen %u, rcvbuf %u, profile %s%s%s",
+	    w->queue, nat_on(&c->pol->nat) ? COPY_WHOLE : c->copy_bytes, c->maxlen,
+	    nfqueue_stats(w->q)->rcvbuf, c->pol->name, c->fail_open ? ", fail-open" : "",
+	    nat_on(&c->pol->nat) ? ", translating (whole packets, no GSO)" : "");
 	return 0;
 }
 
@@ -507,13 +575,15 @@ worker_summary(const struct worker *w)
 	    ", verdict send errors %" PRIu64 " (kernel refused %" PRIu64 "); "
 	    "rsts sent %" PRIu64 " failed %" PRIu64 "; verdicts %" PRIu64
 	    " in %" PRIu64 " messages; gso %" PRIu64 ", csum not ready %" PRIu64
-	    ", unseen %" PRIu64 ", odd %" PRIu64 ", rcvbuf %u",
+	    ", unseen %" PRIu64 ", odd %" PRIu64 ", rcvbuf %u; packets rewritten %" PRIu64
+	    ", rewrites refused %" PRIu64 ", icmp errors sent %" PRIu64 " failed %" PRIu64,
 	    w->queue, w->packets, w->bursts, w->max_burst,
 	    es->accepted, es->dropped, w->nst.enobufs,
 	    w->nst.send_errors, w->nst.nacks, rs->sent, rs->errors,
 	    w->nst.verdicts, w->nst.verdict_msgs, w->nst.gso,
 	    w->nst.csum_not_ready, w->unseen + w->nst.early_accepts,
-	    w->nst.oddities, w->nst.rcvbuf);
+	    w->nst.oddities, w->nst.rcvbuf, w->nst.payload_verdicts, w->rw_failed,
+	    rs->icmp_sent, rs->icmp_errors);
 	if (rs->errors)
 		log_warnx("queue %u: %" PRIu64 " RSTs could not be sent (last: %s)",
 		    w->queue, rs->errors, strerror(rs->last_errno));

@@ -21,6 +21,7 @@ SUITE_DECL(safefile);
 SUITE_DECL(shtimer);
 SUITE_DECL(track);
 SUITE_DECL(nat);
+SUITE_DECL(natrw_icmp);
 #undef SUITE_DECL
 
 #endif
