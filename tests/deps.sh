@@ -44,6 +44,7 @@ util-linux              e2e     cmd:unshare,cmd:mount       s10: the installed t
 bsdutils                e2e     cmd:script                  s10: natbox top on a pty
 man-db                  e2e     cmd:man                     s10: the man pages render
 groff-base              e2e     cmd:groff                   s10: the man pages render
+coturn                  e2e     cmd:turnserver,cmd:turnutils_natdiscovery  s12: RFC 5780 discovery, the oracle of nat.mapping/filtering
 iperf3                  bench   cmd:iperf3                  tests/bench/bench_lab.sh
 clang                   clang   cmd:clang                   make fuzz, the clang build in CI
 libclang-rt-dev         clang   glob:/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a  libFuzzer, the sanitizers under clang

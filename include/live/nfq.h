@@ -12,7 +12,8 @@
 
 struct nfqueue_config {
 	uint16_t queue;		/* queue number, as in iptables --queue-num */
-	uint32_t copy_bytes;	/* NFQNL_COPY_PACKET range: headers are enough */
+	uint32_t copy_bytes;	/* NFQNL_COPY_PACKET range: headers are enough to
+				 * track; translation wants 0xffff */
 	uint32_t maxlen;	/* NFQA_CFG_QUEUE_MAXLEN; the receive buffer follows it */
 	unsigned burst;		/* datagrams read per burst, 1..NFQUEUE_BURST_MAX */
 	bool fail_open;		/* NFQA_CFG_F_FAIL_OPEN: accept when the queue is full */

@@ -419,11 +419,12 @@ static const unsigned char prom_order[] = {
 	C_EV_LINES, C_EV_LOST, C_CTL_CLIENTS, C_CTL_REQUESTS, C_CTL_DROPPED,
 };
 
-/* Reasons that are drops, and reasons that end flows. */
+/* Reasons that are drops, and reasons that end flows. R_NAT_REBIND
+ * counts moves, not drops. */
 static bool
 is_drop_reason(unsigned r)
 {
-	return (r >= R_EXPIRED_OPENING && r <= R_FAULT_DROP_SECOND_FIN) ||
+	return (r >= R_EXPIRED_OPENING && r <= R_NAT_HAIRPIN) ||
 	    (r >= R_DECODE + DEC_TRUNCATED && r < R__MAX);
 }
 

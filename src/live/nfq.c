@@ -1,5 +1,6 @@
 /* nfq.c -- NFQUEUE over libmnl and libnetfilter_queue's nfq_nlmsg_* helpers
- * (not the deprecated nfq_handle API): bind, burst receive, batched verdicts.
+ * (not the deprecated nfq_handle API): bind, burst receive, batched verdicts,
+ * rewritten packets carried back in theirs.
  *
  * One struct nfqueue is one queue and one netlink socket, used by one thread.
  * Nothing here prints; errors come back as -1/NULL with errno (and
@@ -155,7 +156,9 @@ configure(struct nfqueue *q, const struct nfqueue_config *c, enum nfqueue_stage 
 	mnl_nlmsg_batch_next(b);
 
 	/* Headers are all the engine reads; payload lengths come from the IP
-	 * header, so a short copy loses nothing and keeps messages small. */
+	 * header, so a short copy loses nothing and keeps messages small.
+	 * Translation rewrites and hands back whole packets: the worker then
+	 * asks for the largest range. */
 	nlh = config_msg(b, q->queue, seq + 1);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)c->copy_bytes);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, c->maxlen);

@@ -294,7 +294,7 @@ e2e_cleanup() {
 # On failure, show the tail of every recorded output, for CI logs.
 e2e_dump_outputs() {
 	for _f in "$E2E_TMP"/*; do
-		[ -s "$_f" ] || continue
+		[ -f "$_f" ] && [ -s "$_f" ] || continue	# a directory holds a tool's state
 		printf -- '--- %s (last 20 lines)\n' "${_f##*/}" >&2
 		tail -n 20 "$_f" >&2
 	done

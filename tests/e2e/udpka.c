@@ -9,7 +9,7 @@
  *                [--wait-replies] [--reply-timeout S] [--pause-after N --pause MS]
  *                [--hold S] [--timeout S]
  *   udpka server --listen ADDR:PORT [--echo] [--keepalive S --to ADDR:PORT]
- *                [--count N] [--timeout S]
+ *                [--hello ADDR:PORT] [--count N] [--timeout S]
  *
  * ADDR:PORT is 203.0.113.2:5000 or [2001:db8:2::2]:5000; the family follows
  * the address. Every wait is a poll() slice of at most 100 ms against one
@@ -34,6 +34,9 @@
  *          first_timeout_seq=N elapsed=T
  *   server:
  *     listening role=server local=A:P echo=0|1 keepalive=S mono=M
+ *     hello to=A:P t=T mono=M                (--hello: one datagram first, from
+ *                                             the listening port: behind a NAT
+ *                                             it opens the server's mapping)
  *     got from=A:P seq=N t=T mono=M
  *     echo to=A:P seq=N t=T mono=M
  *     keepalive seq=N to=A:P t=T mono=M      (they start with the first
@@ -83,7 +86,7 @@ struct endpoint_addr {
 
 struct opts {
 	enum role role;
-	struct endpoint_addr to, from, listen;
+	struct endpoint_addr to, from, listen, hello;
 	long every_ms;
 	long count;
 	int wait_replies;
@@ -483,6 +486,14 @@ static int run_server(void)
 		fmt_addr((const struct sockaddr *)&g_opt.to.ss, to, sizeof(to));
 	printf("listening role=server local=%s echo=%d keepalive=%.3f to=%s mono=%.6f\n", local,
 	       g_opt.echo, g_opt.keepalive, to, now_s());
+	if (g_opt.hello.len) {
+		fmt_addr((const struct sockaddr *)&g_opt.hello.ss, fromtxt, sizeof(fromtxt));
+		if (sendto(fd, SRV_TAG " hello", sizeof(SRV_TAG " hello") - 1, MSG_NOSIGNAL,
+			   (const struct sockaddr *)&g_opt.hello.ss, g_opt.hello.len) < 0)
+			printf("send_error err=%s t=%.3f\n", errname(errno), rel(now_s()));
+		else
+			printf("hello to=%s t=%.3f mono=%.6f\n", fromtxt, rel(now_s()), now_s());
+	}
 	for (it = 0; it < LOOP_MAX && !g_stop; it++) {
 		now = now_s();
 		if (now >= g_deadline) {
@@ -547,6 +558,7 @@ static void usage(FILE *f)
 "                    [--wait-replies] [--reply-timeout S] [--pause-after N --pause MS]\n"
 "                    [--hold S] [--timeout S]\n"
 "       udpka server --listen ADDR:PORT [--echo] [--keepalive S --to ADDR:PORT]\n"
+"                    [--hello ADDR:PORT]\n"
 "                    [--count N] [--timeout S]\n"
 "ADDR:PORT: 203.0.113.2:5000 or [2001:db8:2::2]:5000\n"
 "client: a connected UDP socket sends datagram 1..N, one every MS ms (after\n"
@@ -556,7 +568,8 @@ static void usage(FILE *f)
 "  the socket is told of print as 'icmp port-unreachable' (ECONNREFUSED).\n"
 "server: --echo sends each datagram back; --keepalive S sends its own\n"
 "  datagram to --to every S seconds from the listening port, starting with\n"
-"  the first datagram received, --count (10) of them, then ends.\n"
+"  the first datagram received, --count (10) of them, then ends. --hello\n"
+"  sends one datagram to ADDR:PORT first (a NAT maps the listening port).\n"
 "--timeout (60 s) bounds either. Durations take 2.5, 250ms, 3s, 1m.\n");
 }
 
@@ -576,6 +589,7 @@ static int parse_args(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "echo", no_argument, NULL, 'E' },
 		{ "keepalive", required_argument, NULL, 'k' },
+		{ "hello", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -650,6 +664,10 @@ static int parse_args(int argc, char **argv)
 		case 'E':
 			g_opt.echo = 1;
 			break;
+		case 'O':
+			if (parse_hostport(optarg, &g_opt.hello) < 0)
+				goto bad;
+			break;
 		case 'k':
 			if (parse_secs(optarg, &g_opt.keepalive) < 0 || g_opt.keepalive <= 0)
 				goto bad;
@@ -675,8 +693,9 @@ static int parse_args(int argc, char **argv)
 			fprintf(stderr, "udpka client: --pause-after and --pause go together\n");
 			return -1;
 		}
-		if (g_opt.listen.len || g_opt.echo || g_opt.keepalive > 0) {
-			fprintf(stderr, "udpka client: --listen, --echo, --keepalive are the server's\n");
+		if (g_opt.listen.len || g_opt.echo || g_opt.keepalive > 0 || g_opt.hello.len) {
+			fprintf(stderr, "udpka client: --listen, --echo, --keepalive, --hello are the "
+				"server's\n");
 			return -1;
 		}
 	} else {
