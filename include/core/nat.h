@@ -74,14 +74,24 @@ struct nat_map {
 	uint8_t proto;		/* IP protocol */
 	uint8_t flags;		/* NMF_* */
 	uint16_t iport;
+	uint16_t rport;		/* remote port (APD mapping keys) */
+	uint16_t spare;
 	uint32_t iaddr;		/* internal address, host order */
 	uint32_t raddr;		/* remote address (AD, APD mapping keys) */
-	uint16_t rport, spare;
 	uint32_t nflows;	/* flows translated through it */
 	uint32_t hx, hi;	/* chains: external index, internal index (or the
 				 * freed list) */
-	uint64_t t;		/* ns: made; once freed, when */
+	uint32_t t;		/* made, once freed when: a clock of 2^20 ns ticks,
+				 * mod 2^32 (nat_map_age()) */
 };
+
+/* How long ago mapping m was made (freed, once resting), to a tick
+ * (~1 ms); right for ages under 52 days. */
+static inline uint64_t
+nat_map_age(const struct nat_map *m, uint64_t now)
+{
+	return (uint64_t)((uint32_t)(now >> 20) - m->t) << 20;
+}
 #define NMF_LIVE	0x01
 #define NMF_FREED	0x02	/* its port rests for nat.port_reuse_delay */
 
@@ -116,11 +126,11 @@ void nat_set_conf(struct nat_table *t, const struct nat_conf *c);
 const struct nat_conf *nat_conf_of(const struct nat_table *t);
 
 /* The outbound mapping for k under the mapping behaviour, made if there
- * is none (a new external port, by nat.ports). A live mapping made before
- * not_before is not reused (rebinding). Returns its index, or NAT_NONE
- * with *why. Takes no reference: see nat_map_ref(). */
+ * is none (a new external port, by nat.ports). A live mapping max_age old
+ * or older is not reused (rebinding; UINT64_MAX: any is). Returns its
+ * index, or NAT_NONE with *why. Takes no reference: see nat_map_ref(). */
 uint32_t nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
-    uint64_t not_before, enum nat_fail *why);
+    uint64_t max_age, enum nat_fail *why);
 /* The live mapping holding external (proto, pool index, port), or NAT_NONE. */
 uint32_t nat_map_find(const struct nat_table *t, uint8_t proto, uint32_t xai, uint16_t xport);
 /* A flow starts or stops using mapping m; raddr is the flow's remote

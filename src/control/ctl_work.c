@@ -200,7 +200,7 @@ do_mappings(struct ctl_worker *w, struct engine *e, uint64_t now)
 
 		if (!(m->flags & (NMF_LIVE | NMF_FREED)))
 			continue;
-		if ((m->flags & NMF_FREED) && now - m->t >= c->reuse_delay)
+		if ((m->flags & NMF_FREED) && nat_map_age(m, now) >= c->reuse_delay)
 			continue;	/* rested: its port is free */
 		mr = &r->r.maps[r->n++];
 		memset(mr, 0, sizeof(*mr));
@@ -210,9 +210,9 @@ do_mappings(struct ctl_worker *w, struct engine *e, uint64_t now)
 		mr->mapping = c->mapping;
 		mr->xaddr = nat_pool_addr(c, m->xai);
 		mr->xport = m->xport;
-		mr->age = now > m->t ? now - m->t : 0;
+		mr->age = nat_map_age(m, now);
 		if (m->flags & NMF_FREED) {
-			mr->rest_left = m->t + c->reuse_delay - now;
+			mr->rest_left = c->reuse_delay - mr->age;
 			continue;
 		}
 		mr->iaddr = m->iaddr;

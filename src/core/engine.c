@@ -98,6 +98,8 @@ flow_expire(struct engine *e, struct flow *f)
 		/* ASA `timeout conn ... reset`, Azure LB: RST both ends. */
 		for (int to = DIR_ORIG; to <= DIR_REPLY; to++) {
 			rst_for_side(f, (enum flow_dir)to, &r);
+			if (e->nat != NULL)
+				engine_nat_rst(e, f, (enum flow_dir)to, &r);
 			if (e->ops.rst)
 				e->ops.rst(e->ops.ctx, &r);
 			e->st.resets_sent++;

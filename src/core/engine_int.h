@@ -177,6 +177,11 @@ void engine_nat_release(struct engine *e, const struct flow *f, uint64_t now);
 /* The rewrite for a packet of f going dir. */
 void engine_nat_rewrite(const struct engine *e, const struct flow *f, enum flow_dir dir,
     struct verdict *v);
+/* A RST natbox sends to side `to` of f comes, as the receiver expects,
+ * from the other side's outside address and port when that side is
+ * translated. */
+void engine_nat_rst(const struct engine *e, const struct flow *f, enum flow_dir to,
+    struct rst_spec *r);
 /* The outside tuple into a flow's event. */
 void engine_nat_event(const struct engine *e, const struct flow *f, struct event *ev);
 

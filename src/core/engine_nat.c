@@ -184,9 +184,8 @@ engine_nat_flow_start(struct engine *e, struct flow *f, const struct nb_packet *
 			.proto = p->proto, .iaddr = v4(&p->src), .iport = p->sport,
 			.raddr = nc->xdst, .rport = nc->xdport,
 		};
-		uint64_t cut = c->rebind_every && now >= c->rebind_every ?
-		    now - c->rebind_every + 1 : 0;
-		uint32_t m = nat_map_get(e->nat, &k, now, cut, &why);
+		uint32_t m = nat_map_get(e->nat, &k, now,
+		    c->rebind_every ? c->rebind_every : UINT64_MAX, &why);
 
 		if (m == NAT_NONE)
 			return why == NATF_QUOTA ? R_NAT_QUOTA : R_NAT_PORTS;
@@ -245,14 +244,14 @@ rebind(struct engine *e, struct flow *f, unsigned side, uint64_t now, bool force
 	if (old == NAT_NONE)
 		return;
 	om = nat_map_at(e->nat, old);
-	if (!forced && (c->rebind_every == 0 || now < om->t + c->rebind_every))
+	if (!forced && (c->rebind_every == 0 || nat_map_age(om, now) < c->rebind_every))
 		return;
 	struct nat_key k = {
 		.proto = om->proto, .iaddr = om->iaddr, .iport = om->iport,
 		.raddr = om->raddr, .rport = om->rport,
 	};
 
-	m = nat_map_get(e->nat, &k, now, forced ? now + 1 : now - c->rebind_every + 1, &why);
+	m = nat_map_get(e->nat, &k, now, forced ? 0 : c->rebind_every, &why);
 	if (m == NAT_NONE || m == old)
 		return;
 	raddr = remote_of(e, f, side);
@@ -329,6 +328,19 @@ engine_nat_process(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			v->rst[i].sport = e->nc.xdport;
 		}
 	return a;
+}
+
+void
+engine_nat_rst(const struct engine *e, const struct flow *f, enum flow_dir to,
+    struct rst_spec *r)
+{
+	const struct flow_nat *fn = &e->fnat[flowtab_index(e->ft, f)];
+	unsigned from = to ^ 1;
+
+	if (fn->ai[from] == 0 || f->family != 4)
+		return;
+	set_v4(&r->src, nat_pool_addr(nat_conf_of(e->nat), fn->ai[from] - 1u));
+	r->sport = fn->port[from];
 }
 
 /* ---- views ---- */

@@ -210,9 +210,12 @@ nat_new(const struct nat_conf *c, uint32_t capacity, const uint64_t seed[2])
 	if (capacity == 0)
 		capacity = 1;
 	t->cap = capacity;
-	/* freed mappings rest beside the live ones: a quarter more slots */
-	t->nslots = capacity + capacity / 4 + 1;
-	nb = pow2_at_least(t->nslots);
+	/* freed mappings rest beside the live ones: a quarter more slots
+	 * when ports rest (when the table is full of resting ones the
+	 * oldest gives its slot up early: nat_stats.rest_cut) */
+	t->nslots = capacity + (c->reuse_delay ? capacity / 4 : 0) + 1;
+	/* chains of one or two on average */
+	nb = pow2_at_least(t->nslots / 2);
 	t->bmask = nb - 1;
 	t->k0 = seed[0] ^ 0x6e61742d6d617073ULL;
 	t->k1 = seed[1];
@@ -330,7 +333,7 @@ slot_take(struct nat_table *t, uint64_t now)
 	if (t->free_head == NIL) {
 		if (t->rest_head == NIL)
 			return NIL;
-		if (now - t->m[t->rest_head].t < t->c.reuse_delay)
+		if (nat_map_age(&t->m[t->rest_head], now) < t->c.reuse_delay)
 			t->st.rest_cut++;
 		rest_pop(t);
 	}
@@ -353,7 +356,7 @@ port_free(struct nat_table *t, uint8_t proto, uint32_t ai, uint16_t port, uint64
 			continue;
 		if (m->flags & NMF_LIVE)
 			return false;
-		if (now - m->t < t->c.reuse_delay)
+		if (nat_map_age(m, now) < t->c.reuse_delay)
 			return false;
 	}
 	return true;
@@ -441,19 +444,26 @@ port_pick(struct nat_table *t, uint8_t proto, uint32_t ai, uint16_t iport, uint6
 	n = (hi - lo) / step + 1;
 	switch (c->ports) {
 	case NATP_PRESERVE:
-		start = iport >= lo && iport <= hi ? (iport - lo) / step : 0;
-		break;
-	case NATP_SEQUENTIAL:
-		start = t->cursor[cls] >= lo && t->cursor[cls] <= hi ?
-		    ((t->cursor[cls] - lo) / step + 1) % n : 0;
-		break;
-	default:
+		if (iport >= lo && iport <= hi && port_free(t, proto, ai, iport, now))
+			return iport;
+		/* taken: on from a random point, as Linux does since
+		 * 6ed5943f8735 (a linear search from the port itself
+		 * clusters: allocation turns quadratic) */
+		/* fall through */
+	case NATP_RANDOM:
 		for (int tries = 0; tries < 32; tries++) {
 			p = lo + (uint32_t)(rng_next(t) % n) * step;
 			if (port_free(t, proto, ai, (uint16_t)p, now))
 				return (int32_t)p;
 		}
 		start = (uint32_t)(rng_next(t) % n);
+		break;
+	case NATP_SEQUENTIAL:
+		start = t->cursor[cls] >= lo && t->cursor[cls] <= hi ?
+		    ((t->cursor[cls] - lo) / step + 1) % n : 0;
+		break;
+	default:
+		start = 0;
 		break;
 	}
 	for (uint32_t k = 0; k < n; k++) {
@@ -511,7 +521,7 @@ map_make(struct nat_table *t, const struct nat_key *n, uint64_t now, enum nat_fa
 	m->iport = n->iport;
 	m->raddr = n->raddr;
 	m->rport = n->rport;
-	m->t = now;
+	m->t = (uint32_t)(now >> 20);
 	uint32_t bx = hash_ext(t, m->proto, m->xai, m->xport), bi = hash_int(t, n);
 
 	m->hx = t->bx[bx];
@@ -527,7 +537,7 @@ map_make(struct nat_table *t, const struct nat_key *n, uint64_t now, enum nat_fa
 
 uint32_t
 nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
-    uint64_t not_before, enum nat_fail *why)
+    uint64_t max_age, enum nat_fail *why)
 {
 	struct nat_key n;
 	bool stale = false;
@@ -536,7 +546,7 @@ nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
 	for (uint32_t i = t->bi[hash_int(t, &n)]; i != NIL; i = t->m[i].hi) {
 		if (!key_match(&t->m[i], &n))
 			continue;
-		if (t->m[i].t < not_before) {
+		if (max_age != UINT64_MAX && nat_map_age(&t->m[i], now) >= max_age) {
 			stale = true;	/* the newest comes first: none newer */
 			break;
 		}
@@ -631,7 +641,7 @@ nat_map_put(struct nat_table *t, uint32_t i, uint32_t raddr, uint64_t now)
 	t->nlive--;
 	t->st.freed++;
 	m->flags = NMF_FREED;
-	m->t = now;
+	m->t = (uint32_t)(now >> 20);
 	m->hi = NIL;
 	if (t->rest_tail == NIL)
 		t->rest_head = i;

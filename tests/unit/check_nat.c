@@ -51,7 +51,7 @@ static uint32_t
 take(struct nat_table *t, struct nat_key k, uint64_t now, enum nat_fail *why)
 {
 	enum nat_fail w;
-	uint32_t m = nat_map_get(t, &k, now, 0, &w);
+	uint32_t m = nat_map_get(t, &k, now, UINT64_MAX, &w);
 
 	if (why)
 		*why = w;
@@ -165,8 +165,8 @@ START_TEST(test_reuse_delay)
 	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 139 * SEC, NULL);
 	ck_assert_uint_ne(xport(t, m), 40000);
 	nat_map_put(t, m, SERVER, 139 * SEC);
-	/* after it: the port is free again */
-	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 140 * SEC, NULL);
+	/* after it (to the clock's tick, ~1 ms): the port is free again */
+	m = take(t, key(P_TCP, CLIENT, 40000, SERVER, 80), 140 * SEC + SEC / 100, NULL);
 	ck_assert_uint_eq(xport(t, m), 40000);
 	nat_free(t);
 
@@ -682,6 +682,59 @@ START_TEST(test_engine_tcp)
 }
 END_TEST
 
+static struct rst_spec rsts[4];
+static unsigned nrsts;
+
+static void
+nt_rst(void *ctx, const struct rst_spec *r)
+{
+	(void)ctx;
+	if (nrsts < 4)
+		rsts[nrsts] = *r;
+	nrsts++;
+}
+
+/* expire.action = reset: the server's RST comes from the outside tuple
+ * it knows, the client's from the server as it is. */
+START_TEST(test_engine_expiry_reset)
+{
+	static const char *const sets[] = { "expire.action = reset",
+	    "timeout.established = 10s", "nat.ports = sequential", NULL };
+	struct ntb t;
+	struct engine_ops ops = { .event = nt_event, .rst = nt_rst, .ctx = &t };
+	uint8_t b[128];
+	size_t n;
+	uint16_t x;
+
+	nt_init(&t, sets);
+	engine_free(t.e);
+	t.e = engine_new(&t.pol, &ops, seed, 0);
+	nrsts = 0;
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x02);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	x = r16(b + 20);
+	n = mk_tcp(b, SERVER, 80, POOL, x, 0x12);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_tcp(b, CLIENT, 40000, SERVER, 80, 0x10);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	engine_expire(t.e, 20 * SEC, UINT32_MAX);
+	ck_assert_uint_eq(nrsts, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t src = r32(rsts[i].src.b), dst = r32(rsts[i].dst.b);
+
+		if (dst == SERVER) {
+			ck_assert_uint_eq(src, POOL);
+			ck_assert_uint_eq(rsts[i].sport, x);
+		} else {
+			ck_assert_uint_eq(dst, CLIENT);
+			ck_assert_uint_eq(src, SERVER);
+			ck_assert_uint_eq(rsts[i].dport, 40000);
+		}
+	}
+	engine_free(t.e);
+}
+END_TEST
+
 START_TEST(test_engine_filtering_and_unsolicited)
 {
 	static const char *const eif[] = { "nat.filtering = endpoint-independent", NULL };
@@ -917,6 +970,7 @@ suite_nat(void)
 	tcase_add_test(tc, test_engine_tcp);
 	tcase_add_test(tc, test_engine_filtering_and_unsolicited);
 	tcase_add_test(tc, test_engine_icmp);
+	tcase_add_test(tc, test_engine_expiry_reset);
 	tcase_add_test(tc, test_engine_hairpin_and_rebind);
 	tcase_add_test(tc, test_policy_nat_keys);
 	suite_add_tcase(s, tc);
