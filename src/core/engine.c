@@ -558,7 +558,7 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 	struct nb_packet own[BURST_GROUP];
 	const struct nb_packet *p[BURST_GROUP];
 	enum decode_err err[BURST_GROUP];
-	uint32_t hash[BURST_GROUP];
+	uint32_t hash[BURST_GROUP], phash[BURST_GROUP];
 	struct verdict tv;
 
 	for (unsigned base = 0; base < n; base += BURST_GROUP) {
@@ -580,6 +580,11 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 			if (err[i] == DEC_OK)
 				hash[i] = flowtab_hash(e->ft, &own[i]);
 		}
+		/* where to prefetch: a translated packet's flow is found
+		 * under its inside view (the hash process() will compute) */
+		for (i = 0; i < (int)m; i++)
+			phash[i] = e->nat != NULL && err[i] == DEC_OK ?
+			    engine_nat_prehash(e, p[i], hash[i]) : hash[i];
 		/* A burst too short to hide anything (a shadow hands its
 		 * engine single packets) goes through in order, unpiped. */
 		const int d = m >= 2 * PIPE_D ? PIPE_D : 0;
@@ -589,15 +594,18 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 
 			if (d) {
 				if (i < (int)m && err[i] == DEC_OK)
-					flowtab_prefetch(e->ft, hash[i]);
+					flowtab_prefetch(e->ft, phash[i]);
 				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK)
-					flowtab_prefetch_flow(e->ft, hash[j], 0);
+					flowtab_prefetch_flow(e->ft, phash[j], 0);
 				if ((j = i - 2 * d) >= 0 && j < (int)m && err[j] == DEC_OK) {
 					const struct flow *f;
 
-					flowtab_prefetch_flow(e->ft, hash[j], 1);
-					if (e->watch.ahead && (f = flowtab_peek(e->ft, hash[j])) != NULL)
+					flowtab_prefetch_flow(e->ft, phash[j], 1);
+					f = flowtab_peek(e->ft, phash[j]);
+					if (e->watch.ahead && f != NULL)
 						e->watch.ahead(e->watch.ctx, f);
+					if (e->nat != NULL && f != NULL)
+						__builtin_prefetch(&e->fnat[flowtab_index(e->ft, f)]);
 				}
 			}
 			if ((j = i - 3 * d) < 0 || j >= (int)m)

@@ -164,6 +164,9 @@ void engine_nat_fini(struct engine *e);
  * at the packet from the inside and the rewrite its verdict carries. */
 enum verdict_action engine_nat_process(struct engine *e, const struct nb_packet *p,
     uint32_t hash, uint64_t now, struct verdict *v);
+/* Where p's flow will be looked up (its hash under the inside view when
+ * its destination is a live mapping's), for a burst's prefetches only. */
+uint32_t engine_nat_prehash(const struct engine *e, const struct nb_packet *p, uint32_t hash);
 /* flow_start()'s steps: filtering before the flow is made (R_NONE or
  * R_NAT_FILTERED), then its mappings (R_NONE, R_NAT_PORTS or R_NAT_QUOTA:
  * the flow is to be taken back). */

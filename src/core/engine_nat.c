@@ -151,6 +151,25 @@ classify(struct engine *e, const struct nb_packet *p, struct nb_packet *np)
 	return R_NONE;
 }
 
+uint32_t
+engine_nat_prehash(const struct engine *e, const struct nb_packet *p, uint32_t hash)
+{
+	const struct nat_conf *c = nat_conf_of(e->nat);
+	struct nb_packet np;
+	int32_t ai;
+	uint32_t m;
+
+	if (p->family != 4 || (ai = nat_pool_index(c, v4(&p->dst))) < 0 ||
+	    (m = nat_map_find(e->nat, p->proto, (uint32_t)ai, p->dport)) == NAT_NONE)
+		return hash;
+	np = *p;
+	set_v4(&np.dst, nat_map_at(e->nat, m)->iaddr);
+	np.dport = nat_map_at(e->nat, m)->iport;
+	if (p->kind == NBK_ICMP)
+		np.sport = np.dport;
+	return flowtab_hash(e->ft, &np);
+}
+
 /* A new flow may come in through mapping nc->m_in (filtering). A
  * hairpinned flow is not filtered. */
 uint16_t

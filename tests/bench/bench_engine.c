@@ -268,6 +268,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", errs.msg[0]);
 		return 1;
 	}
+	pol.max_flows = 10000;
+	run("10k flows, NAT, bursts of 32", &pol, 10000, npkts, 32, false);
 	pol.max_flows = nflows;
 	run("1M flows, NAT, bursts of 32", &pol, nflows, npkts, 32, false);
 	run("1M UDP flows, NAT, bursts of 32", &pol, nflows, npkts, 32, true);
