@@ -21,6 +21,8 @@ SUITE_DECL(safefile);
 SUITE_DECL(shtimer);
 SUITE_DECL(track);
 SUITE_DECL(nat);
+SUITE_DECL(conform);
+SUITE_DECL(infer);
 #undef SUITE_DECL
 
 #endif
