@@ -12,5 +12,6 @@ int cmd_suggest(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif
