@@ -36,13 +36,14 @@ endif
 # build); a front sees the core, common and its own headers; the live path
 # also sees control's (the worker posts to the control server's mailbox and
 # reads the live profile); the CLI ties everything together.
-PARTS := common live offline control cli
+PARTS := common live offline control probe cli
 INC_core    := -Iinclude/core
 INC_common  := -Iinclude/core -Iinclude/common
 INC_live    := $(INC_common) -Iinclude/live -Iinclude/control
 INC_offline := $(INC_common) -Iinclude/offline
 INC_control := $(INC_common) -Iinclude/control
-INC_cli     := $(INC_common) $(foreach p,live offline control cli,-Iinclude/$(p))
+INC_probe   := $(INC_common) -Iinclude/probe
+INC_cli     := $(INC_common) $(foreach p,live offline control probe cli,-Iinclude/$(p))
 INC_all     := $(INC_cli)
 
 CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))

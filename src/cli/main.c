@@ -19,6 +19,7 @@ static const struct {
 	{ "policy", cmd_policy, "list, show and check profiles" },
 	{ "ctl", cmd_ctl, "look into and steer a running natbox over its control socket" },
 	{ "top", cmd_top, "the flow table live: timers counting down, drops as they happen" },
+	{ "probe", cmd_probe, "measure a NAT or firewall from both sides and write its profile" },
 	{ "rules", cmd_rules, "print the iptables commands that send TCP to natbox's queue" },
 };
 

@@ -13,7 +13,8 @@ main(void)
 		suite_policy, suite_profiles, suite_engine, suite_event,
 		suite_burst, suite_flowfilter, suite_adopt, suite_livepol,
 		suite_safefile,
-		suite_shtimer, suite_track, suite_nat, suite_natrw_icmp,
+		suite_shtimer, suite_track, suite_nat, suite_natrw_icmp, suite_conform,
+		suite_infer,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -22,6 +22,8 @@ SUITE_DECL(shtimer);
 SUITE_DECL(track);
 SUITE_DECL(nat);
 SUITE_DECL(natrw_icmp);
+SUITE_DECL(conform);
+SUITE_DECL(infer);
 #undef SUITE_DECL
 
 #endif

@@ -1,0 +1,51 @@
+/* infer.h -- finding a device's timer from noisy observations: geometric, then bisected, rounds of parallel flows (pure). */
+#ifndef NATBOX_INFER_H
+#define NATBOX_INFER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define INFER_OBS_MAX	512
+#define INFER_NEVER	UINT64_MAX	/* no flow died, up to the largest idle tried */
+
+/* One flow's outcome: idle for d (any unit; the probe uses ms), then a
+ * packet that passed (alive) or not. A timer T kills exactly the flows
+ * with d >= T; noise is a flow that died for another reason (a false
+ * death) or, far more rarely, one that passed when it should not. */
+struct infer_obs {
+	uint64_t d;
+	bool alive;
+};
+
+struct infer {
+	uint64_t first, max;	/* first idle tried; largest (--max-wait) */
+	uint64_t resolution;	/* done when alive and dead are this close */
+	unsigned per_round;	/* flows in flight a round */
+	unsigned rounds_max;
+	unsigned rounds, n;
+	struct infer_obs obs[INFER_OBS_MAX];
+};
+
+/* The timer, as the observations so far place it: it is above lo (a
+ * flow idle that long lived) and at most hi (one idle that long died);
+ * hi = INFER_NEVER when no death counts. agreed of total observations
+ * fit that split; done: no further round would help. */
+struct infer_est {
+	uint64_t lo, hi;
+	unsigned agreed, total;
+	bool done;
+};
+
+void infer_init(struct infer *s, uint64_t first, uint64_t max, uint64_t resolution,
+    unsigned per_round, unsigned rounds_max);
+/* The idle periods for the next round's flows (at most cap, and at most
+ * per_round), ascending; 0 when the search is done. Starts a round. */
+unsigned infer_plan(struct infer *s, uint64_t *d, unsigned cap);
+/* A flow's outcome (the observation is dropped when the table is full). */
+void infer_add(struct infer *s, uint64_t d, bool alive);
+/* The split that the fewest observations contradict, a false life
+ * weighing three false deaths (a packet that passed proves the state was
+ * there; one dropped may have been lost for any reason). */
+void infer_estimate(const struct infer *s, struct infer_est *e);
+
+#endif

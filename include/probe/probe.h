@@ -1,0 +1,36 @@
+/* probe.h -- natbox probe: measure a device between a client and a server, and write the profile that emulates it. */
+#ifndef NATBOX_PROBE_H
+#define NATBOX_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define PROBE_PORT	7445	/* control, test flows (TCP) and datagrams (UDP) */
+#define PROBE_LISTEN_MAX	4
+
+/* "ADDR[:PORT]" (IPv4), port PROBE_PORT when not given. 0 or -1. */
+int probe_parse_addr(const char *s, struct sockaddr_in *sa);
+
+struct probe_srv_opts {
+	struct sockaddr_in listen[PROBE_LISTEN_MAX];
+	unsigned nlisten;
+};
+
+/* Serve until killed. Returns the exit status (1 when it cannot listen). */
+int probe_server_run(const struct probe_srv_opts *o);
+
+struct probe_cli_opts {
+	struct sockaddr_in server;
+	const char *server_arg;	/* as given, for the profile's source line */
+	uint64_t max_wait;	/* ns: the longest idle tried */
+	uint64_t resolution;	/* ns */
+	uint64_t answer_wait;	/* ns a probe packet's answer is waited for */
+	unsigned per_round;	/* flows a round, per measurement */
+	bool json;
+	const char *out;	/* -o FILE: the profile; NULL: none */
+};
+
+int probe_client_run(const struct probe_cli_opts *o);
+
+#endif

@@ -1,0 +1,161 @@
+/* cmd_probe.c -- `natbox probe server | client`: measure a NAT or firewall from both sides and write the profile that emulates it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "opts.h"
+#include "policy.h"
+#include "probe.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: natbox probe server [--listen ADDR[:PORT]]...\n"
+	    "       natbox probe client --server ADDR[:PORT] [--max-wait DURATION]\n"
+	    "                           [--resolution DURATION] [--flows N] [--json] [-o FILE]\n"
+	    "  server: on the far side of the device; TCP and UDP on each --listen\n"
+	    "          (default 0.0.0.0:%u); two endpoints (addresses or ports) let the\n"
+	    "          client tell mapping and filtering apart (RFC 4787)\n"
+	    "  client: on the near side; no root needed\n"
+	    "  --max-wait D     the longest idle tried (default 10m)\n"
+	    "  --resolution D   stop a search when the timer is pinned this close\n"
+	    "                   (default: max-wait / 40, at least 100ms)\n"
+	    "  --flows N        parallel flows a round, per measurement (default 12)\n"
+	    "  --json           the report as JSON\n"
+	    "  -o FILE          write the measured profile (else printed after the report)\n",
+	    PROBE_PORT);
+}
+
+static int
+probe_server(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe_srv_opts o;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+l:h", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c != 'l') {
+			usage(stderr);
+			return 2;
+		}
+		if (o.nlisten == PROBE_LISTEN_MAX) {
+			log_warnx("probe server: at most %d --listen", PROBE_LISTEN_MAX);
+			return 2;
+		}
+		if (probe_parse_addr(optarg, &o.listen[o.nlisten]) < 0) {
+			log_warnx("probe server: --listen %s: expected ADDR[:PORT] (IPv4)", optarg);
+			return 2;
+		}
+		o.nlisten++;
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.nlisten == 0)
+		probe_parse_addr("0.0.0.0", &o.listen[o.nlisten++]);
+	return probe_server_run(&o);
+}
+
+static int
+duration_opt(const char *name, const char *arg, uint64_t *ns)
+{
+	if (policy_parse_duration(arg, ns) == 0 && *ns > 0)
+		return 0;
+	log_warnx("probe client: --%s %s: expected a duration (30s, 10m, 250ms)", name, arg);
+	return -1;
+}
+
+static int
+probe_client(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "max-wait", required_argument, NULL, 'm' },
+		{ "resolution", required_argument, NULL, 'r' },
+		{ "flows", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe_cli_opts o = {
+		.max_wait = 600 * NS_PER_SEC, .answer_wait = 1500 * 1000000ULL, .per_round = 12,
+	};
+	unsigned long long n;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+s:m:r:n:jo:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.server_arg = optarg;
+			if (probe_parse_addr(optarg, &o.server) < 0) {
+				log_warnx("probe client: --server %s: expected ADDR[:PORT] (IPv4)", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (duration_opt("max-wait", optarg, &o.max_wait) < 0)
+				return 2;
+			break;
+		case 'r':
+			if (duration_opt("resolution", optarg, &o.resolution) < 0)
+				return 2;
+			break;
+		case 'n':
+			if (opt_unsigned(&n, "flows", optarg, 4, 32) < 0)
+				return 2;
+			o.per_round = (unsigned)n;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || o.server_arg == NULL) {
+		log_warnx("probe client: %s", o.server_arg ? "unexpected argument" : "--server is required");
+		usage(stderr);
+		return 2;
+	}
+	if (o.resolution == 0)
+		o.resolution = o.max_wait / 40 > 100000000ULL ? o.max_wait / 40 : 100000000ULL;
+	return probe_client_run(&o);
+}
+
+int
+cmd_probe(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "server") == 0)
+		return probe_server(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "client") == 0)
+		return probe_client(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

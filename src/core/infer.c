@@ -1,0 +1,153 @@
+/* infer.c -- a timer from noisy observations: geometric rounds until a flow dies, then rounds spread over the interval left.
+ *
+ * Each round runs per_round flows in parallel (a real probe waits the
+ * longest idle of the round, so parallel flows buy accuracy for free);
+ * the estimate is the split of all observations so far that the fewest
+ * contradict, so one flow lost for another reason moves nothing. O(n^2)
+ * over at most INFER_OBS_MAX observations: nothing next to the minutes a
+ * round waits.
+ */
+#include <string.h>
+
+#include "infer.h"
+
+#define W_ALIVE	2	/* a false life costs this many false deaths */
+
+void
+infer_init(struct infer *s, uint64_t first, uint64_t max, uint64_t resolution,
+    unsigned per_round, unsigned rounds_max)
+{
+	memset(s, 0, sizeof(*s));
+	s->first = first > 0 ? first : 1;
+	s->max = max > s->first ? max : s->first;
+	s->resolution = resolution > 0 ? resolution : 1;
+	s->per_round = per_round > 0 ? per_round : 1;
+	s->rounds_max = rounds_max;
+}
+
+void
+infer_add(struct infer *s, uint64_t d, bool alive)
+{
+	if (s->n < INFER_OBS_MAX)
+		s->obs[s->n++] = (struct infer_obs){ d, alive };
+}
+
+/* The cost of "dead iff d >= t". */
+static unsigned
+cost(const struct infer *s, uint64_t t)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->obs[i].alive && s->obs[i].d >= t)
+			c += W_ALIVE;
+		else if (!s->obs[i].alive && s->obs[i].d < t)
+			c += 1;
+	return c;
+}
+
+/* A split at t stands when two more deaths close above it agree: one
+ * flow lost for another reason, with nothing tried just above it, would
+ * otherwise pass for the timer. */
+static bool
+confirmed(const struct infer *s, uint64_t t)
+{
+	unsigned dead = 0;
+
+	for (unsigned i = 0; i < s->n; i++)
+		if (!s->obs[i].alive && s->obs[i].d >= t && s->obs[i].d - t <= s->resolution)
+			dead++;
+	return dead >= 3;
+}
+
+/* The smallest idle tried above x, or max. */
+static uint64_t
+next_above(const struct infer *s, uint64_t x)
+{
+	uint64_t m = s->max > x ? s->max : x;
+
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->obs[i].d > x && s->obs[i].d < m)
+			m = s->obs[i].d;
+	return m;
+}
+
+void
+infer_estimate(const struct infer *s, struct infer_est *e)
+{
+	unsigned best = cost(s, INFER_NEVER), c;
+	uint64_t t = INFER_NEVER;
+
+	/* candidate splits: at each dead observation's idle (the smallest
+	 * cost; among equals the largest split, as lives weigh more) */
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->obs[i].alive)
+			continue;
+		c = cost(s, s->obs[i].d);
+		if (c < best || (c == best && t != INFER_NEVER && s->obs[i].d > t)) {
+			best = c;
+			t = s->obs[i].d;
+		}
+	}
+	e->lo = 0;
+	e->hi = t;
+	e->total = s->n;
+	e->agreed = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct infer_obs *o = &s->obs[i];
+
+		if (o->d < t && o->d > e->lo)
+			e->lo = o->d;	/* the largest idle below the split */
+		if (o->alive == (o->d < t))
+			e->agreed++;
+	}
+	e->done = s->rounds >= s->rounds_max || s->n + s->per_round > INFER_OBS_MAX ||
+	    (t == INFER_NEVER ? s->rounds > 0 && e->lo >= s->max :
+	    t - e->lo <= s->resolution && confirmed(s, t));
+}
+
+unsigned
+infer_plan(struct infer *s, uint64_t *d, unsigned cap)
+{
+	struct infer_est e;
+	unsigned k = 0, want = s->per_round < cap ? s->per_round : cap;
+
+	infer_estimate(s, &e);
+	if (e.done || want == 0)
+		return 0;
+	if (e.hi == INFER_NEVER) {
+		/* geometric from the largest idle that lived, up to max */
+		uint64_t x = e.lo > 0 ? e.lo * 2 : s->first;
+
+		while (k < want) {
+			d[k++] = x < s->max ? x : s->max;
+			if (x >= s->max)
+				break;
+			x *= 2;
+		}
+	} else {
+		/* spread over (lo, hi), evenly, and two above hi: just
+		 * above (two deaths there confirm it) and halfway to
+		 * the next idle tried (a life there unmasks a flow lost for
+		 * another reason) */
+		uint64_t span = e.hi - e.lo, up = next_above(s, e.hi + s->resolution);
+		unsigned inside = want > 3 ? want - 3 : 1;
+
+		for (unsigned i = 1; i <= inside && e.hi - e.lo > s->resolution; i++) {
+			uint64_t x = e.lo + span * i / (inside + 1);
+
+			if (x > e.lo && x < e.hi && (k == 0 || x > d[k - 1]))
+				d[k++] = x;
+		}
+		if (k < want)
+			d[k++] = e.hi + s->resolution / 3;
+		if (k < want)
+			d[k++] = e.hi + s->resolution * 2 / 3;
+		if (k < want && up > e.hi + s->resolution)
+			d[k++] = e.hi + (up - e.hi) / 2;
+		if (k == 0)
+			return 0;
+	}
+	s->rounds++;
+	return k;
+}

@@ -1,0 +1,346 @@
+/* probe_cli.c -- natbox probe client: the near side. Rounds of parallel test flows, each idle for a planned time before one packet tells whether the device still carries it; infer.h turns the outcomes into timers.
+ *
+ * Measurements run side by side, each its own search (infer.c): the TCP
+ * established idle timeout (the client sends a byte, the server echoes
+ * it), the UDP timeout of a flow never answered and of one answered past
+ * its first 2 s (the server sends into the mapping when the control
+ * connection asks: the inbound direction is what a NAT's timer guards).
+ * A round waits for its longest idle plus the answer wait, so its flows
+ * cost nothing extra. The control connection says NOP every second, so
+ * the device never times it out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "probe.h"
+#include "probe_cli_int.h"
+
+#define MS	1000000ULL
+
+static uint64_t
+since(uint64_t t0)
+{
+	return clock_now_ns() - t0;
+}
+
+/* A connected socket (TCP: handshake done within 3 s), or -1. */
+static int
+dial(const struct sockaddr_in *sa, int type)
+{
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	struct timeval tv = { 3, 0 };
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One line (without its newline) read byte by byte within the socket's
+ * receive timeout: 0, or -1. */
+static int
+read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char ch;
+
+	while (n + 1 < cap) {
+		ssize_t r = read(fd, &ch, 1);
+
+		if (r <= 0)
+			return -1;
+		if (ch == '\n')
+			break;
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+say(int fd, const char *line)
+{
+	size_t n = strlen(line);
+
+	return write(fd, line, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* A UDP exchange: "U id r" and its "S id addr" answer (the source the
+ * server saw), or -1 when none came. */
+static int
+udp_hello(struct pflow *f, bool reply)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "U %u %c\n", f->id, reply ? 'r' : 'n');
+	if (send(f->fd, buf, strlen(buf), 0) < 0)
+		return -1;
+	if (!reply)
+		return 0;
+	ssize_t n = recv(f->fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "S %*u %63s", f->seen) != 1)
+		return -1;
+	return 0;
+}
+
+/* Open a flow: its first exchange done, its idle about to start. */
+static int
+flow_open(struct prober *pr, struct pflow *f)
+{
+	char buf[128];
+	int one = 1;
+
+	f->fd = dial(&pr->o->server, f->kind == M_TCP_EST ? SOCK_STREAM : SOCK_DGRAM);
+	if (f->fd < 0)
+		return -1;
+	if (f->kind == M_TCP_EST) {
+		snprintf(buf, sizeof(buf), "F %u\n", f->id);
+		setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (say(f->fd, buf) < 0 || read_line(f->fd, buf, sizeof(buf)) < 0 ||
+		    sscanf(buf, "S %*u %63s", f->seen) != 1)
+			return -1;
+		setsockopt(f->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	} else if (udp_hello(f, f->kind == M_UDP_REP) < 0)
+		return -1;
+	probe_local(f->fd, f->local, sizeof(f->local));
+	f->last = clock_now_ns();
+	return 0;
+}
+
+/* The kernel's stream rule: a flow answered and used again past its
+ * first 2 s. */
+static int
+flow_stream(struct pflow *f)
+{
+	if (udp_hello(f, true) < 0)
+		return -1;
+	f->last = clock_now_ns();
+	return 0;
+}
+
+static void
+flow_end(struct pflow *f, bool alive)
+{
+	f->phase = PH_DONE;
+	f->alive = alive;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* The probe packet: a byte on TCP; on UDP the server's datagram, asked
+ * for over the control connection. */
+static void
+flow_probe(struct prober *pr, struct pflow *f)
+{
+	char buf[64];
+
+	f->phase = PH_PROBED;
+	f->give_up = clock_now_ns() + pr->o->answer_wait;
+	if (f->kind == M_TCP_EST) {
+		if (send(f->fd, "x", 1, MSG_NOSIGNAL) != 1) {
+			f->reset_after = errno == ECONNRESET || errno == EPIPE;
+			flow_end(f, false);
+		}
+		return;
+	}
+	snprintf(buf, sizeof(buf), "UPING %u\n", f->id);
+	if (say(pr->ctl, buf) < 0)
+		fatalx("probe: the control connection to the server broke");
+}
+
+/* An answer (or an error) on a flow's socket. */
+static void
+flow_readable(struct pflow *f, short revents)
+{
+	char buf[64];
+	ssize_t n = recv(f->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* a RST (or FIN) before the probe: the device reset at expiry */
+		if (f->phase == PH_IDLE)
+			f->reset_before = true;
+		else
+			f->reset_after = n < 0 && errno == ECONNRESET;
+		flow_end(f, false);
+		return;
+	}
+	(void)revents;
+	buf[n] = '\0';
+	if (f->phase != PH_PROBED)
+		return;
+	if (f->kind == M_TCP_EST ? memchr(buf, 'x', (size_t)n) != NULL : buf[0] == 'P')
+		flow_end(f, true);
+}
+
+/* Drain the control connection's answers; NOP once a second. */
+static void
+ctl_tick(struct prober *pr)
+{
+	char buf[512];
+
+	while (recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	if (since(pr->ctl_said) >= 1000 * MS) {
+		if (say(pr->ctl, "NOP\n") < 0)
+			fatalx("probe: the control connection to the server broke");
+		pr->ctl_said = clock_now_ns();
+	}
+}
+
+/* Run the flows of one round to their outcome. */
+static void
+round_run(struct prober *pr, struct pflow *fl, unsigned n)
+{
+	struct pollfd pf[PROBE_ROUND_MAX];
+	unsigned live = n;
+
+	while (live > 0) {
+		uint64_t now = clock_now_ns(), next = now + 1000 * MS;
+		unsigned np = 0;
+
+		live = 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct pflow *f = &fl[i];
+
+			if (f->phase == PH_IDLE && now >= f->last + f->idle)
+				flow_probe(pr, f);
+			if (f->phase == PH_PROBED && now >= f->give_up)
+				flow_end(f, false);
+			if (f->phase == PH_DONE)
+				continue;
+			live++;
+			uint64_t at = f->phase == PH_IDLE ? f->last + f->idle : f->give_up;
+
+			next = at < next ? at : next;
+			pf[np++] = (struct pollfd){ .fd = f->fd, .events = POLLIN };
+		}
+		ctl_tick(pr);
+		if (live == 0)
+			break;
+		int ms = next > now ? (int)((next - now + MS - 1) / MS) : 0;
+
+		if (poll(pf, np, ms) < 0 && errno != EINTR)
+			fatal("poll");
+		for (unsigned i = 0, k = 0; i < n; i++) {
+			if (fl[i].phase == PH_DONE || fl[i].fd != pf[k].fd)
+				continue;
+			if (pf[k].revents)
+				flow_readable(&fl[i], pf[k].revents);
+			k++;
+		}
+	}
+}
+
+/* One round: every search's next idles, opened, run and recorded. */
+static unsigned
+round_once(struct prober *pr)
+{
+	static struct pflow fl[PROBE_ROUND_MAX];
+	unsigned n = 0, stream = 0;
+	uint64_t d[PROBE_ROUND_MAX], t0, longest = 0;
+
+	for (unsigned k = 0; k < M__MAX; k++) {
+		unsigned m = infer_plan(&pr->m[k].s, d, pr->o->per_round);
+
+		for (unsigned i = 0; i < m && n < PROBE_ROUND_MAX; i++) {
+			fl[n] = (struct pflow){ .id = pr->next_id++, .kind = (uint8_t)k,
+			    .idle = d[i] * MS, .fd = -1, .phase = PH_IDLE };
+			longest = d[i] > longest ? d[i] : longest;
+			stream += k == M_UDP_REP;
+			n++;
+		}
+	}
+	if (n == 0)
+		return 0;
+	pr->rounds++;
+	pr->flows += n;
+	if (!pr->o->json)
+		fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs\n", pr->rounds, n,
+		    (double)longest / 1000);
+	t0 = clock_now_ns();
+	for (unsigned i = 0; i < n; i++)
+		if (flow_open(pr, &fl[i]) < 0) {
+			log_warnx("probe: test flow %u could not be set up", fl[i].id);
+			flow_end(&fl[i], false);
+			fl[i].setup_failed = true;
+		} else
+			probe_note_seen(pr, &fl[i]);
+	if (stream > 0) {
+		while (since(t0) < 2500 * MS) {
+			ctl_tick(pr);
+			usleep(50000);
+		}
+		for (unsigned i = 0; i < n; i++)
+			if (fl[i].kind == M_UDP_REP && fl[i].phase != PH_DONE &&
+			    flow_stream(&fl[i]) < 0) {
+				flow_end(&fl[i], false);
+				fl[i].setup_failed = true;
+			}
+	}
+	round_run(pr, fl, n);
+	for (unsigned i = 0; i < n; i++) {
+		if (fl[i].setup_failed)
+			continue;
+		infer_add(&pr->m[fl[i].kind].s, fl[i].idle / MS, fl[i].alive);
+		if (!fl[i].alive && fl[i].kind == M_TCP_EST) {
+			pr->tcp_dead++;
+			pr->tcp_reset_before += fl[i].reset_before;
+			pr->tcp_reset_after += fl[i].reset_after;
+		}
+	}
+	return n;
+}
+
+int
+probe_client_run(const struct probe_cli_opts *o)
+{
+	static struct prober pr;
+	uint64_t first = o->max_wait / 64 < 1000 * MS ? o->max_wait / 64 : 1000 * MS;
+	char buf[512];
+
+	memset(&pr, 0, sizeof(pr));
+	pr.o = o;
+	pr.next_id = (unsigned)(clock_now_ns() / 1000) % 1000000 * 1000;
+	pr.started = clock_now_ns();
+	if ((pr.ctl = dial(&o->server, SOCK_STREAM)) < 0) {
+		log_warn("probe: cannot reach the probe server at %s", o->server_arg);
+		return 1;
+	}
+	if (say(pr.ctl, "CTL\nLIST\n") < 0 || read_line(pr.ctl, buf, sizeof(buf)) < 0 ||
+	    buf[0] != 'L') {
+		log_warnx("probe: %s does not answer as a probe server", o->server_arg);
+		return 1;
+	}
+	probe_parse_list(&pr, buf + 1);
+	pr.ctl_said = clock_now_ns();
+	for (unsigned k = 0; k < M__MAX; k++)
+		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
+		    o->resolution / MS, o->per_round, 12);
+	probe_translation(&pr);
+	while (round_once(&pr) > 0)
+		;
+	close(pr.ctl);
+	pr.elapsed = since(pr.started);
+	return probe_output(&pr);
+}

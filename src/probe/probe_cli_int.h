@@ -1,0 +1,53 @@
+/* probe_cli_int.h -- the probe client's state, shared by its rounds (probe_cli.c) and its findings (probe_out.c). */
+#ifndef NATBOX_PROBE_CLI_INT_H
+#define NATBOX_PROBE_CLI_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "infer.h"
+#include "probe.h"
+#include "probe_int.h"
+
+#define PROBE_ROUND_MAX	96
+
+enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M__MAX };
+enum phase { PH_IDLE = 0, PH_PROBED, PH_DONE };
+
+struct pflow {
+	unsigned id;
+	uint8_t kind, phase;	/* enum mkind, enum phase */
+	int fd;
+	uint64_t idle;		/* ns */
+	uint64_t last;		/* ns: the flow's last packet before its idle */
+	uint64_t give_up;	/* ns: no answer to the probe by then: dead */
+	bool alive, reset_before, reset_after, setup_failed;
+	char seen[64];		/* the source the server saw */
+	char local[64];		/* ours */
+};
+
+struct prober {
+	const struct probe_cli_opts *o;
+	int ctl;
+	uint64_t ctl_said, started, elapsed;
+	unsigned next_id, rounds, flows;
+	struct { struct infer s; } m[M__MAX];
+	unsigned tcp_dead, tcp_reset_before, tcp_reset_after;
+	/* what the server saw of our flows' sources */
+	unsigned seen, translated, port_kept, parity_kept;
+	char outside[64];	/* the external address last seen */
+	/* the server's listen endpoints, and UDP mapping and filtering
+	 * found through them (-1: not measured) */
+	struct sockaddr_in ep[PROBE_LISTEN_MAX];
+	unsigned nep;
+	int mapping, filtering;
+};
+
+/* probe_out.c */
+void probe_local(int fd, char *buf, size_t cap);
+void probe_note_seen(struct prober *pr, const struct pflow *f);
+void probe_parse_list(struct prober *pr, char *list);
+void probe_translation(struct prober *pr);
+int probe_output(struct prober *pr);
+
+#endif

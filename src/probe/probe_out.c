@@ -1,0 +1,161 @@
+/* probe_out.c -- what the probe client found: the source the server saw (translation, port preservation, parity), UDP mapping and filtering through the server's endpoints, and the profile and report written from it all. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "probe_cli_int.h"
+
+#define MS	1000000ULL
+
+void
+probe_local(int fd, char *buf, size_t cap)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+
+	buf[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		probe_fmt_addr(&sa, buf, cap);
+}
+
+static unsigned
+port_of(const char *ep)
+{
+	const char *c = strrchr(ep, ':');
+
+	return c != NULL ? (unsigned)strtoul(c + 1, NULL, 10) : 0;
+}
+
+void
+probe_note_seen(struct prober *pr, const struct pflow *f)
+{
+	unsigned lp = port_of(f->local), sp = port_of(f->seen);
+
+	if (f->seen[0] == '\0' || f->local[0] == '\0')
+		return;
+	pr->seen++;
+	if (strcmp(f->seen, f->local) != 0) {
+		const char *c = strrchr(f->seen, ':');
+
+		pr->translated++;
+		snprintf(pr->outside, sizeof(pr->outside), "%.*s", (int)(c - f->seen), f->seen);
+	}
+	pr->port_kept += lp == sp;
+	pr->parity_kept += (lp & 1) == (sp & 1);
+}
+
+void
+probe_parse_list(struct prober *pr, char *list)
+{
+	for (char *tok = strtok(list, " "); tok && pr->nep < PROBE_LISTEN_MAX; tok = strtok(NULL, " "))
+		if (probe_parse_addr(tok, &pr->ep[pr->nep]) == 0) {
+			/* a wildcard listen: the address we reach it by */
+			if (pr->ep[pr->nep].sin_addr.s_addr == INADDR_ANY)
+				pr->ep[pr->nep].sin_addr = pr->o->server.sin_addr;
+			pr->nep++;
+		}
+	if (pr->nep == 0)
+		pr->ep[pr->nep++] = pr->o->server;
+}
+
+/* "U id r" to endpoint ep from fd; the source the server saw, or "". */
+static void
+ask(struct prober *pr, int fd, const struct sockaddr_in *ep, unsigned id, char *seen, size_t cap)
+{
+	char buf[128];
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	seen[0] = '\0';
+	if (cap < 64)	/* %63s below */
+		return;
+	n = snprintf(buf, sizeof(buf), "U %u r\n", id);
+	sendto(fd, buf, (size_t)n, 0, (const struct sockaddr *)ep, sizeof(*ep));
+	if (poll(&pf, 1, (int)(pr->o->answer_wait / MS)) <= 0)
+		return;
+	if ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) <= 0)
+		return;
+	buf[n] = '\0';
+	sscanf(buf, "S %*u %63s", seen);
+}
+
+/* Is a datagram from endpoint k into fd's mapping (made towards
+ * endpoint 0 under id) let through? */
+static bool
+filter_lets(struct prober *pr, int fd, unsigned id, unsigned k)
+{
+	char buf[64];
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	snprintf(buf, sizeof(buf), "UPING %u %u\n", id, k);
+	if (write(pr->ctl, buf, strlen(buf)) < 0)
+		return false;
+	if (poll(&pf, 1, (int)(pr->o->answer_wait / MS)) <= 0)
+		return false;
+	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 && buf[0] == 'P';
+}
+
+static int
+udp_sock(void)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* RFC 4787 mapping and filtering over the server's endpoints (UDP). */
+void
+probe_translation(struct prober *pr)
+{
+	char seen[PROBE_LISTEN_MAX][64];
+	int fd = udp_sock();
+	bool other_addr = false, other_port = false, ok_addr = false, ok_port = false;
+
+	pr->mapping = pr->filtering = -1;
+	if (fd < 0)
+		return;
+	for (unsigned k = 0; k < pr->nep; k++)
+		ask(pr, fd, &pr->ep[k], pr->next_id++, seen[k], sizeof(seen[k]));
+	if (seen[0][0] != '\0' && pr->nep > 1) {
+		bool all = true, same_addr = true;
+
+		for (unsigned k = 1; k < pr->nep; k++) {
+			bool same = strcmp(seen[k], seen[0]) == 0;
+
+			all &= same;
+			if (pr->ep[k].sin_addr.s_addr == pr->ep[0].sin_addr.s_addr)
+				same_addr &= same;
+		}
+		pr->mapping = all ? NAT_EI : same_addr ? NAT_AD : NAT_APD;
+	}
+	close(fd);
+	/* filtering: a fresh mapping towards endpoint 0 only */
+	if ((fd = udp_sock()) < 0)
+		return;
+	unsigned id = pr->next_id++;
+
+	ask(pr, fd, &pr->ep[0], id, seen[0], sizeof(seen[0]));
+	for (unsigned k = 1; k < pr->nep && seen[0][0] != '\0'; k++) {
+		if (pr->ep[k].sin_addr.s_addr != pr->ep[0].sin_addr.s_addr) {
+			other_addr = true;
+			ok_addr |= filter_lets(pr, fd, id, k);
+		} else {
+			other_port = true;
+			ok_port |= filter_lets(pr, fd, id, k);
+		}
+	}
+	close(fd);
+	if (other_addr || other_port)
+		pr->filtering = ok_addr ? NAT_EI : ok_port ? NAT_AD : NAT_APD;
+}

@@ -1,0 +1,229 @@
+/* probe_srv.c -- natbox probe server: the far side of the device under test. It answers test flows with the source it saw, echoes their bytes, and sends datagrams into mappings when the client asks.
+ *
+ * One thread, one poll loop. Every listen address has a TCP socket (a
+ * connection's first line says what it is: "CTL" a control connection,
+ * "F ID" a test flow) and a UDP socket on the same port (a datagram
+ * "U ID r|n": recorded, and answered with the source seen when r). The
+ * control connection asks "UPING ID [K]" (a datagram from the socket that
+ * heard ID, or listen endpoint K's, to where ID came from), "LIST" (the listen addresses) and
+ * "NOP" (keeps the control flow itself alive through the device).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probe.h"
+#include "probe_int.h"
+
+#define CONNS_MAX	1024
+#define DGRAM_IDS	4096
+
+struct conn {
+	int fd;
+	bool ctl, flow;
+	char line[256];
+	size_t len;
+};
+
+struct dgram_peer {
+	unsigned id;
+	int sock;		/* the UDP socket that heard it */
+	struct sockaddr_in from;
+};
+
+struct srv {
+	const struct probe_srv_opts *o;
+	int tcp[PROBE_LISTEN_MAX], udp[PROBE_LISTEN_MAX];
+	struct conn conn[CONNS_MAX];
+	unsigned nconn;
+	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
+};
+
+static int
+open_sock(int type, const struct sockaddr_in *sa)
+{
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 256) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+conn_close(struct srv *s, unsigned i)
+{
+	close(s->conn[i].fd);
+	s->conn[i] = s->conn[--s->nconn];
+}
+
+static void
+on_dgram(struct srv *s, int sock)
+{
+	char buf[256], out[64];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+	unsigned id;
+	char mode;
+
+	while ((n = recvfrom(sock, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl)) > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "U %u %c", &id, &mode) != 2)
+			continue;
+		s->peers[id % DGRAM_IDS] = (struct dgram_peer){ id, sock, from };
+		if (mode != 'r')
+			continue;
+		probe_fmt_addr(&from, out, sizeof(out));
+		n = snprintf(buf, sizeof(buf), "S %u %s\n", id, out);
+		sendto(sock, buf, (size_t)n, 0, (struct sockaddr *)&from, sizeof(from));
+		fl = sizeof(from);
+	}
+}
+
+/* One control request; the answer is one line. */
+static void
+on_ctl(struct srv *s, struct conn *c, const char *line)
+{
+	char out[256], a[64];
+	unsigned id, k;
+	size_t n = 0;
+	int args;
+
+	if ((args = sscanf(line, "UPING %u %u", &id, &k)) >= 1) {
+		const struct dgram_peer *p = &s->peers[id % DGRAM_IDS];
+		int len = snprintf(out, sizeof(out), "P %u\n", id);
+		/* from the socket that heard it, or listen endpoint k */
+		int sock = args == 2 && k < s->o->nlisten ? s->udp[k] : p->sock;
+
+		if (p->id == id && sock > 0 && sendto(sock, out, (size_t)len, 0,
+		    (const struct sockaddr *)&p->from, sizeof(p->from)) == len)
+			n = (size_t)snprintf(out, sizeof(out), "OK %u\n", id);
+		else
+			n = (size_t)snprintf(out, sizeof(out), "ERR %u\n", id);
+	} else if (strcmp(line, "LIST") == 0) {
+		n = (size_t)snprintf(out, sizeof(out), "L");
+		for (unsigned i = 0; i < s->o->nlisten; i++) {
+			probe_fmt_addr(&s->o->listen[i], a, sizeof(a));
+			n += (size_t)snprintf(out + n, sizeof(out) - n, " %s", a);
+		}
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n");
+	} else
+		n = (size_t)snprintf(out, sizeof(out), "OK\n");
+	if (write(c->fd, out, n) < 0)
+		log_debug("probe server: control write: %s", strerror(errno));
+}
+
+/* A connection's first line names it; later, a test flow's bytes are
+ * echoed as they come and a control connection's lines answered. */
+static bool
+on_conn(struct srv *s, struct conn *c)
+{
+	char buf[512];
+	ssize_t n = read(c->fd, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n < 0 && (errno == EAGAIN || errno == EINTR);
+	if (c->flow)
+		return write(c->fd, buf, (size_t)n) == n;
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (c->len < sizeof(c->line) - 1)
+				c->line[c->len++] = buf[i];
+			continue;
+		}
+		c->line[c->len] = '\0';
+		c->len = 0;
+		if (!c->ctl && strcmp(c->line, "CTL") == 0) {
+			c->ctl = true;
+		} else if (!c->ctl && strncmp(c->line, "F ", 2) == 0) {
+			struct sockaddr_in peer;
+			socklen_t pl = sizeof(peer);
+			char a[64], out[128];
+			int len;
+
+			getpeername(c->fd, (struct sockaddr *)&peer, &pl);
+			probe_fmt_addr(&peer, a, sizeof(a));
+			len = snprintf(out, sizeof(out), "S %s %s\n", c->line + 2, a);
+			c->flow = true;
+			/* the rest of the read, if any, is flow bytes */
+			if (write(c->fd, out, (size_t)len) != len)
+				return false;
+			if (i + 1 < n)
+				return write(c->fd, buf + i + 1, (size_t)(n - i - 1)) == n - i - 1;
+			return true;
+		} else if (c->ctl) {
+			on_ctl(s, c, c->line);
+		} else
+			return false;
+	}
+	return true;
+}
+
+static void
+accept_all(struct srv *s, int lfd)
+{
+	int fd;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (s->nconn == CONNS_MAX) {
+			close(fd);
+			continue;
+		}
+		s->conn[s->nconn++] = (struct conn){ .fd = fd };
+	}
+}
+
+int
+probe_server_run(const struct probe_srv_opts *o)
+{
+	static struct srv s;
+	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX];
+	char a[64];
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	for (unsigned i = 0; i < o->nlisten; i++) {
+		probe_fmt_addr(&o->listen[i], a, sizeof(a));
+		if ((s.tcp[i] = open_sock(SOCK_STREAM, &o->listen[i])) < 0 ||
+		    (s.udp[i] = open_sock(SOCK_DGRAM, &o->listen[i])) < 0) {
+			log_warn("probe server: %s", a);
+			return 1;
+		}
+		log_notice("probe server: listening on %s (TCP and UDP)", a);
+	}
+	for (;;) {
+		unsigned n = 0, nl = 2 * o->nlisten;
+
+		for (unsigned i = 0; i < o->nlisten; i++) {
+			pf[n++] = (struct pollfd){ .fd = s.tcp[i], .events = POLLIN };
+			pf[n++] = (struct pollfd){ .fd = s.udp[i], .events = POLLIN };
+		}
+		for (unsigned i = 0; i < s.nconn; i++)
+			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd, .events = POLLIN };
+		if (poll(pf, n, 1000) < 0 && errno != EINTR)
+			fatal("poll");
+		for (unsigned i = 0; i < o->nlisten; i++) {
+			if (pf[2 * i].revents)
+				accept_all(&s, s.tcp[i]);
+			if (pf[2 * i + 1].revents)
+				on_dgram(&s, s.udp[i]);
+		}
+		/* backwards: conn_close moves the last into the hole */
+		for (unsigned i = n - nl; i-- > 0;)
+			if (pf[nl + i].revents && !on_conn(&s, &s.conn[i]))
+				conn_close(&s, i);
+	}
+}

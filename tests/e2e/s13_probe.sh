@@ -1,0 +1,115 @@
+#!/bin/sh
+# shellcheck disable=SC2317,SC2119 # helpers run through check and wait_for; lab_up takes no arguments
+# s13_probe.sh -- natbox probe measures a device between the client and the
+# server namespaces, and the profile it writes loads.
+#
+#   a. the device is natbox (linux-conntrack with expire.later = drop, so a
+#      dead flow's packets are dropped rather than picked up again), its
+#      timers scaled down: established 6 s, UDP 5 s replied, 3 s unreplied.
+#      The probe's figures hold the configured ones within their stated
+#      interval (plus 250 ms for the wheel and the endpoints' ACK delays);
+#      the written profile passes `natbox policy check` and says
+#      expire.later = drop.
+#   b. the device is the kernel's own conntrack (no NFQUEUE), an outside
+#      oracle: a state rule in the router (replies and the client's new
+#      flows pass, everything else is dropped: a packet of an expired flow
+#      is NEW without SYN) and its sysctls set to established 7 s, UDP 5 s
+#      (stream) and 3 s: the probe recovers them the same way.
+E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+LAB=${LAB:-pb}
+QUEUE=${QUEUE:-7}
+LAB_PROTO="tcp udp"
+export LAB_PROTO
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$E2E_DIR/lib.sh"
+
+e2e_init "${1:-}"
+
+PORT=7445
+SLACK=0.25
+
+# fig JSON NAME FIELD: a figure's field from the probe's JSON report.
+fig() {
+	grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[0-9.]*" | head -n 1 | cut -d: -f2
+}
+
+# holds JSON NAME SECONDS: lo - SLACK < SECONDS <= hi + SLACK.
+holds() {
+	_lo=$(fig "$1" "$2" lo)
+	_hi=$(fig "$1" "$2" hi)
+	[ -n "$_lo" ] && [ -n "$_hi" ] &&
+		awk -v lo="$_lo" -v hi="$_hi" -v t="$3" -v s="$SLACK" \
+			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
+}
+
+# probe_once TAG MAXWAIT: server in the server namespace, client in the
+# client's; the report in $(out TAG_report), the profile in TAG.profile.
+probe_once() {
+	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT" \
+		--listen "$SERVER4:$((PORT + 1))"
+	wait_for 5 server_listens || fail "$1: probe server listening"
+	run_in client timeout 80 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
+		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
+	_rc=$?
+	bg_stop "${1}_srv"
+	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
+}
+
+server_listens() {
+	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "
+}
+
+# judge TAG EST UDP UNREPLIED
+judge() {
+	_r=$(out "${1}_report")
+	for _m in "tcp_established $2" "udp_replied $3" "udp_unreplied $4"; do
+		set -- "$1" "$2" "$3" "$4" "${_m% *}" "${_m#* }"
+		if holds "$_r" "$5" "$6"; then
+			pass "$1: $5 ${6}s within the probe's interval ($(fig "$_r" "$5" lo)s, $(fig "$_r" "$5" hi)s]"
+		else
+			fail "$1: $5 ${6}s not within ($(fig "$_r" "$5" lo), $(fig "$_r" "$5" hi)] (report: $(cat "$_r"))"
+		fi
+	done
+	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
+	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
+	assert_match "$1: the profile cites its measurement" "*source = measured by natbox probe on*" \
+		"$(cat "$E2E_TMP/$1.profile")"
+	assert_match "$1: the report carries the conformance table" '*"requirements":\[*' "$(cat "$_r")"
+}
+
+# ---- a. natbox as the device ----
+lab_up
+natbox_start --policy linux-conntrack --set expire.later=drop \
+	--set timeout.established=6s --set timeout.udp=5s --set timeout.udp_unreplied=3s
+probe_once natbox 8s
+judge natbox 6 5 3
+assert_match "natbox: expired flows' packets are dropped" "*expire.later = drop*" \
+	"$(cat "$E2E_TMP/natbox.profile")"
+bg_stop natbox
+lab_down
+
+# ---- b. the kernel's conntrack as the device ----
+LAB_NOQUEUE=1 lab_up noqueue
+if ! run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=7 \
+	net.netfilter.nf_conntrack_udp_timeout=3 net.netfilter.nf_conntrack_udp_timeout_stream=5 \
+	>/dev/null 2>&1; then
+	# the sysctls appear once conntrack is loaded: a rule that needs it first
+	run_in router iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP
+	run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=7 \
+		net.netfilter.nf_conntrack_udp_timeout=3 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=5 >/dev/null ||
+		fail "kernel: conntrack sysctls in the router namespace"
+fi
+run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
+	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p tcp --syn \
+		-m conntrack --ctstate NEW -j ACCEPT &&
+	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p udp \
+		-m conntrack --ctstate NEW -j ACCEPT &&
+	run_in router iptables -w -A FORWARD -j DROP ||
+	fail "kernel: state rules in the router"
+probe_once kernel 9s
+judge kernel 7 5 3
+lab_down
+
+e2e_finish

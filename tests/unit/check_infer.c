@@ -1,0 +1,142 @@
+/* check_infer.c -- the timer search against a simulated device with known timers, with and without flows lost for other reasons. */
+#include <check.h>
+#include <stdint.h>
+
+#include "infer.h"
+#include "suites.h"
+
+/* xorshift: the same noise every run */
+static uint64_t rng = 88172645463325252ULL;
+
+static double
+uniform(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / (double)(1ULL << 53);
+}
+
+/* A device whose timer is T (ms): a flow idle d lives iff d < T, except
+ * that with probability loss it dies anyway, and with probability ghost
+ * a dead one is seen alive. Returns the rounds the search took. */
+static unsigned
+search(uint64_t T, uint64_t max, double loss, double ghost, struct infer_est *e)
+{
+	struct infer s;
+	uint64_t d[16];
+	unsigned n, rounds = 0;
+
+	infer_init(&s, 1000, max, 500, 8, 12);
+	while ((n = infer_plan(&s, d, 16)) > 0) {
+		rounds++;
+		for (unsigned i = 0; i < n; i++) {
+			bool alive = d[i] < T;
+
+			if (alive && uniform() < loss)
+				alive = false;
+			else if (!alive && uniform() < ghost)
+				alive = true;
+			infer_add(&s, d[i], alive);
+		}
+	}
+	infer_estimate(&s, e);
+	return rounds;
+}
+
+START_TEST(test_exact)
+{
+	static const uint64_t timers[] = { 1001, 1500, 6000, 7000, 29999, 30000, 59000 };
+	struct infer_est e;
+
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
+		uint64_t T = timers[i];
+		unsigned rounds = search(T, 60000, 0, 0, &e);
+
+		ck_assert_msg(e.lo < T && T <= e.hi, "T %lu: (%lu, %lu]", (unsigned long)T,
+		    (unsigned long)e.lo, (unsigned long)e.hi);
+		ck_assert_uint_le(e.hi - e.lo, 500);
+		ck_assert_uint_eq(e.agreed, e.total);
+		ck_assert_uint_le(rounds, 5);
+	}
+}
+END_TEST
+
+/* The timer outlives --max-wait: never, after one round. */
+START_TEST(test_never)
+{
+	struct infer_est e;
+	unsigned rounds = search(1000000, 60000, 0, 0, &e);
+
+	ck_assert_uint_eq(e.hi, INFER_NEVER);
+	ck_assert_uint_eq(e.lo, 60000);
+	ck_assert_uint_eq(rounds, 1);
+}
+END_TEST
+
+/* A timer under the first idle: dead at once. */
+START_TEST(test_below_first)
+{
+	struct infer_est e;
+
+	search(300, 60000, 0, 0, &e);
+	ck_assert(e.lo < 300 && 300 <= e.hi);
+	ck_assert_uint_le(e.hi - e.lo, 500);
+}
+END_TEST
+
+/* 10% of flows lost for other reasons: over 200 searches the interval
+ * holds the timer in over 90% (a miss needs two flows lost side by side
+ * just below the split, where nothing contradicts them), and no miss
+ * reads "never". */
+START_TEST(test_noisy)
+{
+	unsigned hits = 0, runs = 200;
+
+	for (unsigned i = 0; i < runs; i++) {
+		uint64_t T = 2000 + (uint64_t)(uniform() * 50000);
+		struct infer_est e;
+
+		search(T, 60000, 0.10, 0, &e);
+		if (e.lo < T && T <= e.hi)
+			hits++;
+		else
+			ck_assert_msg(e.hi != INFER_NEVER && e.hi * 2 >= T,
+			    "T %lu: (%lu, %lu]", (unsigned long)T, (unsigned long)e.lo,
+			    (unsigned long)e.hi);
+	}
+	ck_assert_msg(hits >= runs * 90 / 100, "%u of %u", hits, runs);	/* 185 now */
+}
+END_TEST
+
+/* Rarer still, a dead flow seen alive (1%) on top of 5% lost: most
+ * searches still hold the timer. */
+START_TEST(test_ghosts)
+{
+	unsigned hits = 0, runs = 200;
+
+	for (unsigned i = 0; i < runs; i++) {
+		uint64_t T = 2000 + (uint64_t)(uniform() * 50000);
+		struct infer_est e;
+
+		search(T, 60000, 0.05, 0.01, &e);
+		hits += e.lo < T && T <= e.hi;
+	}
+	ck_assert_msg(hits >= runs * 85 / 100, "%u of %u", hits, runs);
+}
+END_TEST
+
+Suite *
+suite_infer(void)
+{
+	Suite *s = suite_create("infer");
+	TCase *tc = tcase_create("infer");
+
+	tcase_add_test(tc, test_exact);
+	tcase_add_test(tc, test_never);
+	tcase_add_test(tc, test_below_first);
+	tcase_add_test(tc, test_noisy);
+	tcase_add_test(tc, test_ghosts);
+	suite_add_tcase(s, tc);
+	return s;
+}
