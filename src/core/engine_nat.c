@@ -171,13 +171,18 @@ engine_nat_prehash(const struct engine *e, const struct nb_packet *p, uint32_t h
 }
 
 /* A new flow may come in through mapping nc->m_in (filtering). A
- * hairpinned flow is not filtered. */
+ * hairpinned flow is not filtered. The mapping may have gone meanwhile:
+ * the lookup reaped a flow found past its deadline, its last. */
 uint16_t
 engine_nat_admit(struct engine *e, const struct nb_packet *p)
 {
 	const struct nat_pkt *nc = &e->nc;
 
-	if (!nc->active || nc->m_in == NAT_NONE || nc->out)
+	if (!nc->active || nc->m_in == NAT_NONE)
+		return R_NONE;
+	if (!(nat_map_at(e->nat, nc->m_in)->flags & NMF_LIVE))
+		return R_NAT_NO_MAPPING;
+	if (nc->out)
 		return R_NONE;
 	if (!nat_filter_allows(e->nat, nc->m_in, v4(&p->src), p->sport))
 		return R_NAT_FILTERED;

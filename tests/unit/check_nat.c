@@ -665,6 +665,14 @@ START_TEST(test_engine_tcp)
 	n = mk_tcp(b, SERVER, 80, POOL, 40001, 0x02);
 	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
 	ck_assert_uint_eq(t.v.reason, R_NAT_NO_MAPPING);
+	/* a packet just past the deadline, before the wheel reaped it: the
+	 * lookup ends the flow and its mapping; no new flow comes in
+	 * through the mapping that went */
+	t.now = 30 * SEC + 1;
+	n = mk_tcp(b, SERVER, 80, POOL, 40000, 0x02);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_NO_MAPPING);
+	ck_assert_uint_eq(nat_count(engine_nat(t.e)), 0);
 	/* idle past the timer: the mapping goes with the flow */
 	t.now = 31 * SEC;
 	engine_expire(t.e, t.now, UINT32_MAX);
