@@ -8,6 +8,9 @@
 #              libnetfilter-queue-dev, built here, stdout to /dev/null):
 #              the reference for "a trivial NFQUEUE consumer"
 #   natbox     natbox run --queue N --policy rfc5382
+#   natbox-nat the same, translating: the lab's NAT set-up (LAB_NAT=1, the
+#              recipe natbox rules --nat prints), the client behind the
+#              pool 203.0.113.100-101, every packet rewritten
 #
 # and for each one measures
 #
@@ -281,6 +284,8 @@ run_config() {
 	LAB_UP=1
 	if [ "$cfg" = noq ]; then
 		LAB_NOQUEUE=1 LAB_QUIET=1 sh "$LAB_SH" up || die "lab up failed"
+	elif [ "$cfg" = natnat ]; then
+		LAB_NAT=1 NATBOX=$NATBOX LAB_QUIET=1 sh "$LAB_SH" up || die "lab up (NAT) failed"
 	else
 		LAB_NOQUEUE=0 LAB_QUIET=1 sh "$LAB_SH" up || die "lab up failed"
 	fi
@@ -302,6 +307,11 @@ run_config() {
 		# -v: only its start and closing lines (packets, bursts, verdict
 		# messages), nothing per packet.
 		start_bg "$NS_ROUTER" natbox "$NATBOX" run --queue "$QUEUE" --policy rfc5382 -v
+		cons_pid=$BG_PID
+		;;
+	natnat)
+		start_bg "$NS_ROUTER" natnat "$NATBOX" run --queue "$QUEUE" --policy rfc5382 -v \
+			--set nat.outside=203.0.113.100-203.0.113.101 --set nat.inside=198.51.100.0/24
 		cons_pid=$BG_PID
 		;;
 	esac
@@ -370,9 +380,9 @@ run_config() {
 		pid_alive "$cons_pid" || say "[$cfg] WARNING: the queue consumer died during the run: $(tail -n 3 "$TMP/$cfg.err")"
 		stop_pid "$cons_pid"
 	fi
-	if [ "$cfg" = natbox ]; then
+	if [ "$cfg" = natbox ] || [ "$cfg" = natnat ]; then
 		# natbox's closing line: packets, bursts, max burst
-		put natbox stats "$(grep -E 'packets in [0-9]+ bursts' "$TMP/natbox.err" | tail -n 1 |
+		put "$cfg" stats "$(grep -E 'packets in [0-9]+ bursts' "$TMP/$cfg.err" | tail -n 1 |
 			sed 's/^[^:]*: *//')"
 	fi
 	stop_all
@@ -381,14 +391,15 @@ run_config() {
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "load: $LOAD0 on $(nproc) CPUs; lab $LAB, queue $QUEUE; veth offloads $( [ "${LAB_OFFLOAD:-0}" = 1 ] && echo on || echo off) (LAB_OFFLOAD=1 turns them on)"
-for c in noq nfqex natbox; do
+for c in noq nfqex natbox natnat; do
 	run_config "$c"
 done
 
 # --- report -----------------------------------------------------------------
 
 row() {
-	printf '%-40s %12s %12s %12s\n' "$1" "$(get noq "$2")" "$(get nfqex "$2")" "$(get natbox "$2")"
+	printf '%-40s %12s %12s %12s %12s\n' "$1" "$(get noq "$2")" "$(get nfqex "$2")" \
+	    "$(get natbox "$2")" "$(get natnat "$2")"
 }
 
 # added LABEL METRIC: "config - no-queue" for every configuration, as a row.
@@ -396,7 +407,8 @@ added() {
 	_base=$(get noq "$2")
 	_a=$(awk -v b="$_base" -v v="$(get nfqex "$2")" 'BEGIN { if (b ~ /^[0-9.]+$/ && v ~ /^[0-9.]+$/) print v - b; else print "-" }')
 	_n=$(awk -v b="$_base" -v v="$(get natbox "$2")" 'BEGIN { if (b ~ /^[0-9.]+$/ && v ~ /^[0-9.]+$/) print v - b; else print "-" }')
-	printf '%-40s %12s %12s %12s\n' "$1" 0 "$_a" "$_n"
+	_t=$(awk -v b="$_base" -v v="$(get natnat "$2")" 'BEGIN { if (b ~ /^[0-9.]+$/ && v ~ /^[0-9.]+$/) print v - b; else print "-" }')
+	printf '%-40s %12s %12s %12s %12s\n' "$1" 0 "$_a" "$_n" "$_t"
 }
 
 ratio() {
@@ -413,8 +425,8 @@ ratio() {
 echo
 printf 'natbox lab benchmark: %s CPUs, load average before %s, after %s; %ss windows, IPv4\n' \
 	"$(nproc)" "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" "$SECS"
-printf '%-40s %12s %12s %12s\n' metric no-queue nfq-example natbox
-printf '%-40s %12s %12s %12s\n' ---------------------------------------- ------------ ------------ ------------
+printf '%-40s %12s %12s %12s %12s\n' metric no-queue nfq-example natbox natbox-nat
+printf '%-40s %12s %12s %12s %12s\n' ---------------------------------------- ------------ ------------ ------------ ------------
 row "(a) bulk throughput, Mbit/s" bulk
 row "(a) sender retransmits" retr
 row "(b) request/response, transactions/s" rr
@@ -436,7 +448,11 @@ echo
 ratio "(a) natbox / no-queue bulk" "$(get natbox bulk)" "$(get noq bulk)" 0.80
 ratio "(b) natbox / nfq-example transactions" "$(get natbox rr)" "$(get nfqex rr)" 1.5
 ratio "(c) natbox / nfq-example connections" "$(get natbox crr)" "$(get nfqex crr)" 1.5
+ratio "(a) natbox-nat / nfq-example bulk" "$(get natnat bulk)" "$(get nfqex bulk)" 1.0
+ratio "(b) natbox-nat / nfq-example transactions" "$(get natnat rr)" "$(get nfqex rr)" 1.5
+ratio "(c) natbox-nat / nfq-example connections" "$(get natnat crr)" "$(get nfqex crr)" 1.5
 [ "$(get natbox stats)" != - ] && printf 'natbox: %s\n' "$(get natbox stats)"
+[ "$(get natnat stats)" != - ] && printf 'natbox-nat: %s\n' "$(get natnat stats)"
 printf '(b) %s connections x %s-byte request/echo; (c) %s workers, %s-byte request/echo, client closes;\n' \
 	"$CONNS" "$SIZE" "$WORKERS" "$SIZE"
 printf '(d) one connection, 1-byte ping-pong for %ss. Figures only: goals are reported, never enforced.\n' "$PING_SECS"
