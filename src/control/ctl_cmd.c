@@ -143,14 +143,11 @@ cmd_flows(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
 	return 0;
 }
 
-static int
-cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
-    char *err)
+int
+ctl_cmd_take_filter(struct job *j, int argc, char **argv, char *err)
 {
-	struct job *j = &cl->job;
 	struct strbuf t;
 
-	(void)now;
 	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, true, err, CTL_MSG_MAX) < 0)
 		return -1;
 	sb_init_fixed(&t, j->text, sizeof(j->text));
@@ -158,6 +155,16 @@ cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
 		sb_printf(&t, "%s%s", i > 1 ? " " : "", argv[i]);
 	if (argc == 1)
 		sb_puts(&t, "all");
+	return 0;
+}
+
+static int
+cmd_flush(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
+    char *err)
+{
+	(void)now;
+	if (ctl_cmd_take_filter(&cl->job, argc, argv, err) < 0)
+		return -1;
 	return ctl_cmd_start(c, cl, J_FLUSH, CTL_OP_FLUSH, err);
 }
 

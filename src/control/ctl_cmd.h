@@ -18,6 +18,10 @@ void ctl_cmd_end(struct ctl *c, struct client *cl, const char *err);
 int ctl_cmd_start(struct ctl *c, struct client *cl, enum job_kind kind, enum ctl_op op,
     char *err);
 
+/* A flush's or rebind's FILTER words (argv[1..]) into cl->job: the
+ * filter, and its text for logs ("all" when none). -1 with err. */
+int ctl_cmd_take_filter(struct job *j, int argc, char **argv, char *err);
+
 /* Translation's commands (ctl_nat.c): mappings [--json], rebind FILTER;
  * their replies, and their end. */
 int ctl_nat_cmd_mappings(struct ctl *c, struct client *cl, int argc, char **argv, char *err);

@@ -36,22 +36,14 @@ ctl_nat_cmd_mappings(struct ctl *c, struct client *cl, int argc, char **argv, ch
 int
 ctl_nat_cmd_rebind(struct ctl *c, struct client *cl, int argc, char **argv, char *err)
 {
-	struct job *j = &cl->job;
-	struct strbuf t;
-
 	if (argc < 2) {
 		snprintf(err, CTL_MSG_MAX, "usage: rebind FLOW|FILTER|all");
 		return -1;
 	}
 	if (argc == 2 && strcmp(argv[1], "all") == 0)
 		argc = 1;
-	if (flow_filter_parse(&j->filter, argc - 1, argv + 1, true, err, CTL_MSG_MAX) < 0)
+	if (ctl_cmd_take_filter(&cl->job, argc, argv, err) < 0)
 		return -1;
-	sb_init_fixed(&t, j->text, sizeof(j->text));
-	for (int i = 1; i < argc; i++)
-		sb_printf(&t, "%s%s", i > 1 ? " " : "", argv[i]);
-	if (argc == 1)
-		sb_puts(&t, "all");
 	return ctl_cmd_start(c, cl, J_REBIND, CTL_OP_REBIND, err);
 }
 
