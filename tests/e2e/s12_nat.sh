@@ -16,8 +16,9 @@
 #      leaves from a new port, the server's own stack answers with a RST
 #      (seen by tcpdump in the server namespace) and the client's socket
 #      is reset.
-#   e. nat.port_reuse_delay = 4s over a 3-port range: a port freed is not
-#      handed out again within the delay, and is once it is over.
+#   e. nat.port_reuse_delay = 4s over a 2-port range, ports handed out in
+#      turn: a port freed is not handed out again within the delay (the
+#      other one is), and is once it is over.
 #   f. nat.ports_per_host = 2: a host's third connection is dropped (its
 #      connect times out; drop.nat:host_quota in ctl stats); another host
 #      still connects.
@@ -215,7 +216,7 @@ bg_stop srv_d
 nat_stop
 
 # ---- e. port reuse delay ---------------------------------------------------
-nat_start e --set nat.ports=preserve --set nat.port_range=50000-50002 \
+nat_start e --set nat.ports=sequential --set nat.port_range=50000-50001 \
 	--set nat.port_reuse_delay=4s --set timeout.close=500ms --set timeout.time_wait=500ms
 srv_start srv_e
 run_out client cli_e1 "$TCPCLI" --addr "$SERVER4" --port 5001 --mode connect --close rst \
