@@ -129,6 +129,7 @@ struct rprof {
 	struct shprof *sh;		/* NULL: its engine sees every packet */
 	bool shadow_failed;		/* its table came near full: run again */
 	uint64_t sh_pkts, sh_expired;	/* what the shadow did, for st */
+	uint64_t sh_icmp_errors;
 };
 
 struct report_opts {

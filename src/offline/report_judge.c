@@ -236,6 +236,7 @@ prof_totals(struct rprof *p, const struct report *r)
 	p->st.accepted += p->sh_pkts;
 	p->st.decode[DEC_OK] += p->sh_pkts;
 	p->st.events[EV_EXPIRE] += p->sh_expired;
+	p->st.icmp_errors += p->sh_icmp_errors;
 
 	for (uint32_t i = 0; i < r->nflows && i < p->ncap; i++) {
 		const struct rhit *h = report_hit(p, i);

@@ -221,7 +221,7 @@ ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 
 	ref_account(ps, tp, v);
 	if (ps->sh)
-		trace_verdict(ps, tp);
+		trace_verdict(ps, tp, v);
 }
 
 /* The reference's table: as asked, else as many flows as the file can

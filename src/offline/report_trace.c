@@ -144,6 +144,7 @@ trace_evicted(struct pass *ps, const struct event *ev)
 	v->slot = ev->flow;
 	v->id = f->serial - 1;
 	v->family = f->family;
+	v->kind = (uint8_t)flow_kind(f);
 	v->src = f->src;
 	v->dst = f->dst;
 	v->sport = f->sport;
@@ -152,11 +153,34 @@ trace_evicted(struct pass *ps, const struct event *ev)
 	v->last_seen = f->last_seen;
 }
 
+/* An ICMP error about a live flow reaches no observer: the engine only
+ * looks the quoted flow up and gives its verdict (engine.c icmp_error()).
+ * The flow, its slot and its state (unchanged by the error) are recorded
+ * here, for a shadow to pass the error or hand the flow over. */
+static void
+tr_icmp_error(struct pass *ps, const struct engine_tpkt *tp, const struct verdict *v)
+{
+	struct rtrace *t = &ps->sh->cur;
+	const struct flow *f = engine_flow_at(ps->ref, v->flow);
+
+	if (f == NULL)
+		return;
+	pre_store(&ps->cur->pre[tp->tag], &f->trk, f->last_seen);
+	t->nslot = v->flow;
+	t->id = f->serial - 1;
+	t->dir = v->dir;
+	t->flags |= TR_ICMP_ERROR;
+}
+
 void
-trace_verdict(struct pass *ps, const struct engine_tpkt *tp)
+trace_verdict(struct pass *ps, const struct engine_tpkt *tp, const struct verdict *v)
 {
 	struct rtrace *t = &ps->sh->cur;
 
+	/* a verdict on a flow the tracker did not see the packet of */
+	if (__builtin_expect(t->slot == FLOW_NIL && v->flow != FLOW_NIL &&
+	    !(t->flags & TR_NEW), 0) && tp->prep->err == DEC_OK && tp->prep->p.icmp_error)
+		tr_icmp_error(ps, tp, v);
 	ps->cur->tr[tp->tag] = *t;
 	tr_reset(t);
 }
