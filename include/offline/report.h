@@ -16,21 +16,28 @@
 #define RSTATE_GONE	0xff		/* timeline: the profile keeps no state */
 
 /*
- * A capture flow: one TCP connection as the capture shows it. Flows are
+ * A capture flow: one TCP connection, UDP flow, ICMP query session or
+ * other-protocol address pair as the capture shows it. Flows are
  * delimited by a reference engine that never times anything out (every
  * timeout ~100 years, pickup of mid-stream flows, reopen on a new SYN),
  * so every profile is judged against the same flows, numbered in order
  * of their first packet. Times are ns from the capture's first packet.
+ * An ICMP error counts as a packet of the flow it quotes, in the
+ * direction it travels (it takes that flow's verdict).
  */
 struct rflow {
 	struct nb_addr src, dst;	/* originator -> responder */
 	uint64_t first, last;
 	uint64_t bytes[2];		/* IP bytes, orig and reply */
 	uint32_t pkts[2];
-	uint16_t sport, dport;
+	uint16_t sport, dport;		/* an ICMP query's identifier, another
+					 * protocol's number: as in events */
 	uint8_t family;
+	uint8_t proto;			/* IP protocol */
+	uint8_t kind;			/* enum nb_kind */
 	uint8_t state;			/* tracker state at the end */
-	uint8_t midstream;		/* no handshake seen: open before the capture */
+	uint8_t midstream;		/* TCP, no handshake seen: open before
+					 * the capture (a datagram flow: never) */
 	char conn_state[8];		/* Zeek conn_state */
 	char history[13];		/* Zeek history */
 };
@@ -152,10 +159,17 @@ struct report {
 	const char *format, *linkname;
 	uint64_t t0;			/* first packet, ns since the epoch */
 	uint64_t duration;		/* last - first packet, ns */
-	uint64_t frames, ip, tcp, not_ip, not_tcp, fragments, link_truncated, vlan;
+	uint64_t frames, ip, not_ip, fragments, link_truncated, vlan;
+	uint64_t packets;		/* tracked IP packets (decoded) */
+	uint64_t kpkts[NBK__MAX];	/* of them by kind (an ICMP error: ICMP) */
+	uint32_t kflows[NBK__MAX];	/* flows by kind */
+	uint64_t not_tracked;		/* valid IP of nothing tracked
+					 * (DEC_NOT_TCP: ICMP neither query
+					 * nor error, no next header) */
 	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
 	uint64_t backwards;		/* packets whose time went backwards */
-	uint64_t stray;			/* TCP packets of no flow (lone RSTs) */
+	uint64_t stray;			/* packets of no flow (lone RSTs, ICMP
+					 * replies or errors of none) */
 	uint64_t dumped;		/* frames written by --write-dropped */
 	uint32_t ref_max_flows, ref_peak, ref_evicted;
 	int damaged;			/* the file ends in damage */

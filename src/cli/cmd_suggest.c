@@ -207,10 +207,10 @@ profile_text(const struct report *r, const struct suggest_opts *o,
 	OUT("description = Smallest timeouts that break none of the %u flows of %s "
 	    "(natbox suggest)\n", r->nflows, cn);
 	report_dur(r->duration, d, sizeof(d));
-	OUT("source = natbox suggest over %s (%llu TCP packets, %u flows, %s): per "
+	OUT("source = natbox suggest over %s (%llu packets, %u flows, %s): per "
 	    "phase the longest wait before a flow's next packet, plus one second, in "
 	    "whole seconds; every packet refreshes\n", cn,
-	    (unsigned long long)r->tcp, r->nflows, d);
+	    (unsigned long long)r->packets, r->nflows, d);
 	for (unsigned ph = 0; ph < PH__MAX; ph++) {
 		policy_format_duration(nd[ph].secs * NS_PER_SEC, d, sizeof(d));
 		OUT("timeout.%s = %s\n", phases[ph].key, d);

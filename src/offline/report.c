@@ -173,8 +173,10 @@ pass_gather(struct pass *ps)
 	r->not_ip = st->not_ip;
 	r->link_truncated = st->link_truncated;
 	r->vlan = st->vlan;
-	r->tcp = es->decode[DEC_OK];
-	r->not_tcp = es->decode[DEC_NOT_TCP];
+	r->packets = es->decode[DEC_OK];
+	r->not_tracked = es->decode[DEC_NOT_TCP];
+	for (uint32_t i = 0; i < r->nflows; i++)
+		r->kflows[r->flows[i].kind < NBK__MAX ? r->flows[i].kind : NBK_OTHER]++;
 	r->fragments = es->decode[DEC_FRAGMENT];
 	memcpy(r->decode, es->decode, sizeof(r->decode));
 	r->decode[DEC_OK] = r->decode[DEC_NOT_TCP] = r->decode[DEC_FRAGMENT] = 0;

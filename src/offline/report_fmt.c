@@ -169,6 +169,52 @@ malformed(const struct report *r)
 	return n;
 }
 
+static const char *const kind_title[NBK__MAX] = {
+	[NBK_TCP] = "TCP", [NBK_UDP] = "UDP", [NBK_ICMP] = "ICMP", [NBK_OTHER] = "other",
+};
+
+/* " (n TCP, n UDP...)": the nonzero counts by kind */
+static void
+by_kind_text(FILE *f, const uint64_t n[NBK__MAX])
+{
+	const char *sep = " (";
+
+	for (unsigned k = 0; k < NBK__MAX; k++) {
+		if (n[k] == 0)
+			continue;
+		fprintf(f, "%s%llu %s", sep, (unsigned long long)n[k], kind_title[k]);
+		sep = ", ";
+	}
+	fprintf(f, ")");
+}
+
+/* "N TCP packets in M flows" if one protocol has them all, else "N
+ * packets (n TCP, n UDP...) in M flows (m TCP, m UDP...)". */
+static void
+report_counts_text(FILE *f, const struct report *r)
+{
+	uint64_t kf[NBK__MAX];
+	unsigned kinds = 0, one = NBK_TCP;
+
+	for (unsigned k = 0; k < NBK__MAX; k++) {
+		kf[k] = r->kflows[k];
+		if (r->kpkts[k] || kf[k]) {
+			kinds++;
+			one = k;
+		}
+	}
+	if (kinds <= 1) {
+		fprintf(f, "# %llu %s packet%s in %u flow%s", (unsigned long long)r->packets,
+		    kind_title[one], r->packets == 1 ? "" : "s", r->nflows,
+		    r->nflows == 1 ? "" : "s");
+		return;
+	}
+	fprintf(f, "# %llu packets", (unsigned long long)r->packets);
+	by_kind_text(f, r->kpkts);
+	fprintf(f, " in %u flow%s", r->nflows, r->nflows == 1 ? "" : "s");
+	by_kind_text(f, kf);
+}
+
 /* Two comment lines: what was read, and what was not used. */
 void
 report_capture_text(FILE *f, const struct report *r)
@@ -181,12 +227,12 @@ report_capture_text(FILE *f, const struct report *r)
 	fprintf(f, "# %s: %s, %s, %llu frame%s over %s from %s\n", r->capture,
 	    r->format, r->linkname, (unsigned long long)r->frames, r->frames == 1 ? "" : "s",
 	    dur, r->frames ? when : "-");
-	fprintf(f, "# %llu TCP packet%s in %u flow%s", (unsigned long long)r->tcp,
-	    r->tcp == 1 ? "" : "s", r->nflows, r->nflows == 1 ? "" : "s");
+	report_counts_text(f, r);
 	if (r->stray)
-		fprintf(f, " and %llu of no flow (a lone RST)", (unsigned long long)r->stray);
-	if (r->not_tcp)
-		fprintf(f, "; skipped %llu not TCP", (unsigned long long)r->not_tcp);
+		fprintf(f, " and %llu of no flow", (unsigned long long)r->stray);
+	if (r->not_tracked)
+		fprintf(f, "; skipped %llu not tracked (ICMP neither query nor error, "
+		    "no next header)", (unsigned long long)r->not_tracked);
 	if (r->fragments)
 		fprintf(f, "; skipped %llu later fragments", (unsigned long long)r->fragments);
 	if (r->not_ip)
@@ -238,13 +284,17 @@ report_capture_json(FILE *f, const struct report *r)
 		fprintf(f, ",\"start\":null,\"start_utc\":null");
 	}
 	fw_secs_str(r->duration, s, sizeof(s));
-	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"tcp_packets\":%llu,"
-	    "\"not_tcp\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u,\"stray_packets\":%llu,"
-	    "\"vlan_tagged\":%llu,\"time_backwards\":%llu,\"malformed\":{", s,
-	    (unsigned long long)r->frames, (unsigned long long)r->tcp,
-	    (unsigned long long)r->not_tcp, (unsigned long long)r->fragments,
-	    (unsigned long long)r->not_ip, r->nflows,
-	    (unsigned long long)r->stray, (unsigned long long)r->vlan,
+	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"packets\":%llu", s,
+	    (unsigned long long)r->frames, (unsigned long long)r->packets);
+	for (unsigned k = 0; k < NBK__MAX; k++)
+		fprintf(f, ",\"%s_packets\":%llu", nb_kind_name(k), (unsigned long long)r->kpkts[k]);
+	fprintf(f, ",\"not_tracked\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u",
+	    (unsigned long long)r->not_tracked, (unsigned long long)r->fragments,
+	    (unsigned long long)r->not_ip, r->nflows);
+	for (unsigned k = 0; k < NBK__MAX; k++)
+		fprintf(f, ",\"%s_flows\":%u", nb_kind_name(k), r->kflows[k]);
+	fprintf(f, ",\"stray_packets\":%llu,\"vlan_tagged\":%llu,\"time_backwards\":%llu,"
+	    "\"malformed\":{", (unsigned long long)r->stray, (unsigned long long)r->vlan,
 	    (unsigned long long)r->backwards);
 	if (r->link_truncated) {
 		fprintf(f, "\"link_truncated\":%llu", (unsigned long long)r->link_truncated);

@@ -208,7 +208,6 @@ prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
 		    p->label, p->pol->max_flows);
 		return -1;
 	}
-	engine_set_tcp_only(p->e);
 	if (i == 0 && o->events && (p->evb = evbuf_new(o->events)) == NULL)
 		fatal("evbuf_new");
 	/* Without an event stream prof_event() reads only these: the

@@ -75,6 +75,8 @@ void *report_xrealloc(void *p, size_t n, size_t sz);
 void report_mark_add(struct rmarks *m, uint32_t flow, uint64_t ts, uint8_t state);
 
 /* report_read.c: the capture */
+/* The file's size; UINT64_MAX for a pipe. */
+uint64_t capture_size(const char *path);
 /* How many flows the file can hold at most; UINT64_MAX for a pipe. */
 uint64_t flows_bound(const char *path);
 /* The reader: every frame into the ring, then read_done. */

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "report_pass.h"
 #include "report_trace.h"
+#include "track.h"
 
 /* Every timeout ~forever, every packet refreshes, anything may start a
  * flow, nothing is dropped: flows end only by the tracker's own rules
@@ -14,7 +15,7 @@ ref_policy(struct policy *p, uint32_t max_flows)
 {
 	policy_defaults(p);
 	snprintf(p->name, sizeof(p->name), "reference");
-	for (unsigned s = 0; s < TCP_STATE_MAX; s++) {
+	for (unsigned s = 0; s < TRK_STATE_MAX; s++) {
 		p->timeout[s] = REF_TIMEOUT;
 		p->refresh[s] = REFRESH_ANY;
 	}
@@ -84,8 +85,10 @@ ref_event(void *ctx, const struct event *ev)
 		f->sport = ev->sport;
 		f->dport = ev->dport;
 		f->family = ev->family;
+		f->proto = ev->proto;
+		f->kind = nb_kind_of(ev->family, ev->proto);
 		f->state = ev->state;
-		f->midstream = ev->state != TCP_SYN_SENT;
+		f->midstream = f->kind == NBK_TCP && ev->state != TCP_SYN_SENT;
 		f->first = f->last = ev->ts;
 		if (r->gaps)
 			memset(&r->gaps[id], 0, sizeof(r->gaps[id]));
@@ -143,7 +146,8 @@ ref_final(void *ctx, const struct flow *fl)
 		return;
 	f = &ps->r->flows[id];
 	f->state = fl->trk.state;
-	set_conn_state(f, tcp_conn_state(&fl->trk));
+	set_conn_state(f, flow_kind(fl) == NBK_TCP ? tcp_conn_state(&fl->trk) :
+	    dgram_conn_state(flow_kind(fl), &fl->trk));
 	tcp_history_str(&fl->trk, f->history);
 }
 
@@ -163,6 +167,8 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	unsigned ph;
 
 	ps->nflows_before = r->nflows;	/* flows before the next packet */
+	if (tp->prep->err == DEC_OK)
+		r->kpkts[tp->prep->p.icmp_error ? NBK_ICMP : tp->prep->p.kind]++;
 	if (v->flow != FLOW_NIL)
 		id = ref_id(ps, v->flow);
 	else
@@ -251,7 +257,6 @@ ref_setup(struct pass *ps, const uint64_t seed[2])
 		    o->capture, r->ref_max_flows);
 		return -1;
 	}
-	engine_set_tcp_only(ps->ref);
 	/* suggest reads the reference's timers (ref_account()); the rest
 	 * never need them: its flows never expire */
 	if (o->gaps)
