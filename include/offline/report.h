@@ -196,7 +196,12 @@ const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 /* Output helpers shared by the subcommands. */
 void report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
     char *buf, size_t cap);			/* 1.2.3.4:80, [2001:db8::1]:80 */
-void report_flow_name(const struct rflow *f, char *buf, size_t cap);	/* a > b */
+/* A flow's ends as report_endpoint() writes them (another protocol's:
+ * the addresses alone); a > b; its protocol ("tcp", "udp", "icmp",
+ * "icmpv6", or the number, as events name it). */
+void report_flow_ends(const struct rflow *f, char *a, char *b, size_t cap);
+void report_flow_name(const struct rflow *f, char *buf, size_t cap);
+const char *report_proto_name(const struct rflow *f, char buf[4]);
 void report_time(uint64_t ns, char *buf, size_t cap);	/* 2.500, 2.513042: ms at least */
 void report_dur(uint64_t ns, char *buf, size_t cap);	/* 4.521s, 2m03.5s, 1h02m */
 const char *report_class_name(unsigned c);		/* "idle", ... */

@@ -234,7 +234,7 @@ print_matrix(FILE *f, const struct report *r)
 {
 	int *w = calloc(r->nprof, sizeof(int));
 	int ws = 3, wd = 3, wh = 7;
-	char a[64], b[64], c[96], start[32];
+	char a[64], b[64], c[96], start[32], pn[4];
 	uint32_t i;
 	unsigned k;
 
@@ -245,8 +245,7 @@ print_matrix(FILE *f, const struct report *r)
 	for (i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
-		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
-		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		report_flow_ends(fl, a, b, sizeof(a));
 		ws = (int)strlen(a) > ws ? (int)strlen(a) : ws;
 		wd = (int)strlen(b) > wd ? (int)strlen(b) : wd;
 		wh = (int)strlen(fl->history) > wh ? (int)strlen(fl->history) : wh;
@@ -256,21 +255,20 @@ print_matrix(FILE *f, const struct report *r)
 				w[k] = (int)strlen(c);
 		}
 	}
-	fprintf(f, "\n%10s  %-*s  %-*s  %-6s %-*s", "start", ws, "src", wd, "dst", "state",
-	    wh, "history");
+	fprintf(f, "\n%10s  %-6s %-*s  %-*s  %-6s %-*s", "start", "proto", ws, "src", wd, "dst",
+	    "state", wh, "history");
 	for (k = 0; k < r->nprof; k++)
 		fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, r->prof[k].label);
 	fputc('\n', f);
 	for (i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
-		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
-		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		report_flow_ends(fl, a, b, sizeof(a));
 		snprintf(start, sizeof(start), "%llu.%03llu",
 		    (unsigned long long)(fl->first / NS_PER_SEC),
 		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
-		fprintf(f, "%10s  %-*s  %-*s  %-6s %-*s", start, ws, a, wd, b, fl->conn_state,
-		    wh, fl->history[0] ? fl->history : "-");
+		fprintf(f, "%10s  %-6s %-*s  %-*s  %-6s %-*s", start, report_proto_name(fl, pn),
+		    ws, a, wd, b, fl->conn_state, wh, fl->history[0] ? fl->history : "-");
 		for (k = 0; k < r->nprof; k++) {
 			cell(report_hit(&r->prof[k], i), c, sizeof(c));
 			fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, c);
@@ -322,7 +320,7 @@ static void
 print_json_flows(FILE *f, const struct report *r)
 {
 	struct fieldw w;
-	char a[48], b[48];
+	char a[48], b[48], pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
@@ -337,6 +335,7 @@ print_json_flows(FILE *f, const struct report *r)
 		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
+		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
 		fw_secs(&w, "start", NULL, fl->first);
 		fw_secs(&w, "duration", NULL, fl->last - fl->first);
 		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);

@@ -20,14 +20,33 @@ report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
 	snprintf(buf, cap, family == 6 ? "[%s]:%u" : "%s:%u", s, port);
 }
 
+/* Another protocol's flow is an address pair: its number, which stands
+ * in the ports, is not shown as one. */
+void
+report_flow_ends(const struct rflow *f, char *a, char *b, size_t cap)
+{
+	if (f->kind == NBK_OTHER) {
+		event_addr_str(f->family, &f->src, a, cap);
+		event_addr_str(f->family, &f->dst, b, cap);
+		return;
+	}
+	report_endpoint(f->family, &f->src, f->sport, a, cap);
+	report_endpoint(f->family, &f->dst, f->dport, b, cap);
+}
+
 void
 report_flow_name(const struct rflow *f, char *buf, size_t cap)
 {
 	char a[64], b[64];
 
-	report_endpoint(f->family, &f->src, f->sport, a, sizeof(a));
-	report_endpoint(f->family, &f->dst, f->dport, b, sizeof(b));
+	report_flow_ends(f, a, b, sizeof(a));
 	snprintf(buf, cap, "%s > %s", a, b);
+}
+
+const char *
+report_proto_name(const struct rflow *f, char buf[4])
+{
+	return event_proto_name(f->proto, buf);
 }
 
 /* The same for people: at least milliseconds, so columns line up. */
