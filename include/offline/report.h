@@ -94,9 +94,12 @@ struct rmarks {
 	bool full;		/* stopped recording (memory cap) */
 };
 
+/* What broke a flow: the TCP timers by phase, TIME_WAIT reuse, a fault,
+ * anything else (other); then the datagram trackers' timers: UDP's (both),
+ * ICMP's, another protocol's (other_proto). */
 enum rclass {
 	RC_OPENING = 0, RC_IDLE, RC_HALF_CLOSED, RC_CLOSING, RC_TIME_WAIT,
-	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC__MAX
+	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC_UDP, RC_ICMP, RC_OTHER_PROTO, RC__MAX
 };
 
 /* One profile's engine and verdicts. */

@@ -37,11 +37,16 @@ usage(FILE *f, bool full)
 	fprintf(f,
 	    "Read a capture once and judge it under several profiles, one engine each\n"
 	    "(same hash seed, capture time as the clock), each on its own thread. One\n"
-	    "row per profile: flows, flows broken and by what (expiry while opening,\n"
-	    "idle, half-closed or closing, TIME_WAIT reuse, an injected fault, other),\n"
+	    "row per profile: flows (TCP, UDP, ICMP queries, other protocols), flows\n"
+	    "broken and by what (a TCP timer's expiry while opening, idle, half-closed\n"
+	    "or closing; a UDP or ICMP timer's expiry; TIME_WAIT reuse, an injected\n"
+	    "fault; other, which counts the TIME_WAIT and other-protocol timers too),\n"
 	    "flows picked up again after losing their state, packets and bytes the\n"
 	    "profile would have dropped, and the earliest break (seconds from the\n"
-	    "capture's first packet).\n"
+	    "capture's first packet). A flow is broken when the profile drops one of\n"
+	    "its packets (or resets a TCP flow at an expiry it had traffic after): a\n"
+	    "UDP flow whose mapping expired breaks when the responder's next datagram\n"
+	    "is dropped; the originator's next one makes it again (picked up).\n"
 	    "\n"
 	    "  --policy NAME|FILE  a profile (repeat; at most %d); NAME,key=value,...\n"
 	    "                      sets keys for that profile alone\n"
@@ -50,7 +55,8 @@ usage(FILE *f, bool full)
 	    "  --json              JSON lines: the capture, then one object per profile\n"
 	    "                      (policy, flows, broken, picked_up, a count per class:\n"
 	    "                      opening, idle, half_closed, closing, time_wait,\n"
-	    "                      timewait_reuse, fault, other; reasons by name,\n"
+	    "                      timewait_reuse, fault, other, udp, icmp,\n"
+	    "                      other_proto; reasons by name,\n"
 	    "                      dropped_packets, dropped_bytes, first_break)\n"
 	    "  --flows             add the flow-by-profile matrix (JSON: a line per flow)\n"
 	    "  --svg FILE          timeline: a lane per flow and profile, by state\n"
@@ -159,13 +165,15 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 	return 0;
 }
 
-/* Text columns: the classes a reader asks about, the rest as "other". */
+/* Text columns: the classes a reader asks about, the rest (TIME_WAIT,
+ * another protocol's timer) as "other". */
 static const struct {
 	const char *head;
 	unsigned cls;
 } cols[] = {
 	{ "opening", RC_OPENING }, { "idle", RC_IDLE }, { "half_closed", RC_HALF_CLOSED },
-	{ "closing", RC_CLOSING }, { "tw_reuse", RC_TW_REUSE }, { "fault", RC_FAULT },
+	{ "closing", RC_CLOSING }, { "udp", RC_UDP }, { "icmp", RC_ICMP },
+	{ "tw_reuse", RC_TW_REUSE }, { "fault", RC_FAULT },
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -173,7 +181,7 @@ static const struct {
 static unsigned
 other_count(const struct rprof *p)
 {
-	return p->by_class[RC_OTHER] + p->by_class[RC_TIME_WAIT];
+	return p->by_class[RC_OTHER] + p->by_class[RC_TIME_WAIT] + p->by_class[RC_OTHER_PROTO];
 }
 
 static void

@@ -90,6 +90,9 @@ static const char *const class_names[RC__MAX] = {
 	[RC_TW_REUSE] = "timewait_reuse",
 	[RC_FAULT] = "fault",
 	[RC_OTHER] = "other",
+	[RC_UDP] = "udp",
+	[RC_ICMP] = "icmp",
+	[RC_OTHER_PROTO] = "other_proto",
 };
 
 const char *
@@ -119,6 +122,13 @@ report_class_of(unsigned reason)
 	case R_FAULT_DROP_FIRST_FIN:
 	case R_FAULT_DROP_SECOND_FIN:
 		return RC_FAULT;
+	case R_EXPIRED_UDP_UNREPLIED:
+	case R_EXPIRED_UDP:
+		return RC_UDP;
+	case R_EXPIRED_ICMP:
+		return RC_ICMP;
+	case R_EXPIRED_OTHER:
+		return RC_OTHER_PROTO;
 	default:
 		return RC_OTHER;
 	}

@@ -111,8 +111,10 @@ prof_event(void *ctx, const struct event *ev)
 	}
 }
 
+/* A TCP timer's expiry: the only ones expire.action = reset sends RSTs
+ * for (engine.c flow_expire(); a datagram flow just ends). */
 static bool
-is_expiry(uint16_t reason)
+is_tcp_expiry(uint16_t reason)
 {
 	return reason >= R_EXPIRED_OPENING && reason <= R_EXPIRED_CLOSED;
 }
@@ -157,7 +159,7 @@ report_prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdic
 			h->lost_reason = (uint16_t)(pe & 0xffff);
 		}
 		/* RSTs sent to both ends at expiry killed it there. */
-		if (p->pol->expire_action == EXPIRE_RESET && is_expiry((uint16_t)pe) &&
+		if (p->pol->expire_action == EXPIRE_RESET && is_tcp_expiry((uint16_t)pe) &&
 		    h->broken_at == T_NONE) {
 			h->broken_at = pend_ts(pe);
 			h->reason = (uint16_t)(pe & 0xffff);
