@@ -54,7 +54,8 @@ struct rhit {
 	uint16_t lost_reason;	/* expired:*, or evicted */
 };
 
-/* Timer phases, as suggest speaks of them. */
+/* Timer phases, as suggest speaks of them: TCP's, then the datagram
+ * trackers' (each protocol's contiguous). */
 enum rphase {
 	PH_OPENING = 0,		/* syn_sent, syn_recv, syn_sent2 */
 	PH_ESTABLISHED,
@@ -62,21 +63,30 @@ enum rphase {
 	PH_CLOSING,		/* last_ack */
 	PH_TIME_WAIT,
 	PH_CLOSED,		/* close: after a RST */
+	PH_UDP_UNREPLIED,	/* UDP one way, or in its first 2 s */
+	PH_UDP,			/* UDP replied (the kernel's stream) */
+	PH_ICMP,		/* an ICMP query session */
+	PH_OTHER,		/* another protocol */
 	PH__MAX
 };
+
+/* A flow's waits are kept by the phases of its own protocol, slot 0 its
+ * first (report_phase_first()): TCP has six, the others fewer. */
+#define RGAP_SLOTS	(PH_CLOSED + 1)
 
 /* Per flow, for suggest: the longest time its timer ran in each phase
  * before a packet came, and when that packet came. */
 struct rgap {
 	uint64_t restart;	/* when the reference timer last (re)started */
 	uint64_t entered;	/* when the flow entered its current phase */
-	uint64_t gap[PH__MAX];	/* longest wait; 0 and seen bit clear: none */
-	uint64_t at[PH__MAX];
-	uint64_t stay[PH__MAX];	/* longest time in the phase when a packet
-				 * came: what an absolute timer must last */
+	uint64_t gap[RGAP_SLOTS];	/* longest wait; 0 and seen bit clear: none */
+	uint64_t at[RGAP_SLOTS];
+	uint64_t stay[RGAP_SLOTS];	/* longest time in the phase when a
+					 * packet came: what an absolute timer
+					 * must last */
 	uint8_t tstate;		/* the timer's state after the last packet */
-	uint8_t seen;		/* bit per phase: a packet arrived in it */
-	uint8_t syn;		/* bit per phase: the longest wait had a bare SYN
+	uint8_t seen;		/* bit per slot: a packet arrived in it */
+	uint8_t syn;		/* bit per slot: the longest wait had a bare SYN
 				 * in it (see below) */
 	uint8_t syn_now;	/* a bare SYN came since the timer's restart */
 };
@@ -211,6 +221,8 @@ const char *report_class_name(unsigned c);		/* "idle", ... */
 unsigned report_class_of(unsigned reason);
 const char *report_phase_name(unsigned ph);		/* "opening", ... */
 unsigned report_phase_of(unsigned tcp_state);		/* PH__MAX if none */
+/* The first phase of a kind of flow: its rgap slot 0 */
+unsigned report_phase_first(unsigned kind);
 /* One line about the capture (what was read, what was skipped, damage). */
 void report_capture_text(FILE *f, const struct report *r);
 void report_capture_json(FILE *f, const struct report *r);

@@ -141,6 +141,10 @@ static const char *const phase_names[PH__MAX] = {
 	[PH_CLOSING] = "closing",
 	[PH_TIME_WAIT] = "time_wait",
 	[PH_CLOSED] = "closed",
+	[PH_UDP_UNREPLIED] = "udp_unreplied",
+	[PH_UDP] = "udp",
+	[PH_ICMP] = "icmp",
+	[PH_OTHER] = "other",
 };
 
 const char *
@@ -168,9 +172,28 @@ report_phase_of(unsigned s)
 		return PH_TIME_WAIT;
 	case TCP_CLOSE:
 		return PH_CLOSED;
+	case TRK_UDP_UNREPLIED:
+		return PH_UDP_UNREPLIED;
+	case TRK_UDP_REPLIED:
+		return PH_UDP;
+	case TRK_ICMP:
+		return PH_ICMP;
+	case TRK_OTHER:
+		return PH_OTHER;
 	default:
 		return PH__MAX;
 	}
+}
+
+unsigned
+report_phase_first(unsigned kind)
+{
+	static const uint8_t first[NBK__MAX] = {
+		[NBK_TCP] = PH_OPENING, [NBK_UDP] = PH_UDP_UNREPLIED,
+		[NBK_ICMP] = PH_ICMP, [NBK_OTHER] = PH_OTHER,
+	};
+
+	return kind < NBK__MAX ? first[kind] : PH_OTHER;
 }
 
 static void

@@ -164,7 +164,7 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	const struct flow *fl;
 	struct rflow *f;
 	struct rgap *g;
-	unsigned ph;
+	unsigned ph, sl;
 
 	ps->nflows_before = r->nflows;	/* flows before the next packet */
 	if (tp->prep->err == DEC_OK)
@@ -190,21 +190,23 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	/* A bare SYN needs no live timer: once a flow has expired, one
 	 * starts it afresh (a retransmitted SYN, a reused port). So it ends
 	 * no wait; it only marks later waits as ones a shorter timeout might
-	 * also survive, by way of that fresh start. */
-	if (tp->prep->err == DEC_OK &&
+	 * also survive, by way of that fresh start. (An ICMP error about a
+	 * flow restarts no timer either, and counts as a packet of it.) */
+	if (tp->prep->err == DEC_OK && tp->prep->p.kind == NBK_TCP && !tp->prep->p.icmp_error &&
 	    (tp->prep->p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
 		g->syn_now = 1;
-	} else if (id < before && (ph = report_phase_of(g->tstate)) < PH__MAX) {
+	} else if (id < before && (ph = report_phase_of(g->tstate)) < PH__MAX &&
+	    (sl = ph - report_phase_first(f->kind)) < RGAP_SLOTS) {
 		uint64_t gap = now - g->restart;
 
-		if (!(g->seen & (1u << ph)) || gap > g->gap[ph]) {
-			g->gap[ph] = gap;
-			g->at[ph] = now;
-			g->syn = (uint8_t)((g->syn & ~(1u << ph)) | (g->syn_now << ph));
+		if (!(g->seen & (1u << sl)) || gap > g->gap[sl]) {
+			g->gap[sl] = gap;
+			g->at[sl] = now;
+			g->syn = (uint8_t)((g->syn & ~(1u << sl)) | (g->syn_now << sl));
 		}
-		if (now - g->entered > g->stay[ph])
-			g->stay[ph] = now - g->entered;
-		g->seen |= (uint8_t)(1u << ph);
+		if (now - g->entered > g->stay[sl])
+			g->stay[sl] = now - g->entered;
+		g->seen |= (uint8_t)(1u << sl);
 	}
 	if (v->flow != FLOW_NIL && (fl = engine_flow_at(ps->ref, v->flow)) != NULL) {
 		uint64_t restart = fl->deadline - r->ref_pol.timeout[fl->timer_state];
