@@ -569,10 +569,10 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 				if (s->own)
 					__builtin_prefetch(&s->orow[t->slot], 1);
 			}
-			if (t->flags & (TR_NEW | TR_ICMP_ERROR))
+			if (t->flags & TR_NEW) {
 				__builtin_prefetch(&s->row[t->nslot], 1);
-			if (t->flags & TR_NEW)
 				engine_prefetch(p->e, t->hash);
+			}
 			/* a new flow's packet is read (its tuple, err); an
 			 * own tracker reads every one */
 			if (s->own || (t->flags & TR_NEW)) {
