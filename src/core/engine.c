@@ -375,6 +375,8 @@ icmp_error(struct engine *e, const struct nb_packet *p, struct flow *f,
 		return accept(e, v);
 	}
 	e->st.icmp_errors++;
+	if (e->watch.related)
+		e->watch.related(e->watch.ctx, e->tag, v->flow, f, dir, now);
 	if (pol->icmp_errors == BAD_DROP)
 		return drop(e, v, p, f, dir, R_ICMP_ERROR, EV_DROP, now);
 	return accept(e, v);

@@ -188,7 +188,7 @@ trace_verdict(struct pass *ps, const struct engine_tpkt *tp, const struct verdic
 void
 trace_setup(struct pass *ps)
 {
-	struct engine_watch w = { tr_before, tr_after, ps, tr_ahead };
+	struct engine_watch w = { .before = tr_before, .after = tr_after, .ctx = ps, .ahead = tr_ahead };
 
 	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
 		fatal("calloc");

@@ -128,6 +128,26 @@ build_dgram(uint8_t *b, uint8_t proto, bool from_client, uint16_t cport, uint32_
 	return 20 + l4;
 }
 
+/* The server's ICMP port unreachable for the client's UDP datagram q as
+ * build_dgram() wrote it (its 28 bytes: IP and UDP headers, quoted). */
+static inline size_t
+build_unreach(uint8_t *b, const uint8_t *q)
+{
+	static const uint8_t c4[4] = { 198, 51, 100, 2 }, s4[4] = { 203, 0, 113, 2 };
+
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	put16(b + 2, 20 + 8 + 28);
+	b[8] = 64;
+	b[9] = 1;
+	memcpy(b + 12, s4, 4);
+	memcpy(b + 16, c4, 4);
+	b[20] = 3;		/* destination unreachable */
+	b[21] = 3;		/* port unreachable */
+	memcpy(b + 28, q, 28);
+	return 56;
+}
+
 /* Send a segment from the client (orig) or server; seqs advance as a
  * real sender's would, whatever the verdict. Returns the action. */
 static inline enum verdict_action
