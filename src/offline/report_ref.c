@@ -167,8 +167,6 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	unsigned ph, sl;
 
 	ps->nflows_before = r->nflows;	/* flows before the next packet */
-	if (tp->prep->err == DEC_OK)
-		r->kpkts[tp->prep->p.icmp_error ? NBK_ICMP : tp->prep->p.kind]++;
 	if (v->flow != FLOW_NIL)
 		id = ref_id(ps, v->flow);
 	else
@@ -176,8 +174,12 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	ps->killed_tag = EV_TAG_NONE;
 	rp->flow = id;
 	if (id == RFLOW_NONE) {
-		if (v->ip_len != 0)
+		/* decoded (an IP length), of no flow: counted by protocol
+		 * here; a flow's packets are when the pass ends */
+		if (v->ip_len != 0) {
 			r->stray++;
+			ps->stray_kind[tp->prep->p.icmp_error ? NBK_ICMP : tp->prep->p.kind]++;
+		}
 		return;
 	}
 	f = &r->flows[id];
@@ -222,6 +224,21 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	}
 }
 
+/* The engine's related hook: an ICMP error about flow idx, counted as a
+ * packet of that flow (ref_account(), after it) but of ICMP's in the
+ * capture's counts; and for the shadows, traced. */
+void
+ref_related(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+    enum flow_dir dir, uint64_t now)
+{
+	struct pass *ps = ctx;
+
+	(void)now;
+	ps->icmp_about[flow_kind(f)]++;
+	if (ps->sh)
+		trace_related(ps, tag, idx, f, dir);
+}
+
 void
 ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 {
@@ -229,7 +246,7 @@ ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
 
 	ref_account(ps, tp, v);
 	if (ps->sh)
-		trace_verdict(ps, tp, v);
+		trace_verdict(ps, tp);
 }
 
 /* The reference's table: as asked, else as many flows as the file can
@@ -252,6 +269,7 @@ ref_setup(struct pass *ps, const uint64_t seed[2])
 	const struct report_opts *o = ps->o;
 	struct report *r = ps->r;
 	struct engine_ops ops = { ref_event, NULL, ps };
+	struct engine_watch w = { .ctx = ps, .related = ref_related };
 
 	ref_policy(&r->ref_pol, r->ref_max_flows);
 	if ((ps->ref = engine_new_lazy(&r->ref_pol, &ops, seed, 0, true)) == NULL) {
@@ -259,6 +277,8 @@ ref_setup(struct pass *ps, const uint64_t seed[2])
 		    o->capture, r->ref_max_flows);
 		return -1;
 	}
+	/* the ICMP errors, for the counts by protocol (shadows watch more) */
+	engine_set_watch(ps->ref, &w);
 	/* suggest reads the reference's timers (ref_account()); the rest
 	 * never need them: its flows never expire */
 	if (o->gaps)

@@ -153,34 +153,29 @@ trace_evicted(struct pass *ps, const struct event *ev)
 	v->last_seen = f->last_seen;
 }
 
-/* An ICMP error about a live flow reaches no observer: the engine only
- * looks the quoted flow up and gives its verdict (engine.c icmp_error()).
- * The flow, its slot and its state (unchanged by the error) are recorded
- * here, for a shadow to pass the error or hand the flow over. */
-static void
-tr_icmp_error(struct pass *ps, const struct engine_tpkt *tp, const struct verdict *v)
+/* An ICMP error about a live flow (the engine's related hook, by way of
+ * ref_related()): the flow, its slot and its state, which the error does
+ * not change. */
+void
+trace_related(struct pass *ps, uint32_t tag, uint32_t slot, const struct flow *f,
+    enum flow_dir dir)
 {
 	struct rtrace *t = &ps->sh->cur;
-	const struct flow *f = engine_flow_at(ps->ref, v->flow);
 
-	if (f == NULL)
+	if (tag == EV_TAG_NONE)
 		return;
-	pre_store(&ps->cur->pre[tp->tag], &f->trk, f->last_seen);
-	t->nslot = v->flow;
+	pre_store(&ps->cur->pre[tag], &f->trk, f->last_seen);
+	t->nslot = slot;
 	t->id = f->serial - 1;
-	t->dir = v->dir;
+	t->dir = (uint8_t)dir;
 	t->flags |= TR_ICMP_ERROR;
 }
 
 void
-trace_verdict(struct pass *ps, const struct engine_tpkt *tp, const struct verdict *v)
+trace_verdict(struct pass *ps, const struct engine_tpkt *tp)
 {
 	struct rtrace *t = &ps->sh->cur;
 
-	/* a verdict on a flow the tracker did not see the packet of */
-	if (__builtin_expect(t->slot == FLOW_NIL && v->flow != FLOW_NIL &&
-	    !(t->flags & TR_NEW), 0) && tp->prep->err == DEC_OK && tp->prep->p.icmp_error)
-		tr_icmp_error(ps, tp, v);
 	ps->cur->tr[tp->tag] = *t;
 	tr_reset(t);
 }
@@ -188,7 +183,8 @@ trace_verdict(struct pass *ps, const struct engine_tpkt *tp, const struct verdic
 void
 trace_setup(struct pass *ps)
 {
-	struct engine_watch w = { .before = tr_before, .after = tr_after, .ctx = ps, .ahead = tr_ahead };
+	struct engine_watch w = { .before = tr_before, .after = tr_after, .ctx = ps,
+	    .ahead = tr_ahead, .related = ref_related };
 
 	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
 		fatal("calloc");

@@ -50,10 +50,12 @@ void trace_setup(struct pass *ps);
 void trace_free(struct pass *ps);
 /* The reference's thread: its tracker's doings, into the chunk's trace
  * (ps->cur). A flow started, a flow evicted (its events), a packet done
- * (its verdict: an ICMP error's names the flow it quotes). */
+ * (its verdict), an ICMP error about a flow (before its verdict). */
 void trace_new(struct pass *ps, const struct event *ev);
 void trace_evicted(struct pass *ps, const struct event *ev);
-void trace_verdict(struct pass *ps, const struct engine_tpkt *tp, const struct verdict *v);
+void trace_verdict(struct pass *ps, const struct engine_tpkt *tp);
+void trace_related(struct pass *ps, uint32_t tag, uint32_t slot, const struct flow *f,
+    enum flow_dir dir);
 /* Before the reference's thread hands a chunk on: its trace is out. */
 void trace_fence(void);
 
