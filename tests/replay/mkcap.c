@@ -133,7 +133,7 @@ csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void
+static __attribute__((noreturn)) void
 die(const char *msg)
 {
 	fprintf(stderr, "mkcap: %s: %s\n", out_path ? out_path : "-", msg);
