@@ -29,8 +29,8 @@ enum decode_err {
 	DEC_OK = 0,
 	DEC_NOT_TCP,		/* valid IP natbox does not track: IPv6 "no next
 				 * header", ICMP types that are neither a query
-				 * nor an error; or, for an engine that tracks
-				 * TCP only, any other protocol */
+				 * nor an error (the name is from when natbox
+				 * tracked TCP alone) */
 	DEC_FRAGMENT,		/* non-first fragment: no TCP header to read */
 	DEC_TRUNCATED,		/* caplen ends inside a header we need */
 	DEC_BAD_VERSION,	/* IP version neither 4 nor 6 */

@@ -172,10 +172,5 @@ void engine_set_event_mask(struct engine *e, uint32_t mask);
  * eviction; their deadline reads UINT64_MAX, events carry no timeout. An
  * offline reference that only tracks skips the timer work. */
 void engine_set_untimed(struct engine *e);
-/* Track TCP only: every other protocol's packet is skipped as not tracked
- * (counted under decode:not_tcp), as natbox did before it knew UDP, ICMP
- * and other protocols. The offline passes use it until their reports
- * describe those flows. */
-void engine_set_tcp_only(struct engine *e);
 
 #endif

@@ -33,6 +33,11 @@ struct engine_watch {
 	 * lines already on their way), so the observer can fetch what it
 	 * keeps for that flow. May be another flow, or never come. */
 	void (*ahead)(void *ctx, const struct flow *f);
+	/* related: an ICMP error about live flow idx (going dir within it),
+	 * which takes the flow's verdict and changes nothing of it: neither
+	 * before nor after sees it. Called before the verdict. May be NULL. */
+	void (*related)(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+	    enum flow_dir dir, uint64_t now);
 };
 void engine_set_watch(struct engine *e, const struct engine_watch *w);
 

@@ -16,21 +16,28 @@
 #define RSTATE_GONE	0xff		/* timeline: the profile keeps no state */
 
 /*
- * A capture flow: one TCP connection as the capture shows it. Flows are
+ * A capture flow: one TCP connection, UDP flow, ICMP query session or
+ * other-protocol address pair as the capture shows it. Flows are
  * delimited by a reference engine that never times anything out (every
  * timeout ~100 years, pickup of mid-stream flows, reopen on a new SYN),
  * so every profile is judged against the same flows, numbered in order
  * of their first packet. Times are ns from the capture's first packet.
+ * An ICMP error counts as a packet of the flow it quotes, in the
+ * direction it travels (it takes that flow's verdict).
  */
 struct rflow {
 	struct nb_addr src, dst;	/* originator -> responder */
 	uint64_t first, last;
 	uint64_t bytes[2];		/* IP bytes, orig and reply */
 	uint32_t pkts[2];
-	uint16_t sport, dport;
+	uint16_t sport, dport;		/* an ICMP query's identifier, another
+					 * protocol's number: as in events */
 	uint8_t family;
+	uint8_t proto;			/* IP protocol */
+	uint8_t kind;			/* enum nb_kind */
 	uint8_t state;			/* tracker state at the end */
-	uint8_t midstream;		/* no handshake seen: open before the capture */
+	uint8_t midstream;		/* TCP, no handshake seen: open before
+					 * the capture (a datagram flow: never) */
 	char conn_state[8];		/* Zeek conn_state */
 	char history[13];		/* Zeek history */
 };
@@ -47,7 +54,8 @@ struct rhit {
 	uint16_t lost_reason;	/* expired:*, or evicted */
 };
 
-/* Timer phases, as suggest speaks of them. */
+/* Timer phases, as suggest speaks of them: TCP's, then the datagram
+ * trackers' (each protocol's contiguous). */
 enum rphase {
 	PH_OPENING = 0,		/* syn_sent, syn_recv, syn_sent2 */
 	PH_ESTABLISHED,
@@ -55,21 +63,30 @@ enum rphase {
 	PH_CLOSING,		/* last_ack */
 	PH_TIME_WAIT,
 	PH_CLOSED,		/* close: after a RST */
+	PH_UDP_UNREPLIED,	/* UDP one way, or in its first 2 s */
+	PH_UDP,			/* UDP replied (the kernel's stream) */
+	PH_ICMP,		/* an ICMP query session */
+	PH_OTHER,		/* another protocol */
 	PH__MAX
 };
+
+/* A flow's waits are kept by the phases of its own protocol, slot 0 its
+ * first (report_phase_first()): TCP has six, the others fewer. */
+#define RGAP_SLOTS	(PH_CLOSED + 1)
 
 /* Per flow, for suggest: the longest time its timer ran in each phase
  * before a packet came, and when that packet came. */
 struct rgap {
 	uint64_t restart;	/* when the reference timer last (re)started */
 	uint64_t entered;	/* when the flow entered its current phase */
-	uint64_t gap[PH__MAX];	/* longest wait; 0 and seen bit clear: none */
-	uint64_t at[PH__MAX];
-	uint64_t stay[PH__MAX];	/* longest time in the phase when a packet
-				 * came: what an absolute timer must last */
+	uint64_t gap[RGAP_SLOTS];	/* longest wait; 0 and seen bit clear: none */
+	uint64_t at[RGAP_SLOTS];
+	uint64_t stay[RGAP_SLOTS];	/* longest time in the phase when a
+					 * packet came: what an absolute timer
+					 * must last */
 	uint8_t tstate;		/* the timer's state after the last packet */
-	uint8_t seen;		/* bit per phase: a packet arrived in it */
-	uint8_t syn;		/* bit per phase: the longest wait had a bare SYN
+	uint8_t seen;		/* bit per slot: a packet arrived in it */
+	uint8_t syn;		/* bit per slot: the longest wait had a bare SYN
 				 * in it (see below) */
 	uint8_t syn_now;	/* a bare SYN came since the timer's restart */
 };
@@ -87,9 +104,12 @@ struct rmarks {
 	bool full;		/* stopped recording (memory cap) */
 };
 
+/* What broke a flow: the TCP timers by phase, TIME_WAIT reuse, a fault,
+ * anything else (other); then the datagram trackers' timers: UDP's (both),
+ * ICMP's, another protocol's (other_proto). */
 enum rclass {
 	RC_OPENING = 0, RC_IDLE, RC_HALF_CLOSED, RC_CLOSING, RC_TIME_WAIT,
-	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC__MAX
+	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC_UDP, RC_ICMP, RC_OTHER_PROTO, RC__MAX
 };
 
 /* One profile's engine and verdicts. */
@@ -129,6 +149,7 @@ struct rprof {
 	struct shprof *sh;		/* NULL: its engine sees every packet */
 	bool shadow_failed;		/* its table came near full: run again */
 	uint64_t sh_pkts, sh_expired;	/* what the shadow did, for st */
+	uint64_t sh_icmp_errors;
 };
 
 struct report_opts {
@@ -151,10 +172,17 @@ struct report {
 	const char *format, *linkname;
 	uint64_t t0;			/* first packet, ns since the epoch */
 	uint64_t duration;		/* last - first packet, ns */
-	uint64_t frames, ip, tcp, not_ip, not_tcp, fragments, link_truncated, vlan;
+	uint64_t frames, ip, not_ip, fragments, link_truncated, vlan;
+	uint64_t packets;		/* tracked IP packets (decoded) */
+	uint64_t kpkts[NBK__MAX];	/* of them by kind (an ICMP error: ICMP) */
+	uint32_t kflows[NBK__MAX];	/* flows by kind */
+	uint64_t not_tracked;		/* valid IP of nothing tracked
+					 * (DEC_NOT_TCP: ICMP neither query
+					 * nor error, no next header) */
 	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
 	uint64_t backwards;		/* packets whose time went backwards */
-	uint64_t stray;			/* TCP packets of no flow (lone RSTs) */
+	uint64_t stray;			/* packets of no flow (lone RSTs, ICMP
+					 * replies or errors of none) */
 	uint64_t dumped;		/* frames written by --write-dropped */
 	uint32_t ref_max_flows, ref_peak, ref_evicted;
 	int damaged;			/* the file ends in damage */
@@ -181,13 +209,20 @@ const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 /* Output helpers shared by the subcommands. */
 void report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
     char *buf, size_t cap);			/* 1.2.3.4:80, [2001:db8::1]:80 */
-void report_flow_name(const struct rflow *f, char *buf, size_t cap);	/* a > b */
+/* A flow's ends as report_endpoint() writes them (another protocol's:
+ * the addresses alone); a > b; its protocol ("tcp", "udp", "icmp",
+ * "icmpv6", or the number, as events name it). */
+void report_flow_ends(const struct rflow *f, char *a, char *b, size_t cap);
+void report_flow_name(const struct rflow *f, char *buf, size_t cap);
+const char *report_proto_name(const struct rflow *f, char buf[4]);
 void report_time(uint64_t ns, char *buf, size_t cap);	/* 2.500, 2.513042: ms at least */
 void report_dur(uint64_t ns, char *buf, size_t cap);	/* 4.521s, 2m03.5s, 1h02m */
 const char *report_class_name(unsigned c);		/* "idle", ... */
 unsigned report_class_of(unsigned reason);
 const char *report_phase_name(unsigned ph);		/* "opening", ... */
 unsigned report_phase_of(unsigned tcp_state);		/* PH__MAX if none */
+/* The first phase of a kind of flow: its rgap slot 0 */
+unsigned report_phase_first(unsigned kind);
 /* One line about the capture (what was read, what was skipped, damage). */
 void report_capture_text(FILE *f, const struct report *r);
 void report_capture_json(FILE *f, const struct report *r);

@@ -37,11 +37,16 @@ usage(FILE *f, bool full)
 	fprintf(f,
 	    "Read a capture once and judge it under several profiles, one engine each\n"
 	    "(same hash seed, capture time as the clock), each on its own thread. One\n"
-	    "row per profile: flows, flows broken and by what (expiry while opening,\n"
-	    "idle, half-closed or closing, TIME_WAIT reuse, an injected fault, other),\n"
+	    "row per profile: flows (TCP, UDP, ICMP queries, other protocols), flows\n"
+	    "broken and by what (a TCP timer's expiry while opening, idle, half-closed\n"
+	    "or closing; a UDP or ICMP timer's expiry; TIME_WAIT reuse, an injected\n"
+	    "fault; other, which counts the TIME_WAIT and other-protocol timers too),\n"
 	    "flows picked up again after losing their state, packets and bytes the\n"
 	    "profile would have dropped, and the earliest break (seconds from the\n"
-	    "capture's first packet).\n"
+	    "capture's first packet). A flow is broken when the profile drops one of\n"
+	    "its packets (or resets a TCP flow at an expiry it had traffic after): a\n"
+	    "UDP flow whose mapping expired breaks when the responder's next datagram\n"
+	    "is dropped; the originator's next one makes it again (picked up).\n"
 	    "\n"
 	    "  --policy NAME|FILE  a profile (repeat; at most %d); NAME,key=value,...\n"
 	    "                      sets keys for that profile alone\n"
@@ -50,7 +55,8 @@ usage(FILE *f, bool full)
 	    "  --json              JSON lines: the capture, then one object per profile\n"
 	    "                      (policy, flows, broken, picked_up, a count per class:\n"
 	    "                      opening, idle, half_closed, closing, time_wait,\n"
-	    "                      timewait_reuse, fault, other; reasons by name,\n"
+	    "                      timewait_reuse, fault, other, udp, icmp,\n"
+	    "                      other_proto; reasons by name,\n"
 	    "                      dropped_packets, dropped_bytes, first_break)\n"
 	    "  --flows             add the flow-by-profile matrix (JSON: a line per flow)\n"
 	    "  --svg FILE          timeline: a lane per flow and profile, by state\n"
@@ -159,13 +165,15 @@ parse_args(int argc, char **argv, struct compare_opts *o)
 	return 0;
 }
 
-/* Text columns: the classes a reader asks about, the rest as "other". */
+/* Text columns: the classes a reader asks about, the rest (TIME_WAIT,
+ * another protocol's timer) as "other". */
 static const struct {
 	const char *head;
 	unsigned cls;
 } cols[] = {
 	{ "opening", RC_OPENING }, { "idle", RC_IDLE }, { "half_closed", RC_HALF_CLOSED },
-	{ "closing", RC_CLOSING }, { "tw_reuse", RC_TW_REUSE }, { "fault", RC_FAULT },
+	{ "closing", RC_CLOSING }, { "udp", RC_UDP }, { "icmp", RC_ICMP },
+	{ "tw_reuse", RC_TW_REUSE }, { "fault", RC_FAULT },
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -173,7 +181,7 @@ static const struct {
 static unsigned
 other_count(const struct rprof *p)
 {
-	return p->by_class[RC_OTHER] + p->by_class[RC_TIME_WAIT];
+	return p->by_class[RC_OTHER] + p->by_class[RC_TIME_WAIT] + p->by_class[RC_OTHER_PROTO];
 }
 
 static void
@@ -234,7 +242,7 @@ print_matrix(FILE *f, const struct report *r)
 {
 	int *w = calloc(r->nprof, sizeof(int));
 	int ws = 3, wd = 3, wh = 7;
-	char a[64], b[64], c[96], start[32];
+	char a[64], b[64], c[96], start[32], pn[4];
 	uint32_t i;
 	unsigned k;
 
@@ -245,8 +253,7 @@ print_matrix(FILE *f, const struct report *r)
 	for (i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
-		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
-		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		report_flow_ends(fl, a, b, sizeof(a));
 		ws = (int)strlen(a) > ws ? (int)strlen(a) : ws;
 		wd = (int)strlen(b) > wd ? (int)strlen(b) : wd;
 		wh = (int)strlen(fl->history) > wh ? (int)strlen(fl->history) : wh;
@@ -256,21 +263,20 @@ print_matrix(FILE *f, const struct report *r)
 				w[k] = (int)strlen(c);
 		}
 	}
-	fprintf(f, "\n%10s  %-*s  %-*s  %-6s %-*s", "start", ws, "src", wd, "dst", "state",
-	    wh, "history");
+	fprintf(f, "\n%10s  %-6s %-*s  %-*s  %-6s %-*s", "start", "proto", ws, "src", wd, "dst",
+	    "state", wh, "history");
 	for (k = 0; k < r->nprof; k++)
 		fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, r->prof[k].label);
 	fputc('\n', f);
 	for (i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
-		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
-		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		report_flow_ends(fl, a, b, sizeof(a));
 		snprintf(start, sizeof(start), "%llu.%03llu",
 		    (unsigned long long)(fl->first / NS_PER_SEC),
 		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
-		fprintf(f, "%10s  %-*s  %-*s  %-6s %-*s", start, ws, a, wd, b, fl->conn_state,
-		    wh, fl->history[0] ? fl->history : "-");
+		fprintf(f, "%10s  %-6s %-*s  %-*s  %-6s %-*s", start, report_proto_name(fl, pn),
+		    ws, a, wd, b, fl->conn_state, wh, fl->history[0] ? fl->history : "-");
 		for (k = 0; k < r->nprof; k++) {
 			cell(report_hit(&r->prof[k], i), c, sizeof(c));
 			fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, c);
@@ -322,7 +328,7 @@ static void
 print_json_flows(FILE *f, const struct report *r)
 {
 	struct fieldw w;
-	char a[48], b[48];
+	char a[48], b[48], pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
@@ -337,6 +343,7 @@ print_json_flows(FILE *f, const struct report *r)
 		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
+		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
 		fw_secs(&w, "start", NULL, fl->first);
 		fw_secs(&w, "duration", NULL, fl->last - fl->first);
 		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);

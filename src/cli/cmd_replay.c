@@ -35,8 +35,10 @@ usage(FILE *f, bool full)
 	fprintf(f,
 	    "Run every packet of a pcap or pcapng capture through the engine under one\n"
 	    "profile, with capture time as the clock (timers fire in capture time), then\n"
-	    "print one line per flow: endpoints, duration, packets and IP bytes each way,\n"
-	    "Zeek conn_state and history, and whether the profile broke it.\n"
+	    "print one line per flow (TCP connection, UDP flow, ICMP query session or\n"
+	    "other protocol's address pair): protocol, endpoints, duration, packets and\n"
+	    "IP bytes each way, Zeek conn_state and history, and whether the profile\n"
+	    "broke it. An ICMP error counts as a packet of the flow it quotes.\n"
 	    "\n"
 	    "  --policy NAME|FILE  profile; NAME,key=value,... sets keys too\n"
 	    "  --set key=value     override one profile key (repeatable)\n"
@@ -54,18 +56,23 @@ usage(FILE *f, bool full)
 	    "resets both ends at an expiry after which the flow still had traffic. It\n"
 	    "is \"picked up\" when the profile's state for it expired mid-flow but later\n"
 	    "packets were accepted as a new flow (loose pickup): a firewall survives\n"
-	    "that, a NAT would have given the flow a new mapping.\n"
+	    "that, a NAT would have given the flow a new mapping. A UDP, ICMP or other\n"
+	    "flow whose state expired is made again by its originator's next packet\n"
+	    "(picked up); the responder's packets before that find no state and are\n"
+	    "dropped, unless expire.later = pickup (broken).\n"
 	    "\n"
 	    "Output. Text: '#' lines about the capture and the totals, and a table with\n"
-	    "the columns start duration src dst state history orig_pkts orig_bytes\n"
+	    "the columns start duration proto src dst state history orig_pkts orig_bytes\n"
 	    "resp_pkts resp_bytes verdict (times in seconds from the capture's first\n"
 	    "frame; bytes are IP bytes, as in the IP headers even if the capture cut the\n"
-	    "packets short). JSON lines, in this order: one {\"type\":\"capture\",...};\n"
-	    "one {\"type\":\"flow\"} per flow with id src dst sport dport family start\n"
-	    "duration orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes conn_state history\n"
-	    "state midstream broken broken_at reason drop_reason dropped_packets dropped_bytes\n"
-	    "state_lost_at state_lost_reason picked_up (null where it does not apply);\n"
-	    "one {\"type\":\"summary\",...}. Engine events (--events) come first.\n"
+	    "packets short; an ICMP query's identifier stands in its ports, another\n"
+	    "protocol shows addresses only). JSON lines, in this order: one\n"
+	    "{\"type\":\"capture\",...}; one {\"type\":\"flow\"} per flow with id src dst\n"
+	    "sport dport proto family start duration orig_pkts orig_ip_bytes resp_pkts\n"
+	    "resp_ip_bytes conn_state history state midstream broken broken_at reason\n"
+	    "drop_reason dropped_packets dropped_bytes state_lost_at state_lost_reason\n"
+	    "picked_up (null where it does not apply); one {\"type\":\"summary\",...}.\n"
+	    "Engine events (--events) come first.\n"
 	    "\n"
 	    "This is a what-if. The capture is what the endpoints did without this\n"
 	    "profile in the path; after the first drop real endpoints would have\n"
@@ -207,7 +214,7 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 	const struct rprof *p = &r->prof[0];
 	bool color = report_color(f);
 	struct widths w = { 3, 3, 7, 9, 10, 9, 10 };
-	char a[64], b[64], start[32], dur[32];
+	char a[64], b[64], start[32], dur[32], pn[4];
 	uint32_t i;
 
 	for (i = 0; i < r->nflows; i++) {
@@ -216,8 +223,7 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 
 		if (!listed(o, p, i))
 			continue;
-		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
-		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		report_flow_ends(fl, a, b, sizeof(a));
 		if ((n = (int)strlen(a)) > w.src)
 			w.src = n;
 		if ((n = (int)strlen(b)) > w.dst)
@@ -233,8 +239,8 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 		if ((n = ulen(fl->bytes[1])) > w.rb)
 			w.rb = n;
 	}
-	fprintf(f, "%10s %9s  %-*s  %-*s  %-6s %-*s %*s %*s %*s %*s  %s\n",
-	    "start", "duration", w.src, "src", w.dst, "dst", "state", w.hist, "history",
+	fprintf(f, "%10s %9s  %-6s %-*s  %-*s  %-6s %-*s %*s %*s %*s %*s  %s\n",
+	    "start", "duration", "proto", w.src, "src", w.dst, "dst", "state", w.hist, "history",
 	    w.op, "orig_pkts", w.ob, "orig_bytes", w.rp, "resp_pkts", w.rb, "resp_bytes",
 	    "verdict");
 	for (i = 0; i < r->nflows; i++) {
@@ -242,14 +248,13 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 
 		if (!listed(o, p, i))
 			continue;
-		report_endpoint(fl->family, &fl->src, fl->sport, a, sizeof(a));
-		report_endpoint(fl->family, &fl->dst, fl->dport, b, sizeof(b));
+		report_flow_ends(fl, a, b, sizeof(a));
 		snprintf(start, sizeof(start), "%llu.%03llu",
 		    (unsigned long long)(fl->first / NS_PER_SEC),
 		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
 		report_dur(fl->last - fl->first, dur, sizeof(dur));
-		fprintf(f, "%10s %9s  %-*s  %-*s  %-6s %-*s %*u %*llu %*u %*llu  ", start, dur,
-		    w.src, a, w.dst, b, fl->conn_state, w.hist,
+		fprintf(f, "%10s %9s  %-6s %-*s  %-*s  %-6s %-*s %*u %*llu %*u %*llu  ", start, dur,
+		    report_proto_name(fl, pn), w.src, a, w.dst, b, fl->conn_state, w.hist,
 		    fl->history[0] ? fl->history : "-", w.op, fl->pkts[0], w.ob,
 		    (unsigned long long)fl->bytes[0], w.rp, fl->pkts[1], w.rb,
 		    (unsigned long long)fl->bytes[1]);
@@ -301,7 +306,7 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 {
 	const struct rprof *p = &r->prof[0];
 	struct fieldw w;
-	char a[48], b[48];
+	char a[48], b[48], pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
@@ -322,6 +327,7 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
+		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
 		fw_uint(&w, "family", NULL, fl->family == 6 ? 6 : 4);
 		fw_secs(&w, "start", NULL, fl->first);
 		fw_secs(&w, "duration", NULL, fl->last - fl->first);

@@ -36,6 +36,10 @@ static const struct {
 	[PH_CLOSING] = { "closing", "closing", 1u << TCP_LAST_ACK },
 	[PH_TIME_WAIT] = { "time_wait", "TIME_WAIT", 1u << TCP_TIME_WAIT },
 	[PH_CLOSED] = { "close", "after a RST", 1u << TCP_CLOSE },
+	[PH_UDP_UNREPLIED] = { "udp_unreplied", "UDP unreplied", 1u << TRK_UDP_UNREPLIED },
+	[PH_UDP] = { "udp", "UDP replied", 1u << TRK_UDP_REPLIED },
+	[PH_ICMP] = { "icmp", "ICMP query", 1u << TRK_ICMP },
+	[PH_OTHER] = { "other", "other protocol", 1u << TRK_OTHER },
 };
 
 struct need {
@@ -57,19 +61,25 @@ usage(FILE *f, bool full)
 	if (!full)
 		return;
 	fprintf(f,
-	    "For each timer phase (opening, established idle, half-closed, closing,\n"
-	    "TIME_WAIT, and after a RST) find the longest time a flow of the capture\n"
-	    "waited in it before its next packet, and print the smallest whole-second\n"
-	    "timeouts that break none of the flows, as a ready profile (every packet\n"
-	    "refreshes, half-closed timing starts at the first FIN), next to the floors\n"
-	    "of " BASELINE ". Save the output as a .profile file and judge it:\n"
+	    "For each timer phase (TCP's opening, established idle, half-closed,\n"
+	    "closing, TIME_WAIT and after a RST; UDP unreplied and replied, the ICMP\n"
+	    "query session, another protocol) find the longest time a flow of the\n"
+	    "capture waited in it before its next packet, and print the smallest\n"
+	    "whole-second timeouts that break none of the flows, as a ready profile\n"
+	    "(every packet refreshes, half-closed timing starts at the first FIN), next\n"
+	    "to the floors of " BASELINE ". Save the output as a .profile file and judge\n"
+	    "it:\n"
 	    "\n"
 	    "  natbox suggest cap.pcap > mine.profile\n"
 	    "  natbox compare cap.pcap --policy ./mine.profile --policy " BASELINE "\n"
 	    "\n"
 	    "A timeout breaks a flow when it is at most as long as one of these waits\n"
 	    "(a timer expires at its deadline), so the need is the longest wait plus a\n"
-	    "second, rounded down to whole seconds; a second less breaks that flow.\n"
+	    "second, rounded down to whole seconds; a second less breaks that flow. A\n"
+	    "UDP, ICMP or other flow whose originator ended the wait would only lose\n"
+	    "its mapping (its datagram makes it again: picked up, which a NAT may do\n"
+	    "with another port); the suggestion keeps every mapping, so those waits\n"
+	    "count too.\n"
 	    "\n"
 	    "  --name NAME     the profile's name (default \"suggested\")\n"
 	    "  --json          one JSON object: the waits per phase and the profile text\n"
@@ -132,7 +142,7 @@ baseline_floor(const struct policy *b, unsigned ph)
 
 	if (ph == PH_HALF_CLOSED && b->half_close_start != HC_FIRST_FIN)
 		return b->timeout[TCP_ESTABLISHED];
-	for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+	for (unsigned s = 0; s < TRK_STATE_MAX; s++)
 		if ((phases[ph].states & (1u << s)) && b->timeout[s] < lo)
 			lo = b->timeout[s];
 	return lo == UINT64_MAX ? 0 : lo;
@@ -148,21 +158,25 @@ needs_compute(const struct report *r, const struct policy *base, struct need *nd
 	}
 	for (uint32_t i = 0; i < r->nflows; i++) {
 		const struct rgap *g = &r->gaps[i];
+		unsigned first = report_phase_first(r->flows[i].kind);
 
-		for (unsigned ph = 0; ph < PH__MAX; ph++) {
-			if (!(g->seen & (1u << ph)))
+		/* slot sl: the flow's protocol's phase first + sl */
+		for (unsigned sl = 0; sl < RGAP_SLOTS && first + sl < PH__MAX; sl++) {
+			struct need *x = &nd[first + sl];
+
+			if (!(g->seen & (1u << sl)))
 				continue;
-			if (!nd[ph].seen || g->gap[ph] > nd[ph].gap) {
-				nd[ph].seen = true;
-				nd[ph].gap = g->gap[ph];
-				nd[ph].at = g->at[ph];
-				nd[ph].flow = i;
-				nd[ph].syn = (g->syn >> ph) & 1;
+			if (!x->seen || g->gap[sl] > x->gap) {
+				x->seen = true;
+				x->gap = g->gap[sl];
+				x->at = g->at[sl];
+				x->flow = i;
+				x->syn = (g->syn >> sl) & 1;
 			}
-			if (g->stay[ph] > nd[ph].stay)
-				nd[ph].stay = g->stay[ph];
-			if (nd[ph].floor && g->gap[ph] >= nd[ph].floor)
-				nd[ph].over++;
+			if (g->stay[sl] > x->stay)
+				x->stay = g->stay[sl];
+			if (x->floor && g->gap[sl] >= x->floor)
+				x->over++;
 		}
 	}
 	for (unsigned ph = 0; ph < PH__MAX; ph++) {
@@ -207,10 +221,10 @@ profile_text(const struct report *r, const struct suggest_opts *o,
 	OUT("description = Smallest timeouts that break none of the %u flows of %s "
 	    "(natbox suggest)\n", r->nflows, cn);
 	report_dur(r->duration, d, sizeof(d));
-	OUT("source = natbox suggest over %s (%llu TCP packets, %u flows, %s): per "
+	OUT("source = natbox suggest over %s (%llu packets, %u flows, %s): per "
 	    "phase the longest wait before a flow's next packet, plus one second, in "
 	    "whole seconds; every packet refreshes\n", cn,
-	    (unsigned long long)r->tcp, r->nflows, d);
+	    (unsigned long long)r->packets, r->nflows, d);
 	for (unsigned ph = 0; ph < PH__MAX; ph++) {
 		policy_format_duration(nd[ph].secs * NS_PER_SEC, d, sizeof(d));
 		OUT("timeout.%s = %s\n", phases[ph].key, d);
@@ -226,9 +240,11 @@ profile_text(const struct report *r, const struct suggest_opts *o,
 	OUT("timeout.unacknowledged = 0s\n");
 	OUT("timeout.tombstone = %s\n", d);
 	for (unsigned ph = 0; ph < PH__MAX; ph++)
-		for (unsigned s = 0; s < TCP_STATE_MAX; s++)
+		for (unsigned s = 0; s < TRK_STATE_MAX; s++)
 			if (phases[ph].states & (1u << s))
-				OUT("refresh.%s = any\n", tcp_state_key(s));
+				OUT("refresh.%s = any\n", s == TRK_UDP_REPLIED ? "udp_replied" :
+				    tcp_state_key(s));
+	OUT("icmp.errors = pass\n");
 	OUT("half_closed.start = first_fin\n");
 	OUT("expire.action = drop\n");
 	OUT("expire.later = drop\n");
@@ -292,6 +308,12 @@ print_text(const struct report *r, const struct suggest_opts *o,
 		printf("# breaks: flows %s's timeout for the phase would cut%s\n", BASELINE,
 		    base->half_close_start != HC_FIRST_FIN ? " (it times half-closed\n"
 		    "#   flows on its established timer until both FINs)" : "");
+	for (ph = PH_UDP_UNREPLIED; ph < PH__MAX && !nd[ph].seen; ph++)
+		;
+	if (ph < PH__MAX)
+		printf("# UDP, ICMP, other: under a shorter timeout a wait the originator ended\n"
+		    "#   loses the mapping (its datagram makes it again, picked up); one the\n"
+		    "#   responder ended drops its datagram. The needs keep every mapping\n");
 	for (ph = 0; ph < PH__MAX && !nd[ph].syn; ph++)
 		;
 	if (ph < PH__MAX)

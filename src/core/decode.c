@@ -223,10 +223,9 @@ nb_kind_of(uint8_t family, uint8_t proto)
 	}
 }
 
-/* The protocol and kind, known before anything of the transport is read
- * (an engine that tracks TCP only tells other packets by them). Another
- * protocol's flow is its address pair: the protocol number stands in
- * both ports, so the key stays one shape. */
+/* The protocol and kind, known before anything of the transport is read.
+ * Another protocol's flow is its address pair: the protocol number stands
+ * in both ports, so the key stays one shape. */
 static inline void
 set_proto(struct nb_packet *p, uint8_t proto)
 {

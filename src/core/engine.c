@@ -386,6 +386,8 @@ icmp_error(struct engine *e, const struct nb_packet *p, struct flow *f,
 		return accept(e, v);
 	}
 	e->st.icmp_errors++;
+	if (e->watch.related)
+		e->watch.related(e->watch.ctx, e->tag, v->flow, f, dir, now);
 	if (pol->icmp_errors == BAD_DROP)
 		return drop(e, v, p, f, dir, R_ICMP_ERROR, EV_DROP, now);
 	return accept(e, v);
@@ -531,7 +533,7 @@ engine_process(struct engine *e, const uint8_t *buf, size_t caplen,
 	enum decode_err err;
 
 	verdict_init(e, v);
-	err = engine_decode(e, buf, caplen, &p);
+	err = decode_packet(buf, caplen, &p);
 	e->st.decode[err]++;
 	if (err != DEC_OK)
 		return undecoded(e, err, now, v);
@@ -575,8 +577,8 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 				continue;
 			}
 			p[i] = &own[i];
-			err[i] = pkts ? engine_decode(e, pkts[base + i].buf, pkts[base + i].caplen, &own[i])
-			    : engine_decode(e, tp[base + i].buf, tp[base + i].caplen, &own[i]);
+			err[i] = pkts ? decode_packet(pkts[base + i].buf, pkts[base + i].caplen, &own[i])
+			    : decode_packet(tp[base + i].buf, tp[base + i].caplen, &own[i]);
 			if (err[i] == DEC_OK)
 				hash[i] = flowtab_hash(e->ft, &own[i]);
 		}
@@ -650,7 +652,7 @@ engine_prepare(const struct engine *e, const struct engine_tpkt *pkts, unsigned 
     struct engine_prep *out)
 {
 	for (unsigned i = 0; i < n; i++) {
-		enum decode_err err = engine_decode(e, pkts[i].buf, pkts[i].caplen, &out[i].p);
+		enum decode_err err = decode_packet(pkts[i].buf, pkts[i].caplen, &out[i].p);
 
 		out[i].err = (uint8_t)err;
 		out[i].hash = err == DEC_OK ? flowtab_hash(e->ft, &out[i].p) : 0;

@@ -199,12 +199,6 @@ engine_set_untimed(struct engine *e)
 	e->untimed = true;
 }
 
-void
-engine_set_tcp_only(struct engine *e)
-{
-	e->tcp_only = true;
-}
-
 const struct flow *
 engine_flow_at(const struct engine *e, uint32_t idx)
 {

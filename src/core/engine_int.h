@@ -53,7 +53,6 @@ struct engine {
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 	bool untimed;		/* no timers (engine_set_untimed()) */
-	bool tcp_only;		/* other protocols skipped (engine_set_tcp_only()) */
 	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
 	struct nat_table *nat;	/* NULL: no translation */
 	struct flow_nat *fnat;	/* by pool slot */
@@ -87,21 +86,6 @@ refused_unknown(const struct policy *pol, const struct nb_packet *p)
 	if (p->kind != NBK_TCP || p->icmp_error)
 		return !decode_may_start(p);
 	return (p->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN;
-}
-
-/* Decode for this engine: one that tracks TCP only sees every other
- * protocol's packet, malformed or not, as not tracked, exactly as before
- * it knew them. IP-level errors come before the protocol is known (kind
- * still NBK_TCP) and stay what they are. */
-static inline enum decode_err
-engine_decode(const struct engine *e, const uint8_t *buf, size_t caplen,
-    struct nb_packet *p)
-{
-	enum decode_err err = decode_packet(buf, caplen, p);
-
-	if (__builtin_expect(e->tcp_only, 0) && (p->kind != NBK_TCP || p->icmp_error))
-		return DEC_NOT_TCP;
-	return err;
 }
 
 static inline void

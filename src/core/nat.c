@@ -425,10 +425,15 @@ proto_class(uint8_t proto)
 }
 
 /* A free external port on pool address ai for an internal port, or -1.
- * Looks at most at every port of the range once. */
+ * Looks at most at every port of the range once. A protocol without
+ * ports (GRE, ESP...: its number stands in the key's ports) keeps it:
+ * one inside host per pool address and protocol. */
 static int32_t
 port_pick(struct nat_table *t, uint8_t proto, uint32_t ai, uint16_t iport, uint64_t now)
 {
+	if (proto != 6 && proto != 17 && proto != 1)
+		return port_free(t, proto, ai, iport, now) ? iport : -1;
+
 	const struct nat_conf *c = &t->c;
 	uint32_t lo = c->port_lo, hi = c->port_hi, n, start, step = 1, p;
 	unsigned cls = proto_class(proto);

@@ -27,7 +27,9 @@ timeable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
 			return false;
 	if (pol->adaptive_start != 0)
 		return false;
-	for (unsigned st = TCP_SYN_SENT; st < TCP_STATE_MAX; st++)
+	/* every tracker's timers: TCP's, and the UDP, ICMP and other
+	 * protocols' (a shadow follows those flows too) */
+	for (unsigned st = TCP_SYN_SENT; st < TRK_STATE_MAX; st++)
 		if (pol->timeout[st] > max)
 			max = pol->timeout[st];
 	max += hold_of(pol);
@@ -40,7 +42,8 @@ timeable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
 	return true;
 }
 
-/* The profile's timer for every timer key of a real tracker state */
+/* The profile's timer for every timer key of a real tracker state, of
+ * any protocol */
 static void
 tk_fill(struct shtimer *st, const struct policy *pol)
 {
@@ -50,7 +53,7 @@ tk_fill(struct shtimer *st, const struct policy *pol)
 		struct shtimer_key *k = &st->tk[key];
 
 		policy_timer_key_trk(key, &trk);
-		if (trk.state >= TCP_STATE_MAX)
+		if (trk.state >= TRK_STATE_MAX)
 			continue;
 		k->ts = (uint8_t)policy_timer_state(pol, &trk);
 		k->to = policy_timeout(pol, &trk, k->ts, 0);

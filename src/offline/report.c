@@ -173,8 +173,22 @@ pass_gather(struct pass *ps)
 	r->not_ip = st->not_ip;
 	r->link_truncated = st->link_truncated;
 	r->vlan = st->vlan;
-	r->tcp = es->decode[DEC_OK];
-	r->not_tcp = es->decode[DEC_NOT_TCP];
+	r->packets = es->decode[DEC_OK];
+	r->not_tracked = es->decode[DEC_NOT_TCP];
+	/* Packets by protocol from the flows' counts, not counted one by one
+	 * on the reference's thread: an ICMP error counted for the flow it
+	 * quotes is ICMP's; packets of no flow were counted by kind. */
+	for (uint32_t i = 0; i < r->nflows; i++) {
+		const struct rflow *f = &r->flows[i];
+		unsigned k = f->kind < NBK__MAX ? f->kind : NBK_OTHER;
+
+		r->kflows[k]++;
+		r->kpkts[k] += (uint64_t)f->pkts[0] + f->pkts[1];
+	}
+	for (unsigned k = 0; k < NBK__MAX; k++) {
+		r->kpkts[k] += ps->stray_kind[k] - ps->icmp_about[k];
+		r->kpkts[NBK_ICMP] += ps->icmp_about[k];
+	}
 	r->fragments = es->decode[DEC_FRAGMENT];
 	memcpy(r->decode, es->decode, sizeof(r->decode));
 	r->decode[DEC_OK] = r->decode[DEC_NOT_TCP] = r->decode[DEC_FRAGMENT] = 0;

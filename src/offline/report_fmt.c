@@ -20,14 +20,33 @@ report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,
 	snprintf(buf, cap, family == 6 ? "[%s]:%u" : "%s:%u", s, port);
 }
 
+/* Another protocol's flow is an address pair: its number, which stands
+ * in the ports, is not shown as one. */
+void
+report_flow_ends(const struct rflow *f, char *a, char *b, size_t cap)
+{
+	if (f->kind == NBK_OTHER) {
+		event_addr_str(f->family, &f->src, a, cap);
+		event_addr_str(f->family, &f->dst, b, cap);
+		return;
+	}
+	report_endpoint(f->family, &f->src, f->sport, a, cap);
+	report_endpoint(f->family, &f->dst, f->dport, b, cap);
+}
+
 void
 report_flow_name(const struct rflow *f, char *buf, size_t cap)
 {
 	char a[64], b[64];
 
-	report_endpoint(f->family, &f->src, f->sport, a, sizeof(a));
-	report_endpoint(f->family, &f->dst, f->dport, b, sizeof(b));
+	report_flow_ends(f, a, b, sizeof(a));
 	snprintf(buf, cap, "%s > %s", a, b);
+}
+
+const char *
+report_proto_name(const struct rflow *f, char buf[4])
+{
+	return event_proto_name(f->proto, buf);
 }
 
 /* The same for people: at least milliseconds, so columns line up. */
@@ -71,6 +90,9 @@ static const char *const class_names[RC__MAX] = {
 	[RC_TW_REUSE] = "timewait_reuse",
 	[RC_FAULT] = "fault",
 	[RC_OTHER] = "other",
+	[RC_UDP] = "udp",
+	[RC_ICMP] = "icmp",
+	[RC_OTHER_PROTO] = "other_proto",
 };
 
 const char *
@@ -100,6 +122,13 @@ report_class_of(unsigned reason)
 	case R_FAULT_DROP_FIRST_FIN:
 	case R_FAULT_DROP_SECOND_FIN:
 		return RC_FAULT;
+	case R_EXPIRED_UDP_UNREPLIED:
+	case R_EXPIRED_UDP:
+		return RC_UDP;
+	case R_EXPIRED_ICMP:
+		return RC_ICMP;
+	case R_EXPIRED_OTHER:
+		return RC_OTHER_PROTO;
 	default:
 		return RC_OTHER;
 	}
@@ -112,6 +141,10 @@ static const char *const phase_names[PH__MAX] = {
 	[PH_CLOSING] = "closing",
 	[PH_TIME_WAIT] = "time_wait",
 	[PH_CLOSED] = "closed",
+	[PH_UDP_UNREPLIED] = "udp_unreplied",
+	[PH_UDP] = "udp",
+	[PH_ICMP] = "icmp",
+	[PH_OTHER] = "other",
 };
 
 const char *
@@ -139,9 +172,28 @@ report_phase_of(unsigned s)
 		return PH_TIME_WAIT;
 	case TCP_CLOSE:
 		return PH_CLOSED;
+	case TRK_UDP_UNREPLIED:
+		return PH_UDP_UNREPLIED;
+	case TRK_UDP_REPLIED:
+		return PH_UDP;
+	case TRK_ICMP:
+		return PH_ICMP;
+	case TRK_OTHER:
+		return PH_OTHER;
 	default:
 		return PH__MAX;
 	}
+}
+
+unsigned
+report_phase_first(unsigned kind)
+{
+	static const uint8_t first[NBK__MAX] = {
+		[NBK_TCP] = PH_OPENING, [NBK_UDP] = PH_UDP_UNREPLIED,
+		[NBK_ICMP] = PH_ICMP, [NBK_OTHER] = PH_OTHER,
+	};
+
+	return kind < NBK__MAX ? first[kind] : PH_OTHER;
 }
 
 static void
@@ -169,6 +221,52 @@ malformed(const struct report *r)
 	return n;
 }
 
+static const char *const kind_title[NBK__MAX] = {
+	[NBK_TCP] = "TCP", [NBK_UDP] = "UDP", [NBK_ICMP] = "ICMP", [NBK_OTHER] = "other",
+};
+
+/* " (n TCP, n UDP...)": the nonzero counts by kind */
+static void
+by_kind_text(FILE *f, const uint64_t n[NBK__MAX])
+{
+	const char *sep = " (";
+
+	for (unsigned k = 0; k < NBK__MAX; k++) {
+		if (n[k] == 0)
+			continue;
+		fprintf(f, "%s%llu %s", sep, (unsigned long long)n[k], kind_title[k]);
+		sep = ", ";
+	}
+	fprintf(f, ")");
+}
+
+/* "N TCP packets in M flows" if one protocol has them all, else "N
+ * packets (n TCP, n UDP...) in M flows (m TCP, m UDP...)". */
+static void
+report_counts_text(FILE *f, const struct report *r)
+{
+	uint64_t kf[NBK__MAX];
+	unsigned kinds = 0, one = NBK_TCP;
+
+	for (unsigned k = 0; k < NBK__MAX; k++) {
+		kf[k] = r->kflows[k];
+		if (r->kpkts[k] || kf[k]) {
+			kinds++;
+			one = k;
+		}
+	}
+	if (kinds <= 1) {
+		fprintf(f, "# %llu %s packet%s in %u flow%s", (unsigned long long)r->packets,
+		    kind_title[one], r->packets == 1 ? "" : "s", r->nflows,
+		    r->nflows == 1 ? "" : "s");
+		return;
+	}
+	fprintf(f, "# %llu packets", (unsigned long long)r->packets);
+	by_kind_text(f, r->kpkts);
+	fprintf(f, " in %u flow%s", r->nflows, r->nflows == 1 ? "" : "s");
+	by_kind_text(f, kf);
+}
+
 /* Two comment lines: what was read, and what was not used. */
 void
 report_capture_text(FILE *f, const struct report *r)
@@ -181,12 +279,12 @@ report_capture_text(FILE *f, const struct report *r)
 	fprintf(f, "# %s: %s, %s, %llu frame%s over %s from %s\n", r->capture,
 	    r->format, r->linkname, (unsigned long long)r->frames, r->frames == 1 ? "" : "s",
 	    dur, r->frames ? when : "-");
-	fprintf(f, "# %llu TCP packet%s in %u flow%s", (unsigned long long)r->tcp,
-	    r->tcp == 1 ? "" : "s", r->nflows, r->nflows == 1 ? "" : "s");
+	report_counts_text(f, r);
 	if (r->stray)
-		fprintf(f, " and %llu of no flow (a lone RST)", (unsigned long long)r->stray);
-	if (r->not_tcp)
-		fprintf(f, "; skipped %llu not TCP", (unsigned long long)r->not_tcp);
+		fprintf(f, " and %llu of no flow", (unsigned long long)r->stray);
+	if (r->not_tracked)
+		fprintf(f, "; skipped %llu not tracked (ICMP neither query nor error, "
+		    "no next header)", (unsigned long long)r->not_tracked);
 	if (r->fragments)
 		fprintf(f, "; skipped %llu later fragments", (unsigned long long)r->fragments);
 	if (r->not_ip)
@@ -238,13 +336,17 @@ report_capture_json(FILE *f, const struct report *r)
 		fprintf(f, ",\"start\":null,\"start_utc\":null");
 	}
 	fw_secs_str(r->duration, s, sizeof(s));
-	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"tcp_packets\":%llu,"
-	    "\"not_tcp\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u,\"stray_packets\":%llu,"
-	    "\"vlan_tagged\":%llu,\"time_backwards\":%llu,\"malformed\":{", s,
-	    (unsigned long long)r->frames, (unsigned long long)r->tcp,
-	    (unsigned long long)r->not_tcp, (unsigned long long)r->fragments,
-	    (unsigned long long)r->not_ip, r->nflows,
-	    (unsigned long long)r->stray, (unsigned long long)r->vlan,
+	fprintf(f, ",\"duration\":%s,\"frames\":%llu,\"packets\":%llu", s,
+	    (unsigned long long)r->frames, (unsigned long long)r->packets);
+	for (unsigned k = 0; k < NBK__MAX; k++)
+		fprintf(f, ",\"%s_packets\":%llu", nb_kind_name(k), (unsigned long long)r->kpkts[k]);
+	fprintf(f, ",\"not_tracked\":%llu,\"fragments\":%llu,\"not_ip\":%llu,\"flows\":%u",
+	    (unsigned long long)r->not_tracked, (unsigned long long)r->fragments,
+	    (unsigned long long)r->not_ip, r->nflows);
+	for (unsigned k = 0; k < NBK__MAX; k++)
+		fprintf(f, ",\"%s_flows\":%u", nb_kind_name(k), r->kflows[k]);
+	fprintf(f, ",\"stray_packets\":%llu,\"vlan_tagged\":%llu,\"time_backwards\":%llu,"
+	    "\"malformed\":{", (unsigned long long)r->stray, (unsigned long long)r->vlan,
 	    (unsigned long long)r->backwards);
 	if (r->link_truncated) {
 		fprintf(f, "\"link_truncated\":%llu", (unsigned long long)r->link_truncated);

@@ -111,8 +111,10 @@ prof_event(void *ctx, const struct event *ev)
 	}
 }
 
+/* A TCP timer's expiry: the only ones expire.action = reset sends RSTs
+ * for (engine.c flow_expire(); a datagram flow just ends). */
 static bool
-is_expiry(uint16_t reason)
+is_tcp_expiry(uint16_t reason)
 {
 	return reason >= R_EXPIRED_OPENING && reason <= R_EXPIRED_CLOSED;
 }
@@ -157,7 +159,7 @@ report_prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdic
 			h->lost_reason = (uint16_t)(pe & 0xffff);
 		}
 		/* RSTs sent to both ends at expiry killed it there. */
-		if (p->pol->expire_action == EXPIRE_RESET && is_expiry((uint16_t)pe) &&
+		if (p->pol->expire_action == EXPIRE_RESET && is_tcp_expiry((uint16_t)pe) &&
 		    h->broken_at == T_NONE) {
 			h->broken_at = pend_ts(pe);
 			h->reason = (uint16_t)(pe & 0xffff);
@@ -208,7 +210,6 @@ prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
 		    p->label, p->pol->max_flows);
 		return -1;
 	}
-	engine_set_tcp_only(p->e);
 	if (i == 0 && o->events && (p->evb = evbuf_new(o->events)) == NULL)
 		fatal("evbuf_new");
 	/* Without an event stream prof_event() reads only these: the
@@ -236,6 +237,7 @@ prof_totals(struct rprof *p, const struct report *r)
 	p->st.accepted += p->sh_pkts;
 	p->st.decode[DEC_OK] += p->sh_pkts;
 	p->st.events[EV_EXPIRE] += p->sh_expired;
+	p->st.icmp_errors += p->sh_icmp_errors;
 
 	for (uint32_t i = 0; i < r->nflows && i < p->ncap; i++) {
 		const struct rhit *h = report_hit(p, i);

@@ -64,6 +64,9 @@ struct pass {
 	uint64_t last_ip;	/* the last packet the engines got (not a
 				 * non-IP frame after it) */
 	struct shadows *sh;	/* profiles shadowing the reference, or NULL */
+	/* the reference's thread: for the packet counts by protocol */
+	uint64_t icmp_about[NBK__MAX];	/* ICMP errors about a flow of a kind */
+	uint64_t stray_kind[NBK__MAX];	/* packets of no flow, by kind */
 };
 
 /* report_mem.c: memory */
@@ -75,6 +78,8 @@ void *report_xrealloc(void *p, size_t n, size_t sz);
 void report_mark_add(struct rmarks *m, uint32_t flow, uint64_t ts, uint8_t state);
 
 /* report_read.c: the capture */
+/* The file's size; UINT64_MAX for a pipe. */
+uint64_t capture_size(const char *path);
 /* How many flows the file can hold at most; UINT64_MAX for a pipe. */
 uint64_t flows_bound(const char *path);
 /* The reader: every frame into the ring, then read_done. */
@@ -96,6 +101,9 @@ uint32_t ref_size(const char *path, uint32_t asked);	/* its table */
 int ref_setup(struct pass *ps, const uint64_t seed[2]);
 /* the reference's thread: a packet's verdict; a flow still open at the end */
 void ref_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v);
+/* its related hook (the shadows' trace calls it too) */
+void ref_related(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+    enum flow_dir dir, uint64_t now);
 void ref_final(void *ctx, const struct flow *fl);
 
 /* report_judge.c: each profile's judgement */

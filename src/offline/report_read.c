@@ -33,17 +33,26 @@ chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint6
 	c->used += pk->caplen;
 }
 
-/* How many flows the file can hold at most: each starts with a packet,
- * and a record with an IP and a TCP header takes at least 56 bytes (16 of
- * record header, 40 of headers). UINT64_MAX for a pipe. */
 uint64_t
-flows_bound(const char *path)
+capture_size(const char *path)
 {
 	struct stat sb;
 
 	if (strcmp(path, "-") == 0 || stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return UINT64_MAX;
-	return (uint64_t)sb.st_size / 56 + 1;
+	return (uint64_t)sb.st_size;
+}
+
+/* How many flows the file can hold at most: each starts with a packet,
+ * and the smallest record that can start one takes 36 bytes: 16 of record
+ * header and a bare IPv4 header (another protocol's flow needs nothing
+ * more; TCP 40 bytes of headers, UDP and ICMP 28). UINT64_MAX for a pipe. */
+uint64_t
+flows_bound(const char *path)
+{
+	uint64_t n = capture_size(path);
+
+	return n == UINT64_MAX ? n : n / 36 + 1;
 }
 
 /* The reader (the pass's calling thread): every IP frame, at its time

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "report_pass.h"
 #include "report_trace.h"
+#include "track.h"
 
 /* Every timeout ~forever, every packet refreshes, anything may start a
  * flow, nothing is dropped: flows end only by the tracker's own rules
@@ -14,7 +15,7 @@ ref_policy(struct policy *p, uint32_t max_flows)
 {
 	policy_defaults(p);
 	snprintf(p->name, sizeof(p->name), "reference");
-	for (unsigned s = 0; s < TCP_STATE_MAX; s++) {
+	for (unsigned s = 0; s < TRK_STATE_MAX; s++) {
 		p->timeout[s] = REF_TIMEOUT;
 		p->refresh[s] = REFRESH_ANY;
 	}
@@ -84,8 +85,10 @@ ref_event(void *ctx, const struct event *ev)
 		f->sport = ev->sport;
 		f->dport = ev->dport;
 		f->family = ev->family;
+		f->proto = ev->proto;
+		f->kind = nb_kind_of(ev->family, ev->proto);
 		f->state = ev->state;
-		f->midstream = ev->state != TCP_SYN_SENT;
+		f->midstream = f->kind == NBK_TCP && ev->state != TCP_SYN_SENT;
 		f->first = f->last = ev->ts;
 		if (r->gaps)
 			memset(&r->gaps[id], 0, sizeof(r->gaps[id]));
@@ -143,7 +146,8 @@ ref_final(void *ctx, const struct flow *fl)
 		return;
 	f = &ps->r->flows[id];
 	f->state = fl->trk.state;
-	set_conn_state(f, tcp_conn_state(&fl->trk));
+	set_conn_state(f, flow_kind(fl) == NBK_TCP ? tcp_conn_state(&fl->trk) :
+	    dgram_conn_state(flow_kind(fl), &fl->trk));
 	tcp_history_str(&fl->trk, f->history);
 }
 
@@ -160,7 +164,7 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	const struct flow *fl;
 	struct rflow *f;
 	struct rgap *g;
-	unsigned ph;
+	unsigned ph, sl;
 
 	ps->nflows_before = r->nflows;	/* flows before the next packet */
 	if (v->flow != FLOW_NIL)
@@ -170,8 +174,12 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	ps->killed_tag = EV_TAG_NONE;
 	rp->flow = id;
 	if (id == RFLOW_NONE) {
-		if (v->ip_len != 0)
+		/* decoded (an IP length), of no flow: counted by protocol
+		 * here; a flow's packets are when the pass ends */
+		if (v->ip_len != 0) {
 			r->stray++;
+			ps->stray_kind[tp->prep->p.icmp_error ? NBK_ICMP : tp->prep->p.kind]++;
+		}
 		return;
 	}
 	f = &r->flows[id];
@@ -184,21 +192,23 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	/* A bare SYN needs no live timer: once a flow has expired, one
 	 * starts it afresh (a retransmitted SYN, a reused port). So it ends
 	 * no wait; it only marks later waits as ones a shorter timeout might
-	 * also survive, by way of that fresh start. */
-	if (tp->prep->err == DEC_OK &&
+	 * also survive, by way of that fresh start. (An ICMP error about a
+	 * flow restarts no timer either, and counts as a packet of it.) */
+	if (tp->prep->err == DEC_OK && tp->prep->p.kind == NBK_TCP && !tp->prep->p.icmp_error &&
 	    (tp->prep->p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
 		g->syn_now = 1;
-	} else if (id < before && (ph = report_phase_of(g->tstate)) < PH__MAX) {
+	} else if (id < before && (ph = report_phase_of(g->tstate)) < PH__MAX &&
+	    (sl = ph - report_phase_first(f->kind)) < RGAP_SLOTS) {
 		uint64_t gap = now - g->restart;
 
-		if (!(g->seen & (1u << ph)) || gap > g->gap[ph]) {
-			g->gap[ph] = gap;
-			g->at[ph] = now;
-			g->syn = (uint8_t)((g->syn & ~(1u << ph)) | (g->syn_now << ph));
+		if (!(g->seen & (1u << sl)) || gap > g->gap[sl]) {
+			g->gap[sl] = gap;
+			g->at[sl] = now;
+			g->syn = (uint8_t)((g->syn & ~(1u << sl)) | (g->syn_now << sl));
 		}
-		if (now - g->entered > g->stay[ph])
-			g->stay[ph] = now - g->entered;
-		g->seen |= (uint8_t)(1u << ph);
+		if (now - g->entered > g->stay[sl])
+			g->stay[sl] = now - g->entered;
+		g->seen |= (uint8_t)(1u << sl);
 	}
 	if (v->flow != FLOW_NIL && (fl = engine_flow_at(ps->ref, v->flow)) != NULL) {
 		uint64_t restart = fl->deadline - r->ref_pol.timeout[fl->timer_state];
@@ -212,6 +222,21 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	} else {
 		g->tstate = TCP_NONE;
 	}
+}
+
+/* The engine's related hook: an ICMP error about flow idx, counted as a
+ * packet of that flow (ref_account(), after it) but of ICMP's in the
+ * capture's counts; and for the shadows, traced. */
+void
+ref_related(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+    enum flow_dir dir, uint64_t now)
+{
+	struct pass *ps = ctx;
+
+	(void)now;
+	ps->icmp_about[flow_kind(f)]++;
+	if (ps->sh)
+		trace_related(ps, tag, idx, f, dir);
 }
 
 void
@@ -244,6 +269,7 @@ ref_setup(struct pass *ps, const uint64_t seed[2])
 	const struct report_opts *o = ps->o;
 	struct report *r = ps->r;
 	struct engine_ops ops = { ref_event, NULL, ps };
+	struct engine_watch w = { .ctx = ps, .related = ref_related };
 
 	ref_policy(&r->ref_pol, r->ref_max_flows);
 	if ((ps->ref = engine_new_lazy(&r->ref_pol, &ops, seed, 0, true)) == NULL) {
@@ -251,7 +277,8 @@ ref_setup(struct pass *ps, const uint64_t seed[2])
 		    o->capture, r->ref_max_flows);
 		return -1;
 	}
-	engine_set_tcp_only(ps->ref);
+	/* the ICMP errors, for the counts by protocol (shadows watch more) */
+	engine_set_watch(ps->ref, &w);
 	/* suggest reads the reference's timers (ref_account()); the rest
 	 * never need them: its flows never expire */
 	if (o->gaps)

@@ -161,9 +161,9 @@ ref_main(void *arg)
 unsigned
 ring_size(const char *path)
 {
-	uint64_t n = flows_bound(path);	/* UINT64_MAX: a pipe */
+	uint64_t n = capture_size(path);	/* UINT64_MAX: a pipe */
 
-	return n != UINT64_MAX && n > RING_BIG_FILE / 56 ? NCHUNKS : NCHUNKS / 2;
+	return n != UINT64_MAX && n > RING_BIG_FILE ? NCHUNKS : NCHUNKS / 2;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "report_pass.h"
 #include "report_trace.h"
 #include "shtimer.h"
+#include "track.h"
 
 /*
  * A profile's engine tracks every flow exactly as the reference does
@@ -51,6 +52,13 @@
  * of the state (no lookup, no wheel) and parts from the reference when
  * the two trackers end or restart flows differently. Shadows are off with
  * timelines, event streams and --write-dropped, which need every event.
+ *
+ * UDP, ICMP query and other-protocol flows are shadowed the same way:
+ * their trackers never refuse or end a flow, so they part from the
+ * reference only when their timer runs out. An ICMP error changes
+ * nothing of the flow it quotes and takes its verdict: the shadow passes
+ * it, unless the flow's timer ran out or the profile drops such errors
+ * (then the flow parts there and the engine answers).
  */
 
 /* Not in the shadow, and the engine holds nothing for the flow's tuple:
@@ -75,6 +83,7 @@ struct shprof {
 	struct shown *orow;	/* own: per reference slot */
 	uint32_t rows;
 	uint64_t pkts;		/* packets it took in the shadow */
+	uint64_t icmp_errors;	/* of them, ICMP errors about a live flow */
 	uint64_t no_flow;	/* given to engine_no_flow() */
 	struct verdict last;	/* the engine's last, by prof_verdict() */
 	/* the profile's timers for the rows, and the shadows the table
@@ -143,12 +152,27 @@ own_history(struct tcp_track *trk, const struct tcp_track *ref)
 	trk->d[1].hist_seen = ref->d[1].hist_seen;
 }
 
-/* The flow's key as its originator sends, from a packet going dir. */
+/* A profile's own tracker on its copy of a flow's state: TCP's, or the
+ * datagram trackers (which window tracking, the reason it has one, does
+ * not change). */
+static inline void
+own_track(const struct shprof *s, struct tcp_track *trk, uint8_t dir,
+    const struct nb_packet *p, uint64_t now, struct tcp_result *res)
+{
+	if (__builtin_expect(p->kind != NBK_TCP, 0))
+		dgram_track_packet(trk, (enum flow_dir)dir, p, now, res);
+	else
+		tcp_track_packet(trk, (enum flow_dir)dir, p, s->pol->window_tracking, res);
+}
+
+/* The flow's key as its originator sends, from a packet going dir (an
+ * ICMP error's: the flow it quotes). */
 static void
 key_of(struct flow *f, const struct nb_packet *p, uint8_t dir)
 {
 	memset(f, 0, sizeof(*f));
 	f->family = p->family;
+	f->fflags = (uint8_t)(p->kind << FF_KIND_SHIFT);
 	if (dir == DIR_ORIG) {
 		f->src = p->src, f->dst = p->dst;
 		f->sport = p->sport, f->dport = p->dport;
@@ -222,7 +246,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	o = &s->orow[t->slot];
 	pr = c->tp[i].prep;
 	mine = o->trk;
-	tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, s->pol->window_tracking, &res);
+	own_track(s, &mine, t->dir, &pr->p, now, &res);
 	if (res.outcome != TO_OK)
 		return false;
 	ts = shtimer_ts(v);
@@ -284,7 +308,7 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	}
 	if (s->own) {
 		mine = s->orow[t->slot].trk;
-		tcp_track_packet(&mine, (enum flow_dir)t->dir, &pr->p, pol->window_tracking, &own);
+		own_track(s, &mine, t->dir, &pr->p, now, &own);
 		res = &own;
 		key = policy_timer_key(&mine);
 	}
@@ -351,7 +375,12 @@ shadow_start(struct shprof *s, const struct chunk *c, unsigned i)
 	struct tcp_track mine;
 
 	if (s->own) {
-		tcp_track_new(&mine, &c->tp[i].prep->p, true);
+		const struct nb_packet *p = &c->tp[i].prep->p;
+
+		if (p->kind != NBK_TCP)
+			dgram_track_new(&mine, p, now);
+		else
+			tcp_track_new(&mine, p, true);
 		key = policy_timer_key(&mine);
 	}
 	dl = now + s->tm.tk[key].to;
@@ -377,13 +406,14 @@ static void
 shadow_part(struct shprof *s, const struct chunk *c, unsigned i, uint64_t pre)
 {
 	const struct rtrace *t = &c->tr[i];
+	uint32_t slot = (t->flags & TR_ICMP_ERROR) ? t->nslot : t->slot;
 	struct flow af;
 
 	key_of(&af, &c->tp[i].prep->p, t->dir);
 	if (s->own) {
 		/* its own state, untouched since the flow parted */
-		af.trk = s->orow[t->slot].trk;
-		af.last_seen = s->orow[t->slot].last_seen;
+		af.trk = s->orow[slot].trk;
+		af.last_seen = s->orow[slot].last_seen;
 		own_history(&af.trk, &c->pre[i].trk);
 	} else {
 		af.trk = c->pre[i].trk;
@@ -407,7 +437,7 @@ shadow_engine(struct shprof *s, const struct chunk *c, unsigned i)
 	/* A flow the engine refused goes on being refused without a look
 	 * (most of a full table's drops): the lookup, the burst and the
 	 * flow start are spared. */
-	slot = (t->flags & TR_NEW) ? t->nslot : t->slot;
+	slot = (t->flags & (TR_NEW | TR_ICMP_ERROR)) ? t->nslot : t->slot;
 	if (slot != FLOW_NIL && !(t->flags & TR_NEW) && s->row[slot] == SH_NO_STATE &&
 	    engine_no_flow(s->p->e, tp, report_prof_verdict, s->p)) {
 		s->no_flow++;
@@ -426,6 +456,31 @@ shadow_engine(struct shprof *s, const struct chunk *c, unsigned i)
 		s->row[slot] = 0;
 }
 
+/*
+ * An ICMP error about a flow in the shadow. The engine would look the
+ * flow up and, live, give the error its verdict without touching it
+ * (engine.c icmp_error()): passed, and counted, unless the profile drops
+ * errors. Then, or if the flow's timer ran out (the lookup would reap
+ * it), the flow parts here and the engine answers. Returns true if the
+ * shadow took it.
+ */
+static bool
+shadow_icmp_error(struct shprof *s, const struct chunk *c, unsigned i)
+{
+	uint64_t *r = &s->row[c->tr[i].nslot], pre = *r;
+
+	if (!(pre & SHTIMER_SET))
+		return false;
+	if (shtimer_dl(pre) > c->tp[i].now && s->pol->icmp_errors != BAD_DROP) {
+		s->pkts++;
+		s->icmp_errors++;
+		return true;
+	}
+	shtimer_clear(&s->tm, r);
+	shadow_part(s, c, i, pre);
+	return false;
+}
+
 /* One packet the fast paths did not take: in the shadow, or through the
  * engine (after a hand-over if the flow parts here). Kept out of
  * shadow_chunk()'s loop, which the fast paths have nearly to themselves. */
@@ -439,6 +494,11 @@ shadow_packet(struct shprof *s, const struct chunk *c, unsigned i)
 
 	/* before any deadline is filed: buckets cover now onwards */
 	shtimer_advance(&s->tm, c->tp[i].now);
+	if (t->flags & TR_ICMP_ERROR) {
+		if (!shadow_icmp_error(s, c, i) && !s->aborted)
+			shadow_engine(s, c, i);
+		return;
+	}
 	if (t->slot != FLOW_NIL && (s->row[t->slot] & SHTIMER_SET)) {
 		pre = s->row[t->slot];
 		fate = shadow_follow(s, c, i, &s->row[t->slot]);
@@ -478,6 +538,7 @@ shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 	shtimer_clear(&s->tm, r);
 	memset(&af, 0, sizeof(af));
 	af.family = v->family;
+	af.fflags = (uint8_t)(v->kind << FF_KIND_SHIFT);
 	af.src = v->src;
 	af.dst = v->dst;
 	af.sport = v->sport;
@@ -549,6 +610,7 @@ shadow_end(struct pass *ps, struct rprof *p, uint64_t last)
 			expired++;
 	}
 	p->sh_pkts = s->pkts;
+	p->sh_icmp_errors = s->icmp_errors;
 	p->sh_expired = expired;
 }
 

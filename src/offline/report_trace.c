@@ -144,12 +144,31 @@ trace_evicted(struct pass *ps, const struct event *ev)
 	v->slot = ev->flow;
 	v->id = f->serial - 1;
 	v->family = f->family;
+	v->kind = (uint8_t)flow_kind(f);
 	v->src = f->src;
 	v->dst = f->dst;
 	v->sport = f->sport;
 	v->dport = f->dport;
 	v->trk = f->trk;
 	v->last_seen = f->last_seen;
+}
+
+/* An ICMP error about a live flow (the engine's related hook, by way of
+ * ref_related()): the flow, its slot and its state, which the error does
+ * not change. */
+void
+trace_related(struct pass *ps, uint32_t tag, uint32_t slot, const struct flow *f,
+    enum flow_dir dir)
+{
+	struct rtrace *t = &ps->sh->cur;
+
+	if (tag == EV_TAG_NONE)
+		return;
+	pre_store(&ps->cur->pre[tag], &f->trk, f->last_seen);
+	t->nslot = slot;
+	t->id = f->serial - 1;
+	t->dir = (uint8_t)dir;
+	t->flags |= TR_ICMP_ERROR;
 }
 
 void
@@ -164,7 +183,8 @@ trace_verdict(struct pass *ps, const struct engine_tpkt *tp)
 void
 trace_setup(struct pass *ps)
 {
-	struct engine_watch w = { tr_before, tr_after, ps, tr_ahead };
+	struct engine_watch w = { .before = tr_before, .after = tr_after, .ctx = ps,
+	    .ahead = tr_ahead, .related = ref_related };
 
 	if ((ps->sh = calloc(1, sizeof(*ps->sh))) == NULL)
 		fatal("calloc");

@@ -10,9 +10,12 @@
  * profile's thread reads every one. */
 #define TR_NEW		0x01	/* it started flow nslot */
 #define TR_REFRESH	0x02	/* the tracker's refresh (TO_OK) */
+#define TR_ICMP_ERROR	0x04	/* an ICMP error about flow nslot (untracked:
+				 * it changes nothing of the flow) */
 struct rtrace {
 	uint32_t slot;		/* the flow it tracked the packet in, FLOW_NIL */
-	uint32_t nslot;		/* the flow the packet started, FLOW_NIL */
+	uint32_t nslot;		/* the flow the packet started (TR_NEW) or is
+				 * an ICMP error about (TR_ICMP_ERROR), FLOW_NIL */
 	uint32_t id;		/* slot's capture flow */
 	uint8_t dir, outcome, old_state, flags;
 	/* the state after it (slot's, or nslot's): its timer key
@@ -22,8 +25,9 @@ struct rtrace {
 	uint32_t hash;		/* the packet's, with TR_NEW */
 };
 
-/* Slot's flow as it was before the packet, for a profile that takes it
- * over there (read only then). A cache line, written whole. */
+/* Slot's flow as it was before the packet (an ICMP error's: nslot's), for
+ * a profile that takes it over there (read only then). A cache line,
+ * written whole. */
 struct __attribute__((aligned(64))) rpre {
 	struct tcp_track trk;
 	uint64_t last_seen;
@@ -33,6 +37,7 @@ struct __attribute__((aligned(64))) rpre {
 struct revict {
 	uint32_t tag, slot, id;
 	uint8_t family;
+	uint8_t kind;		/* enum nb_kind */
 	uint16_t sport, dport;	/* originator -> responder */
 	struct nb_addr src, dst;
 	struct tcp_track trk;
@@ -45,10 +50,12 @@ void trace_setup(struct pass *ps);
 void trace_free(struct pass *ps);
 /* The reference's thread: its tracker's doings, into the chunk's trace
  * (ps->cur). A flow started, a flow evicted (its events), a packet done
- * (its verdict). */
+ * (its verdict), an ICMP error about a flow (before its verdict). */
 void trace_new(struct pass *ps, const struct event *ev);
 void trace_evicted(struct pass *ps, const struct event *ev);
 void trace_verdict(struct pass *ps, const struct engine_tpkt *tp);
+void trace_related(struct pass *ps, uint32_t tag, uint32_t slot, const struct flow *f,
+    enum flow_dir dir);
 /* Before the reference's thread hands a chunk on: its trace is out. */
 void trace_fence(void);
 

@@ -16,7 +16,7 @@
 #define TOP		86
 #define TICK_H		3
 
-static const char *const state_color[TCP_STATE_MAX] = {
+static const char *const state_color[TRK_STATE_MAX] = {
 	[TCP_NONE] = "#eeeeee",
 	[TCP_SYN_SENT] = "#9ecae1",
 	[TCP_SYN_RECV] = "#4292c6",
@@ -27,6 +27,10 @@ static const char *const state_color[TCP_STATE_MAX] = {
 	[TCP_TIME_WAIT] = "#bdbdbd",
 	[TCP_CLOSE] = "#8c6d31",
 	[TCP_SYN_SENT2] = "#6baed6",
+	[TRK_UDP_UNREPLIED] = "#c7eae5",
+	[TRK_UDP_REPLIED] = "#35978f",
+	[TRK_ICMP] = "#dd3497",
+	[TRK_OTHER] = "#dfc27d",
 };
 
 /* A lane's state changes, in time order. */
@@ -54,6 +58,7 @@ struct picture {
 	uint8_t (*ticks)[2][WIDTH / 8 + 1];
 	bool have_ticks;
 	uint64_t t0, t1;	/* time range drawn */
+	unsigned kinds;		/* bit per enum nb_kind among the lanes */
 	double x0, x1;
 	unsigned np;		/* lanes per flow: one per profile */
 	size_t flw, pfw;	/* name columns: flows', profiles' (0: none) */
@@ -205,12 +210,14 @@ build_lanes(struct picture *pc)
 
 /* ---- packet ticks: a second read of the capture ---- */
 
+/* p is a packet of flow f (an ICMP error: of the flow it quotes, as the
+ * pass counts it) */
 static bool
 same_tuple(const struct rflow *f, const struct nb_packet *p)
 {
 	size_t n = f->family == 6 ? 16 : 4;
 
-	if (f->family != p->family)
+	if (f->family != p->family || f->kind != p->kind)
 		return false;
 	if (f->sport == p->sport && f->dport == p->dport &&
 	    memcmp(f->src.b, p->src.b, n) == 0 && memcmp(f->dst.b, p->dst.b, n) == 0)
@@ -271,10 +278,8 @@ read_ticks(struct picture *pc)
 		if (ts < last)
 			ts = last;
 		last = ts;
-		/* the report's flows are TCP's (its engines track TCP only) */
 		if (pk.l3 != PL_IP ||
-		    decode_packet(pk.frame + pk.l3off, pk.caplen - pk.l3off, &p) != DEC_OK ||
-		    p.kind != NBK_TCP || p.icmp_error)
+		    decode_packet(pk.frame + pk.l3off, pk.caplen - pk.l3off, &p) != DEC_OK)
 			continue;
 		for (h = tuple_hash(&p) & mask; (i = tab[h]) != RFLOW_NONE; h = (h + 1) & mask) {
 			const struct rflow *f = &r->flows[pc->sel[i]];
@@ -376,7 +381,8 @@ draw_lane(struct picture *pc, const struct lane *l, double y)
 		snprintf(tip, sizeof(tip), "%s from %s to %s",
 		    st == RSTATE_GONE ? "no state (expired, evicted or ended)" : tcp_state_name(st), a, b);
 		rect(pc->f, xof(pc, from), xof(pc, to), y + 2, LANE_H - 4,
-		    st == RSTATE_GONE ? "url(#gone)" : st < TCP_STATE_MAX ? state_color[st] : "#eeeeee",
+		    st == RSTATE_GONE ? "url(#gone)" : st < TRK_STATE_MAX && state_color[st] ?
+		    state_color[st] : "#eeeeee",
 		    tip);
 	}
 	if (pc->have_ticks) {
@@ -419,17 +425,26 @@ draw_lane(struct picture *pc, const struct lane *l, double y)
 static void
 legend(struct picture *pc, double y)
 {
-	static const uint8_t order[] = {
-		TCP_SYN_SENT, TCP_SYN_SENT2, TCP_SYN_RECV, TCP_ESTABLISHED, TCP_FIN_WAIT,
-		TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_TIME_WAIT, TCP_CLOSE,
+	/* the states of the protocols the lanes show */
+	static const struct {
+		uint8_t state, kind;
+	} order[] = {
+		{ TCP_SYN_SENT, NBK_TCP }, { TCP_SYN_SENT2, NBK_TCP }, { TCP_SYN_RECV, NBK_TCP },
+		{ TCP_ESTABLISHED, NBK_TCP }, { TCP_FIN_WAIT, NBK_TCP },
+		{ TCP_CLOSE_WAIT, NBK_TCP }, { TCP_LAST_ACK, NBK_TCP }, { TCP_TIME_WAIT, NBK_TCP },
+		{ TCP_CLOSE, NBK_TCP }, { TRK_UDP_UNREPLIED, NBK_UDP }, { TRK_UDP_REPLIED, NBK_UDP },
+		{ TRK_ICMP, NBK_ICMP }, { TRK_OTHER, NBK_OTHER },
 	};
 	static const char lost[] = "state lost, flow picked up again (a NAT would give it a new mapping)";
 	double x = 20;
 
-	for (size_t i = 0; i < sizeof(order); i++) {
-		const char *name = tcp_state_name(order[i]);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const char *name = tcp_state_name(order[i].state);
 
-		rect(pc->f, x, x + 14, y - 9, 10, state_color[order[i]], NULL);
+		/* every state of every protocol fits in one row */
+		if (!(pc->kinds & (1u << order[i].kind)))
+			continue;
+		rect(pc->f, x, x + 14, y - 9, 10, state_color[order[i].state], NULL);
 		fprintf(pc->f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 18, y, name);
 		x += 18 + strlen(name) * CHAR_W + 14;
 	}
@@ -456,20 +471,31 @@ legend(struct picture *pc, double y)
 		    x + 14, y);
 }
 
+/* A lane's flow: "tcp 198.51.100.2:40000 > 203.0.113.2:80" */
+static void
+lane_name(const struct rflow *f, char *buf, size_t cap)
+{
+	char pn[4], fl[160];
+
+	report_flow_name(f, fl, sizeof(fl));
+	snprintf(buf, cap, "%s %s", report_proto_name(f, pn), fl);
+}
+
 /* The columns (flow names, and profile labels when there are several)
  * and the time range the selected flows span; their packet ticks. */
 static void
 layout(struct picture *pc)
 {
 	const struct report *r = pc->r;
-	char name[160];
+	char name[176];
 	unsigned i, k;
 
 	pc->flw = 10;
 	for (i = 0; i < pc->nsel; i++) {
-		report_flow_name(&r->flows[pc->sel[i]], name, sizeof(name));
+		lane_name(&r->flows[pc->sel[i]], name, sizeof(name));
 		if (strlen(name) > pc->flw)
 			pc->flw = strlen(name);
+		pc->kinds |= 1u << r->flows[pc->sel[i]].kind;
 	}
 	if (r->nprof > 1)
 		for (k = 0; k < r->nprof; k++)
@@ -529,12 +555,12 @@ static double
 draw_flows(struct picture *pc, double y)
 {
 	const struct report *r = pc->r;
-	char name[160], d[32];
+	char name[176], d[32];
 
 	for (unsigned i = 0; i < pc->nsel; i++) {
 		const struct rflow *f = &r->flows[pc->sel[i]];
 
-		report_flow_name(f, name, sizeof(name));
+		lane_name(f, name, sizeof(name));
 		if (strlen(name) > pc->flw)
 			name[pc->flw] = '\0';
 		fprintf(pc->f, "<text x=\"20\" y=\"%.1f\"><title>", y + LANE_H - 2);

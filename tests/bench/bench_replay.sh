@@ -5,6 +5,7 @@
 #
 # usage: tests/bench/bench_replay.sh [BUILD_DIR]
 # env:   FLOWS=1000000 PACKETS=10000000 DURATION=1200  the capture (mkcap bench)
+#        DGRAM=0  percent of its flows that are UDP, ICMP and ESP (mkcap --dgram)
 #        PROFILES="rfc5382 linux-conntrack fin-kills-mapping aws-natgw"
 #        RUNS=3  more tcpdump/compare pairs after the first, for the spread
 #        BENCH_DIR=/tmp  where the capture goes (about 1.3 GB); KEEP=1 keeps it
@@ -18,6 +19,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 FLOWS=${FLOWS:-1000000}
 PACKETS=${PACKETS:-10000000}
 DURATION=${DURATION:-1200}
+DGRAM=${DGRAM:-0}
 PROFILES=${PROFILES:-rfc5382 linux-conntrack fin-kills-mapping aws-natgw}
 RUNS=${RUNS:-3}
 dir=$(mktemp -d "${BENCH_DIR:-/tmp}/natbox-bench.XXXXXX") || exit 1
@@ -63,8 +65,9 @@ t() {
 
 echo "== bench_replay: natbox compare vs tcpdump -r FILE -w /dev/null"
 echo "  machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "  writing the capture: mkcap bench --flows $FLOWS --packets $PACKETS --seconds $DURATION --snap 96"
-"$dir/mkcap" --snap 96 --flows "$FLOWS" --packets "$PACKETS" --seconds "$DURATION" bench "$cap" 2>"$dir/gen" || exit 1
+echo "  writing the capture: mkcap bench --flows $FLOWS --packets $PACKETS --seconds $DURATION --snap 96 --dgram $DGRAM"
+"$dir/mkcap" --snap 96 --flows "$FLOWS" --packets "$PACKETS" --seconds "$DURATION" \
+    --dgram "$DGRAM" bench "$cap" 2>"$dir/gen" || exit 1
 cat "$dir/gen"
 size=$(wc -c <"$cap")
 echo "  file: $((size / 1048576)) MB, 96-byte snap length, Ethernet, 90% IPv4 / 10% IPv6"

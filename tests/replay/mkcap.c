@@ -57,6 +57,7 @@ static struct {
 	long cut;
 	const char *from;
 	uint64_t flips;
+	uint64_t dgram;		/* bench: percent of datagram flows */
 } opt = {
 	.link = L_ETHER, .snap = 262144, .flows = 1000000, .packets = 10000000,
 	.seconds = 1200, .seed = 1, .flips = 16,
@@ -132,7 +133,7 @@ csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void
+static __attribute__((noreturn)) void
 die(const char *msg)
 {
 	fprintf(stderr, "mkcap: %s: %s\n", out_path ? out_path : "-", msg);
@@ -575,6 +576,139 @@ other_protocols(uint64_t t)
 	emit(t + 1 * US, b, l + 36);
 }
 
+/* ---- datagrams: UDP, ICMP echo and errors, another protocol ---- */
+
+#define P_ICMP	1
+#define P_UDP	17
+#define P_ESP	50
+#define P_ICMP6	58
+
+/* The link and IP headers of a datagram of proto from side dir with
+ * l4len bytes after them (IPv4: DF, no options; IPv6: no extension
+ * header); returns the transport's offset, *ip the IP header's. */
+static size_t
+dgram_ip(uint8_t *b, const struct conn *k, int dir, uint8_t proto, size_t l4len, size_t *ip)
+{
+	const struct host *s = dir ? &k->s : &k->c, *d = dir ? &k->c : &k->s;
+	size_t l = link_hdr(b, dir, k->fam == 4 ? 0x0800 : 0x86dd,
+	    (k->fam == 4 ? 20 : 40) + l4len);
+
+	*ip = l;
+	if (k->fam == 4) {
+		memset(b + l, 0, 20);
+		b[l] = 0x45;
+		put16(b + l + 2, (uint16_t)(20 + l4len));
+		put16(b + l + 6, 0x4000);
+		b[l + 8] = 64;
+		b[l + 9] = proto;
+		memcpy(b + l + 12, s->a, 4);
+		memcpy(b + l + 16, d->a, 4);
+		put16(b + l + 10, csum_fold(csum_add(0, b + l, 20)));
+		return l + 20;
+	}
+	memset(b + l, 0, 40);
+	b[l] = 0x60;
+	put16(b + l + 4, (uint16_t)l4len);
+	b[l + 6] = proto;
+	b[l + 7] = 64;
+	memcpy(b + l + 8, s->a, 16);
+	memcpy(b + l + 24, d->a, 16);
+	return l + 40;
+}
+
+/* The transport's checksum at l4 + at: UDP and ICMPv6 over the pseudo
+ * header, ICMP over its own bytes. */
+static void
+dgram_csum(uint8_t *b, size_t ip, size_t l4, size_t l4len, uint8_t proto, size_t at)
+{
+	uint32_t sum = 0;
+
+	if (proto != P_ICMP) {
+		sum = b[ip] >> 4 == 4 ? csum_add(0, b + ip + 12, 8) : csum_add(0, b + ip + 8, 32);
+		sum += proto + (uint32_t)l4len;
+	}
+	sum = csum_add(sum, b + l4, l4len);
+	put16(b + l4 + at, csum_fold(sum));
+}
+
+/* One datagram from side dir into b: UDP between the conn's ports; an
+ * ICMP (ICMPv6 over IPv6) echo request from the client or reply from the
+ * server, the client's port its identifier; or another protocol's packet
+ * (ESP: SPI and sequence number, then the payload). len bytes of payload;
+ * seq numbers echoes and ESP packets. Returns the frame's length, *ip the
+ * IP header's offset. */
+static size_t
+dgram_build(uint8_t *b, const struct conn *k, int dir, uint8_t proto, uint32_t len,
+    uint32_t seq, size_t *ip)
+{
+	const struct host *s = dir ? &k->s : &k->c, *d = dir ? &k->c : &k->s;
+	size_t hl = 8, l4;
+
+	if (proto == P_ICMP && k->fam == 6)
+		proto = P_ICMP6;
+	l4 = dgram_ip(b, k, dir, proto, hl + len, ip);
+	memset(b + l4, 0, hl);
+	for (uint32_t i = 0; i < len; i++)
+		b[l4 + hl + i] = (uint8_t)"natbox replay "[i % 14];
+	switch (proto) {
+	case P_UDP:
+		put16(b + l4, s->port);
+		put16(b + l4 + 2, d->port);
+		put16(b + l4 + 4, (uint16_t)(hl + len));
+		dgram_csum(b, *ip, l4, hl + len, proto, 6);
+		break;
+	case P_ICMP:
+	case P_ICMP6:
+		b[l4] = proto == P_ICMP ? (dir ? 0 : 8) : (dir ? 129 : 128);
+		put16(b + l4 + 4, k->c.port);
+		put16(b + l4 + 6, (uint16_t)seq);
+		dgram_csum(b, *ip, l4, hl + len, proto, 2);
+		break;
+	default:
+		put32(b + l4, 0x1000u + (uint32_t)dir);
+		put32(b + l4 + 4, seq);
+		break;
+	}
+	return l4 + hl + len;
+}
+
+static void
+dg(struct conn *k, uint64_t ts, int dir, uint8_t proto, uint32_t len)
+{
+	uint8_t b[MAXFRAME + 128];
+	size_t ip;
+
+	emit(ts, b, dgram_build(b, k, dir, proto, len, ++k->seq[dir], &ip));
+}
+
+/* The server's side answers the client's last datagram (as dg() built
+ * it) with an ICMP port unreachable quoting its IP header and 8 bytes;
+ * into b, its length returned. */
+static size_t
+unreach_build(uint8_t *b, const struct conn *k, uint8_t proto, uint32_t len)
+{
+	uint8_t q[MAXFRAME + 128];
+	size_t qip, ip, l4, ql = (k->fam == 4 ? 20 : 40) + 8;
+	uint8_t icmp = k->fam == 4 ? P_ICMP : P_ICMP6;
+
+	dgram_build(q, k, 0, proto, len, k->seq[0], &qip);
+	l4 = dgram_ip(b, k, 1, icmp, 8 + ql, &ip);
+	memset(b + l4, 0, 8);
+	b[l4] = k->fam == 4 ? 3 : 1;		/* destination unreachable */
+	b[l4 + 1] = k->fam == 4 ? 3 : 4;	/* port unreachable */
+	memcpy(b + l4 + 8, q + qip, ql);
+	dgram_csum(b, ip, l4, 8 + ql, icmp, 2);
+	return l4 + 8 + ql;
+}
+
+static void
+unreach(struct conn *k, uint64_t ts, uint8_t proto, uint32_t len)
+{
+	uint8_t b[MAXFRAME + 128];
+
+	emit(ts, b, unreach_build(b, k, proto, len));
+}
+
 /* ---- scenarios ---- */
 
 /* Three flows: request/response with a normal close, the seed's
@@ -968,6 +1102,84 @@ sc_shadow_tail(void)
 	arp_frame(100 * NS);
 }
 
+/*
+ * UDP, ICMP and another protocol, with waits that profiles' timers cut
+ * (times in seconds):
+ *  - DNS-like: a query and its answer, IPv4 (0.1) and IPv6 (0.3);
+ *  - an IPsec NAT-T-like keepalive flow (udp 4500): spoken both ways at 1
+ *    and 4 s (replied from then: the kernel's stream rule), then silent
+ *    for 140 s, longer than Linux's 120 s stream timeout; the server
+ *    speaks first after it (144), the client after the next (284);
+ *  - ping (IPv4, identifier 1234): echoes each second from 2 to 5, one
+ *    after 40 s (45), one answered 2.5 s late (46, 48.5); ping6 at 6-8;
+ *  - a UDP datagram to a closed port at 10 and 11, each answered by an
+ *    ICMP port unreachable quoting it, and one (12) quoting a datagram
+ *    of no flow;
+ *  - ESP (protocol 50) both ways every 10 s from 20 to 60, the server
+ *    first after 50 s (110), the client after 700 s (810);
+ *  - a SIP-like datagram (udp 5060) at 30, 70 and 110, never answered.
+ */
+static void
+sc_dgram(void)
+{
+	struct conn k, q;
+	int i;
+
+	conn_init(&k, 4, 10, 53001, 53, 53, 0, 0);
+	dg(&k, 100 * MS, 0, P_UDP, 32);
+	dg(&k, 120 * MS, 1, P_UDP, 120);
+	conn_init(&k, 6, 10, 53002, 53, 53, 0, 0);
+	dg(&k, 300 * MS, 0, P_UDP, 32);
+	dg(&k, 310 * MS, 1, P_UDP, 140);
+
+	conn_init(&k, 4, 11, 4500, 4, 4500, 0, 0);
+	dg(&k, 1 * NS, 0, P_UDP, 100);
+	dg(&k, 1 * NS + 50 * MS, 1, P_UDP, 100);
+	dg(&k, 4 * NS, 0, P_UDP, 1);
+	dg(&k, 4 * NS + 50 * MS, 1, P_UDP, 100);
+	dg(&k, 144 * NS, 1, P_UDP, 100);
+	dg(&k, 144 * NS + 50 * MS, 0, P_UDP, 100);
+	dg(&k, 284 * NS, 0, P_UDP, 1);
+	dg(&k, 284 * NS + 50 * MS, 1, P_UDP, 100);
+
+	conn_init(&k, 4, 12, 1234, 12, 0, 0, 0);
+	for (i = 2; i <= 5; i++) {
+		dg(&k, (uint64_t)i * NS, 0, P_ICMP, 56);
+		dg(&k, (uint64_t)i * NS + 10 * MS, 1, P_ICMP, 56);
+	}
+	dg(&k, 45 * NS, 0, P_ICMP, 56);
+	dg(&k, 45 * NS + 10 * MS, 1, P_ICMP, 56);
+	dg(&k, 46 * NS, 0, P_ICMP, 56);
+	dg(&k, 48 * NS + 500 * MS, 1, P_ICMP, 56);
+	conn_init(&k, 6, 12, 4321, 12, 0, 0, 0);
+	for (i = 6; i <= 8; i++) {
+		dg(&k, (uint64_t)i * NS, 0, P_ICMP, 56);
+		dg(&k, (uint64_t)i * NS + 10 * MS, 1, P_ICMP, 56);
+	}
+
+	conn_init(&k, 4, 13, 33434, 13, 33434, 0, 0);
+	dg(&k, 10 * NS, 0, P_UDP, 24);
+	unreach(&k, 10 * NS + 1 * MS, P_UDP, 24);
+	dg(&k, 11 * NS, 0, P_UDP, 24);
+	unreach(&k, 11 * NS + 1 * MS, P_UDP, 24);
+	conn_init(&q, 4, 13, 33500, 13, 33500, 0, 0);
+	unreach(&q, 12 * NS, P_UDP, 24);
+
+	conn_init(&k, 4, 14, 0, 14, 0, 0, 0);
+	for (i = 20; i <= 60; i += 10) {
+		dg(&k, (uint64_t)i * NS, 0, P_ESP, 120);
+		dg(&k, (uint64_t)i * NS + 20 * MS, 1, P_ESP, 120);
+	}
+	dg(&k, 110 * NS, 1, P_ESP, 120);
+	dg(&k, 110 * NS + 20 * MS, 0, P_ESP, 120);
+	dg(&k, 810 * NS, 0, P_ESP, 120);
+	dg(&k, 810 * NS + 20 * MS, 1, P_ESP, 120);
+
+	conn_init(&k, 4, 15, 5060, 15, 5060, 0, 0);
+	for (i = 30; i <= 110; i += 40)
+		dg(&k, (uint64_t)i * NS, 0, P_UDP, 400);
+}
+
 /* ---- writing ---- */
 
 static int
@@ -1014,7 +1226,8 @@ rnd_range(uint64_t lo, uint64_t hi)
 	return lo + rnd() % (hi - lo + 1);
 }
 
-enum bkind { BK_SHORT, BK_LONG, BK_HALF, BK_IDLE, BK_RST };
+enum bkind { BK_SHORT, BK_LONG, BK_HALF, BK_IDLE, BK_RST,
+	/* --dgram: */ BK_DNS, BK_UDPKA, BK_PING, BK_ESP };
 enum bphase { BP_SYN, BP_SYNACK, BP_ACK, BP_REQ, BP_EARLY_FIN, BP_DATA, BP_DACK,
 	BP_FIN1, BP_FIN2, BP_LAST };
 
@@ -1024,6 +1237,8 @@ struct bflow {
 	uint16_t left;		/* data exchanges to go */
 	uint8_t kind, phase;
 	bool first_gap;
+	bool answer;		/* datagrams: the other side answers next */
+	bool server_first;	/* datagrams: this exchange starts at the server */
 };
 
 static struct bflow *heap[1 << 21];
@@ -1078,10 +1293,72 @@ bench_tcp(struct bflow *f, int dir, uint8_t flags, uint32_t len)
 	bench_written++;
 }
 
+/* A datagram of a flow of the load, header-only past the snap length;
+ * unreach: an ICMP port unreachable for the client's last instead. */
+static void
+bench_dg(struct bflow *f, int dir, uint8_t proto, uint32_t len, bool unreachable)
+{
+	uint8_t b[MAXFRAME + 128];
+	size_t ip, n;
+
+	n = unreachable ? unreach_build(b, &f->k, proto, len) :
+	    dgram_build(b, &f->k, dir, proto, len, ++f->k.seq[dir], &ip);
+	record(EPOCH + f->next, b, (uint32_t)n);
+	bench_written++;
+}
+
+/*
+ * One datagram of a UDP, ICMP or ESP flow of the load: exchanges of a
+ * datagram and its answer, the first side random for keepalives and ESP
+ * (30% the server's), with waits across the profiles' timers. A DNS
+ * query is answered (85%), unanswered (10%) or refused with a port
+ * unreachable (5%); an echo reply comes now and then seconds late.
+ */
+static bool
+bench_dgram_step(struct bflow *f)
+{
+	static const uint8_t proto[] = {
+		[BK_DNS] = P_UDP, [BK_UDPKA] = P_UDP, [BK_PING] = P_ICMP, [BK_ESP] = P_ESP,
+	};
+	int from = f->server_first != f->answer;
+	uint64_t r = rnd() % 100;
+
+	if (f->answer && f->kind == BK_DNS && r >= 85) {
+		if (r >= 95)
+			bench_dg(f, 1, P_UDP, 40, true);
+		return false;
+	}
+	bench_dg(f, from, proto[f->kind], (uint32_t)rnd_range(1, 300), false);
+	if (!f->answer) {
+		f->answer = true;
+		f->next += f->kind == BK_PING && r < 5 ? rnd_range(2000, 4000) * MS :
+		    rnd_range(1, 50) * MS;
+		return true;
+	}
+	if (--f->left == 0)
+		return false;
+	f->answer = false;
+	f->server_first = f->kind != BK_PING && rnd() % 100 < 30;
+	switch (f->kind) {
+	case BK_UDPKA:
+		f->next += rnd_range(1, 200) * NS;
+		break;
+	case BK_PING:
+		f->next += rnd_range(1, 45) * NS;
+		break;
+	default:
+		f->next += rnd_range(1, 90) * NS;
+		break;
+	}
+	return true;
+}
+
 /* One packet of a flow's script; false when the flow is over. */
 static bool
 bench_step(struct bflow *f)
 {
+	if (f->kind >= BK_DNS)
+		return bench_dgram_step(f);
 	switch (f->phase) {
 	case BP_SYN:
 		bench_tcp(f, 0, SYN, 0);
@@ -1160,8 +1437,10 @@ bench_step(struct bflow *f)
 /* Flows start evenly over --seconds; each runs a script by kind: 80%
  * short request/response, 10% long-lived with waits up to 30 s, 5% the
  * seed's half-close with the server streaming for seconds, 3% idle for
- * 5 to 8 minutes once, 2% ended by a RST. The heap holds the flows in
- * progress, ordered by their next packet. */
+ * 5 to 8 minutes once, 2% ended by a RST. With --dgram PCT, that share
+ * of the flows are instead DNS-like UDP, UDP keepalives, pings and ESP
+ * (bench_dgram_step()). The heap holds the flows in progress, ordered by
+ * their next packet. */
 static void
 sc_bench(void)
 {
@@ -1190,6 +1469,12 @@ sc_bench(void)
 			f->left = (uint16_t)(1 + rnd() % pairs);
 			if (f->kind == BK_LONG || f->kind == BK_HALF)
 				f->left += 8;
+			/* --dgram PCT: that share of flows are UDP, ICMP and
+			 * ESP flows (without it, no draw: the load repeats) */
+			if (opt.dgram && rnd() % 100 < opt.dgram) {
+				f->kind = (uint8_t)(BK_DNS + rnd() % 4);
+				f->left = (uint16_t)(f->kind == BK_DNS ? 1 : 3 + rnd() % 8);
+			}
 			f->first_gap = true;
 			heap_push(f);
 			started++;
@@ -1258,11 +1543,12 @@ static const struct {
 	{ "ipv6ext", sc_ipv6ext, "IPv6 with hop-by-hop, routing, dstopts and a fragmented segment" },
 	{ "gaps", sc_gaps, "known waits in every timer phase (for suggest)" },
 	{ "idle", sc_idle, "a 6.5 min idle gap, a 2.5 min half-closed wait, TIME_WAIT reuse" },
+	{ "dgram", sc_dgram, "UDP (DNS, keepalives over 2 min, unreplied), ping, ping6, port unreachable, ESP" },
 	{ "shadow-evict", sc_shadow_evict, "compare's shadows: the reference forgets a dead flow" },
 	{ "shadow-lag", sc_shadow_lag, "compare's shadows: a profile's engine idle 559 s" },
 	{ "shadow-short", sc_shadow_short, "compare's shadows: a tombstone shorter than a tick" },
 	{ "shadow-tail", sc_shadow_tail, "compare's shadows: an ARP frame long after the last TCP" },
-	{ "bench", sc_bench, "--flows N --packets N --seconds S synthetic load (streamed)" },
+	{ "bench", sc_bench, "--flows N --packets N --seconds S [--dgram PCT] synthetic load (streamed)" },
 	{ "mutate", sc_mutate, "--from FILE --flips N --seed S: FILE with random bytes damaged" },
 };
 
@@ -1273,7 +1559,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mkcap [--link L] [--pcapng] [--nano] [--swap] [--snap N] [--hsnap N]\n"
 	    "             [--cut N]\n"
-	    "             [--flows N] [--packets N] [--seconds S] [--seed N]\n"
+	    "             [--flows N] [--packets N] [--seconds S] [--seed N] [--dgram PCT]\n"
 	    "             [--from FILE] [--flips N] SCENARIO FILE\n"
 	    "links: ether vlan qinq sll sll2 raw ipv4 ipv6 null pppoe mpls\n"
 	    "--cut N drops the last N bytes (a truncated file); --cut -N overwrites\n"
@@ -1353,6 +1639,7 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'x' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "flips", required_argument, NULL, 'X' },
+		{ "dgram", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1406,6 +1693,9 @@ main(int argc, char **argv)
 			break;
 		case 'X':
 			opt.flips = num(optarg);
+			break;
+		case 'D':
+			opt.dgram = num(optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -100,7 +100,7 @@ START_TEST(test_watch_before_after)
 {
 	static struct tb t;
 	struct seen s = { 0 };
-	struct engine_watch w = { w_before, w_after, &s, NULL };
+	struct engine_watch w = { .before = w_before, .after = w_after, .ctx = &s };
 
 	tb_init(&t);
 	tb_start(&t);
@@ -165,7 +165,7 @@ START_TEST(test_watch_ahead)
 {
 	static struct tb t;
 	struct ahead_seen a = { 0 };
-	struct engine_watch w = { a_before, NULL, &a, a_ahead };
+	struct engine_watch w = { .before = a_before, .ctx = &a, .ahead = a_ahead };
 	struct engine_tpkt tp[16];
 	uint8_t buf[16][80];
 	unsigned done = 0;
@@ -196,6 +196,88 @@ START_TEST(test_watch_ahead)
 	ck_assert_uint_eq(done, 16);
 	ck_assert_uint_ge(a.hits, 1);
 	ck_assert_uint_eq(a.before, 12);
+	tb_done(&t);
+}
+END_TEST
+
+struct rel_seen {
+	unsigned related, tracked;
+	uint32_t idx, tag;
+	uint8_t dir;
+};
+
+static void
+r_before(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+    enum flow_dir dir, uint64_t now)
+{
+	(void)tag, (void)idx, (void)f, (void)dir, (void)now;
+	((struct rel_seen *)ctx)->tracked++;
+}
+
+static void
+r_related(void *ctx, uint32_t tag, uint32_t idx, const struct flow *f,
+    enum flow_dir dir, uint64_t now)
+{
+	struct rel_seen *s = ctx;
+
+	(void)now;
+	ck_assert_uint_eq(flow_kind(f), NBK_UDP);
+	s->related++;
+	s->idx = idx;
+	s->tag = tag;
+	s->dir = (uint8_t)dir;
+}
+
+static void
+r_verdict(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
+{
+	(void)ctx, (void)tp, (void)v;
+}
+
+/* An ICMP error about a live flow reaches related, with the flow, the
+ * direction it travels and its tag, and no tracker observer; one about
+ * no flow or a dead one (a tombstone) does not. */
+START_TEST(test_watch_related)
+{
+	static struct tb t;
+	struct rel_seen s = { 0 };
+	struct engine_watch w = { .before = r_before, .ctx = &s, .related = r_related };
+	uint8_t q[64], q2[64], b[128];
+	struct engine_tpkt tp;
+	uint32_t idx;
+	size_t n;
+
+	tb_init(&t);
+	t.pol.after_expiry = LATE_DROP;
+	t.pol.tombstone = S(60);
+	t.pol.timeout[TRK_UDP_UNREPLIED] = S(30);
+	tb_start(&t);
+	engine_set_watch(t.e, &w);
+	n = build_dgram(q, 17, true, t.cport, 10);
+	ck_assert_int_eq(engine_process(t.e, q, n, t.now, &t.v), V_ACCEPT);
+	idx = t.v.flow;
+	n = build_unreach(b, q);
+	ck_assert_int_eq(engine_process(t.e, b, n, t.now + 1, &t.v), V_ACCEPT);
+	ck_assert_uint_eq(s.related, 1);
+	ck_assert_uint_eq(s.idx, idx);
+	ck_assert_uint_eq(s.dir, DIR_REPLY);
+	ck_assert_uint_eq(s.tag, EV_TAG_NONE);
+	ck_assert_uint_eq(s.tracked, 0);
+	tp = (struct engine_tpkt){ b, (uint32_t)n, 7, t.now + 2, NULL };
+	engine_process_timed(t.e, &tp, 1, r_verdict, NULL);
+	ck_assert_uint_eq(s.related, 2);
+	ck_assert_uint_eq(s.tag, 7);
+	/* about a datagram of no flow */
+	build_dgram(q2, 17, true, (uint16_t)(t.cport + 1), 10);
+	n = build_unreach(b, q2);
+	engine_process(t.e, b, n, t.now + 3, &t.v);
+	ck_assert_uint_eq(s.related, 2);
+	/* about the flow once it expired: its tombstone drops the error */
+	n = build_unreach(b, q);
+	ck_assert_int_eq(engine_process(t.e, b, n, t.now + S(31), &t.v), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_EXPIRED_UDP_UNREPLIED);
+	ck_assert_uint_eq(s.related, 2);
+	ck_assert_uint_eq(s.tracked, 0);
 	tb_done(&t);
 }
 END_TEST
@@ -371,6 +453,7 @@ suite_adopt(void)
 	tcase_add_test(tc, test_timer_next_follows_engine);
 	tcase_add_test(tc, test_watch_before_after);
 	tcase_add_test(tc, test_watch_ahead);
+	tcase_add_test(tc, test_watch_related);
 	tcase_add_test(tc, test_adopt_goes_on);
 	tcase_add_test(tc, test_adopt_old_deadline);
 	tcase_add_test(tc, test_tombstone_reaped_in_pass);

@@ -831,6 +831,19 @@ START_TEST(test_engine_icmp)
 	ck_assert_uint_ne(nat_map_find(engine_nat(t.e), P_UDP, 0, x), NAT_NONE);
 	n = mk_udp(b, SERVER, 9, POOL, x);
 	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	/* ESP: no ports, the address alone; one inside host per protocol */
+	n = mk4(b, 50, CLIENT, SERVER, 24);
+	finish(b, n);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 12), POOL);
+	n = mk4(b, 50, SERVER, POOL, 24);
+	finish(b, n);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	ck_assert_uint_eq(r32(b + 16), CLIENT);
+	n = mk4(b, 50, CLIENT2, SERVER2, 24);
+	finish(b, n);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_PORTS);
 	engine_free(t.e);
 }
 END_TEST

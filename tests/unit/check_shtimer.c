@@ -14,12 +14,13 @@
 
 #define TICK	(1ULL << ENGINE_WHEEL_TICK_SHIFT)
 
-/* Every timeout short: buckets are wheel ticks. */
+/* Every timeout short, TCP's and the other trackers': buckets are
+ * wheel ticks. */
 static void
 short_profile(struct policy *p)
 {
 	policy_defaults(p);
-	for (unsigned s = TCP_SYN_SENT; s < TCP_STATE_MAX; s++)
+	for (unsigned s = TCP_SYN_SENT; s < TRK_STATE_MAX; s++)
 		if (p->timeout[s] > S(60))
 			p->timeout[s] = S(60);
 }
@@ -50,6 +51,16 @@ START_TEST(test_init)
 	/* longer than even those cover */
 	p.timeout[TCP_ESTABLISHED] = S(100 * 86400);
 	ck_assert_int_eq(shtimer_init(&st, &p), 1);
+	/* the other trackers' timers count too: 5 days for other protocols
+	 * is past the ticks, a UDP timer of 100 days past all */
+	short_profile(&p);
+	p.timeout[TRK_OTHER] = S(5 * 86400);
+	ck_assert_int_eq(shtimer_init(&st, &p), 0);
+	ck_assert(!st.exact);
+	shtimer_free(&st);
+	short_profile(&p);
+	p.timeout[TRK_UDP_REPLIED] = S(100 * 86400);
+	ck_assert_int_eq(shtimer_init(&st, &p), 1);
 	/* faults and adaptive timeouts depend on every packet, every flow */
 	short_profile(&p);
 	p.fault[FAULT_DROP_FIN_ACK] = 0.5;
@@ -62,7 +73,7 @@ START_TEST(test_init)
 END_TEST
 
 /* shtimer_next() is policy_timer_next() for every tracker state (by its
- * key), earlier timer, direction and refresh. */
+ * key) of every protocol, earlier timer, direction and refresh. */
 static void
 next_matches(const struct policy *p)
 {
@@ -74,9 +85,9 @@ next_matches(const struct policy *p)
 	ck_assert_int_eq(shtimer_init(&st, p), 0);
 	for (unsigned key = 0; key < POLICY_TIMER_KEYS; key++) {
 		policy_timer_key_trk(key, &trk);
-		if (trk.state >= TCP_STATE_MAX)
+		if (trk.state >= TRK_STATE_MAX)
 			continue;
-		for (unsigned ts0 = TCP_NONE; ts0 < TCP_STATE_MAX; ts0++)
+		for (unsigned ts0 = TCP_NONE; ts0 < TRK_STATE_MAX; ts0++)
 			for (unsigned i = 0; i < sizeof(before) / sizeof(before[0]); i++)
 				for (unsigned dir = DIR_ORIG; dir <= DIR_REPLY; dir++)
 					for (int refresh = 0; refresh <= 1; refresh++) {
@@ -112,9 +123,90 @@ START_TEST(test_next_is_policy_timer_next)
 	next_matches(&p);
 	short_profile(&p);
 	p.half_close_start = HC_FIN_ACKED;
-	for (unsigned s = TCP_SYN_SENT; s < TCP_STATE_MAX; s++)
+	for (unsigned s = TCP_SYN_SENT; s < TRK_STATE_MAX; s++)
 		p.refresh[s] = REFRESH_NONE;
 	next_matches(&p);
+	/* RFC 4787 REQ-6's outbound refresh on UDP, and the other rules on
+	 * the other trackers */
+	short_profile(&p);
+	p.refresh[TRK_UDP_UNREPLIED] = REFRESH_ORIG;
+	p.refresh[TRK_UDP_REPLIED] = REFRESH_REPLY;
+	p.refresh[TRK_ICMP] = REFRESH_NONE;
+	p.refresh[TRK_OTHER] = REFRESH_ORIG;
+	next_matches(&p);
+}
+END_TEST
+
+/*
+ * A real engine's UDP, ICMP and other flows, packet by packet: the
+ * shadow's step (the new flow's timer from the table, then shtimer_next()
+ * by the flow's timer key after each packet) gives the engine's timer
+ * and deadline, through the kernel's stream rule (a UDP flow is timed
+ * unreplied until it saw a reply and is older than 2 s) and the refresh
+ * rules of p.
+ */
+static void
+dgram_follows(const struct policy *p, uint8_t proto)
+{
+	static struct shtimer st;
+	static struct tb t;
+	static const struct { bool client; double dt; } seq[] = {
+		{ true, 0 }, { true, 0.5 }, { false, 0.4 }, { true, 0.6 }, { false, 0.3 },
+		{ false, 1.5 }, { true, 3 }, { false, 4 }, { false, 5 }, { true, 1 },
+	};
+	uint8_t b[64], ts = 0;
+	uint64_t dl = 0;
+
+	tb_init(&t);
+	t.pol = *p;
+	t.pol.max_flows = 64;
+	tb_start(&t);
+	ck_assert_int_eq(shtimer_init(&st, &t.pol), 0);
+	for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		size_t n = build_dgram(b, proto, seq[i].client, t.cport, 20);
+		const struct flow *f;
+		unsigned key;
+
+		t.now += S(seq[i].dt);
+		ck_assert_int_eq(engine_process(t.e, b, n, t.now, &t.v), V_ACCEPT);
+		ck_assert_ptr_nonnull(f = engine_flow_at(t.e, t.v.flow));
+		key = policy_timer_key(&f->trk);
+		if (i == 0) {
+			ts = st.tk[key].ts;
+			dl = t.now + st.tk[key].to;
+		} else {
+			shtimer_next(&st, key, t.v.dir, true, t.now, &ts, &dl);
+		}
+		ck_assert_uint_eq(ts, f->timer_state);
+		ck_assert_uint_eq(dl, f->deadline);
+		/* the stream rule: after the reply at 0.9 s the flow is
+		 * still unreplied until a packet past its first 2 s (3.3 s) */
+		if (proto == 17)
+			ck_assert_uint_eq(f->trk.state, i < 5 ? TRK_UDP_UNREPLIED : TRK_UDP_REPLIED);
+	}
+	ck_assert_uint_eq(engine_stats(t.e)->events[EV_NEW], 1);
+	ck_assert_uint_eq(engine_stats(t.e)->events[EV_EXPIRE], 0);
+	shtimer_free(&st);
+	tb_done(&t);
+}
+
+START_TEST(test_next_follows_engine_dgram)
+{
+	static const uint8_t protos[] = { 17, 1, 50 };
+	struct policy p;
+
+	for (unsigned i = 0; i < sizeof(protos); i++) {
+		short_profile(&p);
+		dgram_follows(&p, protos[i]);
+		p.refresh[TRK_UDP_UNREPLIED] = REFRESH_ORIG;
+		p.refresh[TRK_UDP_REPLIED] = REFRESH_REPLY;
+		p.refresh[TRK_ICMP] = REFRESH_REPLY;
+		p.refresh[TRK_OTHER] = REFRESH_ORIG;
+		dgram_follows(&p, protos[i]);
+		for (unsigned s = TRK_UDP_UNREPLIED; s < TRK_STATE_MAX; s++)
+			p.refresh[s] = REFRESH_NONE;
+		dgram_follows(&p, protos[i]);
+	}
 }
 END_TEST
 
@@ -169,7 +261,8 @@ count_expire(void *ctx, const struct event *ev)
 
 /* The same flows timed by shtimer and adopted by an engine: at every
  * time the engine's table holds exactly the flows live counts
- * (tombstones included), and it has expired those shtimer_due() says. */
+ * (tombstones included), and it has expired those shtimer_due() says.
+ * TCP, UDP, ICMP and other-protocol flows, each on its own timer. */
 static void
 live_matches(uint64_t tombstone, uint64_t gap_max)
 {
@@ -195,16 +288,21 @@ live_matches(uint64_t tombstone, uint64_t gap_max)
 	memset(&f, 0, sizeof(f));
 	f.family = 4;
 	f.src.b[0] = 10, f.dst.b[0] = 192;
-	f.dport = 80;
-	f.trk.state = TCP_ESTABLISHED;
 	for (unsigned i = 0; i < N; i++) {
+		static const uint8_t ts[NBK__MAX] = {
+			[NBK_TCP] = TCP_ESTABLISHED, [NBK_UDP] = TRK_UDP_REPLIED,
+			[NBK_ICMP] = TRK_ICMP, [NBK_OTHER] = TRK_OTHER,
+		};
+		unsigned kind = i % NBK__MAX;
 		uint64_t dl;
 
 		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
 		dl = t0 + (rng >> 33) % S(20);
-		f.sport = (uint16_t)(1000 + i);
-		ck_assert_uint_ne(engine_adopt(e, &f, TCP_ESTABLISHED, dl), FLOW_NIL);
-		t[i] = shtimer_pack(TCP_ESTABLISHED, dl);
+		f.fflags = (uint8_t)(kind << FF_KIND_SHIFT);
+		f.trk.state = ts[kind];
+		f.sport = f.dport = (uint16_t)(1000 + i);
+		ck_assert_uint_ne(engine_adopt(e, &f, ts[kind], dl), FLOW_NIL);
+		t[i] = shtimer_pack(ts[kind], dl);
 		shtimer_add(&st, dl);
 	}
 	ck_assert_uint_eq(st.live, N);
@@ -241,6 +339,7 @@ suite_shtimer(void)
 
 	tcase_add_test(tc, test_init);
 	tcase_add_test(tc, test_next_is_policy_timer_next);
+	tcase_add_test(tc, test_next_follows_engine_dgram);
 	tcase_add_test(tc, test_move_clear);
 	tcase_add_test(tc, test_live_is_engine_count);
 	suite_add_tcase(s, tc);

@@ -1966,66 +1966,6 @@ START_TEST(test_tcp_udp_same_ports)
 }
 END_TEST
 
-START_TEST(test_tcp_only)
-{
-	struct tb t;
-	struct tpkt k, q;
-
-	tb_init(&t);
-	t.pol.malformed = BAD_DROP;
-	tb_start(&t);
-	engine_set_tcp_only(t.e);
-	ck_assert_int_eq(tx_udp(&t, true), V_ACCEPT);
-	ck_assert_uint_eq(engine_stats(t.e)->skipped, 1);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_NOT_TCP], 1);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_OK], 0);
-	ck_assert_uint_eq(engine_flow_count(t.e), 0);
-	ck_assert_uint_eq(t.nev, 0);
-	/* a UDP length below 8: not tracked, so not malformed either */
-	tb_ip(&k, &t, true, P_UDP);
-	udp(&k, t.cport, SRV_PORT, 20);
-	put16(k.b + 24, 7);
-	done(&k);
-	ck_assert_int_eq(tx_pkt(&t, &k), V_ACCEPT);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_NOT_TCP], 2);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_BAD_UDP_LENGTH], 0);
-	ck_assert_uint_eq(engine_stats(t.e)->reason[R_DECODE + DEC_BAD_UDP_LENGTH], 0);
-	/* nor a truncated one */
-	ck_assert_int_eq(engine_process(t.e, k.b, 24, t.now, &t.v), V_ACCEPT);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_NOT_TCP], 3);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_TRUNCATED], 0);
-	/* ICMP and other protocols alike */
-	ck_assert_int_eq(tx_echo(&t, true, false, 1), V_ACCEPT);
-	ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_NOT_TCP], 5);
-	/* TCP is tracked; an ICMP error about it is not */
-	memset(&q, 0, sizeof(q));
-	q.family = 4;
-	q.len = build(q.b, false, true, t.cport, TH_SYN, t.cseq, 0, 0);
-	ck_assert_int_eq(tx_pkt(&t, &q), V_ACCEPT);
-	ck_assert_uint_eq(engine_flow_count(t.e), 1);
-	ck_assert_int_eq(tx_unreach(&t, &q), V_ACCEPT);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_NOT_TCP], 6);
-	ck_assert_uint_eq(engine_stats(t.e)->icmp_errors, 0);
-	ck_assert_uint_eq(engine_stats(t.e)->skipped, 6);
-	ck_assert_uint_eq(engine_stats(t.e)->dropped, 0);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_OK], 1);
-	tb_done(&t);
-
-	/* the same engine tracking every protocol: the bad length is
-	 * malformed */
-	tb_init(&t);
-	t.pol.malformed = BAD_DROP;
-	tb_start(&t);
-	ck_assert_int_eq(tx_pkt(&t, &k), V_DROP);
-	ck_assert_uint_eq(t.v.reason, R_DECODE + DEC_BAD_UDP_LENGTH);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_BAD_UDP_LENGTH], 1);
-	ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_NOT_TCP], 0);
-	ck_assert_str_eq(reason_name(R_DECODE + DEC_BAD_UDP_LENGTH), "decode:bad_udp_length");
-	tb_done(&t);
-}
-END_TEST
-
 struct nf_cap {
 	unsigned n;
 	struct verdict v;
@@ -2489,7 +2429,6 @@ suite_track(void)
 	tcase_add_test(tc, test_echo_reply_no_request);
 	tcase_add_test(tc, test_reset_sender_dead_udp);
 	tcase_add_test(tc, test_tcp_udp_same_ports);
-	tcase_add_test(tc, test_tcp_only);
 	tcase_add_test(tc, test_no_flow_dgram);
 	tcase_add_test(tc, test_retime_dgram);
 	suite_add_tcase(s, tc);

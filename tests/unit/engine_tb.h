@@ -100,6 +100,54 @@ build(uint8_t *b, bool v6, bool from_client, uint16_t cport, uint8_t flags,
 	return iph + 20;
 }
 
+/* A datagram between the same two IPv4 hosts, header-only: UDP
+ * (client port cport, server port 53), an ICMP echo (request from the
+ * client, reply from the server, identifier cport), or any other
+ * protocol (no header of its own); len bytes of payload. */
+static inline size_t
+build_dgram(uint8_t *b, uint8_t proto, bool from_client, uint16_t cport, uint32_t len)
+{
+	static const uint8_t c4[4] = { 198, 51, 100, 2 }, s4[4] = { 203, 0, 113, 2 };
+	size_t l4 = proto == 17 || proto == 1 ? 8 : 0;
+
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)(20 + l4 + len));
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, from_client ? c4 : s4, 4);
+	memcpy(b + 16, from_client ? s4 : c4, 4);
+	if (proto == 17) {
+		put16(b + 20, from_client ? cport : 53);
+		put16(b + 22, from_client ? 53 : cport);
+		put16(b + 24, (uint16_t)(8 + len));
+	} else if (proto == 1) {
+		b[20] = from_client ? 8 : 0;
+		put16(b + 24, cport);
+	}
+	return 20 + l4;
+}
+
+/* The server's ICMP port unreachable for the client's UDP datagram q as
+ * build_dgram() wrote it (its 28 bytes: IP and UDP headers, quoted). */
+static inline size_t
+build_unreach(uint8_t *b, const uint8_t *q)
+{
+	static const uint8_t c4[4] = { 198, 51, 100, 2 }, s4[4] = { 203, 0, 113, 2 };
+
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	put16(b + 2, 20 + 8 + 28);
+	b[8] = 64;
+	b[9] = 1;
+	memcpy(b + 12, s4, 4);
+	memcpy(b + 16, c4, 4);
+	b[20] = 3;		/* destination unreachable */
+	b[21] = 3;		/* port unreachable */
+	memcpy(b + 28, q, 28);
+	return 56;
+}
+
 /* Send a segment from the client (orig) or server; seqs advance as a
  * real sender's would, whatever the verdict. Returns the action. */
 static inline enum verdict_action
