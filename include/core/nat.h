@@ -131,6 +131,9 @@ const struct nat_conf *nat_conf_of(const struct nat_table *t);
  * index, or NAT_NONE with *why. Takes no reference: see nat_map_ref(). */
 uint32_t nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
     uint64_t max_age, enum nat_fail *why);
+/* The live mapping k would reuse (nat_map_get() without making one), or
+ * NAT_NONE. */
+uint32_t nat_map_find_int(const struct nat_table *t, const struct nat_key *k);
 /* The live mapping holding external (proto, pool index, port), or NAT_NONE. */
 uint32_t nat_map_find(const struct nat_table *t, uint8_t proto, uint32_t xai, uint16_t xport);
 /* A flow starts or stops using mapping m; raddr is the flow's remote

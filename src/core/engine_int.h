@@ -30,6 +30,9 @@ struct nat_pkt {
 	bool active;		/* set for the packet engine_nat_process() runs */
 	bool out;		/* its source is inside: a new flow takes a mapping */
 	bool norm;		/* its destination was a mapping's: looked up inside */
+	bool inview;		/* from outside to an inside address (a capture taken
+				 * inside): as if it came through that endpoint's
+				 * mapping, if it starts a flow */
 	uint16_t xdport;	/* its destination as it arrived */
 	uint32_t xdst;
 	uint32_t m_in;		/* the mapping its destination came through */

@@ -127,14 +127,21 @@ classify(struct engine *e, const struct nb_packet *p, struct nb_packet *np)
 	nc->xdst = dst;
 	nc->xdport = p->dport;
 	nc->norm = false;
+	nc->inview = false;
 	if (nat_pool_index(c, src) >= 0 || !nat_inside(c, src))
 		nc->out = false;
 	else if (c->ninside == 0)
 		nc->out = ai < 0;	/* every non-pool source inside: no hairpin */
 	else
 		nc->out = ai >= 0 || !nat_inside(c, dst);
-	if (ai < 0)
+	if (ai < 0) {
+		/* Seen inside the NAT (a capture on the inside, or a router
+		 * that routes to inside addresses): outside to an inside
+		 * address. Only with nat.inside, which tells the sides. */
+		nc->inview = !nc->out && c->ninside != 0 && nat_inside(c, dst) &&
+		    !nat_inside(c, src);
 		return R_NONE;
+	}
 	if (nc->out && !c->hairpin)
 		return R_NAT_HAIRPIN;
 	nc->m_in = nat_map_find(e->nat, p->proto, (uint32_t)ai, p->dport);
@@ -178,6 +185,17 @@ engine_nat_admit(struct engine *e, const struct nb_packet *p)
 {
 	const struct nat_pkt *nc = &e->nc;
 
+	if (nc->active && nc->inview) {
+		/* the mapping the sender would have had to send to */
+		struct nat_key k = {
+			.proto = p->proto, .iaddr = v4(&p->dst), .iport = p->dport,
+			.raddr = v4(&p->src), .rport = p->sport,
+		};
+
+		e->nc.m_in = nat_map_find_int(e->nat, &k);
+		if (e->nc.m_in == NAT_NONE)
+			return R_NAT_NO_MAPPING;
+	}
 	if (!nc->active || nc->m_in == NAT_NONE)
 		return R_NONE;
 	if (!(nat_map_at(e->nat, nc->m_in)->flags & NMF_LIVE))

@@ -565,6 +565,18 @@ nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
 }
 
 uint32_t
+nat_map_find_int(const struct nat_table *t, const struct nat_key *k)
+{
+	struct nat_key n;
+
+	key_norm(t, k, &n);
+	for (uint32_t i = t->bi[hash_int(t, &n)]; i != NIL; i = t->m[i].hi)
+		if (key_match(&t->m[i], &n))
+			return i;
+	return NIL;
+}
+
+uint32_t
 nat_map_find(const struct nat_table *t, uint8_t proto, uint32_t xai, uint16_t xport)
 {
 	for (uint32_t i = t->bx[hash_ext(t, proto, xai, xport)]; i != NIL; i = t->m[i].hx) {

@@ -775,6 +775,27 @@ START_TEST(test_engine_filtering_and_unsolicited)
 	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
 	ck_assert_uint_eq(r32(b + 12), POOL);
 	ck_assert_uint_eq(r16(b + 20), 5000);
+
+	/* seen inside (a capture on the inside): a datagram from elsewhere
+	 * to the client's own address is judged as if it came through the
+	 * client's mapping: EIF lets it in; a host with no mapping gets
+	 * nothing */
+	n = mk_udp(b, SERVER, 3478, CLIENT, 5000);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_udp(b, IP(203, 0, 113, 99), 9, CLIENT, 5000);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_udp(b, SERVER, 3478, CLIENT2, 5000);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_NO_MAPPING);
+	engine_free(t.e);
+	nt_init(&t, drop);
+	n = mk_udp(b, CLIENT, 5000, SERVER, 3478);
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_udp(b, SERVER, 3478, CLIENT, 5000);	/* the answer: its flow */
+	ck_assert_int_eq(nt_tx(&t, b, n), V_ACCEPT);
+	n = mk_udp(b, SERVER2, 3478, CLIENT, 5000);	/* APDF refuses */
+	ck_assert_int_eq(nt_tx(&t, b, n), V_DROP);
+	ck_assert_uint_eq(t.v.reason, R_NAT_FILTERED);
 	engine_free(t.e);
 
 	/* reset: an unsolicited SYN's sender gets a RST from the pool port */
