@@ -216,7 +216,7 @@ bg_stop srv_d
 nat_stop
 
 # ---- e. port reuse delay ---------------------------------------------------
-nat_start e --set nat.ports=sequential --set nat.port_range=50000-50001 \
+nat_start e --set nat.ports=sequential --set nat.parity=off --set nat.port_range=50000-50001 \
 	--set nat.port_reuse_delay=4s --set timeout.close=500ms --set timeout.time_wait=500ms
 srv_start srv_e
 run_out client cli_e1 "$TCPCLI" --addr "$SERVER4" --port 5001 --mode connect --close rst \
