@@ -50,9 +50,10 @@ CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))
 FRONT_SRCS ?= $(sort $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c)))
 UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 # Front modules unit-tested beside the core: their I/O is the caller's
-# (flowfilter) or goes to files the tests give them (livepol's profiles,
-# log and event sinks).
-UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/control/livepol_change.c \
+# (flowfilter, ctl_peer's status parser) or goes to files the tests give
+# them (livepol's profiles, log and event sinks).
+UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/ctl_peer.c src/control/livepol.c \
+	src/control/livepol_change.c \
 	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c \
 	src/common/safefile.c src/common/fieldw.c src/common/opts.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
