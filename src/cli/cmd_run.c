@@ -76,6 +76,7 @@ struct run_opts {
 	bool no_ctl;
 	unsigned history;
 	const char *user;	/* --user: switch to it after opening */
+	uint64_t grace_ns;	/* --grace */
 	const char *ctl_group;	/* --ctl-group: may read through the socket */
 };
 
@@ -108,7 +109,7 @@ usage(FILE *f, bool full)
 	    "                  [--events -|FILE] [--format text|json] [--fail-open]\n"
 	    "                  [--copy-bytes N] [--queue-maxlen N] [--burst N]\n"
 	    "                  [--ctl PATH | --no-ctl] [--history N] [--user NAME]\n"
-	    "                  [--ctl-group GROUP]\n"
+	    "                  [--grace DURATION] [--ctl-group GROUP]\n"
 	    "                  [--syslog] [-v | -Q]\n");
 	if (!full)
 		return;
@@ -126,6 +127,7 @@ usage(FILE *f, bool full)
 	    "  --ctl-group GROUP  the socket 0660 for GROUP, whose members may only read\n"
 	    "  --history N        events kept per queue for natbox ctl explain (default %d)\n"
 	    "  --user NAME        run as NAME once the queues and sockets are open\n"
+	    "  --grace DURATION   adopt mid-stream flows this long after start (restarts)\n"
 	    "  --syslog           messages to syslog (daemon facility), not stderr\n"
 	    "  -v, -Q, --quiet    more messages (repeat for debug), or warnings only\n"
 	    "signals: HUP reloads the profile, USR1 dumps flows, TERM/INT stop\n",
@@ -136,7 +138,7 @@ usage(FILE *f, bool full)
 /* ---- options ---- */
 
 enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
-    O_SYSLOG, O_USER, O_CTL_GROUP };
+    O_SYSLOG, O_USER, O_GRACE, O_CTL_GROUP };
 
 static const struct option run_lopts[] = {
 	{ "queue", required_argument, NULL, 'q' },
@@ -153,6 +155,7 @@ static const struct option run_lopts[] = {
 	{ "history", required_argument, NULL, O_HISTORY },
 	{ "syslog", no_argument, NULL, O_SYSLOG },
 	{ "user", required_argument, NULL, O_USER },
+	{ "grace", required_argument, NULL, O_GRACE },
 	{ "ctl-group", required_argument, NULL, O_CTL_GROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'Q' },
@@ -240,6 +243,12 @@ take_option(struct run_opts *o, int c, const char *arg)
 		return 0;
 	case O_CTL_GROUP:
 		o->ctl_group = arg;
+		return 0;
+	case O_GRACE:
+		if (policy_parse_duration(arg, &o->grace_ns) < 0) {
+			log_warnx("--grace %s: expected a duration with its unit (30s, 2m)", arg);
+			return -1;
+		}
 		return 0;
 	case 'v':
 		o->verbose++;
@@ -461,7 +470,7 @@ run_open(struct run *r)
 	struct workers_config wc = {
 		.qlo = o->qlo, .qhi = o->qhi, .copy_bytes = o->copy_bytes,
 		.maxlen = o->maxlen, .burst = o->burst, .fail_open = o->fail_open,
-		.history = o->history, .wake_signal = SIGUSR2,
+		.history = o->history, .wake_signal = SIGUSR2, .grace_ns = o->grace_ns,
 	};
 
 	if (livepol_init(o->policy, o->prof.sets, o->prof.nsets) < 0)
@@ -536,6 +545,9 @@ run_workers(struct run *r)
 		else
 			log_info("running on queues %u-%u, one worker each: TERM/INT stop, "
 			    "HUP reloads, USR1 dumps flows", o->qlo, o->qhi);
+		if (o->grace_ns)
+			log_info("grace: for %.1f s, packets of unknown flows start flows "
+			    "whatever unknown.action says", (double)o->grace_ns / 1e9);
 	}
 	wait_for_stop(r, &sigs.waitmask);
 	ctl_stop(r->ctl);	/* no request waits on a worker that stopped */
