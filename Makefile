@@ -50,9 +50,10 @@ CORE_SRCS  ?= $(sort $(wildcard src/core/*.c))
 FRONT_SRCS ?= $(sort $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c)))
 UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 # Front modules unit-tested beside the core: their I/O is the caller's
-# (flowfilter) or goes to files the tests give them (livepol's profiles,
-# log and event sinks).
-UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/livepol.c src/control/livepol_change.c \
+# (flowfilter, ctl_peer's status parser) or goes to files the tests give
+# them (livepol's profiles, log and event sinks).
+UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/ctl_peer.c src/control/livepol.c \
+	src/control/livepol_change.c \
 	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c \
 	src/common/safefile.c src/common/fieldw.c src/common/opts.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
@@ -64,6 +65,9 @@ FRONT_OBJS    := $(FRONT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS     := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o) $(UNIT_FRONT_SRCS:%.c=$(BUILD)/san/%.o)
 E2E_BINS      := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/e2e/%)
 BENCH_BINS    := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+# the libFuzzer targets, tests/fuzz/fuzz_T.c (rules below)
+FUZZ_TARGETS  := decode policy filter ctl engine natrw pcap
+FUZZ_BINS     := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
 PKG_CFLAGS = $(shell pkg-config --cflags libnetfilter_queue libmnl libpcap 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/null)
@@ -78,7 +82,7 @@ all: $(BIN)
 # endpoints, the benchmarks and, when CC is clang, the fuzz target (CI
 # builds this with gcc and again with clang).
 binaries: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(BENCH_BINS) \
-	$(if $(CC_IS_CLANG),$(BUILD)/fuzz/fuzz_decode)
+	$(if $(CC_IS_CLANG),$(FUZZ_BINS))
 
 # The packages the goals given need (tests/deps.sh lists them all): checked
 # first, on every run (command -v and pkg-config, no apt call); as root the
@@ -151,8 +155,12 @@ e2e: $(BIN) $(E2E_BINS)
 
 # The core's purity check and the unit tests always; the capture tests;
 # the namespace scenarios when root (they need it). tests/run-all.sh.
-check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS)
-	@NATBOX=$(abspath $(BIN)) CC="$(CC)" sh tests/run-all.sh $(BUILD)
+# With clang and libFuzzer there, the fuzz targets run a few seconds each.
+FUZZ_OK := $(shell command -v clang >/dev/null 2>&1 && \
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 && echo 1)
+check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(if $(FUZZ_OK),$(FUZZ_BINS))
+	@NATBOX=$(abspath $(BIN)) CC="$(CC)" NATBOX_POLICY_PATH=$(CURDIR)/policies \
+	    sh tests/run-all.sh $(BUILD)
 
 # Figures only. The lab part needs root; LAB_OFFLOAD=1 for GRO/GSO on.
 bench: $(BIN) $(BENCH_BINS)
@@ -163,16 +171,37 @@ bench: $(BIN) $(BENCH_BINS)
 demo: $(BIN) $(E2E_BINS)
 	@sh tests/demo.sh $(BUILD)
 
-# The decoder under libFuzzer for FUZZ_SECS (60) seconds; needs clang.
+# libFuzzer targets (tests/fuzz/fuzz_T.c), built with clang: each runs for
+# FUZZ_SECS (60) seconds from its seeds in tests/fuzz/corpus/T; what it
+# finds goes to $(BUILD)/fuzz/corpus/T, never into the tree. make check
+# runs each for FUZZ_CHECK_SECS on its seeds (tests/fuzz/run.sh).
 FUZZ_SECS ?= 60
-fuzz: $(BUILD)/fuzz/fuzz_decode
-	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECS) -max_len=256
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+COMMON_SRCS := $(sort $(wildcard src/common/*.c))
+CONTROL_SRCS := $(sort $(wildcard src/control/*.c))
+FUZZ_SRCS_decode := src/core/decode.c
+FUZZ_SRCS_policy := $(CORE_SRCS)
+FUZZ_SRCS_filter := src/control/flowfilter.c src/common/opts.c src/common/log.c $(CORE_SRCS)
+FUZZ_SRCS_ctl := $(CONTROL_SRCS) $(COMMON_SRCS) $(CORE_SRCS)
+FUZZ_SRCS_engine := $(CORE_SRCS)
+FUZZ_SRCS_natrw := src/core/natrw.c src/core/decode.c
+FUZZ_SRCS_pcap := src/offline/pcapin.c src/common/safefile.c src/core/decode.c
+FUZZ_LIBS_ctl := -lpthread
+FUZZ_LIBS_pcap = $(shell pkg-config --libs libpcap 2>/dev/null)
+FUZZ_INC := $(INC_common) -Iinclude/control -Iinclude/offline
 
-$(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c src/core/decode.c $(wildcard include/core/*.h) | deps
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@NATBOX_POLICY_PATH=$(CURDIR)/policies sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECS)
+
+.SECONDEXPANSION:
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard include/*/*.h src/*/*.h) | deps
 	@mkdir -p $(@D)
 	@echo "  CC FUZZ $@"
-	$(Q)clang -std=gnu11 $(WARN) -D_GNU_SOURCE -g -O1 $(INC_core) -fsanitize=fuzzer,address,undefined \
-	    -o $@ tests/fuzz/fuzz_decode.c src/core/decode.c
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_INC) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
 
 # Install layout: MANDIR and UNITDIR may be given on the command line.
 # The binary looks up profiles in $(PREFIX)/share/natbox/policies, compiled

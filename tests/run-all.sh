@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-all.sh BUILD -- make check: the core's purity check and the unit
-# suites always, the capture replay tests, and the namespace scenarios when
+# suites always, the capture replay tests, the fuzz targets briefly when
+# clang built them, and the namespace scenarios when
 # root (NATBOX_SKIP_E2E=1 leaves them out). Ends with one line
 # "total: N passed, N failed, N skipped"; what was skipped, and why, is
 # listed on the lines before it, so nothing is left out silently.
@@ -65,6 +66,19 @@ fi
 echo "== capture replay: golden and property tests"
 sh "$here/tests/replay/run.sh" "$build" 2>&1 | tee "$log"
 summarize "$log" "the replay tests"
+
+# every libFuzzer target on its seeds for FUZZ_CHECK_SECS (3) seconds:
+# a crash, leak or hang found since is a failure (make fuzz runs longer)
+n_fuzz=$(ls "$here"/tests/fuzz/fuzz_*.c | wc -l)
+if ls "$build"/fuzz/fuzz_* >/dev/null 2>&1; then
+	echo "== fuzz targets, ${FUZZ_CHECK_SECS:-3} s each (libFuzzer)"
+	NATBOX_POLICY_PATH=${NATBOX_POLICY_PATH:-$here/policies} \
+		sh "$here/tests/fuzz/run.sh" "$build" "${FUZZ_CHECK_SECS:-3}" 2>&1 | tee "$log"
+	summarize "$log" "the fuzz targets"
+else
+	echo "== fuzz targets skipped: no clang with libFuzzer (sh tests/deps.sh fuzz)"
+	skip "$n_fuzz" "$n_fuzz fuzz targets (clang and libFuzzer not installed)"
+fi
 
 # the scenarios that would run: the lab's selftest and tests/e2e/s*.sh
 n_e2e=0

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "event.h"
 
@@ -28,6 +29,9 @@ int evsink_reopen(struct evsink *s);
 /* Flushes and closes the file (not stdout, which is only flushed). Every
  * evbuf must be flushed and freed first. */
 void evsink_close(struct evsink *s);
+/* Give a file sink to the user natbox switches to, so a SIGHUP reopen
+ * still appends to it; stdout stays. 0 or -1 with errno. */
+int evsink_chown(struct evsink *s, uid_t uid, gid_t gid);
 void evsink_stats(struct evsink *s, struct evsink_stats *st);
 
 struct evbuf *evbuf_new(struct evsink *s);

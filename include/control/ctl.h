@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ctl_proto.h"
 #include "ctl_work.h"	/* the workers' hooks; struct ctl_wstats, which ctl_worker_add takes */
@@ -19,6 +20,11 @@ struct ctl;
  * only feeds the event-line counters of stats. */
 struct ctl *ctl_open(const char *path, struct evsink *sink);
 const char *ctl_path(const struct ctl *c);
+/* --ctl-group: the socket becomes 0660 with that group, whose members may
+ * run the reading commands (flows, stats, explain, mappings, policy
+ * without an argument, help); changes stay root's and natbox's own uid's
+ * (SO_PEERCRED, ctl_peer.c). Before ctl_start(). 0, or -1 with errno. */
+int ctl_set_group(struct ctl *c, gid_t group);
 
 /* Add a worker: its queue, flow table capacity, events kept for explain
  * (0: none), and the callback that fills its figures (called on the

@@ -65,6 +65,7 @@ struct engine_stats {
 	uint64_t skipped;		/* not tracked / non-first fragments, accepted */
 	uint64_t icmp_errors;		/* ICMP errors that quoted a live flow */
 	uint64_t evictions;
+	uint64_t grace_pickups;		/* mid-stream TCP flows adopted in a grace period */
 };
 
 struct engine;
@@ -88,6 +89,13 @@ void engine_free(struct engine *e);
  * change (returns -1, nothing done). */
 int engine_set_policy(struct engine *e, const struct policy *p);
 const struct policy *engine_policy(const struct engine *e);
+
+/* A restart's grace period: until `until` (the engine's clock), a packet
+ * of an unknown flow is picked up (tracked from mid-stream, as with
+ * unknown.action = pickup) whatever the profile says, so connections open
+ * before a restart are adopted rather than dropped as no_flow. 0 ends it.
+ * Translation gains nothing: the mappings died with the old process. */
+void engine_set_grace(struct engine *e, uint64_t until);
 
 /* The one verdict path, for live and offline fronts alike. buf holds
  * caplen bytes of an IP packet (header-only copies are fine). */

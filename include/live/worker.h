@@ -17,6 +17,7 @@ struct workers_config {
 	uint32_t maxlen;
 	unsigned burst;
 	bool fail_open;
+	uint64_t grace_ns;		/* --grace: unknown flows picked up this long */
 	const struct policy *pol;	/* the profile the engines start with */
 	struct evsink *sink;		/* event lines, or NULL */
 	struct evsink *dumpsink;	/* flow dumps (workers_dump()) when sink is NULL */

@@ -33,6 +33,7 @@
  * published by livepol.c and picked up by each worker at its next burst. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@
 #include "log.h"
 #include "nfq.h"
 #include "opts.h"
+#include "privdrop.h"
 #include "safefile.h"
 #include "worker.h"
 
@@ -73,6 +75,9 @@ struct run_opts {
 	const char *ctl_path;	/* NULL: the default, best effort */
 	bool no_ctl;
 	unsigned history;
+	const char *user;	/* --user: switch to it after opening */
+	uint64_t grace_ns;	/* --grace */
+	const char *ctl_group;	/* --ctl-group: may read through the socket */
 };
 
 /* What the main thread holds while natbox runs. */
@@ -103,7 +108,9 @@ usage(FILE *f, bool full)
 	    "usage: natbox run --queue N[-M] --policy NAME|FILE [--set key=value]...\n"
 	    "                  [--events -|FILE] [--format text|json] [--fail-open]\n"
 	    "                  [--copy-bytes N] [--queue-maxlen N] [--burst N]\n"
-	    "                  [--ctl PATH | --no-ctl] [--history N] [--syslog] [-v | -Q]\n");
+	    "                  [--ctl PATH | --no-ctl] [--history N] [--user NAME]\n"
+	    "                  [--grace DURATION] [--ctl-group GROUP]\n"
+	    "                  [--syslog] [-v | -Q]\n");
 	if (!full)
 		return;
 	fprintf(f,
@@ -117,7 +124,10 @@ usage(FILE *f, bool full)
 	    "  --burst N          packets read per burst, 1-%d (default %d)\n"
 	    "  --ctl PATH         control socket for natbox ctl (default %s/natbox-Q.sock)\n"
 	    "  --no-ctl           no control socket\n"
+	    "  --ctl-group GROUP  the socket 0660 for GROUP, whose members may only read\n"
 	    "  --history N        events kept per queue for natbox ctl explain (default %d)\n"
+	    "  --user NAME        run as NAME once the queues and sockets are open\n"
+	    "  --grace DURATION   adopt mid-stream flows this long after start (restarts)\n"
 	    "  --syslog           messages to syslog (daemon facility), not stderr\n"
 	    "  -v, -Q, --quiet    more messages (repeat for debug), or warnings only\n"
 	    "signals: HUP reloads the profile, USR1 dumps flows, TERM/INT stop\n",
@@ -128,7 +138,7 @@ usage(FILE *f, bool full)
 /* ---- options ---- */
 
 enum { O_FAIL_OPEN = 256, O_COPY, O_MAXLEN, O_BURST, O_CTL, O_NO_CTL, O_HISTORY,
-    O_SYSLOG };
+    O_SYSLOG, O_USER, O_GRACE, O_CTL_GROUP };
 
 static const struct option run_lopts[] = {
 	{ "queue", required_argument, NULL, 'q' },
@@ -144,6 +154,9 @@ static const struct option run_lopts[] = {
 	{ "no-ctl", no_argument, NULL, O_NO_CTL },
 	{ "history", required_argument, NULL, O_HISTORY },
 	{ "syslog", no_argument, NULL, O_SYSLOG },
+	{ "user", required_argument, NULL, O_USER },
+	{ "grace", required_argument, NULL, O_GRACE },
+	{ "ctl-group", required_argument, NULL, O_CTL_GROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'Q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -224,6 +237,18 @@ take_option(struct run_opts *o, int c, const char *arg)
 		return 0;
 	case O_SYSLOG:
 		o->syslog = true;
+		return 0;
+	case O_USER:
+		o->user = arg;
+		return 0;
+	case O_CTL_GROUP:
+		o->ctl_group = arg;
+		return 0;
+	case O_GRACE:
+		if (policy_parse_duration(arg, &o->grace_ns) < 0) {
+			log_warnx("--grace %s: expected a duration with its unit (30s, 2m)", arg);
+			return -1;
+		}
 		return 0;
 	case 'v':
 		o->verbose++;
@@ -363,6 +388,28 @@ wait_for_stop(const struct run *r, const sigset_t *waitmask)
 	}
 }
 
+/* --ctl-group: the socket's group, whose members may read. */
+static int
+ctl_group(const struct run_opts *o, struct ctl *c, const char *path)
+{
+	struct group *gr;
+
+	errno = 0;
+	if ((gr = getgrnam(o->ctl_group)) == NULL) {
+		if (errno)
+			log_warn("--ctl-group %s", o->ctl_group);
+		else
+			log_warnx("--ctl-group %s: no such group", o->ctl_group);
+		return -1;
+	}
+	if (ctl_set_group(c, gr->gr_gid) < 0) {
+		log_warn("control socket %s: group %s", path, o->ctl_group);
+		return -1;
+	}
+	log_info("control socket %s: group %s may read", path, o->ctl_group);
+	return 0;
+}
+
 /* The control socket: --ctl PATH must work (-1 if not); the default is
  * best effort, so two natbox on one queue number (in two namespaces) run. */
 static int
@@ -372,15 +419,18 @@ open_ctl(const struct run_opts *o, struct evsink *sink, struct ctl **out)
 	const char *path = o->ctl_path;
 
 	*out = NULL;
-	if (o->no_ctl)
+	if (o->no_ctl) {
+		if (o->ctl_group)
+			log_warnx("run: --ctl-group without a control socket (--no-ctl): ignored");
 		return 0;
+	}
 	if (path == NULL) {
 		ctl_default_path(o->qlo, def, sizeof(def));
 		path = def;
 	}
 	if ((*out = ctl_open(path, sink)) != NULL) {
 		log_info("control socket %s", path);
-		return 0;
+		return o->ctl_group ? ctl_group(o, *out, path) : 0;
 	}
 	if (errno == EADDRINUSE)
 		log_warnx("control socket %s is in use by another natbox%s", path,
@@ -420,7 +470,7 @@ run_open(struct run *r)
 	struct workers_config wc = {
 		.qlo = o->qlo, .qhi = o->qhi, .copy_bytes = o->copy_bytes,
 		.maxlen = o->maxlen, .burst = o->burst, .fail_open = o->fail_open,
-		.history = o->history, .wake_signal = SIGUSR2,
+		.history = o->history, .wake_signal = SIGUSR2, .grace_ns = o->grace_ns,
 	};
 
 	if (livepol_init(o->policy, o->prof.sets, o->prof.nsets) < 0)
@@ -450,6 +500,27 @@ run_open(struct run *r)
 	return r->ws ? 0 : 1;
 }
 
+/* Everything is open: keep CAP_NET_ADMIN (verdicts need it), become
+ * --user, no new privileges (privdrop.c). Before any thread starts. */
+static int
+run_drop(struct run *r)
+{
+	struct privdrop pd = { .keep_net_raw = false };
+
+	if (r->o.user) {
+		if (privdrop_lookup_user(&pd, r->o.user) < 0)
+			return -1;
+		if (r->sink && evsink_chown(r->sink, pd.uid, pd.gid) < 0)
+			log_warn("%s: cannot give it to %s; a SIGHUP reopen may fail",
+			    r->o.events, r->o.user);
+	}
+	if (privdrop_apply(&pd) < 0)
+		return -1;
+	log_info("privileges dropped: CAP_NET_ADMIN kept%s%s", r->o.user ? ", user " : "",
+	    r->o.user ? r->o.user : "");
+	return 0;
+}
+
 /* Start the workers and the control thread, serve signals until a stop,
  * join. The workers are closed before the signals are restored: their last
  * event lines may still meet a closed pipe. */
@@ -474,6 +545,9 @@ run_workers(struct run *r)
 		else
 			log_info("running on queues %u-%u, one worker each: TERM/INT stop, "
 			    "HUP reloads, USR1 dumps flows", o->qlo, o->qhi);
+		if (o->grace_ns)
+			log_info("grace: for %.1f s, packets of unknown flows start flows "
+			    "whatever unknown.action says", (double)o->grace_ns / 1e9);
 	}
 	wait_for_stop(r, &sigs.waitmask);
 	ctl_stop(r->ctl);	/* no request waits on a worker that stopped */
@@ -513,6 +587,7 @@ cmd_run(int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	privdrop_close_inherited();	/* before anything of ours is open */
 	rc = parse_args(argc, argv, &r.o);
 	if (rc != 0) {
 		if (rc < 0)
@@ -525,6 +600,8 @@ cmd_run(int argc, char **argv)
 	got_stop = got_hup = got_usr1 = got_wake = 0;
 
 	rc = run_open(&r);
+	if (rc == 0 && run_drop(&r) < 0)
+		rc = 1;
 	if (rc == 0)
 		rc = run_workers(&r);
 	run_close(&r);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evsink.h"
 #include "safefile.h"
@@ -78,6 +79,14 @@ evsink_reopen(struct evsink *s)
 	s->broken = false;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+int
+evsink_chown(struct evsink *s, uid_t uid, gid_t gid)
+{
+	if (s->path == NULL)
+		return 0;
+	return fchown(fileno(s->f), uid, gid);
 }
 
 void

@@ -124,6 +124,25 @@ fail:
 	return NULL;
 }
 
+int
+ctl_set_group(struct ctl *c, gid_t group)
+{
+	struct stat st;
+
+	/* Our socket, not something put in its place since. */
+	if (lstat(c->path, &st) < 0)
+		return -1;
+	if (st.st_dev != c->dev || st.st_ino != c->ino) {
+		errno = ESTALE;
+		return -1;
+	}
+	if (lchown(c->path, (uid_t)-1, group) < 0 || chmod(c->path, 0660) < 0)
+		return -1;
+	c->have_group = true;
+	c->group = group;
+	return 0;
+}
+
 const char *
 ctl_path(const struct ctl *c)
 {
@@ -171,10 +190,19 @@ static void
 accept_clients(struct ctl *c, uint64_t now)
 {
 	static const char busy_msg[] = "error: too many control clients\n";
+	static const char denied_msg[] = "error: permission denied\n";
+	enum ctl_access acc;
 	struct client *cl;
 	int fd;
 
 	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if ((acc = ctl_peer_access(fd, c->have_group, c->group)) == CTL_ACCESS_NONE) {
+			(void)!send(fd, denied_msg, sizeof(denied_msg) - 1,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			c->dropped++;
+			continue;
+		}
 		if (c->nc == CTL_CLIENTS_MAX || (cl = calloc(1, sizeof(*cl))) == NULL) {
 			(void)!send(fd, busy_msg, sizeof(busy_msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
@@ -182,6 +210,7 @@ accept_clients(struct ctl *c, uint64_t now)
 			continue;
 		}
 		cl->fd = fd;
+		cl->readonly = acc != CTL_ACCESS_ALL;
 		cl->id = ++c->next_id;
 		cl->last_active = now;
 		sb_init(&cl->out, CTL_OUT_MAX);

@@ -339,19 +339,33 @@ static const struct {
 	int (*fn)(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
 	    char *err);
 	const char *usage;
+	bool reads;		/* changes nothing: --ctl-group members may run it */
 } cmds[] = {
-	{ "flows", cmd_flows, "flows [--json] [FILTER]" },
-	{ "explain", cmd_explain, "explain [--json] FLOW|FILTER" },
-	{ "stats", cmd_stats, "stats [--json|--prom]" },
-	{ "set", cmd_set, "set KEY=VALUE... [--for DURATION]" },
-	{ "unset", cmd_unset, "unset KEY...|--all" },
-	{ "policy", cmd_policy, "policy [--json] [NAME|FILE]" },
-	{ "reload", cmd_reload, "reload" },
-	{ "flush", cmd_flush, "flush [FILTER]" },
-	{ "mappings", cmd_mappings, "mappings [--json]" },
-	{ "rebind", cmd_rebind, "rebind FLOW|FILTER|all" },
-	{ "help", cmd_help, "help" },
+	{ "flows", cmd_flows, "flows [--json] [FILTER]", true },
+	{ "explain", cmd_explain, "explain [--json] FLOW|FILTER", true },
+	{ "stats", cmd_stats, "stats [--json|--prom]", true },
+	{ "set", cmd_set, "set KEY=VALUE... [--for DURATION]", false },
+	{ "unset", cmd_unset, "unset KEY...|--all", false },
+	{ "policy", cmd_policy, "policy [--json] [NAME|FILE]", true },	/* a NAME: see below */
+	{ "reload", cmd_reload, "reload", false },
+	{ "flush", cmd_flush, "flush [FILTER]", false },
+	{ "mappings", cmd_mappings, "mappings [--json]", true },
+	{ "rebind", cmd_rebind, "rebind FLOW|FILTER|all", false },
+	{ "help", cmd_help, "help", true },
 };
+
+/* May a read-only client run this? `policy` reads only without a NAME. */
+static bool
+ctl_cmd_reads(size_t i, int argc, char **argv)
+{
+	if (!cmds[i].reads)
+		return false;
+	if (cmds[i].fn == cmd_policy)
+		for (int k = 1; k < argc; k++)
+			if (strcmp(argv[k], "--json") != 0)
+				return false;
+	return true;
+}
 
 static int
 cmd_help(struct ctl *c, struct client *cl, int argc, char **argv, uint64_t now,
@@ -388,6 +402,11 @@ ctl_cmd_dispatch(struct ctl *c, struct client *cl, char *line, uint64_t now)
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
 		snprintf(err, sizeof(err), "unknown command '%s' (help lists them)", argv[0]);
 		ctl_cmd_end(c, cl, err);
+		return;
+	}
+	if (cl->readonly && !ctl_cmd_reads(i, argc, argv)) {
+		log_info("ctl: client %u (read-only): %s refused", cl->id, argv[0]);
+		ctl_cmd_end(c, cl, "permission denied");
 		return;
 	}
 	log_debug("ctl: client %u: %s", cl->id, argv[0]);

@@ -274,6 +274,7 @@ struct counter {
 enum {
 	C_LIVE, C_EXPIRED, C_CAPACITY, C_STATES,
 	C_PACKETS, C_ACCEPTED, C_DROPPED, C_RESETS, C_SKIPPED, C_ICMP_ERRORS, C_EVICTIONS,
+	C_GRACE,
 	C_EVENTS, C_DROPS, C_ENDS, C_DECODE,
 	C_NAT_LIVE, C_NAT_MADE, C_NAT_FREED, C_NAT_REUSED, C_NAT_PORTS, C_NAT_QUOTA,
 	C_NAT_REST_CUT, C_NAT_REBINDS,
@@ -310,6 +311,8 @@ static const struct counter counters[C__N] = {
 	    "ICMP errors that quoted a live flow (passed or dropped by icmp.errors).") },
 	[C_EVICTIONS] = { ROW("evictions", "evictions", SQ, IN_REC, V_FIELD), SNAP(es.evictions),
 	    PROM("evictions_total", "counter", "Flows evicted from a full table.") },
+	[C_GRACE] = { ROW("grace_pickups", "grace_pickups", SQ, IN_REC, V_FIELD),
+	    SNAP(es.grace_pickups) },
 	/* translation's rows show only when the profile translates */
 	[C_NAT_LIVE] = { ROW("nat.mappings", "mappings", SQ, IN_NAT, V_FIELD), SNAP(nat_live),
 	    PROM("nat_mappings", "gauge", "Live NAT mappings.") },

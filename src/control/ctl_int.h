@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "ctl_fmt.h"
+#include "ctl_peer.h"
 #include "ctl_work_int.h"
 #include "flowfilter.h"
 #include "strbuf.h"
@@ -56,6 +57,7 @@ struct client {
 	uint64_t last_active;
 	uint64_t stall_since;
 	bool eof, doomed, busy;
+	bool readonly;		/* the --ctl-group's: reading commands only */
 	struct job job;
 };
 
@@ -73,6 +75,8 @@ struct ctl {
 	unsigned nc, next_id, rr;
 	uint64_t t0, requests, errors, dropped;
 	char orphan;		/* owner of a mailbox whose client left */
+	bool have_group;	/* --ctl-group: its members may read */
+	gid_t group;
 };
 
 #endif

@@ -285,7 +285,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		if (!decode_may_start(p)) {
 			/* an ICMP reply no request opened: the kernel's
 			 * icmp_new() calls it invalid */
-			if (refused_unknown(pol, p))
+			if (refused_unknown(e, p, now))
 				return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow,
 				    R_NO_FLOW, now);
 			if (pol->invalid == BAD_DROP)
@@ -294,7 +294,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		}
 		dgram_track_new(&trk, p, now);
 	} else if (!tcp_track_new(&trk, p, pickup)) {
-		if (refused_unknown(pol, p))
+		if (refused_unknown(e, p, now))
 			return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
 		/* The kernel calls such a first packet invalid and does
 		 * not track it. */
@@ -328,6 +328,9 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	}
 	v->flow = flowtab_index(e->ft, f);
 	v->dir = DIR_ORIG;
+	if (now < e->grace_until && pol->unknown_flow != LATE_PICKUP && p->kind == NBK_TCP &&
+	    (p->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
+		e->st.grace_pickups++;
 	engine_event_of_flow(e, f, EV_NEW, now, &ev);
 	if (!e->untimed)
 		ev.timeout = f->deadline - now;
@@ -372,7 +375,7 @@ icmp_error(struct engine *e, const struct nb_packet *p, struct flow *f,
 	const struct policy *pol = e->pol;
 
 	if (f == NULL) {
-		if (pol->unknown_flow != LATE_PICKUP)
+		if (!engine_picks_up(e, now))
 			return drop(e, v, p, NULL, DIR_ORIG, R_NO_FLOW, EV_DROP, now);
 		if (pol->invalid == BAD_DROP)
 			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
@@ -422,7 +425,7 @@ engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	struct flow *f;
 	struct event ev;
 	uint16_t why;
-	bool pickup = pol->unknown_flow == LATE_PICKUP;
+	bool pickup = engine_picks_up(e, now);
 
 	v->ip_len = p->ip_len;
 	f = flowtab_lookup(e->ft, p, hash, &dir);

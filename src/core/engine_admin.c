@@ -216,6 +216,12 @@ engine_policy(const struct engine *e)
 	return e->pol;
 }
 
+void
+engine_set_grace(struct engine *e, uint64_t until)
+{
+	e->grace_until = until;
+}
+
 const struct engine_stats *
 engine_stats(const struct engine *e)
 {

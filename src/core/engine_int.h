@@ -56,6 +56,7 @@ struct engine {
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 	bool untimed;		/* no timers (engine_set_untimed()) */
+	uint64_t grace_until;	/* unknown flows picked up before it (engine_set_grace()) */
 	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
 	struct nat_table *nat;	/* NULL: no translation */
 	struct flow_nat *fnat;	/* by pool slot */
@@ -79,12 +80,20 @@ flow_remove(struct engine *e, struct flow *f)
 	flowtab_remove(e->ft, f);
 }
 
+/* Are packets of unknown flows picked up now: the profile says so, or a
+ * restart's grace period runs (engine_set_grace()). */
+static inline bool
+engine_picks_up(const struct engine *e, uint64_t now)
+{
+	return e->pol->unknown_flow == LATE_PICKUP || now < e->grace_until;
+}
+
 /* A packet that finds no flow and cannot start one: not a bare SYN, and
  * unknown flows are not picked up (flow_start(), engine_no_flow()). */
 static inline bool
-refused_unknown(const struct policy *pol, const struct nb_packet *p)
+refused_unknown(const struct engine *e, const struct nb_packet *p, uint64_t now)
 {
-	if (pol->unknown_flow == LATE_PICKUP)
+	if (engine_picks_up(e, now))
 		return false;
 	if (p->kind != NBK_TCP || p->icmp_error)
 		return !decode_may_start(p);

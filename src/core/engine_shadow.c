@@ -42,7 +42,7 @@ engine_no_flow(struct engine *e, const struct engine_tpkt *tp, engine_verdict_fn
 	struct verdict v;
 
 	/* flow_start()'s first test, for a packet no lookup found */
-	if (pr == NULL || pr->err != DEC_OK || e->retime || !refused_unknown(e->pol, &pr->p))
+	if (pr == NULL || pr->err != DEC_OK || e->retime || !refused_unknown(e, &pr->p, tp->now))
 		return false;
 	e->tag = tp->tag;
 	verdict_init(e, &v);

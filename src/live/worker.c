@@ -469,6 +469,8 @@ worker_open(struct worker *w, unsigned i, const struct workers_config *c)
 		log_warnx("cannot allocate the flow table (max_flows %u)", c->pol->max_flows);
 		return -1;
 	}
+	if (c->grace_ns)
+		engine_set_grace(w->e, clock_now_ns() + c->grace_ns);
 	log_info("queue %u bound: copy %u bytes, maxlen %u, rcvbuf %u, profile %s%s%s",
 	    w->queue, nat_on(&c->pol->nat) ? COPY_WHOLE : c->copy_bytes, c->maxlen,
 	    nfqueue_stats(w->q)->rcvbuf, c->pol->name, c->fail_open ? ", fail-open" : "",

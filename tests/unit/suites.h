@@ -24,6 +24,8 @@ SUITE_DECL(nat);
 SUITE_DECL(natrw_icmp);
 SUITE_DECL(conform);
 SUITE_DECL(infer);
+SUITE_DECL(grace);
+SUITE_DECL(ctlpeer);
 #undef SUITE_DECL
 
 #endif
