@@ -378,6 +378,22 @@ round_record(struct prober *pr, const struct pflow *fl, unsigned n)
 	}
 }
 
+/* Open the round's replied UDP flows (replied) or the others. */
+static void
+round_open(struct prober *pr, struct pflow *fl, unsigned n, bool replied)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if ((fl[i].kind == M_UDP_REP) != replied)
+			continue;
+		if (flow_open(pr, &fl[i]) < 0) {
+			log_warnx("probe: test flow %u could not be set up", fl[i].id);
+			flow_end(&fl[i], false);
+			fl[i].setup_failed = true;
+		} else
+			probe_note_seen(pr, &fl[i]);
+	}
+}
+
 /* One round: every search's next idles, opened, run and recorded. */
 static unsigned
 round_once(struct prober *pr)
@@ -405,14 +421,10 @@ round_once(struct prober *pr)
 	if (!pr->o->json)
 		fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs\n", pr->rounds, n,
 		    (double)longest / 1000);
+	/* the replied UDP flows first: their 2.5 s before streaming must not
+	 * lengthen the other flows' idles, which start when they open */
 	t0 = clock_now_ns();
-	for (unsigned i = 0; i < n; i++)
-		if (flow_open(pr, &fl[i]) < 0) {
-			log_warnx("probe: test flow %u could not be set up", fl[i].id);
-			flow_end(&fl[i], false);
-			fl[i].setup_failed = true;
-		} else
-			probe_note_seen(pr, &fl[i]);
+	round_open(pr, fl, n, true);
 	if (stream > 0) {
 		while (since(t0) < 2500 * MS) {
 			ctl_tick(pr);
@@ -425,6 +437,7 @@ round_once(struct prober *pr)
 				fl[i].setup_failed = true;
 			}
 	}
+	round_open(pr, fl, n, false);
 	round_run(pr, fl, n);
 	round_collect(pr, fl, n);
 	round_record(pr, fl, n);
