@@ -153,7 +153,7 @@ infer_plan(struct infer *s, uint64_t *d, unsigned cap)
 }
 
 enum infer_hc
-infer_half_start(const struct infer_est *est, const struct infer_est *half)
+infer_half_start(const struct infer_est *est, const struct infer_est *half, uint64_t slack)
 {
 	if (est->total == 0 || half->total == 0)
 		return INFER_HC_UNKNOWN;
@@ -164,5 +164,6 @@ infer_half_start(const struct infer_est *est, const struct infer_est *half)
 			return INFER_HC_UNKNOWN;
 		return INFER_HC_AT_FIN;
 	}
-	return half->lo < est->hi && est->lo < half->hi ? INFER_HC_BOTH_FINS : INFER_HC_AT_FIN;
+	return half->lo < est->hi + slack && est->lo < half->hi + slack ?
+	    INFER_HC_BOTH_FINS : INFER_HC_AT_FIN;
 }

@@ -61,7 +61,7 @@ tcp_find(const struct prober *pr, struct tcp_find *t)
 {
 	infer_estimate(&pr->m[M_TCP_EST].s, &t->est);
 	infer_estimate(&pr->m[M_TCP_HALF].s, &t->half);
-	t->start = infer_half_start(&t->est, &t->half);
+	t->start = infer_half_start(&t->est, &t->half, pr->o->resolution / MS);
 	t->refresh = pr->href_kept + pr->href_lost == 0 ? -1 : pr->href_kept > pr->href_lost;
 	t->dead = pr->ex[0].dead + pr->ex[1].dead;
 	t->rst_expiry = pr->ex[0].rst_expiry + pr->ex[1].rst_expiry;

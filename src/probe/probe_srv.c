@@ -186,11 +186,21 @@ static bool
 on_conn(struct srv *s, struct conn *c)
 {
 	char buf[512];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
+	ssize_t n;
+	int err = 0;
+	socklen_t el = sizeof(err);
 
+	/* a socket that had the peer's FIN reads 0 before its error, and
+	 * its error for a RST is EPIPE (Linux tcp_reset(), CLOSE_WAIT) */
+	if (c->eof) {
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		n = err != 0 ? -1 : 0;
+		errno = err;
+	} else
+		n = read(c->fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return true;
-	if (c->flow && n < 0 && errno == ECONNRESET) {
+	if (c->flow && n < 0 && (errno == ECONNRESET || (c->eof && errno == EPIPE))) {
 		struct tcp_rec *r = &s->recs[c->id % DGRAM_IDS];
 
 		if (r->id == c->id)
