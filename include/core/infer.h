@@ -48,4 +48,20 @@ void infer_add(struct infer *s, uint64_t d, bool alive);
  * there; one dropped may have been lost for any reason). */
 void infer_estimate(const struct infer *s, struct infer_est *e);
 
+/* When a device's half-closed timer starts, from two searches: flows idle
+ * in ESTABLISHED (est) and flows idle after one side's FIN, acknowledged
+ * (half). Timers that agree (their intervals within slack of each
+ * other, or neither ran out) mean one FIN left the established timer
+ * running: the half-closed timer waits for both FINs (RFC 5382). A
+ * different timer started at the FIN. slack (the search's resolution)
+ * covers what moves a real timer's start by a few tens of ms: the peer
+ * acks a FIN late (Linux's delayed ACK), so a timer any packet restarts
+ * starts that much later on a one-FIN flow.
+ * A FIN not yet acknowledged cannot be held back by an unprivileged
+ * endpoint (its stack acks at once), so first_fin and fin_acked read the
+ * same: INFER_HC_AT_FIN. */
+enum infer_hc { INFER_HC_UNKNOWN = 0, INFER_HC_AT_FIN, INFER_HC_BOTH_FINS };
+enum infer_hc infer_half_start(const struct infer_est *est, const struct infer_est *half,
+    uint64_t slack);
+
 #endif

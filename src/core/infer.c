@@ -151,3 +151,19 @@ infer_plan(struct infer *s, uint64_t *d, unsigned cap)
 	s->rounds++;
 	return k;
 }
+
+enum infer_hc
+infer_half_start(const struct infer_est *est, const struct infer_est *half, uint64_t slack)
+{
+	if (est->total == 0 || half->total == 0)
+		return INFER_HC_UNKNOWN;
+	if (est->hi == INFER_NEVER || half->hi == INFER_NEVER) {
+		/* one ran out within max-wait, the other did not: different
+		 * timers; neither: nothing tells them apart */
+		if (est->hi == half->hi)
+			return INFER_HC_UNKNOWN;
+		return INFER_HC_AT_FIN;
+	}
+	return half->lo < est->hi + slack && est->lo < half->hi + slack ?
+	    INFER_HC_BOTH_FINS : INFER_HC_AT_FIN;
+}

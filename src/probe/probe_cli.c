@@ -5,6 +5,13 @@
  * it), the UDP timeout of a flow never answered and of one answered past
  * its first 2 s (the server sends into the mapping when the control
  * connection asks: the inbound direction is what a NAT's timer guards).
+ * The half-closed timer: the client shuts its side (FIN, acked at once by
+ * the server's stack), and after the idle the server sends a byte in the
+ * open direction (TPING over the control connection). Once that search is
+ * done, a few half-closed flows the server sends into every T/4 tell an
+ * idle timer from an absolute one (seed 000's NAT). At a round's end the
+ * server reports what it saw of each TCP flow (TSTAT): a RST at expiry,
+ * or one answering its own send.
  * A round waits for its longest idle plus the answer wait, so its flows
  * cost nothing extra. The control connection says NOP every second, so
  * the device never times it out.
@@ -108,20 +115,24 @@ flow_open(struct prober *pr, struct pflow *f)
 	char buf[128];
 	int one = 1;
 
-	f->fd = dial(&pr->o->server, f->kind == M_TCP_EST ? SOCK_STREAM : SOCK_DGRAM);
+	f->fd = dial(&pr->o->server, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM);
 	if (f->fd < 0)
 		return -1;
-	if (f->kind == M_TCP_EST) {
+	if (IS_TCP(f->kind)) {
 		snprintf(buf, sizeof(buf), "F %u\n", f->id);
 		setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (say(f->fd, buf) < 0 || read_line(f->fd, buf, sizeof(buf)) < 0 ||
 		    sscanf(buf, "S %*u %63s", f->seen) != 1)
 			return -1;
 		setsockopt(f->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+		/* half-closed: our FIN, the idle counted from it */
+		if (f->kind != M_TCP_EST && shutdown(f->fd, SHUT_WR) < 0)
+			return -1;
 	} else if (udp_hello(f, f->kind == M_UDP_REP) < 0)
 		return -1;
 	probe_local(f->fd, f->local, sizeof(f->local));
 	f->last = clock_now_ns();
+	f->next_keep = f->last + f->keep;
 	return 0;
 }
 
@@ -141,9 +152,22 @@ flow_end(struct pflow *f, bool alive)
 {
 	f->phase = PH_DONE;
 	f->alive = alive;
-	if (f->fd >= 0)
+	/* a TCP flow stays open until the server said what it saw of it */
+	if (f->fd >= 0 && !IS_TCP(f->kind)) {
 		close(f->fd);
-	f->fd = -1;
+		f->fd = -1;
+	}
+}
+
+/* The server writes byte ch into a half-closed flow. */
+static void
+tping(struct prober *pr, const struct pflow *f, char ch)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "TPING %u %c\n", f->id, ch);
+	if (say(pr->ctl, buf) < 0)
+		fatalx("probe: the control connection to the server broke");
 }
 
 /* The probe packet: a byte on TCP; on UDP the server's datagram, asked
@@ -160,6 +184,10 @@ flow_probe(struct prober *pr, struct pflow *f)
 			f->reset_after = errno == ECONNRESET || errno == EPIPE;
 			flow_end(f, false);
 		}
+		return;
+	}
+	if (IS_TCP(f->kind)) {
+		tping(pr, f, 'x');
 		return;
 	}
 	snprintf(buf, sizeof(buf), "UPING %u\n", f->id);
@@ -189,7 +217,7 @@ flow_readable(struct pflow *f, short revents)
 	buf[n] = '\0';
 	if (f->phase != PH_PROBED)
 		return;
-	if (f->kind == M_TCP_EST ? memchr(buf, 'x', (size_t)n) != NULL : buf[0] == 'P')
+	if (IS_TCP(f->kind) ? memchr(buf, 'x', (size_t)n) != NULL : buf[0] == 'P')
 		flow_end(f, true);
 }
 
@@ -208,6 +236,26 @@ ctl_tick(struct prober *pr)
 	}
 }
 
+/* What is due on a flow now (its probe, a keepalive, giving up); when
+ * it next needs looking at. */
+static uint64_t
+flow_due(struct prober *pr, struct pflow *f, uint64_t now)
+{
+	uint64_t probe_at = f->last + f->idle;
+
+	if (f->phase == PH_IDLE && f->keep > 0 && now >= f->next_keep && f->next_keep < probe_at) {
+		tping(pr, f, 'k');
+		f->next_keep += f->keep;
+	}
+	if (f->phase == PH_IDLE && now >= probe_at)
+		flow_probe(pr, f);
+	if (f->phase == PH_PROBED && now >= f->give_up)
+		flow_end(f, false);
+	if (f->phase == PH_PROBED)
+		return f->give_up;
+	return f->keep > 0 && f->next_keep < probe_at ? f->next_keep : probe_at;
+}
+
 /* Run the flows of one round to their outcome. */
 static void
 round_run(struct prober *pr, struct pflow *fl, unsigned n)
@@ -222,16 +270,11 @@ round_run(struct prober *pr, struct pflow *fl, unsigned n)
 		live = 0;
 		for (unsigned i = 0; i < n; i++) {
 			struct pflow *f = &fl[i];
+			uint64_t at = flow_due(pr, f, now);
 
-			if (f->phase == PH_IDLE && now >= f->last + f->idle)
-				flow_probe(pr, f);
-			if (f->phase == PH_PROBED && now >= f->give_up)
-				flow_end(f, false);
 			if (f->phase == PH_DONE)
 				continue;
 			live++;
-			uint64_t at = f->phase == PH_IDLE ? f->last + f->idle : f->give_up;
-
 			next = at < next ? at : next;
 			pf[np++] = (struct pollfd){ .fd = f->fd, .events = POLLIN };
 		}
@@ -249,6 +292,105 @@ round_run(struct prober *pr, struct pflow *fl, unsigned n)
 				flow_readable(&fl[i], pf[k].revents);
 			k++;
 		}
+	}
+}
+
+/* Once the half-closed search is done: flows the server keeps sending
+ * into every T/4 for 2 T, T the timer's upper bound. An idle timer
+ * carries them; an absolute one ends them at T anyway. */
+static unsigned
+plan_href(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest)
+{
+	struct infer_est e;
+
+	infer_estimate(&pr->m[M_TCP_HALF].s, &e);
+	if (pr->href_planned || !e.done || e.total == 0 || e.hi == INFER_NEVER)
+		return n;
+	pr->href_planned = true;
+	pr->href_t = e.hi;
+	for (unsigned i = 0; i < HREF_FLOWS && n < PROBE_ROUND_MAX; i++)
+		fl[n++] = (struct pflow){ .id = pr->next_id++, .kind = M_TCP_HREF,
+		    .idle = 2 * e.hi * MS, .keep = e.hi * MS / 4, .fd = -1, .phase = PH_IDLE };
+	*longest = 2 * e.hi > *longest ? 2 * e.hi : *longest;
+	return n;
+}
+
+/* What the server saw of the round's TCP flows (and their sockets
+ * closed, which the server must not take for the device's RST). */
+static void
+round_collect(struct prober *pr, struct pflow *fl, unsigned n)
+{
+	char buf[128], x;
+	unsigned want = 0, id;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!IS_TCP(fl[i].kind))
+			continue;
+		snprintf(buf, sizeof(buf), "TSTAT %u\n", fl[i].id);
+		if (say(pr->ctl, buf) < 0)
+			fatalx("probe: the control connection to the server broke");
+		fl[i].srv = '?';
+		want++;
+	}
+	/* other answers (OK, ERR) interleave: skipped */
+	while (want > 0 && read_line(pr->ctl, buf, sizeof(buf)) == 0) {
+		if (sscanf(buf, "T %u %c", &id, &x) != 2)
+			continue;
+		for (unsigned i = 0; i < n; i++)
+			if (fl[i].id == id && IS_TCP(fl[i].kind) && fl[i].srv == '?') {
+				fl[i].srv = x;
+				want--;
+			}
+	}
+	pr->ctl_said = clock_now_ns();
+	for (unsigned i = 0; i < n; i++)
+		if (fl[i].fd >= 0) {
+			close(fl[i].fd);
+			fl[i].fd = -1;
+		}
+}
+
+/* The round's outcomes into the searches and tallies. */
+static void
+round_record(struct prober *pr, const struct pflow *fl, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct pflow *f = &fl[i];
+		struct expiry *ex;
+
+		if (f->setup_failed)
+			continue;
+		if (f->kind == M_TCP_HREF) {
+			pr->href_kept += f->alive;
+			pr->href_lost += !f->alive;
+			continue;
+		}
+		infer_add(&pr->m[f->kind].s, f->idle / MS, f->alive);
+		if (f->alive || (f->kind != M_TCP_EST && f->kind != M_TCP_HALF))
+			continue;
+		ex = &pr->ex[f->kind == M_TCP_HALF];
+		ex->dead++;
+		ex->cli_before += f->reset_before;
+		ex->cli_after += f->reset_after;
+		ex->srv_before += f->srv == 'B';
+		ex->srv_after += f->srv == 'A';
+		ex->rst_expiry += f->reset_before || f->srv == 'B';
+	}
+}
+
+/* Open the round's replied UDP flows (replied) or the others. */
+static void
+round_open(struct prober *pr, struct pflow *fl, unsigned n, bool replied)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if ((fl[i].kind == M_UDP_REP) != replied)
+			continue;
+		if (flow_open(pr, &fl[i]) < 0) {
+			log_warnx("probe: test flow %u could not be set up", fl[i].id);
+			flow_end(&fl[i], false);
+			fl[i].setup_failed = true;
+		} else
+			probe_note_seen(pr, &fl[i]);
 	}
 }
 
@@ -271,6 +413,7 @@ round_once(struct prober *pr)
 			n++;
 		}
 	}
+	n = plan_href(pr, fl, n, &longest);
 	if (n == 0)
 		return 0;
 	pr->rounds++;
@@ -278,14 +421,10 @@ round_once(struct prober *pr)
 	if (!pr->o->json)
 		fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs\n", pr->rounds, n,
 		    (double)longest / 1000);
+	/* the replied UDP flows first: their 2.5 s before streaming must not
+	 * lengthen the other flows' idles, which start when they open */
 	t0 = clock_now_ns();
-	for (unsigned i = 0; i < n; i++)
-		if (flow_open(pr, &fl[i]) < 0) {
-			log_warnx("probe: test flow %u could not be set up", fl[i].id);
-			flow_end(&fl[i], false);
-			fl[i].setup_failed = true;
-		} else
-			probe_note_seen(pr, &fl[i]);
+	round_open(pr, fl, n, true);
 	if (stream > 0) {
 		while (since(t0) < 2500 * MS) {
 			ctl_tick(pr);
@@ -298,17 +437,10 @@ round_once(struct prober *pr)
 				fl[i].setup_failed = true;
 			}
 	}
+	round_open(pr, fl, n, false);
 	round_run(pr, fl, n);
-	for (unsigned i = 0; i < n; i++) {
-		if (fl[i].setup_failed)
-			continue;
-		infer_add(&pr->m[fl[i].kind].s, fl[i].idle / MS, fl[i].alive);
-		if (!fl[i].alive && fl[i].kind == M_TCP_EST) {
-			pr->tcp_dead++;
-			pr->tcp_reset_before += fl[i].reset_before;
-			pr->tcp_reset_after += fl[i].reset_after;
-		}
-	}
+	round_collect(pr, fl, n);
+	round_record(pr, fl, n);
 	return n;
 }
 

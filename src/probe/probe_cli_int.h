@@ -11,7 +11,11 @@
 
 #define PROBE_ROUND_MAX	96
 
-enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M__MAX };
+/* Searches (infer.h), then kinds of flow that are not: M_TCP_HREF, a
+ * half-closed flow the server keeps sending into (idle vs absolute). */
+enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M_TCP_HALF, M__MAX, M_TCP_HREF = M__MAX };
+#define IS_TCP(k)	((k) == M_TCP_EST || (k) == M_TCP_HALF || (k) == M_TCP_HREF)
+#define HREF_FLOWS	3
 enum phase { PH_IDLE = 0, PH_PROBED, PH_DONE };
 
 struct pflow {
@@ -21,7 +25,9 @@ struct pflow {
 	uint64_t idle;		/* ns */
 	uint64_t last;		/* ns: the flow's last packet before its idle */
 	uint64_t give_up;	/* ns: no answer to the probe by then: dead */
+	uint64_t keep, next_keep;	/* M_TCP_HREF: the server sends every keep ns */
 	bool alive, reset_before, reset_after, setup_failed;
+	char srv;		/* the server's RST: '-', 'B' before its send, 'A' after */
 	char seen[64];		/* the source the server saw */
 	char local[64];		/* ours */
 };
@@ -32,7 +38,16 @@ struct prober {
 	uint64_t ctl_said, started, elapsed;
 	unsigned next_id, rounds, flows;
 	struct { struct infer s; } m[M__MAX];
-	unsigned tcp_dead, tcp_reset_before, tcp_reset_after;
+	/* dead TCP flows (established, half-closed) and the RSTs each side saw:
+	 * before the probe packet (at expiry) and after it (to its sender) */
+	struct expiry {
+		unsigned dead, cli_before, cli_after, srv_before, srv_after;
+		unsigned rst_expiry;	/* flows either side saw a RST before the probe */
+	} ex[2];
+	/* idle vs absolute: flows the server kept sending into, T used (ms) */
+	bool href_planned;
+	unsigned href_kept, href_lost;
+	uint64_t href_t;
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	char outside[64];	/* the external address last seen */

@@ -14,15 +14,19 @@
 
 static const char *const kind_key[M__MAX] = {
 	[M_TCP_EST] = "timeout.established", [M_UDP_UNREP] = "timeout.udp_unreplied",
-	[M_UDP_REP] = "timeout.udp",
+	[M_UDP_REP] = "timeout.udp", [M_TCP_HALF] = "timeout.half_closed",
 };
 static const char *const kind_name[M__MAX] = {
 	[M_TCP_EST] = "TCP established idle", [M_UDP_UNREP] = "UDP unreplied",
-	[M_UDP_REP] = "UDP replied",
+	[M_UDP_REP] = "UDP replied", [M_TCP_HALF] = "TCP one FIN, acked",
 };
 static const char *const kind_json[M__MAX] = {
 	[M_TCP_EST] = "tcp_established", [M_UDP_UNREP] = "udp_unreplied",
-	[M_UDP_REP] = "udp_replied",
+	[M_UDP_REP] = "udp_replied", [M_TCP_HALF] = "tcp_half_closed",
+};
+static const char *const hc_json[] = {
+	[INFER_HC_UNKNOWN] = "unknown", [INFER_HC_AT_FIN] = "first_fin",
+	[INFER_HC_BOTH_FINS] = "both_fins",
 };
 static const char *const dep_names[3] = {
 	"endpoint-independent", "address-dependent", "address-and-port-dependent",
@@ -43,11 +47,91 @@ dur(char *buf, size_t cap, uint64_t ns)
 	policy_format_duration(ns, buf, cap);
 }
 
+/* The TCP behaviours, from the searches and the tallies. */
+struct tcp_find {
+	struct infer_est est, half;
+	enum infer_hc start;
+	int refresh;		/* 1 any (idle), 0 none (absolute), -1 not measured */
+	int action, later;	/* 1 reset / reset-sender, 0 drop, -1 nothing to go by */
+	unsigned dead, rst_expiry, later_n, rst_sender;
+};
+
+static void
+tcp_find(const struct prober *pr, struct tcp_find *t)
+{
+	infer_estimate(&pr->m[M_TCP_EST].s, &t->est);
+	infer_estimate(&pr->m[M_TCP_HALF].s, &t->half);
+	t->start = infer_half_start(&t->est, &t->half, pr->o->resolution / MS);
+	t->refresh = pr->href_kept + pr->href_lost == 0 ? -1 : pr->href_kept > pr->href_lost;
+	t->dead = pr->ex[0].dead + pr->ex[1].dead;
+	t->rst_expiry = pr->ex[0].rst_expiry + pr->ex[1].rst_expiry;
+	/* later packets: flows not reset at expiry; the probe's sender is
+	 * the client on an established flow, the server on a half-closed one */
+	t->later_n = t->dead - t->rst_expiry;
+	t->rst_sender = pr->ex[0].cli_after + pr->ex[1].srv_after;
+	/* majorities: a flow lost for another reason sees no RST */
+	t->action = t->dead == 0 ? -1 : 2 * t->rst_expiry > t->dead;
+	t->later = t->later_n == 0 ? -1 : 2 * t->rst_sender > t->later_n;
+}
+
+/* lo, hi and the figure of a search, as durations. */
+static void
+interval(const struct infer_est *e, char *lo, char *hi, char *v, size_t cap)
+{
+	dur(lo, cap, e->lo * MS);
+	dur(hi, cap, e->hi * MS);
+	dur(v, cap, figure(e));
+}
+
+/* The half-closed timer, its start and refresh; expiry. */
+static void
+write_tcp(const struct prober *pr, const struct tcp_find *t, struct strbuf *sb, uint32_t *known)
+{
+	char a[32], b[32], v[32];
+
+	interval(&t->half, a, b, v, sizeof(a));
+	if (t->start == INFER_HC_AT_FIN && t->half.hi != INFER_NEVER) {
+		sb_printf(sb, "half_closed.start = first_fin\t# one FIN, acked, starts a timer of its "
+		    "own (first_fin and fin_acked not told apart: the stacks ack at once)\n");
+		sb_printf(sb, "timeout.half_closed = %s\t# %s < T <= %s, %u of %u flows agreed "
+		    "(the server's data T after the client's FIN)\n", v, a, b, t->half.agreed,
+		    t->half.total);
+		if (t->refresh >= 0)
+			sb_printf(sb, "refresh.half_closed = %s\t# %u of %u flows the server sent "
+			    "into every T/4 lived 2 T\n", t->refresh ? "any" : "none",
+			    pr->href_kept, pr->href_kept + pr->href_lost);
+		*known |= 1u << CA_TCP_HALF;
+	} else if (t->start == INFER_HC_AT_FIN) {
+		sb_printf(sb, "# one FIN, acked: flows outlived the established timer and %s; "
+		    "the half-closed timer not measured\n", b);
+	} else if (t->start == INFER_HC_BOTH_FINS) {
+		sb_printf(sb, "half_closed.start = both_fins\t# one FIN, acked, kept the "
+		    "established timer: %s < T <= %s, %u of %u flows agreed\n", a, b,
+		    t->half.agreed, t->half.total);
+		if (t->refresh == 0)
+			sb_printf(sb, "refresh.established = none\t# one-FIN flows ended at T "
+			    "despite data every T/4 (%u of %u)\n", pr->href_lost,
+			    pr->href_kept + pr->href_lost);
+		*known |= 1u << CA_TCP_HALF;
+	} else if (t->half.total > 0)
+		sb_printf(sb, "# one FIN, acked: neither it nor the established timer ran out "
+		    "within max-wait; when the half-closed timer starts not measured\n");
+	if (t->action >= 0)
+		sb_printf(sb, "expire.action = %s\t# %u of %u expired flows: a RST to either "
+		    "end before the probe\n", t->action ? "reset" : "drop", t->rst_expiry,
+		    t->dead);
+	if (t->later >= 0)
+		sb_printf(sb, "expire.later = %s\t# %u of %u probes into an expired flow were "
+		    "answered with a RST to their sender\n", t->later ? "reset-sender" : "drop",
+		    t->rst_sender, t->later_n);
+}
+
 /* The profile: what was measured, each with how well. */
 static void
-write_profile(struct prober *pr, struct strbuf *sb, uint32_t *known)
+write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, uint32_t *known)
 {
-	static const unsigned aspect[M__MAX] = { CA_TCP_EST, CA_UDP_UNREPLIED, CA_UDP_REPLIED };
+	static const unsigned aspect[M__MAX] = { CA_TCP_EST, CA_UDP_UNREPLIED, CA_UDP_REPLIED,
+		CA__MAX };
 	char date[32], a[32], b[32], v[32], mw[32];
 	time_t t = time(NULL);
 
@@ -66,7 +150,7 @@ write_profile(struct prober *pr, struct strbuf *sb, uint32_t *known)
 		struct infer_est e;
 
 		infer_estimate(&pr->m[k].s, &e);
-		if (e.total == 0)
+		if (e.total == 0 || k == M_TCP_HALF)	/* write_tcp() says what it means */
 			continue;
 		if (e.hi == INFER_NEVER) {
 			sb_printf(sb, "# %s: not reached within %s (%u flows)\n", kind_key[k], mw,
@@ -80,14 +164,7 @@ write_profile(struct prober *pr, struct strbuf *sb, uint32_t *known)
 		    a, b, e.agreed, e.total);
 		*known |= 1u << aspect[k];
 	}
-	if (pr->tcp_dead > 0) {
-		sb_printf(sb, "expire.action = %s\t# %u of %u expired flows had a RST before "
-		    "the probe\n", pr->tcp_reset_before > 0 ? "reset" : "drop",
-		    pr->tcp_reset_before, pr->tcp_dead);
-		sb_printf(sb, "expire.later = %s\t# %u of %u probes into an expired flow were "
-		    "answered with a RST\n", pr->tcp_reset_after > 0 ? "reset-sender" : "drop",
-		    pr->tcp_reset_after, pr->tcp_dead);
-	}
+	write_tcp(pr, tf, sb, known);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -112,7 +189,29 @@ write_profile(struct prober *pr, struct strbuf *sb, uint32_t *known)
 }
 
 static void
-report_text(struct prober *pr, const struct conform_report *r, const char *table)
+report_tcp_text(const struct prober *pr, const struct tcp_find *t)
+{
+	static const char *const start[] = {
+		[INFER_HC_UNKNOWN] = "not told apart (neither timer ran out)",
+		[INFER_HC_AT_FIN] = "at the FIN (first_fin or fin_acked)",
+		[INFER_HC_BOTH_FINS] = "after both FINs (one FIN keeps the established timer)",
+	};
+
+	if (t->half.total > 0)
+		printf("  %-22s %s\n", "half-closed timer", start[t->start]);
+	if (t->refresh >= 0)
+		printf("  %-22s %s: %u of %u flows the server sent into every T/4 lived 2 T\n",
+		    "half-closed refresh", t->refresh ? "idle (any)" : "absolute (none)",
+		    pr->href_kept, pr->href_kept + pr->href_lost);
+	if (t->dead > 0)
+		printf("  %-22s RST at expiry %u of %u (client %u, server %u); later packets: "
+		    "a RST to the sender %u of %u\n", "TCP at expiry", t->rst_expiry, t->dead,
+		    pr->ex[0].cli_before + pr->ex[1].cli_before,
+		    pr->ex[0].srv_before + pr->ex[1].srv_before, t->rst_sender, t->later_n);
+}
+
+static void
+report_text(struct prober *pr, const struct tcp_find *tf, const char *table)
 {
 	char a[32], b[32], v[32];
 
@@ -133,10 +232,7 @@ report_text(struct prober *pr, const struct conform_report *r, const char *table
 		printf("  %-22s %-8s (%s < T <= %s; %u of %u flows agree)\n", kind_name[k], v, a, b,
 		    e.agreed, e.total);
 	}
-	if (pr->tcp_dead > 0)
-		printf("  %-22s %s; later packets %s\n", "TCP at expiry",
-		    pr->tcp_reset_before ? "RST to the client" : "silent",
-		    pr->tcp_reset_after ? "answered with a RST" : "dropped");
+	report_tcp_text(pr, tf);
 	if (pr->translated == 0)
 		printf("  %-22s none seen (%u flows)\n", "translation", pr->seen);
 	else
@@ -145,11 +241,10 @@ report_text(struct prober *pr, const struct conform_report *r, const char *table
 		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
 		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured");
 	printf("\n%s", table);
-	(void)r;
 }
 
 static void
-report_json(struct prober *pr, const char *table)
+report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 {
 	printf("{\"server\":\"%s\",\"rounds\":%u,\"seconds\":%.1f,\"figures\":{",
 	    pr->o->server_arg, pr->rounds, (double)pr->elapsed / 1e9);
@@ -165,9 +260,18 @@ report_json(struct prober *pr, const char *table)
 			    (double)figure(&e) / 1e9, (double)e.lo / 1e3, (double)e.hi / 1e3,
 			    e.agreed, e.total);
 	}
-	printf("},\"tcp_expired\":%u,\"tcp_reset_before\":%u,\"tcp_reset_after\":%u,"
-	    "\"translated\":%s,\"conformance\":%s}\n", pr->tcp_dead, pr->tcp_reset_before,
-	    pr->tcp_reset_after, pr->translated ? "true" : "false", table);
+	printf("},\"half_closed_start\":\"%s\",\"half_closed_refresh\":%s,"
+	    "\"refresh_flows\":{\"kept\":%u,\"lost\":%u},", hc_json[tf->start],
+	    tf->refresh < 0 ? "null" : tf->refresh ? "\"any\"" : "\"none\"",
+	    pr->href_kept, pr->href_lost);
+	printf("\"tcp_expired\":%u,\"rst_at_expiry\":%u,\"rst_client\":%u,"
+	    "\"rst_server\":%u,\"later_probes\":%u,\"rst_to_sender\":%u,"
+	    "\"rst_to_client_sender\":%u,\"rst_to_server_sender\":%u,", tf->dead,
+	    tf->rst_expiry, pr->ex[0].cli_before + pr->ex[1].cli_before,
+	    pr->ex[0].srv_before + pr->ex[1].srv_before, tf->later_n, tf->rst_sender,
+	    pr->ex[0].cli_after, pr->ex[1].srv_after);
+	printf("\"translated\":%s,\"conformance\":%s}\n", pr->translated ? "true" : "false",
+	    table);
 }
 
 int
@@ -177,6 +281,7 @@ probe_output(struct prober *pr)
 	struct policy_errors *errs = malloc(sizeof(*errs));
 	struct conform_report *r = malloc(sizeof(*r));
 	struct policy p;
+	struct tcp_find tf;
 	uint32_t known;
 	char *table;
 	size_t need;
@@ -185,7 +290,8 @@ probe_output(struct prober *pr)
 	if (errs == NULL || r == NULL)
 		fatal("malloc");
 	sb_init(&sb, 1 << 16);
-	write_profile(pr, &sb, &known);
+	tcp_find(pr, &tf);
+	write_profile(pr, &tf, &sb, &known);
 	/* the report is judged on the profile as written: one truth */
 	if (policy_parse(&p, "probed", sb.buf, sb.len, NULL, errs) != 0)
 		fatalx("probe: the measured profile does not parse: %s", errs->msg[0]);
@@ -199,9 +305,9 @@ probe_output(struct prober *pr)
 	else
 		conform_format(r, table, need + 1);
 	if (pr->o->json)
-		report_json(pr, table);
+		report_json(pr, &tf, table);
 	else
-		report_text(pr, r, table);
+		report_text(pr, &tf, table);
 	if (pr->o->out != NULL) {
 		FILE *f = fopen(pr->o->out, "w");
 

@@ -7,6 +7,12 @@
  * control connection asks "UPING ID [K]" (a datagram from the socket that
  * heard ID, or listen endpoint K's, to where ID came from), "LIST" (the listen addresses) and
  * "NOP" (keeps the control flow itself alive through the device).
+ *
+ * TCP test flows the client half-closes stay open here: "TPING ID C"
+ * writes the byte C into flow ID (the open direction), and "TSTAT ID"
+ * answers "T ID X", what this side saw of a RST (X: '-' none, 'B' before
+ * any TPING, the device resetting at expiry; 'A' after one, the device
+ * answering the sender), then closes the flow.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,9 +33,18 @@
 
 struct conn {
 	int fd;
-	bool ctl, flow;
+	bool ctl, flow, eof;	/* eof: the client's FIN came, its side open */
+	bool done;		/* TSTAT asked: closed after this poll round */
+	unsigned id;		/* a test flow's */
 	char line[256];
 	size_t len;
+};
+
+/* What the server side saw of a TCP test flow, kept past its close. */
+struct tcp_rec {
+	unsigned id;
+	bool sent;		/* a TPING wrote into it */
+	char rst;		/* '-', 'B', 'A' */
 };
 
 struct dgram_peer {
@@ -44,6 +59,7 @@ struct srv {
 	struct conn conn[CONNS_MAX];
 	unsigned nconn;
 	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
+	struct tcp_rec recs[DGRAM_IDS];		/* by id % DGRAM_IDS */
 };
 
 static int
@@ -93,6 +109,42 @@ on_dgram(struct srv *s, int sock)
 	}
 }
 
+static struct conn *
+flow_by_id(struct srv *s, unsigned id)
+{
+	for (unsigned i = 0; i < s->nconn; i++)
+		if (s->conn[i].flow && s->conn[i].id == id)
+			return &s->conn[i];
+	return NULL;
+}
+
+/* TPING and TSTAT: the answer line in out. */
+static size_t
+on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
+{
+	struct tcp_rec *r;
+	struct conn *f;
+	unsigned id;
+	char ch;
+
+	if (sscanf(line, "TPING %u %c", &id, &ch) == 2) {
+		f = flow_by_id(s, id);
+		r = &s->recs[id % DGRAM_IDS];
+		if (r->id == id)
+			r->sent = true;
+		if (f == NULL || send(f->fd, &ch, 1, MSG_NOSIGNAL) != 1)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
+	}
+	if (sscanf(line, "TSTAT %u", &id) == 1) {
+		r = &s->recs[id % DGRAM_IDS];
+		if ((f = flow_by_id(s, id)) != NULL)
+			f->done = true;
+		return (size_t)snprintf(out, cap, "T %u %c\n", id, r->id == id ? r->rst : '?');
+	}
+	return 0;
+}
+
 /* One control request; the answer is one line. */
 static void
 on_ctl(struct srv *s, struct conn *c, const char *line)
@@ -102,7 +154,9 @@ on_ctl(struct srv *s, struct conn *c, const char *line)
 	size_t n = 0;
 	int args;
 
-	if ((args = sscanf(line, "UPING %u %u", &id, &k)) >= 1) {
+	if ((n = on_tcp_ctl(s, line, out, sizeof(out))) > 0) {
+		;
+	} else if ((args = sscanf(line, "UPING %u %u", &id, &k)) >= 1) {
 		const struct dgram_peer *p = &s->peers[id % DGRAM_IDS];
 		int len = snprintf(out, sizeof(out), "P %u\n", id);
 		/* from the socket that heard it, or listen endpoint k */
@@ -132,10 +186,33 @@ static bool
 on_conn(struct srv *s, struct conn *c)
 {
 	char buf[512];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
+	ssize_t n;
+	int err = 0;
+	socklen_t el = sizeof(err);
 
+	/* a socket that had the peer's FIN reads 0 before its error, and
+	 * its error for a RST is EPIPE (Linux tcp_reset(), CLOSE_WAIT) */
+	if (c->eof) {
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		n = err != 0 ? -1 : 0;
+		errno = err;
+	} else
+		n = read(c->fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (c->flow && n < 0 && (errno == ECONNRESET || (c->eof && errno == EPIPE))) {
+		struct tcp_rec *r = &s->recs[c->id % DGRAM_IDS];
+
+		if (r->id == c->id)
+			r->rst = r->sent ? 'A' : 'B';
+		return false;
+	}
+	if (c->flow && n == 0 && !c->eof) {
+		c->eof = true;	/* half-closed: kept for TPING and TSTAT */
+		return true;
+	}
 	if (n <= 0)
-		return n < 0 && (errno == EAGAIN || errno == EINTR);
+		return false;
 	if (c->flow)
 		return write(c->fd, buf, (size_t)n) == n;
 	for (ssize_t i = 0; i < n; i++) {
@@ -158,6 +235,8 @@ on_conn(struct srv *s, struct conn *c)
 			probe_fmt_addr(&peer, a, sizeof(a));
 			len = snprintf(out, sizeof(out), "S %s %s\n", c->line + 2, a);
 			c->flow = true;
+			c->id = (unsigned)strtoul(c->line + 2, NULL, 10);
+			s->recs[c->id % DGRAM_IDS] = (struct tcp_rec){ .id = c->id, .rst = '-' };
 			/* the rest of the read, if any, is flow bytes */
 			if (write(c->fd, out, (size_t)len) != len)
 				return false;
@@ -211,8 +290,10 @@ probe_server_run(const struct probe_srv_opts *o)
 			pf[n++] = (struct pollfd){ .fd = s.tcp[i], .events = POLLIN };
 			pf[n++] = (struct pollfd){ .fd = s.udp[i], .events = POLLIN };
 		}
+		/* a half-closed flow reads EOF for ever: only its errors */
 		for (unsigned i = 0; i < s.nconn; i++)
-			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd, .events = POLLIN };
+			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd,
+			    .events = s.conn[i].eof ? 0 : POLLIN };
 		if (poll(pf, n, 1000) < 0 && errno != EINTR)
 			fatal("poll");
 		for (unsigned i = 0; i < o->nlisten; i++) {
@@ -224,6 +305,9 @@ probe_server_run(const struct probe_srv_opts *o)
 		/* backwards: conn_close moves the last into the hole */
 		for (unsigned i = n - nl; i-- > 0;)
 			if (pf[nl + i].revents && !on_conn(&s, &s.conn[i]))
+				s.conn[i].done = true;
+		for (unsigned i = s.nconn; i-- > 0;)
+			if (s.conn[i].done)
 				conn_close(&s, i);
 	}
 }

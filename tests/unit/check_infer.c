@@ -126,6 +126,58 @@ START_TEST(test_ghosts)
 }
 END_TEST
 
+/* A device with established timer E and half-closed timer H started at
+ * the FIN (at_fin) or only after both FINs: a flow with one FIN lives by
+ * H or E. Both searches as the probe runs them, then when H starts. */
+static enum infer_hc
+half_start(uint64_t E, uint64_t H, bool at_fin, double loss)
+{
+	struct infer_est est, half;
+
+	search(E, 60000, loss, 0, &est);
+	/* one FIN acked 40 ms late (delayed ACK) restarts the timer */
+	search(at_fin ? H : E + 40, 60000, loss, 0, &half);
+	return infer_half_start(&est, &half, 500);
+}
+
+START_TEST(test_half_start)
+{
+	static const uint64_t pairs[][2] = {
+		{ 6000, 3000 }, { 30000, 10000 }, { 100000, 3000 }, { 6000, 20000 },
+		{ 4000, 2500 }, { 100000, 100000 },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		uint64_t E = pairs[i][0], H = pairs[i][1];
+		/* timers both over max-wait cannot be told apart */
+		bool apart = (E < 60000 || H < 60000) && E != H;
+
+		ck_assert_int_eq(half_start(E, H, true, 0), apart ? INFER_HC_AT_FIN :
+		    E >= 60000 && H >= 60000 ? INFER_HC_UNKNOWN : INFER_HC_BOTH_FINS);
+		ck_assert_int_eq(half_start(E, H, false, 0),
+		    E < 60000 ? INFER_HC_BOTH_FINS : INFER_HC_UNKNOWN);
+	}
+}
+END_TEST
+
+/* With 10% of flows lost, seed 000's device (established 5d, half-closed
+ * 10 s from the first FIN) and RFC 5382's (both FINs; a short
+ * established timer so it shows) are told apart nearly always. */
+START_TEST(test_half_start_noisy)
+{
+	unsigned right = 0, runs = 100;
+
+	for (unsigned i = 0; i < runs; i++) {
+		uint64_t E = 5000 + (uint64_t)(uniform() * 40000);
+		uint64_t H = 2000 + (uint64_t)(uniform() * (double)(E - 4000));
+
+		right += half_start(1000000, H, true, 0.10) == INFER_HC_AT_FIN;
+		right += half_start(E, H, false, 0.10) == INFER_HC_BOTH_FINS;
+	}
+	ck_assert_msg(right >= 2 * runs * 90 / 100, "%u of %u", right, 2 * runs);
+}
+END_TEST
+
 Suite *
 suite_infer(void)
 {
@@ -137,6 +189,8 @@ suite_infer(void)
 	tcase_add_test(tc, test_below_first);
 	tcase_add_test(tc, test_noisy);
 	tcase_add_test(tc, test_ghosts);
+	tcase_add_test(tc, test_half_start);
+	tcase_add_test(tc, test_half_start_noisy);
 	suite_add_tcase(s, tc);
 	return s;
 }
