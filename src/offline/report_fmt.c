@@ -305,6 +305,9 @@ report_capture_text(FILE *f, const struct report *r)
 	}
 	if (r->vlan)
 		fprintf(f, "; %llu VLAN-tagged", (unsigned long long)r->vlan);
+	if (r->tunneled)
+		fprintf(f, "; %llu in %u tunnel%s", (unsigned long long)r->tunneled,
+		    r->ntunnels, r->ntunnels == 1 ? "" : "s");
 	fprintf(f, "\n");
 	if (r->backwards)
 		fprintf(f, "# %llu packets earlier than the one before: taken at that one's time\n",

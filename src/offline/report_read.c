@@ -29,6 +29,7 @@ chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint6
 	rp->wirelen = pk->wirelen;
 	rp->l3off = pk->l3off;
 	rp->flow = RFLOW_NONE;
+	rp->tun = pk->tun;
 	memcpy(c->data + c->used, pk->frame, pk->caplen);
 	c->used += pk->caplen;
 }
