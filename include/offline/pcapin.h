@@ -60,6 +60,8 @@ struct pcapin_stats {
 	uint64_t link_truncated;	/* snap length cut the link header */
 	uint64_t vlan;		/* frames with at least one 802.1Q/802.1ad tag */
 	uint64_t tunneled;	/* IP frames whose packet was in a tunnel */
+	uint64_t bad_time;	/* records whose fraction of a second was out
+				 * of range (taken at the whole second) */
 };
 
 struct pcapin;

@@ -184,6 +184,10 @@ struct report {
 					 * nor error, no next header) */
 	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
 	uint64_t backwards;		/* packets whose time went backwards */
+	uint64_t bad_time;		/* records whose fraction of a second was
+					 * out of range (pcapin_stats) */
+	uint64_t tso;			/* TSO/GSO segments taken at their
+					 * captured length */
 	uint64_t stray;			/* packets of no flow (lone RSTs, ICMP
 					 * replies or errors of none) */
 	uint64_t dumped;		/* frames written by --write-dropped */

@@ -178,6 +178,21 @@ block_fill(struct pcapin *in, size_t want)
 	return block_refill(in, want);
 }
 
+/* A record's time in ns since the epoch. A negative time (a broken
+ * clock) is taken as the epoch; a fraction of a second out of range (a
+ * damaged record: libpcap passes it on as it is) is counted and dropped,
+ * not added, which would send the time anywhere up to 2^64 ns and every
+ * flow after it with it. */
+static uint64_t
+rec_time(struct pcapin *in, int64_t sec, int64_t frac_ns)
+{
+	if (frac_ns < 0 || frac_ns >= 1000000000) {
+		in->st.bad_time++;
+		frac_ns = 0;
+	}
+	return sec < 0 ? 0 : (uint64_t)sec * 1000000000ULL + (uint64_t)frac_ns;
+}
+
 /* One record, as pcap_next_packet() would give it: 1, 0 at the end, -1. */
 static int
 block_next(struct pcapin *in, const uint8_t **data, uint32_t *caplen,
@@ -236,9 +251,8 @@ block_next(struct pcapin *in, const uint8_t **data, uint32_t *caplen,
 	*caplen = take;
 	b->pos += REC_HDR + cap;
 	/* as pcapin_next() takes libpcap's pcap_pkthdr: fractions scaled
-	 * to nanoseconds in a long, a negative time taken as the epoch */
-	*ts = sec < 0 ? 0 : (uint64_t)sec * 1000000000ULL +
-	    (uint64_t)(b->scale ? (long)frac * 1000 : (long)frac);
+	 * to nanoseconds */
+	*ts = rec_time(in, sec, b->scale ? frac * 1000 : frac);
 	return 1;
 }
 
@@ -438,10 +452,8 @@ pcapin_next(struct pcapin *in, struct pcapin_pkt *pk)
 		pk->frame = data;
 		pk->caplen = h->caplen;
 		pk->wirelen = h->len;
-		/* With nanosecond precision tv_usec holds nanoseconds. A
-		 * negative time (a broken clock) is taken as the epoch. */
-		pk->ts = h->ts.tv_sec < 0 ? 0 :
-		    (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+		/* With nanosecond precision tv_usec holds nanoseconds. */
+		pk->ts = rec_time(in, h->ts.tv_sec, h->ts.tv_usec);
 	}
 	in->st.frames++;
 	pk->l3 = (uint8_t)pcapin_l3(in->dlt, pk->frame, pk->caplen, &pk->l3off, &li);

@@ -199,6 +199,7 @@ pass_gather(struct pass *ps)
 	r->link_truncated = st->link_truncated;
 	r->vlan = st->vlan;
 	r->tunneled = st->tunneled;
+	r->bad_time = st->bad_time;
 	gather_tunnels(ps);
 	r->packets = es->decode[DEC_OK];
 	r->not_tracked = es->decode[DEC_NOT_TCP];

@@ -18,7 +18,7 @@
 enum encap {
 	E_PPP, E_PPP_HDLC, E_CHDLC, E_PPP_ETHER, E_NFLOG, E_WIFI, E_RADIOTAP, E_FDDI,
 	E_NULL_BE, E_LOOP, E_GRE, E_ERSPAN1, E_ERSPAN2, E_ERSPAN3, E_VXLAN, E_GENEVE,
-	E_GTPU, E_TEREDO, E_IPIP, E_MPLS2, E_PBB, E_VNTAG, E_VXLAN_GRE, E__MAX
+	E_GTPU, E_TEREDO, E_IPIP, E_MPLS2, E_PBB, E_VNTAG, E_VXLAN_GRE, E_TSO, E__MAX
 };
 
 static const struct {
@@ -48,6 +48,7 @@ static const struct {
 	[E_PBB] = { "pbb", 1 },
 	[E_VNTAG] = { "vntag", 1 },
 	[E_VXLAN_GRE] = { "vxlan-gre", 1 },
+	[E_TSO] = { "tso", 1 },		/* Ethernet, as a TSO sender captures */
 };
 
 #define BUF	8192
@@ -448,6 +449,17 @@ encap_wrap(int e, const uint8_t *ip, uint32_t *len, bool swap)
 		n = wrap_nflog(ip, *len, swap);
 	} else if (e == E_VXLAN_GRE) {
 		n = wrap_nested(ip, *len, c2s);
+	} else if (e == E_TSO) {
+		/* a sender's capture before TSO cuts: an IPv4 segment of
+		 * 1000 bytes or more has total length 0 (as Linux writes it
+		 * over 64 KB); an IPv6 one a payload length past the frame */
+		n = ether(buf, c2s, ethertype_of(ip));
+		memcpy(buf + n, ip, *len);
+		if (*len >= 1000 && ip[0] >> 4 == 4)
+			p16(buf + n + 2, 0);
+		else if (*len >= 1000)
+			p16(buf + n + 4, 65000);
+		n += *len;
 	} else if (e >= E_GRE && e <= E_IPIP) {
 		n = wrap_tunnel(e, ip, *len, c2s);
 	} else {

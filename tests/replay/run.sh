@@ -111,11 +111,12 @@ gen_all() {
 	"$MKCAP" --link vxlan-gre rst "$d/tunnels.pcap" &&
 	"$MKCAP" --link teredo ipv6ext "$d/teredo.pcap" &&
 	"$MKCAP" --link nflog dgram "$d/nflog.pcap" &&
-	"$MKCAP" --link radiotap rst "$d/radiotap.pcap"
+	"$MKCAP" --link radiotap rst "$d/radiotap.pcap" &&
+	"$MKCAP" --link tso basic "$d/tso.pcap"
 }
 HANDMADE="basic.pcap midstream.pcap simultaneous.pcap rst.pcap ipv6ext.pcap vlan.pcap
 sll2.pcapng truncated.pcap corrupt.pcap snapcut.pcap gaps.pcap idle.pcap dgram.pcap
-tunnels.pcap teredo.pcap nflog.pcap radiotap.pcap"
+tunnels.pcap teredo.pcap nflog.pcap radiotap.pcap tso.pcap"
 LAB="lab-halfclose-v4.pcap lab-halfclose-v6.pcap"
 
 echo "== hand-made captures"
@@ -211,6 +212,8 @@ golden tunnels.rfc5382 replay $data/tunnels.pcap --policy rfc5382
 golden teredo.json replay $data/teredo.pcap --policy rfc5382 --format json
 golden nflog.linux replay $data/nflog.pcap --policy linux-conntrack
 golden radiotap.rfc5382 replay $data/radiotap.pcap --policy rfc5382
+# a TSO sender's capture: IPv4 length 0, IPv6 length past the frame
+golden tso.rfc5382 replay $data/tso.pcap --policy rfc5382
 
 # ---- a synthetic load (mkcap bench: 3000 flows, about 49k packets) under
 # settings that make every profile expire, fill its table and pick flows up
@@ -461,6 +464,29 @@ check "geneve: every flow names its tunnel" sh -c "test \$(grep -c '\"type\":\"f
     \$(grep -c '\"tunnel\":\"geneve \\[2001:db8:ff::[12]\\]:50000->\\[2001:db8:ff::[12]\\]:6081\"' '$tmp/g.json')"
 "$NATBOX" replay "$data/vlan.pcap" --policy rfc5382 | grep -q '89 VLAN-tagged'
 check "vlan.pcap: every frame counted as tagged" test $? = 0
+
+# ---- capture quirks: TSO, time going back, a damaged fraction of a second ----
+
+echo "== capture quirks"
+"$NATBOX" replay "$data/tso.pcap" --policy rfc5382 | grep -v '^#' >"$tmp/a.txt"
+"$NATBOX" replay "$data/basic.pcap" --policy rfc5382 | grep -v '^#' >"$tmp/b.txt"
+check "TSO segments: the flows of the same packets cut by the NIC" cmp "$tmp/a.txt" "$tmp/b.txt"
+# two interfaces' captures one after the other (mergecap -a): the second
+# starts 3 s before the first ends; replayed to the end, counted, no hang
+cp "$data/basic.pcap" "$tmp/merged.pcap"
+tail -c +25 "$data/midstream.pcap" >>"$tmp/merged.pcap"
+check "a capture going back in time replays to the end" sh -c \
+    "timeout 60 '$NATBOX' replay '$tmp/merged.pcap' --policy rfc5382 >'$tmp/m.txt'"
+check "... saying how many packets went back" grep -q '^# 21 packets earlier than the one before' "$tmp/m.txt"
+check "... with the flows of both" grep -q '^# rfc5382: 6 flows' "$tmp/m.txt"
+# the first record's microseconds made -16 (0xfffffff0): counted, taken
+# at the whole second, the same by both readers
+cp "$data/basic.pcap" "$tmp/usec.pcap"
+printf '\360\377\377\377' | dd of="$tmp/usec.pcap" bs=1 seek=28 conv=notrunc 2>/dev/null
+"$NATBOX" replay "$tmp/usec.pcap" --policy rfc5382 >"$tmp/u.txt"
+check "a fraction of a second out of range: reported" \
+    grep -q '^# 1 records with a fraction of a second out of range' "$tmp/u.txt"
+check "... and the capture starts at its whole second" grep -q 'from 2024-05-01 10:00:00.000000Z' "$tmp/u.txt"
 
 # ---- packet counts agree with tcpdump ----
 
@@ -776,7 +802,7 @@ wait
 for v in "" "--nano" "--swap" "--swap --nano" "--link sll" "--link raw" "--link vlan --swap" \
     "--snap 200 --hsnap 64" "--swap --nano --snap 300 --hsnap 60" "--link ppp" "--link ppp-hdlc" \
     "--link chdlc" "--link nflog" "--link wifi" "--link radiotap --swap" "--link fddi" \
-    "--link null-be" "--link loop" "--link vxlan-gre" "--link erspan3 --snap 90"; do
+    "--link null-be" "--link loop" "--link vxlan-gre" "--link erspan3 --snap 90" "--link tso"; do
 	# shellcheck disable=SC2086 # one word per option
 	"$MKCAP" $v basic "$tmp/v.pcap"
 	check "reader [$v]: natbox reads it" test "$(reader "$tmp/v.pcap")" = natbox
@@ -786,6 +812,8 @@ done
 for f in $data/*.pcap; do
 	check "reader: replay $(basename "$f") agrees" agree replay "$f" --policy fin-kills-mapping
 done
+check "reader: a fraction of a second out of range, read alike" agree replay "$tmp/usec.pcap" \
+    --policy rfc5382
 # a file cut anywhere, caplens made garbage, bytes flipped anywhere
 runs=0
 diffs=0
