@@ -385,7 +385,8 @@ pcapin_l3(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t *off,
 	enum pcapin_l3_result r;
 
 	*off = 0;
-	memset(li, 0, sizeof(*li));
+	li->tagged = false;	/* li->tun only if depth > 0: no memset a frame */
+	li->depth = 0;
 	r = link_locate(dlt, frame, caplen, off, li);
 	if (r == PL_IP)
 		r = tunnel_unwrap(frame, caplen, off, li);
