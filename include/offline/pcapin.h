@@ -13,13 +13,43 @@ enum pcapin_l3_result {
 	PL_TRUNCATED,		/* the capture cut the link header itself */
 };
 
+/* IP tunnels unwrapped to the packet inside (Zeek's tunnel types). */
+enum pcapin_tun {
+	PT_NONE = 0,
+	PT_IPIP,		/* IPv4 or IPv6 in IP (RFC 2003, RFC 4213) */
+	PT_GRE,			/* RFC 2784, 2890; PPTP's (RFC 2637) */
+	PT_ERSPAN,		/* ERSPAN I, II, III over GRE */
+	PT_VXLAN,		/* RFC 7348, UDP 4789 */
+	PT_GENEVE,		/* RFC 8926, UDP 6081 */
+	PT_GTPU,		/* 3GPP TS 29.281, UDP 2152 */
+	PT_TEREDO,		/* RFC 4380, UDP 3544 */
+	PT__MAX
+};
+
+/* A tunnel: its type and outer endpoints (the outermost, if nested). */
+struct pcapin_tunnel {
+	uint8_t kind;		/* enum pcapin_tun */
+	uint8_t family;		/* the outer IP's, 4 or 6 */
+	uint16_t sport, dport;	/* a UDP tunnel's ports, else 0 */
+	uint8_t src[16], dst[16];	/* IPv4 in the first 4 bytes */
+};
+
+/* What pcapin_l3() stepped over. */
+struct pcapin_l3info {
+	bool tagged;		/* 802.1Q/ad, VN-Tag, E-Tag or 802.1ah tags */
+	uint8_t depth;		/* tunnels unwrapped (0: none) */
+	struct pcapin_tunnel tun;	/* the outermost, if depth > 0 */
+};
+
 struct pcapin_pkt {
 	const uint8_t *frame;	/* captured bytes, link header included; valid
 				 * until the next pcapin_next() */
 	uint32_t caplen;	/* bytes captured */
 	uint32_t wirelen;	/* bytes the frame had on the wire */
 	uint64_t ts;		/* ns since the epoch */
-	uint32_t l3off;		/* offset of the IP header (PL_IP only) */
+	uint32_t l3off;		/* offset of the IP header (PL_IP only; the
+				 * innermost, past any tunnel) */
+	uint16_t tun;		/* its tunnel, pcapin_tunnel_at(); 0: none */
 	uint8_t l3;		/* enum pcapin_l3_result */
 };
 
@@ -29,6 +59,9 @@ struct pcapin_stats {
 	uint64_t not_ip;	/* other protocols */
 	uint64_t link_truncated;	/* snap length cut the link header */
 	uint64_t vlan;		/* frames with at least one 802.1Q/802.1ad tag */
+	uint64_t tunneled;	/* IP frames whose packet was in a tunnel */
+	uint64_t bad_time;	/* records whose fraction of a second was out
+				 * of range (taken at the whole second) */
 };
 
 struct pcapin;
@@ -51,9 +84,16 @@ const char *pcapin_format(const struct pcapin *in);	/* "pcap" or "pcapng" */
 uint32_t pcapin_snaplen(const struct pcapin *in);
 
 /* Pure: locate the IP packet in a frame of link type dlt (VLAN tags,
- * QinQ, PPPoE and MPLS are stepped over). Never reads past caplen. */
+ * QinQ, PBB, VN-Tag, PPPoE and MPLS are stepped over, IP tunnels
+ * unwrapped to the innermost packet). Never reads past caplen. */
 enum pcapin_l3_result pcapin_l3(int dlt, const uint8_t *frame, uint32_t caplen,
-    uint32_t *off, bool *tagged);
+    uint32_t *off, struct pcapin_l3info *li);
+/* The tunnels the reader met, by the id pcapin_pkt.tun gives (1..n);
+ * NULL for 0 or an unknown id. Valid until pcapin_close(). */
+const struct pcapin_tunnel *pcapin_tunnel_at(const struct pcapin *in, uint16_t id);
+uint16_t pcapin_tunnels(const struct pcapin *in);	/* n */
+/* "vxlan 192.0.2.1:50000->192.0.2.2:4789", "gre 192.0.2.1->192.0.2.2" */
+void pcapin_tunnel_name(const struct pcapin_tunnel *t, char *buf, size_t cap);
 /* True if natbox can locate IP in frames of this link type. */
 bool pcapin_link_supported(int dlt);
 

@@ -40,6 +40,8 @@ struct rflow {
 					 * the capture (a datagram flow: never) */
 	char conn_state[8];		/* Zeek conn_state */
 	char history[13];		/* Zeek history */
+	uint16_t tun;			/* the tunnel of its first tunneled
+					 * packet, report_tunnel(); 0: none */
 };
 
 /* What one profile did to one flow; only flows it touched have one. */
@@ -173,6 +175,7 @@ struct report {
 	uint64_t t0;			/* first packet, ns since the epoch */
 	uint64_t duration;		/* last - first packet, ns */
 	uint64_t frames, ip, not_ip, fragments, link_truncated, vlan;
+	uint64_t tunneled;		/* IP frames unwrapped from a tunnel */
 	uint64_t packets;		/* tracked IP packets (decoded) */
 	uint64_t kpkts[NBK__MAX];	/* of them by kind (an ICMP error: ICMP) */
 	uint32_t kflows[NBK__MAX];	/* flows by kind */
@@ -181,6 +184,10 @@ struct report {
 					 * nor error, no next header) */
 	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
 	uint64_t backwards;		/* packets whose time went backwards */
+	uint64_t bad_time;		/* records whose fraction of a second was
+					 * out of range (pcapin_stats) */
+	uint64_t tso;			/* TSO/GSO segments taken at their
+					 * captured length */
 	uint64_t stray;			/* packets of no flow (lone RSTs, ICMP
 					 * replies or errors of none) */
 	uint64_t dumped;		/* frames written by --write-dropped */
@@ -189,6 +196,8 @@ struct report {
 	char damage[320];
 	struct rflow *flows;
 	uint32_t nflows, fcap;
+	char **tunnels;			/* rflow.tun - 1: its name */
+	uint16_t ntunnels;
 	struct rgap *gaps;		/* with opts.gaps */
 	struct rmarks marks;		/* reference timeline */
 	struct rprof *prof;
@@ -202,6 +211,9 @@ struct report {
  * Prints "capture: message" for problems itself. */
 int report_run(const struct report_opts *o, struct report **out);
 void report_free(struct report *r);
+
+/* The flow's tunnel, "vxlan 192.0.2.1:50000->192.0.2.2:4789", or NULL. */
+const char *report_tunnel(const struct report *r, const struct rflow *f);
 
 /* The profile's verdict on flow i, or NULL if it never touched it. */
 const struct rhit *report_hit(const struct rprof *p, uint32_t i);

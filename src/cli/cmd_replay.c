@@ -329,6 +329,8 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 		fw_uint(&w, "dport", NULL, fl->dport);
 		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
 		fw_uint(&w, "family", NULL, fl->family == 6 ? 6 : 4);
+		if (fl->tun != 0)
+			fw_str(&w, "tunnel", NULL, report_tunnel(r, fl));
 		fw_secs(&w, "start", NULL, fl->first);
 		fw_secs(&w, "duration", NULL, fl->last - fl->first);
 		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);

@@ -7,28 +7,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <pcap/pcap.h>
 
+#include "linkl3.h"
 #include "pcapin.h"
 #include "safefile.h"
 
-#define ETH_HLEN	14
-#define SLL_HLEN	16
-#define SLL2_HLEN	20
-#define MAX_TAGS	4	/* VLAN tags stepped over; more is not IP to us */
-#define MAX_LABELS	8	/* MPLS labels likewise */
-
-#define ETHERTYPE_IP		0x0800
-#define ETHERTYPE_IPV6		0x86dd
-#define ETHERTYPE_VLAN		0x8100
-#define ETHERTYPE_QINQ		0x88a8
-#define ETHERTYPE_QINQ_OLD	0x9100
-#define ETHERTYPE_PPPOE		0x8864
-#define ETHERTYPE_MPLS		0x8847
-#define ETHERTYPE_MPLS_MC	0x8848
-#define PPP_IP			0x0021
-#define PPP_IPV6		0x0057
+#define MAX_TUNNELS	65535	/* distinct tunnels told apart; more share id 0 */
+#define TUN_HASH	(1u << 17)	/* open addressing, load <= 1/2 */
 
 #define READ_BUF	(1 << 20)	/* stdio's 4 KB means a read(2) per ~40 packets */
 #define BLOCK_BUF	(1 << 20)	/* the record reader's; > MAX_CAPLEN + 16 */
@@ -45,7 +33,8 @@
  * pcap_next_packet()): a frame longer than the snap length is cut to it,
  * one longer than 256 KB is an error, a short read is a truncated file.
  * pcapng, a pipe, a version before 2.4, a swapped Linux cooked file (its
- * CAN IDs are swapped by libpcap), or NATBOX_PCAP_READER=libpcap: libpcap
+ * CAN IDs are swapped by libpcap) or NFLOG file (its TLV lengths and
+ * types likewise), or NATBOX_PCAP_READER=libpcap: libpcap
  * reads them all. The file is opened once; both read its descriptor.
  */
 struct block {
@@ -65,6 +54,10 @@ struct pcapin {
 	int dlt;
 	struct block b;
 	struct pcapin_stats st;
+	/* the tunnels met: tun[id - 1]; hashed by endpoints into slot[] */
+	struct pcapin_tunnel *tun;
+	uint16_t ntun, last;	/* last: the previous packet's, a shortcut */
+	uint16_t *slot;
 	char err[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -73,156 +66,6 @@ struct pcapout {
 	uint64_t n;
 	int nano;
 };
-
-static const struct {
-	int dlt;
-	const char *name;
-} links[] = {
-	{ DLT_EN10MB, "Ethernet" },
-	{ DLT_LINUX_SLL, "Linux cooked" },
-	{ DLT_LINUX_SLL2, "Linux cooked v2" },
-	{ DLT_RAW, "raw IP" },
-	{ DLT_IPV4, "raw IPv4" },
-	{ DLT_IPV6, "raw IPv6" },
-	{ DLT_NULL, "BSD loopback" },
-	{ DLT_LOOP, "OpenBSD loopback" },
-};
-
-#define NLINKS (sizeof(links) / sizeof(links[0]))
-
-static inline uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-bool
-pcapin_link_supported(int dlt)
-{
-	for (size_t i = 0; i < NLINKS; i++)
-		if (links[i].dlt == dlt)
-			return true;
-	return false;
-}
-
-/* The IP version nibble decides for link types that carry "some IP". */
-static enum pcapin_l3_result
-by_version(const uint8_t *frame, uint32_t caplen, uint32_t off)
-{
-	if (caplen <= off)
-		return PL_TRUNCATED;
-	switch (frame[off] >> 4) {
-	case 4:
-	case 6:
-		return PL_IP;
-	default:
-		return PL_NOT_IP;
-	}
-}
-
-/* Step over tags and shims after an ethertype at frame[off - 2]. */
-static enum pcapin_l3_result
-by_ethertype(const uint8_t *frame, uint32_t caplen, uint32_t *off,
-    uint16_t type, bool *tagged)
-{
-	unsigned n;
-
-	for (n = 0; (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
-	    type == ETHERTYPE_QINQ_OLD) && n < MAX_TAGS; n++) {
-		if (caplen < *off + 4)
-			return PL_TRUNCATED;
-		type = rd16(frame + *off + 2);
-		*off += 4;
-		*tagged = true;
-	}
-	switch (type) {
-	case ETHERTYPE_IP:
-	case ETHERTYPE_IPV6:
-		return PL_IP;
-	case ETHERTYPE_PPPOE:
-		/* RFC 2516 session header (6 bytes), then the PPP protocol. */
-		if (caplen < *off + 8)
-			return PL_TRUNCATED;
-		type = rd16(frame + *off + 6);
-		*off += 8;
-		return type == PPP_IP || type == PPP_IPV6 ? PL_IP : PL_NOT_IP;
-	case ETHERTYPE_MPLS:
-	case ETHERTYPE_MPLS_MC:
-		/* RFC 3032: labels until bottom of stack, then no type
-		 * field; the IP version nibble is the usual guess. */
-		for (n = 0; n < MAX_LABELS; n++) {
-			if (caplen < *off + 4)
-				return PL_TRUNCATED;
-			*off += 4;
-			if (rd32(frame + *off - 4) & 0x100)
-				return by_version(frame, caplen, *off);
-		}
-		return PL_NOT_IP;
-	default:
-		return PL_NOT_IP;
-	}
-}
-
-enum pcapin_l3_result
-pcapin_l3(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t *off,
-    bool *tagged)
-{
-	uint32_t af;
-
-	*off = 0;
-	*tagged = false;
-	switch (dlt) {
-	case DLT_EN10MB:
-		if (caplen < ETH_HLEN)
-			return PL_TRUNCATED;
-		*off = ETH_HLEN;
-		return by_ethertype(frame, caplen, off, rd16(frame + 12), tagged);
-	case DLT_LINUX_SLL:
-		/* packet type, ARPHRD, address length, address[8], protocol */
-		if (caplen < SLL_HLEN)
-			return PL_TRUNCATED;
-		*off = SLL_HLEN;
-		return by_ethertype(frame, caplen, off, rd16(frame + 14), tagged);
-	case DLT_LINUX_SLL2:
-		/* protocol, reserved, ifindex, ARPHRD, packet type, address
-		 * length, address[8] */
-		if (caplen < SLL2_HLEN)
-			return PL_TRUNCATED;
-		*off = SLL2_HLEN;
-		return by_ethertype(frame, caplen, off, rd16(frame), tagged);
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		return by_version(frame, caplen, 0);
-	case DLT_NULL:
-	case DLT_LOOP:
-		/* A 4-byte address family: host order of the capturing
-		 * machine for DLT_NULL (so either), network order for
-		 * DLT_LOOP. AF_INET is 2 everywhere; AF_INET6 is 10, 24, 28
-		 * or 30 depending on the OS. */
-		if (caplen < 4)
-			return PL_TRUNCATED;
-		*off = 4;
-		af = rd32(frame);
-		if (dlt == DLT_NULL && (af & 0xffff) == 0)
-			af = (uint32_t)frame[3] << 24 | (uint32_t)frame[2] << 16 |
-			    (uint32_t)frame[1] << 8 | frame[0];
-		switch (af) {
-		case 2: case 10: case 24: case 28: case 30:
-			return by_version(frame, caplen, 4);
-		default:
-			return PL_NOT_IP;
-		}
-	default:
-		return PL_NOT_IP;
-	}
-}
 
 static inline uint32_t
 rd32h(const uint8_t *b, bool swapped)
@@ -277,7 +120,8 @@ block_open(struct pcapin *in, FILE *f, uint32_t magic)
 	_Static_assert(BLOCK_BUF >= MAX_CAPLEN + REC_HDR, "a record must fit the buffer");
 	b->swapped = pcap_is_swapped(in->p) != 0;
 	if (pcap_major_version(in->p) != 2 || pcap_minor_version(in->p) != 4 ||
-	    (b->swapped && (in->dlt == DLT_LINUX_SLL || in->dlt == DLT_LINUX_SLL2)))
+	    (b->swapped && (in->dlt == DLT_LINUX_SLL || in->dlt == DLT_LINUX_SLL2 ||
+	    in->dlt == DLT_NFLOG)))
 		return;
 	/* libpcap's stream is not read again: records from its descriptor
 	 * (a copy), past the 24-byte header */
@@ -332,6 +176,21 @@ block_fill(struct pcapin *in, size_t want)
 	if (b->len - b->pos >= want || b->eof)
 		return true;
 	return block_refill(in, want);
+}
+
+/* A record's time in ns since the epoch. A negative time (a broken
+ * clock) is taken as the epoch; a fraction of a second out of range (a
+ * damaged record: libpcap passes it on as it is) is counted and dropped,
+ * not added, which would send the time anywhere up to 2^64 ns and every
+ * flow after it with it. */
+static uint64_t
+rec_time(struct pcapin *in, int64_t sec, int64_t frac_ns)
+{
+	if (frac_ns < 0 || frac_ns >= 1000000000) {
+		in->st.bad_time++;
+		frac_ns = 0;
+	}
+	return sec < 0 ? 0 : (uint64_t)sec * 1000000000ULL + (uint64_t)frac_ns;
 }
 
 /* One record, as pcap_next_packet() would give it: 1, 0 at the end, -1. */
@@ -392,9 +251,8 @@ block_next(struct pcapin *in, const uint8_t **data, uint32_t *caplen,
 	*caplen = take;
 	b->pos += REC_HDR + cap;
 	/* as pcapin_next() takes libpcap's pcap_pkthdr: fractions scaled
-	 * to nanoseconds in a long, a negative time taken as the epoch */
-	*ts = sec < 0 ? 0 : (uint64_t)sec * 1000000000ULL +
-	    (uint64_t)(b->scale ? (long)frac * 1000 : (long)frac);
+	 * to nanoseconds */
+	*ts = rec_time(in, sec, b->scale ? frac * 1000 : frac);
 	return 1;
 }
 
@@ -447,7 +305,8 @@ pcapin_open(const char *path, char *err, size_t errlen)
 		const char *name = pcap_datalink_val_to_name(dlt);
 
 		snprintf(err, errlen, "link type %d (%s) is not supported: natbox reads "
-		    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback captures",
+		    "Ethernet, Linux cooked (SLL, SLL2), raw IP, loopback, PPP, HDLC, "
+		    "NFLOG, 802.11 (radiotap) and FDDI captures",
 		    dlt, name ? name : "unknown");
 		pcap_close(p);
 		free(iobuf);
@@ -479,9 +338,92 @@ pcapin_close(struct pcapin *in)
 	if (in->b.fd >= 0)
 		close(in->b.fd);
 	free(in->b.buf);
+	free(in->tun);
+	free(in->slot);
 	pcap_close(in->p);
 	free(in->iobuf);
 	free(in);
+}
+
+static uint32_t
+tunnel_hash(const struct pcapin_tunnel *t)
+{
+	uint32_t h = 2166136261u;
+	const uint8_t *b = (const uint8_t *)t;
+
+	for (size_t i = 0; i < sizeof(*t); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* The id of a tunnel (1..MAX_TUNNELS), made on first sight; 0 once
+ * there are too many to tell apart (or no memory for them). Most packets
+ * come through the same tunnel as the one before: compared first. */
+static uint16_t
+tunnel_id(struct pcapin *in, const struct pcapin_tunnel *t)
+{
+	uint32_t i;
+
+	if (in->last != 0 && memcmp(&in->tun[in->last - 1], t, sizeof(*t)) == 0)
+		return in->last;
+	if (in->slot == NULL && (in->slot = calloc(TUN_HASH, sizeof(*in->slot))) == NULL)
+		return 0;
+	for (i = tunnel_hash(t) & (TUN_HASH - 1); in->slot[i] != 0; i = (i + 1) & (TUN_HASH - 1))
+		if (memcmp(&in->tun[in->slot[i] - 1], t, sizeof(*t)) == 0)
+			return in->last = in->slot[i];
+	if (in->ntun == MAX_TUNNELS)
+		return 0;
+	if ((in->ntun & (in->ntun + 1)) == 0) {	/* 0, 1, 3, 7...: full */
+		struct pcapin_tunnel *n = realloc(in->tun,
+		    ((size_t)in->ntun + 1) * 2 * sizeof(*n));
+
+		if (n == NULL)
+			return 0;
+		in->tun = n;
+	}
+	in->tun[in->ntun++] = *t;
+	return in->slot[i] = in->last = in->ntun;
+}
+
+const struct pcapin_tunnel *
+pcapin_tunnel_at(const struct pcapin *in, uint16_t id)
+{
+	return id == 0 || id > in->ntun ? NULL : &in->tun[id - 1];
+}
+
+uint16_t
+pcapin_tunnels(const struct pcapin *in)
+{
+	return in->ntun;
+}
+
+static const char *const tun_names[PT__MAX] = {
+	[PT_NONE] = "-", [PT_IPIP] = "ip", [PT_GRE] = "gre", [PT_ERSPAN] = "erspan",
+	[PT_VXLAN] = "vxlan", [PT_GENEVE] = "geneve", [PT_GTPU] = "gtpu",
+	[PT_TEREDO] = "teredo",
+};
+
+static void
+tun_addr(const struct pcapin_tunnel *t, const uint8_t *a, uint16_t port, char *buf,
+    size_t cap)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(t->family == 4 ? AF_INET : AF_INET6, a, s, sizeof(s));
+	if (t->sport == 0 && t->dport == 0)
+		snprintf(buf, cap, "%s", s);
+	else
+		snprintf(buf, cap, t->family == 4 ? "%s:%u" : "[%s]:%u", s, port);
+}
+
+void
+pcapin_tunnel_name(const struct pcapin_tunnel *t, char *buf, size_t cap)
+{
+	char a[64], b[64];
+
+	tun_addr(t, t->src, t->sport, a, sizeof(a));
+	tun_addr(t, t->dst, t->dport, b, sizeof(b));
+	snprintf(buf, cap, "%s %s->%s", t->kind < PT__MAX ? tun_names[t->kind] : "?", a, b);
 }
 
 int
@@ -489,7 +431,7 @@ pcapin_next(struct pcapin *in, struct pcapin_pkt *pk)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	bool tagged;
+	struct pcapin_l3info li;
 	int r;
 
 	if (in->b.fd >= 0) {
@@ -510,13 +452,16 @@ pcapin_next(struct pcapin *in, struct pcapin_pkt *pk)
 		pk->frame = data;
 		pk->caplen = h->caplen;
 		pk->wirelen = h->len;
-		/* With nanosecond precision tv_usec holds nanoseconds. A
-		 * negative time (a broken clock) is taken as the epoch. */
-		pk->ts = h->ts.tv_sec < 0 ? 0 :
-		    (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+		/* With nanosecond precision tv_usec holds nanoseconds. */
+		pk->ts = rec_time(in, h->ts.tv_sec, h->ts.tv_usec);
 	}
 	in->st.frames++;
-	pk->l3 = (uint8_t)pcapin_l3(in->dlt, pk->frame, pk->caplen, &pk->l3off, &tagged);
+	pk->l3 = (uint8_t)pcapin_l3(in->dlt, pk->frame, pk->caplen, &pk->l3off, &li);
+	pk->tun = 0;
+	if (li.depth > 0) {
+		in->st.tunneled++;
+		pk->tun = tunnel_id(in, &li.tun);
+	}
 	switch (pk->l3) {
 	case PL_IP:
 		in->st.ip++;
@@ -528,7 +473,7 @@ pcapin_next(struct pcapin *in, struct pcapin_pkt *pk)
 		in->st.link_truncated++;
 		break;
 	}
-	if (tagged)
+	if (li.tagged)
 		in->st.vlan++;
 	return 1;
 }
@@ -554,10 +499,7 @@ pcapin_linktype(const struct pcapin *in)
 const char *
 pcapin_linkname(const struct pcapin *in)
 {
-	for (size_t i = 0; i < NLINKS; i++)
-		if (links[i].dlt == in->dlt)
-			return links[i].name;
-	return "?";
+	return linkl3_name(in->dlt);
 }
 
 /* libpcap reports the section header's version for pcapng (1.0) and

@@ -159,6 +159,31 @@ profs_setup(struct pass *ps, const uint64_t seed[2])
 	return 0;
 }
 
+/* The tunnels' names, for the flows (the reader is closed before the
+ * report is printed). */
+static void
+gather_tunnels(struct pass *ps)
+{
+	struct report *r = ps->r;
+	char buf[128];
+
+	r->ntunnels = pcapin_tunnels(ps->in);
+	if (r->ntunnels == 0)
+		return;
+	r->tunnels = report_xrealloc(NULL, r->ntunnels, sizeof(*r->tunnels));
+	for (uint16_t i = 0; i < r->ntunnels; i++) {
+		pcapin_tunnel_name(pcapin_tunnel_at(ps->in, (uint16_t)(i + 1)), buf, sizeof(buf));
+		if ((r->tunnels[i] = strdup(buf)) == NULL)
+			fatal("strdup");
+	}
+}
+
+const char *
+report_tunnel(const struct report *r, const struct rflow *f)
+{
+	return f->tun == 0 || f->tun > r->ntunnels ? NULL : r->tunnels[f->tun - 1];
+}
+
 /* After the threads: what the capture held, each profile's totals; the
  * dropped frames' file closed, the event buffer freed. */
 static void
@@ -173,6 +198,9 @@ pass_gather(struct pass *ps)
 	r->not_ip = st->not_ip;
 	r->link_truncated = st->link_truncated;
 	r->vlan = st->vlan;
+	r->tunneled = st->tunneled;
+	r->bad_time = st->bad_time;
+	gather_tunnels(ps);
 	r->packets = es->decode[DEC_OK];
 	r->not_tracked = es->decode[DEC_NOT_TCP];
 	/* Packets by protocol from the flows' counts, not counted one by one
@@ -270,6 +298,9 @@ report_free(struct report *r)
 			evbuf_free(p->evb);
 	}
 	free(r->prof);
+	for (uint16_t i = 0; i < r->ntunnels; i++)
+		free(r->tunnels[i]);
+	free(r->tunnels);
 	free(r->flows);
 	free(r->gaps);
 	free(r->marks.v);

@@ -305,10 +305,19 @@ report_capture_text(FILE *f, const struct report *r)
 	}
 	if (r->vlan)
 		fprintf(f, "; %llu VLAN-tagged", (unsigned long long)r->vlan);
+	if (r->tunneled)
+		fprintf(f, "; %llu in %u tunnel%s", (unsigned long long)r->tunneled,
+		    r->ntunnels, r->ntunnels == 1 ? "" : "s");
 	fprintf(f, "\n");
 	if (r->backwards)
 		fprintf(f, "# %llu packets earlier than the one before: taken at that one's time\n",
 		    (unsigned long long)r->backwards);
+	if (r->bad_time)
+		fprintf(f, "# %llu records with a fraction of a second out of range: taken at "
+		    "the whole second\n", (unsigned long long)r->bad_time);
+	if (r->tso)
+		fprintf(f, "# %llu TSO/GSO segments (IP length 0 or past the frame): taken at "
+		    "their captured length\n", (unsigned long long)r->tso);
 	if (r->ref_evicted)
 		fprintf(f, "# the flow table (%u) filled: %u closed flows forgotten early; "
 		    "raise --max-flows\n", r->ref_max_flows, r->ref_evicted);

@@ -24,6 +24,7 @@ struct rpkt {
 	uint32_t off;		/* frame offset in the chunk's data */
 	uint32_t caplen, wirelen, l3off;
 	uint32_t flow;		/* reference flow, RFLOW_NONE */
+	uint16_t tun;		/* its tunnel (pcapin_pkt.tun) */
 };
 
 struct chunk {

@@ -6,6 +6,43 @@
 #include "pcapin.h"
 #include "report_pass.h"
 
+/*
+ * A segment captured on a host that sends with TSO/GSO, before the NIC
+ * cuts it: IPv4's total length (IPv6's payload length) 0 when it is over
+ * 64 KB, or larger than the frame the capture says went out. Zeek and
+ * tcpdump take the captured length then; so do we, in our copy of the
+ * frame (1 if so), instead of calling the packet malformed. A frame the
+ * snap length cut keeps its lengths: its wire length is the whole packet.
+ */
+static int
+tso_fix(uint8_t *ip, uint32_t caplen, uint32_t wirelen)
+{
+	uint32_t len = wirelen > 0xffff ? 0xffff : wirelen;
+
+	if (caplen != wirelen)
+		return 0;
+	if (caplen >= 20 && ip[0] >> 4 == 4 && (ip[0] & 0x0f) >= 5) {
+		uint32_t tot = (uint32_t)ip[2] << 8 | ip[3];
+
+		if (tot != 0 && tot <= wirelen)
+			return 0;
+		ip[2] = (uint8_t)(len >> 8);
+		ip[3] = (uint8_t)len;
+		return 1;
+	}
+	if (caplen >= 40 && ip[0] >> 4 == 6) {
+		uint32_t pl = (uint32_t)ip[4] << 8 | ip[5];
+
+		if ((pl != 0 && pl + 40 <= wirelen) || (pl == 0 && ip[6] == 0))
+			return 0;	/* a jumbogram's hop-by-hop header: left as is */
+		len = wirelen - 40 > 0xffff ? 0xffff : wirelen - 40;
+		ip[4] = (uint8_t)(len >> 8);
+		ip[5] = (uint8_t)len;
+		return 1;
+	}
+	return 0;
+}
+
 /* A frame into the chunk being filled, handed on first if full. */
 static void
 chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint64_t ts)
@@ -29,7 +66,10 @@ chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint6
 	rp->wirelen = pk->wirelen;
 	rp->l3off = pk->l3off;
 	rp->flow = RFLOW_NONE;
+	rp->tun = pk->tun;
 	memcpy(c->data + c->used, pk->frame, pk->caplen);
+	ps->r->tso += (uint64_t)tso_fix(c->data + c->used + pk->l3off, pk->caplen - pk->l3off,
+	    pk->wirelen - pk->l3off);
 	c->used += pk->caplen;
 }
 

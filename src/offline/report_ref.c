@@ -183,6 +183,8 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 		return;
 	}
 	f = &r->flows[id];
+	if (f->tun == 0)
+		f->tun = rp->tun;
 	f->pkts[v->dir]++;
 	f->bytes[v->dir] += v->ip_len;
 	f->last = now;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mkcap_encap.h"
+
 /*
  * Every address is a documentation one: 198.51.100.0/24 (clients) and
  * 203.0.113.0/24 (servers), RFC 5737; 2001:db8:1::/64 and 2001:db8:2::/64,
@@ -58,8 +60,9 @@ static struct {
 	const char *from;
 	uint64_t flips;
 	uint64_t dgram;		/* bench: percent of datagram flows */
+	int encap;		/* mkcap_encap.c's framing around raw IP, or -1 */
 } opt = {
-	.link = L_ETHER, .snap = 262144, .flows = 1000000, .packets = 10000000,
+	.encap = -1, .link = L_ETHER, .snap = 262144, .flows = 1000000, .packets = 10000000,
 	.seconds = 1200, .seed = 1, .flips = 16,
 };
 
@@ -153,7 +156,7 @@ static void
 file_header(void)
 {
 	uint8_t h[64];
-	uint32_t lt = links[opt.link].linktype;
+	uint32_t lt = opt.encap >= 0 ? encap_linktype(opt.encap) : links[opt.link].linktype;
 
 	if (!opt.pcapng) {
 		fe32(h, opt.nano ? 0xa1b23c4d : 0xa1b2c3d4);
@@ -196,8 +199,12 @@ file_header(void)
 static void
 record(uint64_t ts, const uint8_t *frame, uint32_t len)
 {
-	uint32_t caplen = len < opt.snap ? len : opt.snap;
+	uint32_t caplen;
 	uint8_t h[28];
+
+	if (opt.encap >= 0)
+		frame = encap_wrap(opt.encap, frame, &len, opt.swap);
+	caplen = len < opt.snap ? len : opt.snap;
 
 	if (!opt.pcapng) {
 		fe32(h, (uint32_t)(ts / NS));
@@ -1561,8 +1568,9 @@ usage(FILE *f)
 	    "             [--cut N]\n"
 	    "             [--flows N] [--packets N] [--seconds S] [--seed N] [--dgram PCT]\n"
 	    "             [--from FILE] [--flips N] SCENARIO FILE\n"
-	    "links: ether vlan qinq sll sll2 raw ipv4 ipv6 null pppoe mpls\n"
-	    "--cut N drops the last N bytes (a truncated file); --cut -N overwrites\n"
+	    "links: ether vlan qinq sll sll2 raw ipv4 ipv6 null pppoe mpls\n       ");
+	encap_list(f);
+	fprintf(f, "--cut N drops the last N bytes (a truncated file); --cut -N overwrites\n"
 	    "the caplen of record N (pcap) with garbage (a corrupt file)\n"
 	    "scenarios:\n");
 	for (size_t i = 0; i < NSCEN; i++)
@@ -1652,6 +1660,11 @@ main(int argc, char **argv)
 			for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 				if (strcmp(optarg, links[i].name) == 0)
 					break;
+			if (i == sizeof(links) / sizeof(links[0]) &&
+			    (opt.encap = encap_lookup(optarg)) >= 0) {
+				opt.link = L_RAW;
+				break;
+			}
 			if (i == sizeof(links) / sizeof(links[0])) {
 				fprintf(stderr, "mkcap: unknown link '%s'\n", optarg);
 				return 2;

@@ -74,7 +74,7 @@ fi
 echo "== natbox: $NATBOX"
 MKCAP=$helpers/mkcap
 # shellcheck disable=SC2086 # WARN is a list of flags
-if ! $CC -std=gnu11 -O2 -g $WARN -Werror -D_GNU_SOURCE -o "$MKCAP" tests/replay/mkcap.c; then
+if ! $CC -std=gnu11 -O2 -g $WARN -Werror -D_GNU_SOURCE -o "$MKCAP" tests/replay/mkcap.c tests/replay/mkcap_encap.c; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
@@ -107,10 +107,16 @@ gen_all() {
 	"$MKCAP" --snap 60 basic "$d/snapcut.pcap" &&
 	"$MKCAP" gaps "$d/gaps.pcap" &&
 	"$MKCAP" idle "$d/idle.pcap" &&
-	"$MKCAP" dgram "$d/dgram.pcap"
+	"$MKCAP" dgram "$d/dgram.pcap" &&
+	"$MKCAP" --link vxlan-gre rst "$d/tunnels.pcap" &&
+	"$MKCAP" --link teredo ipv6ext "$d/teredo.pcap" &&
+	"$MKCAP" --link nflog dgram "$d/nflog.pcap" &&
+	"$MKCAP" --link radiotap rst "$d/radiotap.pcap" &&
+	"$MKCAP" --link tso basic "$d/tso.pcap"
 }
 HANDMADE="basic.pcap midstream.pcap simultaneous.pcap rst.pcap ipv6ext.pcap vlan.pcap
-sll2.pcapng truncated.pcap corrupt.pcap snapcut.pcap gaps.pcap idle.pcap dgram.pcap"
+sll2.pcapng truncated.pcap corrupt.pcap snapcut.pcap gaps.pcap idle.pcap dgram.pcap
+tunnels.pcap teredo.pcap nflog.pcap radiotap.pcap tso.pcap"
 LAB="lab-halfclose-v4.pcap lab-halfclose-v6.pcap"
 
 echo "== hand-made captures"
@@ -198,6 +204,16 @@ golden dgram.compare compare $data/dgram.pcap $DG --flows
 golden dgram.compare-json compare $data/dgram.pcap $DG --json --flows
 golden dgram.suggest suggest $data/dgram.pcap
 golden dgram.suggest-json suggest $data/dgram.pcap --json --name dgram
+# link types and tunnels (mkcap_encap.c): VXLAN inside GRE, the outer
+# tunnel named per flow; Teredo; NFLOG (what tcpdump -i nflog:N writes);
+# 802.11 data frames under radiotap
+golden tunnels.json replay $data/tunnels.pcap --policy rfc5382 --format json
+golden tunnels.rfc5382 replay $data/tunnels.pcap --policy rfc5382
+golden teredo.json replay $data/teredo.pcap --policy rfc5382 --format json
+golden nflog.linux replay $data/nflog.pcap --policy linux-conntrack
+golden radiotap.rfc5382 replay $data/radiotap.pcap --policy rfc5382
+# a TSO sender's capture: IPv4 length 0, IPv6 length past the frame
+golden tso.rfc5382 replay $data/tso.pcap --policy rfc5382
 
 # ---- a synthetic load (mkcap bench: 3000 flows, about 49k packets) under
 # settings that make every profile expire, fill its table and pick flows up
@@ -421,7 +437,12 @@ done
 echo "== link layers and file formats"
 "$NATBOX" replay "$data/basic.pcap" --policy "$FK2" | grep -v '^#' >"$tmp/ref.txt"
 for v in "--link vlan" "--link qinq" "--link sll" "--link sll2" "--link raw" "--link null" \
-    "--link pppoe" "--link mpls" "--pcapng" "--nano" "--pcapng --link sll"; do
+    "--link pppoe" "--link mpls" "--pcapng" "--nano" "--pcapng --link sll" \
+    "--link ppp" "--link ppp-hdlc" "--link chdlc" "--link ppp-ether" "--link nflog" \
+    "--link nflog --swap" "--link wifi" "--link radiotap" "--link fddi" "--link null-be" \
+    "--link loop" "--link gre" "--link erspan1" "--link erspan2" "--link erspan3" \
+    "--link vxlan" "--link geneve" "--link gtpu" "--link ipip" "--link mpls2" "--link pbb" \
+    "--link vntag" "--link vxlan-gre" "--pcapng --link nflog"; do
 	# shellcheck disable=SC2086 # v is a list of options
 	"$MKCAP" $v basic "$tmp/v.cap" || bad "mkcap $v"
 	"$NATBOX" replay "$tmp/v.cap" --policy "$FK2" | grep -v '^#' >"$tmp/v.txt"
@@ -431,8 +452,41 @@ done
 "$NATBOX" replay "$tmp/v4.cap" --policy rst-blackhole | grep -v '^#' >"$tmp/a.txt"
 "$NATBOX" replay "$tmp/e4.cap" --policy rst-blackhole | grep -v '^#' >"$tmp/b.txt"
 check "rst with --link ipv4 (DLT_IPV4): same flow lines" cmp "$tmp/a.txt" "$tmp/b.txt"
+# Teredo carries IPv6 only
+"$MKCAP" --link teredo ipv6ext "$tmp/t6.cap" && "$MKCAP" ipv6ext "$tmp/e6.cap"
+"$NATBOX" replay "$tmp/t6.cap" --policy rfc5382 | grep -v '^#' >"$tmp/a.txt"
+"$NATBOX" replay "$tmp/e6.cap" --policy rfc5382 | grep -v '^#' >"$tmp/b.txt"
+check "ipv6ext in Teredo: same flow lines" cmp "$tmp/a.txt" "$tmp/b.txt"
+# every flow of a tunneled capture names its tunnel; none of Ethernet's
+"$MKCAP" --link geneve dgram "$tmp/g.cap"
+"$NATBOX" replay "$tmp/g.cap" --policy rfc5382 --format json >"$tmp/g.json"
+check "geneve: every flow names its tunnel" sh -c "test \$(grep -c '\"type\":\"flow\"' '$tmp/g.json') = \
+    \$(grep -c '\"tunnel\":\"geneve \\[2001:db8:ff::[12]\\]:50000->\\[2001:db8:ff::[12]\\]:6081\"' '$tmp/g.json')"
 "$NATBOX" replay "$data/vlan.pcap" --policy rfc5382 | grep -q '89 VLAN-tagged'
 check "vlan.pcap: every frame counted as tagged" test $? = 0
+
+# ---- capture quirks: TSO, time going back, a damaged fraction of a second ----
+
+echo "== capture quirks"
+"$NATBOX" replay "$data/tso.pcap" --policy rfc5382 | grep -v '^#' >"$tmp/a.txt"
+"$NATBOX" replay "$data/basic.pcap" --policy rfc5382 | grep -v '^#' >"$tmp/b.txt"
+check "TSO segments: the flows of the same packets cut by the NIC" cmp "$tmp/a.txt" "$tmp/b.txt"
+# two interfaces' captures one after the other (mergecap -a): the second
+# starts 3 s before the first ends; replayed to the end, counted, no hang
+cp "$data/basic.pcap" "$tmp/merged.pcap"
+tail -c +25 "$data/midstream.pcap" >>"$tmp/merged.pcap"
+check "a capture going back in time replays to the end" sh -c \
+    "timeout 60 '$NATBOX' replay '$tmp/merged.pcap' --policy rfc5382 >'$tmp/m.txt'"
+check "... saying how many packets went back" grep -q '^# 21 packets earlier than the one before' "$tmp/m.txt"
+check "... with the flows of both" grep -q '^# rfc5382: 6 flows' "$tmp/m.txt"
+# the first record's microseconds made -16 (0xfffffff0): counted, taken
+# at the whole second, the same by both readers
+cp "$data/basic.pcap" "$tmp/usec.pcap"
+printf '\360\377\377\377' | dd of="$tmp/usec.pcap" bs=1 seek=28 conv=notrunc 2>/dev/null
+"$NATBOX" replay "$tmp/usec.pcap" --policy rfc5382 >"$tmp/u.txt"
+check "a fraction of a second out of range: reported" \
+    grep -q '^# 1 records with a fraction of a second out of range' "$tmp/u.txt"
+check "... and the capture starts at its whole second" grep -q 'from 2024-05-01 10:00:00.000000Z' "$tmp/u.txt"
 
 # ---- packet counts agree with tcpdump ----
 
@@ -731,6 +785,9 @@ check "reader: libpcap reads stdin" sh -c "NATBOX_PCAP_DEBUG=1 '$NATBOX' replay 
 # a swapped Linux cooked file: libpcap swaps CAN IDs in it, so it reads it
 "$MKCAP" --link sll --swap basic "$tmp/v.pcap"
 check "reader: libpcap reads a swapped SLL file" test "$(reader "$tmp/v.pcap")" = libpcap
+# NFLOG's TLVs likewise
+"$MKCAP" --link nflog --swap basic "$tmp/v.pcap"
+check "reader: libpcap reads a swapped NFLOG file" test "$(reader "$tmp/v.pcap")" = libpcap
 # a named pipe whose writer is done: read by libpcap, and no second open()
 # that would wait for a writer forever
 mkfifo "$tmp/fifo"
@@ -743,7 +800,9 @@ wait
 # the file header's variants: byte order, precision, link types, and a
 # header whose snap length is shorter than its records (libpcap cuts them)
 for v in "" "--nano" "--swap" "--swap --nano" "--link sll" "--link raw" "--link vlan --swap" \
-    "--snap 200 --hsnap 64" "--swap --nano --snap 300 --hsnap 60"; do
+    "--snap 200 --hsnap 64" "--swap --nano --snap 300 --hsnap 60" "--link ppp" "--link ppp-hdlc" \
+    "--link chdlc" "--link nflog" "--link wifi" "--link radiotap --swap" "--link fddi" \
+    "--link null-be" "--link loop" "--link vxlan-gre" "--link erspan3 --snap 90" "--link tso"; do
 	# shellcheck disable=SC2086 # one word per option
 	"$MKCAP" $v basic "$tmp/v.pcap"
 	check "reader [$v]: natbox reads it" test "$(reader "$tmp/v.pcap")" = natbox
@@ -753,6 +812,8 @@ done
 for f in $data/*.pcap; do
 	check "reader: replay $(basename "$f") agrees" agree replay "$f" --policy fin-kills-mapping
 done
+check "reader: a fraction of a second out of range, read alike" agree replay "$tmp/usec.pcap" \
+    --policy rfc5382
 # a file cut anywhere, caplens made garbage, bytes flipped anywhere
 runs=0
 diffs=0
@@ -800,7 +861,8 @@ damaged_run() {
 		cp "$2" "$tmp/crash.$crashes" 2>/dev/null
 	fi
 }
-for f in basic.pcap sll2.pcapng ipv6ext.pcap rst.pcap dgram.pcap; do
+for f in basic.pcap sll2.pcapng ipv6ext.pcap rst.pcap dgram.pcap tunnels.pcap teredo.pcap \
+    nflog.pcap radiotap.pcap; do
 	size=$(wc -c <"$data/$f")
 	step=$((size / 40 + 1))
 	off=0
