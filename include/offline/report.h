@@ -106,11 +106,16 @@ struct rmarks {
 
 /* What broke a flow: the TCP timers by phase, TIME_WAIT reuse, a fault,
  * anything else (other); then the datagram trackers' timers: UDP's (both),
- * ICMP's, another protocol's (other_proto). */
+ * ICMP's, another protocol's (other_proto); then a translating profile's
+ * refusals of inbound packets: filtering's (nat_filtered), and those no
+ * mapping held (nat_no_mapping). */
 enum rclass {
 	RC_OPENING = 0, RC_IDLE, RC_HALF_CLOSED, RC_CLOSING, RC_TIME_WAIT,
-	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC_UDP, RC_ICMP, RC_OTHER_PROTO, RC__MAX
+	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC_UDP, RC_ICMP, RC_OTHER_PROTO,
+	RC_NAT_FILTERED, RC_NAT_NO_MAPPING, RC__MAX
 };
+/* The classes only a translating profile has */
+#define RC_NAT_FIRST	RC_NAT_FILTERED
 
 /* A translating profile's flow (nat.outside set): the NAT's own end of
  * it as the outside sees it, the first the flow had. */
@@ -243,6 +248,9 @@ const struct rremap *report_remaps(const struct rprof *p, uint32_t i, unsigned *
 void report_nat_endpoint(const struct rnat *n, char *buf, size_t cap);
 /* "pickup", "rebind" */
 const char *report_remap_why(unsigned why);
+/* Flow i's "outside" and "remaps" [{at outside why}] JSON fields. */
+struct fieldw;
+void report_nat_json(struct fieldw *w, const struct rprof *p, uint32_t i);
 
 /* Output helpers shared by the subcommands. */
 void report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,

@@ -349,33 +349,6 @@ print_summary_text(FILE *f, const struct report *r)
 		fprintf(f, "# wrote %llu dropped frames\n", (unsigned long long)r->dumped);
 }
 
-/* A translating profile's fields of flow i: its outside endpoint and
- * re-maps. */
-static void
-json_nat(struct fieldw *w, const struct rprof *p, uint32_t i)
-{
-	const struct rnat *n = report_nat(p, i);
-	const struct rremap *m;
-	unsigned k, nm;
-	char ep[32];
-
-	report_nat_endpoint(n, ep, sizeof(ep));
-	fw_str(w, "outside", NULL, n ? ep : NULL);
-	m = report_remaps(p, i, &nm);
-	fw_arr_open(w, "remaps");
-	for (k = 0; k < nm; k++) {
-		struct rnat to = { m[k].addr, m[k].port };
-
-		report_nat_endpoint(&to, ep, sizeof(ep));
-		fw_obj_open(w, NULL);
-		fw_secs(w, "at", NULL, m[k].ts);
-		fw_str(w, "outside", NULL, ep);
-		fw_str(w, "why", NULL, report_remap_why(m[k].why));
-		fw_obj_close(w);
-	}
-	fw_arr_close(w);
-}
-
 static void
 print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 {
@@ -424,7 +397,7 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 		fw_str(&w, "state_lost_reason", NULL, lost ? reason_name(h->lost_reason) : NULL);
 		fw_bool(&w, "picked_up", NULL, lost && !broken);
 		if (nat_on(&p->pol->nat))
-			json_nat(&w, p, i);
+			report_nat_json(&w, p, i);
 		fw_obj_close(&w);
 	}
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldw.h"
 #include "nat.h"
 #include "report_pass.h"
 
@@ -141,4 +142,29 @@ const char *
 report_remap_why(unsigned why)
 {
 	return why == RMAP_REBIND ? "rebind" : "pickup";
+}
+
+void
+report_nat_json(struct fieldw *w, const struct rprof *p, uint32_t i)
+{
+	const struct rnat *n = report_nat(p, i);
+	const struct rremap *m;
+	unsigned k, nm;
+	char ep[32];
+
+	report_nat_endpoint(n, ep, sizeof(ep));
+	fw_str(w, "outside", NULL, n ? ep : NULL);
+	m = report_remaps(p, i, &nm);
+	fw_arr_open(w, "remaps");
+	for (k = 0; k < nm; k++) {
+		struct rnat to = { m[k].addr, m[k].port };
+
+		report_nat_endpoint(&to, ep, sizeof(ep));
+		fw_obj_open(w, NULL);
+		fw_secs(w, "at", NULL, m[k].ts);
+		fw_str(w, "outside", NULL, ep);
+		fw_str(w, "why", NULL, report_remap_why(m[k].why));
+		fw_obj_close(w);
+	}
+	fw_arr_close(w);
 }
