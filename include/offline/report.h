@@ -108,10 +108,34 @@ struct rmarks {
 
 /* What broke a flow: the TCP timers by phase, TIME_WAIT reuse, a fault,
  * anything else (other); then the datagram trackers' timers: UDP's (both),
- * ICMP's, another protocol's (other_proto). */
+ * ICMP's, another protocol's (other_proto); then a translating profile's
+ * refusals of inbound packets: filtering's (nat_filtered), and those no
+ * mapping held (nat_no_mapping). */
 enum rclass {
 	RC_OPENING = 0, RC_IDLE, RC_HALF_CLOSED, RC_CLOSING, RC_TIME_WAIT,
-	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC_UDP, RC_ICMP, RC_OTHER_PROTO, RC__MAX
+	RC_TW_REUSE, RC_FAULT, RC_OTHER, RC_UDP, RC_ICMP, RC_OTHER_PROTO,
+	RC_NAT_FILTERED, RC_NAT_NO_MAPPING, RC__MAX
+};
+/* The classes only a translating profile has */
+#define RC_NAT_FIRST	RC_NAT_FILTERED
+
+/* A translating profile's flow (nat.outside set): the NAT's own end of
+ * it as the outside sees it, the first the flow had. */
+struct rnat {
+	uint32_t addr;		/* external address, host order; 0: untranslated */
+	uint16_t port;		/* external port (an ICMP query's identifier) */
+};
+
+/* A flow moved to another external endpoint: its state was lost and a
+ * later packet made a new mapping (pickup), or nat.rebind_every moved it. */
+enum rremap_why { RMAP_PICKUP = 0, RMAP_REBIND };
+
+struct rremap {
+	uint64_t ts;
+	uint32_t flow;
+	uint32_t addr;		/* the new external endpoint */
+	uint16_t port;
+	uint8_t why;		/* enum rremap_why */
 };
 
 /* One profile's engine and verdicts. */
@@ -140,6 +164,16 @@ struct rprof {
 	uint64_t first_break;
 	struct engine_stats st;
 	struct rmarks marks;
+	/* translating profiles (report_nat.c): per flow, and the re-maps in
+	 * the order they came; after the pass, remap_of[i] .. remap_of[i + 1]
+	 * index flow i's in remaps (sorted by flow) */
+	struct rnat *nat;
+	uint32_t natcap;
+	struct rremap *remaps;
+	uint32_t nremaps, remapcap;
+	uint32_t *remap_of;
+	uint32_t remap_flows;		/* remap_of's flows */
+	uint32_t translated, remapped;	/* flows */
 	/* replay only */
 	struct evbuf *evb;
 	struct pcapout *dump;
@@ -217,6 +251,18 @@ const char *report_tunnel(const struct report *r, const struct rflow *f);
 
 /* The profile's verdict on flow i, or NULL if it never touched it. */
 const struct rhit *report_hit(const struct rprof *p, uint32_t i);
+
+/* A translating profile's view of flow i: NULL if it never translated it. */
+const struct rnat *report_nat(const struct rprof *p, uint32_t i);
+/* Flow i's re-maps, in time order (*n of them; NULL if none). */
+const struct rremap *report_remaps(const struct rprof *p, uint32_t i, unsigned *n);
+/* "203.0.113.100:40000"; "-" if untranslated. */
+void report_nat_endpoint(const struct rnat *n, char *buf, size_t cap);
+/* "pickup", "rebind" */
+const char *report_remap_why(unsigned why);
+/* Flow i's "outside" and "remaps" [{at outside why}] JSON fields. */
+struct fieldw;
+void report_nat_json(struct fieldw *w, const struct rprof *p, uint32_t i);
 
 /* Output helpers shared by the subcommands. */
 void report_endpoint(uint8_t family, const struct nb_addr *a, uint16_t port,

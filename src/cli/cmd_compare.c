@@ -47,6 +47,11 @@ usage(FILE *f, bool full)
 	    "its packets (or resets a TCP flow at an expiry it had traffic after): a\n"
 	    "UDP flow whose mapping expired breaks when the responder's next datagram\n"
 	    "is dropped; the originator's next one makes it again (picked up).\n"
+	    "With nat.outside set (a capture taken on the inside, nat.inside its\n"
+	    "addresses), the columns filtered and no_mapping count flows whose inbound\n"
+	    "packet the profile's filtering would have refused (from an endpoint the\n"
+	    "flow never sent to), or no mapping held; --flows JSON gives each\n"
+	    "translating profile's outside endpoint and re-maps per flow.\n"
 	    "\n"
 	    "  --policy NAME|FILE  a profile (repeat; at most %d); NAME,key=value,...\n"
 	    "                      sets keys for that profile alone\n"
@@ -56,7 +61,8 @@ usage(FILE *f, bool full)
 	    "                      (policy, flows, broken, picked_up, a count per class:\n"
 	    "                      opening, idle, half_closed, closing, time_wait,\n"
 	    "                      timewait_reuse, fault, other, udp, icmp,\n"
-	    "                      other_proto; reasons by name,\n"
+	    "                      other_proto, and for a translating profile\n"
+	    "                      nat_filtered, nat_no_mapping; reasons by name,\n"
 	    "                      dropped_packets, dropped_bytes, first_break)\n"
 	    "  --flows             add the flow-by-profile matrix (JSON: a line per flow)\n"
 	    "  --svg FILE          timeline: a lane per flow and profile, by state\n"
@@ -177,6 +183,43 @@ static const struct {
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
+/* ... and, when a profile translates, the inbound packets it refused:
+ * filtering's, and those no mapping held */
+#define NCOLS_NAT (NCOLS + 2)
+
+static const struct {
+	const char *head;
+	unsigned cls;
+} natcols[] = { { "filtered", RC_NAT_FILTERED }, { "no_mapping", RC_NAT_NO_MAPPING } };
+
+static const char *
+col_head(size_t c)
+{
+	return c < NCOLS ? cols[c].head : natcols[c - NCOLS].head;
+}
+
+static unsigned
+col_count(const struct rprof *p, size_t c)
+{
+	return p->by_class[c < NCOLS ? cols[c].cls : natcols[c - NCOLS].cls];
+}
+
+static int
+col_width(size_t c)
+{
+	int n = (int)strlen(col_head(c));
+
+	return n > 5 ? n : 5;
+}
+
+static bool
+any_nat(const struct report *r)
+{
+	for (unsigned i = 0; i < r->nprof; i++)
+		if (nat_on(&r->prof[i].pol->nat))
+			return true;
+	return false;
+}
 
 static unsigned
 other_count(const struct rprof *p)
@@ -188,6 +231,7 @@ static void
 print_table(FILE *f, const struct report *r)
 {
 	bool color = report_color(f);
+	size_t ncols = any_nat(r) ? NCOLS_NAT : NCOLS;
 	int lw = 7;
 	char t[32];
 
@@ -195,9 +239,8 @@ print_table(FILE *f, const struct report *r)
 		if ((int)strlen(r->prof[i].label) > lw)
 			lw = (int)strlen(r->prof[i].label);
 	fprintf(f, "%-*s  %7s %7s", lw, "profile", "flows", "broken");
-	for (size_t c = 0; c < NCOLS; c++)
-		fprintf(f, " %*s", (int)strlen(cols[c].head) > 5 ? (int)strlen(cols[c].head) : 5,
-		    cols[c].head);
+	for (size_t c = 0; c < ncols; c++)
+		fprintf(f, " %*s", col_width(c), col_head(c));
 	fprintf(f, " %5s %9s %10s %12s  %s\n", "other", "picked_up", "pkts_lost",
 	    "bytes_lost", "first_break");
 	for (unsigned i = 0; i < r->nprof; i++) {
@@ -206,9 +249,8 @@ print_table(FILE *f, const struct report *r)
 
 		fprintf(f, "%s%-*s  %7u %7u", hl ? "\033[1;31m" : "", lw, p->label,
 		    r->nflows, p->broken);
-		for (size_t c = 0; c < NCOLS; c++)
-			fprintf(f, " %*u", (int)strlen(cols[c].head) > 5 ?
-			    (int)strlen(cols[c].head) : 5, p->by_class[cols[c].cls]);
+		for (size_t c = 0; c < ncols; c++)
+			fprintf(f, " %*u", col_width(c), col_count(p, c));
 		if (p->first_break != T_NONE)
 			report_time(p->first_break, t, sizeof(t));
 		else
@@ -304,7 +346,8 @@ print_json(FILE *f, const struct report *r)
 		fw_uint(&w, "broken_midstream", NULL, p->broken_midstream);
 		fw_uint(&w, "picked_up", NULL, p->lost);
 		for (unsigned c = 0; c < RC__MAX; c++)
-			fw_uint(&w, report_class_name(c), NULL, p->by_class[c]);
+			if (c < RC_NAT_FIRST || nat_on(&p->pol->nat))
+				fw_uint(&w, report_class_name(c), NULL, p->by_class[c]);
 		fw_obj_open(&w, "reasons");
 		for (unsigned k = 0; k < R__MAX; k++)
 			if (p->by_reason[k])
@@ -366,6 +409,8 @@ print_json_flows(FILE *f, const struct report *r)
 			fw_uint(&w, "dropped_packets", NULL, h ? h->drop_pkts : 0);
 			fw_uint(&w, "dropped_bytes", NULL, h ? h->drop_bytes : 0);
 			fw_bool(&w, "picked_up", NULL, lost && !broken);
+			if (nat_on(&r->prof[k].pol->nat))
+				report_nat_json(&w, &r->prof[k], i);
 			fw_obj_close(&w);
 		}
 		fw_arr_close(&w);

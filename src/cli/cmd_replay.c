@@ -74,6 +74,15 @@ usage(FILE *f, bool full)
 	    "picked_up (null where it does not apply); one {\"type\":\"summary\",...}.\n"
 	    "Engine events (--events) come first.\n"
 	    "\n"
+	    "NAT what-ifs: with nat.outside set (and nat.inside, on a capture taken on\n"
+	    "the inside) the table has an outside column, the external address:port\n"
+	    "each flow would have had, and the verdict says when a flow would have\n"
+	    "been re-mapped (\"remapped 70.005 -> :51234\": its state was lost and a\n"
+	    "later packet made a new mapping; \"rebound\": nat.rebind_every). JSON flow\n"
+	    "lines gain outside and remaps [{at outside why}], the summary translated\n"
+	    "and remapped. Inbound packets no mapping holds, or that filtering refuses,\n"
+	    "break their flow as nat:no_mapping or nat:filtered.\n"
+	    "\n"
 	    "This is a what-if. The capture is what the endpoints did without this\n"
 	    "profile in the path; after the first drop real endpoints would have\n"
 	    "retransmitted, backed off or given up, so the later packets and the drop\n"
@@ -152,9 +161,10 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 	return 0;
 }
 
-/* Column widths of the flow table. */
+/* Column widths of the flow table (out: the outside column, 0 when the
+ * profile translates nothing). */
 struct widths {
-	int src, dst, hist, op, ob, rp, rb;
+	int src, dst, out, hist, op, ob, rp, rb;
 };
 
 static int
@@ -208,13 +218,34 @@ text_verdict(FILE *f, const struct rflow *fl, const struct rhit *h, bool color)
 	fprintf(f, "%s", color ? "\033[0m" : "");
 }
 
+/* "; remapped 70.005 -> :51234" per re-map (the whole endpoint when the
+ * address changed too); a rebind says "rebound". */
+static void
+text_remaps(FILE *f, const struct rprof *p, uint32_t i)
+{
+	const struct rnat *n = report_nat(p, i);
+	const struct rremap *m;
+	char at[32], ep[32];
+	unsigned k, nm;
+
+	m = report_remaps(p, i, &nm);
+	for (k = 0; k < nm; k++) {
+		struct rnat to = { m[k].addr, m[k].port };
+
+		report_time(m[k].ts, at, sizeof(at));
+		report_nat_endpoint(&to, ep, sizeof(ep));
+		fprintf(f, "; %s %s -> %s", m[k].why == RMAP_REBIND ? "rebound" : "remapped", at,
+		    n && n->addr == to.addr ? strchr(ep, ':') : ep);
+	}
+}
+
 static void
 print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 {
 	const struct rprof *p = &r->prof[0];
-	bool color = report_color(f);
-	struct widths w = { 3, 3, 7, 9, 10, 9, 10 };
-	char a[64], b[64], start[32], dur[32], pn[4];
+	bool color = report_color(f), nat = nat_on(&p->pol->nat);
+	struct widths w = { 3, 3, nat ? 7 : 0, 7, 9, 10, 9, 10 };
+	char a[64], b[64], x[32], start[32], dur[32], pn[4];
 	uint32_t i;
 
 	for (i = 0; i < r->nflows; i++) {
@@ -228,6 +259,9 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 			w.src = n;
 		if ((n = (int)strlen(b)) > w.dst)
 			w.dst = n;
+		report_nat_endpoint(report_nat(p, i), x, sizeof(x));
+		if (nat && (n = (int)strlen(x)) > w.out)
+			w.out = n;
 		if ((n = (int)strlen(fl->history)) > w.hist)
 			w.hist = n;
 		if ((n = ulen(fl->pkts[0])) > w.op)
@@ -239,8 +273,11 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 		if ((n = ulen(fl->bytes[1])) > w.rb)
 			w.rb = n;
 	}
-	fprintf(f, "%10s %9s  %-6s %-*s  %-*s  %-6s %-*s %*s %*s %*s %*s  %s\n",
-	    "start", "duration", "proto", w.src, "src", w.dst, "dst", "state", w.hist, "history",
+	fprintf(f, "%10s %9s  %-6s %-*s  %-*s  ", "start", "duration", "proto", w.src, "src",
+	    w.dst, "dst");
+	if (nat)
+		fprintf(f, "%-*s  ", w.out, "outside");
+	fprintf(f, "%-6s %-*s %*s %*s %*s %*s  %s\n", "state", w.hist, "history",
 	    w.op, "orig_pkts", w.ob, "orig_bytes", w.rp, "resp_pkts", w.rb, "resp_bytes",
 	    "verdict");
 	for (i = 0; i < r->nflows; i++) {
@@ -253,12 +290,19 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 		    (unsigned long long)(fl->first / NS_PER_SEC),
 		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
 		report_dur(fl->last - fl->first, dur, sizeof(dur));
-		fprintf(f, "%10s %9s  %-6s %-*s  %-*s  %-6s %-*s %*u %*llu %*u %*llu  ", start, dur,
-		    report_proto_name(fl, pn), w.src, a, w.dst, b, fl->conn_state, w.hist,
+		fprintf(f, "%10s %9s  %-6s %-*s  %-*s  ", start, dur, report_proto_name(fl, pn),
+		    w.src, a, w.dst, b);
+		if (nat) {
+			report_nat_endpoint(report_nat(p, i), x, sizeof(x));
+			fprintf(f, "%-*s  ", w.out, x);
+		}
+		fprintf(f, "%-6s %-*s %*u %*llu %*u %*llu  ", fl->conn_state, w.hist,
 		    fl->history[0] ? fl->history : "-", w.op, fl->pkts[0], w.ob,
 		    (unsigned long long)fl->bytes[0], w.rp, fl->pkts[1], w.rb,
 		    (unsigned long long)fl->bytes[1]);
 		text_verdict(f, fl, report_hit(p, i), color);
+		if (nat)
+			text_remaps(f, p, i);
 		fputc('\n', f);
 	}
 }
@@ -297,6 +341,10 @@ print_summary_text(FILE *f, const struct report *r)
 		fprintf(f, "\n# what-if: after a drop real endpoints would have retransmitted "
 		    "or given up; later counts assume they went on as captured\n");
 	}
+	if (nat_on(&p->pol->nat))
+		fprintf(f, "# translated %u flow%s, %u re-mapped (a new mapping after its state "
+		    "was lost, or a rebind)\n", p->translated, p->translated == 1 ? "" : "s",
+		    p->remapped);
 	if (r->dumped)
 		fprintf(f, "# wrote %llu dropped frames\n", (unsigned long long)r->dumped);
 }
@@ -350,6 +398,8 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 		fw_secs(&w, "state_lost_at", NULL, lost ? h->lost_at : T_NONE);
 		fw_str(&w, "state_lost_reason", NULL, lost ? reason_name(h->lost_reason) : NULL);
 		fw_bool(&w, "picked_up", NULL, lost && !broken);
+		if (nat_on(&p->pol->nat))
+			report_nat_json(&w, p, i);
 		fw_obj_close(&w);
 	}
 }
@@ -378,6 +428,10 @@ print_summary_json(FILE *f, const struct report *r)
 	fw_uint(&w, "stray_drops", NULL, p->stray_drops);
 	fw_secs(&w, "first_break", NULL, p->first_break);
 	fw_uint(&w, "written_dropped", NULL, r->dumped);
+	if (nat_on(&p->pol->nat)) {
+		fw_uint(&w, "translated", NULL, p->translated);
+		fw_uint(&w, "remapped", NULL, p->remapped);
+	}
 	fw_obj_close(&w);
 }
 

@@ -14,7 +14,8 @@ hold_of(const struct policy *pol)
 	return pol->after_expiry != LATE_PICKUP ? pol->tombstone : 0;
 }
 
-/* Whether the profile's flows can be timed outside exactly, and the
+/* Whether the profile's flows can be timed outside exactly (not with
+ * faults, adaptive timeouts or translation), and the
  * buckets: wheel ticks if they cover its longest timeout in BINS_MAX,
  * else ~1 s. */
 static bool
@@ -26,6 +27,11 @@ timeable(const struct policy *pol, unsigned *shift, uint64_t *nbins)
 		if (pol->fault[k] > 0.0)
 			return false;
 	if (pol->adaptive_start != 0)
+		return false;
+	/* A translating profile's engine must see every packet: its mapping
+	 * table decides inbound packets the reference has no say on
+	 * (filtering, no mapping) and which port a flow gets. */
+	if (nat_on(&pol->nat))
 		return false;
 	/* every tracker's timers: TCP's, and the UDP, ICMP and other
 	 * protocols' (a shadow follows those flows too) */

@@ -292,6 +292,7 @@ report_free(struct report *r)
 		free(p->hits);
 		free(p->map);
 		free(p->marks.v);
+		prof_nat_free(p);
 		if (p->dump)
 			pcapout_close(p->dump);
 		if (p->evb)

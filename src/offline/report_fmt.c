@@ -93,6 +93,8 @@ static const char *const class_names[RC__MAX] = {
 	[RC_UDP] = "udp",
 	[RC_ICMP] = "icmp",
 	[RC_OTHER_PROTO] = "other_proto",
+	[RC_NAT_FILTERED] = "nat_filtered",
+	[RC_NAT_NO_MAPPING] = "nat_no_mapping",
 };
 
 const char *
@@ -129,6 +131,10 @@ report_class_of(unsigned reason)
 		return RC_ICMP;
 	case R_EXPIRED_OTHER:
 		return RC_OTHER_PROTO;
+	case R_NAT_FILTERED:
+		return RC_NAT_FILTERED;
+	case R_NAT_NO_MAPPING:
+		return RC_NAT_NO_MAPPING;
 	default:
 		return RC_OTHER;
 	}

@@ -90,10 +90,14 @@ prof_event(void *ctx, const struct event *ev)
 		p->new_tag = ev->tag;
 		id = ev->tag != EV_TAG_NONE ? p->chunk->pk[ev->tag].flow : RFLOW_NONE;
 		p->map[ev->flow] = id;
+		if (ev->nat)
+			prof_nat_event(p, id, ev);
 		if (tl && id != RFLOW_NONE)
 			report_mark_add(&p->marks, id, ev->ts, ev->state);
 		break;
 	case EV_UPDATE:
+		if (ev->reason == R_NAT_REBIND)
+			prof_nat_event(p, p->map[ev->flow], ev);
 		if (tl && (id = p->map[ev->flow]) != RFLOW_NONE)
 			report_mark_add(&p->marks, id, ev->ts, ev->state);
 		break;
@@ -214,10 +218,10 @@ prof_setup(struct pass *ps, struct rprof *p, unsigned i, const uint64_t seed[2])
 		fatal("evbuf_new");
 	/* Without an event stream prof_event() reads only these: the
 	 * engine need not build a drop's events, nor updates without a
-	 * timeline. */
+	 * timeline or translation (a rebind is an update). */
 	if (p->evb == NULL)
 		engine_set_event_mask(p->e, 1u << EV_NEW | 1u << EV_EXPIRE | 1u << EV_END |
-		    (p->timeline ? 1u << EV_UPDATE : 0));
+		    (p->timeline || nat_on(&p->pol->nat) ? 1u << EV_UPDATE : 0));
 	if (i == 0 && o->write_dropped) {
 		p->dump = pcapout_open(ps->in, o->write_dropped, err, sizeof(err));
 		if (p->dump == NULL) {
@@ -259,4 +263,5 @@ prof_totals(struct rprof *p, const struct report *r)
 		p->drop_pkts += h->drop_pkts;
 		p->drop_bytes += h->drop_bytes;
 	}
+	prof_nat_totals(p, r->nflows);
 }

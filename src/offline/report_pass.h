@@ -116,6 +116,14 @@ void report_prof_verdict(void *ctx, const struct engine_tpkt *tp, const struct v
 /* After the pass: its counts over the flows, and its engine's stats. */
 void prof_totals(struct rprof *p, const struct report *r);
 
+/* report_nat.c: a translating profile's external endpoints */
+/* Flow id got (EV_NEW) or moved to (EV_UPDATE, R_NAT_REBIND) the outside
+ * tuple in ev; the first is the flow's, each later one a re-map. */
+void prof_nat_event(struct rprof *p, uint32_t id, const struct event *ev);
+/* After the pass: re-maps indexed by flow, the counts. */
+void prof_nat_totals(struct rprof *p, uint32_t nflows);
+void prof_nat_free(struct rprof *p);
+
 /* report_shadow.c: profiles judged by shadowing the reference. */
 void shadow_setup(struct pass *ps);	/* sets p->sh of each it takes */
 /* a shadowed profile's thread */

@@ -1187,6 +1187,52 @@ sc_dgram(void)
 		dg(&k, (uint64_t)i * NS, 0, P_UDP, 400);
 }
 
+/*
+ * Peer-to-peer seen on the inside of a NAT (for NAT what-ifs: replay and
+ * compare with nat.outside and nat.inside; times in seconds), the client
+ * 198.51.100.10:
+ *  - asks a STUN-like server 203.0.113.20:3478 from udp 40000 (0), answered;
+ *  - a peer 203.0.113.30:5000 sends to that port (1), the client answers
+ *    (1.01), the peer again (1.05): endpoint-independent filtering lets the
+ *    first in, address(-and-port)-dependent refuses it;
+ *  - the server answers from its other port 3479 (2): address-dependent
+ *    filtering lets it in, address-and-port-dependent refuses it;
+ *  - a TCP connection to 203.0.113.20:443 (5), silent from 5.12 until the
+ *    client speaks again at 70.005 (a 60 s idle timeout loses it first);
+ *  - an unsolicited SYN from 203.0.113.40:51000 to the client's port 22
+ *    (80, again at 81): no mapping holds that port.
+ */
+static void
+sc_p2p(void)
+{
+	struct conn k;
+	uint64_t t;
+
+	conn_init(&k, 4, 10, 40000, 20, 3478, 0, 0);
+	dg(&k, 0, 0, P_UDP, 20);
+	dg(&k, 20 * MS, 1, P_UDP, 32);
+
+	conn_init(&k, 4, 10, 40000, 30, 5000, 0, 0);
+	dg(&k, 1 * NS, 1, P_UDP, 40);
+	dg(&k, 1 * NS + 10 * MS, 0, P_UDP, 40);
+	dg(&k, 1 * NS + 50 * MS, 1, P_UDP, 40);
+
+	conn_init(&k, 4, 10, 40000, 20, 3479, 0, 0);
+	dg(&k, 2 * NS, 1, P_UDP, 32);
+
+	conn_init(&k, 4, 10, 40001, 20, 443, 1000, 5000);
+	t = 5 * NS;
+	handshake(&k, &t, 20 * MS);
+	tcp(&k, 5 * NS + 100 * MS, 0, PSH | ACK, 200);
+	tcp(&k, 5 * NS + 120 * MS, 1, PSH | ACK, 1000);
+	tcp(&k, 70 * NS + 5 * MS, 0, PSH | ACK, 100);
+	tcp(&k, 70 * NS + 30 * MS, 1, PSH | ACK, 200);
+
+	conn_init(&k, 4, 10, 22, 40, 51000, 0, 9000);
+	tcp(&k, 80 * NS, 1, SYN, 0);
+	tcp_again(&k, 81 * NS, 1, SYN, 0);
+}
+
 /* ---- writing ---- */
 
 static int
@@ -1551,6 +1597,7 @@ static const struct {
 	{ "gaps", sc_gaps, "known waits in every timer phase (for suggest)" },
 	{ "idle", sc_idle, "a 6.5 min idle gap, a 2.5 min half-closed wait, TIME_WAIT reuse" },
 	{ "dgram", sc_dgram, "UDP (DNS, keepalives over 2 min, unreplied), ping, ping6, port unreachable, ESP" },
+	{ "p2p", sc_p2p, "peer-to-peer on a NAT's inside: STUN, peers, an idle TCP, an unsolicited SYN" },
 	{ "shadow-evict", sc_shadow_evict, "compare's shadows: the reference forgets a dead flow" },
 	{ "shadow-lag", sc_shadow_lag, "compare's shadows: a profile's engine idle 559 s" },
 	{ "shadow-short", sc_shadow_short, "compare's shadows: a tombstone shorter than a tick" },
