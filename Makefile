@@ -186,7 +186,8 @@ FUZZ_SRCS_filter := src/control/flowfilter.c src/common/opts.c src/common/log.c 
 FUZZ_SRCS_ctl := $(CONTROL_SRCS) $(COMMON_SRCS) $(CORE_SRCS)
 FUZZ_SRCS_engine := $(CORE_SRCS)
 FUZZ_SRCS_natrw := src/core/natrw.c src/core/decode.c
-FUZZ_SRCS_pcap := src/offline/pcapin.c src/common/safefile.c src/core/decode.c
+FUZZ_SRCS_pcap := src/offline/pcapin.c src/offline/linkl3.c src/offline/tunnel.c \
+    src/common/safefile.c src/core/decode.c
 FUZZ_LIBS_ctl := -lpthread
 FUZZ_LIBS_pcap = $(shell pkg-config --libs libpcap 2>/dev/null)
 FUZZ_INC := $(INC_common) -Iinclude/control -Iinclude/offline
