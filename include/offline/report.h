@@ -252,6 +252,10 @@ const char *report_tunnel(const struct report *r, const struct rflow *f);
 /* The profile's verdict on flow i, or NULL if it never touched it. */
 const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 
+/* Profile 0's flows as a Zeek conn.log (TSV with its header lines),
+ * natbox's verdict columns after Zeek's; broken_only as replay --broken. */
+void report_zeek_write(FILE *f, const struct report *r, bool broken_only);
+
 /* A translating profile's view of flow i: NULL if it never translated it. */
 const struct rnat *report_nat(const struct rprof *p, uint32_t i);
 /* Flow i's re-maps, in time order (*n of them; NULL if none). */

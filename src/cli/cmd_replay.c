@@ -20,6 +20,7 @@ struct replay_opts {
 	struct capture_opts co;
 	enum event_format fmt;
 	bool broken_only;
+	bool zeek;		/* flows as a Zeek conn.log */
 };
 
 static void
@@ -27,7 +28,7 @@ usage(FILE *f, bool full)
 {
 	fprintf(f,
 	    "usage: natbox replay CAPTURE --policy NAME|FILE [--set key=value]...\n"
-	    "                     [--events -|FILE] [--format text|json] [--write-dropped FILE]\n"
+	    "                     [--events -|FILE] [--format text|json|zeek] [--write-dropped FILE]\n"
 	    "                     [--svg FILE] [--svg-flows N] [--svg-broken] [--broken]\n"
 	    "                     [--max-flows N]\n");
 	if (!full)
@@ -44,6 +45,8 @@ usage(FILE *f, bool full)
 	    "  --set key=value     override one profile key (repeatable)\n"
 	    "  --events -|FILE     write the engine's events (stdout, or appended to FILE)\n"
 	    "  --format text|json  events and flow lines as text (default) or JSON lines\n"
+	    "  --format zeek       flows as a Zeek conn.log (TSV), verdict columns last;\n"
+	    "                      events as text\n"
 	    "  --write-dropped F   write the frames the profile would have dropped to F\n"
 	    "  --svg FILE          draw a timeline: a lane per flow, coloured by state\n"
 	    "  --svg-flows N       lanes for the busiest N flows (default %d)\n"
@@ -133,6 +136,9 @@ parse_args(int argc, char **argv, struct replay_opts *o)
 			o->events = optarg;
 			break;
 		case 'f':
+			/* zeek: flows as a conn.log; events (--events) as text */
+			if ((o->zeek = strcmp(optarg, "zeek") == 0))
+				break;
 			if (opt_format(&json, optarg) < 0)
 				return -1;
 			o->fmt = json ? EVF_JSON : EVF_TEXT;
@@ -494,7 +500,9 @@ cmd_replay(int argc, char **argv)
 			n += (size_t)snprintf(r->prof[0].label + n, sizeof(r->prof[0].label) - n,
 			    ",%s", o.co.sets[i]);
 	}
-	if (o.fmt == EVF_JSON) {
+	if (o.zeek)
+		report_zeek_write(stdout, r, o.broken_only);
+	else if (o.fmt == EVF_JSON) {
 		report_capture_json(stdout, r);
 		print_json(stdout, r, &o);
 		print_summary_json(stdout, r);

@@ -501,44 +501,104 @@ tcp_history_str(const struct tcp_track *t, char buf[static 13])
 	buf[i] = '\0';
 }
 
-/* Zeek's conn_state, from which letters each side produced. */
+/* Where each letter first came in the history (codes 1..12 as in
+ * hist_letters), -1 for letters not seen. Each letter appears once, so
+ * the order of first appearances is all Zeek's rules below need. */
+static void
+hist_positions(const struct tcp_track *t, int pos[13])
+{
+	unsigned i, v;
+
+	for (i = 0; i < 13; i++)
+		pos[i] = -1;
+	for (i = 0; i < 12 && (v = hist_get(t, i)) != 0; i++)
+		pos[v] = (int)i;
+}
+
+/* Zeek's endpoint states (analyzer/protocol/tcp/TCP_Endpoint.h), as far
+ * as the order of the letters tells them. */
+enum zstate { ZS_INACTIVE, ZS_PARTIAL, ZS_SYN_SENT, ZS_ESTABLISHED, ZS_CLOSED, ZS_RESET };
+
+/* One side's state at the end; b: its letters' base (0 orig, 6 reply).
+ * A RST makes a side RESET, except that it stays CLOSED when it had sent
+ * its FIN first and the peer sends one too (TCPSessionAdapter.cc,
+ * UpdateClosedState: "If our peer was also closed, then don't change our
+ * state now on a RST"; UpdateEstablishedState turns a FIN-then-RST peer
+ * back to CLOSED on the other FIN). A FIN after its own RST changes
+ * nothing (UpdateResetState). */
+static enum zstate
+zeek_side(const int pos[13], unsigned b)
+{
+	unsigned pb = b ? 0 : 6;	/* the peer's base */
+	int first = 12, syn = pos[b + HL_S] >= 0 ? pos[b + HL_S] : pos[b + HL_H];
+
+	if (pos[b + HL_R] >= 0 && !(pos[b + HL_F] >= 0 &&
+	    pos[b + HL_F] < pos[b + HL_R] && pos[pb + HL_F] >= 0))
+		return ZS_RESET;
+	if (pos[b + HL_F] >= 0)
+		return ZS_CLOSED;
+	for (unsigned c = HL_S; c <= HL_R; c++)
+		if (pos[b + c] >= 0 && pos[b + c] < first)
+			first = pos[b + c];
+	if (first == 12)
+		return ZS_INACTIVE;
+	if (b == 0 && syn == first)	/* opened with a SYN (or SYN-ACK) */
+		return pos[pb + HL_S] >= 0 || pos[pb + HL_H] >= 0 ?
+		    ZS_ESTABLISHED : ZS_SYN_SENT;
+	if (b != 0 && syn >= 0)		/* the responder's SYN or SYN-ACK */
+		return ZS_ESTABLISHED;
+	/* UpdateInactiveState: a responder's pure ACKs to an unanswered SYN
+	 * leave it inactive; an ACK after the peer's SYN-ACK establishes;
+	 * anything else is a partial connection. */
+	if (b != 0 && pos[b + HL_D] < 0 && pos[pb + HL_S] >= 0)
+		return ZS_INACTIVE;
+	if (b == 0 && pos[pb + HL_H] >= 0 && pos[pb + HL_H] < first)
+		return ZS_ESTABLISHED;
+	return ZS_PARTIAL;
+}
+
+/* Zeek's conn_state() (base/protocols/conn/main.zeek) over the endpoint
+ * states above, in its order: the responder's RST before the
+ * originator's. */
 const char *
 tcp_conn_state(const struct tcp_track *t)
 {
-	/* hist_seen holds the same facts as the letters, a bit per letter
-	 * and side (tcp_history_add writes both). */
-	unsigned o = t->d[DIR_ORIG].hist_seen, y = t->d[DIR_REPLY].hist_seen;
-	bool S = o & (1u << HL_S), H = y & (1u << HL_H);
-	bool F = o & (1u << HL_F), f = y & (1u << HL_F);
-	bool R = o & (1u << HL_R), r = y & (1u << HL_R);
+	int pos[13];
+	enum zstate os, rs;
+	bool o_in, r_in;
 
-	if (S && !H) {
-		if (r)
+	hist_positions(t, pos);
+	os = zeek_side(pos, 0);
+	rs = zeek_side(pos, 6);
+	o_in = os == ZS_INACTIVE || os == ZS_PARTIAL;
+	r_in = rs == ZS_INACTIVE || rs == ZS_PARTIAL;
+	if (rs == ZS_RESET) {
+		/* sizes 0: no payload either way */
+		if (os == ZS_SYN_SENT || (os == ZS_RESET &&
+		    pos[HL_D] < 0 && pos[6 + HL_D] < 0))
 			return "REJ";
-		if (R)
+		return o_in ? "RSTRH" : "RSTR";
+	}
+	if (os == ZS_RESET) {
+		if (!r_in)
+			return "RSTO";
+		/* history =~ ^?S[^HAFGIQ]*R: a SYN first, then no H, A or F
+		 * from the originator before its RST */
+		if (pos[HL_S] == 0 && (pos[HL_H] < 0 || pos[HL_H] > pos[HL_R]) &&
+		    (pos[HL_A] < 0 || pos[HL_A] > pos[HL_R]) &&
+		    (pos[HL_F] < 0 || pos[HL_F] > pos[HL_R]))
 			return "RSTOS0";
-		if (F)
-			return "SH";
-		return "S0";
-	}
-	if (!S && H) {
-		if (r)
-			return "RSTRH";
-		if (f)
-			return "SHR";
 		return "OTH";
 	}
-	if (!S)
-		return "OTH";
-	if (R)
-		return "RSTO";
-	if (r)
-		return "RSTR";
-	if (F && f)
+	if (os == ZS_CLOSED && rs == ZS_CLOSED)
 		return "SF";
-	if (F)
-		return "S2";
-	if (f)
-		return "S3";
-	return "S1";
+	if (os == ZS_CLOSED)
+		return r_in ? "SH" : "S2";
+	if (rs == ZS_CLOSED)
+		return o_in ? "SHR" : "S3";
+	if (os == ZS_SYN_SENT && rs == ZS_INACTIVE)
+		return "S0";
+	if (os == ZS_ESTABLISHED && rs == ZS_ESTABLISHED)
+		return "S1";
+	return "OTH";
 }

@@ -167,6 +167,29 @@ golden basic.rfc5382 replay $data/basic.pcap --policy rfc5382
 golden basic.finkill1s replay $data/basic.pcap --policy fin-kills-mapping \
     --set timeout.half_closed=1s --set timeout.closing=1s --set timeout.time_wait=1s --events -
 golden basic.json replay $data/basic.pcap --policy "fin-kills-mapping,timeout.half_closed=1s" --format json
+# a Zeek conn.log: every Zeek column, natbox's verdict after them
+golden basic.zeek replay $data/basic.pcap --policy "fin-kills-mapping,timeout.half_closed=1s" --format zeek
+golden dgram.zeek replay $data/dgram.pcap --policy panos --format zeek
+# read as zeek-cut does, by the names on #fields: every line has as many
+# columns as #fields and #types, and the columns named hold what they say
+"$NATBOX" replay $data/basic.pcap --policy "fin-kills-mapping,timeout.half_closed=1s" \
+    --format zeek >"$tmp/conn.log" 2>/dev/null
+zeek_cut() {
+	awk -F '\t' -v want="$*" '
+	/^#fields/ { nf = NF; for (i = 2; i <= NF; i++) col[$i] = i - 1; next }
+	/^#types/ { if (NF != nf) { print "types"; exit 1 } next }
+	/^#/ { next }
+	{
+		if (NF != nf - 1) { print "columns"; exit 1 }
+		n = split(want, w, " "); line = ""
+		for (i = 1; i <= n; i++) line = line (i > 1 ? " " : "") $(col[w[i]])
+		print line
+	}' "$tmp/conn.log"
+}
+check "zeek-cut: columns by name" test "$(zeek_cut id.resp_p proto conn_state natbox_verdict natbox_reason | sed -n 3p)" = "5001 tcp SF broken expired:half_closed"
+check "zeek-cut: every line complete" test "$(zeek_cut uid | grep -c '^C[0-9A-Za-z]*$')" = 4
+check "zeek-cut: header" test "$(sed -n '1p;5p' "$tmp/conn.log" | tr '\t' ' ')" = "#separator \\x09
+#path conn"
 golden midstream.linux replay $data/midstream.pcap --policy linux-conntrack
 golden midstream.srx replay $data/midstream.pcap --policy juniper-srx
 golden simultaneous.rfc5382 replay $data/simultaneous.pcap --policy rfc5382 --events -

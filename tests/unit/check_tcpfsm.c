@@ -435,6 +435,79 @@ START_TEST(test_conn_states)
 }
 END_TEST
 
+/* A track whose history is exactly these letters, one packet each. */
+static void
+hist_from(struct tcp_track *t, const char *h)
+{
+	memset(t, 0, sizeof(*t));
+	for (; *h; h++) {
+		enum flow_dir d = *h >= 'a' ? DIR_REPLY : DIR_ORIG;
+		uint8_t fl[] = { ['S' - 'A'] = TH_SYN, ['H' - 'A'] = TH_SYN | TH_ACK,
+			['A' - 'A'] = TH_ACK, ['D' - 'A'] = TH_ACK,
+			['F' - 'A'] = TH_FIN | TH_ACK, ['R' - 'A'] = TH_RST };
+		unsigned c = (unsigned)((*h & ~0x20) - 'A');
+		struct nb_packet p = seg(fl[c], 1, 1, (*h & ~0x20) == 'D' ? 10 : 0);
+
+		tcp_history_add(t, d, &p);
+	}
+}
+
+/* Zeek's conn_state() (scripts/base/protocols/conn/main.zeek) over the
+ * endpoint states its TCP analyzer (TCPSessionAdapter.cc) leaves. */
+START_TEST(test_conn_state_zeek)
+{
+	static const struct {
+		const char *hist, *state, *why;
+	} c[] = {
+		{ "S", "S0", "SYN_SENT, responder INACTIVE" },
+		{ "Sa", "S0", "UpdateInactiveState: pure ACKs to a SYN stay inactive" },
+		{ "Sh", "S1", "both ESTABLISHED" },
+		{ "ShAF", "S2", "originator CLOSED" },
+		{ "ShAf", "S3", "responder CLOSED" },
+		{ "SF", "SH", "originator CLOSED, responder inactive" },
+		{ "ShADadFf", "SF", "both CLOSED" },
+		/* UpdateClosedState: a RST after both FINs leaves CLOSED */
+		{ "ShADadFfR", "SF", "RST after both FINs" },
+		{ "ShADadFfr", "SF", "responder RST after both FINs" },
+		/* UpdateEstablishedState: the peer's FIN turns FIN-then-RST back */
+		{ "ShADFRf", "SF", "FIN, RST, then the peer's FIN" },
+		{ "ShADRFf", "RSTO", "RST before its FIN: RESET stays" },
+		{ "ShADFr", "RSTR", "responder RST, no responder FIN" },
+		/* no SYN: both endpoints PARTIAL, then CLOSED */
+		{ "ADadFf", "SF", "no SYN, both FINs" },
+		{ "ADF", "SH", "no SYN, originator FIN, responder inactive" },
+		{ "ADdf", "SHR", "no SYN, responder FIN, originator partial" },
+		{ "ADad", "OTH", "both partial" },
+		{ "ADdr", "RSTRH", "responder RST, originator partial" },
+		/* RSTOS0: history =~ ^?S[^HAFGIQ]*R */
+		{ "SR", "RSTOS0", "SYN then RST" },
+		{ "SDaR", "RSTOS0", "D and the responder's a do not count" },
+		{ "SAR", "OTH", "an A before the RST" },
+		{ "SFR", "OTH", "a FIN before the RST" },
+		{ "ADR", "OTH", "no SYN first" },
+		/* the responder's RST is checked first */
+		{ "ShADRr", "RSTR", "both RST, originator's first" },
+		{ "ShADrR", "RSTR", "both RST, responder's first" },
+		{ "Sr", "REJ", "RST to a SYN" },
+		{ "SRr", "REJ", "both RESET, no payload" },
+		{ "SDRr", "RSTR", "both RESET, payload" },
+		{ "ShADR", "RSTO", "originator RST, responder ESTABLISHED" },
+	};
+	struct tcp_track t;
+
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char h[13];
+
+		hist_from(&t, c[i].hist);
+		tcp_history_str(&t, h);
+		ck_assert_str_eq(h, c[i].hist);
+		ck_assert_msg(strcmp(tcp_conn_state(&t), c[i].state) == 0,
+		    "%s: %s, want %s (%s)", c[i].hist, tcp_conn_state(&t), c[i].state,
+		    c[i].why);
+	}
+}
+END_TEST
+
 START_TEST(test_history_all_letters)
 {
 	struct tcp_track t;
@@ -529,6 +602,7 @@ suite_tcpfsm(void)
 	tcase_add_test(tc, test_window_stale_rst);
 	tcase_add_test(tc, test_window_scale);
 	tcase_add_test(tc, test_conn_states);
+	tcase_add_test(tc, test_conn_state_zeek);
 	tcase_add_test(tc, test_history_all_letters);
 	tcase_add_test(tc, test_history_model);
 	suite_add_tcase(s, tc);
