@@ -8,21 +8,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "conform_int.h"
-
-static void
-w16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-w32(uint8_t *p, uint32_t v)
-{
-	w16(p, (uint16_t)(v >> 16));
-	w16(p + 2, (uint16_t)v);
-}
 
 /* An IPv4 header for l4len bytes of proto; returns 20. */
 static size_t
@@ -30,11 +17,11 @@ ip4(uint8_t *b, uint8_t proto, uint32_t src, uint32_t dst, size_t l4len)
 {
 	memset(b, 0, 20);
 	b[0] = 0x45;
-	w16(b + 2, (uint16_t)(20 + l4len));
+	wr16(b + 2, (uint16_t)(20 + l4len));
 	b[8] = 64;
 	b[9] = proto;
-	w32(b + 12, src);
-	w32(b + 16, dst);
+	wr32(b + 12, src);
+	wr32(b + 16, dst);
 	return 20;
 }
 
@@ -95,13 +82,13 @@ csim_tcp(struct csim *s, uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp,
 	uint8_t *t = b + ip4(b, 6, src, dst, 20 + len);
 
 	memset(t, 0, 20);
-	w16(t, sp);
-	w16(t + 2, dp);
-	w32(t + 4, seq);
-	w32(t + 8, ack);
+	wr16(t, sp);
+	wr16(t + 2, dp);
+	wr32(t + 4, seq);
+	wr32(t + 8, ack);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	w16(t + 14, 65535);
+	wr16(t + 14, 65535);
 	return run(s, b, sizeof(b));
 }
 
@@ -111,10 +98,10 @@ csim_udp(struct csim *s, uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp)
 	uint8_t b[28];
 	uint8_t *u = b + ip4(b, 17, src, dst, 8 + 16);
 
-	w16(u, sp);
-	w16(u + 2, dp);
-	w16(u + 4, 8 + 16);
-	w16(u + 6, 0);
+	wr16(u, sp);
+	wr16(u + 2, dp);
+	wr16(u + 4, 8 + 16);
+	wr16(u + 6, 0);
 	return run(s, b, sizeof(b));
 }
 
@@ -126,8 +113,8 @@ csim_echo(struct csim *s, uint32_t src, uint32_t dst, uint8_t type, uint16_t id)
 
 	memset(m, 0, 8);
 	m[0] = type;
-	w16(m + 4, id);
-	w16(m + 6, 1);
+	wr16(m + 4, id);
+	wr16(m + 6, 1);
 	return run(s, b, sizeof(b));
 }
 
@@ -144,8 +131,8 @@ csim_icmp_err(struct csim *s, uint32_t from, uint32_t to, uint8_t type, uint8_t 
 	m[1] = code;
 	ip4(q, proto, qsrc, qdst, 20);
 	memset(q + 20, 0, 8);
-	w16(q + 20, qsp);
-	w16(q + 22, qdp);
+	wr16(q + 20, qsp);
+	wr16(q + 22, qdp);
 	return run(s, b, sizeof(b));
 }
 

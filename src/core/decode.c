@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "decode.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -68,19 +69,6 @@ decode_err_name(enum decode_err e)
 	if ((unsigned int)e >= DEC__MAX || decode_err_names[e] == NULL)
 		return "?";
 	return decode_err_names[e];
-}
-
-static inline uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
 }
 
 /*

@@ -7,37 +7,12 @@
  */
 #include <string.h>
 
+#include "bytes.h"
 #include "natrw.h"
 
 #define PROTO_ICMP	1
 #define PROTO_TCP	6
 #define PROTO_UDP	17
-
-static inline uint16_t
-get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline void
-put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static inline uint32_t
-get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline void
-put32(uint8_t *b, uint32_t v)
-{
-	put16(b, (uint16_t)(v >> 16));
-	put16(b + 2, (uint16_t)v);
-}
 
 /* The sum of ~old + new over a changed word, to add to a checksum. */
 static inline uint32_t
@@ -66,14 +41,14 @@ fold(uint32_t s)
 static void
 csum_adjust(uint8_t *field, uint32_t d, bool zero_means_none)
 {
-	uint16_t old = get16(field), v;
+	uint16_t old = rd16(field), v;
 
 	if (zero_means_none && old == 0)
 		return;
 	v = (uint16_t)~fold((uint32_t)(uint16_t)~old + d);
 	if (zero_means_none && v == 0)
 		v = 0xffff;
-	put16(field, v);
+	wr16(field, v);
 }
 
 /* A field holding the uncomplemented pseudo-header sum (checksum offload
@@ -81,7 +56,7 @@ csum_adjust(uint8_t *field, uint32_t d, bool zero_means_none)
 static void
 csum_adjust_partial(uint8_t *field, uint32_t d)
 {
-	put16(field, fold((uint32_t)get16(field) + d));
+	wr16(field, fold((uint32_t)rd16(field) + d));
 }
 
 uint16_t
@@ -91,7 +66,7 @@ natrw_checksum(const uint8_t *p, size_t len, uint32_t sum)
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		s += get16(p + i);
+		s += rd16(p + i);
 	if (i < len)
 		s += (uint32_t)p[i] << 8;
 	while (s >> 16)
@@ -128,9 +103,9 @@ l4_csum_off(uint8_t proto)
 static uint32_t
 set_addr(uint8_t *ip, unsigned off, uint32_t new)
 {
-	uint32_t old = get32(ip + off), d = delta32(old, new);
+	uint32_t old = rd32(ip + off), d = delta32(old, new);
 
-	put32(ip + off, new);
+	wr32(ip + off, new);
 	csum_adjust(ip + 10, d, false);
 	return d;
 }
@@ -149,8 +124,8 @@ rewrite_quoted(uint8_t *q, size_t qlen, const struct nat_rewrite *rw,
 		return -1;
 	proto = q[9];
 	l4 = q + ihl;
-	*osrc_old = get32(q + 12);	/* the quoted source: the outer destination's */
-	*odst_old = get32(q + 16);
+	*osrc_old = rd32(q + 12);	/* the quoted source: the outer destination's */
+	*odst_old = rd32(q + 16);
 	/* The quoted tuple inverted is the flow key: a changed key source
 	 * is the quoted destination, a changed key destination the quoted
 	 * source. */
@@ -159,13 +134,13 @@ rewrite_quoted(uint8_t *q, size_t qlen, const struct nat_rewrite *rw,
 		uint8_t bit = key_src ? NRW_SRC : NRW_DST;
 		unsigned aoff = key_src ? 16 : 12, poff = key_src ? 2 : 0;
 		uint16_t port = key_src ? rw->sport : rw->dport;
-		uint16_t oldsum = get16(q + 10);
+		uint16_t oldsum = rd16(q + 10);
 		uint32_t d;
 
 		if (!(rw->set & bit))
 			continue;
 		d = set_addr(q, aoff, key_src ? rw->src : rw->dst);
-		dicmp += d + delta16(oldsum, get16(q + 10));
+		dicmp += d + delta16(oldsum, rd16(q + 10));
 		dpseudo += d;
 		if (proto == PROTO_ICMP) {
 			/* a quoted query: its identifier, once */
@@ -174,9 +149,9 @@ rewrite_quoted(uint8_t *q, size_t qlen, const struct nat_rewrite *rw,
 			poff = 4;
 		}
 		if (proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_ICMP) {
-			uint16_t old = get16(l4 + poff);
+			uint16_t old = rd16(l4 + poff);
 
-			put16(l4 + poff, port);
+			wr16(l4 + poff, port);
 			dicmp += delta16(old, port);
 			dports += delta16(old, port);
 		}
@@ -185,11 +160,11 @@ rewrite_quoted(uint8_t *q, size_t qlen, const struct nat_rewrite *rw,
 	 * quotes 8 bytes at least: UDP's, not TCP's). */
 	csoff = l4_csum_off(proto);
 	if (csoff != 0 && qlen >= ihl + csoff + 2) {
-		uint16_t old = get16(l4 + csoff);
+		uint16_t old = rd16(l4 + csoff);
 		uint32_t d = proto == PROTO_ICMP ? dports : dpseudo + dports;
 
 		csum_adjust(l4 + csoff, d, proto == PROTO_UDP);
-		dicmp += delta16(old, get16(l4 + csoff));
+		dicmp += delta16(old, rd16(l4 + csoff));
 	}
 	return dicmp;
 }
@@ -208,9 +183,9 @@ rewrite_icmp(uint8_t *buf, size_t len, unsigned ihl, const struct nat_rewrite *r
 		if (dq < 0)
 			return NATRW_SHORT;
 		/* the outer addresses that are the quoted ones follow them */
-		if ((rw->set & NRW_SRC) && get32(buf + 12) == qdst)
+		if ((rw->set & NRW_SRC) && rd32(buf + 12) == qdst)
 			set_addr(buf, 12, rw->src);
-		if ((rw->set & NRW_DST) && get32(buf + 16) == qsrc)
+		if ((rw->set & NRW_DST) && rd32(buf + 16) == qsrc)
 			set_addr(buf, 16, rw->dst);
 		csum_adjust(ic + 2, (uint32_t)dq, false);
 		return NATRW_OK;
@@ -220,9 +195,9 @@ rewrite_icmp(uint8_t *buf, size_t len, unsigned ihl, const struct nat_rewrite *r
 	if (rw->set & NRW_DST)
 		set_addr(buf, 16, rw->dst);
 	if (icmp_query_type(ic[0])) {
-		uint16_t old = get16(ic + 4), id = (rw->set & NRW_SRC) ? rw->sport : rw->dport;
+		uint16_t old = rd16(ic + 4), id = (rw->set & NRW_SRC) ? rw->sport : rw->dport;
 
-		put16(ic + 4, id);
+		wr16(ic + 4, id);
 		d = delta16(old, id);
 		csum_adjust(ic + 2, d, false);
 	}
@@ -241,7 +216,7 @@ nat_rewrite(uint8_t *buf, size_t len, const struct nat_rewrite *rw, bool csum_pa
 	ihl = (buf[0] & 15u) * 4;
 	if (ihl < 20 || len < ihl)
 		return NATRW_SHORT;
-	if (get16(buf + 6) & 0x1fff)
+	if (rd16(buf + 6) & 0x1fff)
 		return NATRW_FRAGMENT;
 	proto = buf[9];
 	if (proto == PROTO_ICMP)
@@ -257,12 +232,12 @@ nat_rewrite(uint8_t *buf, size_t len, const struct nat_rewrite *rw, bool csum_pa
 	if (proto != PROTO_TCP && proto != PROTO_UDP)
 		return NATRW_OK;	/* another protocol: its addresses only */
 	if (rw->set & NRW_SRC) {
-		dports += delta16(get16(l4), rw->sport);
-		put16(l4, rw->sport);
+		dports += delta16(rd16(l4), rw->sport);
+		wr16(l4, rw->sport);
 	}
 	if (rw->set & NRW_DST) {
-		dports += delta16(get16(l4 + 2), rw->dport);
-		put16(l4 + 2, rw->dport);
+		dports += delta16(rd16(l4 + 2), rw->dport);
+		wr16(l4 + 2, rw->dport);
 	}
 	if (csum_partial)
 		csum_adjust_partial(l4 + csoff, dpseudo);
@@ -290,9 +265,9 @@ natrw_icmp_unreach(const uint8_t *pkt, size_t len, uint8_t code, uint8_t *out, s
 	if (cap < NATRW_UNREACH_MAX || len < 20 || (pkt[0] >> 4) != 4)
 		return 0;
 	ihl = (pkt[0] & 15u) * 4;
-	iplen = get16(pkt + 2);
-	if (ihl < 20 || len < ihl || iplen < ihl || (get16(pkt + 6) & 0x1fff) ||
-	    !one_host(get32(pkt + 12)))
+	iplen = rd16(pkt + 2);
+	if (ihl < 20 || len < ihl || iplen < ihl || (rd16(pkt + 6) & 0x1fff) ||
+	    !one_host(rd32(pkt + 12)))
 		return 0;
 	quote = ihl + 8;
 	if (quote > iplen)
@@ -301,16 +276,16 @@ natrw_icmp_unreach(const uint8_t *pkt, size_t len, uint8_t code, uint8_t *out, s
 		quote = (unsigned)len;
 	memset(out, 0, 28);
 	out[0] = 0x45;
-	put16(out + 2, (uint16_t)(28 + quote));
+	wr16(out + 2, (uint16_t)(28 + quote));
 	out[8] = 64;
 	out[9] = PROTO_ICMP;
 	memcpy(out + 12, pkt + 16, 4);	/* from where the packet went */
 	memcpy(out + 16, pkt + 12, 4);	/* to its sender */
-	put16(out + 10, natrw_checksum(out, 20, 0));
+	wr16(out + 10, natrw_checksum(out, 20, 0));
 	ic = out + 20;
 	ic[0] = 3;			/* destination unreachable */
 	ic[1] = code;
 	memcpy(ic + 8, pkt, quote);
-	put16(ic + 2, natrw_checksum(ic, 8 + quote, 0));
+	wr16(ic + 2, natrw_checksum(ic, 8 + quote, 0));
 	return 28 + quote;
 }
