@@ -23,7 +23,8 @@ struct rtrace {
 };
 
 /* Slot's flow as it was before the packet, for a profile that takes it
- * over there (read only then). A cache line, written whole. */
+ * over there (read only then). Two cache lines (struct tcp_track grew to
+ * 64 bytes with the kernel mode's struct tcp_last), written whole. */
 struct __attribute__((aligned(64))) rpre {
 	struct tcp_track trk;
 	uint64_t last_seen;

@@ -76,7 +76,11 @@ next_matches(const struct policy *p)
 		policy_timer_key_trk(key, &trk);
 		if (trk.state >= TCP_STATE_MAX)
 			continue;
-		for (unsigned ts0 = TCP_NONE; ts0 < TCP_STATE_MAX; ts0++)
+		for (unsigned ts0 = TCP_NONE; ts0 < TCP_STATE_MAX; ts0++) {
+			/* the kernel mode's facts (keys 512 up): from the
+			 * flow's own state or none, to keep the run short */
+			if (key >= 512 && ts0 != TCP_NONE && ts0 != trk.state)
+				continue;
 			for (unsigned i = 0; i < sizeof(before) / sizeof(before[0]); i++)
 				for (unsigned dir = DIR_ORIG; dir <= DIR_REPLY; dir++)
 					for (int refresh = 0; refresh <= 1; refresh++) {
@@ -90,6 +94,7 @@ next_matches(const struct policy *p)
 						ck_assert_uint_eq(ts_a, ts_b);
 						ck_assert_uint_eq(dl_a, dl_b);
 					}
+		}
 	}
 	shtimer_free(&st);
 }
