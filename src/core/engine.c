@@ -137,9 +137,7 @@ evict_one(struct engine *e, uint64_t now)
 		int rank = (f->fflags & FF_DEAD) ? 2 : f->trk.state >= TCP_FIN_WAIT &&
 		    f->trk.state <= TCP_CLOSE ? 1 : 0;
 
-		/* the kernel's early_drop(): an ASSURED flow is never a
-		 * candidate, whatever its state (a SYN flood does not kill
-		 * established connections) */
+		/* early_drop(): never an ASSURED flow */
 		if (e->pol->table_full == FULL_EARLY_DROP && !(f->fflags & FF_DEAD) &&
 		    (f->trk.flags & TTF_ASSURED))
 			continue;
@@ -231,26 +229,13 @@ accept(struct engine *e, struct verdict *v)
 	return V_ACCEPT;
 }
 
-/* A packet the tracker called invalid, passed (invalid.action = accept,
- * as the kernel's conntrack passes what no rule drops): an event says so,
- * the flow is untouched. */
+/* A packet the tracker called invalid, passed (invalid.action = accept):
+ * an [INVALID] event says so, the flow is untouched. */
 static enum verdict_action
 accept_invalid(struct engine *e, struct verdict *v, const struct nb_packet *p,
     const struct flow *f, enum flow_dir dir, uint16_t reason, uint64_t now)
 {
-	struct event ev;
-
-	if (!engine_wants(e, EV_INVALID)) {
-		engine_emit_none(e, EV_INVALID);
-	} else {
-		if (f)
-			engine_event_of_flow(e, f, EV_INVALID, now, &ev);
-		else
-			engine_event_of_packet(p, EV_INVALID, now, &ev);
-		ev.reason = reason;
-		ev.dir = (uint8_t)dir;
-		engine_emit(e, &ev);
-	}
+	engine_emit_invalid(e, p, f, dir, reason, now);
 	return accept(e, v);
 }
 
@@ -324,9 +309,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		}
 		dgram_track_new(&trk, p, now);
 	} else if ((pol->window_tracking && !tcp_flags_valid(p->flags)) ||
-	    !tcp_track_new(&trk, p, pickup && pol->tcp_loose)) {
-		/* tcp_error() refuses the flags in kernel mode; without
-		 * tcp.loose only a SYN starts a flow */
+	    !tcp_track_new(&trk, p, pickup && pol->tcp_loose)) {	/* tcp_error(), tcp_new() */
 		if (refused_unknown(pol, p))
 			return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
 		/* The kernel calls such a first packet invalid and does
