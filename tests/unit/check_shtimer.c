@@ -76,10 +76,14 @@ next_matches(const struct policy *p)
 		policy_timer_key_trk(key, &trk);
 		if (trk.state >= TCP_STATE_MAX)
 			continue;
+		/* the kernel mode's four facts (keys 512 up): one at a time
+		 * or all, from the flow's own state, to keep the run short */
+		unsigned kf = key >> 9;
+
+		if (kf && (kf & (kf - 1)) && kf != 0xf)
+			continue;
 		for (unsigned ts0 = TCP_NONE; ts0 < TCP_STATE_MAX; ts0++) {
-			/* the kernel mode's facts (keys 512 up): from the
-			 * flow's own state or none, to keep the run short */
-			if (key >= 512 && ts0 != TCP_NONE && ts0 != trk.state)
+			if (kf && ts0 != trk.state)
 				continue;
 			for (unsigned i = 0; i < sizeof(before) / sizeof(before[0]); i++)
 				for (unsigned dir = DIR_ORIG; dir <= DIR_REPLY; dir++)

@@ -24,6 +24,7 @@ SUITE_DECL(nat);
 SUITE_DECL(natrw_icmp);
 SUITE_DECL(conform);
 SUITE_DECL(infer);
+SUITE_DECL(kernel);
 #undef SUITE_DECL
 
 #endif
