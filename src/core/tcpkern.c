@@ -18,9 +18,8 @@
  * anyway (FIN facts, history) is tcpfsm.c's.
  *
  * Not copied: NAT sequence offsets (natbox does not change sequence
- * numbers), SYN proxy, nf_tcp_handle_invalid() (which shortens an
- * ASSURED flow's timer on an out-of-window FIN/RST answer: natbox keeps
- * the timer of a flow whose packet it called invalid), and checksums.
+ * numbers), SYN proxy, the timer nf_tcp_handle_invalid() shortens (see
+ * handle_invalid()), and checksums.
  */
 
 #define MAXACKWINCONST	66000
@@ -438,6 +437,23 @@ state_rules(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
 	return TO_OK;
 }
 
+/* nf_tcp_handle_invalid(): an out-of-window FIN or RST of an ASSURED
+ * flow is remembered as the last packet, unless it answers the other
+ * side's (then the kernel shortens the flow's timer to
+ * timeout.unacknowledged, which natbox does not copy: it leaves a flow's
+ * timer alone on a packet it calls invalid). */
+static void
+handle_invalid(struct tcp_track *t, enum flow_dir dir, unsigned index)
+{
+	unsigned li = last_index(t);
+
+	if (!(t->flags & TTF_ASSURED) || (index != TPC_RST && index != TPC_FIN))
+		return;
+	if (last_dir(t) != (unsigned)dir && (li == TPC_FIN || li == TPC_RST))
+		return;
+	set_last(t, index, dir);
+}
+
 void
 tcp_kern_packet(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
     const struct tcp_conf *c, struct tcp_result *r)
@@ -461,6 +477,8 @@ tcp_kern_packet(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *
 		a = in_window(t, dir, p, index, c);
 		r->outcome = a == NFCT_ACCEPT ? TO_OK : a == NFCT_IGNORE ? TO_IGNORE :
 		    TO_INVALID_WINDOW;
+		if (a == NFCT_INVALID)
+			handle_invalid(t, dir, index);
 	}
 	/* nf_conntrack_in() marks a reply seen once its packet is
 	 * accepted, ignored ones too */

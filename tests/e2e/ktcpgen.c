@@ -19,7 +19,7 @@
 
 /*
  * ktcpgen gen SEED FLOWS          flows as a packet list on stdout
- * ktcpgen send LIST LOG CLIENT_NS SERVER_NS BASE_PORT GAP_US
+ * ktcpgen send LIST LOG CLIENT_NS SERVER_NS BASE_PORT GAP_US [WAIT_MS]
  *                                 send them: client packets from the
  *                                 client namespace, server packets from
  *                                 the server's; LOG gets the times
@@ -269,10 +269,13 @@ cmd_send(int argc, char **argv)
 	int s[2][2];		/* [family 4/6][side] */
 	int tap[2];
 	unsigned base, gap, late = 0;
+	int wait_ms = 200;
 	FILE *log;
 
-	if (argc != 8 || kf_read(argv[2]) != 0)
+	if ((argc != 8 && argc != 9) || kf_read(argv[2]) != 0)
 		return 2;
+	if (argc == 9)
+		wait_ms = atoi(argv[8]);
 	base = (unsigned)atoi(argv[6]);
 	gap = (unsigned)atoi(argv[7]);
 	s[0][0] = sock_in(argv[4], 4), s[1][0] = sock_in(argv[4], 6);
@@ -330,7 +333,7 @@ cmd_send(int argc, char **argv)
 			if (sendto(s[v6][d], b, n, 0, (struct sockaddr *)&ss, sl) < 0)
 				perror("sendto");
 			if (!arrived(tap[!d], d ? KF_SERVER_PORT : cport, d ? cport : KF_SERVER_PORT,
-			    (uint16_t)(k + 1), 200))
+			    (uint16_t)(k + 1), wait_ms))
 				late++;
 			usleep(gap);
 		}
@@ -339,7 +342,8 @@ cmd_send(int argc, char **argv)
 	}
 	fclose(log);
 	if (late)
-		fprintf(stderr, "ktcpgen: %u packets not seen arriving within 200 ms\n", late);
+		fprintf(stderr, "ktcpgen: %u packets not seen arriving within %d ms\n", late,
+		    wait_ms);
 	return 0;
 }
 
@@ -355,6 +359,6 @@ main(int argc, char **argv)
 		return kf_judge(argv[2], argv[3], argv[4], argv[5], argv[6],
 		    argc > 7 ? atoi(argv[7]) : 5);
 	fprintf(stderr, "usage: ktcpgen gen SEED FLOWS [FAMILY] | send LIST LOG CLIENT_NS "
-	    "SERVER_NS BASE_PORT GAP_US | judge LIST LOG EVENTS CT NFLOG [SHOW]\n");
+	    "SERVER_NS BASE_PORT GAP_US [WAIT_MS] | judge LIST LOG EVENTS CT NFLOG [SHOW]\n");
 	return 2;
 }

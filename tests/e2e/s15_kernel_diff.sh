@@ -20,7 +20,8 @@
 #
 # KDIFF_SEEDS (default "1 2"), KDIFF_FLOWS per seed (100), KDIFF_GAP_US
 # (300, after each packet is seen arriving at the far end), KDIFF_SHOW (disagreeing flows printed per seed, as replayable
-# packet lists, 3), KDIFF_LIST (a packet list to replay), KDIFF_NATBOX_ARGS (more for natbox run; an older
+# packet lists, 3), KDIFF_WAIT_MS (how long a packet may take to arrive,
+# 200; a natbox that drops packets makes every drop wait it out), KDIFF_LIST (a packet list to replay), KDIFF_NATBOX_ARGS (more for natbox run; an older
 # natbox without [INVALID] events: --set invalid.action=drop, whose drops
 # count as its INVALID marks). KDIFF_EXAMPLES=path/kernel-repro.json adds the
 # fidelity examples as one more group. `make kernel-diff` runs thousands.
@@ -96,7 +97,7 @@ send_group() {
 	_list=$2
 	_n=$(grep -c '^flow ' "$_list")
 	_log=$E2E_TMP/$_name.log
-	"$GEN" send "$_list" "$_log" "$NSC" "$NSS" "$NEXT_PORT" "$GAP" ||
+	"$GEN" send "$_list" "$_log" "$NSC" "$NSS" "$NEXT_PORT" "$GAP" "${KDIFF_WAIT_MS:-200}" ||
 		{ fail "$_name: ktcpgen sent its flows"; return; }
 	NEXT_PORT=$((NEXT_PORT + _n + 10))
 	sleep 1
