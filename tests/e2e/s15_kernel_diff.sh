@@ -105,8 +105,8 @@ send_group() {
 	sed 's/^/  /' "$E2E_TMP/$_name.judge" | grep -v '^  flows ' | head -n 60
 	_sum=$(grep '^flows ' "$E2E_TMP/$_name.judge")
 	printf 'FINDING: %s: %s\n' "$_name" "$_sum"
-	assert_match "$_name: every flow agrees (states and INVALID sets)" "$_sum" \
-		'states agree ([0-9]+) .*INVALID sets agree ([0-9]+) .*both ([0-9]+) \(100\.0%\)'
+	assert_match "$_name: every flow agrees (states and INVALID sets)" \
+		'*, both * (100.0%)' "$_sum"
 }
 
 # Is everything listening? A warm-up flow must show in conntrack -E, in
