@@ -74,7 +74,7 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all binaries deps check unit e2e bench demo fuzz clean install uninstall FORCE
+.PHONY: all binaries deps check unit e2e kernel-diff bench demo fuzz clean install uninstall FORCE
 
 all: $(BIN)
 
@@ -87,7 +87,7 @@ binaries: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(BENCH_BINS) \
 # The packages the goals given need (tests/deps.sh lists them all): checked
 # first, on every run (command -v and pkg-config, no apt call); as root the
 # missing ones are installed, otherwise the exact apt-get command is printed.
-DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),build)
+DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),$(if $(filter kernel-diff,$(MAKECMDGOALS)),e2e),build)
 deps:
 	@sh tests/deps.sh $(DEPS_GROUPS)
 
@@ -161,6 +161,15 @@ FUZZ_OK := $(shell command -v clang >/dev/null 2>&1 && \
 check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(if $(FUZZ_OK),$(FUZZ_BINS))
 	@NATBOX=$(abspath $(BIN)) CC="$(CC)" NATBOX_POLICY_PATH=$(CURDIR)/policies \
 	    sh tests/run-all.sh $(BUILD)
+
+# The differential test against the kernel's conntrack at length (root):
+# KDIFF_SEEDS x KDIFF_FLOWS random flows (`make check` runs 2 x 100);
+# KDIFF_EXAMPLES=kernel-repro.json adds the fidelity examples.
+KDIFF_SEEDS ?= 1 2 3 4 5
+KDIFF_FLOWS ?= 1000
+kernel-diff: $(BIN) $(E2E_BINS)
+	@NATBOX=$(abspath $(BIN)) KDIFF_SEEDS="$(KDIFF_SEEDS)" KDIFF_FLOWS=$(KDIFF_FLOWS) \
+	    sh tests/e2e/s15_kernel_diff.sh $(BUILD)
 
 # Figures only. The lab part needs root; LAB_OFFLOAD=1 for GRO/GSO on.
 bench: $(BIN) $(BENCH_BINS)

@@ -6,6 +6,17 @@ source = net/netfilter/nf_conntrack_proto_tcp.c and the nf_conntrack-sysctl docu
 
 tracking.window = on
 
+# The sysctls that change TCP tracking are the built-in defaults, the
+# kernel's (Documentation/networking/nf_conntrack-sysctl.rst), so nothing
+# is set: tcp.loose on (nf_conntrack_tcp_loose 1), tcp.be_liberal off (0),
+# tcp.ignore_invalid_rst off (0), tcp.max_retrans 3, timeout.max_retrans
+# 5m. tracking.window = on is the port of nf_conntrack_proto_tcp.c
+# (src/core/tcpkern.c).
+# A full table: early_drop() evicts a flow not yet ASSURED, never an
+# established one; none found, the new flow is dropped
+# (nf_conntrack_core.c: early_drop(), "table full, dropping packet").
+table.full = early_drop
+
 # UDP, ICMP and other protocols: the kernel's values are natbox's built-in
 # defaults, so nothing is set here.
 # timeout.udp_unreplied 30s, timeout.udp 120s: nf_conntrack_proto_udp.c,

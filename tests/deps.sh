@@ -31,7 +31,7 @@ libnetfilter-queue-dev  build   pc:libnetfilter_queue       the live path
 libmnl-dev              build   pc:libmnl                   the live path, rules
 libpcap-dev             build   pc:libpcap                  captures
 check                   check   pc:check                    the unit suites
-tcpdump                 check   cmd:tcpdump                 tests/replay: checks against tcpdump
+tcpdump                 check   cmd:tcpdump                 tests/replay: checks against tcpdump; s15: NFLOG capture
 python3                 check   cmd:python3                 tests/replay, s10: JSON and SVG parse
 coreutils               check   cmd:timeout,cmd:stdbuf      tests/replay, the scenarios
 iproute2                lab     cmd:ip,cmd:ss               tests/lab.sh, the scenarios
@@ -39,7 +39,7 @@ iptables                lab     cmd:iptables,cmd:ip6tables  tests/lab.sh, the sc
 iputils-ping            lab     cmd:ping                    tests/lab.sh
 ethtool                 lab     cmd:ethtool                 tests/lab.sh: offloads off
 procps                  lab     cmd:sysctl                  tests/lab.sh, s05
-conntrack               e2e     cmd:conntrack               s09: kernel events, conntrack -E
+conntrack               e2e     cmd:conntrack               s09, s15: kernel events, conntrack -E
 util-linux              e2e     cmd:unshare,cmd:mount       s10: the installed tree
 bsdutils                e2e     cmd:script                  s10: natbox top on a pty
 man-db                  e2e     cmd:man                     s10: the man pages render

@@ -56,8 +56,12 @@ struct tcp_opts {
 	uint16_t mss;
 	uint8_t wscale;
 	uint8_t has_mss : 1, has_wscale : 1, sack_perm : 1, has_ts : 1,
-	    complete : 1;	/* 0 if caplen cut the option area */
+	    complete : 1,	/* 0 if caplen cut the option area */
+	    has_sack : 1;	/* sack below is set */
 	uint32_t tsval, tsecr;
+	/* The highest right edge of the first SACK option's blocks, or the
+	 * ACK if none is after it (the kernel's tcp_sack()). */
+	uint32_t sack;
 };
 
 /* What kind of flow a packet belongs to: part of the flow key, so a TCP

@@ -16,6 +16,8 @@ enum event_type {
 	EV_RESET,	/* "reset": natbox sent RSTs (expiry action or reset-sender) */
 	EV_END,		/* "end": the flow left the table; conn_state, history */
 	EV_FLOW,	/* "flow": a snapshot of a live flow (dumps), not a change */
+	EV_INVALID,	/* "invalid": a packet the tracker called invalid, accepted
+			 * (invalid.action = accept); reason says why */
 	EV__MAX
 };
 

@@ -30,7 +30,10 @@ enum expire_action { EXPIRE_DROP = 0, EXPIRE_RESET };	/* at expiry: silent, or R
 enum late_action { LATE_PICKUP = 0, LATE_DROP, LATE_RESET_SENDER };
 enum reopen_rule { REOPEN_ALLOW = 0, REOPEN_DROP };
 enum bad_action { BAD_ACCEPT = 0, BAD_DROP };
-enum full_action { FULL_DROP = 0, FULL_EVICT };
+/* table full: drop the new flow; evict (tombstones, closing flows, the
+ * least recently active); or the kernel's early_drop (only flows not yet
+ * ASSURED, never an established one: else drop the new flow). */
+enum full_action { FULL_DROP = 0, FULL_EVICT, FULL_EARLY_DROP };
 
 enum fault_kind {
 	FAULT_DROP_RST_ORIG = 0,	/* RSTs sent by the originator */
@@ -64,6 +67,13 @@ struct policy {
 	uint8_t icmp_errors;		/* enum bad_action: ICMP errors about a live flow
 					 * (accept: "pass") */
 	bool window_tracking;
+	/* The kernel's sysctls that change TCP tracking (tcp.*; the last
+	 * three only with tracking.window = on) */
+	bool tcp_loose;			/* nf_conntrack_tcp_loose: pick up mid-stream */
+	bool tcp_liberal;		/* nf_conntrack_tcp_be_liberal */
+	bool tcp_ignore_invalid_rst;	/* nf_conntrack_tcp_ignore_invalid_rst */
+	uint8_t tcp_max_retrans;	/* nf_conntrack_tcp_max_retrans */
+	uint64_t max_retrans_timeout;	/* ns, nf_conntrack_tcp_timeout_max_retrans */
 
 	double fault[FAULT__MAX];	/* probability 0..1 of each fault */
 	uint64_t fault_seed;
@@ -117,6 +127,17 @@ size_t policy_format_json(const struct policy *p, char *buf, size_t cap);
 int policy_parse_duration(const char *s, uint64_t *ns);
 /* Shortest exact spelling: 7440 s -> "2h4m", 0.25 s -> "250ms". */
 void policy_format_duration(uint64_t ns, char *buf, size_t cap);
+
+/* The tracker's configuration under p (tcpfsm.h). */
+static inline struct tcp_conf
+policy_tcp_conf(const struct policy *p)
+{
+	struct tcp_conf c = { .window = p->window_tracking, .liberal = p->tcp_liberal,
+		.ignore_invalid_rst = p->tcp_ignore_invalid_rst,
+		.max_retrans = p->tcp_max_retrans };
+
+	return c;
+}
 
 /* Names for enum values, as spelled in files. */
 const char *refresh_rule_name(unsigned r);	/* any, orig, reply, none */

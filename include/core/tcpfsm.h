@@ -61,6 +61,9 @@ enum tcp_state tcp_fsm_next(enum tcp_state old, enum flow_dir dir, enum tcp_pkt_
 #define TDF_DATA_UNACK	0x0080	/* this side has data in flight not yet acked */
 #define TDF_DATA_SEEN	0x0100	/* this side sent payload (history 'D') */
 #define TDF_LAST_RST	0x0200	/* the last packet from this side was a RST */
+/* Kernel mode only (tcpkern.c), the kernel's IP_CT_TCP_FLAG_*: */
+#define TDF_CLOSE_INIT	0x0400	/* this side's FIN moved the flow to FIN_WAIT */
+#define TDF_LIBERAL	0x0800	/* IP_CT_TCP_FLAG_BE_LIBERAL: never out of window */
 
 struct tcp_dir {
 	uint32_t end;		/* highest seq + seglen sent (snd.nxt as seen) */
@@ -75,6 +78,34 @@ struct tcp_dir {
 #define TTF_SEEN_REPLY	0x01	/* a packet in the reply direction was seen */
 #define TTF_ASSURED	0x02	/* established in both directions */
 #define TTF_PICKUP	0x04	/* created mid-stream (loose pickup) */
+/* Facts of the last accepted packet the kernel's timer ladder reads
+ * (kernel mode only; nf_conntrack_tcp_packet()): */
+#define TTF_RETRANS	0x08	/* retrans >= tcp_max_retrans: timeout.max_retrans */
+#define TTF_RST		0x10	/* it was a RST: timeout.close, whatever the state */
+#define TTF_ZERO_WIN	0x20	/* last_win == 0: timeout.max_retrans */
+#define TTF_NO_REPLY	0x40	/* ESTABLISHED before any reply: timeout.unacknowledged */
+
+/* The kernel's per-conntrack memory of the last packet (struct ip_ct_tcp's
+ * last_* fields), kernel mode only. */
+#define TKL_INDEX	0x07	/* last_index: enum tcp_pkt_class */
+#define TKL_DIR		0x08	/* last_dir: DIR_REPLY */
+#define TKL_INIT	0x80	/* set up by the kernel mode (see tcpkern.c) */
+#define TKF_WSCALE	0x01	/* last_flags: IP_CT_TCP_FLAG_WINDOW_SCALE */
+#define TKF_SACK_PERM	0x02	/* IP_CT_TCP_FLAG_SACK_PERM */
+#define TKF_CHALLENGE	0x40	/* IP_CT_EXP_CHALLENGE_ACK */
+#define TKF_SIM_OPEN	0x80	/* IP_CT_TCP_SIMULTANEOUS_OPEN */
+
+struct tcp_last {
+	uint32_t end;		/* last_end */
+	uint32_t ack;		/* last_ack */
+	uint16_t len;		/* last_end - last_seq (an IP packet's TCP
+				 * sequence length fits 16 bits) */
+	uint16_t win;		/* last_win, raw */
+	uint8_t index;		/* TKL_* */
+	uint8_t flags;		/* TKF_*: last_flags */
+	uint8_t wscale;		/* last_wscale */
+	uint8_t retrans;	/* retrans, saturating */
+};
 
 struct tcp_track {
 	uint8_t state;		/* enum tcp_state */
@@ -93,6 +124,7 @@ struct tcp_track {
 			uint32_t born_lo, born_hi;
 		} dg;
 	};
+	struct tcp_last k;	/* kernel mode */
 };
 
 /* What tcp_track_packet() concluded about one packet. */
@@ -117,10 +149,32 @@ struct tcp_result {
  * (ESTABLISHED, TTF_PICKUP) and is allowed only if pickup is true. */
 bool tcp_track_new(struct tcp_track *t, const struct nb_packet *p, bool pickup);
 
-/* Run one packet through the tracker. window: do van Rooij window
- * checks (like the kernel with nf_conntrack_tcp_be_liberal=0). */
+/* How a tracker runs. window off: the state table and FIN facts only
+ * (no sequence checks). window on: nf_conntrack_proto_tcp.c itself
+ * (tcpkern.c), with the kernel's sysctls that change tracking. */
+struct tcp_conf {
+	bool window;
+	bool liberal;		/* nf_conntrack_tcp_be_liberal */
+	bool ignore_invalid_rst;	/* nf_conntrack_tcp_ignore_invalid_rst */
+	uint8_t max_retrans;	/* nf_conntrack_tcp_max_retrans */
+};
+#define TCP_CONF_KERNEL_MAX_RETRANS	3
+
+/* Run one packet through the tracker. */
+void tcp_track_packet_conf(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, const struct tcp_conf *c, struct tcp_result *r);
+/* The same with the kernel's default sysctls: window says whether to
+ * track as the kernel does (nf_conntrack_tcp_be_liberal=0) or not at all. */
 void tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
     const struct nb_packet *p, bool window, struct tcp_result *r);
+/* tcp_error()'s table: a flag combination the kernel accepts (PSH, ECE
+ * and CWR aside: SYN, SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK(+URG),
+ * ACK(+URG)). */
+bool tcp_flags_valid(uint8_t flags);
+
+/* Kernel mode (tcpkern.c); tcp_track_packet_conf() calls it. */
+void tcp_kern_packet(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, const struct tcp_conf *c, struct tcp_result *r);
 
 /* Zeek history: letters in order of first appearance. */
 void tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p);

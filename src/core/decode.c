@@ -33,6 +33,7 @@
 #define TCPOPT_MSS	2
 #define TCPOPT_WSCALE	3
 #define TCPOPT_SACKOK	4
+#define TCPOPT_SACK	5
 #define TCPOPT_TS	8
 #define TCPOLEN_MSS	4
 #define TCPOLEN_WSCALE	3
@@ -133,6 +134,19 @@ tcp_opts_parse(const uint8_t *o, size_t len, size_t avail, struct tcp_opts *opt)
 			if (olen == TCPOLEN_SACKOK)
 				opt->sack_perm = 1;
 			break;
+		case TCPOPT_SACK:
+			/* tcp_sack(): the first SACK option of whole blocks
+			 * only; the highest right edge after the ACK */
+			if (!opt->has_sack && olen >= 10 && (olen - 2) % 8 == 0) {
+				opt->has_sack = 1;
+				for (size_t b = 2; b < olen; b += 8) {
+					uint32_t re = rd32(o + i + b + 4);
+
+					if ((int32_t)(re - opt->sack) > 0)
+						opt->sack = re;
+				}
+			}
+			break;
 		case TCPOPT_TS:
 			if (olen == TCPOLEN_TS) {
 				opt->tsval = rd32(o + i + 2);
@@ -175,6 +189,7 @@ decode_tcp(const uint8_t *buf, size_t caplen, uint32_t l4,
 	p->l4_off = (uint16_t)l4;
 	p->thlen = (uint8_t)thlen;
 	p->payload_len = tcp_len - thlen;
+	p->opt.sack = p->ack;
 
 	if (thlen == TCP_HDRLEN) {
 		p->opt.complete = 1;

@@ -123,7 +123,7 @@ flow_expire(struct engine *e, struct flow *f)
 }
 
 /* Make room in a full table: tombstones first, then closing flows, then
- * the least recently active, among a sample (an approximation, as
+ * the least recently active (early_drop: of those not ASSURED), among a sample (an approximation, as
  * Linux's early_drop is; an exact LRU would cost a list move per packet). */
 static bool
 evict_one(struct engine *e, uint64_t now)
@@ -136,6 +136,11 @@ evict_one(struct engine *e, uint64_t now)
 		struct flow *f = cand[i];
 		int rank = (f->fflags & FF_DEAD) ? 2 : f->trk.state >= TCP_FIN_WAIT &&
 		    f->trk.state <= TCP_CLOSE ? 1 : 0;
+
+		/* early_drop(): never an ASSURED flow */
+		if (e->pol->table_full == FULL_EARLY_DROP && !(f->fflags & FF_DEAD) &&
+		    (f->trk.flags & TTF_ASSURED))
+			continue;
 
 		if (rank > best_rank || (rank == best_rank && f->last_seen < best->last_seen)) {
 			best = f;
@@ -224,6 +229,16 @@ accept(struct engine *e, struct verdict *v)
 	return V_ACCEPT;
 }
 
+/* A packet the tracker called invalid, passed (invalid.action = accept):
+ * an [INVALID] event says so, the flow is untouched. */
+static enum verdict_action
+accept_invalid(struct engine *e, struct verdict *v, const struct nb_packet *p,
+    const struct flow *f, enum flow_dir dir, uint16_t reason, uint64_t now)
+{
+	engine_emit_invalid(e, p, f, dir, reason, now);
+	return accept(e, v);
+}
+
 /* Restart or keep the flow's timer after an accepted packet. */
 static void
 flow_timer(struct engine *e, struct flow *f, enum flow_dir dir, bool refresh,
@@ -290,22 +305,23 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 				    R_NO_FLOW, now);
 			if (pol->invalid == BAD_DROP)
 				return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
-			return accept(e, v);
+			return accept_invalid(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, now);
 		}
 		dgram_track_new(&trk, p, now);
-	} else if (!tcp_track_new(&trk, p, pickup)) {
+	} else if ((pol->window_tracking && !tcp_flags_valid(p->flags)) ||
+	    !tcp_track_new(&trk, p, pickup && pol->tcp_loose)) {	/* tcp_error(), tcp_new() */
 		if (refused_unknown(e, p, now))
 			return late_verdict(e, v, p, NULL, DIR_ORIG, pol->unknown_flow, R_NO_FLOW, now);
 		/* The kernel calls such a first packet invalid and does
 		 * not track it. */
 		if (pol->invalid == BAD_DROP)
 			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
-		return accept(e, v);
+		return accept_invalid(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, now);
 	}
 	if (e->nat != NULL && (why = engine_nat_admit(e, p)) != R_NONE)
 		return engine_nat_refuse(e, v, p, why, now);
 	if (flowtab_count(e->ft) + e->outside >= e->max_flows &&
-	    (pol->table_full != FULL_EVICT || !evict_one(e, now)))
+	    (pol->table_full == FULL_DROP || !evict_one(e, now)))
 		return drop(e, v, p, NULL, DIR_ORIG, R_TABLE_FULL, EV_DROP, now);
 	f = flowtab_insert(e->ft, p, hash);
 	if (f == NULL)
@@ -467,7 +483,9 @@ engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		why = fault_check(e, f, dir, p);
 		if (why != R_NONE)
 			return drop(e, v, p, f, dir, why, EV_FAULT, now);
-		tcp_track_packet(&f->trk, dir, p, pol->window_tracking, &r);
+		const struct tcp_conf tc = policy_tcp_conf(pol);
+
+		tcp_track_packet_conf(&f->trk, dir, p, &tc, &r);
 	}
 	if (e->watch.after)
 		e->watch.after(e->watch.ctx, e->tag, v->flow, f, dir, p, &r, now);
@@ -479,10 +497,10 @@ engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
 		return accept(e, v);
 	case TO_INVALID_STATE:
 	case TO_INVALID_WINDOW:
+		why = r.outcome == TO_INVALID_STATE ? R_INVALID_STATE : R_INVALID_WINDOW;
 		if (pol->invalid == BAD_DROP)
-			return drop(e, v, p, f, dir, r.outcome == TO_INVALID_STATE ?
-			    R_INVALID_STATE : R_INVALID_WINDOW, EV_DROP, now);
-		return accept(e, v);
+			return drop(e, v, p, f, dir, why, EV_DROP, now);
+		return accept_invalid(e, v, p, f, dir, why, now);
 	case TO_KILL:
 		if (e->nat != NULL)
 			engine_nat_rewrite(e, f, dir, v);

@@ -65,3 +65,24 @@ engine_event_of_packet(const struct nb_packet *p, uint8_t type, uint64_t ts,
 	ev->ts = ts;
 	ev->timeout = EV_NO_TIMEOUT;
 }
+
+/* A packet the tracker called invalid and the profile passes: the
+ * kernel's conntrack passes what no rule drops, marked INVALID. */
+void
+engine_emit_invalid(struct engine *e, const struct nb_packet *p, const struct flow *f,
+    enum flow_dir dir, uint16_t reason, uint64_t now)
+{
+	struct event ev;
+
+	if (!engine_wants(e, EV_INVALID)) {
+		engine_emit_none(e, EV_INVALID);
+		return;
+	}
+	if (f)
+		engine_event_of_flow(e, f, EV_INVALID, now, &ev);
+	else
+		engine_event_of_packet(p, EV_INVALID, now, &ev);
+	ev.reason = reason;
+	ev.dir = (uint8_t)dir;
+	engine_emit(e, &ev);
+}

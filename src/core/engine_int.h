@@ -136,6 +136,9 @@ void engine_event_of_flow(struct engine *e, const struct flow *f, uint8_t type,
     uint64_t ts, struct event *ev);
 void engine_event_of_packet(const struct nb_packet *p, uint8_t type, uint64_t ts,
     struct event *ev);
+/* [INVALID]: p (of flow f, or of none) was called invalid and passes. */
+void engine_emit_invalid(struct engine *e, const struct nb_packet *p, const struct flow *f,
+    enum flow_dir dir, uint16_t reason, uint64_t now);
 
 /* The verdict path's steps (engine.c) that the other files take too. */
 

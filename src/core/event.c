@@ -17,6 +17,7 @@ static const char *const type_names[EV__MAX] = {
 	[EV_RESET] = "reset",
 	[EV_END] = "end",
 	[EV_FLOW] = "flow",
+	[EV_INVALID] = "invalid",
 };
 
 static const char *const type_tags[EV__MAX] = {
@@ -28,6 +29,7 @@ static const char *const type_tags[EV__MAX] = {
 	[EV_RESET] = "[RESET]",
 	[EV_END] = "[DESTROY]",
 	[EV_FLOW] = "[FLOW]",
+	[EV_INVALID] = "[INVALID]",
 };
 
 const char *
@@ -154,7 +156,8 @@ event_format(const struct event *ev, enum event_format fmt, char *buf, size_t ca
 	}
 	if (ev->reason != R_NONE)
 		outbuf_printf(&o, json ? ",\"reason\":\"%s\"" : " reason=%s", reason_name(ev->reason));
-	if (ev->type == EV_DROP || ev->type == EV_FAULT || ev->type == EV_RESET)
+	if (ev->type == EV_DROP || ev->type == EV_FAULT || ev->type == EV_RESET ||
+	    ev->type == EV_INVALID)
 		outbuf_printf(&o, json ? ",\"dir\":\"%s\"" : " dir=%s", dir);
 	if (ev->type == EV_END || ev->type == EV_FLOW)
 		outbuf_printf(&o, json ? ",\"conn_state\":\"%s\",\"history\":\"%s\"" :

@@ -32,7 +32,7 @@ enum kind {
 	K_SEED, K_MAX_FLOWS, K_TABLE_FULL, K_ADAPTIVE, K_ICMP_ERRORS,
 	K_SIMPLE_MAX,
 	/* keys with an argument (a state mask or a fault) */
-	K_TIMEOUT = K_SIMPLE_MAX, K_REFRESH, K_FAULT, K_NAT,
+	K_TIMEOUT = K_SIMPLE_MAX, K_REFRESH, K_FAULT, K_NAT, K_TCP,
 };
 
 static const char *const simple_keys[K_SIMPLE_MAX] = {
@@ -55,7 +55,8 @@ static const char *const simple_keys[K_SIMPLE_MAX] = {
 #define ID_REFRESH_GROUP	80
 #define ID_FAULT		96
 _Static_assert(TRK_STATE_MAX <= 16 && FAULT__MAX <= 16, "key id slots");
-_Static_assert(POLICY_NAT_ID + POLICY_NAT_KEYS <= ID_MAX, "nat key id slots");
+_Static_assert(POLICY_NAT_ID + POLICY_NAT_KEYS <= POLICY_TCP_ID, "nat key id slots");
+_Static_assert(POLICY_TCP_ID + POLICY_TCP_KEYS <= ID_MAX, "tcp key id slots");
 
 struct keyref {
 	enum kind kind;
@@ -156,6 +157,7 @@ policy_defaults(struct policy *p)
 	p->max_flows = 262144;
 	p->table_full = FULL_DROP;
 	policy_nat_defaults(&p->nat);
+	policy_tcp_defaults(p);
 }
 
 /* ---- keys ---- */
@@ -173,6 +175,12 @@ key_lookup(const char *key, struct keyref *k)
 			k->arg = 0;
 			return 0;
 		}
+	if ((s = policy_tcp_key(key)) >= 0) {
+		k->kind = K_TCP;
+		k->id = POLICY_TCP_ID + (unsigned)s;
+		k->arg = (unsigned)s;
+		return 0;
+	}
 	if (strncmp(key, "timeout.", 8) == 0 || strncmp(key, "refresh.", 8) == 0) {
 		bool to = key[0] == 't';
 
@@ -427,6 +435,9 @@ apply(struct parser *ps, const char *key, const struct keyref *k, const char *v)
 		break;
 	case K_NAT:
 		policy_nat_apply(ps, k->arg, v);
+		break;
+	case K_TCP:
+		policy_tcp_apply(ps, k->arg, v);
 		break;
 	}
 }

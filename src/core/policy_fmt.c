@@ -79,6 +79,7 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 	else
 		outbuf_printf(&o, "table.adaptive = %u%%..%u%%\n",
 		    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
+	policy_tcp_format(p, &o);
 	policy_nat_format(&p->nat, &o);
 	return outbuf_end(&o);
 }
@@ -142,6 +143,7 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, ",\"adaptive_start\":%u,\"adaptive_end\":%u}",
 	    (unsigned)p->adaptive_start, (unsigned)p->adaptive_end);
 	policy_nat_format_json(&p->nat, &o);
+	policy_tcp_format_json(p, &o);
 	outbuf_printf(&o, "}");
 	return outbuf_end(&o);
 }

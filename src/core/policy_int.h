@@ -14,7 +14,7 @@
 #define DUR_MAX		(365ULL * 86400 * SEC)	/* longest timeout a profile may set */
 #define INHERIT_DEPTH	8
 #define ADAPTIVE_MAX	1000u		/* table.adaptive: % of max_flows */
-#define ID_MAX		128	/* key ids for duplicate detection (policy.c) */
+#define ID_MAX		136	/* key ids for duplicate detection (policy.c) */
 
 /* One file (or one --set) being parsed. */
 struct parser {
@@ -54,7 +54,7 @@ extern const char *const policy_expire_names[2];
 extern const char *const policy_late_names[3];
 extern const char *const policy_reopen_names[2];
 extern const char *const policy_bad_names[2];
-extern const char *const policy_full_names[2];
+extern const char *const policy_full_names[3];
 extern const char *const policy_onoff_names[2];
 extern const char *const policy_pass_names[2];
 extern const char *const policy_fault_names[FAULT__MAX];
@@ -71,5 +71,17 @@ void policy_nat_apply(struct parser *ps, unsigned id, const char *v);
  * always (",\"nat\":{...}"). */
 void policy_nat_format(const struct nat_conf *c, struct outbuf *o);
 void policy_nat_format_json(const struct nat_conf *c, struct outbuf *o);
+
+/* The tcp.* keys and timeout.max_retrans (policy_tcp.c): the kernel's
+ * sysctls that change tracking. Key ids POLICY_TCP_ID.. */
+#define POLICY_TCP_ID	128
+#define POLICY_TCP_KEYS	8
+void policy_tcp_defaults(struct policy *p);
+/* The index of a whole key ("tcp.loose", "timeout.max_retrans"), or -1. */
+int policy_tcp_key(const char *key);
+void policy_tcp_apply(struct parser *ps, unsigned id, const char *v);
+/* File syntax when they differ from the kernel's defaults; JSON always. */
+void policy_tcp_format(const struct policy *p, struct outbuf *o);
+void policy_tcp_format_json(const struct policy *p, struct outbuf *o);
 
 #endif

@@ -30,7 +30,7 @@ const char *const policy_bad_names[] = {
 	[BAD_ACCEPT] = "accept", [BAD_DROP] = "drop",
 };
 const char *const policy_full_names[] = {
-	[FULL_DROP] = "drop", [FULL_EVICT] = "evict",
+	[FULL_DROP] = "drop", [FULL_EVICT] = "evict", [FULL_EARLY_DROP] = "early_drop",
 };
 const char *const policy_onoff_names[] = { "off", "on" };
 const char *const policy_pass_names[] = { [BAD_ACCEPT] = "pass", [BAD_DROP] = "drop" };

@@ -133,13 +133,6 @@ after(uint32_t a, uint32_t b)
 	return before(b, a);
 }
 
-/* The kernel's MAXACKWINDOW: how far behind td_end an ACK may lag. */
-static inline uint32_t
-maxackwindow(const struct tcp_dir *s)
-{
-	return s->maxwin ? s->maxwin : 66000;
-}
-
 /* Options that only count on a SYN. */
 static void
 syn_options(struct tcp_dir *s, const struct nb_packet *p)
@@ -210,83 +203,6 @@ tcp_track_new(struct tcp_track *t, const struct nb_packet *p, bool pickup)
 	return true;
 }
 
-/* tcp_in_window(): Guido van Rooij's checks as the kernel does them, with
- * nf_conntrack_tcp_be_liberal = 0. SACK blocks are not parsed, so the
- * highest SACKed byte is taken as the ACK (the kernel does the same when a
- * packet carries no SACK option). Retransmission counting is left out. */
-static bool
-in_window(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    enum tcp_state state)
-{
-	struct tcp_dir *s = &t->d[dir], *r = &t->d[!dir];
-	uint32_t seq = p->seq, ack = p->ack, end, win = p->window, swin;
-
-	end = seq + decode_seglen(p);
-
-	if (s->maxwin == 0) {
-		/* First packet in this direction. */
-		if (p->flags & TH_SYN) {
-			dir_init(s, p, end);
-			/* Both sides must offer scaling for it to apply. */
-			if (!((s->flags & TDF_WSCALE) && (r->flags & TDF_WSCALE)))
-				s->scale = r->scale = 0;
-			if (!(p->flags & TH_ACK))
-				return true;	/* simultaneous open */
-		} else {
-			dir_init(s, p, end);
-			if (r->maxwin == 0)
-				r->end = r->maxend = ack;
-			else if (ack == r->end + 1)
-				r->end++;	/* FIN retransmitted after pickup */
-		}
-	} else if (state == TCP_SYN_SENT && dir == DIR_ORIG &&
-	    (p->flags & TH_SYN) && after(end, s->end)) {
-		/* A new SYN with another ISN: start over (kernel does too). */
-		s->flags &= ~(TDF_WSCALE | TDF_SACK_PERM);
-		s->scale = 0;
-		dir_init(s, p, end);
-		r->maxwin = r->end = r->maxend = 0;
-	}
-
-	if (!(p->flags & TH_ACK))
-		ack = r->end;
-	else if ((p->flags & (TH_ACK | TH_RST)) == (TH_ACK | TH_RST) && ack == 0)
-		ack = r->end;	/* broken stacks send RST+ACK with ack 0 */
-	if ((p->flags & TH_RST) && seq == 0 && state == TCP_SYN_SENT)
-		seq = end = s->end;
-
-	if (!(before(seq, s->maxend + 1) &&
-	    after(end, s->end - r->maxwin - 1) &&
-	    before(ack, r->end + 1) &&
-	    after(ack, r->end - maxackwindow(s) - 1)))
-		return false;
-
-	if (!(p->flags & TH_SYN))
-		win <<= s->scale;
-	swin = win;
-	if (s->maxwin < swin)
-		s->maxwin = swin;
-	if (after(end, s->end) && !(s->flags & TDF_FIN_SEEN)) {
-		s->end = end;
-		s->flags |= TDF_DATA_UNACK;
-	}
-	if (p->flags & TH_ACK) {
-		if (!(s->flags & TDF_MAXACK_SET) || after(ack, s->ack))
-			s->ack = ack;
-		s->flags |= TDF_MAXACK_SET;
-	}
-	if (r->maxwin != 0 && after(end, s->maxend))
-		r->maxwin += end - s->maxend;
-	if (after(ack + win, r->maxend - 1)) {
-		r->maxend = ack + win;
-		if (win == 0)
-			r->maxend++;
-	}
-	if (ack == r->end)
-		r->flags &= ~TDF_DATA_UNACK;
-	return true;
-}
-
 /* Without window tracking: still keep the highest seq and ack per side,
  * which RST generation and the FIN-acknowledged fact need. */
 static void
@@ -310,9 +226,63 @@ track_edges(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
 	}
 }
 
+/* The facts natbox keeps beside the kernel's, after an accepted packet. */
+static void
+track_facts(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
+{
+	enum tcp_pkt_class c = tcp_pkt_classify(p->flags);
+	struct tcp_dir *s = &t->d[dir], *o = &t->d[!dir];
+
+	if (c == TPC_SYN || c == TPC_SYNACK)
+		s->flags |= TDF_SYN_SEEN;
+	if (p->flags & TH_FIN)
+		s->flags |= TDF_FIN_SEEN;
+	if (p->payload_len)
+		s->flags |= TDF_DATA_SEEN;
+	if (c == TPC_RST)
+		s->flags |= TDF_RST_SEEN | TDF_LAST_RST;
+	else
+		s->flags &= ~TDF_LAST_RST;
+	/* The FIN is acknowledged once the other side's ACK covers it (in
+	 * kernel mode a side's end moves on after its FIN if it sends more,
+	 * as the kernel's does: the FIN then counts as acknowledged later). */
+	if ((p->flags & TH_ACK) && (o->flags & TDF_FIN_SEEN) &&
+	    !before(p->ack, o->end))
+		o->flags |= TDF_FIN_ACKED;
+}
+
 void
 tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
     const struct nb_packet *p, bool window, struct tcp_result *r)
+{
+	const struct tcp_conf c = { .window = window,
+		.max_retrans = TCP_CONF_KERNEL_MAX_RETRANS };
+
+	tcp_track_packet_conf(t, dir, p, &c, r);
+}
+
+static void legacy_packet(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, struct tcp_result *r);
+
+void
+tcp_track_packet_conf(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, const struct tcp_conf *conf, struct tcp_result *r)
+{
+	if (conf->window) {
+		tcp_kern_packet(t, dir, p, conf, r);
+		if (r->outcome == TO_OK || r->outcome == TO_KILL)
+			track_facts(t, dir, p);
+		return;
+	}
+	legacy_packet(t, dir, p, r);
+}
+
+/* Without window tracking: the kernel's state table, its reopen and
+ * first-RST rules, and the highest seq and ack per side (RST generation
+ * and the FIN facts need them); no sequence checks. */
+static void
+legacy_packet(struct tcp_track *t, enum flow_dir dir,
+    const struct nb_packet *p, struct tcp_result *r)
 {
 	enum tcp_pkt_class c = tcp_pkt_classify(p->flags);
 	enum tcp_state old = (enum tcp_state)t->state, ns;
@@ -345,44 +315,12 @@ tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
 	case TCP_INVALID:
 		r->outcome = TO_INVALID_STATE;
 		return;
-	case TCP_CLOSE:
-		/* A RST below what the other side already acknowledged is
-		 * stale (kernel: "invalid rst"); only knowable with tracking. */
-		if (c == TPC_RST && window && (o->flags & TDF_MAXACK_SET) &&
-		    before(p->seq, o->ack)) {
-			r->outcome = TO_INVALID_WINDOW;
-			return;
-		}
-		break;
 	default:
 		break;
 	}
 
-	if (window) {
-		if (!in_window(t, dir, p, old)) {
-			r->outcome = TO_INVALID_WINDOW;
-			return;
-		}
-	} else {
-		track_edges(t, dir, p);
-	}
-
-	if (c == TPC_SYN || c == TPC_SYNACK)
-		s->flags |= TDF_SYN_SEEN;
-	if (p->flags & TH_FIN)
-		s->flags |= TDF_FIN_SEEN;
-	if (p->payload_len)
-		s->flags |= TDF_DATA_SEEN;
-	if (c == TPC_RST)
-		s->flags |= TDF_RST_SEEN | TDF_LAST_RST;
-	else
-		s->flags &= ~TDF_LAST_RST;
-	/* The FIN is acknowledged once the other side's ACK covers it:
-	 * its sequence number is end - 1, the side's end being frozen at
-	 * the FIN. */
-	if ((p->flags & TH_ACK) && (o->flags & TDF_FIN_SEEN) &&
-	    !before(p->ack, o->end))
-		o->flags |= TDF_FIN_ACKED;
+	track_edges(t, dir, p);
+	track_facts(t, dir, p);
 
 	if (!(t->flags & TTF_SEEN_REPLY)) {
 		/* "If only reply is a RST, we can consider ourselves not to

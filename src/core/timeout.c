@@ -17,8 +17,13 @@ both_flags(const struct tcp_track *t)
 #define TK_REPLY_FIN	0x040
 #define TK_SEEN_REPLY	0x080
 #define TK_DATA_UNACK	0x100	/* either side has data in flight */
-_Static_assert(TCP_STATE_MAX <= 16 && POLICY_TIMER_KEYS == 0x200,
-    "the key: four bits of state, five of facts");
+/* the kernel mode's facts of the last packet (TTF_RETRANS...) */
+#define TK_RETRANS	0x200
+#define TK_RST		0x400
+#define TK_ZERO_WIN	0x800
+#define TK_NO_REPLY	0x1000
+_Static_assert(TCP_STATE_MAX <= 16 && POLICY_TIMER_KEYS == 0x2000,
+    "the key: four bits of state, nine of facts");
 
 unsigned
 policy_timer_key(const struct tcp_track *t)
@@ -30,7 +35,11 @@ policy_timer_key(const struct tcp_track *t)
 	    ((t->d[DIR_ORIG].flags & TDF_FIN_SEEN) ? TK_ORIG_FIN : 0) |
 	    ((t->d[DIR_REPLY].flags & TDF_FIN_SEEN) ? TK_REPLY_FIN : 0) |
 	    ((t->flags & TTF_SEEN_REPLY) ? TK_SEEN_REPLY : 0) |
-	    ((fl & TDF_DATA_UNACK) ? TK_DATA_UNACK : 0);
+	    ((fl & TDF_DATA_UNACK) ? TK_DATA_UNACK : 0) |
+	    ((t->flags & TTF_RETRANS) ? TK_RETRANS : 0) |
+	    ((t->flags & TTF_RST) ? TK_RST : 0) |
+	    ((t->flags & TTF_ZERO_WIN) ? TK_ZERO_WIN : 0) |
+	    ((t->flags & TTF_NO_REPLY) ? TK_NO_REPLY : 0);
 }
 
 void
@@ -48,6 +57,9 @@ policy_timer_key_trk(unsigned key, struct tcp_track *t)
 		t->flags |= TTF_SEEN_REPLY;
 	if (key & TK_DATA_UNACK)
 		t->d[DIR_REPLY].flags |= TDF_DATA_UNACK;
+	t->flags |= (uint8_t)(((key & TK_RETRANS) ? TTF_RETRANS : 0) |
+	    ((key & TK_RST) ? TTF_RST : 0) | ((key & TK_ZERO_WIN) ? TTF_ZERO_WIN : 0) |
+	    ((key & TK_NO_REPLY) ? TTF_NO_REPLY : 0));
 }
 
 /* Like pf_state_expires()'s ladder, over the tracker state and the FIN
@@ -86,13 +98,27 @@ policy_timeout(const struct policy *p, const struct tcp_track *t,
     enum tcp_state timer_state, uint32_t nflows)
 {
 	uint64_t to = p->timeout[timer_state], lo, hi;
+	bool unack = p->unacknowledged && to > p->unacknowledged;
 
-	/* Kernel: ESTABLISHED without a reply (a loose pickup) and, with
-	 * window tracking, unacknowledged data cap the timer at
-	 * nf_conntrack_tcp_timeout_unacknowledged. */
-	if (p->unacknowledged && to > p->unacknowledged && timer_state < TCP_STATE_MAX) {
-		if ((timer_state == TCP_ESTABLISHED && !(t->flags & TTF_SEEN_REPLY)) ||
-		    (p->window_tracking && (both_flags(t) & TDF_DATA_UNACK)))
+	/* The kernel's ladder (nf_conntrack_tcp_packet()): max_retrans
+	 * retransmissions, then a RST (timeout.close whatever the state: a
+	 * RST that does not close keeps ESTABLISHED on a 10 s timer), then
+	 * unacknowledged data, then a zero window; ESTABLISHED without a
+	 * reply (a loose pickup) is capped at nf_conntrack_tcp_timeout_
+	 * unacknowledged on top. The facts but the last two come from the
+	 * kernel mode only (tracking.window). */
+	if (timer_state < TCP_STATE_MAX) {
+		if ((t->flags & TTF_RETRANS) && to > p->max_retrans_timeout)
+			to = p->max_retrans_timeout;
+		else if (t->flags & TTF_RST)
+			to = p->timeout[TCP_CLOSE];
+		else if (unack && p->window_tracking && (both_flags(t) & TDF_DATA_UNACK))
+			to = p->unacknowledged;
+		else if ((t->flags & TTF_ZERO_WIN) && to > p->max_retrans_timeout)
+			to = p->max_retrans_timeout;
+		if (unack && timer_state == TCP_ESTABLISHED &&
+		    (!(t->flags & TTF_SEEN_REPLY) || (t->flags & TTF_NO_REPLY)) &&
+		    to > p->unacknowledged)
 			to = p->unacknowledged;
 	}
 	/* pf's adaptive timeouts: past adaptive.start states every timeout

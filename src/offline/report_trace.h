@@ -26,8 +26,9 @@ struct rtrace {
 };
 
 /* Slot's flow as it was before the packet (an ICMP error's: nslot's), for
- * a profile that takes it over there (read only then). A cache line,
- * written whole. */
+ * a profile that takes it over there (read only then). Two cache lines
+ * (struct tcp_track grew to 64 bytes with the kernel mode's struct
+ * tcp_last), written whole. */
 struct __attribute__((aligned(64))) rpre {
 	struct tcp_track trk;
 	uint64_t last_seen;

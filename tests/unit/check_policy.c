@@ -562,7 +562,7 @@ static const struct {
 	{ "invalid.action = reject", "expected accept or drop: 'reject'" },
 	{ "malformed.action = pickup", "expected accept or drop: 'pickup'" },
 	{ "tracking.window = yes", "expected off or on: 'yes'" },
-	{ "table.full = lru", "expected drop or evict: 'lru'" },
+	{ "table.full = lru", "expected drop, evict or early_drop: 'lru'" },
 	{ "fault.drop_rst_orig = 1.5", "probability out of range 0..1: '1.5'" },
 	{ "fault.drop_rst_reply = 150%", "probability out of range 0..1: '150%'" },
 	{ "fault.drop_fin_ack = abc",

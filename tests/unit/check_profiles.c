@@ -191,6 +191,10 @@ assert_same_policy(const struct policy *a, const struct policy *b)
 	ck_assert_uint_eq(a->adaptive_end, b->adaptive_end);
 	ck_assert_uint_eq(a->icmp_errors, b->icmp_errors);
 	ck_assert_mem_eq(&a->nat, &b->nat, sizeof(a->nat));
+	ck_assert(a->tcp_loose == b->tcp_loose && a->tcp_liberal == b->tcp_liberal &&
+	    a->tcp_ignore_invalid_rst == b->tcp_ignore_invalid_rst);
+	ck_assert_uint_eq(a->tcp_max_retrans, b->tcp_max_retrans);
+	ck_assert_uint_eq(a->max_retrans_timeout, b->max_retrans_timeout);
 }
 
 /* Field by field (not memcmp: padding), inherit left out. */
@@ -217,7 +221,11 @@ same_policy(const struct policy *a, const struct policy *b)
 	    a->adaptive_start == b->adaptive_start &&
 	    a->adaptive_end == b->adaptive_end &&
 	    a->icmp_errors == b->icmp_errors &&
-	    memcmp(&a->nat, &b->nat, sizeof(a->nat)) == 0;
+	    memcmp(&a->nat, &b->nat, sizeof(a->nat)) == 0 &&
+	    a->tcp_loose == b->tcp_loose && a->tcp_liberal == b->tcp_liberal &&
+	    a->tcp_ignore_invalid_rst == b->tcp_ignore_invalid_rst &&
+	    a->tcp_max_retrans == b->tcp_max_retrans &&
+	    a->max_retrans_timeout == b->max_retrans_timeout;
 }
 
 START_TEST(library_found)
@@ -528,6 +536,7 @@ START_TEST(linux_is_baseline)
 	memcpy(d.description, p.description, sizeof(d.description));
 	memcpy(d.source, p.source, sizeof(d.source));
 	d.window_tracking = true;
+	d.table_full = FULL_EARLY_DROP;	/* the kernel's; the baseline's is drop */
 	assert_same_policy(&p, &d);
 }
 END_TEST

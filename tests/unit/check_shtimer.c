@@ -87,7 +87,15 @@ next_matches(const struct policy *p)
 		policy_timer_key_trk(key, &trk);
 		if (trk.state >= TRK_STATE_MAX)
 			continue;
-		for (unsigned ts0 = TCP_NONE; ts0 < TRK_STATE_MAX; ts0++)
+		/* the kernel mode's four facts (keys 512 up): one at a time
+		 * or all, from the flow's own state, to keep the run short */
+		unsigned kf = key >> 9;
+
+		if (kf && (kf & (kf - 1)) && kf != 0xf)
+			continue;
+		for (unsigned ts0 = TCP_NONE; ts0 < TRK_STATE_MAX; ts0++) {
+			if (kf && ts0 != trk.state)
+				continue;
 			for (unsigned i = 0; i < sizeof(before) / sizeof(before[0]); i++)
 				for (unsigned dir = DIR_ORIG; dir <= DIR_REPLY; dir++)
 					for (int refresh = 0; refresh <= 1; refresh++) {
@@ -101,6 +109,7 @@ next_matches(const struct policy *p)
 						ck_assert_uint_eq(ts_a, ts_b);
 						ck_assert_uint_eq(dl_a, dl_b);
 					}
+		}
 	}
 	shtimer_free(&st);
 }

@@ -123,6 +123,8 @@ seg(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 	p.ack = ack;
 	p.window = 65535;
 	p.payload_len = len;
+	p.thlen = 32;		/* NOP NOP TS, as Linux sends */
+	p.opt.sack = ack;
 	return p;
 }
 

@@ -26,6 +26,7 @@ SUITE_DECL(conform);
 SUITE_DECL(infer);
 SUITE_DECL(grace);
 SUITE_DECL(ctlpeer);
+SUITE_DECL(kernel);
 #undef SUITE_DECL
 
 #endif

@@ -1,0 +1,301 @@
+/* ktcpjudge.h -- ktcpgen's judge: natbox's state sequences and INVALID marks against the kernel's, per flow (header-only). */
+#ifndef NATBOX_E2E_KTCPJUDGE_H
+#define NATBOX_E2E_KTCPJUDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktcpgen.h"
+
+/* A DESTROY counts while the flow's packets are still coming (and a
+ * little after): one later is a timer's, and timers are not compared. */
+#define KJ_DESTROY_GRACE_NS	1500000000ULL
+#define KJ_SEQ	256
+
+struct kjflow {
+	unsigned port;
+	uint64_t t_pkt[KF_MAX_PKTS + 1];	/* monotonic send times, [1..n] */
+	uint64_t end_mono, start_real, end_real;
+	char kseq[KJ_SEQ], nseq[KJ_SEQ];
+	char klast[20], nlast[20];
+	uint32_t kinv, ninv;			/* bit k: packet k+1 INVALID */
+};
+
+static struct kjflow kj[KF_MAX_FLOWS];
+static unsigned kj_base;
+
+static struct kjflow *
+kj_by_port(unsigned sport, unsigned dport)
+{
+	unsigned p = sport == KF_SERVER_PORT ? dport : sport;
+
+	if (p < kj_base || p - kj_base >= kf_nflows)
+		return NULL;
+	return &kj[p - kj_base];
+}
+
+/* Append a state word unless it repeats the last one. */
+static void
+kj_add(char *seq, char *last, const char *w)
+{
+	if (strcmp(last, w) == 0)
+		return;
+	snprintf(last, 20, "%s", w);
+	if (strlen(seq) + strlen(w) + 2 < KJ_SEQ) {
+		if (seq[0])
+			strcat(seq, " ");
+		strcat(seq, w);
+	}
+}
+
+static int
+kj_read_log(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	unsigned i, k, port;
+	unsigned long long a, b;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "flow %u %u %llu", &i, &port, &a) == 3 && i < kf_nflows) {
+			kj[i].port = port;
+			kj[i].start_real = a;
+			if (i == 0)
+				kj_base = port;
+		} else if (sscanf(line, "pkt %u %u %llu", &i, &k, &a) == 3 && i < kf_nflows &&
+		    k <= KF_MAX_PKTS) {
+			kj[i].t_pkt[k] = a;
+		} else if (sscanf(line, "end %u %llu %llu", &i, &a, &b) == 3 && i < kf_nflows) {
+			kj[i].end_mono = a;
+			kj[i].end_real = b;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static const char *
+kj_json(const char *line, const char *key, char *out, size_t cap)
+{
+	const char *p = strstr(line, key);
+	size_t n = 0;
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	if (*p == '"')
+		p++;
+	while (*p && *p != '"' && *p != ',' && *p != '}' && n + 1 < cap)
+		out[n++] = *p++;
+	out[n] = '\0';
+	return out;
+}
+
+static int
+kj_read_events(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], ev[16], st[20], sp[8], dp[8], ts[32];
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct kjflow *j;
+		uint64_t t;
+
+		if (!kj_json(line, "\"event\":", ev, sizeof(ev)) ||
+		    !kj_json(line, "\"sport\":", sp, sizeof(sp)) ||
+		    !kj_json(line, "\"dport\":", dp, sizeof(dp)) ||
+		    !kj_json(line, "\"ts\":", ts, sizeof(ts)) ||
+		    !kj_json(line, "\"state\":", st, sizeof(st)))
+			continue;
+		j = kj_by_port((unsigned)atoi(sp), (unsigned)atoi(dp));
+		if (!j)
+			continue;
+		t = (uint64_t)(strtod(ts, NULL) * 1e9 + 0.5);
+		if (strcmp(ev, "new") == 0 || strcmp(ev, "update") == 0) {
+			kj_add(j->nseq, j->nlast, st);
+		} else if (strcmp(ev, "end") == 0) {
+			/* natbox's own flush when it stops is no event of the flow */
+			if (t <= j->end_mono + KJ_DESTROY_GRACE_NS && !strstr(line, "\"reason\":\"flush\""))
+				kj_add(j->nseq, j->nlast, "DESTROY");
+		} else if (strcmp(ev, "invalid") == 0 ||
+		    (strcmp(ev, "drop") == 0 && strstr(line, "\"reason\":\"invalid:"))) {
+			/* invalid.action = drop reports them as drops */
+			/* the packet natbox had in hand: the last sent before
+			 * the event (packets go out far apart) */
+			unsigned k = 0;
+
+			for (unsigned q = 1; q <= KF_MAX_PKTS && j->t_pkt[q]; q++)
+				if (j->t_pkt[q] <= t)
+					k = q;
+			if (k)
+				j->ninv |= 1u << (k - 1);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* conntrack -E -o timestamp: "[SEC.USEC]\t[NEW] tcp 6 120 SYN_SENT src=.. sport=.." */
+static int
+kj_read_ct(const char *path)
+{
+	static const char *const states[] = { "NONE", "SYN_SENT", "SYN_SENT2", "SYN_RECV",
+		"ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE" };
+	FILE *f = fopen(path, "r");
+	char line[1024];
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *sp = strstr(line, "sport="), *dp = strstr(line, "dport=");
+		const char *st = NULL;
+		bool destroy = strstr(line, "[DESTROY]") != NULL;
+		double when = 0;
+		struct kjflow *j;
+		char *tok, *save = NULL;
+
+		if (!sp || !dp)
+			continue;
+		j = kj_by_port((unsigned)atoi(sp + 6), (unsigned)atoi(dp + 6));
+		if (!j)
+			continue;
+		if (line[0] == '[')
+			when = strtod(line + 1, NULL);
+		for (tok = strtok_r(line, " \t\n", &save); tok && !st; tok = strtok_r(NULL, " \t\n", &save))
+			for (unsigned s = 0; s < sizeof(states) / sizeof(states[0]); s++)
+				if (strcmp(tok, states[s]) == 0)
+					st = states[s];
+		if (destroy) {
+			if (when == 0 || (uint64_t)(when * 1e9) <= j->end_real + KJ_DESTROY_GRACE_NS)
+				kj_add(j->kseq, j->klast, "DESTROY");
+		} else if (st) {
+			kj_add(j->kseq, j->klast, st);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static uint32_t
+kj_rd(const uint8_t *b, int n, int le)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint32_t)b[le ? i : n - 1 - i] << (8 * i);
+	return v;
+}
+
+/* tcpdump -i nflog:G -w FILE: NFLOG records (link type 239), the IP
+ * packet in the NFULA_PAYLOAD TLV; the urgent pointer is the packet's
+ * number in its flow. */
+static int
+kj_read_nflog(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t gh[24], rh[16], buf[70000];
+	int le;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	if (fread(gh, 1, 24, f) != 24) {
+		fclose(f);
+		return 0;	/* nothing was logged */
+	}
+	le = gh[0] == 0xd4;
+	while (fread(rh, 1, 16, f) == 16) {
+		uint32_t cap = kj_rd(rh + 8, 4, le), off = 4;
+
+		if (cap > sizeof(buf) || fread(buf, 1, cap, f) != cap)
+			break;
+		while (off + 4 <= cap) {
+			uint32_t tl = kj_rd(buf + off, 2, 1), ty = kj_rd(buf + off + 2, 2, 1);
+			const uint8_t *ip = buf + off + 4, *th;
+			struct kjflow *j;
+			unsigned urg;
+
+			if (tl < 4 || off + tl > cap)
+				break;
+			if ((ty & 0x7fff) == 9 && tl >= 4 + 40) {
+				th = (ip[0] >> 4) == 6 ? ip + 40 : ip + (ip[0] & 15) * 4;
+				j = kj_by_port(kj_rd(th, 2, 0), kj_rd(th + 2, 2, 0));
+				urg = kj_rd(th + 18, 2, 0);
+				if (j && urg >= 1 && urg <= KF_MAX_PKTS)
+					j->kinv |= 1u << (urg - 1);
+			}
+			off += (tl + 3) & ~3u;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void
+kj_inv_str(uint32_t m, char *b, size_t cap)
+{
+	size_t n = 0;
+
+	b[0] = '\0';
+	for (unsigned k = 0; k < 32 && n + 4 < cap; k++)
+		if (m & (1u << k))
+			n += (size_t)snprintf(b + n, cap - n, "%s%u", n ? "," : "", k + 1);
+	if (!n)
+		snprintf(b, cap, "-");
+}
+
+static int
+kf_judge(const char *list, const char *log, const char *events, const char *ct,
+    const char *nflog, int show)
+{
+	unsigned st_ok = 0, inv_ok = 0, both = 0, shown = 0;
+
+	if (kf_read(list) != 0 || kj_read_log(log) != 0 || kj_read_events(events) != 0 ||
+	    kj_read_ct(ct) != 0 || kj_read_nflog(nflog) != 0)
+		return 2;
+	for (unsigned i = 0; i < kf_nflows; i++) {
+		struct kjflow *j = &kj[i];
+		bool s = strcmp(j->kseq, j->nseq) == 0, v = j->kinv == j->ninv;
+		char ki[64], ni[64];
+
+		st_ok += s;
+		inv_ok += v;
+		both += s && v;
+		kj_inv_str(j->kinv, ki, sizeof(ki));
+		kj_inv_str(j->ninv, ni, sizeof(ni));
+		if (show < 0)	/* every flow, one line each */
+			printf("%s %s (port %u): kernel [%s] invalid {%s}; natbox [%s] invalid {%s}\n",
+			    s && v ? "AGREE" : "DISAGREE", kf_flows[i].name, j->port, j->kseq, ki,
+			    j->nseq, ni);
+		if ((s && v) || (int)shown >= show)
+			continue;
+		shown++;
+		printf("DISAGREE %s (port %u): kernel [%s] invalid {%s}; natbox [%s] invalid {%s}\n",
+		    kf_flows[i].name, j->port, j->kseq, ki, j->nseq, ni);
+		printf("flow %s %d\n", kf_flows[i].name, kf_flows[i].family);
+		for (unsigned k = 0; k < kf_flows[i].npkts; k++)
+			kf_print_pkt(stdout, &kf_flows[i].pkts[k]);
+		printf("\n");
+	}
+	printf("flows %u: states agree %u (%.1f%%), INVALID sets agree %u (%.1f%%), both %u (%.1f%%)\n",
+	    kf_nflows, st_ok, 100.0 * st_ok / (kf_nflows ? kf_nflows : 1), inv_ok,
+	    100.0 * inv_ok / (kf_nflows ? kf_nflows : 1), both,
+	    100.0 * both / (kf_nflows ? kf_nflows : 1));
+	return both == kf_nflows ? 0 : 1;
+}
+
+#endif
