@@ -317,9 +317,9 @@ wrap_nested(const uint8_t *ip, size_t len, bool c2s)
 	memcpy(tmp, buf + 14, in);	/* the outer IPv4 of the VXLAN packet */
 	n = ether(buf, c2s, 0x0800);
 	n += outer4(buf + n, c2s, 47, 8 + in);
-	/* another pair than the VXLAN's: 10.0.0.1 and 10.0.0.2 */
-	p32(buf + 26, c2s ? 0x0a000001 : 0x0a000002);
-	p32(buf + 30, c2s ? 0x0a000002 : 0x0a000001);
+	/* another pair than the VXLAN's: 192.0.2.101 and 192.0.2.102 */
+	p32(buf + 26, c2s ? 0xc0000265 : 0xc0000266);
+	p32(buf + 30, c2s ? 0xc0000266 : 0xc0000265);
 	p16(buf + 24, 0);
 	p16(buf + 24, ip_csum(buf + 14, 20));
 	p16(buf + n, 0x2000), p16(buf + n + 2, 0x0800), p32(buf + n + 4, 7);

@@ -952,8 +952,8 @@ START_TEST(test_policy_nat_keys)
 	ck_assert_uint_eq(nat_pool_size(&p.nat), 5);
 	ck_assert_uint_eq(nat_pool_addr(&p.nat, 4), IP(192, 0, 2, 7));
 	ck_assert_int_eq(nat_pool_index(&p.nat, IP(203, 0, 113, 102)), 2);
-	ck_assert_int_eq(policy_set(&p, "t", "nat.inside = 198.51.100.0/24,10.0.0.0/8", &errs), 0);
-	ck_assert(nat_inside(&p.nat, IP(10, 1, 2, 3)));
+	ck_assert_int_eq(policy_set(&p, "t", "nat.inside = 198.51.100.0/24,192.0.2.0/24", &errs), 0);
+	ck_assert(nat_inside(&p.nat, IP(192, 0, 2, 3)));
 	ck_assert(!nat_inside(&p.nat, SERVER));
 	ck_assert_int_eq(policy_set(&p, "t", "nat.mapping = address-and-port-dependent", &errs), 0);
 	ck_assert_int_eq(policy_set(&p, "t", "nat.port_range = 2000-2999", &errs), 0);
@@ -971,8 +971,8 @@ START_TEST(test_policy_nat_keys)
 	/* mistakes */
 	static const char *const bad[] = {
 		"nat.outside = 203.0.113.300", "nat.outside = 203.0.113.9-203.0.113.1",
-		"nat.outside = 10.0.0.0-10.1.0.0", "nat.outside = 1.1.1.1-1.1.1.5,1.1.1.3",
-		"nat.inside = 10.0.0.1/8", "nat.inside = 10.0.0.0/33",
+		"nat.outside = 198.18.0.0-198.19.255.255", "nat.outside = 1.1.1.1-1.1.1.5,1.1.1.3",
+		"nat.inside = 192.0.2.1/24", "nat.inside = 192.0.2.0/33",
 		"nat.port_range = 5-4", "nat.port_range = 0-10", "nat.mapping = cone",
 		"nat.ports_per_host = -1", "nat.unsolicited = rst",
 	};
