@@ -145,46 +145,58 @@ policy_list(int argc, char **argv)
 
 /* ---- show ---- */
 
+/* show's and conform's arguments: one NAME|FILE, --set KEY=VALUE...,
+ * --json. 0 with *p loaded, or the exit status (usage shown, or the
+ * profile's errors printed). */
 static int
-policy_show(int argc, char **argv)
+load_one(int argc, char **argv, const char *cmd, bool *json, struct policy *p)
 {
 	const char *what = NULL;
-	char **sets, *buf;
-	int nsets = 0;
-	bool json = false;
-	struct policy p;
-	size_t need;
+	char **sets;
+	int nsets = 0, rc;
 
+	*json = false;
 	if ((sets = calloc((size_t)argc, sizeof(*sets))) == NULL)
 		fatal("calloc");
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
-			json = true;
+			*json = true;
 		else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc)
 			sets[nsets++] = argv[++i];
 		else if (strncmp(argv[i], "--set=", 6) == 0)
 			sets[nsets++] = argv[i] + 6;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			log_warnx("policy show: unknown or incomplete option '%s'", argv[i]);
+			log_warnx("policy %s: unknown or incomplete option '%s'", cmd, argv[i]);
 			free(sets);
-			return usage(stderr, "show");
-		} else if (what == NULL)
+			return usage(stderr, cmd);
+		} else if (what == NULL) {
 			what = argv[i];
-		else {
-			log_warnx("policy show: one profile at a time");
+		} else {
+			log_warnx("policy %s: one profile at a time", cmd);
 			free(sets);
-			return usage(stderr, "show");
+			return usage(stderr, cmd);
 		}
 	}
 	if (what == NULL) {
 		free(sets);
-		return usage(stderr, "show");
+		return usage(stderr, cmd);
 	}
-	if (profile_load(what, sets, nsets, &p) != 0) {
-		free(sets);
-		return 2;
-	}
+	rc = profile_load(what, sets, nsets, p) != 0 ? 2 : 0;
 	free(sets);
+	return rc;
+}
+
+static int
+policy_show(int argc, char **argv)
+{
+	char *buf;
+	int rc;
+	bool json;
+	struct policy p;
+	size_t need;
+
+	if ((rc = load_one(argc, argv, "show", &json, &p)) != 0)
+		return rc;
 
 	need = json ? policy_format_json(&p, NULL, 0) : policy_format(&p, NULL, 0);
 	if ((buf = malloc(need + 1)) == NULL)
@@ -251,39 +263,15 @@ policy_check(int argc, char **argv)
 static int
 policy_conform(int argc, char **argv)
 {
-	const char *what = NULL;
-	char **sets, *buf;
-	int nsets = 0;
-	bool json = false;
+	char *buf;
+	int rc;
+	bool json;
 	struct policy p;
 	struct conform_report *r;
 	size_t need;
 
-	if ((sets = calloc((size_t)argc, sizeof(*sets))) == NULL)
-		fatal("calloc");
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc)
-			sets[nsets++] = argv[++i];
-		else if (strncmp(argv[i], "--set=", 6) == 0)
-			sets[nsets++] = argv[i] + 6;
-		else if ((argv[i][0] == '-' && argv[i][1] != '\0') || what != NULL) {
-			log_warnx("policy conform: unexpected '%s'", argv[i]);
-			free(sets);
-			return usage(stderr, "conform");
-		} else
-			what = argv[i];
-	}
-	if (what == NULL) {
-		free(sets);
-		return usage(stderr, "conform");
-	}
-	if (profile_load(what, sets, nsets, &p) != 0) {
-		free(sets);
-		return 2;
-	}
-	free(sets);
+	if ((rc = load_one(argc, argv, "conform", &json, &p)) != 0)
+		return rc;
 	if ((r = malloc(sizeof(*r))) == NULL)
 		fatal("malloc");
 	if (conform_run(&p, CA_ALL, r) != 0)
