@@ -45,7 +45,7 @@ enum mode {
 	MODE_COUNT
 };
 
-static const char *const mode_names[MODE_COUNT] = {
+static const char *const mode_names[MODE_COUNT + 1] = {
 	[MODE_HALF_CLOSE] = "half-close",
 	[MODE_IDLE] = "idle",
 	[MODE_RESET] = "reset",
@@ -80,53 +80,6 @@ static struct opts g_opt;
 static char g_local[INET6_ADDRSTRLEN + 16] = "-";
 static char g_peer[INET6_ADDRSTRLEN + 16] = "-";
 static double g_connect_ms = -1;
-
-/* Last resort if a bug ever defeats the deadline checks. */
-static void on_alarm(int sig)
-{
-	static const char msg[] = "result=hard_timeout\n";
-	ssize_t r;
-
-	(void)sig;
-	r = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-	(void)r;
-	_exit(3);
-}
-
-/* Wait for events on fd until `until` (never past the overall deadline), in
- * bounded slices. Returns revents (> 0), 0 on timeout or stop, -1 on error. */
-static int wait_fd(int fd, short events, double until)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n;
-
-	until = min_d(until, g_deadline);
-	while (!g_stop && now_s() < until) {
-		p.revents = 0;
-		n = poll(&p, 1, slice_ms(until));
-		if (n > 0)
-			return p.revents;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-	return 0;
-}
-
-static void sleep_until(double t)
-{
-	struct timespec ts;
-
-	t = min_d(t, g_deadline);
-	if (t <= now_s())
-		return;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
 
 /* "state_at_end=S retrans=N" for the summary line. */
 static void fmt_tcp_end(int fd, char *buf, size_t len)
@@ -598,128 +551,11 @@ static void usage(FILE *f)
 "                  connect_error|bind_error with err=ERRNO_NAME\n");
 }
 
-static int parse_args(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "addr", required_argument, NULL, 'a' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "bind-port", required_argument, NULL, 'B' },
-		{ "bind-addr", required_argument, NULL, 'A' },
-		{ "connect-timeout", required_argument, NULL, 'c' },
-		{ "request-bytes", required_argument, NULL, 'q' },
-		{ "idle-limit", required_argument, NULL, 'l' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "idle-secs", required_argument, NULL, 'i' },
-		{ "reply-timeout", required_argument, NULL, 'r' },
-		{ "hold-secs", required_argument, NULL, 'H' },
-		{ "close", required_argument, NULL, 'C' },
-		{ "user-timeout", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long v;
-	int c, i, found, idx = 0, close_set = 0;
+static const char *const close_names[] = { "fin", "rst", "none", NULL };
 
-	g_opt.mode = MODE_HALF_CLOSE;
-	g_opt.close_how = CLOSE_FIN;
-	g_opt.timeout = 30;
-	g_opt.connect_timeout = 5;
-	g_opt.idle_limit = 5;
-	g_opt.idle_secs = 5;
-	g_opt.reply_timeout = 5;
-	g_opt.hold_secs = -1;
-	g_opt.request_bytes = -1;
-	g_opt.user_timeout_ms = -1;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		switch (c) {
-		case 'a':
-			g_opt.addr = optarg;
-			break;
-		case 'p':
-			if (parse_long(optarg, 1, 65535, &v) < 0)
-				goto bad;
-			g_opt.port = optarg;
-			break;
-		case 'm':
-			found = 0;
-			for (i = 0; i < MODE_COUNT; i++) {
-				if (strcmp(optarg, mode_names[i]) == 0) {
-					g_opt.mode = (enum mode)i;
-					found = 1;
-				}
-			}
-			if (!found)
-				goto bad;
-			break;
-		case 't':
-			if (parse_secs(optarg, &g_opt.timeout) < 0 || g_opt.timeout <= 0)
-				goto bad;
-			break;
-		case 'B':
-			if (parse_long(optarg, 1, 65535, &g_opt.bind_port) < 0)
-				goto bad;
-			break;
-		case 'A':
-			g_opt.bind_addr = optarg;
-			break;
-		case 'c':
-			if (parse_secs(optarg, &g_opt.connect_timeout) < 0)
-				goto bad;
-			break;
-		case 'q':
-			if (parse_long(optarg, 0, 1L << 30, &g_opt.request_bytes) < 0)
-				goto bad;
-			break;
-		case 'l':
-			if (parse_secs(optarg, &g_opt.idle_limit) < 0)
-				goto bad;
-			break;
-		case 'P':
-			g_opt.progress = 1;
-			break;
-		case 'i':
-			if (parse_secs(optarg, &g_opt.idle_secs) < 0)
-				goto bad;
-			break;
-		case 'r':
-			if (parse_secs(optarg, &g_opt.reply_timeout) < 0)
-				goto bad;
-			break;
-		case 'H':
-			if (parse_secs(optarg, &g_opt.hold_secs) < 0)
-				goto bad;
-			break;
-		case 'C':
-			if (strcmp(optarg, "fin") == 0)
-				g_opt.close_how = CLOSE_FIN;
-			else if (strcmp(optarg, "rst") == 0)
-				g_opt.close_how = CLOSE_RST;
-			else if (strcmp(optarg, "none") == 0)
-				g_opt.close_how = CLOSE_NONE;
-			else
-				goto bad;
-			close_set = 1;
-			break;
-		case 'u':
-			if (parse_long(optarg, 0, INT_MAX, &g_opt.user_timeout_ms) < 0)
-				goto bad;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc || !g_opt.addr || !g_opt.port) {
-		fprintf(stderr, "tcpcli: --addr and --port are required\n");
-		usage(stderr);
-		return -1;
-	}
-	/* The modes' defaults. */
+/* What each mode does unless told otherwise. */
+static void mode_defaults(int close_set)
+{
 	if (g_opt.request_bytes < 0)
 		g_opt.request_bytes = (g_opt.mode == MODE_HALF_CLOSE || g_opt.mode == MODE_IDLE) ? 64 : 0;
 	if (g_opt.mode == MODE_IDLE && g_opt.request_bytes == 0)
@@ -733,15 +569,52 @@ static int parse_args(int argc, char **argv)
 		g_opt.close_how = CLOSE_RST;
 	if (!close_set && g_opt.mode == MODE_ABORT)
 		g_opt.close_how = CLOSE_NONE;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	struct ep_opt t[] = {
+		EPO_STR("addr", &g_opt.addr),
+		EPO_PORT("port", &g_opt.port),
+		EPO_WORD("mode", &g_opt.mode, mode_names),
+		EPO_POS_SECS("timeout", &g_opt.timeout),
+		EPO_LONG("bind-port", &g_opt.bind_port, 1, 65535),
+		EPO_STR("bind-addr", &g_opt.bind_addr),
+		EPO_SECS("connect-timeout", &g_opt.connect_timeout),
+		EPO_LONG("request-bytes", &g_opt.request_bytes, 0, 1L << 30),
+		EPO_SECS("idle-limit", &g_opt.idle_limit),
+		EPO_FLAG("progress", &g_opt.progress),
+		EPO_SECS("idle-secs", &g_opt.idle_secs),
+		EPO_SECS("reply-timeout", &g_opt.reply_timeout),
+		EPO_SECS("hold-secs", &g_opt.hold_secs),
+		EPO_WORD("close", &g_opt.close_how, close_names),
+		EPO_LONG("user-timeout", &g_opt.user_timeout_ms, 0, INT_MAX),
+	};
+	const int n = (int)(sizeof(t) / sizeof(t[0]));
+
+	g_opt.mode = MODE_HALF_CLOSE;
+	g_opt.close_how = CLOSE_FIN;
+	g_opt.timeout = 30;
+	g_opt.connect_timeout = 5;
+	g_opt.idle_limit = 5;
+	g_opt.idle_secs = 5;
+	g_opt.reply_timeout = 5;
+	g_opt.hold_secs = -1;
+	g_opt.request_bytes = -1;
+	g_opt.user_timeout_ms = -1;
+	if (ep_parse("tcpcli", argc, argv, 1, t, n, usage) < 0)
+		return -1;
+	if (!g_opt.addr || !g_opt.port) {
+		fprintf(stderr, "tcpcli: --addr and --port are required\n");
+		usage(stderr);
+		return -1;
+	}
+	mode_defaults(ep_seen(t, n, "close"));
 	return 0;
-bad:
-	fprintf(stderr, "tcpcli: bad value for --%s: %s\n", lo[idx].name, optarg);
-	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
 	const char *result = NULL;
 	int fd, err = 0;
 
@@ -749,17 +622,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv) < 0)
 		return 2;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;      /* no SA_RESTART: waits return early */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	g_start = now_s();
-	g_deadline = g_start + g_opt.timeout;
-	alarm((unsigned)g_opt.timeout + 10);
+	ep_start("result=hard_timeout\n", g_opt.timeout);
 
 	fd = do_connect(&result, &err);
 	if (fd == -2)

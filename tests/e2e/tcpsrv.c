@@ -48,7 +48,7 @@ enum mode {
 	MODE_COUNT
 };
 
-static const char *const mode_names[MODE_COUNT] = {
+static const char *const mode_names[MODE_COUNT + 1] = {
 	[MODE_STREAM_AFTER_FIN] = "stream-after-fin",
 	[MODE_ECHO] = "echo",
 	[MODE_ABORT] = "abort",
@@ -106,51 +106,6 @@ static void out(const char *fmt, ...)
 	fputc('\n', stdout);
 	fflush(stdout);
 	pthread_mutex_unlock(&g_out_lock);
-}
-
-/* Last resort if a bug ever defeats the deadline checks. */
-static void on_alarm(int sig)
-{
-	static const char msg[] = "server=done result=hard_timeout\n";
-	ssize_t r;
-
-	(void)sig;
-	r = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-	(void)r;
-	_exit(3);
-}
-
-/* Wait for events on fd until `until`, in bounded slices.
- * Returns revents (> 0), 0 on timeout or stop, -1 on poll error. */
-static int wait_fd(int fd, short events, double until)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n;
-
-	while (!g_stop && now_s() < until) {
-		p.revents = 0;
-		n = poll(&p, 1, slice_ms(until));
-		if (n > 0)
-			return p.revents;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-	return 0;
-}
-
-static void sleep_until(double t)
-{
-	struct timespec ts;
-
-	if (t <= now_s())
-		return;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
 static void note_err(struct conn *c, int e)
@@ -562,23 +517,20 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "addr", required_argument, NULL, 'a' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "stream-secs", required_argument, NULL, 's' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "hold-secs", required_argument, NULL, 'H' },
-		{ "drain-secs", required_argument, NULL, 'd' },
-		{ "max-conns", required_argument, NULL, 'n' },
-		{ "user-timeout", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	long max_conns = 64, user_timeout = 0;
+	struct ep_opt t[] = {
+		EPO_STR("addr", &g_opt.addr),
+		EPO_PORT("port", &g_opt.port),
+		EPO_WORD("mode", &g_opt.mode, mode_names),
+		EPO_FLAG("once", &g_opt.once),
+		EPO_POS_SECS("timeout", &g_opt.timeout),
+		EPO_SECS("stream-secs", &g_opt.stream_secs),
+		EPO_LONG("rate", &g_opt.rate, 1, 100L * 1024 * 1024),
+		EPO_SECS("hold-secs", &g_opt.hold_secs),
+		EPO_SECS("drain-secs", &g_opt.drain_secs),
+		EPO_LONG("max-conns", &max_conns, 1, MAX_CONNS_CAP),
+		EPO_LONG("user-timeout", &user_timeout, 0, INT_MAX),
 	};
-	long v;
-	int c, i, found, idx = 0;
 
 	g_opt.addr = "::";
 	g_opt.port = NULL;
@@ -588,85 +540,22 @@ static int parse_args(int argc, char **argv)
 	g_opt.hold_secs = 10;
 	g_opt.drain_secs = 2;
 	g_opt.rate = 65536;
-	g_opt.max_conns = 64;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		switch (c) {
-		case 'a':
-			g_opt.addr = optarg;
-			break;
-		case 'p':
-			if (parse_long(optarg, 1, 65535, &v) < 0)
-				goto bad;
-			g_opt.port = optarg;
-			break;
-		case 'm':
-			found = 0;
-			for (i = 0; i < MODE_COUNT; i++) {
-				if (strcmp(optarg, mode_names[i]) == 0) {
-					g_opt.mode = (enum mode)i;
-					found = 1;
-				}
-			}
-			if (!found)
-				goto bad;
-			break;
-		case 'o':
-			g_opt.once = 1;
-			break;
-		case 't':
-			if (parse_secs(optarg, &g_opt.timeout) < 0 || g_opt.timeout <= 0)
-				goto bad;
-			break;
-		case 's':
-			if (parse_secs(optarg, &g_opt.stream_secs) < 0)
-				goto bad;
-			break;
-		case 'r':
-			if (parse_long(optarg, 1, 100L * 1024 * 1024, &g_opt.rate) < 0)
-				goto bad;
-			break;
-		case 'H':
-			if (parse_secs(optarg, &g_opt.hold_secs) < 0)
-				goto bad;
-			break;
-		case 'd':
-			if (parse_secs(optarg, &g_opt.drain_secs) < 0)
-				goto bad;
-			break;
-		case 'n':
-			if (parse_long(optarg, 1, MAX_CONNS_CAP, &v) < 0)
-				goto bad;
-			g_opt.max_conns = (int)v;
-			break;
-		case 'u':
-			if (parse_long(optarg, 0, INT_MAX, &v) < 0)
-				goto bad;
-			g_opt.user_timeout_ms = (int)v;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc || !g_opt.port) {
+	if (ep_parse("tcpsrv", argc, argv, 1, t, (int)(sizeof(t) / sizeof(t[0])), usage) < 0)
+		return -1;
+	g_opt.max_conns = (int)max_conns;
+	g_opt.user_timeout_ms = (int)user_timeout;
+	if (!g_opt.port) {
 		fprintf(stderr, "tcpsrv: --port is required\n");
 		usage(stderr);
 		return -1;
 	}
 	return 0;
-bad:
-	fprintf(stderr, "tcpsrv: bad value for --%s: %s\n", lo[idx].name, optarg);
-	return -1;
 }
 
 int main(int argc, char **argv)
 {
 	static pthread_t tids[MAX_CONNS_CAP];
 	static struct conn conns[MAX_CONNS_CAP];
-	struct sigaction sa;
 	int lfd, nconn = 0, nthreads = 0, i, ev;
 	long iter;
 	const char *result = "ok";
@@ -675,17 +564,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv) < 0)
 		return 2;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;      /* no SA_RESTART: waits return early */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	g_start = now_s();
-	g_deadline = g_start + g_opt.timeout;
-	alarm((unsigned)g_opt.timeout + 10);
+	ep_start("server=done result=hard_timeout\n", g_opt.timeout);
 
 	lfd = open_listener();
 	if (lfd < 0)

@@ -101,17 +101,6 @@ struct opts {
 
 static struct opts g_opt;
 
-static void on_alarm(int sig)
-{
-	static const char msg[] = "done result=hard_timeout\n";
-	ssize_t r;
-
-	(void)sig;
-	r = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-	(void)r;
-	_exit(3);
-}
-
 /* "198.51.100.2:5000" or "[2001:db8:1::2]:5000" (numeric only). */
 static int parse_hostport(const char *s, struct endpoint_addr *a)
 {
@@ -573,27 +562,73 @@ static void usage(FILE *f)
 "--timeout (60 s) bounds either. Durations take 2.5, 250ms, 3s, 1m.\n");
 }
 
+static int parse_addr(const char *s, void *dst)
+{
+	return parse_hostport(s, dst);
+}
+
+static int check_client(const struct ep_opt *t, int n)
+{
+	if (!g_opt.to.len || !ep_seen(t, n, "every") || !ep_seen(t, n, "count")) {
+		fprintf(stderr, "udpka client: --to, --every and --count are required\n");
+		return -1;
+	}
+	if ((g_opt.pause_after > 0) != (g_opt.pause_ms > 0)) {
+		fprintf(stderr, "udpka client: --pause-after and --pause go together\n");
+		return -1;
+	}
+	if (g_opt.listen.len || g_opt.echo || g_opt.keepalive > 0 || g_opt.hello.len) {
+		fprintf(stderr, "udpka client: --listen, --echo, --keepalive, --hello are the "
+			"server's\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_server(const struct ep_opt *t, int n)
+{
+	if (!g_opt.listen.len) {
+		fprintf(stderr, "udpka server: --listen is required\n");
+		return -1;
+	}
+	if ((g_opt.keepalive > 0) != (g_opt.to.len > 0)) {
+		fprintf(stderr, "udpka server: --keepalive and --to go together\n");
+		return -1;
+	}
+	if (g_opt.to.len && g_opt.to.ss.ss_family != g_opt.listen.ss.ss_family) {
+		fprintf(stderr, "udpka server: --listen and --to are of different families\n");
+		return -1;
+	}
+	if (g_opt.from.len || ep_seen(t, n, "every") || g_opt.wait_replies ||
+	    g_opt.pause_after || g_opt.hold > 0) {
+		fprintf(stderr, "udpka server: --from, --every, --wait-replies, --pause*, "
+			"--hold are the client's\n");
+		return -1;
+	}
+	if (!ep_seen(t, n, "count"))
+		g_opt.count = 10;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "to", required_argument, NULL, 'T' },
-		{ "from", required_argument, NULL, 'F' },
-		{ "listen", required_argument, NULL, 'L' },
-		{ "every", required_argument, NULL, 'e' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "wait-replies", no_argument, NULL, 'w' },
-		{ "reply-timeout", required_argument, NULL, 'r' },
-		{ "pause-after", required_argument, NULL, 'a' },
-		{ "pause", required_argument, NULL, 'p' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "echo", no_argument, NULL, 'E' },
-		{ "keepalive", required_argument, NULL, 'k' },
-		{ "hello", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct ep_opt t[] = {
+		EPO_FUNC("to", &g_opt.to, parse_addr),
+		EPO_FUNC("from", &g_opt.from, parse_addr),
+		EPO_FUNC("listen", &g_opt.listen, parse_addr),
+		EPO_LONG("every", &g_opt.every_ms, 1, 3600000),
+		EPO_LONG("count", &g_opt.count, 1, MAX_COUNT),
+		EPO_FLAG("wait-replies", &g_opt.wait_replies),
+		EPO_POS_SECS("reply-timeout", &g_opt.reply_timeout),
+		EPO_LONG("pause-after", &g_opt.pause_after, 1, MAX_COUNT),
+		EPO_LONG("pause", &g_opt.pause_ms, 1, 3600000),
+		EPO_SECS("hold", &g_opt.hold),
+		EPO_POS_SECS("timeout", &g_opt.timeout),
+		EPO_FLAG("echo", &g_opt.echo),
+		EPO_POS_SECS("keepalive", &g_opt.keepalive),
+		EPO_FUNC("hello", &g_opt.hello, parse_addr),
 	};
-	int c, idx = 0, have_count = 0, have_every = 0;
+	const int n = (int)(sizeof(t) / sizeof(t[0]));
 
 	if (argc < 2) {
 		usage(stderr);
@@ -613,138 +648,16 @@ static int parse_args(int argc, char **argv)
 	g_opt.count = -1;
 	g_opt.reply_timeout = 1;
 	g_opt.timeout = 60;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		switch (c) {
-		case 'T':
-			if (parse_hostport(optarg, &g_opt.to) < 0)
-				goto bad;
-			break;
-		case 'F':
-			if (parse_hostport(optarg, &g_opt.from) < 0)
-				goto bad;
-			break;
-		case 'L':
-			if (parse_hostport(optarg, &g_opt.listen) < 0)
-				goto bad;
-			break;
-		case 'e':
-			if (parse_long(optarg, 1, 3600000, &g_opt.every_ms) < 0)
-				goto bad;
-			have_every = 1;
-			break;
-		case 'n':
-			if (parse_long(optarg, 1, MAX_COUNT, &g_opt.count) < 0)
-				goto bad;
-			have_count = 1;
-			break;
-		case 'w':
-			g_opt.wait_replies = 1;
-			break;
-		case 'r':
-			if (parse_secs(optarg, &g_opt.reply_timeout) < 0 || g_opt.reply_timeout <= 0)
-				goto bad;
-			break;
-		case 'a':
-			if (parse_long(optarg, 1, MAX_COUNT, &g_opt.pause_after) < 0)
-				goto bad;
-			break;
-		case 'p':
-			if (parse_long(optarg, 1, 3600000, &g_opt.pause_ms) < 0)
-				goto bad;
-			break;
-		case 'H':
-			if (parse_secs(optarg, &g_opt.hold) < 0)
-				goto bad;
-			break;
-		case 't':
-			if (parse_secs(optarg, &g_opt.timeout) < 0 || g_opt.timeout <= 0)
-				goto bad;
-			break;
-		case 'E':
-			g_opt.echo = 1;
-			break;
-		case 'O':
-			if (parse_hostport(optarg, &g_opt.hello) < 0)
-				goto bad;
-			break;
-		case 'k':
-			if (parse_secs(optarg, &g_opt.keepalive) < 0 || g_opt.keepalive <= 0)
-				goto bad;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "udpka: unexpected argument '%s'\n", argv[optind]);
+	if (ep_parse("udpka", argc, argv, 2, t, n, usage) < 0)
 		return -1;
-	}
-	if (g_opt.role == ROLE_CLIENT) {
-		if (!g_opt.to.len || !have_every || !have_count) {
-			fprintf(stderr, "udpka client: --to, --every and --count are required\n");
-			return -1;
-		}
-		if ((g_opt.pause_after > 0) != (g_opt.pause_ms > 0)) {
-			fprintf(stderr, "udpka client: --pause-after and --pause go together\n");
-			return -1;
-		}
-		if (g_opt.listen.len || g_opt.echo || g_opt.keepalive > 0 || g_opt.hello.len) {
-			fprintf(stderr, "udpka client: --listen, --echo, --keepalive, --hello are the "
-				"server's\n");
-			return -1;
-		}
-	} else {
-		if (!g_opt.listen.len) {
-			fprintf(stderr, "udpka server: --listen is required\n");
-			return -1;
-		}
-		if ((g_opt.keepalive > 0) != (g_opt.to.len > 0)) {
-			fprintf(stderr, "udpka server: --keepalive and --to go together\n");
-			return -1;
-		}
-		if (g_opt.to.len && g_opt.to.ss.ss_family != g_opt.listen.ss.ss_family) {
-			fprintf(stderr, "udpka server: --listen and --to are of different families\n");
-			return -1;
-		}
-		if (g_opt.from.len || have_every || g_opt.wait_replies || g_opt.pause_after ||
-		    g_opt.hold > 0) {
-			fprintf(stderr, "udpka server: --from, --every, --wait-replies, --pause*, "
-				"--hold are the client's\n");
-			return -1;
-		}
-		if (!have_count)
-			g_opt.count = 10;
-	}
-	return 0;
-bad:
-	fprintf(stderr, "udpka: bad value for --%s: %s\n", lo[idx].name, optarg);
-	return -1;
+	return g_opt.role == ROLE_CLIENT ? check_client(t, n) : check_server(t, n);
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
-
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse_args(argc, argv) < 0)
 		return 2;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;      /* no SA_RESTART: waits return early */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	g_start = now_s();
-	g_deadline = g_start + g_opt.timeout;
-	alarm((unsigned)g_opt.timeout + 10);
-
+	ep_start("done result=hard_timeout\n", g_opt.timeout);
 	return g_opt.role == ROLE_CLIENT ? run_client() : run_server();
 }
