@@ -12,6 +12,7 @@ SUITE_DECL(tcpfsm);
 SUITE_DECL(policy);
 SUITE_DECL(profiles);
 SUITE_DECL(engine);
+SUITE_DECL(engine_admin);
 SUITE_DECL(event);
 SUITE_DECL(flowfilter);
 SUITE_DECL(burst);
