@@ -144,6 +144,15 @@ EOF
 		echo "natbox: installed, but still not found:$still" >&2
 		exit 1
 	fi
+	# The tests run their own turnserver in a namespace; the package's
+	# system service (which apt enables and starts) is not wanted here.
+	case " $missing " in
+	*" coturn "*)
+		if command -v systemctl >/dev/null 2>&1; then
+			systemctl disable --now coturn.service >/dev/null 2>&1
+			echo "natbox: coturn's system service disabled and stopped (the tests start their own)"
+		fi ;;
+	esac
 	exit 0
 fi
 echo "natbox: missing:$missing (for: $*)" >&2
