@@ -18,6 +18,7 @@ SUITE_DECL(flowfilter);
 SUITE_DECL(burst);
 SUITE_DECL(adopt);
 SUITE_DECL(livepol);
+SUITE_DECL(livepol_log);
 SUITE_DECL(safefile);
 SUITE_DECL(shtimer);
 SUITE_DECL(track);
