@@ -11,6 +11,7 @@
 #include "engine_tb.h"
 #include "event.h"
 #include "policy.h"
+#include "policy_tb.h"
 #include "reason.h"
 #include "suites.h"
 #include "track.h"
@@ -2294,21 +2295,6 @@ START_TEST(test_policy_duplicates)
 }
 END_TEST
 
-static void
-assert_same(const struct policy *a, const struct policy *b)
-{
-	ck_assert_str_eq(a->name, b->name);
-	ck_assert_mem_eq(a->timeout, b->timeout, sizeof(a->timeout));
-	ck_assert_mem_eq(a->refresh, b->refresh, sizeof(a->refresh));
-	ck_assert_uint_eq(a->icmp_errors, b->icmp_errors);
-	ck_assert_uint_eq(a->unacknowledged, b->unacknowledged);
-	ck_assert_uint_eq(a->tombstone, b->tombstone);
-	ck_assert_uint_eq(a->after_expiry, b->after_expiry);
-	ck_assert_uint_eq(a->unknown_flow, b->unknown_flow);
-	ck_assert_uint_eq(a->invalid, b->invalid);
-	ck_assert_uint_eq(a->malformed, b->malformed);
-}
-
 START_TEST(test_policy_round_trip)
 {
 	char a[8192], b[8192];
@@ -2355,7 +2341,7 @@ START_TEST(test_policy_round_trip)
 		memset(&errs, 0, sizeof(errs));
 		if (policy_parse(&q, "fmt", a, n, NULL, &errs) != 0)
 			ck_abort_msg("format output does not parse: %s\n%s", errs.msg[0], a);
-		assert_same(&p, &q);
+		assert_same_policy(&p, &q);
 		policy_format(&q, b, sizeof(b));
 		ck_assert_str_eq(a, b);
 	}

@@ -10,6 +10,7 @@ SUITE_DECL(flowtab);
 SUITE_DECL(timer);
 SUITE_DECL(tcpfsm);
 SUITE_DECL(policy);
+SUITE_DECL(policy_text);
 SUITE_DECL(profiles);
 SUITE_DECL(engine);
 SUITE_DECL(engine_admin);
