@@ -24,6 +24,7 @@ SUITE_DECL(safefile);
 SUITE_DECL(shtimer);
 SUITE_DECL(track);
 SUITE_DECL(nat);
+SUITE_DECL(natrw);
 SUITE_DECL(natrw_icmp);
 SUITE_DECL(conform);
 SUITE_DECL(infer);
