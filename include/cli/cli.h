@@ -15,6 +15,7 @@ int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_nfacct(int argc, char **argv);
 
 /* natbox rules --nat (cmd_rules_nat.c): the router set-up for translation
  * with the pool of profile policy (and sets), printed. */
