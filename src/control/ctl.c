@@ -124,6 +124,13 @@ fail:
 	return NULL;
 }
 
+void
+ctl_set_qstats(struct ctl *c, void (*fn)(void *ctx, struct ctl_qstats *out), void *ctx)
+{
+	c->qstats = fn;
+	c->qctx = ctx;
+}
+
 int
 ctl_set_group(struct ctl *c, gid_t group)
 {

@@ -492,6 +492,10 @@ finish_stats(struct ctl *c, struct client *cl, uint64_t now)
 		g.event_lines = es.lines;
 		g.event_lost = es.lost;
 	}
+	if (c->qstats) {
+		g.have_q = true;
+		c->qstats(c->qctx, &g.q);
+	}
 	read_kernel_queues(cl->job.snaps, c->nw);
 	ctl_fmt_stats(&cl->out, cl->job.snaps, c->nw, &g, cl->job.fmt);
 }

@@ -77,6 +77,8 @@ struct ctl {
 	char orphan;		/* owner of a mailbox whose client left */
 	bool have_group;	/* --ctl-group: its members may read */
 	gid_t group;
+	void (*qstats)(void *ctx, struct ctl_qstats *out);	/* or NULL */
+	void *qctx;
 };
 
 #endif
