@@ -46,10 +46,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
 #include "nfacct.h"
+#include "nfqproc.h"
 #include "qwatch.h"
 
 #define QWATCH_LOG_EVERY_NS	(10 * 1000000000ULL)
@@ -63,6 +65,7 @@ struct kq {
 struct qwatch {
 	pthread_mutex_t mu;
 	struct nfacct *acct;
+	int proc_fd;			/* the kernel's queue lines (nfqproc.h) */
 	unsigned qlo, n;
 	bool fail_open;
 	uint64_t (*id_gaps)(void *ctx);
@@ -84,25 +87,33 @@ struct qwatch {
 	uint64_t log_ns, log_b, log_d, log_u;
 };
 
+struct kq_read {
+	const struct qwatch *w;
+	struct kq *k;
+	unsigned found;
+};
+
+static void
+kq_line(void *ctx, const struct nfqproc_line *l)
+{
+	struct kq_read *r = ctx;
+
+	if (l->queue < r->w->qlo || l->queue - r->w->qlo >= r->w->n)
+		return;
+	r->k[l->queue - r->w->qlo] = (struct kq){ .ids = l->id_sequence,
+	    .dropped = l->dropped, .udropped = l->user_dropped };
+	r->found++;
+}
+
 /* The /proc lines of our queues; 0 if every one was there. */
 static int
 read_queues(const struct qwatch *w, struct kq *k)
 {
-	unsigned q, portid, total, mode, range, dropped, udropped, ids, found = 0;
-	char line[256];
-	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	struct kq_read r = { .w = w, .k = k };
 
-	if (f == NULL)
+	if (nfqproc_read(w->proc_fd, kq_line, &r) < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%u %u %u %u %u %u %u %u", &q, &portid, &total, &mode, &range,
-		    &dropped, &udropped, &ids) != 8 || q < w->qlo || q - w->qlo >= w->n)
-			continue;
-		k[q - w->qlo] = (struct kq){ .ids = ids, .dropped = dropped, .udropped = udropped };
-		found++;
-	}
-	fclose(f);
-	return found == w->n ? 0 : -1;
+	return r.found == w->n ? 0 : -1;
 }
 
 /* The rules' counter: its count, or false (said once why). */
@@ -211,6 +222,9 @@ qwatch_open(const struct qwatch_config *c, uint64_t now)
 		free(w);
 		return NULL;
 	}
+	/* opened now: the file is root's, natbox may become --user */
+	if ((w->proc_fd = nfqproc_open()) < 0)
+		log_warn("%s: the kernel's queue figures; overload not counted", w->label);
 	pthread_mutex_init(&w->mu, NULL);
 	sample(w);
 	if (w->counter)
@@ -304,6 +318,8 @@ qwatch_close(struct qwatch *w, uint64_t now)
 		    "%" PRIu64 " dropped (queue full), %" PRIu64 " dropped (socket full)",
 		    w->label, s.matched, s.bypassed, s.dropped, s.user_dropped);
 	nfacct_close(w->acct);
+	if (w->proc_fd >= 0)
+		close(w->proc_fd);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 }

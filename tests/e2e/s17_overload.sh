@@ -24,7 +24,8 @@
 # by the packets passing during it.)
 #
 # The counter is read over netlink after natbox dropped its privileges (it
-# keeps CAP_NET_ADMIN only): every figure below is read that way.
+# keeps CAP_NET_ADMIN only): every figure below is read that way, and once
+# more as --user nobody.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-nb-s17}
 QUEUE=${QUEUE:-17}
@@ -140,6 +141,29 @@ check "no fail-open: a line is logged" wait_line "$E2E_TMP/nb_closed.err" \
 	"queue $QUEUE overloaded: [0-9]+ dropped by the kernel \\(queue full\\)"
 bg_stop nb_closed
 bg_stop srv_closed
+
+# --- --user: the counter is still read after the switch --------------------------
+if id nobody >/dev/null 2>&1; then
+	rm -f "$CTL"
+	bg_in router nb_user "$NATBOX" run --queue "$QUEUE" --policy rfc5382 --fail-open \
+		--ctl "$CTL" --user nobody
+	wait_for 5 queue_bound || fail "--user: natbox bound queue $QUEUE"
+	wait_for 5 test -S "$CTL" || fail "--user: control socket"
+	bg_in server srv_user "$UDPKA" server --listen "$SERVER4:5173" --timeout 30
+	e2e_sleep 0.3
+	run_out client light_user "$UDPKA" client --to "$SERVER4:5173" --every 10 --count 20 \
+		--timeout 10
+	wait_for 5 queue_empty || fail "--user: the queue emptied"
+	stats user
+	assert_eq "--user nobody: the counter is read after the switch" "natbox-q$QUEUE 20 0" \
+		"$(kv "$(out st_user)" queue.counter) $(kv "$(out st_user)" queue.matched) $(kv "$(out st_user)" queue.bypassed)"
+	check "--user nobody: ctl stats still has the kernel's queue lines (a 0440 root file)" \
+		grep -q "^queue.$QUEUE.kernel.id_sequence=" "$(out st_user)"
+	bg_stop nb_user
+	bg_stop srv_user
+else
+	e2e_log "no user nobody: the --user run is skipped"
+fi
 
 # --- a queue whose rules carry no counter --------------------------------------
 Q2=$((QUEUE + 1))
