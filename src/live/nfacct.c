@@ -73,11 +73,18 @@ nfacct_close(struct nfacct *a)
 	free(a);
 }
 
+/* A request about object name, or NULL (ENAMETOOLONG). */
 static struct nlmsghdr *
 acct_msg(struct nfacct *a, char *buf, uint16_t type, uint16_t flags, const char *name)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
+
+	if (strlen(name) >= NFACCT_NAME_LEN) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_ACCT << 8) | type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
@@ -131,10 +138,13 @@ static int
 request(struct nfacct *a, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[NFACCT_BUF];
-	uint32_t seq = nlh->nlmsg_seq;
+	uint32_t seq;
 	ssize_t n;
 	int r;
 
+	if (nlh == NULL)
+		return -1;
+	seq = nlh->nlmsg_seq;
 	if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	for (;;) {
@@ -162,10 +172,6 @@ nfacct_get(struct nfacct *a, const char *name, struct nfacct_obj *out)
 	char buf[NFACCT_BUF];
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(name) >= NFACCT_NAME_LEN) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	return request(a, acct_msg(a, buf, NFNL_MSG_ACCT_GET, 0, name), obj_cb, out);
 }
 
@@ -174,10 +180,6 @@ nfacct_add(struct nfacct *a, const char *name)
 {
 	char buf[NFACCT_BUF];
 
-	if (strlen(name) >= NFACCT_NAME_LEN) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	/* no NLM_F_REPLACE: an existing object (and its count) stays, EBUSY */
 	return request(a, acct_msg(a, buf, NFNL_MSG_ACCT_NEW, NLM_F_CREATE | NLM_F_ACK, name),
 	    NULL, NULL);
@@ -188,10 +190,6 @@ nfacct_del(struct nfacct *a, const char *name)
 {
 	char buf[NFACCT_BUF];
 
-	if (strlen(name) >= NFACCT_NAME_LEN) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	return request(a, acct_msg(a, buf, NFNL_MSG_ACCT_DEL, NLM_F_ACK, name), NULL, NULL);
 }
 
