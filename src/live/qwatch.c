@@ -75,7 +75,7 @@ struct qwatch {
 
 	/* under mu */
 	bool counter;			/* the rules' counter is read */
-	bool said_missing, said_unused;
+	bool said_missing, said_unused, said_error;
 	bool m_valid, have_last;	/* last_m, last[] hold a reading */
 	uint64_t last_m, last_gaps;
 	struct kq last[QWATCH_QUEUES_MAX];
@@ -124,7 +124,10 @@ read_counter(struct qwatch *w, uint64_t *pkts)
 
 	if (nfacct_get(w->acct, w->name, &o) < 0) {
 		if (errno != ENOENT) {
-			log_debug("%s: reading counter %s: %s", w->label, w->name, strerror(errno));
+			if (!w->said_error)
+				log_warn("%s: reading counter %s (this interval is not counted)",
+				    w->label, w->name);
+			w->said_error = true;
 			return false;	/* this interval is not counted */
 		}
 		if (w->counter)
@@ -139,12 +142,14 @@ read_counter(struct qwatch *w, uint64_t *pkts)
 		w->counter = false;
 		return false;
 	}
-	if (!w->counter && o.use <= 1) {
-		/* one reference is the object's own: no rule counts into it */
-		if (!w->said_unused)
+	if (o.use <= 1) {
+		/* one reference is the object's own: no rule counts into it
+		 * (any more: the rules may have been replaced without it) */
+		if (!w->said_unused || w->counter)
 			(w->fail_open ? log_warnx : log_info)("%s: counter %s exists but no rule "
 			    "uses it: bypassed packets are not counted", w->label, w->name);
 		w->said_unused = true;
+		w->counter = false;
 		return false;
 	}
 	if (!w->counter && (w->said_missing || w->said_unused))
