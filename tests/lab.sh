@@ -26,7 +26,12 @@
 #                    prints, run in the router (and its --delete at down);
 #                    the client gets a second address, 198.51.100.3
 #   LAB_NAT_POOL=203.0.113.100-203.0.113.101   the pool (nat.outside)
-#   NATBOX=./natbox  the binary that prints the recipe (LAB_NAT=1)
+#   LAB_ACCT=1       the queue rules carry the counter `natbox rules` puts in
+#                    them (-m nfacct --nfacct-name natbox-qN, made with
+#                    `natbox nfacct add`), which natbox run reads to count
+#                    what bypasses it; the translation recipe always has it
+#   NATBOX=./natbox  the binary that prints the recipe (LAB_NAT=1) and makes
+#                    the counter (LAB_ACCT=1)
 #   LAB_OFFLOAD=1    leave the veths' offloads (TSO/GSO/GRO, checksum) as they are
 #   LAB_QUIET=1      print nothing on success
 #
@@ -43,6 +48,7 @@ LAB_NOQUEUE=${LAB_NOQUEUE:-0}
 LAB_OFFLOAD=${LAB_OFFLOAD:-0}
 LAB_QUIET=${LAB_QUIET:-0}
 LAB_NAT=${LAB_NAT:-0}
+LAB_ACCT=${LAB_ACCT:-0}
 LAB_NAT_POOL=${LAB_NAT_POOL:-203.0.113.100-203.0.113.101}
 NATBOX=${NATBOX:-$(cd "$(dirname "$0")/.." && pwd)/natbox}
 
@@ -82,6 +88,7 @@ usage: $prog up | down | status | exec ROLE|NAMESPACE CMD [ARG...]
   env: LAB=nb QUEUE=0 (or N-M) LAB_PROTO="tcp udp icmp" (default tcp)
        LAB_NOQUEUE=1 LAB_OFFLOAD=1 LAB_QUIET=1
        LAB_NAT=1 LAB_NAT_POOL=A-B NATBOX=PATH (translation: natbox rules --nat)
+       LAB_ACCT=1 (the rules count what reaches them: natbox nfacct)
 EOF
 	exit 2
 }
@@ -275,19 +282,26 @@ check_protos() {
 # business with it, so a RETURN rule ahead of the queue rule lets the
 # chain's policy take it.
 queue_rules() {
+	acct=
+	if [ "$LAB_ACCT" = 1 ]; then
+		[ -x "$NATBOX" ] || die "LAB_ACCT=1: no natbox at $NATBOX (make, or set NATBOX)"
+		_name=natbox-q$(printf '%s' "$QUEUE" | tr : -)
+		nsx "$NS_ROUTER" "$NATBOX" nfacct add "$_name" || die "natbox nfacct add $_name failed"
+		acct="-m nfacct --nfacct-name $_name"
+	fi
 	for _p in $protos; do
 		case $_p in
 		tcp | udp)
 			# shellcheck disable=SC2086 # $qa is two words on purpose
-			nsx "$NS_ROUTER" iptables -A FORWARD -p "$_p" -j NFQUEUE $qa --queue-bypass ||
+			nsx "$NS_ROUTER" iptables -A FORWARD -p "$_p" $acct -j NFQUEUE $qa --queue-bypass ||
 				die "iptables NFQUEUE rule ($_p) failed"
 			# shellcheck disable=SC2086
-			nsx "$NS_ROUTER" ip6tables -A FORWARD -p "$_p" -j NFQUEUE $qa --queue-bypass ||
+			nsx "$NS_ROUTER" ip6tables -A FORWARD -p "$_p" $acct -j NFQUEUE $qa --queue-bypass ||
 				die "ip6tables NFQUEUE rule ($_p) failed"
 			;;
 		icmp)
 			# shellcheck disable=SC2086
-			nsx "$NS_ROUTER" iptables -A FORWARD -p icmp -j NFQUEUE $qa --queue-bypass ||
+			nsx "$NS_ROUTER" iptables -A FORWARD -p icmp $acct -j NFQUEUE $qa --queue-bypass ||
 				die "iptables NFQUEUE rule (icmp) failed"
 			for _t in router-solicitation router-advertisement \
 				neighbour-solicitation neighbour-advertisement redirect; do
@@ -296,7 +310,7 @@ queue_rules() {
 					die "ip6tables rule keeping $_t out of the queue failed"
 			done
 			# shellcheck disable=SC2086
-			nsx "$NS_ROUTER" ip6tables -A FORWARD -p ipv6-icmp -j NFQUEUE $qa --queue-bypass ||
+			nsx "$NS_ROUTER" ip6tables -A FORWARD -p ipv6-icmp $acct -j NFQUEUE $qa --queue-bypass ||
 				die "ip6tables NFQUEUE rule (ipv6-icmp) failed"
 			;;
 		esac

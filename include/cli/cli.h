@@ -15,6 +15,13 @@ int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_nfacct(int argc, char **argv);
+
+/* The nfacct match every queue rule for queues lo..hi carries (" -m nfacct
+ * --nfacct-name natbox-qN"), and the command that adds its counter (before
+ * the rules) or deletes it (del: after them), with a comment; cmd_rules.c. */
+void rules_counter_match(unsigned lo, unsigned hi, char *buf, size_t cap);
+void rules_counter(unsigned lo, unsigned hi, bool del);
 
 /* natbox rules --nat (cmd_rules_nat.c): the router set-up for translation
  * with the pool of profile policy (and sets), printed. */

@@ -32,6 +32,21 @@ int ctl_set_group(struct ctl *c, gid_t group);
 struct ctl_worker *ctl_worker_add(struct ctl *c, uint16_t queue, uint32_t max_flows,
     unsigned history, void (*wstats)(void *ctx, struct ctl_wstats *out), void *ctx);
 
+/* How many packets reached natbox's queue rules and never got a verdict
+ * from it, since it started (natbox run's queue watch fills it). */
+struct ctl_qstats {
+	bool counter;		/* the rules' counter is read: matched, bypassed hold */
+	char name[32];		/* the counter (nfacct object) looked for */
+	uint64_t matched;	/* packets that reached the rules */
+	uint64_t bypassed;	/* accepted unjudged (--fail-open, queue or socket full) */
+	uint64_t dropped;	/* dropped by the kernel: queue full */
+	uint64_t user_dropped;	/* dropped by the kernel: socket buffer full */
+};
+
+/* Where stats gets the figures above (called on the control thread; fn
+ * must be thread-safe). Before ctl_start(). */
+void ctl_set_qstats(struct ctl *c, void (*fn)(void *ctx, struct ctl_qstats *out), void *ctx);
+
 /* The control thread (signals must be blocked by the caller, as for
  * workers). ctl_stop() ends it, closes every client and removes the
  * socket; ctl_free() after the workers are joined. */

@@ -41,6 +41,9 @@ int workers_start(struct workers *ws);
 void workers_stop(struct workers *ws);
 /* True once a stop was asked: by workers_stop() or by a worker that failed. */
 bool workers_stopping(const struct workers *ws);
+/* Packet ids skipped in the workers' queues (each one's nfqueue_stats
+ * id_gaps, as of its last burst), summed; any thread. */
+uint64_t workers_id_gaps(const struct workers *ws);
 /* Every worker dumps its flows to its events (or the dump sink) between
  * bursts. */
 void workers_dump(struct workers *ws);

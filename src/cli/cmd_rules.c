@@ -4,14 +4,24 @@
  * and pipes it to sh (or a configuration tool) when it looks right. The
  * NFQUEUE target of iptables (not nftables' queue expression, which some
  * kernels lack) with --queue-bypass: while no natbox is bound, packets
- * pass, so stopping natbox never cuts the router off. */
+ * pass, so stopping natbox never cuts the router off.
+ *
+ * Every queue rule carries `-m nfacct --nfacct-name natbox-qN`: a counter
+ * of the packets that reach it, which `natbox run` sets against the
+ * packets it was handed, so what --fail-open lets past natbox is counted
+ * (nfacct.c says why the kernel's own figures cannot tell). The counter is
+ * made before the rules (`natbox nfacct add`; the match refuses a missing
+ * one) and removed after them. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "nfacct.h"
 #include "opts.h"
 
 enum { P_TCP = 1, P_UDP = 2, P_ICMP = 4, P_ALL = 8 };
@@ -80,6 +90,44 @@ name_ok(const char *s)
 	return s[0] != '\0' && strpbrk(s, " \t'\"$;|&`\\") == NULL;
 }
 
+/* This binary's own path, so the printed script runs the natbox that
+ * printed it (a checkout's ./natbox too); "natbox" if it has no plain one. */
+static const char *
+self_path(char *buf, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+
+	if (n <= 0 || (size_t)n >= cap - 1)
+		return "natbox";
+	buf[n] = '\0';
+	return name_ok(buf) && buf[0] == '/' ? buf : "natbox";
+}
+
+void
+rules_counter_match(unsigned lo, unsigned hi, char *buf, size_t cap)
+{
+	char name[NFACCT_NAME_LEN];
+
+	nfacct_queue_name(lo, hi, name, sizeof(name));
+	snprintf(buf, cap, " -m nfacct --nfacct-name %s", name);
+}
+
+void
+rules_counter(unsigned lo, unsigned hi, bool del)
+{
+	char name[NFACCT_NAME_LEN], self[PATH_MAX];
+
+	nfacct_queue_name(lo, hi, name, sizeof(name));
+	if (del) {
+		printf("# the rules' counter, once no rule uses it\n");
+		printf("%s nfacct delete %s\n", self_path(self, sizeof(self)), name);
+		return;
+	}
+	printf("# %s counts the packets that reach the rules: natbox run sets it against\n"
+	    "# those it was handed (ctl stats: queue.matched, queue.bypassed)\n", name);
+	printf("%s nfacct add %s\n", self_path(self, sizeof(self)), name);
+}
+
 /* --nat: one queue, both interfaces; then the recipe. */
 static int
 rules_nat_args(int argc, const char *queue, struct rules_nat *rn, bool del)
@@ -132,7 +180,7 @@ cmd_rules(int argc, char **argv)
 	struct rules_nat rn = { .policy = "rfc4787" };
 	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	unsigned lo, hi, pmask;
-	char target[96];
+	char target[96], counter[64];
 	int c;
 
 	if (sets == NULL)
@@ -228,15 +276,20 @@ cmd_rules(int argc, char **argv)
 	if (lo != hi && !fanout)
 		printf("# the kernel hashes the address pair, so both directions of a flow "
 		    "meet one worker: run natbox run --queue %u-%u\n", lo, hi);
+	rules_counter_match(lo, hi, counter, sizeof(counter));
+	if (!del)
+		rules_counter(lo, hi, false);
 	for (unsigned i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
 		if (!(pmask & protocols[i].bit))
 			continue;
 		if (v4 && protocols[i].v4)
-			printf("iptables -w -%c %s%s -j NFQUEUE %s --queue-bypass\n",
-			    del ? 'D' : 'A', chain, protocols[i].v4, target);
+			printf("iptables -w -%c %s%s%s -j NFQUEUE %s --queue-bypass\n",
+			    del ? 'D' : 'A', chain, protocols[i].v4, counter, target);
 		if (v6 && protocols[i].v6)
-			printf("ip6tables -w -%c %s%s -j NFQUEUE %s --queue-bypass\n",
-			    del ? 'D' : 'A', chain, protocols[i].v6, target);
+			printf("ip6tables -w -%c %s%s%s -j NFQUEUE %s --queue-bypass\n",
+			    del ? 'D' : 'A', chain, protocols[i].v6, counter, target);
 	}
+	if (del)
+		rules_counter(lo, hi, true);
 	return 0;
 }

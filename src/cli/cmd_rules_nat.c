@@ -90,9 +90,13 @@ pool_addrs(const struct nat_conf *c, const char *outside, bool del)
 static void
 rules(const struct nat_conf *c, const struct rules_nat *r, bool del)
 {
-	char op = del ? 'D' : 'A', q[64];
+	char op = del ? 'D' : 'A', q[128], counter[64];
 
-	snprintf(q, sizeof(q), "-j NFQUEUE --queue-num %u --queue-bypass", r->queue);
+	rules_counter_match(r->queue, r->queue, counter, sizeof(counter));
+	snprintf(q, sizeof(q), "%s -j NFQUEUE --queue-num %u --queue-bypass", counter + 1,
+	    r->queue);
+	if (!del)
+		rules_counter(r->queue, r->queue, false);
 	printf("# the kernel's conntrack and NAT stay out of translated traffic "
 	    "(ahead of the queue rules)\n");
 	printf("iptables -w -t raw -%c PREROUTING -i %s -j CT --notrack\n", op, r->inside);
@@ -106,6 +110,8 @@ rules(const struct nat_conf *c, const struct rules_nat *r, bool del)
 	    "(natbox's RSTs and ICMP errors)\n");
 	printf("iptables -w -t mangle -%c POSTROUTING -o %s -m owner ! --socket-exists %s\n",
 	    op, r->outside, q);
+	if (del)
+		rules_counter(r->queue, r->queue, true);
 }
 
 int

@@ -35,6 +35,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@
 #include "nfq.h"
 #include "opts.h"
 #include "privdrop.h"
+#include "qwatch.h"
 #include "safefile.h"
 #include "worker.h"
 
@@ -87,6 +89,7 @@ struct run {
 	struct evsink *dumpsink;	/* flow dumps: sink, or stdout */
 	struct ctl *ctl;
 	struct workers *ws;
+	struct qwatch *qw;		/* the overload watch, or NULL */
 };
 
 /* The signals the main thread takes, and what it replaced. */
@@ -367,13 +370,22 @@ reload(const struct run *r)
 			log_warnx("SIGHUP: %s", l);
 }
 
+/* How often the overload watch reads the queues' figures. */
+#define QWATCH_EVERY_S	1
+
 /* Sleep until a stop: by signal, or by a worker that failed (it wakes us
- * with SIGUSR2). Reload and dump on the way. */
+ * with SIGUSR2). Reload and dump on the way; the overload watch every
+ * QWATCH_EVERY_S (ppoll() with no descriptor: sigsuspend() with a timeout). */
 static void
 wait_for_stop(const struct run *r, const sigset_t *waitmask)
 {
+	const struct timespec every = { .tv_sec = QWATCH_EVERY_S };
+
 	while (!workers_stopping(r->ws)) {
-		sigsuspend(waitmask);
+		if (ppoll(NULL, 0, &every, waitmask) == 0) {
+			qwatch_tick(r->qw, clock_now_ns());
+			continue;
+		}
 		if (got_stop)
 			workers_stop(r->ws);
 		if (got_hup && !got_stop) {
@@ -461,6 +473,27 @@ open_sinks(struct run *r)
 	return 0;
 }
 
+static uint64_t
+run_id_gaps(void *ctx)
+{
+	return workers_id_gaps(ctx);
+}
+
+/* The overload watch, once the queues are bound and while natbox may
+ * still open a netlink socket: without it natbox runs, uncounted. */
+static void
+open_qwatch(struct run *r)
+{
+	struct qwatch_config qc = {
+		.qlo = r->o.qlo, .qhi = r->o.qhi, .fail_open = r->o.fail_open,
+		.id_gaps = run_id_gaps, .ctx = r->ws,
+	};
+
+	r->qw = qwatch_open(&qc, clock_now_ns());
+	if (r->qw && r->ctl)
+		ctl_set_qstats(r->ctl, qwatch_stats, r->qw);
+}
+
 /* Everything before the threads: the profile, the sinks, the control
  * socket, the queues. The exit status if one fails (2: the profile), or 0. */
 static int
@@ -497,7 +530,10 @@ run_open(struct run *r)
 	wc.dumpsink = r->dumpsink;
 	wc.ctl = r->ctl;
 	r->ws = workers_open(&wc);
-	return r->ws ? 0 : 1;
+	if (r->ws == NULL)
+		return 1;
+	open_qwatch(r);
+	return 0;
 }
 
 /* Everything is open: keep CAP_NET_ADMIN (verdicts need it), become
@@ -550,6 +586,7 @@ run_workers(struct run *r)
 			    "whatever unknown.action says", (double)o->grace_ns / 1e9);
 	}
 	wait_for_stop(r, &sigs.waitmask);
+	qwatch_tick(r->qw, clock_now_ns());	/* the queues are still bound */
 	ctl_stop(r->ctl);	/* no request waits on a worker that stopped */
 	if (workers_join(r->ws) < 0)
 		rc = 1;
@@ -562,6 +599,7 @@ run_workers(struct run *r)
 static void
 run_close(struct run *r)
 {
+	qwatch_close(r->qw, clock_now_ns());
 	workers_close(r->ws);
 	if (r->sink) {
 		struct evsink_stats st;

@@ -381,6 +381,15 @@ ctlc_view_stats(FILE *out, char *text)
 	    "(socket full); natbox saw enobufs %s, id gaps %s\n",
 	    get(v, n, "kernel.queue_total"), get(v, n, "kernel.dropped"),
 	    get(v, n, "kernel.user_dropped"), get(v, n, "enobufs"), get(v, n, "id_gaps"));
+	if (strcmp(get(v, n, "queue.counter"), "-") == 0)
+		fprintf(out, "rules: no counter in them: packets that bypass natbox are not "
+		    "counted\n");
+	else if (strcmp(get(v, n, "queue.counter"), "0") != 0)	/* "0": an older natbox */
+		fprintf(out, "rules (counter %s): %s packets reached them, %s bypassed natbox "
+		    "(fail-open), %s dropped (queue full), %s (socket full)\n",
+		    get(v, n, "queue.counter"), get(v, n, "queue.matched"),
+		    get(v, n, "queue.bypassed"), get(v, n, "queue.dropped"),
+		    get(v, n, "queue.user_dropped"));
 	for (char *q = strtok_r(queues, ",", &save); q; q = strtok_r(NULL, ",", &save)) {
 		snprintf(pfx, sizeof(pfx), "queue.%s.", q);
 #define Q(k) (snprintf(key, sizeof(key), "%s%s", pfx, (k)), get(v, n, key))

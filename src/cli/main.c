@@ -21,6 +21,7 @@ static const struct {
 	{ "top", cmd_top, "the flow table live: timers counting down, drops as they happen" },
 	{ "probe", cmd_probe, "measure a NAT or firewall from both sides and write its profile" },
 	{ "rules", cmd_rules, "print the iptables commands that send TCP to natbox's queue" },
+	{ "nfacct", cmd_nfacct, "add, delete or read the counter natbox's queue rules carry" },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))

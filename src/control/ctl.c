@@ -35,6 +35,7 @@
 #include "ctl_cmd.h"
 #include "livepol.h"
 #include "log.h"
+#include "nfqproc.h"
 
 /* The commands are in ctl_cmd.c; this file moves bytes and decides when a
  * job's next chunk is posted. */
@@ -106,6 +107,9 @@ ctl_open(const char *path, struct evsink *sink)
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->done_fd < 0 || c->stop_fd < 0)
 		goto fail;
+	/* the kernel's queue lines are root's: opened now, read after --user */
+	c->kq_fd = nfqproc_open();
+	c->have_kq = c->kq_fd >= 0;
 	c->t0 = clock_now_ns();
 	return c;
 fail:
@@ -122,6 +126,13 @@ fail:
 	free(c);
 	errno = e;
 	return NULL;
+}
+
+void
+ctl_set_qstats(struct ctl *c, void (*fn)(void *ctx, struct ctl_qstats *out), void *ctx)
+{
+	c->qstats = fn;
+	c->qctx = ctx;
 }
 
 int
@@ -496,5 +507,7 @@ ctl_free(struct ctl *c)
 		ctl_worker_free(c->w[i]);
 	close(c->done_fd);
 	close(c->stop_fd);
+	if (c->have_kq)
+		close(c->kq_fd);
 	free(c);
 }

@@ -14,6 +14,7 @@
 #include "ctl_cmd.h"
 #include "livepol.h"
 #include "log.h"
+#include "nfqproc.h"
 
 /* End the current request: its status line. */
 void
@@ -438,34 +439,33 @@ emit_changes(struct client *cl, uint64_t to)
 	j->ctl_ts = to;
 }
 
-static void
-read_kernel_queues(struct ctl_wsnap *s, unsigned n)
-{
-	unsigned q, portid, total, mode, range;
-	unsigned long long dropped, udropped, idseq;
-	char line[256];
-	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+struct kq_fill {
+	struct ctl_wsnap *s;
+	unsigned n;
+};
 
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%u %u %u %u %u %llu %llu %llu", &q, &portid, &total, &mode,
-		    &range, &dropped, &udropped, &idseq) != 8)
+static void
+kq_line(void *ctx, const struct nfqproc_line *l)
+{
+	struct kq_fill *f = ctx;
+
+	for (unsigned i = 0; i < f->n; i++) {
+		if (f->s[i].queue != l->queue)
 			continue;
-		for (unsigned i = 0; i < n; i++) {
-			if (s[i].queue != q)
-				continue;
-			s[i].kq.found = true;
-			s[i].kq.portid = portid;
-			s[i].kq.total = total;
-			s[i].kq.copy_mode = mode;
-			s[i].kq.copy_range = range;
-			s[i].kq.dropped = dropped;
-			s[i].kq.user_dropped = udropped;
-			s[i].kq.id_sequence = idseq;
-		}
+		f->s[i].kq = (struct ctl_kqueue){ .found = true, .portid = l->portid,
+		    .total = l->total, .copy_mode = l->copy_mode, .copy_range = l->copy_range,
+		    .dropped = l->dropped, .user_dropped = l->user_dropped,
+		    .id_sequence = l->id_sequence };
 	}
-	fclose(f);
+}
+
+/* The kernel's lines for the workers' queues (not shown if unreadable). */
+static void
+read_kernel_queues(const struct ctl *c, struct ctl_wsnap *s, unsigned n)
+{
+	struct kq_fill f = { .s = s, .n = n };
+
+	(void)nfqproc_read(c->have_kq ? c->kq_fd : -1, kq_line, &f);
 }
 
 static void
@@ -492,7 +492,11 @@ finish_stats(struct ctl *c, struct client *cl, uint64_t now)
 		g.event_lines = es.lines;
 		g.event_lost = es.lost;
 	}
-	read_kernel_queues(cl->job.snaps, c->nw);
+	if (c->qstats) {
+		g.have_q = true;
+		c->qstats(c->qctx, &g.q);
+	}
+	read_kernel_queues(c, cl->job.snaps, c->nw);
 	ctl_fmt_stats(&cl->out, cl->job.snaps, c->nw, &g, cl->job.fmt);
 }
 

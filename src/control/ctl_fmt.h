@@ -1,10 +1,11 @@
-/* ctl_fmt.h -- the control server's replies as text: flow rows, explain lines, stats (key=value, JSON, Prometheus). */
+/* ctl_fmt.h -- the control server's replies as text: flow rows, explain lines (ctl_fmt.c), stats (key=value, JSON, Prometheus: ctl_stats.c). */
 #ifndef NATBOX_CTL_FMT_H
 #define NATBOX_CTL_FMT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctl.h"
 #include "ctl_work_int.h"
 #include "strbuf.h"
 
@@ -41,6 +42,8 @@ struct ctl_global {
 	uint64_t requests, errors, clients_dropped;
 	bool have_events;
 	uint64_t event_lines, event_lost;
+	bool have_q;			/* q is filled (natbox run) */
+	struct ctl_qstats q;
 };
 
 /* flows: one tab-separated line, its fields in the order of
@@ -53,6 +56,9 @@ void ctl_fmt_flow_line(struct strbuf *sb, const struct ctl_flowrec *r, const cha
     bool json);
 /* An event from the history: the event stream's line plus queue= serial=. */
 void ctl_fmt_event(struct strbuf *sb, const struct ctl_evrec *er, bool json);
+
+/* ns rounded to the millisecond, as replies spell times. */
+uint64_t ctl_fmt_ms_round(uint64_t ns);
 
 void ctl_fmt_stats(struct strbuf *sb, const struct ctl_wsnap *w, unsigned n,
     const struct ctl_global *g, enum ctl_fmt fmt);

@@ -77,6 +77,10 @@ struct ctl {
 	char orphan;		/* owner of a mailbox whose client left */
 	bool have_group;	/* --ctl-group: its members may read */
 	gid_t group;
+	bool have_kq;		/* kq_fd: the kernel's queue lines, opened as root */
+	int kq_fd;
+	void (*qstats)(void *ctx, struct ctl_qstats *out);	/* or NULL */
+	void *qctx;
 };
 
 #endif

@@ -75,6 +75,7 @@ struct worker {
 	/* counters (this thread only; the main thread reads them after join) */
 	uint64_t packets, bursts, max_burst, unseen;
 	uint64_t rw_failed;		/* translated packets nat_rewrite() refused: dropped */
+	_Atomic uint64_t id_gaps;	/* the queue's id_gaps, for workers_id_gaps() */
 	bool failed;
 	int fail_errno;
 	struct nfqueue_stats nst;		/* copied before the queue closes */
@@ -224,6 +225,7 @@ worker_burst(struct worker *w)
 	n = nfqueue_recv_burst(w->q, w->pkts, w->burst);
 	if (n <= 0)
 		return n;
+	atomic_store_explicit(&w->id_gaps, nfqueue_stats(w->q)->id_gaps, memory_order_relaxed);
 	now = clock_now_ns();
 	for (i = 0; i < (unsigned)n; i++) {
 		if (w->pkts[i].data == NULL)
@@ -558,6 +560,16 @@ bool
 workers_stopping(const struct workers *ws)
 {
 	return atomic_load(&ws->stop);
+}
+
+uint64_t
+workers_id_gaps(const struct workers *ws)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < ws->n; i++)
+		sum += atomic_load_explicit(&ws->w[i].id_gaps, memory_order_relaxed);
+	return sum;
 }
 
 void

@@ -12,6 +12,9 @@
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-nb-ctl}
 QUEUE=${QUEUE:-10}
+# the lab's rule carries the counter `natbox rules` prints (checked below)
+LAB_ACCT=1
+export LAB_ACCT
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$E2E_DIR/lib.sh"
 
@@ -317,23 +320,27 @@ assert_eq "flows --watch off a terminal: one dump per refresh" 2 \
 
 # --- natbox rules ------------------------------------------------------------
 "$NATBOX" rules --queue "$QUEUE" --proto tcp -4 >"$(out rules4)"
-assert_eq "rules: the lab's own rule" \
-	"iptables -w -A FORWARD -p tcp -j NFQUEUE --queue-num $QUEUE --queue-bypass" \
+assert_eq "rules: the counter first, then the lab's own rule" \
+	"$(readlink -f "$NATBOX") nfacct add natbox-q$QUEUE
+iptables -w -A FORWARD -p tcp -m nfacct --nfacct-name natbox-q$QUEUE -j NFQUEUE --queue-num $QUEUE --queue-bypass" \
 	"$(grep -v '^#' "$(out rules4)")"
 "$NATBOX" rules --queue "$QUEUE" --delete | run_in router sh
 v4rules=$(run_in router iptables -S FORWARD | grep -c NFQUEUE)
 v6rules=$(run_in router ip6tables -S FORWARD | grep -c NFQUEUE)
 assert_eq "rules --delete | sh removes both families' rules" "0 0" "$v4rules $v6rules"
+check_not "rules --delete | sh removes the counter" run_in router "$NATBOX" nfacct get "natbox-q$QUEUE"
 "$NATBOX" rules --queue "$QUEUE" --proto tcp | run_in router sh
 assert_eq "rules | sh puts them back" \
-	"-A FORWARD -p tcp -j NFQUEUE --queue-num $QUEUE --queue-bypass" \
-	"$(run_in router iptables -S FORWARD | grep NFQUEUE)"
+	"-A FORWARD -p tcp -m nfacct --nfacct-name natbox-q$QUEUE -j NFQUEUE --queue-num $QUEUE --queue-bypass" \
+	"$(run_in router iptables -S FORWARD | grep NFQUEUE | tr -s ' ')"
+assert_eq "rules | sh: the counter, used by both families' rules" "natbox-q$QUEUE rules=2" \
+	"$(run_in router "$NATBOX" nfacct get "natbox-q$QUEUE" | awk '{ print $1, $4 }')"
 check "rules: the balanced form" sh -c \
-	"'$NATBOX' rules --queue 10-13 -6 | grep -qx 'ip6tables -w -A FORWARD -p tcp -j NFQUEUE --queue-balance 10:13 --queue-bypass'"
+	"'$NATBOX' rules --queue 10-13 -6 | grep -qx 'ip6tables -w -A FORWARD -p tcp -m nfacct --nfacct-name natbox-q10-13 -j NFQUEUE --queue-balance 10:13 --queue-bypass'"
 check_not "rules: --queue is required" "$NATBOX" rules -4
 assert_eq "rules: TCP, UDP and ICMP by default, ICMPv6 for ip6tables" \
 	"-p tcp -p tcp -p udp -p udp -p icmp -p ipv6-icmp" \
-	"$("$NATBOX" rules --queue 5 | grep -v '^#' | awk '{ printf "%s%s %s", (NR > 1 ? " " : ""), $5, $6 }')"
+	"$("$NATBOX" rules --queue 5 | grep '^ip' | awk '{ printf "%s%s %s", (NR > 1 ? " " : ""), $5, $6 }')"
 check_not "rules: --proto refuses an unknown word" "$NATBOX" rules --queue 5 --proto tcp,sctp
 
 # --- stop: the socket goes; the default socket ------------------------------
