@@ -171,6 +171,17 @@ ctl_group_checks() {
 	check_not "ctl-group: nobody else gets in" as_peer other stats
 	check "ctl-group: ... and is told permission denied" \
 		grep -q 'permission denied' "$(out peer)"
+	# natbox top reads through the same socket: a frame for a member,
+	# "permission denied" (not "not answering") for anyone else.
+	setpriv --reuid="$u" --regid="$g" --clear-groups "$NATBOX" top --ctl "$CTL" \
+		--count 1 --interval 0.2 >"$(out top_member)" 2>&1
+	check "ctl-group: a member's natbox top draws a frame (the flow)" \
+		grep -q '203.0.113.2' "$(out top_member)"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$NATBOX" top --ctl "$CTL" \
+		--count 1 --interval 0.2 >"$(out top_other)" 2>&1
+	check "ctl-group: natbox top as nobody says permission denied" \
+		grep -q 'permission denied' "$(out top_other)"
+	check_not "ctl-group: ... not 'not answering'" grep -q 'not answering' "$(out top_other)"
 }
 
 # --- 1. root, capabilities trimmed, a read group ----------------------------------
