@@ -121,6 +121,15 @@ engine_new(const struct policy *p, const struct engine_ops *ops,
 	return engine_new_lazy(p, ops, seed, now, false);
 }
 
+/* Kernel mode's side entries (flowtab_last()), backed ahead like the
+ * rest of an eager table. */
+static void
+last_touch(struct engine *e)
+{
+	if (!e->lazy && e->pol->window_tracking)
+		flowtab_last_touch(e->ft);
+}
+
 struct engine *
 engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
     const uint64_t seed[2], uint64_t now, bool lazy)
@@ -149,6 +158,8 @@ engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
 		engine_free(e);
 		return NULL;
 	}
+	e->lazy = lazy;
+	last_touch(e);
 	reseed(e);
 	return e;
 }
@@ -182,6 +193,7 @@ engine_set_policy(struct engine *e, const struct policy *p)
 		e->retime_next = 0;
 	}
 	e->pol = p;
+	last_touch(e);
 	if (p->fault_seed != e->rng_seed)
 		reseed(e);
 	return 0;

@@ -56,6 +56,7 @@ struct engine {
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 	bool untimed;		/* no timers (engine_set_untimed()) */
+	bool lazy;		/* its table is lazy (offline): nothing backed ahead */
 	uint64_t grace_until;	/* unknown flows picked up before it (engine_set_grace()) */
 	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
 	struct nat_table *nat;	/* NULL: no translation */

@@ -27,10 +27,11 @@ struct rtrace {
 
 /* Slot's flow as it was before the packet (an ICMP error's: nslot's), for
  * a profile that takes it over there (read only then). Two cache lines
- * (struct tcp_track grew to 64 bytes with the kernel mode's struct
- * tcp_last), written whole. */
+ * (the track and, in kernel mode, its struct tcp_last, then last_seen),
+ * written whole. k is all zero unless trk has TTF_KERN. */
 struct __attribute__((aligned(64))) rpre {
 	struct tcp_track trk;
+	struct tcp_last k;
 	uint64_t last_seen;
 };
 
@@ -42,6 +43,7 @@ struct revict {
 	uint16_t sport, dport;	/* originator -> responder */
 	struct nb_addr src, dst;
 	struct tcp_track trk;
+	struct tcp_last k;	/* if trk has TTF_KERN */
 	uint64_t last_seen;
 };
 
