@@ -62,10 +62,6 @@ void engine_prefetch(const struct engine *e, uint32_t hash);
 bool engine_no_flow(struct engine *e, const struct engine_tpkt *tp,
     engine_verdict_fn fn, void *ctx);
 
-/* f's kernel memory (struct tcp_last) if its track has one (TTF_KERN),
- * else NULL; f is one of e's. */
-const struct tcp_last *engine_last_of(struct engine *e, const struct flow *f);
-
 /* Take over a flow another engine tracked: src's tuple, tracker state
  * (k: its kernel memory, struct tcp_last, when the track has TTF_KERN)
  * and last_seen, with this engine's timer (timer_state, deadline). No

@@ -54,12 +54,6 @@ engine_no_flow(struct engine *e, const struct engine_tpkt *tp, engine_verdict_fn
 	return true;
 }
 
-const struct tcp_last *
-engine_last_of(struct engine *e, const struct flow *f)
-{
-	return (f->trk.flags & TTF_KERN) ? flowtab_last(e->ft, f) : NULL;
-}
-
 uint32_t
 engine_adopt(struct engine *e, const struct flow *src, const struct tcp_last *k,
     uint8_t timer_state, uint64_t deadline)

@@ -409,9 +409,10 @@ shadow_part(struct shprof *s, const struct chunk *c, unsigned i, uint64_t pre)
 		k = own_last(s, slot);
 		own_history(&af.trk, &c->pre[i].trk);
 	} else {
+		/* the reference's: no kernel memory (report_trace.h) */
 		af.trk = c->pre[i].trk;
 		af.last_seen = c->pre[i].last_seen;
-		k = &c->pre[i].k;
+		k = NULL;
 	}
 	hand_over(s, &af, k, pre, t->id, c->tp[i].now);
 }
@@ -546,7 +547,7 @@ shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 	} else {
 		af.trk = v->trk;
 		af.last_seen = v->last_seen;
-		k = &v->k;
+		k = NULL;
 	}
 	hand_over(s, &af, k, pre, v->id, now);
 }

@@ -35,28 +35,20 @@ tr_reset(struct rtrace *t)
  * out of it.
  */
 static inline void
-pre_store(struct rpre *pre, const struct tcp_track *trk, const struct tcp_last *k,
-    uint64_t last_seen)
+pre_store(struct rpre *pre, const struct tcp_track *trk, uint64_t last_seen)
 {
 #if defined(__x86_64__) && defined(__SSE2__)
 	const __m128i *from = (const __m128i *)(const void *)trk;
 	__m128i *to = (__m128i *)(void *)pre;
 
-	_Static_assert(sizeof(*pre) == 128 && sizeof(*trk) == 48 &&
-	    offsetof(struct rpre, k) == 48 && sizeof(*k) == 16 &&
-	    offsetof(struct rpre, last_seen) == 64, "rpre goes out in five 16-byte stores");
+	_Static_assert(sizeof(*pre) == 64 && sizeof(*trk) == 48 &&
+	    offsetof(struct rpre, last_seen) == 48, "rpre goes out in four 16-byte stores");
 	_mm_stream_si128(to, _mm_loadu_si128(from));
 	_mm_stream_si128(to + 1, _mm_loadu_si128(from + 1));
 	_mm_stream_si128(to + 2, _mm_loadu_si128(from + 2));
-	_mm_stream_si128(to + 3, k != NULL ? _mm_loadu_si128((const __m128i *)(const void *)k) :
-	    _mm_setzero_si128());
-	_mm_stream_si128(to + 4, _mm_set_epi64x(0, (long long)last_seen));
+	_mm_stream_si128(to + 3, _mm_set_epi64x(0, (long long)last_seen));
 #else
 	pre->trk = *trk;
-	if (k != NULL)
-		pre->k = *k;
-	else
-		memset(&pre->k, 0, sizeof(pre->k));
 	pre->last_seen = last_seen;
 #endif
 }
@@ -80,7 +72,7 @@ tr_before(void *ctx, uint32_t tag, uint32_t slot, const struct flow *f,
 	struct rpre *pre = &ps->cur->pre[tag];
 
 	(void)now;
-	pre_store(pre, &f->trk, engine_last_of(ps->ref, f), f->last_seen);
+	pre_store(pre, &f->trk, f->last_seen);
 	t->slot = slot;
 	t->id = f->serial - 1;		/* its capture flow (report_ref.c, ref_id()) */
 	t->dir = (uint8_t)dir;
@@ -138,7 +130,6 @@ trace_evicted(struct pass *ps, const struct event *ev)
 {
 	struct chunk *c = ps->cur;
 	const struct flow *f = engine_flow_at(ps->ref, ev->flow);
-	const struct tcp_last *k;
 	struct revict *v;
 
 	if (f == NULL || ev->tag == EV_TAG_NONE)
@@ -159,8 +150,6 @@ trace_evicted(struct pass *ps, const struct event *ev)
 	v->sport = f->sport;
 	v->dport = f->dport;
 	v->trk = f->trk;
-	if ((k = engine_last_of(ps->ref, f)) != NULL)
-		v->k = *k;
 	v->last_seen = f->last_seen;
 }
 
@@ -175,7 +164,7 @@ trace_related(struct pass *ps, uint32_t tag, uint32_t slot, const struct flow *f
 
 	if (tag == EV_TAG_NONE)
 		return;
-	pre_store(&ps->cur->pre[tag], &f->trk, engine_last_of(ps->ref, f), f->last_seen);
+	pre_store(&ps->cur->pre[tag], &f->trk, f->last_seen);
 	t->nslot = slot;
 	t->id = f->serial - 1;
 	t->dir = (uint8_t)dir;

@@ -26,12 +26,11 @@ struct rtrace {
 };
 
 /* Slot's flow as it was before the packet (an ICMP error's: nslot's), for
- * a profile that takes it over there (read only then). Two cache lines
- * (the track and, in kernel mode, its struct tcp_last, then last_seen),
- * written whole. k is all zero unless trk has TTF_KERN. */
+ * a profile that takes it over there (read only then). One cache line,
+ * written whole. The reference never tracks windows (report_ref.c), so
+ * its tracks have no kernel memory (struct tcp_last) to carry. */
 struct __attribute__((aligned(64))) rpre {
 	struct tcp_track trk;
-	struct tcp_last k;
 	uint64_t last_seen;
 };
 
@@ -43,7 +42,6 @@ struct revict {
 	uint16_t sport, dport;	/* originator -> responder */
 	struct nb_addr src, dst;
 	struct tcp_track trk;
-	struct tcp_last k;	/* if trk has TTF_KERN */
 	uint64_t last_seen;
 };
 
