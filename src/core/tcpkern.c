@@ -370,9 +370,12 @@ rst_rules(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const stru
 		*ns = old;
 	}
 out:
-	if ((((t->flags & TTF_SEEN_REPLY) && li == TPC_SYN) ||
+	/* answers a SYN (from the other side: upstream bed6e04be8e6, "do not
+	 * force CLOSE on invalid-seq RST without direction check", in 6.18
+	 * and the stable trees) or an ACK we let through */
+	if ((((t->flags & TTF_SEEN_REPLY) && li == TPC_SYN && last_dir(k) != (unsigned)dir) ||
 	    (!(t->flags & TTF_ASSURED) && li == TPC_ACK)) && p->ack == k->end)
-		return RST_SKIP;	/* answers a SYN or ACK we let through */
+		return RST_SKIP;
 	if (old == TCP_SYN_SENT && li == TPC_ACK && last_dir(k) == DIR_REPLY &&
 	    p->seq == k->ack)
 		return RST_SKIP;	/* answers a challenge ACK we let through */
