@@ -355,21 +355,22 @@ rst_rules(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const stru
 	/* closing: the tuple may be reused already, skip validation */
 	if (t->state >= TCP_FIN_WAIT && t->state <= TCP_CLOSE)
 		return RST_SKIP;
+	/* the kernel's `break`s here leave its switch: straight to the
+	 * window check, past the exemptions below */
 	if ((o->flags & TDF_MAXACK_SET) && li != TPC_SYN) {
 		/* SEQ 0 outside ESTABLISHED: likely answers a SYN let through */
 		if (p->seq == 0 && !established(t))
-			goto out;
+			return RST_CHECK;
 		if (before(p->seq, o->ack) && !c->ignore_invalid_rst)
 			return RST_INVALID;
 		if (!established(t) || p->seq == o->ack)
-			goto out;
+			return RST_CHECK;
 		/* the RST of a train: P seq..end, then R end */
 		if (li == TPC_ACK && last_dir(k) == (unsigned)dir && p->seq == k->end)
-			goto out;
+			return RST_CHECK;
 		/* not exact: keep the state, a challenge ACK may follow (RFC 5961) */
 		*ns = old;
 	}
-out:
 	/* answers a SYN (from the other side: upstream bed6e04be8e6, "do not
 	 * force CLOSE on invalid-seq RST without direction check", in 6.18
 	 * and the stable trees) or an ACK we let through */

@@ -290,6 +290,14 @@ static const struct kcase rules[] = {
 		P(0, TH_SYN, 1000000, 0, 64240, 0),
 		P(1, TH_SYN | TH_ACK, 9000, 800001, 64240, 0),
 		P(1, TH_RST, 4294876297u, 0, 64240, 0) } },
+	/* A RST of a flow not yet established, the other side's ACK seen:
+	 * the kernel's `break` goes straight to the window check, past the
+	 * exemption for a RST answering an ACK let through (s15 seed 32) */
+	{ "RST in SYN_RECV checked", 4, "SYN_SENT SYN_RECV", 0x8, 4, {
+		SYN_OPTS(0, TH_SYN, 1522238260u, 0, 18227, 11, 1),
+		SYN_OPTS(1, TH_SYN | TH_ACK, 2551169415u, 1522238261u, 193, -1, 1),
+		P(1, TH_ACK, 2551169416u, 1522238261u, 193, 0),
+		P(0, TH_RST | TH_ACK, 1522276313u, 2551169416u, 18227, 0) } },
 	/* C12: tcp_error()'s table: a bare FIN on a live flow is INVALID */
 	{ "C12 bare FIN", 4, "SYN_SENT", 0x2, 2, {
 		P(0, TH_SYN, 1000, 0, 8192, 0),
