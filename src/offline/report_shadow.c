@@ -46,10 +46,12 @@
  * The reference's thread records for each packet what its tracker did
  * (a trace: the flow's slot, the outcome, the flow's state after it);
  * each profile's thread runs its shadow and its engine from the trace,
- * so profiles still run in parallel. A profile whose window tracking
- * differs from the reference's runs the tracker itself on its own copy
- * of the state (no lookup, no wheel) and parts from the reference when
- * the two trackers end or restart flows differently. Shadows are off with
+ * so profiles still run in parallel. A profile whose tracker differs from
+ * the reference's (window tracking, and in kernel mode the tcp.* knobs)
+ * runs its tracker itself, with its knobs, on its own copy of the state
+ * (no lookup, no wheel; the kernel memory in a row of its own) and parts
+ * from the reference when the two trackers end or restart flows
+ * differently; it does not start a flow its tracker refuses. Shadows are off with
  * timelines, event streams and --write-dropped, which need every event.
  *
  * UDP, ICMP query and other-protocol flows are shadowed the same way:
