@@ -485,7 +485,10 @@ engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			return drop(e, v, p, f, dir, why, EV_FAULT, now);
 		const struct tcp_conf tc = policy_tcp_conf(pol);
 
-		tcp_track_packet_conf(&f->trk, tc.window ? flowtab_last(e->ft, f) : NULL,
+		/* (a policy changed in place, not by engine_set_policy()) */
+		if (tc.window && __builtin_expect(e->klast == NULL, 0))
+			e->klast = flowtab_last_base(e->ft);
+		tcp_track_packet_conf(&f->trk, tc.window ? &e->klast[v->flow] : NULL,
 		    dir, p, &tc, &r);
 	}
 	if (e->watch.after)
@@ -630,8 +633,8 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 						e->watch.ahead(e->watch.ctx, f);
 					if (e->nat != NULL && f != NULL)
 						__builtin_prefetch(&e->fnat[flowtab_index(e->ft, f)]);
-					if (e->pol->window_tracking && f != NULL)
-						__builtin_prefetch(flowtab_last(e->ft, f), 1);
+					if (e->klast != NULL && f != NULL)
+						__builtin_prefetch(&e->klast[flowtab_index(e->ft, f)], 1);
 				}
 			}
 			if ((j = i - 3 * d) < 0 || j >= (int)m)

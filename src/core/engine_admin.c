@@ -121,13 +121,17 @@ engine_new(const struct policy *p, const struct engine_ops *ops,
 	return engine_new_lazy(p, ops, seed, now, false);
 }
 
-/* Kernel mode's side entries (flowtab_last()), backed ahead like the
- * rest of an eager table. */
+/* Kernel mode's side entries (flowtab_last()), at hand from the first
+ * profile in that mode on, and backed ahead like the rest of an eager
+ * table. */
 static void
 last_touch(struct engine *e)
 {
-	if (!e->lazy && e->pol->window_tracking)
+	if (!e->pol->window_tracking || e->klast != NULL)
+		return;
+	if (!e->lazy)
 		flowtab_last_touch(e->ft);
+	e->klast = flowtab_last_base(e->ft);
 }
 
 struct engine *

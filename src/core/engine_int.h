@@ -42,6 +42,8 @@ struct engine {
 	const struct policy *pol;
 	struct engine_ops ops;
 	struct flowtab *ft;
+	struct tcp_last *klast;	/* the table's kernel memory, one per slot
+				 * (flowtab_last()), once in kernel mode */
 	struct wheel wheel;
 	struct engine_stats st;
 	uint64_t rng;		/* fault RNG state (splitmix64) */

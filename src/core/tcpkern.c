@@ -194,8 +194,9 @@ oow(const struct tcp_dir *s, const struct tcp_conf *c, enum nfct_action a)
 /* The sender's and receiver's data, and retransmission counting, after
  * an in-window packet. */
 static void
-window_update(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const struct nb_packet *p,
-    unsigned index, uint32_t seq, uint32_t ack, uint32_t sack, uint32_t end)
+window_update(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, unsigned index, uint32_t seq,
+    uint32_t ack, uint32_t sack, uint32_t end)
 {
 	struct tcp_dir *s = &t->d[dir], *r = &t->d[!dir];
 	uint32_t win = p->window, swin;
@@ -241,8 +242,8 @@ window_update(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const 
 
 /* tcp_in_window() */
 static enum nfct_action
-in_window(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const struct nb_packet *p,
-    unsigned index, const struct tcp_conf *c)
+in_window(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, unsigned index, const struct tcp_conf *c)
 {
 	struct tcp_dir *s = &t->d[dir], *r = &t->d[!dir];
 	uint32_t seq = p->seq, ack = p->ack, sack = p->ack, end;
@@ -293,8 +294,9 @@ established(const struct tcp_track *t)
 /* The IGNORE case: resync on a SYN/ACK answering a SYN ignored earlier,
  * else annotate. Returns true if the packet goes on (resynced). */
 static bool
-ignored(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const struct nb_packet *p,
-    unsigned index, enum tcp_state *old, enum tcp_state *ns)
+ignored(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, unsigned index, enum tcp_state *old,
+    enum tcp_state *ns)
 {
 	unsigned ld = last_dir(k);
 
@@ -346,8 +348,9 @@ enum rst_verdict { RST_CHECK, RST_INVALID, RST_SKIP };
 
 /* The RST rules before the window check (the CLOSE case). */
 static enum rst_verdict
-rst_rules(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const struct nb_packet *p,
-    const struct tcp_conf *c, enum tcp_state old, enum tcp_state *ns)
+rst_rules(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_conf *c,
+    enum tcp_state old, enum tcp_state *ns)
 {
 	const struct tcp_dir *o = &t->d[!dir];
 	unsigned li = last_index(k);
@@ -386,9 +389,9 @@ rst_rules(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const stru
 /* The cases of nf_conntrack_tcp_packet()'s switch before the window
  * check. TO_OK: go on to it (skip: without it). */
 static enum tcp_outcome
-state_rules(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const struct nb_packet *p,
-    const struct tcp_conf *c, unsigned index, enum tcp_state *old,
-    enum tcp_state *ns, bool *skip)
+state_rules(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_conf *c,
+    unsigned index, enum tcp_state *old, enum tcp_state *ns, bool *skip)
 {
 	const struct tcp_dir *s = &t->d[dir], *o = &t->d[!dir];
 
@@ -449,7 +452,8 @@ state_rules(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const st
  * timeout.unacknowledged, which natbox does not copy: it leaves a flow's
  * timer alone on a packet it calls invalid). */
 static void
-handle_invalid(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, unsigned index)
+handle_invalid(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, unsigned index)
 {
 	unsigned li = last_index(k);
 
@@ -461,8 +465,9 @@ handle_invalid(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, unsig
 }
 
 void
-tcp_kern_packet(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir, const struct nb_packet *p,
-    const struct tcp_conf *c, struct tcp_result *r)
+tcp_kern_packet(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_conf *c,
+    struct tcp_result *r)
 {
 	unsigned index = (unsigned)tcp_pkt_classify(p->flags);
 	enum tcp_state old = (enum tcp_state)t->state, ns;

@@ -141,7 +141,7 @@ own_track(const struct shprof *s, struct tcp_track *trk, struct tcp_last *k, uin
 static inline struct tcp_last *
 own_last(const struct shprof *s, uint32_t slot)
 {
-	return s->krow != NULL ? &s->krow[slot] : NULL;
+	return s->tc.window ? &s->orow[slot].k : NULL;
 }
 
 /* The flow's key as its originator sends, from a packet going dir (an
@@ -211,7 +211,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	const struct engine_prep *pr;
 	uint64_t now, *r, v, dl, ndl;
 	struct tcp_track mine;
-	struct tcp_last kmine, *k = NULL;
+	struct tcp_last kmine;
 	struct tcp_result res;
 	struct shown *o;
 	uint8_t ts;
@@ -226,9 +226,8 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	o = &s->orow[t->slot];
 	pr = c->tp[i].prep;
 	mine = o->trk;
-	if (s->krow != NULL)
-		kmine = s->krow[t->slot], k = &kmine;
-	own_track(s, &mine, k, t->dir, &pr->p, now, &res);
+	kmine = o->k;
+	own_track(s, &mine, &kmine, t->dir, &pr->p, now, &res);
 	if (res.outcome != TO_OK)
 		return false;
 	ts = shtimer_ts(v);
@@ -239,8 +238,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	shtimer_advance(&s->tm, now);
 	shtimer_move(&s->tm, r, dl, ts, ndl);
 	o->trk = mine;
-	if (k != NULL)
-		s->krow[t->slot] = kmine;
+	o->k = kmine;
 	o->last_seen = now;
 	s->pkts++;
 	return true;
@@ -284,7 +282,7 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	unsigned key = t->tkey;	/* the state's after the packet */
 	enum sh_fate fate = SH_TOOK;
 	struct tcp_track mine;
-	struct tcp_last kmine, *k = NULL;
+	struct tcp_last kmine;
 
 	if (shtimer_dl(*r) <= now) {
 		/* its timer ran out: the engine takes it from here */
@@ -293,9 +291,8 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	}
 	if (s->own) {
 		mine = s->orow[t->slot].trk;
-		if (s->krow != NULL)
-			kmine = s->krow[t->slot], k = &kmine;
-		own_track(s, &mine, k, t->dir, &pr->p, now, &own);
+		kmine = s->orow[t->slot].k;
+		own_track(s, &mine, &kmine, t->dir, &pr->p, now, &own);
 		res = &own;
 		key = policy_timer_key(&mine);
 	}
@@ -334,8 +331,7 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	}
 	if (s->own) {
 		s->orow[t->slot].trk = mine;
-		if (k != NULL)
-			s->krow[t->slot] = kmine;
+		s->orow[t->slot].k = kmine;
 		if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
 			s->orow[t->slot].last_seen = now;
 	}
@@ -568,8 +564,6 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 				__builtin_prefetch(&s->row[t->slot], 1);
 				if (s->own)
 					__builtin_prefetch(&s->orow[t->slot], 1);
-				if (s->krow != NULL)
-					__builtin_prefetch(&s->krow[t->slot], 1);
 			}
 			if (t->flags & TR_NEW) {
 				__builtin_prefetch(&s->row[t->nslot], 1);

@@ -14,9 +14,12 @@
 
 /* A profile's view of one reference flow is its timer (shtimer.h: the
  * tracker state is the reference's), or 0 (the engine's, or gone), or
- * SH_NO_STATE. One with a tracker of its own also keeps the state here. */
+ * SH_NO_STATE. One with a tracker of its own also keeps the state here,
+ * and in kernel mode the track's kernel memory (as the flow table keeps
+ * it, beside the track: k is the row's once trk has TTF_KERN). */
 struct __attribute__((aligned(64))) shown {
 	struct tcp_track trk;
+	struct tcp_last k;
 	uint64_t last_seen;
 };
 
@@ -28,9 +31,6 @@ struct shprof {
 	bool aborted;		/* judged again in a pass of its own */
 	uint64_t *row;		/* per reference slot */
 	struct shown *orow;	/* own: per reference slot */
-	struct tcp_last *krow;	/* own, in kernel mode: each row's kernel
-				 * memory (beside orow, as the flow table
-				 * keeps it beside the pool) */
 	uint32_t rows;
 	uint64_t pkts;		/* packets it took in the shadow */
 	uint64_t icmp_errors;	/* of them, ICMP errors about a live flow */

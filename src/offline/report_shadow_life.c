@@ -74,12 +74,6 @@ shadow_setup(struct pass *ps)
 				fatal("aligned_alloc");
 			report_hugepages(s->orow, (size_t)r->ref_max_flows * sizeof(*s->orow));
 		}
-		if (s->own && s->tc.window) {
-			s->krow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->krow));
-			if (s->krow == NULL)
-				fatal("aligned_alloc");
-			report_hugepages(s->krow, (size_t)r->ref_max_flows * sizeof(*s->krow));
-		}
 		s->rows = r->ref_max_flows;
 		p->sh = s;
 		n++;
@@ -111,7 +105,6 @@ shadow_free(struct pass *ps)
 		shtimer_free(&s->tm);
 		free(s->row);
 		free(s->orow);
-		free(s->krow);
 		free(s);
 		p->sh = NULL;
 	}

@@ -222,8 +222,9 @@ START_TEST(test_reused_slot)
 	memcpy(clean, trail, sizeof(clean));
 	replay(c, &pol, true, seq, sizeof(seq), &inv);
 	for (unsigned k = 0; k < c->n; k++)
-		ck_assert_msg(trail[k] == clean[k], "%s: packet %u's timer %llu, in a fresh slot %llu",
-		    c->name, k + 1, (unsigned long long)trail[k], (unsigned long long)clean[k]);
+		ck_assert_msg(trail[k] == clean[k],
+		    "%s: packet %u's timer %llu, in a fresh slot %llu", c->name, k + 1,
+		    (unsigned long long)trail[k], (unsigned long long)clean[k]);
 	ck_assert_msg(strcmp(seq, c->states) == 0, "%s: states [%s], the kernel's [%s]",
 	    c->name, seq, c->states);
 	ck_assert_msg(inv == c->invalid, "%s: INVALID 0x%x, the kernel's 0x%x", c->name, inv,
