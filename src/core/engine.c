@@ -622,8 +622,16 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 			if (d) {
 				if (i < (int)m && err[i] == DEC_OK)
 					flowtab_prefetch(e->ft, phash[i]);
-				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK)
+				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK) {
 					flowtab_prefetch_flow(e->ft, phash[j], 0);
+					/* kernel mode: the first flow's memory
+					 * beside the table, as early */
+					const struct flow *h = e->klast != NULL ?
+					    flowtab_peek(e->ft, phash[j]) : NULL;
+
+					if (h != NULL)
+						__builtin_prefetch(e->klast + flowtab_index(e->ft, h), 1);
+				}
 				if ((j = i - 2 * d) >= 0 && j < (int)m && err[j] == DEC_OK) {
 					const struct flow *f;
 
@@ -633,8 +641,6 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 						e->watch.ahead(e->watch.ctx, f);
 					if (e->nat != NULL && f != NULL)
 						__builtin_prefetch(&e->fnat[flowtab_index(e->ft, f)]);
-					if (e->klast != NULL && f != NULL)
-						__builtin_prefetch(&e->klast[flowtab_index(e->ft, f)], 1);
 				}
 			}
 			if ((j = i - 3 * d) < 0 || j >= (int)m)
