@@ -63,12 +63,13 @@ bool engine_no_flow(struct engine *e, const struct engine_tpkt *tp,
     engine_verdict_fn fn, void *ctx);
 
 /* Take over a flow another engine tracked: src's tuple, tracker state
+ * (k: its kernel memory, struct tcp_last, when the track has TTF_KERN)
  * and last_seen, with this engine's timer (timer_state, deadline). No
  * event. Returns its pool index, FLOW_NIL if the table is full. If its
  * deadline's tick is over, the engine's next call reaps it (at its
  * deadline, events and all), as it would have reaped it by then had it
  * had the flow all along. */
-uint32_t engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
-    uint64_t deadline);
+uint32_t engine_adopt(struct engine *e, const struct flow *src, const struct tcp_last *k,
+    uint8_t timer_state, uint64_t deadline);
 
 #endif

@@ -97,7 +97,22 @@ flowtab_index(struct flowtab *ft, const struct flow *f)
 {
 	return (uint32_t)(f - flowtab_pool(ft));
 }
-/* Bytes allocated for the pool and the buckets together. */
+/* The kernel mode's memory of each flow's last packet, one per slot
+ * beside the pool (struct flow stays small for the other modes). Memory
+ * nobody asked for is never backed: the first call counts it in
+ * flowtab_memory(). Slots' entries are not cleared on insert (the track's
+ * TTF_KERN says whether its entry is its own). */
+struct tcp_last *flowtab_last_base(struct flowtab *ft);
+static inline struct tcp_last *
+flowtab_last(struct flowtab *ft, const struct flow *f)
+{
+	return &flowtab_last_base(ft)[flowtab_index(ft, f)];
+}
+/* Backs every entry now (an eager table in kernel mode), if none was
+ * handed out yet. */
+void flowtab_last_touch(struct flowtab *ft);
+/* Bytes allocated for the pool and the buckets together, and the side
+ * entries once asked for. */
 size_t flowtab_memory(const struct flowtab *ft);
 
 /* Up to n used flows, walking the pool from a cursor that moves on with

@@ -84,12 +84,15 @@ struct tcp_dir {
 #define TTF_RST		0x10	/* it was a RST: timeout.close, whatever the state */
 #define TTF_ZERO_WIN	0x20	/* last_win == 0: timeout.max_retrans */
 #define TTF_NO_REPLY	0x40	/* ESTABLISHED before any reply: timeout.unacknowledged */
+#define TTF_KERN	0x80	/* kernel mode set up this flow's struct tcp_last */
 
 /* The kernel's per-conntrack memory of the last packet (struct ip_ct_tcp's
- * last_* fields), kernel mode only. */
+ * last_* fields), kernel mode only. It is kept beside the track, not in
+ * it (the flow table keeps one per slot, touched only in kernel mode), and
+ * belongs to the track once TTF_KERN is set: tcp_track_new() clears the
+ * flag, so a reused slot's old memory is never read. */
 #define TKL_INDEX	0x07	/* last_index: enum tcp_pkt_class */
 #define TKL_DIR		0x08	/* last_dir: DIR_REPLY */
-#define TKL_INIT	0x80	/* set up by the kernel mode (see tcpkern.c) */
 #define TKF_WSCALE	0x01	/* last_flags: IP_CT_TCP_FLAG_WINDOW_SCALE */
 #define TKF_SACK_PERM	0x02	/* IP_CT_TCP_FLAG_SACK_PERM */
 #define TKF_CHALLENGE	0x40	/* IP_CT_EXP_CHALLENGE_ACK */
@@ -124,7 +127,6 @@ struct tcp_track {
 			uint32_t born_lo, born_hi;
 		} dg;
 	};
-	struct tcp_last k;	/* kernel mode */
 };
 
 /* What tcp_track_packet() concluded about one packet. */
@@ -160,12 +162,13 @@ struct tcp_conf {
 };
 #define TCP_CONF_KERNEL_MAX_RETRANS	3
 
-/* Run one packet through the tracker. */
-void tcp_track_packet_conf(struct tcp_track *t, enum flow_dir dir,
+/* Run one packet through the tracker. k is the track's kernel memory
+ * (struct tcp_last), needed with c->window; NULL without. */
+void tcp_track_packet_conf(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir,
     const struct nb_packet *p, const struct tcp_conf *c, struct tcp_result *r);
 /* The same with the kernel's default sysctls: window says whether to
  * track as the kernel does (nf_conntrack_tcp_be_liberal=0) or not at all. */
-void tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
+void tcp_track_packet(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir,
     const struct nb_packet *p, bool window, struct tcp_result *r);
 /* tcp_error()'s table: a flag combination the kernel accepts (PSH, ECE
  * and CWR aside: SYN, SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK(+URG),
@@ -173,7 +176,7 @@ void tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
 bool tcp_flags_valid(uint8_t flags);
 
 /* Kernel mode (tcpkern.c); tcp_track_packet_conf() calls it. */
-void tcp_kern_packet(struct tcp_track *t, enum flow_dir dir,
+void tcp_kern_packet(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir,
     const struct nb_packet *p, const struct tcp_conf *c, struct tcp_result *r);
 
 /* Zeek history: letters in order of first appearance. */

@@ -485,7 +485,11 @@ engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
 			return drop(e, v, p, f, dir, why, EV_FAULT, now);
 		const struct tcp_conf tc = policy_tcp_conf(pol);
 
-		tcp_track_packet_conf(&f->trk, dir, p, &tc, &r);
+		/* (a policy changed in place, not by engine_set_policy()) */
+		if (tc.window && __builtin_expect(e->klast == NULL, 0))
+			e->klast = flowtab_last_base(e->ft);
+		tcp_track_packet_conf(&f->trk, tc.window ? &e->klast[v->flow] : NULL,
+		    dir, p, &tc, &r);
 	}
 	if (e->watch.after)
 		e->watch.after(e->watch.ctx, e->tag, v->flow, f, dir, p, &r, now);
@@ -618,8 +622,16 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 			if (d) {
 				if (i < (int)m && err[i] == DEC_OK)
 					flowtab_prefetch(e->ft, phash[i]);
-				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK)
+				if ((j = i - d) >= 0 && j < (int)m && err[j] == DEC_OK) {
 					flowtab_prefetch_flow(e->ft, phash[j], 0);
+					/* kernel mode: the first flow's memory
+					 * beside the table, as early */
+					const struct flow *h = e->klast != NULL ?
+					    flowtab_peek(e->ft, phash[j]) : NULL;
+
+					if (h != NULL)
+						__builtin_prefetch(e->klast + flowtab_index(e->ft, h), 1);
+				}
 				if ((j = i - 2 * d) >= 0 && j < (int)m && err[j] == DEC_OK) {
 					const struct flow *f;
 

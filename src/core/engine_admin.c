@@ -121,6 +121,19 @@ engine_new(const struct policy *p, const struct engine_ops *ops,
 	return engine_new_lazy(p, ops, seed, now, false);
 }
 
+/* Kernel mode's side entries (flowtab_last()), at hand from the first
+ * profile in that mode on, and backed ahead like the rest of an eager
+ * table. */
+static void
+last_touch(struct engine *e)
+{
+	if (!e->pol->window_tracking || e->klast != NULL)
+		return;
+	if (!e->lazy)
+		flowtab_last_touch(e->ft);
+	e->klast = flowtab_last_base(e->ft);
+}
+
 struct engine *
 engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
     const uint64_t seed[2], uint64_t now, bool lazy)
@@ -149,6 +162,8 @@ engine_new_lazy(const struct policy *p, const struct engine_ops *ops,
 		engine_free(e);
 		return NULL;
 	}
+	e->lazy = lazy;
+	last_touch(e);
 	reseed(e);
 	return e;
 }
@@ -182,6 +197,7 @@ engine_set_policy(struct engine *e, const struct policy *p)
 		e->retime_next = 0;
 	}
 	e->pol = p;
+	last_touch(e);
 	if (p->fault_seed != e->rng_seed)
 		reseed(e);
 	return 0;

@@ -42,6 +42,8 @@ struct engine {
 	const struct policy *pol;
 	struct engine_ops ops;
 	struct flowtab *ft;
+	struct tcp_last *klast;	/* the table's kernel memory, one per slot
+				 * (flowtab_last()), once in kernel mode */
 	struct wheel wheel;
 	struct engine_stats st;
 	uint64_t rng;		/* fault RNG state (splitmix64) */
@@ -56,6 +58,7 @@ struct engine {
 	struct engine_watch watch;
 	uint32_t outside;	/* flows held for it elsewhere (a shadow's) */
 	bool untimed;		/* no timers (engine_set_untimed()) */
+	bool lazy;		/* its table is lazy (offline): nothing backed ahead */
 	uint64_t grace_until;	/* unknown flows picked up before it (engine_set_grace()) */
 	uint32_t evmask;	/* event types ops.event gets (1u << EV_*) */
 	struct nat_table *nat;	/* NULL: no translation */

@@ -55,8 +55,8 @@ engine_no_flow(struct engine *e, const struct engine_tpkt *tp, engine_verdict_fn
 }
 
 uint32_t
-engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
-    uint64_t deadline)
+engine_adopt(struct engine *e, const struct flow *src, const struct tcp_last *k,
+    uint8_t timer_state, uint64_t deadline)
 {
 	struct nb_packet key;
 	struct flow *f;
@@ -74,6 +74,14 @@ engine_adopt(struct engine *e, const struct flow *src, uint8_t timer_state,
 	if ((f = flowtab_insert(e->ft, &key, flowtab_hash(e->ft, &key))) == NULL)
 		return FLOW_NIL;
 	f->trk = src->trk;
+	if (f->trk.flags & TTF_KERN) {
+		/* without its kernel memory the next packet starts it again
+		 * (a flow of a tracker that had none) */
+		if (k != NULL)
+			*flowtab_last(e->ft, f) = *k;
+		else
+			f->trk.flags &= (uint8_t)~TTF_KERN;
+	}
 	f->serial = ++e->serial;
 	f->last_seen = src->last_seen;
 	f->timer_state = timer_state;

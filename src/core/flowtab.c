@@ -9,23 +9,26 @@
 #include "flowtab.h"
 
 /*
- * Budget: 144 bytes per flow, buckets included. A flow is 136 bytes and a
+ * Budget: 128 bytes per flow, buckets included. A flow is 120 bytes and a
  * bucket is a 4-byte pool index (not a pointer), so with at most two
- * buckets per flow (next power of two) the worst case is 144 and a round
- * 1,000,000 flows cost ~140. Growing struct flow breaks that promise.
- * (It was 120: the kernel's memory of the last packet, struct tcp_last,
- * took 16 bytes more.)
+ * buckets per flow (next power of two) the worst case is 128 and a round
+ * 1,000,000 flows cost ~124.5. Growing struct flow breaks that promise.
+ * The kernel mode's memory of the last packet (struct tcp_last, 16 bytes)
+ * is kept beside the pool, one per slot, and only kernel mode touches it:
+ * untouched, anonymous memory is never backed.
  */
 _Static_assert(offsetof(struct flow, fflags) == offsetof(struct flow, family) + 1,
     "lookups read family and fflags as one 16-bit word");
-_Static_assert(sizeof(struct flow) <= 136,
-    "struct flow outgrew the 144 bytes/flow budget");
+_Static_assert(sizeof(struct flow) <= 120,
+    "struct flow outgrew the 128 bytes/flow budget");
 
 /* Pool indices must stay below the timer wheel's list-head tag bit. */
 #define FLOWTAB_MAX	0x80000000u
 
 struct flowtab {
 	struct flow	*pool;
+	struct tcp_last	*last;		/* per slot, kernel mode only (never
+					 * touched otherwise) */
 	uint32_t	*buckets;	/* chain heads, FLOW_NIL when empty */
 	uint32_t	 mask;		/* nbuckets - 1 */
 	uint32_t	 cap;
@@ -34,7 +37,8 @@ struct flowtab {
 	uint32_t	 fresh;		/* slots from here on never used (lazy) */
 	uint32_t	 cursor;	/* flowtab_sample() resumes here */
 	uint64_t	 k0, k1;	/* SipHash key */
-	size_t		 pool_sz, buckets_sz;
+	size_t		 pool_sz, buckets_sz, last_sz;
+	bool		 last_used;	/* flowtab_last_base() handed it out */
 };
 
 /*
@@ -207,9 +211,11 @@ flowtab_new_lazy(uint32_t max_flows, uint64_t seed[2], bool lazy)
 		return NULL;
 	ft->pool_sz = (size_t)max_flows * sizeof(*ft->pool);
 	ft->buckets_sz = (size_t)nbuckets * sizeof(*ft->buckets);
+	ft->last_sz = (size_t)max_flows * sizeof(*ft->last);
 	ft->pool = table_alloc(ft->pool_sz);
 	ft->buckets = table_alloc(ft->buckets_sz);
-	if (ft->pool == NULL || ft->buckets == NULL) {
+	ft->last = table_alloc(ft->last_sz);
+	if (ft->pool == NULL || ft->buckets == NULL || ft->last == NULL) {
 		flowtab_free(ft);
 		errno = ENOMEM;
 		return NULL;
@@ -240,6 +246,7 @@ flowtab_free(struct flowtab *ft)
 		return;
 	table_free(ft->pool, ft->pool_sz);
 	table_free(ft->buckets, ft->buckets_sz);
+	table_free(ft->last, ft->last_sz);
 	free(ft);
 }
 
@@ -407,11 +414,29 @@ flowtab_pool(struct flowtab *ft)
 	return ft->pool;
 }
 
+struct tcp_last *
+flowtab_last_base(struct flowtab *ft)
+{
+	if (__builtin_expect(!ft->last_used, 0))
+		ft->last_used = true;
+	return ft->last;
+}
+
+/* Backs the whole side array now (an eager table's packet path should
+ * not fault on it), unless it was handed out already (entries in use). */
+void
+flowtab_last_touch(struct flowtab *ft)
+{
+	if (!ft->last_used)
+		memset(flowtab_last_base(ft), 0, ft->last_sz);
+}
+
 size_t
 flowtab_memory(const struct flowtab *ft)
 {
 	return (size_t)ft->cap * sizeof(*ft->pool) +
-	    ((size_t)ft->mask + 1) * sizeof(*ft->buckets);
+	    ((size_t)ft->mask + 1) * sizeof(*ft->buckets) +
+	    (ft->last_used ? ft->last_sz : 0);
 }
 
 /*

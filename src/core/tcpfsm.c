@@ -252,24 +252,24 @@ track_facts(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p)
 }
 
 void
-tcp_track_packet(struct tcp_track *t, enum flow_dir dir,
+tcp_track_packet(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir,
     const struct nb_packet *p, bool window, struct tcp_result *r)
 {
 	const struct tcp_conf c = { .window = window,
 		.max_retrans = TCP_CONF_KERNEL_MAX_RETRANS };
 
-	tcp_track_packet_conf(t, dir, p, &c, r);
+	tcp_track_packet_conf(t, k, dir, p, &c, r);
 }
 
 static void legacy_packet(struct tcp_track *t, enum flow_dir dir,
     const struct nb_packet *p, struct tcp_result *r);
 
 void
-tcp_track_packet_conf(struct tcp_track *t, enum flow_dir dir,
+tcp_track_packet_conf(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir,
     const struct nb_packet *p, const struct tcp_conf *conf, struct tcp_result *r)
 {
 	if (conf->window) {
-		tcp_kern_packet(t, dir, p, conf, r);
+		tcp_kern_packet(t, k, dir, p, conf, r);
 		if (r->outcome == TO_OK || r->outcome == TO_KILL)
 			track_facts(t, dir, p);
 		return;

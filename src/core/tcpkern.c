@@ -14,8 +14,9 @@
  * nf_tcp_log_invalid() accepting what BE_LIBERAL lets through). Names
  * follow the kernel's: sender/receiver are t->d[dir] and t->d[!dir],
  * td_end/td_maxend/td_maxwin/td_maxack are end/maxend/maxwin/ack, the
- * last_* fields t->k. What the kernel does not have and natbox keeps
- * anyway (FIN facts, history) is tcpfsm.c's.
+ * last_* fields k's (struct tcp_last, kept beside the track). What the
+ * kernel does not have and natbox keeps anyway (FIN facts, history) is
+ * tcpfsm.c's.
  *
  * Not copied: NAT sequence offsets (natbox does not change sequence
  * numbers), SYN proxy, the timer nf_tcp_handle_invalid() shortens (see
@@ -69,21 +70,21 @@ tcp_flags_valid(uint8_t flags)
 }
 
 static inline unsigned
-last_index(const struct tcp_track *t)
+last_index(const struct tcp_last *k)
 {
-	return t->k.index & TKL_INDEX;
+	return k->index & TKL_INDEX;
 }
 
 static inline unsigned
-last_dir(const struct tcp_track *t)
+last_dir(const struct tcp_last *k)
 {
-	return (t->k.index & TKL_DIR) ? DIR_REPLY : DIR_ORIG;
+	return (k->index & TKL_DIR) ? DIR_REPLY : DIR_ORIG;
 }
 
 static inline void
-set_last(struct tcp_track *t, unsigned index, enum flow_dir dir)
+set_last(struct tcp_last *k, unsigned index, enum flow_dir dir)
 {
-	t->k.index = (uint8_t)(TKL_INIT | index | (dir == DIR_REPLY ? TKL_DIR : 0));
+	k->index = (uint8_t)(index | (dir == DIR_REPLY ? TKL_DIR : 0));
 }
 
 /* tcp_options(): a packet with options resets the side's scale and
@@ -123,17 +124,18 @@ init_sender(struct tcp_dir *s, struct tcp_dir *r, const struct nb_packet *p,
  * tracking). A flow that saw more than its first packet is taken as the
  * kernel takes one it picks up: liberal both ways. */
 static void
-kern_init(struct tcp_track *t)
+kern_init(struct tcp_track *t, struct tcp_last *k)
 {
 	struct tcp_dir *o = &t->d[DIR_ORIG], *y = &t->d[DIR_REPLY];
 	bool fresh = y->maxwin == 0;
 
-	memset(&t->k, 0, sizeof(t->k));
+	memset(k, 0, sizeof(*k));
+	t->flags |= TTF_KERN;
 	if (t->state == TCP_SYN_SENT && !(t->flags & TTF_PICKUP) && fresh) {
 		/* the SYN's own pass through tcp_in_window(): receiver
 		 * td_maxend = 0 + win (at least 1), kept in maxwin */
 		y->maxend = o->maxwin;
-		set_last(t, TPC_SYN, DIR_ORIG);
+		set_last(k, TPC_SYN, DIR_ORIG);
 		return;
 	}
 	o->flags |= TDF_SACK_PERM | TDF_LIBERAL;
@@ -144,9 +146,9 @@ kern_init(struct tcp_track *t)
 		y->end = y->maxend = 0;
 		o->flags &= (uint16_t)~TDF_MAXACK_SET;
 		o->ack = 0;
-		set_last(t, TPC_ACK, DIR_ORIG);
+		set_last(k, TPC_ACK, DIR_ORIG);
 	} else {
-		set_last(t, TPC_NONE, DIR_ORIG);
+		set_last(k, TPC_NONE, DIR_ORIG);
 	}
 }
 
@@ -192,8 +194,9 @@ oow(const struct tcp_dir *s, const struct tcp_conf *c, enum nfct_action a)
 /* The sender's and receiver's data, and retransmission counting, after
  * an in-window packet. */
 static void
-window_update(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    unsigned index, uint32_t seq, uint32_t ack, uint32_t sack, uint32_t end)
+window_update(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, unsigned index, uint32_t seq,
+    uint32_t ack, uint32_t sack, uint32_t end)
 {
 	struct tcp_dir *s = &t->d[dir], *r = &t->d[!dir];
 	uint32_t win = p->window, swin;
@@ -223,24 +226,24 @@ window_update(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
 		r->flags &= (uint16_t)~TDF_DATA_UNACK;
 	if (index != TPC_ACK)
 		return;
-	if (last_dir(t) == (unsigned)dir && t->k.end == end && t->k.len == (uint16_t)(end - seq) &&
-	    t->k.ack == ack && t->k.win == p->window) {
-		if (t->k.retrans < UINT8_MAX)
-			t->k.retrans++;
+	if (last_dir(k) == (unsigned)dir && k->end == end && k->len == (uint16_t)(end - seq) &&
+	    k->ack == ack && k->win == p->window) {
+		if (k->retrans < UINT8_MAX)
+			k->retrans++;
 	} else {
-		set_last(t, last_index(t), dir);
-		t->k.end = end;
-		t->k.len = (uint16_t)(end - seq);
-		t->k.ack = ack;
-		t->k.win = p->window;
-		t->k.retrans = 0;
+		set_last(k, last_index(k), dir);
+		k->end = end;
+		k->len = (uint16_t)(end - seq);
+		k->ack = ack;
+		k->win = p->window;
+		k->retrans = 0;
 	}
 }
 
 /* tcp_in_window() */
 static enum nfct_action
-in_window(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    unsigned index, const struct tcp_conf *c)
+in_window(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, unsigned index, const struct tcp_conf *c)
 {
 	struct tcp_dir *s = &t->d[dir], *r = &t->d[!dir];
 	uint32_t seq = p->seq, ack = p->ack, sack = p->ack, end;
@@ -278,7 +281,7 @@ in_window(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
 		return oow(s, c, NFCT_IGNORE);	/* already ACKed data resent */
 	if (!after(sack, r->end - maxackwindow(s) - 1))
 		return oow(s, c, NFCT_IGNORE);	/* overly delayed ACK */
-	window_update(t, dir, p, index, seq, ack, sack, end);
+	window_update(t, k, dir, p, index, seq, ack, sack, end);
 	return NFCT_ACCEPT;
 }
 
@@ -291,52 +294,53 @@ established(const struct tcp_track *t)
 /* The IGNORE case: resync on a SYN/ACK answering a SYN ignored earlier,
  * else annotate. Returns true if the packet goes on (resynced). */
 static bool
-ignored(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    unsigned index, enum tcp_state *old, enum tcp_state *ns)
+ignored(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, unsigned index, enum tcp_state *old,
+    enum tcp_state *ns)
 {
-	unsigned ld = last_dir(t);
+	unsigned ld = last_dir(k);
 
-	if (index == TPC_SYNACK && last_index(t) == TPC_SYN && ld != (unsigned)dir &&
-	    p->ack == t->k.end) {
+	if (index == TPC_SYNACK && last_index(k) == TPC_SYN && ld != (unsigned)dir &&
+	    p->ack == k->end) {
 		/* client and server are in sync, we are not: take the
 		 * SYN's annotated values */
 		struct tcp_dir *l = &t->d[ld], *s = &t->d[dir];
 
 		*old = TCP_SYN_SENT;
 		*ns = TCP_SYN_RECV;
-		l->end = l->maxend = t->k.end;
-		l->maxwin = t->k.win ? t->k.win : 1;
-		l->scale = t->k.wscale;
-		t->k.flags &= (uint8_t)~TKF_CHALLENGE;
+		l->end = l->maxend = k->end;
+		l->maxwin = k->win ? k->win : 1;
+		l->scale = k->wscale;
+		k->flags &= (uint8_t)~TKF_CHALLENGE;
 		l->flags &= (uint16_t)~TDF_KERNEL;
-		l->flags |= (t->k.flags & TKF_WSCALE ? TDF_WSCALE : 0) |
-		    (t->k.flags & TKF_SACK_PERM ? TDF_SACK_PERM : 0);
+		l->flags |= (k->flags & TKF_WSCALE ? TDF_WSCALE : 0) |
+		    (k->flags & TKF_SACK_PERM ? TDF_SACK_PERM : 0);
 		s->end = s->maxend = s->maxwin = s->ack = 0;
 		s->scale = 0;
 		s->flags &= (uint16_t)~(TDF_KERNEL & ~TDF_LIBERAL);
 		return true;
 	}
-	set_last(t, index, dir);
-	t->k.end = p->seq + decode_seglen(p);
-	t->k.len = (uint16_t)decode_seglen(p);
-	t->k.win = p->window;
+	set_last(k, index, dir);
+	k->end = p->seq + decode_seglen(p);
+	k->len = (uint16_t)decode_seglen(p);
+	k->win = p->window;
 	if (index == TPC_SYN && dir == DIR_ORIG) {
 		/* a SYN we let through: if the server answers it with a
 		 * SYN/ACK we resync from these */
-		t->k.flags = 0;
-		t->k.wscale = 0;
+		k->flags = 0;
+		k->wscale = 0;
 		if (p->thlen > 20 && p->opt.has_wscale) {
-			t->k.flags |= TKF_WSCALE;
-			t->k.wscale = p->opt.wscale;
+			k->flags |= TKF_WSCALE;
+			k->wscale = p->opt.wscale;
 		}
 		if (p->thlen > 20 && p->opt.sack_perm)
-			t->k.flags |= TKF_SACK_PERM;
+			k->flags |= TKF_SACK_PERM;
 		/* RFC 5961: its challenge ACK must not close LAST_ACK */
 		if (*old == TCP_LAST_ACK)
-			t->k.flags |= TKF_CHALLENGE;
+			k->flags |= TKF_CHALLENGE;
 	}
 	if (*old == TCP_SYN_SENT && index == TPC_ACK && dir == DIR_REPLY)
-		t->k.ack = p->ack;	/* possible challenge ACK to the SYN */
+		k->ack = p->ack;	/* possible challenge ACK to the SYN */
 	return false;
 }
 
@@ -344,35 +348,40 @@ enum rst_verdict { RST_CHECK, RST_INVALID, RST_SKIP };
 
 /* The RST rules before the window check (the CLOSE case). */
 static enum rst_verdict
-rst_rules(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    const struct tcp_conf *c, enum tcp_state old, enum tcp_state *ns)
+rst_rules(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_conf *c,
+    enum tcp_state old, enum tcp_state *ns)
 {
 	const struct tcp_dir *o = &t->d[!dir];
-	unsigned li = last_index(t);
+	unsigned li = last_index(k);
 
 	/* closing: the tuple may be reused already, skip validation */
 	if (t->state >= TCP_FIN_WAIT && t->state <= TCP_CLOSE)
 		return RST_SKIP;
+	/* the kernel's `break`s here leave its switch: straight to the
+	 * window check, past the exemptions below */
 	if ((o->flags & TDF_MAXACK_SET) && li != TPC_SYN) {
 		/* SEQ 0 outside ESTABLISHED: likely answers a SYN let through */
 		if (p->seq == 0 && !established(t))
-			goto out;
+			return RST_CHECK;
 		if (before(p->seq, o->ack) && !c->ignore_invalid_rst)
 			return RST_INVALID;
 		if (!established(t) || p->seq == o->ack)
-			goto out;
+			return RST_CHECK;
 		/* the RST of a train: P seq..end, then R end */
-		if (li == TPC_ACK && last_dir(t) == (unsigned)dir && p->seq == t->k.end)
-			goto out;
+		if (li == TPC_ACK && last_dir(k) == (unsigned)dir && p->seq == k->end)
+			return RST_CHECK;
 		/* not exact: keep the state, a challenge ACK may follow (RFC 5961) */
 		*ns = old;
 	}
-out:
-	if ((((t->flags & TTF_SEEN_REPLY) && li == TPC_SYN) ||
-	    (!(t->flags & TTF_ASSURED) && li == TPC_ACK)) && p->ack == t->k.end)
-		return RST_SKIP;	/* answers a SYN or ACK we let through */
-	if (old == TCP_SYN_SENT && li == TPC_ACK && last_dir(t) == DIR_REPLY &&
-	    p->seq == t->k.ack)
+	/* answers a SYN (from the other side: upstream bed6e04be8e6, "do not
+	 * force CLOSE on invalid-seq RST without direction check", in 6.18
+	 * and the stable trees) or an ACK we let through */
+	if ((((t->flags & TTF_SEEN_REPLY) && li == TPC_SYN && last_dir(k) != (unsigned)dir) ||
+	    (!(t->flags & TTF_ASSURED) && li == TPC_ACK)) && p->ack == k->end)
+		return RST_SKIP;
+	if (old == TCP_SYN_SENT && li == TPC_ACK && last_dir(k) == DIR_REPLY &&
+	    p->seq == k->ack)
 		return RST_SKIP;	/* answers a challenge ACK we let through */
 	return RST_CHECK;
 }
@@ -380,9 +389,9 @@ out:
 /* The cases of nf_conntrack_tcp_packet()'s switch before the window
  * check. TO_OK: go on to it (skip: without it). */
 static enum tcp_outcome
-state_rules(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    const struct tcp_conf *c, unsigned index, enum tcp_state *old,
-    enum tcp_state *ns, bool *skip)
+state_rules(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_conf *c,
+    unsigned index, enum tcp_state *old, enum tcp_state *ns, bool *skip)
 {
 	const struct tcp_dir *s = &t->d[dir], *o = &t->d[!dir];
 
@@ -393,11 +402,11 @@ state_rules(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
 		/* RFC 1122 4.2.2.13, and aborted connections: reopen a
 		 * closed flow, or one this side reset last */
 		if (((s->flags | o->flags) & TDF_CLOSE_INIT) ||
-		    (last_dir(t) == (unsigned)dir && last_index(t) == TPC_RST))
+		    (last_dir(k) == (unsigned)dir && last_index(k) == TPC_RST))
 			return TO_REOPEN;
 		/* FALLTHROUGH */
 	case TCP_IGNORE:
-		if (!ignored(t, dir, p, index, old, ns))
+		if (!ignored(t, k, dir, p, index, old, ns))
 			return TO_IGNORE;
 		break;
 	case TCP_INVALID:
@@ -405,23 +414,23 @@ state_rules(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
 	case TCP_TIME_WAIT:
 		/* RFC 5961: a challenge ACK to a SYN in LAST_ACK does not
 		 * acknowledge the last FIN */
-		if (*old == TCP_LAST_ACK && index == TPC_ACK && last_dir(t) != (unsigned)dir &&
-		    last_index(t) == TPC_SYN && (t->k.flags & TKF_CHALLENGE)) {
-			t->k.flags &= (uint8_t)~TKF_CHALLENGE;
+		if (*old == TCP_LAST_ACK && index == TPC_ACK && last_dir(k) != (unsigned)dir &&
+		    last_index(k) == TPC_SYN && (k->flags & TKF_CHALLENGE)) {
+			k->flags &= (uint8_t)~TKF_CHALLENGE;
 			return TO_IGNORE;
 		}
 		break;
 	case TCP_SYN_SENT2:
-		t->k.flags |= TKF_SIM_OPEN;
+		k->flags |= TKF_SIM_OPEN;
 		break;
 	case TCP_SYN_RECV:
-		if (dir == DIR_REPLY && index == TPC_ACK && (t->k.flags & TKF_SIM_OPEN))
+		if (dir == DIR_REPLY && index == TPC_ACK && (k->flags & TKF_SIM_OPEN))
 			*ns = TCP_ESTABLISHED;
 		break;
 	case TCP_CLOSE:
 		if (index != TPC_RST)
 			break;
-		switch (rst_rules(t, dir, p, c, *old, ns)) {
+		switch (rst_rules(t, k, dir, p, c, *old, ns)) {
 		case RST_INVALID:
 			return TO_INVALID_WINDOW;
 		case RST_SKIP:
@@ -443,20 +452,22 @@ state_rules(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
  * timeout.unacknowledged, which natbox does not copy: it leaves a flow's
  * timer alone on a packet it calls invalid). */
 static void
-handle_invalid(struct tcp_track *t, enum flow_dir dir, unsigned index)
+handle_invalid(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, unsigned index)
 {
-	unsigned li = last_index(t);
+	unsigned li = last_index(k);
 
 	if (!(t->flags & TTF_ASSURED) || (index != TPC_RST && index != TPC_FIN))
 		return;
-	if (last_dir(t) != (unsigned)dir && (li == TPC_FIN || li == TPC_RST))
+	if (last_dir(k) != (unsigned)dir && (li == TPC_FIN || li == TPC_RST))
 		return;
-	set_last(t, index, dir);
+	set_last(k, index, dir);
 }
 
 void
-tcp_kern_packet(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p,
-    const struct tcp_conf *c, struct tcp_result *r)
+tcp_kern_packet(struct tcp_track *t, struct tcp_last *k,
+    enum flow_dir dir, const struct nb_packet *p, const struct tcp_conf *c,
+    struct tcp_result *r)
 {
 	unsigned index = (unsigned)tcp_pkt_classify(p->flags);
 	enum tcp_state old = (enum tcp_state)t->state, ns;
@@ -465,20 +476,20 @@ tcp_kern_packet(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *
 
 	r->old_state = r->new_state = (uint8_t)old;
 	r->refresh = false;
-	if (!(t->k.index & TKL_INIT))
-		kern_init(t);
+	if (!(t->flags & TTF_KERN))
+		kern_init(t, k);
 	if (!tcp_flags_valid(p->flags)) {
 		r->outcome = TO_INVALID_STATE;	/* tcp_error() */
 		return;
 	}
 	ns = tcp_fsm_next(old, dir, (enum tcp_pkt_class)index);
-	r->outcome = state_rules(t, dir, p, c, index, &old, &ns, &skip);
+	r->outcome = state_rules(t, k, dir, p, c, index, &old, &ns, &skip);
 	if (r->outcome == TO_OK && !skip) {
-		a = in_window(t, dir, p, index, c);
+		a = in_window(t, k, dir, p, index, c);
 		r->outcome = a == NFCT_ACCEPT ? TO_OK : a == NFCT_IGNORE ? TO_IGNORE :
 		    TO_INVALID_WINDOW;
 		if (a == NFCT_INVALID)
-			handle_invalid(t, dir, index);
+			handle_invalid(t, k, dir, index);
 	}
 	/* nf_conntrack_in() marks a reply seen once its packet is
 	 * accepted, ignored ones too */
@@ -487,18 +498,18 @@ tcp_kern_packet(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *
 	if (r->outcome != TO_OK)
 		return;
 
-	set_last(t, index, dir);
+	set_last(k, index, dir);
 	t->state = (uint8_t)ns;
 	r->new_state = (uint8_t)ns;
 	if (old != ns && ns == TCP_FIN_WAIT)
 		t->d[dir].flags |= TDF_CLOSE_INIT;
 	/* the timer ladder's facts (timeout.c) */
 	t->flags &= (uint8_t)~(TTF_RETRANS | TTF_RST | TTF_ZERO_WIN | TTF_NO_REPLY);
-	if (t->k.retrans >= c->max_retrans)
+	if (k->retrans >= c->max_retrans)
 		t->flags |= TTF_RETRANS;
 	if (index == TPC_RST)
 		t->flags |= TTF_RST;
-	if (t->k.win == 0)
+	if (k->win == 0)
 		t->flags |= TTF_ZERO_WIN;
 	r->refresh = true;
 	if (!seen_reply) {

@@ -1,15 +1,14 @@
 /* report_shadow.c -- compare's fast path: a profile follows the reference's tracking and runs its engine only where it parts from it. */
 #include <limits.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "report_pass.h"
+#include "report_shadow.h"
 #include "report_trace.h"
-#include "shtimer.h"
 #include "track.h"
+
+#define PREFETCH_AHEAD	16
 
 /*
  * A profile's engine tracks every flow exactly as the reference does
@@ -47,10 +46,12 @@
  * The reference's thread records for each packet what its tracker did
  * (a trace: the flow's slot, the outcome, the flow's state after it);
  * each profile's thread runs its shadow and its engine from the trace,
- * so profiles still run in parallel. A profile whose window tracking
- * differs from the reference's runs the tracker itself on its own copy
- * of the state (no lookup, no wheel) and parts from the reference when
- * the two trackers end or restart flows differently. Shadows are off with
+ * so profiles still run in parallel. A profile whose tracker differs from
+ * the reference's (window tracking, and in kernel mode the tcp.* knobs)
+ * runs its tracker itself, with its knobs, on its own copy of the state
+ * (no lookup, no wheel; the kernel memory in a row of its own) and parts
+ * from the reference when the two trackers end or restart flows
+ * differently; it does not start a flow its tracker refuses. Shadows are off with
  * timelines, event streams and --write-dropped, which need every event.
  *
  * UDP, ICMP query and other-protocol flows are shadowed the same way:
@@ -60,36 +61,6 @@
  * it, unless the flow's timer ran out or the profile drops such errors
  * (then the flow parts there and the engine answers).
  */
-
-/* Not in the shadow, and the engine holds nothing for the flow's tuple:
- * it refused the flow's last packet without a flow (engine_no_flow()). */
-#define SH_NO_STATE	1ULL
-#define PREFETCH_AHEAD	16
-
-/* A profile's view of one reference flow is its timer (shtimer.h: the
- * tracker state is the reference's), or 0 (the engine's, or gone), or
- * SH_NO_STATE. One with a tracker of its own also keeps the state here. */
-struct __attribute__((aligned(64))) shown {
-	struct tcp_track trk;
-	uint64_t last_seen;
-};
-
-struct shprof {
-	struct rprof *p;
-	const struct policy *pol;
-	bool own;		/* its own tracker (window tracking differs) */
-	bool aborted;		/* judged again in a pass of its own */
-	uint64_t *row;		/* per reference slot */
-	struct shown *orow;	/* own: per reference slot */
-	uint32_t rows;
-	uint64_t pkts;		/* packets it took in the shadow */
-	uint64_t icmp_errors;	/* of them, ICMP errors about a live flow */
-	uint64_t no_flow;	/* given to engine_no_flow() */
-	struct verdict last;	/* the engine's last, by prof_verdict() */
-	/* the profile's timers for the rows, and the shadows the table
-	 * would still hold (tm.live) */
-	struct shtimer tm;
-};
 
 /*
  * The real table holds the engine's flows and the shadows not reaped by
@@ -118,15 +89,15 @@ room(struct shprof *s, uint64_t now)
 /* Hand a flow (key, state filled in) over to the profile's engine with
  * its timer tdl. */
 static void
-hand_over(struct shprof *s, const struct flow *f, uint64_t tdl, uint32_t id,
-    uint64_t now)
+hand_over(struct shprof *s, const struct flow *f, const struct tcp_last *k, uint64_t tdl,
+    uint32_t id, uint64_t now)
 {
 	struct rprof *p = s->p;
 	uint32_t a;
 
-	if ((a = engine_adopt(p->e, f, shtimer_ts(tdl), shtimer_dl(tdl))) == FLOW_NIL) {
+	if ((a = engine_adopt(p->e, f, k, shtimer_ts(tdl), shtimer_dl(tdl))) == FLOW_NIL) {
 		engine_expire(p->e, now, UINT_MAX);
-		a = engine_adopt(p->e, f, shtimer_ts(tdl), shtimer_dl(tdl));
+		a = engine_adopt(p->e, f, k, shtimer_ts(tdl), shtimer_dl(tdl));
 	}
 	if (a == FLOW_NIL) {
 		s->aborted = true;
@@ -152,17 +123,25 @@ own_history(struct tcp_track *trk, const struct tcp_track *ref)
 	trk->d[1].hist_seen = ref->d[1].hist_seen;
 }
 
-/* A profile's own tracker on its copy of a flow's state: TCP's, or the
- * datagram trackers (which window tracking, the reason it has one, does
- * not change). */
+/* A profile's own tracker on its copy of a flow's state (k: its kernel
+ * memory, in kernel mode): TCP's, with the profile's knobs, or the
+ * datagram trackers (which the knobs, the reason it has one, do not
+ * change). */
 static inline void
-own_track(const struct shprof *s, struct tcp_track *trk, uint8_t dir,
+own_track(const struct shprof *s, struct tcp_track *trk, struct tcp_last *k, uint8_t dir,
     const struct nb_packet *p, uint64_t now, struct tcp_result *res)
 {
 	if (__builtin_expect(p->kind != NBK_TCP, 0))
 		dgram_track_packet(trk, (enum flow_dir)dir, p, now, res);
 	else
-		tcp_track_packet(trk, (enum flow_dir)dir, p, s->pol->window_tracking, res);
+		tcp_track_packet_conf(trk, k, (enum flow_dir)dir, p, &s->tc, res);
+}
+
+/* Row slot's kernel memory, for an own tracker in kernel mode. */
+static inline struct tcp_last *
+own_last(const struct shprof *s, uint32_t slot)
+{
+	return s->tc.window ? &s->orow[slot].k : NULL;
 }
 
 /* The flow's key as its originator sends, from a packet going dir (an
@@ -232,6 +211,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	const struct engine_prep *pr;
 	uint64_t now, *r, v, dl, ndl;
 	struct tcp_track mine;
+	struct tcp_last kmine;
 	struct tcp_result res;
 	struct shown *o;
 	uint8_t ts;
@@ -246,7 +226,8 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	o = &s->orow[t->slot];
 	pr = c->tp[i].prep;
 	mine = o->trk;
-	own_track(s, &mine, t->dir, &pr->p, now, &res);
+	kmine = o->k;
+	own_track(s, &mine, &kmine, t->dir, &pr->p, now, &res);
 	if (res.outcome != TO_OK)
 		return false;
 	ts = shtimer_ts(v);
@@ -257,6 +238,7 @@ shadow_fast_own(struct shprof *s, const struct chunk *c, unsigned i)
 	shtimer_advance(&s->tm, now);
 	shtimer_move(&s->tm, r, dl, ts, ndl);
 	o->trk = mine;
+	o->k = kmine;
 	o->last_seen = now;
 	s->pkts++;
 	return true;
@@ -300,6 +282,7 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	unsigned key = t->tkey;	/* the state's after the packet */
 	enum sh_fate fate = SH_TOOK;
 	struct tcp_track mine;
+	struct tcp_last kmine;
 
 	if (shtimer_dl(*r) <= now) {
 		/* its timer ran out: the engine takes it from here */
@@ -308,7 +291,8 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	}
 	if (s->own) {
 		mine = s->orow[t->slot].trk;
-		own_track(s, &mine, t->dir, &pr->p, now, &own);
+		kmine = s->orow[t->slot].k;
+		own_track(s, &mine, &kmine, t->dir, &pr->p, now, &own);
 		res = &own;
 		key = policy_timer_key(&mine);
 	}
@@ -347,6 +331,7 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 	}
 	if (s->own) {
 		s->orow[t->slot].trk = mine;
+		s->orow[t->slot].k = kmine;
 		if (res->outcome == TO_OK || res->outcome == TO_IGNORE)
 			s->orow[t->slot].last_seen = now;
 	}
@@ -355,12 +340,16 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 
 /* The reference started a flow with a packet of a tuple the shadow had
  * no flow for: the profile starts it too, unless its engine holds state
- * for the tuple or it refuses a pickup. */
+ * for the tuple, it refuses a pickup (tcp.loose off too), or its tracker
+ * calls the first packet invalid (in kernel mode, tcp_error()'s flags:
+ * a first SYN+FIN the reference without window tracking takes). */
 static bool
 starts_too(const struct shprof *s, const struct rtrace *t, const struct engine_prep *pr)
 {
 	return pr->err == DEC_OK && !engine_has_flow(s->p->e, &pr->p, t->hash) &&
-	    (!(t->ttf & TTF_PICKUP) || s->pol->unknown_flow == LATE_PICKUP);
+	    (!(t->ttf & TTF_PICKUP) ||
+	    (s->pol->unknown_flow == LATE_PICKUP && s->pol->tcp_loose)) &&
+	    !(s->tc.window && pr->p.kind == NBK_TCP && !tcp_flags_valid(pr->p.flags));
 }
 
 /* The profile starts the flow the reference did (nslot), in the shadow,
@@ -407,6 +396,7 @@ shadow_part(struct shprof *s, const struct chunk *c, unsigned i, uint64_t pre)
 {
 	const struct rtrace *t = &c->tr[i];
 	uint32_t slot = (t->flags & TR_ICMP_ERROR) ? t->nslot : t->slot;
+	const struct tcp_last *k;
 	struct flow af;
 
 	key_of(&af, &c->tp[i].prep->p, t->dir);
@@ -414,12 +404,15 @@ shadow_part(struct shprof *s, const struct chunk *c, unsigned i, uint64_t pre)
 		/* its own state, untouched since the flow parted */
 		af.trk = s->orow[slot].trk;
 		af.last_seen = s->orow[slot].last_seen;
+		k = own_last(s, slot);
 		own_history(&af.trk, &c->pre[i].trk);
 	} else {
+		/* the reference's: no kernel memory (report_trace.h) */
 		af.trk = c->pre[i].trk;
 		af.last_seen = c->pre[i].last_seen;
+		k = NULL;
 	}
-	hand_over(s, &af, pre, t->id, c->tp[i].now);
+	hand_over(s, &af, k, pre, t->id, c->tp[i].now);
 }
 
 /* A packet the shadow did not take, through the profile's engine. */
@@ -531,6 +524,7 @@ static void
 shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 {
 	uint64_t *r = &s->row[v->slot], pre = *r;
+	const struct tcp_last *k;
 	struct flow af;
 
 	if (!(pre & SHTIMER_SET))
@@ -546,12 +540,14 @@ shadow_evict(struct shprof *s, const struct revict *v, uint64_t now)
 	if (s->own) {
 		af.trk = s->orow[v->slot].trk;
 		af.last_seen = s->orow[v->slot].last_seen;
+		k = own_last(s, v->slot);
 		own_history(&af.trk, &v->trk);
 	} else {
 		af.trk = v->trk;
 		af.last_seen = v->last_seen;
+		k = NULL;
 	}
-	hand_over(s, &af, pre, v->id, now);
+	hand_over(s, &af, k, pre, v->id, now);
 }
 
 void
@@ -589,93 +585,4 @@ shadow_chunk(struct rprof *p, const struct chunk *c)
 		if (s->own ? !shadow_fast_own(s, c, i) : !shadow_fast(s, &c->tr[i], c->tp[i].now))
 			shadow_packet(s, c, i);
 	}
-}
-
-/* The end: what the engine would have reaped before the last packet,
- * shadows included, and the packets the shadow took (for st). */
-void
-shadow_end(struct pass *ps, struct rprof *p, uint64_t last)
-{
-	struct shprof *s = p->sh;
-	uint64_t expired = 0;
-
-	if (s->aborted)
-		return;
-	engine_expire(p->e, last, UINT_MAX);
-	for (uint32_t slot = 0; slot < s->rows; slot++) {
-		uint64_t tdl = s->row[slot];
-
-		if ((tdl & SHTIMER_SET) && shtimer_due(tdl, last) &&
-		    engine_flow_at(ps->ref, slot) != NULL)
-			expired++;
-	}
-	p->sh_pkts = s->pkts;
-	p->sh_icmp_errors = s->icmp_errors;
-	p->sh_expired = expired;
-}
-
-void
-shadow_setup(struct pass *ps)
-{
-	struct report *r = ps->r;
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < r->nprof; i++) {
-		struct rprof *p = &r->prof[i];
-		struct shprof *s;
-		int rc;
-
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			fatal("calloc");
-		if ((rc = shtimer_init(&s->tm, p->pol)) > 0) {
-			free(s);
-			continue;
-		}
-		if (rc < 0 || (s->row = calloc(r->ref_max_flows, sizeof(*s->row))) == NULL)
-			fatal("calloc");
-		report_hugepages(s->row, (size_t)r->ref_max_flows * sizeof(*s->row));
-		s->p = p;
-		s->pol = p->pol;
-		s->own = p->pol->window_tracking != r->ref_pol.window_tracking;
-		if (s->own) {
-			s->orow = aligned_alloc(64, (size_t)r->ref_max_flows * sizeof(*s->orow));
-			if (s->orow == NULL)
-				fatal("aligned_alloc");
-			report_hugepages(s->orow, (size_t)r->ref_max_flows * sizeof(*s->orow));
-		}
-		s->rows = r->ref_max_flows;
-		p->sh = s;
-		n++;
-	}
-	if (n > 0)
-		trace_setup(ps);
-}
-
-void
-shadow_free(struct pass *ps)
-{
-	struct report *r = ps->r;
-
-	for (unsigned i = 0; r && i < r->nprof; i++) {
-		struct rprof *p = &r->prof[i];
-		struct shprof *s = p->sh;
-
-		if (s == NULL)
-			continue;
-		if (getenv("NATBOX_SHADOW_DEBUG"))
-			fprintf(stderr, "shadow %s: %s, %llu packets in the shadow, %llu in the engine "
-			    "(%llu refused without a lookup)\n",
-			    p->label, s->aborted ? "gave up" : "ok",
-			    (unsigned long long)s->pkts,
-			    (unsigned long long)engine_stats(p->e)->packets,
-			    (unsigned long long)s->no_flow);
-		if (s->aborted)
-			p->shadow_failed = true;
-		shtimer_free(&s->tm);
-		free(s->row);
-		free(s->orow);
-		free(s);
-		p->sh = NULL;
-	}
-	trace_free(ps);
 }

@@ -41,13 +41,12 @@ pre_store(struct rpre *pre, const struct tcp_track *trk, uint64_t last_seen)
 	const __m128i *from = (const __m128i *)(const void *)trk;
 	__m128i *to = (__m128i *)(void *)pre;
 
-	_Static_assert(sizeof(*pre) == 128 && sizeof(*trk) == 64 &&
-	    offsetof(struct rpre, last_seen) == 64, "rpre goes out in five 16-byte stores");
+	_Static_assert(sizeof(*pre) == 64 && sizeof(*trk) == 48 &&
+	    offsetof(struct rpre, last_seen) == 48, "rpre goes out in four 16-byte stores");
 	_mm_stream_si128(to, _mm_loadu_si128(from));
 	_mm_stream_si128(to + 1, _mm_loadu_si128(from + 1));
 	_mm_stream_si128(to + 2, _mm_loadu_si128(from + 2));
-	_mm_stream_si128(to + 3, _mm_loadu_si128(from + 3));
-	_mm_stream_si128(to + 4, _mm_set_epi64x(0, (long long)last_seen));
+	_mm_stream_si128(to + 3, _mm_set_epi64x(0, (long long)last_seen));
 #else
 	pre->trk = *trk;
 	pre->last_seen = last_seen;

@@ -26,9 +26,9 @@ struct rtrace {
 };
 
 /* Slot's flow as it was before the packet (an ICMP error's: nslot's), for
- * a profile that takes it over there (read only then). Two cache lines
- * (struct tcp_track grew to 64 bytes with the kernel mode's struct
- * tcp_last), written whole. */
+ * a profile that takes it over there (read only then). One cache line,
+ * written whole. The reference never tracks windows (report_ref.c), so
+ * its tracks have no kernel memory (struct tcp_last) to carry. */
 struct __attribute__((aligned(64))) rpre {
 	struct tcp_track trk;
 	uint64_t last_seen;

@@ -376,6 +376,16 @@ for cap in "$data/dgram.pcap" "$tmp/bench3.pcap"; do
 	same_as_full "$cap" --set table.max_flows=1500 --set table.full=evict --set timeout.udp=30s
 	same_as_full "$cap" --max-flows 1024 --set timeout.icmp=1s --set timeout.tombstone=1ms
 done
+# the kernel's tcp.* knobs away from their defaults: a window-tracking
+# profile's own tracker runs with them (knobs.pcap, knobs_pcap.py: a first
+# SYN+FIN, retransmissions, an inexact RST, a pickup, data over the window)
+for k in "" "--set tcp.loose=off" "--set tcp.be_liberal=on" "--set tcp.ignore_invalid_rst=on" \
+    "--set tcp.max_retrans=1 --set timeout.max_retrans=2s"; do
+	# shellcheck disable=SC2086 # one word per option
+	same_as_full "$data/knobs.pcap" --set invalid.action=drop --set timeout.established=3s $k
+done
+same_as_full "$tmp/bench2.pcap" --set tracking.window=on --set invalid.action=drop \
+    --set tcp.be_liberal=on --set tcp.max_retrans=1 --set timeout.max_retrans=5s --set tcp.loose=off
 # corners, by hand (mkcap shadow-*): each has a table full to its last
 # slot in the very tick a tombstone or a flow leaves it, or ends oddly
 shadow_case() {

@@ -302,7 +302,7 @@ START_TEST(test_adopt_goes_on)
 	ck_assert_int_eq(tx(&a, true, TH_FIN | TH_ACK, 0), V_ACCEPT);
 	f = engine_flow_at(a.e, a.v.flow);
 	ck_assert_ptr_nonnull(f);
-	idx = engine_adopt(b.e, f, f->timer_state, f->deadline);
+	idx = engine_adopt(b.e, f, NULL, f->timer_state, f->deadline);
 	ck_assert_uint_ne(idx, FLOW_NIL);
 	ck_assert_uint_eq(engine_flow_count(b.e), 1);
 	ck_assert_uint_eq(b.nev, 0);			/* no EV_NEW */
@@ -342,7 +342,7 @@ START_TEST(test_adopt_old_deadline)
 	handshake(&a);
 	f = engine_flow_at(a.e, a.v.flow);
 	dl = (a.now / TICK + 1) * TICK + 5;		/* early in the next tick */
-	idx = engine_adopt(b.e, f, TCP_ESTABLISHED, dl);
+	idx = engine_adopt(b.e, f, NULL, TCP_ESTABLISHED, dl);
 	engine_expire(b.e, dl + 10, UINT_MAX);		/* same tick */
 	ck_assert_uint_eq(count_ev(&b, EV_EXPIRE, R_NONE), 0);
 	ck_assert_ptr_nonnull(engine_flow_at(b.e, idx));
@@ -353,7 +353,7 @@ START_TEST(test_adopt_old_deadline)
 	ck_assert_ptr_null(engine_flow_at(b.e, idx));
 	/* the wheel is 5 ticks on: a flow adopted 3 ticks late goes at once */
 	engine_expire(b.e, dl + 5 * TICK, UINT_MAX);
-	idx = engine_adopt(b.e, f, TCP_ESTABLISHED, dl + 2 * TICK);
+	idx = engine_adopt(b.e, f, NULL, TCP_ESTABLISHED, dl + 2 * TICK);
 	engine_expire(b.e, dl + 5 * TICK, UINT_MAX);
 	ck_assert_uint_eq(count_ev(&b, EV_EXPIRE, R_EXPIRED_IDLE), 2);
 	ck_assert_uint_eq(engine_flow_count(b.e), 0);
@@ -414,10 +414,10 @@ START_TEST(test_outside_count)
 	engine_set_outside(t.e, 2);
 	ck_assert_int_eq(tx(&t, true, TH_SYN, 0), V_ACCEPT);
 	/* the pool itself has room for two more, outside or not */
-	ck_assert_uint_ne(engine_adopt(t.e, &other, TCP_ESTABLISHED, t.now + S(10)), FLOW_NIL);
+	ck_assert_uint_ne(engine_adopt(t.e, &other, NULL, TCP_ESTABLISHED, t.now + S(10)), FLOW_NIL);
 	ck_assert_uint_eq(engine_flow_count(t.e), 3);
-	ck_assert_uint_ne(engine_adopt(t.e, &other, TCP_ESTABLISHED, t.now + S(10)), FLOW_NIL);
-	ck_assert_uint_eq(engine_adopt(t.e, &other, TCP_ESTABLISHED, t.now + S(10)), FLOW_NIL);
+	ck_assert_uint_ne(engine_adopt(t.e, &other, NULL, TCP_ESTABLISHED, t.now + S(10)), FLOW_NIL);
+	ck_assert_uint_eq(engine_adopt(t.e, &other, NULL, TCP_ESTABLISHED, t.now + S(10)), FLOW_NIL);
 	tb_done(&t);
 }
 END_TEST

@@ -1,5 +1,6 @@
 /* check_kernel.c -- linux-conntrack's tracking against the kernel's: the fidelity examples as the kernel tracked them, each class's rule, the tcp.* knobs, early_drop. */
 #include <check.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,10 +98,46 @@ kbuild(uint8_t *b, int v6, const struct kp *p, uint16_t cport, uint16_t idx)
 	return iph + thl;
 }
 
-/* Replay a case through an engine under linux-conntrack's tracking: its
- * state sequence (as s15 writes the kernel's) and INVALID set. */
+/* A flow that leaves its slot's kernel memory (struct tcp_last, kept
+ * beside the pool) full of its own facts: retransmissions, a zero
+ * window, the last packet an ACK; then it is reset and reaped. */
 static void
-replay(const struct kcase *c, struct policy *pol, char *seq, size_t cap, uint32_t *inv)
+dirty_slot(struct tb *t, int v6)
+{
+	static const struct kp d[] = {
+		{ 0, 0x02, 100, 0, 1000, 0, 1460, 7, 1, 0, 0, 0, 0, 0, 0 },
+		{ 1, 0x12, 900, 101, 0, 0, 1460, 7, 1, 0, 0, 0, 0, 0, 0 },
+		{ 0, 0x10, 101, 901, 5, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+		{ 1, 0x10, 901, 101, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+		{ 1, 0x18, 901, 101, 0, 10, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+		{ 1, 0x18, 901, 101, 0, 10, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+		{ 1, 0x18, 901, 101, 0, 10, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+		{ 1, 0x18, 901, 101, 0, 10, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+		{ 0, 0x04, 101, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0 },
+	};
+
+	for (unsigned k = 0; k < sizeof(d) / sizeof(d[0]); k++) {
+		uint8_t b[160];
+		size_t n = kbuild(b, v6, &d[k], 39999, (uint16_t)(k + 1));
+
+		engine_process(t->e, b, n, t->now, &t->v);
+		t->now += S(0.002);
+	}
+	t->now += S(1000);
+	engine_expire(t->e, t->now, UINT_MAX);
+	ck_assert_uint_eq(engine_flow_count(t->e), 0);
+	t->nev = 0;
+}
+
+/* Each packet's flow's timer after it, by replay(): ns left, or 0. */
+static uint64_t trail[8];
+
+/* Replay a case through an engine under linux-conntrack's tracking: its
+ * state sequence (as s15 writes the kernel's) and INVALID set. dirty:
+ * in a slot another flow used before (dirty_slot()). */
+static void
+replay(const struct kcase *c, struct policy *pol, bool dirty, char *seq, size_t cap,
+    uint32_t *inv)
 {
 	struct tb t;
 	const char *last = "";
@@ -108,6 +145,8 @@ replay(const struct kcase *c, struct policy *pol, char *seq, size_t cap, uint32_
 	tb_init(&t);
 	t.pol = *pol;
 	tb_start(&t);
+	if (dirty)
+		dirty_slot(&t, c->family == 6);
 	seq[0] = '\0';
 	*inv = 0;
 	for (unsigned k = 0; k < c->n; k++) {
@@ -115,7 +154,11 @@ replay(const struct kcase *c, struct policy *pol, char *seq, size_t cap, uint32_
 		size_t n = kbuild(b, c->family == 6, &c->p[k], 40000, (uint16_t)(k + 1));
 		unsigned from = t.nev;
 
+		const struct flow *f;
+
 		engine_process(t.e, b, n, t.now, &t.v);
+		f = t.v.flow == FLOW_NIL ? NULL : engine_flow_at(t.e, t.v.flow);
+		trail[k] = f != NULL && f->deadline > t.now ? f->deadline - t.now : 0;
 		t.now += S(0.002);
 		for (unsigned i = from; i < t.nev; i++) {
 			const struct event *ev = &t.ev[i];
@@ -154,7 +197,34 @@ START_TEST(test_fidelity_examples)
 	uint32_t inv;
 
 	linux_conntrack(&pol);
-	replay(c, &pol, seq, sizeof(seq), &inv);
+	replay(c, &pol, false, seq, sizeof(seq), &inv);
+	ck_assert_msg(strcmp(seq, c->states) == 0, "%s: states [%s], the kernel's [%s]",
+	    c->name, seq, c->states);
+	ck_assert_msg(inv == c->invalid, "%s: INVALID 0x%x, the kernel's 0x%x", c->name, inv,
+	    c->invalid);
+}
+END_TEST
+
+/* The same in a one-slot table whose slot a flow used before: the kernel
+ * memory beside the pool is the new flow's own from its first packet
+ * (the timers too: the old flow's retransmissions and zero window). */
+START_TEST(test_reused_slot)
+{
+	const struct kcase *c = &examples[_i];
+	struct policy pol;
+	uint64_t clean[8];
+	char seq[256];
+	uint32_t inv;
+
+	linux_conntrack(&pol);
+	pol.max_flows = 1;
+	replay(c, &pol, false, seq, sizeof(seq), &inv);
+	memcpy(clean, trail, sizeof(clean));
+	replay(c, &pol, true, seq, sizeof(seq), &inv);
+	for (unsigned k = 0; k < c->n; k++)
+		ck_assert_msg(trail[k] == clean[k],
+		    "%s: packet %u's timer %llu, in a fresh slot %llu", c->name, k + 1,
+		    (unsigned long long)trail[k], (unsigned long long)clean[k]);
 	ck_assert_msg(strcmp(seq, c->states) == 0, "%s: states [%s], the kernel's [%s]",
 	    c->name, seq, c->states);
 	ck_assert_msg(inv == c->invalid, "%s: INVALID 0x%x, the kernel's 0x%x", c->name, inv,
@@ -163,6 +233,30 @@ START_TEST(test_fidelity_examples)
 END_TEST
 
 #define P(srv, fl, seq, ack, win, len) { srv, fl, seq, ack, win, len, 0, -1, 0, 0, 0, 0, 0, 0, 0 }
+
+/* A responder's RST whose ACK is the end dirty_slot()'s flow left in its
+ * slot's memory (911): a fresh flow's is 0, so the RST is checked (out
+ * of the window: ignored), as the kernel checks it. */
+static const struct kcase stale_end = { "stale last_end", 4, "SYN_SENT", 0, 3, {
+	P(0, TH_SYN, 1000000, 0, 64240, 0),
+	P(1, TH_SYN | TH_ACK, 9000, 800001, 64240, 0),
+	P(1, TH_RST, 4294876297u, 911, 64240, 0) } };
+
+START_TEST(test_reused_slot_stale)
+{
+	struct policy pol;
+	char seq[256];
+	uint32_t inv;
+
+	linux_conntrack(&pol);
+	pol.max_flows = 1;
+	for (int dirty = 0; dirty < 2; dirty++) {
+		replay(&stale_end, &pol, dirty, seq, sizeof(seq), &inv);
+		ck_assert_msg(strcmp(seq, stale_end.states) == 0, "%s: states [%s], want [%s]",
+		    dirty ? "reused slot" : "fresh slot", seq, stale_end.states);
+	}
+}
+END_TEST
 #define SYN_OPTS(srv, fl, seq, ack, win, ws, sackok) \
 	{ srv, fl, seq, ack, win, 0, 1460, ws, sackok, 0, 0, 0, 0, 0, 0 }
 
@@ -185,6 +279,26 @@ static const struct kcase rules[] = {
 		P(0, TH_SYN, 1000, 0, 8192, 0),
 		P(1, TH_ACK, 5000, 777777, 4096, 0),
 		P(0, TH_RST, 777777, 0, 0, 0) } },
+	/* C15: after a SYN/ACK the kernel ignored (its ACK under the lower
+	 * bound), the originator's RST with ACK 0 is checked (out of the
+	 * window: ignored, the flow kept) ... */
+	{ "C15 originator's RST after an ignored SYN/ACK", 4, "SYN_SENT", 0, 3, {
+		P(0, TH_SYN, 1000000, 0, 64240, 0),
+		P(1, TH_SYN | TH_ACK, 9000, 800001, 64240, 0),
+		P(0, TH_RST, 500001, 0, 64240, 0) } },
+	/* ... the responder's is not (it answers the SYN let through) */
+	{ "C15 responder's RST after an ignored SYN/ACK", 4, "SYN_SENT CLOSE", 0, 3, {
+		P(0, TH_SYN, 1000000, 0, 64240, 0),
+		P(1, TH_SYN | TH_ACK, 9000, 800001, 64240, 0),
+		P(1, TH_RST, 4294876297u, 0, 64240, 0) } },
+	/* A RST of a flow not yet established, the other side's ACK seen:
+	 * the kernel's `break` goes straight to the window check, past the
+	 * exemption for a RST answering an ACK let through (s15 seed 32) */
+	{ "RST in SYN_RECV checked", 4, "SYN_SENT SYN_RECV", 0x8, 4, {
+		SYN_OPTS(0, TH_SYN, 1522238260u, 0, 18227, 11, 1),
+		SYN_OPTS(1, TH_SYN | TH_ACK, 2551169415u, 1522238261u, 193, -1, 1),
+		P(1, TH_ACK, 2551169416u, 1522238261u, 193, 0),
+		P(0, TH_RST | TH_ACK, 1522276313u, 2551169416u, 18227, 0) } },
 	/* C12: tcp_error()'s table: a bare FIN on a live flow is INVALID */
 	{ "C12 bare FIN", 4, "SYN_SENT", 0x2, 2, {
 		P(0, TH_SYN, 1000, 0, 8192, 0),
@@ -225,7 +339,7 @@ START_TEST(test_class_rules)
 	uint32_t inv;
 
 	linux_conntrack(&pol);
-	replay(c, &pol, seq, sizeof(seq), &inv);
+	replay(c, &pol, false, seq, sizeof(seq), &inv);
 	ck_assert_msg(strcmp(seq, c->states) == 0, "%s: states [%s], want [%s]", c->name, seq,
 	    c->states);
 	ck_assert_msg(inv == c->invalid, "%s: INVALID 0x%x, want 0x%x", c->name, inv, c->invalid);
@@ -257,28 +371,28 @@ START_TEST(test_knobs)
 	uint32_t inv;
 
 	linux_conntrack(&pol);
-	replay(&oow, &pol, seq, sizeof(seq), &inv);
+	replay(&oow, &pol, false, seq, sizeof(seq), &inv);
 	ck_assert_str_eq(seq, oow.states);
 	ck_assert_uint_eq(inv, oow.invalid);
 	pol.tcp_liberal = true;
-	replay(&oow, &pol, seq, sizeof(seq), &inv);
+	replay(&oow, &pol, false, seq, sizeof(seq), &inv);
 	ck_assert_uint_eq(inv, 0);
 
 	linux_conntrack(&pol);
-	replay(&stale_rst, &pol, seq, sizeof(seq), &inv);
+	replay(&stale_rst, &pol, false, seq, sizeof(seq), &inv);
 	ck_assert_str_eq(seq, stale_rst.states);
 	ck_assert_uint_eq(inv, stale_rst.invalid);
 	pol.tcp_ignore_invalid_rst = true;
-	replay(&stale_rst, &pol, seq, sizeof(seq), &inv);
+	replay(&stale_rst, &pol, false, seq, sizeof(seq), &inv);
 	/* then an inexact RST on an ASSURED flow: kept (RFC 5961) */
 	ck_assert_str_eq(seq, "SYN_SENT SYN_RECV ESTABLISHED");
 	ck_assert_uint_eq(inv, 0);
 
 	linux_conntrack(&pol);
-	replay(&pickup, &pol, seq, sizeof(seq), &inv);
+	replay(&pickup, &pol, false, seq, sizeof(seq), &inv);
 	ck_assert_str_eq(seq, "ESTABLISHED");
 	pol.tcp_loose = false;
-	replay(&pickup, &pol, seq, sizeof(seq), &inv);
+	replay(&pickup, &pol, false, seq, sizeof(seq), &inv);
 	ck_assert_str_eq(seq, pickup.states);
 	ck_assert_uint_eq(inv, pickup.invalid);
 }
@@ -359,6 +473,9 @@ suite_kernel(void)
 
 	tcase_add_loop_test(tc, test_fidelity_examples, 0,
 	    (int)(sizeof(examples) / sizeof(examples[0])));
+	tcase_add_loop_test(tc, test_reused_slot, 0,
+	    (int)(sizeof(examples) / sizeof(examples[0])));
+	tcase_add_test(tc, test_reused_slot_stale);
 	tcase_add_loop_test(tc, test_class_rules, 0, (int)(sizeof(rules) / sizeof(rules[0])));
 	tcase_add_test(tc, test_knobs);
 	tcase_add_test(tc, test_max_retrans);

@@ -310,7 +310,7 @@ live_matches(uint64_t tombstone, uint64_t gap_max)
 		f.fflags = (uint8_t)(kind << FF_KIND_SHIFT);
 		f.trk.state = ts[kind];
 		f.sport = f.dport = (uint16_t)(1000 + i);
-		ck_assert_uint_ne(engine_adopt(e, &f, ts[kind], dl), FLOW_NIL);
+		ck_assert_uint_ne(engine_adopt(e, &f, NULL, ts[kind], dl), FLOW_NIL);
 		t[i] = shtimer_pack(ts[kind], dl);
 		shtimer_add(&st, dl);
 	}

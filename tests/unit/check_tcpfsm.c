@@ -106,6 +106,7 @@ END_TEST
  * own sequence numbers, so tests read like a packet trace. */
 struct conv {
 	struct tcp_track t;
+	struct tcp_last k;
 	uint32_t cseq, sseq;
 	bool window;
 	struct tcp_result r;
@@ -137,7 +138,7 @@ send_(struct conv *c, enum flow_dir d, uint8_t flags, uint32_t len)
 	struct nb_packet p = seg(flags, *my, (flags & TH_ACK) ? peer : 0, len);
 
 	tcp_history_add(&c->t, d, &p);	/* as the engine does */
-	tcp_track_packet(&c->t, d, &p, c->window, &c->r);
+	tcp_track_packet(&c->t, &c->k, d, &p, c->window, &c->r);
 	if (c->r.outcome == TO_OK)
 		*my += decode_seglen(&p);
 	return c->r.outcome;
@@ -201,7 +202,7 @@ START_TEST(test_ack_not_covering_fin)
 	ck_assert_int_eq(send_(&c, DIR_ORIG, TH_FIN | TH_ACK, 0), TO_OK);
 	/* an ACK from the server that predates the FIN */
 	p = seg(TH_ACK, c.sseq, c.cseq - 1, 0);
-	tcp_track_packet(&c.t, DIR_REPLY, &p, false, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_REPLY, &p, false, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_OK);
 	ck_assert(!(c.t.d[DIR_ORIG].flags & TDF_FIN_ACKED));
 	/* kernel quirk kept: any ACK moves FIN_WAIT to CLOSE_WAIT */
@@ -220,10 +221,10 @@ START_TEST(test_timewait_reopen)
 	send_(&c, DIR_ORIG, TH_ACK, 0);
 	ck_assert_int_eq(c.t.state, TCP_TIME_WAIT);
 	syn = seg(TH_SYN, c.cseq + 100000, 0, 0);
-	tcp_track_packet(&c.t, DIR_ORIG, &syn, false, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &syn, false, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_REOPEN);
 	/* and from the other side (REPLY syn in TW -> SS) */
-	tcp_track_packet(&c.t, DIR_REPLY, &syn, false, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_REPLY, &syn, false, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_REOPEN);
 }
 END_TEST
@@ -239,12 +240,12 @@ START_TEST(test_close_reopen_needs_close_or_own_rst)
 	ck_assert_int_eq(send_(&c, DIR_REPLY, TH_RST | TH_ACK, 0), TO_OK);
 	ck_assert_int_eq(c.t.state, TCP_CLOSE);
 	syn = seg(TH_SYN, 77777, 0, 0);
-	tcp_track_packet(&c.t, DIR_ORIG, &syn, false, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &syn, false, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_IGNORE);
 	/* client resets, then reconnects: reopen */
 	conv_open(&c, false);
 	ck_assert_int_eq(send_(&c, DIR_ORIG, TH_RST | TH_ACK, 0), TO_OK);
-	tcp_track_packet(&c.t, DIR_ORIG, &syn, false, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &syn, false, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_REOPEN);
 	ck_assert_str_eq(tcp_conn_state(&c.t), "RSTO");
 }
@@ -253,11 +254,12 @@ END_TEST
 START_TEST(test_rst_before_reply_kills)
 {
 	struct tcp_track t;
+	struct tcp_last k;
 	struct tcp_result r;
 	struct nb_packet syn = seg(TH_SYN, 1, 0, 0), rst = seg(TH_RST | TH_ACK, 0, 2, 0);
 
 	ck_assert(tcp_track_new(&t, &syn, false));
-	tcp_track_packet(&t, DIR_REPLY, &rst, false, &r);
+	tcp_track_packet(&t, &k, DIR_REPLY, &rst, false, &r);
 	ck_assert_int_eq(r.outcome, TO_KILL);
 	ck_assert_str_eq(tcp_conn_state(&t), "S0");	/* history added by caller */
 	tcp_history_add(&t, DIR_REPLY, &rst);
@@ -265,7 +267,7 @@ START_TEST(test_rst_before_reply_kills)
 	/* the originator aborting its own attempt: also deleted */
 	ck_assert(tcp_track_new(&t, &syn, false));
 	rst = seg(TH_RST, 2, 0, 0);
-	tcp_track_packet(&t, DIR_ORIG, &rst, false, &r);
+	tcp_track_packet(&t, &k, DIR_ORIG, &rst, false, &r);
 	ck_assert_int_eq(r.outcome, TO_KILL);
 }
 END_TEST
@@ -273,17 +275,18 @@ END_TEST
 START_TEST(test_syn_retransmit_no_refresh)
 {
 	struct tcp_track t;
+	struct tcp_last k;
 	struct tcp_result r;
 	struct nb_packet syn = seg(TH_SYN, 1, 0, 0), ack;
 
 	ck_assert(tcp_track_new(&t, &syn, false));
-	tcp_track_packet(&t, DIR_ORIG, &syn, false, &r);
+	tcp_track_packet(&t, &k, DIR_ORIG, &syn, false, &r);
 	ck_assert_int_eq(r.outcome, TO_OK);
 	ck_assert_int_eq(r.new_state, TCP_SYN_SENT);
 	ck_assert(!r.refresh);
 	/* the reply's SYN/ACK refreshes */
 	ack = seg(TH_SYN | TH_ACK, 100, 2, 0);
-	tcp_track_packet(&t, DIR_REPLY, &ack, false, &r);
+	tcp_track_packet(&t, &k, DIR_REPLY, &ack, false, &r);
 	ck_assert(r.refresh);
 	ck_assert_int_eq(r.new_state, TCP_SYN_RECV);
 }
@@ -316,14 +319,15 @@ END_TEST
 START_TEST(test_simultaneous_open)
 {
 	struct tcp_track t;
+	struct tcp_last k;
 	struct tcp_result r;
 	struct nb_packet a = seg(TH_SYN, 1, 0, 0), b = seg(TH_SYN, 900, 0, 0);
 
 	ck_assert(tcp_track_new(&t, &a, false));
-	tcp_track_packet(&t, DIR_REPLY, &b, false, &r);
+	tcp_track_packet(&t, &k, DIR_REPLY, &b, false, &r);
 	ck_assert_int_eq(r.new_state, TCP_SYN_SENT2);
 	b = seg(TH_SYN | TH_ACK, 900, 2, 0);
-	tcp_track_packet(&t, DIR_REPLY, &b, false, &r);
+	tcp_track_packet(&t, &k, DIR_REPLY, &b, false, &r);
 	ck_assert_int_eq(r.new_state, TCP_SYN_RECV);
 }
 END_TEST
@@ -337,12 +341,12 @@ START_TEST(test_window_tracking)
 	ck_assert_int_eq(send_(&c, DIR_ORIG, TH_ACK | TH_PSH, 1000), TO_OK);
 	/* a segment far beyond what the server's window allows */
 	p = seg(TH_ACK, c.cseq + 10000000, c.sseq, 100);
-	tcp_track_packet(&c.t, DIR_ORIG, &p, true, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &p, true, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_INVALID_WINDOW);
 	ck_assert(!c.r.refresh);
 	/* an ACK for data the client never sent */
 	p = seg(TH_ACK, c.sseq, c.cseq + 5000000, 0);
-	tcp_track_packet(&c.t, DIR_REPLY, &p, true, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_REPLY, &p, true, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_INVALID_WINDOW);
 	/* unacknowledged data flag follows the ACKs */
 	ck_assert(c.t.d[DIR_ORIG].flags & TDF_DATA_UNACK);
@@ -351,7 +355,7 @@ START_TEST(test_window_tracking)
 	/* the same out-of-window packet passes without tracking */
 	c.window = false;
 	p = seg(TH_ACK, c.cseq + 10000000, c.sseq, 100);
-	tcp_track_packet(&c.t, DIR_ORIG, &p, false, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &p, false, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_OK);
 }
 END_TEST
@@ -366,11 +370,11 @@ START_TEST(test_window_stale_rst)
 	send_(&c, DIR_REPLY, TH_ACK, 0);
 	/* a RST from the client below what the server already acked */
 	p = seg(TH_RST, c.cseq - 500, 0, 0);
-	tcp_track_packet(&c.t, DIR_ORIG, &p, true, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &p, true, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_INVALID_WINDOW);
 	ck_assert_int_eq(c.t.state, TCP_ESTABLISHED);
 	p = seg(TH_RST, c.cseq, 0, 0);
-	tcp_track_packet(&c.t, DIR_ORIG, &p, true, &c.r);
+	tcp_track_packet(&c.t, &c.k, DIR_ORIG, &p, true, &c.r);
 	ck_assert_int_eq(c.r.outcome, TO_OK);
 	ck_assert_int_eq(c.t.state, TCP_CLOSE);
 }
@@ -379,6 +383,7 @@ END_TEST
 START_TEST(test_window_scale)
 {
 	struct tcp_track t;
+	struct tcp_last k;
 	struct tcp_result r;
 	struct nb_packet syn = seg(TH_SYN, 1000, 0, 0), sa, p;
 
@@ -388,17 +393,17 @@ START_TEST(test_window_scale)
 	sa = seg(TH_SYN | TH_ACK, 5000, 1001, 0);
 	sa.opt.has_wscale = 1;
 	sa.opt.wscale = 7;
-	tcp_track_packet(&t, DIR_REPLY, &sa, true, &r);
+	tcp_track_packet(&t, &k, DIR_REPLY, &sa, true, &r);
 	ck_assert_int_eq(r.outcome, TO_OK);
 	ck_assert_uint_eq(t.d[DIR_ORIG].scale, 7);
 	ck_assert_uint_eq(t.d[DIR_REPLY].scale, 7);
 	p = seg(TH_ACK, 1001, 5001, 0);
 	p.window = 1000;	/* 128000 bytes scaled */
-	tcp_track_packet(&t, DIR_ORIG, &p, true, &r);
+	tcp_track_packet(&t, &k, DIR_ORIG, &p, true, &r);
 	ck_assert_int_eq(r.outcome, TO_OK);
 	/* the server may now send 100000 bytes beyond 5001 */
 	p = seg(TH_ACK, 5001 + 100000, 1001, 1000);
-	tcp_track_packet(&t, DIR_REPLY, &p, true, &r);
+	tcp_track_packet(&t, &k, DIR_REPLY, &p, true, &r);
 	ck_assert_int_eq(r.outcome, TO_OK);
 }
 END_TEST
