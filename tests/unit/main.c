@@ -13,7 +13,7 @@ main(void)
 		suite_policy, suite_policy_text, suite_profiles, suite_engine, suite_engine_admin, suite_event,
 		suite_burst, suite_flowfilter, suite_adopt, suite_livepol, suite_livepol_log,
 		suite_safefile,
-		suite_shtimer, suite_track, suite_nat, suite_natrw, suite_natrw_icmp, suite_conform,
+		suite_shtimer, suite_track, suite_track_icmperr, suite_track_engine, suite_track_errors, suite_track_policy, suite_nat, suite_natrw, suite_natrw_icmp, suite_conform,
 		suite_infer, suite_grace, suite_ctlpeer, suite_kernel,
 	};
 	SRunner *sr = srunner_create(NULL);
