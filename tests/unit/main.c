@@ -9,7 +9,7 @@ int
 main(void)
 {
 	Suite *(*const all[])(void) = {
-		suite_decode, suite_flowtab, suite_timer, suite_tcpfsm,
+		suite_decode, suite_decode_bad, suite_flowtab, suite_timer, suite_tcpfsm,
 		suite_policy, suite_policy_text, suite_profiles, suite_engine, suite_engine_admin, suite_event,
 		suite_burst, suite_flowfilter, suite_adopt, suite_livepol, suite_livepol_log,
 		suite_safefile,

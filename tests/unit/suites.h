@@ -6,6 +6,7 @@
 
 #define SUITE_DECL(n) Suite *suite_##n(void) __attribute__((weak))
 SUITE_DECL(decode);
+SUITE_DECL(decode_bad);
 SUITE_DECL(flowtab);
 SUITE_DECL(timer);
 SUITE_DECL(tcpfsm);
