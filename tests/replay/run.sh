@@ -74,7 +74,7 @@ fi
 echo "== natbox: $NATBOX"
 MKCAP=$helpers/mkcap
 # shellcheck disable=SC2086 # WARN is a list of flags
-if ! $CC -std=gnu11 -O2 -g $WARN -Werror -D_GNU_SOURCE -o "$MKCAP" tests/replay/mkcap.c tests/replay/mkcap_encap.c; then
+if ! $CC -std=gnu11 -O2 -g $WARN -Werror -D_GNU_SOURCE -o "$MKCAP" tests/replay/mkcap*.c; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
