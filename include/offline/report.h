@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "evsink.h"
 #include "policy.h"
+#include "zconn.h"
 
 #define RFLOW_NONE	UINT32_MAX
 #define T_NONE		UINT64_MAX	/* "never" for a time in ns */
@@ -39,7 +40,9 @@ struct rflow {
 	uint8_t midstream;		/* TCP, no handshake seen: open before
 					 * the capture (a datagram flow: never) */
 	char conn_state[8];		/* Zeek conn_state */
-	char history[13];		/* Zeek history */
+	char history[ZC_HIST_MAX + 1];	/* Zeek history */
+	uint32_t zc;			/* the Zeek connection of its first
+					 * packet (report->zc), or ZC_NONE */
 	uint16_t tun;			/* the tunnel of its first tunneled
 					 * packet, report_tunnel(); 0: none */
 };
@@ -230,6 +233,7 @@ struct report {
 	char damage[320];
 	struct rflow *flows;
 	uint32_t nflows, fcap;
+	struct zconn *zc;		/* Zeek's connections: the labels */
 	char **tunnels;			/* rflow.tun - 1: its name */
 	uint16_t ntunnels;
 	struct rgap *gaps;		/* with opts.gaps */
@@ -252,9 +256,20 @@ const char *report_tunnel(const struct report *r, const struct rflow *f);
 /* The profile's verdict on flow i, or NULL if it never touched it. */
 const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 
+/* Each flow's labels from its Zeek connection (after the pass): Zeek's
+ * originator first, its counts, conn_state and history. */
+void report_labels(struct report *r);
+
 /* Profile 0's flows as a Zeek conn.log (TSV with its header lines),
  * natbox's verdict columns after Zeek's; broken_only as replay --broken. */
 void report_zeek_write(FILE *f, const struct report *r, bool broken_only);
+/* A Zeek uid for connection c ("C" and base62 letters; the same on every
+ * run). */
+void report_zeek_uid(const struct report *r, const struct zc_conn *c, char buf[16]);
+/* Flow fl's Zeek conn.log fields, by Zeek's JSON names, into a record
+ * the caller opened. */
+struct fieldw;
+void report_zeek_json(struct fieldw *w, const struct report *r, const struct rflow *fl);
 
 /* A translating profile's view of flow i: NULL if it never translated it. */
 const struct rnat *report_nat(const struct rprof *p, uint32_t i);

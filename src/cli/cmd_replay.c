@@ -360,7 +360,7 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 {
 	const struct rprof *p = &r->prof[0];
 	struct fieldw w;
-	char a[48], b[48], pn[4];
+	char pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
@@ -372,27 +372,19 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 
 		if (!listed(o, p, i))
 			continue;
-		event_addr_str(fl->family, &fl->src, a, sizeof(a));
-		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
+		/* Zeek's conn.log fields by Zeek's names, then natbox's */
 		fw_obj_open(&w, NULL);
+		report_zeek_json(&w, r, fl);
 		fw_str(&w, "type", NULL, "flow");
 		fw_uint(&w, "id", NULL, i);
-		fw_str(&w, "src", NULL, a);
-		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
-		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
+		fw_str(&w, "natbox_proto", NULL, report_proto_name(fl, pn));
 		fw_uint(&w, "family", NULL, fl->family == 6 ? 6 : 4);
 		if (fl->tun != 0)
 			fw_str(&w, "tunnel", NULL, report_tunnel(r, fl));
 		fw_secs(&w, "start", NULL, fl->first);
-		fw_secs(&w, "duration", NULL, fl->last - fl->first);
-		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);
-		fw_uint(&w, "orig_ip_bytes", NULL, fl->bytes[0]);
-		fw_uint(&w, "resp_pkts", NULL, fl->pkts[1]);
-		fw_uint(&w, "resp_ip_bytes", NULL, fl->bytes[1]);
-		fw_str(&w, "conn_state", NULL, fl->conn_state);
-		fw_str(&w, "history", NULL, fl->history);
+		fw_secs(&w, "flow_duration", NULL, fl->last - fl->first);
 		fw_str(&w, "state", NULL, tcp_state_name(fl->state));
 		fw_bool(&w, "midstream", NULL, fl->midstream);
 		fw_bool(&w, "broken", NULL, broken);

@@ -135,6 +135,8 @@ pass_open(struct pass *ps, const struct report_opts *o)
 	r->linkname = pcapin_linkname(ps->in);
 	r->ref_max_flows = ref_size(o->capture, o->max_flows);
 	ps->nchunks = ring_size(o->capture);
+	if ((r->zc = zconn_new(r->ref_max_flows < 65536 ? r->ref_max_flows : 65536)) == NULL)
+		fatal("zconn_new");
 	return r;
 }
 
@@ -259,6 +261,7 @@ report_run(const struct report_opts *o, struct report **out)
 	ring_run(&ps);
 	shadow_free(&ps);
 	pass_gather(&ps);
+	report_labels(r);
 	rc = r->damaged ? 1 : 0;
 	for (unsigned i = 0; i < r->nprof; i++)
 		if (r->prof[i].failed)
@@ -303,6 +306,7 @@ report_free(struct report *r)
 		free(r->tunnels[i]);
 	free(r->tunnels);
 	free(r->flows);
+	zconn_free(r->zc);
 	free(r->gaps);
 	free(r->marks.v);
 	free(r);

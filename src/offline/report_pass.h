@@ -25,6 +25,7 @@ struct rpkt {
 	uint32_t caplen, wirelen, l3off;
 	uint32_t flow;		/* reference flow, RFLOW_NONE */
 	uint16_t tun;		/* its tunnel (pcapin_pkt.tun) */
+	uint32_t zc;		/* its Zeek connection, or ZC_NONE */
 };
 
 struct chunk {

@@ -14,7 +14,7 @@ main(void)
 		suite_burst, suite_flowfilter, suite_adopt, suite_livepol,
 		suite_safefile,
 		suite_shtimer, suite_track, suite_nat, suite_natrw_icmp, suite_conform,
-		suite_infer, suite_grace, suite_ctlpeer, suite_kernel,
+		suite_infer, suite_grace, suite_ctlpeer, suite_kernel, suite_zconn,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
