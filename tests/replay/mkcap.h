@@ -127,6 +127,8 @@ void sc_shadow_tail(void);
 /* mkcap_dgram.c */
 void sc_dgram(void);
 void sc_p2p(void);
+/* mkcap_zeek.c: a connection per Zeek history letter and conn_state */
+void sc_zeek(void);
 /* mkcap_bench.c: streamed, and a copy damaged */
 void sc_bench(void);
 void sc_mutate(void);

@@ -113,11 +113,12 @@ gen_all() {
 	"$MKCAP" --link nflog dgram "$d/nflog.pcap" &&
 	"$MKCAP" --link radiotap rst "$d/radiotap.pcap" &&
 	"$MKCAP" --link tso basic "$d/tso.pcap" &&
-	"$MKCAP" p2p "$d/p2p.pcap"
+	"$MKCAP" p2p "$d/p2p.pcap" &&
+	"$MKCAP" zeek "$d/zeek.pcap"
 }
 HANDMADE="basic.pcap midstream.pcap simultaneous.pcap rst.pcap ipv6ext.pcap vlan.pcap
 sll2.pcapng truncated.pcap corrupt.pcap snapcut.pcap gaps.pcap idle.pcap dgram.pcap
-tunnels.pcap teredo.pcap nflog.pcap radiotap.pcap tso.pcap p2p.pcap"
+tunnels.pcap teredo.pcap nflog.pcap radiotap.pcap tso.pcap p2p.pcap zeek.pcap"
 LAB="lab-halfclose-v4.pcap lab-halfclose-v6.pcap"
 
 echo "== hand-made captures"
@@ -170,6 +171,9 @@ golden basic.json replay $data/basic.pcap --policy "fin-kills-mapping,timeout.ha
 # a Zeek conn.log: every Zeek column, natbox's verdict after them
 golden basic.zeek replay $data/basic.pcap --policy "fin-kills-mapping,timeout.half_closed=1s" --format zeek
 golden dgram.zeek replay $data/dgram.pcap --policy panos --format zeek
+# every Zeek history letter and conn_state value, one connection each
+# (mkcap_zeek.c says which and by what rule)
+golden zeek.zeek replay $data/zeek.pcap --policy rfc5382 --format zeek
 # read as zeek-cut does, by the names on #fields: every line has as many
 # columns as #fields and #types, and the columns named hold what they say
 "$NATBOX" replay $data/basic.pcap --policy "fin-kills-mapping,timeout.half_closed=1s" \
