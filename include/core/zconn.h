@@ -97,7 +97,8 @@ void zconn_free(struct zconn *z);
 
 /*
  * One decoded packet (decode_packet() over ip[0..caplen), DEC_OK) at
- * time now (ns, never decreasing). The whole IP packet must be captured
+ * time now (ns; in the order packets come, as Zeek takes them: a time
+ * that goes back is taken as it is). The whole IP packet must be captured
  * for a checksum to be checked (Zeek's rule too). Returns the index of
  * the connection it counted for, or ZC_NONE (no memory for a new one).
  */

@@ -220,7 +220,10 @@ struct report {
 					 * (DEC_NOT_TCP: ICMP neither query
 					 * nor error, no next header) */
 	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
-	uint64_t backwards;		/* packets whose time went backwards */
+	uint64_t backwards;		/* packets too late to put in time order:
+					 * taken at the last time handed on */
+	uint64_t reordered;		/* packets put back in time order (within
+					 * the reorder window) */
 	uint64_t bad_time;		/* records whose fraction of a second was
 					 * out of range (pcapin_stats) */
 	uint64_t tso;			/* TSO/GSO segments taken at their
@@ -265,7 +268,7 @@ void report_labels(struct report *r);
 void report_zeek_write(FILE *f, const struct report *r, bool broken_only);
 /* A Zeek uid for connection c ("C" and base62 letters; the same on every
  * run). */
-void report_zeek_uid(const struct report *r, const struct zc_conn *c, char buf[16]);
+void report_zeek_uid(const struct zc_conn *c, char buf[16]);
 /* Flow fl's Zeek conn.log fields, by Zeek's JSON names, into a record
  * the caller opened. */
 struct fieldw;

@@ -25,7 +25,8 @@ struct rpkt {
 	uint32_t caplen, wirelen, l3off;
 	uint32_t flow;		/* reference flow, RFLOW_NONE */
 	uint16_t tun;		/* its tunnel (pcapin_pkt.tun) */
-	uint32_t zc;		/* its Zeek connection, or ZC_NONE */
+	uint32_t zc;		/* its Zeek connection (fed in file order), or ZC_NONE */
+	uint8_t moved;		/* put back in time order (report_read.c) */
 };
 
 struct chunk {

@@ -93,11 +93,6 @@ ring_publish(struct pass *ps, struct chunk *c)
 	/* Decoded and hashed once here, for the reference and every
 	 * profile: engines share one seed. */
 	engine_prepare(ps->ref, c->tp, c->n, c->prep);
-	/* Zeek's connections see every decoded packet, whatever the
-	 * trackers make of it; on this thread, beside the decoding */
-	for (unsigned i = 0; i < c->n; i++)
-		c->pk[i].zc = c->prep[i].err == DEC_OK ? zconn_packet(ps->r->zc,
-		    &c->prep[i].p, c->tp[i].buf, c->tp[i].caplen, c->pk[i].ts) : ZC_NONE;
 	pthread_mutex_lock(&ps->mu);
 	c->pending = ps->r->nprof + 1;	/* the reference, then each profile */
 	ps->read++;

@@ -60,11 +60,11 @@ fnv(uint64_t h, const void *p, size_t n)
 /* "C" and the base62 of a hash of the 5-tuple and the start, as Zeek's
  * uids look (a C, then letters and digits). */
 void
-report_zeek_uid(const struct report *r, const struct zc_conn *c, char buf[16])
+report_zeek_uid(const struct zc_conn *c, char buf[16])
 {
 	static const char b62[] =
 	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint64_t ts = r->t0 + c->start, h = 0xcbf29ce484222325ULL;
+	uint64_t ts = c->start, h = 0xcbf29ce484222325ULL;
 	unsigned i = 0, o = c->orig;
 
 	h = fnv(h, &c->family, 1);
@@ -145,9 +145,9 @@ zeek_conn(FILE *f, const struct report *r, const struct zc_conn *c, const struct
 
 	event_addr_str(c->family, &c->a[s], a, sizeof(a));
 	event_addr_str(c->family, &c->a[!s], b, sizeof(b));
-	report_zeek_uid(r, c, uid);
+	report_zeek_uid(c, uid);
 	zconn_history(c, hist);
-	zeek_secs(f, r->t0 + c->start);
+	zeek_secs(f, c->start);
 	fprintf(f, "\t%s\t%s\t%u\t%s\t%u\t%s\t-\t", uid, a, c->port[s], b, c->port[!s],
 	    zeek_proto(c));
 	if (c->last > c->start) {
@@ -235,9 +235,9 @@ report_zeek_json(struct fieldw *w, const struct report *r, const struct rflow *f
 	}
 	event_addr_str(c->family, &c->a[c->orig], a, sizeof(a));
 	event_addr_str(c->family, &c->a[!c->orig], b, sizeof(b));
-	report_zeek_uid(r, c, uid);
+	report_zeek_uid(c, uid);
 	zconn_history(c, hist);
-	fw_secs(w, "ts", NULL, r->t0 + c->start);
+	fw_secs(w, "ts", NULL, c->start);
 	fw_str(w, "uid", NULL, uid);
 	fw_str(w, "id.orig_h", NULL, a);
 	fw_uint(w, "id.orig_p", NULL, c->port[c->orig]);

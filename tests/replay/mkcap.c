@@ -70,6 +70,7 @@ static const struct option_def {
 	{ "from", O_STR, &opt.from },
 	{ "flips", O_U64, &opt.flips },
 	{ "dgram", O_U64, &opt.dgram },
+	{ "skew", O_U64, &opt.skew },
 };
 
 #define NOPT (sizeof(options) / sizeof(options[0]))
@@ -80,11 +81,12 @@ usage(FILE *f)
 	fprintf(f, "usage: mkcap [--link L] [--pcapng] [--nano] [--swap] [--snap N] [--hsnap N]\n"
 	    "             [--cut N]\n"
 	    "             [--flows N] [--packets N] [--seconds S] [--seed N] [--dgram PCT]\n"
-	    "             [--from FILE] [--flips N] SCENARIO FILE\n"
+	    "             [--from FILE] [--flips N] [--skew US] SCENARIO FILE\n"
 	    "links: ether vlan qinq sll sll2 raw ipv4 ipv6 null pppoe mpls\n       ");
 	encap_list(f);
 	fprintf(f, "--cut N drops the last N bytes (a truncated file); --cut -N overwrites\n"
-	    "the caplen of record N (pcap) with garbage (a corrupt file)\n"
+	    "the caplen of record N (pcap) with garbage (a corrupt file); --skew US\n"
+	    "writes every 3rd record US microseconds early (two interfaces merged)\n"
 	    "scenarios:\n");
 	for (size_t i = 0; i < NSCEN; i++)
 		fprintf(f, "  %-13s %s\n", scenarios[i].name, scenarios[i].help);

@@ -52,6 +52,7 @@ struct mkcap_opts {
 	uint64_t flips;
 	uint64_t dgram;		/* bench: percent of datagram flows */
 	int encap;		/* mkcap_encap.c's framing around raw IP, or -1 */
+	uint64_t skew;		/* us: every 3rd record written this much earlier */
 };
 
 extern struct mkcap_opts opt;

@@ -216,7 +216,9 @@ write_all(void)
 	qsort(pkts, npkts, sizeof(*pkts), by_time);
 	file_header();
 	for (size_t i = 0; i < npkts; i++) {
-		record(EPOCH + pkts[i].ts, pkts[i].b, pkts[i].len);
+		uint64_t skew = i % 3 == 2 ? opt.skew * US : 0;
+
+		record(EPOCH + pkts[i].ts - (skew < pkts[i].ts ? skew : 0), pkts[i].b, pkts[i].len);
 		free(pkts[i].b);
 	}
 	free(pkts);
