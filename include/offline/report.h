@@ -40,9 +40,8 @@ struct rflow {
 	uint8_t midstream;		/* TCP, no handshake seen: open before
 					 * the capture (a datagram flow: never) */
 	char conn_state[8];		/* Zeek conn_state */
-	char history[ZC_HIST_MAX + 1];	/* Zeek history */
-	uint32_t zc;			/* the Zeek connection of its first
-					 * packet (report->zc), or ZC_NONE */
+	char history[13];		/* the tracker's Zeek history (see
+					 * report_history()) */
 	uint16_t tun;			/* the tunnel of its first tunneled
 					 * packet, report_tunnel(); 0: none */
 };
@@ -201,6 +200,10 @@ struct report_opts {
 	struct evsink *events;		/* profile 0's engine events, or NULL */
 	const char *write_dropped;	/* profile 0's dropped frames, or NULL */
 	uint32_t max_flows;		/* reference table; 0 = from the file size */
+	bool zeek;			/* describe the flows by Zeek's connections
+					 * (report->zc; labels shown: replay,
+					 * compare --flows or --svg), else by the
+					 * reference tracker's labels */
 	bool shadow;			/* profiles may shadow the reference
 					 * (same results, faster; ignored with
 					 * timeline, events, write_dropped) */
@@ -236,7 +239,10 @@ struct report {
 	char damage[320];
 	struct rflow *flows;
 	uint32_t nflows, fcap;
-	struct zconn *zc;		/* Zeek's connections: the labels */
+	struct zconn *zc;		/* Zeek's connections: the labels (opts.zeek),
+					 * or NULL */
+	uint32_t *flow_zc;		/* with zc: per flow, the Zeek connection of
+					 * its first packet, or ZC_NONE */
 	char **tunnels;			/* rflow.tun - 1: its name */
 	uint16_t ntunnels;
 	struct rgap *gaps;		/* with opts.gaps */
@@ -262,6 +268,11 @@ const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 /* Each flow's labels from its Zeek connection (after the pass): Zeek's
  * originator first, its counts, conn_state and history. */
 void report_labels(struct report *r);
+/* Flow i's Zeek connection, or NULL. */
+const struct zc_conn *report_zconn(const struct report *r, uint32_t i);
+/* Flow f's history: its Zeek connection's (into buf), or the tracker's. */
+const char *report_history(const struct report *r, const struct rflow *f,
+    char buf[static ZC_HIST_MAX + 1]);
 
 /* Profile 0's flows as a Zeek conn.log (TSV with its header lines),
  * natbox's verdict columns after Zeek's; broken_only as replay --broken. */

@@ -251,7 +251,8 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 	const struct rprof *p = &r->prof[0];
 	bool color = report_color(f), nat = nat_on(&p->pol->nat);
 	struct widths w = { 3, 3, nat ? 7 : 0, 7, 9, 10, 9, 10 };
-	char a[64], b[64], x[32], start[32], dur[32], pn[4];
+	char a[64], b[64], x[32], start[32], dur[32], pn[4], hist[ZC_HIST_MAX + 1];
+	const char *h;
 	uint32_t i;
 
 	for (i = 0; i < r->nflows; i++) {
@@ -268,7 +269,7 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 		report_nat_endpoint(report_nat(p, i), x, sizeof(x));
 		if (nat && (n = (int)strlen(x)) > w.out)
 			w.out = n;
-		if ((n = (int)strlen(fl->history)) > w.hist)
+		if ((n = (int)strlen(report_history(r, fl, hist))) > w.hist)
 			w.hist = n;
 		if ((n = ulen(fl->pkts[0])) > w.op)
 			w.op = n;
@@ -302,8 +303,9 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 			report_nat_endpoint(report_nat(p, i), x, sizeof(x));
 			fprintf(f, "%-*s  ", w.out, x);
 		}
+		h = report_history(r, fl, hist);
 		fprintf(f, "%-6s %-*s %*u %*llu %*u %*llu  ", fl->conn_state, w.hist,
-		    fl->history[0] ? fl->history : "-", w.op, fl->pkts[0], w.ob,
+		    h[0] ? h : "-", w.op, fl->pkts[0], w.ob,
 		    (unsigned long long)fl->bytes[0], w.rp, fl->pkts[1], w.rb,
 		    (unsigned long long)fl->bytes[1]);
 		text_verdict(f, fl, report_hit(p, i), color);
@@ -472,6 +474,7 @@ cmd_replay(int argc, char **argv)
 	ro.labels = &label;
 	ro.npol = 1;
 	ro.timeline = o.co.svg != NULL;
+	ro.zeek = true;
 	ro.shadow = true;
 	ro.events = sink;
 	ro.write_dropped = o.dropped;

@@ -12,9 +12,15 @@
 #define ZH_UDP_ORIG		0x1
 #define ZH_UDP_RESP		0x2
 
+/* Connections in blocks that never move (no copy, no peak of twice the
+ * memory as an array grows): 16384 a block. */
+#define ZBLOCK_SHIFT	14
+#define ZBLOCK		(1u << ZBLOCK_SHIFT)
+
 struct zconn {
-	struct zc_conn *v;
-	uint32_t n, cap;
+	struct zc_conn **blk;
+	uint32_t nblk, blkcap;
+	uint32_t n;
 	uint32_t *tab;		/* conn index + 1 of the tuple's latest; 0 empty */
 	uint32_t mask;
 	uint32_t used;		/* tuples in tab */
@@ -70,6 +76,12 @@ icmp_counterpart(uint8_t family, uint8_t type, uint8_t code)
 			return v[i][0];
 	}
 	return code;
+}
+
+static inline struct zc_conn *
+conn_at(const struct zconn *z, uint32_t i)
+{
+	return &z->blk[i >> ZBLOCK_SHIFT][i & (ZBLOCK - 1)];
 }
 
 /* ---- history ---- */
@@ -228,7 +240,7 @@ grow(struct zconn *z)
 
 		if (z->tab[i] == 0)
 			continue;
-		c = &z->v[z->tab[i] - 1];
+		c = conn_at(z, z->tab[i] - 1);
 		k.src = c->a[0], k.dst = c->a[1], k.sport = c->port[0], k.dport = c->port[1];
 		k.family = c->family, k.zproto = c->zproto, k.ipproto = c->ipproto;
 		for (j = key_hash(&k) & nmask; nt[j]; j = (j + 1) & nmask)
@@ -249,7 +261,7 @@ find(struct zconn *z, const struct zkey *k, int *s)
 	uint32_t j;
 
 	for (j = key_hash(k) & z->mask; z->tab[j]; j = (j + 1) & z->mask)
-		if ((*s = key_slot(&z->v[z->tab[j] - 1], k)) >= 0)
+		if ((*s = key_slot(conn_at(z, z->tab[j] - 1), k)) >= 0)
 			return &z->tab[j];
 	*s = 0;
 	return &z->tab[j];
@@ -267,9 +279,7 @@ zconn_new(uint32_t expect)
 		sz <<= 1;
 	z->mask = sz * 2 - 1;
 	z->tab = calloc((size_t)sz * 2, sizeof(*z->tab));
-	z->cap = sz;
-	z->v = malloc((size_t)sz * sizeof(*z->v));
-	if (z->tab == NULL || z->v == NULL) {
+	if (z->tab == NULL) {
 		zconn_free(z);
 		return NULL;
 	}
@@ -281,7 +291,9 @@ zconn_free(struct zconn *z)
 {
 	if (z == NULL)
 		return;
-	free(z->v);
+	for (uint32_t i = 0; i < z->nblk; i++)
+		free(z->blk[i]);
+	free(z->blk);
 	free(z->tab);
 	free(z);
 }
@@ -301,7 +313,7 @@ zconn_count(const struct zconn *z)
 const struct zc_conn *
 zconn_get(const struct zconn *z, uint32_t i)
 {
-	return i < z->n ? &z->v[i] : NULL;
+	return i < z->n ? conn_at(z, i) : NULL;
 }
 
 /* ---- packets ---- */
@@ -369,16 +381,22 @@ conn_new(struct zconn *z, const struct zkey *k, const struct nb_packet *p, uint6
 	struct zc_conn *c;
 	bool flip = false;
 
-	if (z->n == z->cap) {
-		struct zc_conn *nv = z->cap < (1u << 30) ?
-		    realloc(z->v, (size_t)z->cap * 2 * sizeof(*z->v)) : NULL;
+	if (z->n == (uint64_t)z->nblk * ZBLOCK) {
+		if (z->nblk == z->blkcap) {
+			uint32_t cap = z->blkcap ? z->blkcap * 2 : 64;
+			struct zc_conn **nb = cap <= (1u << 18) ?
+			    realloc(z->blk, cap * sizeof(*nb)) : NULL;
 
-		if (nv == NULL)
+			if (nb == NULL)
+				return NULL;
+			z->blk = nb;
+			z->blkcap = cap;
+		}
+		if ((z->blk[z->nblk] = malloc(ZBLOCK * sizeof(struct zc_conn))) == NULL)
 			return NULL;
-		z->v = nv;
-		z->cap *= 2;
+		z->nblk++;
 	}
-	c = &z->v[z->n++];
+	c = conn_at(z, z->n++);
 	memset(c, 0, sizeof(*c));
 	c->a[0] = k->src;
 	c->a[1] = k->dst;
@@ -427,14 +445,15 @@ zconn_packet(struct zconn *z, const struct nb_packet *p, const uint8_t *ip, size
 {
 	struct zkey k;
 	struct zc_conn *c;
-	uint32_t *slot;
+	uint32_t *slot, idx;
 	int s;
 	uint8_t proto;
 
 	make_key(p, ip, &k);
 	slot = find(z, &k, &s);
-	if (*slot && !gone(&z->v[*slot - 1], p, now)) {
-		c = &z->v[*slot - 1];
+	if (*slot && !gone(conn_at(z, *slot - 1), p, now)) {
+		idx = *slot - 1;
+		c = conn_at(z, idx);
 	} else {
 		bool fresh = *slot == 0;
 
@@ -445,6 +464,7 @@ zconn_packet(struct zconn *z, const struct nb_packet *p, const uint8_t *ip, size
 			return ZC_NONE;
 		}
 		*slot = z->n;
+		idx = z->n - 1;
 		s = 0;
 		if (fresh && ++z->used * 2 > z->mask)
 			grow(z);
@@ -455,7 +475,7 @@ zconn_packet(struct zconn *z, const struct nb_packet *p, const uint8_t *ip, size
 		 * repeated at 10, 100...; the packet goes no further */
 		if (k.zproto != ZCP_ICMP)
 			zc_hist_scaled(c, (unsigned)s, 'C', &c->ep[s].n_chk);
-		return (uint32_t)(c - z->v);
+		return idx;
 	}
 	c->ep[s].pkts++;
 	c->ep[s].ip_bytes += p->ip_len;
@@ -464,7 +484,7 @@ zconn_packet(struct zconn *z, const struct nb_packet *p, const uint8_t *ip, size
 		    caplen - p->l4_off - p->thlen : 0, now);
 	else
 		dgram_packet(c, (unsigned)s, p, now);
-	return (uint32_t)(c - z->v);
+	return idx;
 }
 
 /* ---- labels ---- */

@@ -17,6 +17,12 @@ reversed(const struct rflow *f, const struct zc_conn *c)
 	    memcmp(&c->a[0], &c->a[1], sizeof(c->a[0])) == 0;
 }
 
+const struct zc_conn *
+report_zconn(const struct report *r, uint32_t i)
+{
+	return r->zc && i < r->nflows ? zconn_get(r->zc, r->flow_zc[i]) : NULL;
+}
+
 /*
  * The join: a flow takes the Zeek connection its first packet counted
  * for (tuple and time). The tracker's verdicts stay with the flow; what
@@ -27,11 +33,11 @@ reversed(const struct rflow *f, const struct zc_conn *c)
 void
 report_labels(struct report *r)
 {
-	char h[ZC_HIST_MAX + 1];
-
+	if (r->zc == NULL)
+		return;
 	for (uint32_t i = 0; i < r->nflows; i++) {
 		struct rflow *f = &r->flows[i];
-		const struct zc_conn *c = f->zc == ZC_NONE ? NULL : zconn_get(r->zc, f->zc);
+		const struct zc_conn *c = report_zconn(r, i);
 		const struct zc_ep *o, *p;
 		size_t n;
 
@@ -54,7 +60,16 @@ report_labels(struct report *r)
 		f->bytes[1] = p->ip_bytes;
 		n = strlen(zconn_state(c));
 		memcpy(f->conn_state, zconn_state(c), n + 1 < sizeof(f->conn_state) ? n + 1 : 0);
-		zconn_history(c, h);
-		memcpy(f->history, h, sizeof(f->history));
 	}
+}
+
+const char *
+report_history(const struct report *r, const struct rflow *f, char buf[static ZC_HIST_MAX + 1])
+{
+	const struct zc_conn *c = report_zconn(r, (uint32_t)(f - r->flows));
+
+	if (c == NULL)
+		return f->history;
+	zconn_history(c, buf);
+	return buf;
 }

@@ -64,6 +64,8 @@ struct pass {
 	uint64_t produced;	/* chunks the reference is done with */
 	bool read_done, done;
 	uint64_t last;
+	bool disorder;		/* the capture went back in time: hold back
+				 * (report_read.c) */
 	uint64_t last_ip;	/* the last packet the engines got (not a
 				 * non-IP frame after it) */
 	struct shadows *sh;	/* profiles shadowing the reference, or NULL */

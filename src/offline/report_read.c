@@ -52,7 +52,9 @@ tso_fix(uint8_t *ip, uint32_t caplen, uint32_t wirelen)
  * them. What had to move is counted (reordered); a packet older than what
  * was handed on already is too late: taken at the last time handed on, as
  * before (backwards). Nothing is dropped and the timer wheel never sees
- * time go back.
+ * time go back. Packets are held back only once the capture has shown
+ * disorder: an ordered capture pays no copies (its first late packet past
+ * a chunk's end is then too late).
  */
 #define REORDER_WINDOW	(1ULL * NS_PER_SEC)
 #define REORDER_HOLD	4096u
@@ -60,9 +62,11 @@ tso_fix(uint8_t *ip, uint32_t caplen, uint32_t wirelen)
 /* A stable insertion sort by capture time (a capture is nearly sorted);
  * a packet moves back REORDER_HOLD places at most (further it will be too
  * late anyway). */
-static void
+static bool
 chunk_sort(struct chunk *c)
 {
+	bool moved = false;
+
 	for (unsigned i = 1; i < c->n; i++) {
 		struct rpkt x = c->pk[i];
 		unsigned j = i;
@@ -75,7 +79,9 @@ chunk_sort(struct chunk *c)
 		}
 		x.moved = 1;
 		c->pk[j] = x;
+		moved = true;
 	}
+	return moved;
 }
 
 /* Frame rp of chunk from into chunk to (room made). */
@@ -105,8 +111,9 @@ chunk_release(struct pass *ps, struct chunk *c, bool final, uint64_t *last)
 	unsigned n = c->n, keep = n;
 	struct chunk *next;
 
-	chunk_sort(c);
-	if (!final && n > 0) {
+	if (chunk_sort(c))
+		ps->disorder = true;
+	if (!final && n > 0 && ps->disorder) {
 		uint64_t newest = c->pk[n - 1].abs;
 
 		while (keep > 0 && n - keep < REORDER_HOLD &&
@@ -123,6 +130,7 @@ chunk_release(struct pass *ps, struct chunk *c, bool final, uint64_t *last)
 
 		if (ts < *last) {
 			r->backwards++;
+			ps->disorder = true;
 			ts = *last;
 		} else if (rp->moved) {
 			r->reordered++;
@@ -177,8 +185,8 @@ chunk_add(struct pass *ps, struct chunk **cp, const struct pcapin_pkt *pk, uint6
 	memcpy(c->data + c->used, pk->frame, pk->caplen);
 	ps->r->tso += (uint64_t)tso_fix(c->data + c->used + pk->l3off, pk->caplen - pk->l3off,
 	    pk->wirelen - pk->l3off);
-	rp->zc = zconn_feed(ps->r->zc, c->data + c->used + pk->l3off, pk->caplen - pk->l3off,
-	    pk->ts);
+	rp->zc = ps->r->zc == NULL ? ZC_NONE : zconn_feed(ps->r->zc,
+	    c->data + c->used + pk->l3off, pk->caplen - pk->l3off, pk->ts);
 	c->used += pk->caplen;
 }
 

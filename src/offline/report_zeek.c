@@ -177,14 +177,14 @@ void
 report_zeek_write(FILE *f, const struct report *r, bool broken_only)
 {
 	const struct rprof *p = &r->prof[0];
-	uint32_t nz = zconn_count(r->zc), *flow_of;
+	uint32_t nz = r->zc ? zconn_count(r->zc) : 0, *flow_of;
 	char when[32];
 
 	flow_of = report_xrealloc(NULL, nz ? nz : 1, sizeof(*flow_of));
 	for (uint32_t i = 0; i < nz; i++)
 		flow_of[i] = RFLOW_NONE;
-	for (uint32_t i = 0; i < r->nflows; i++) {
-		uint32_t z = r->flows[i].zc;
+	for (uint32_t i = 0; nz && i < r->nflows; i++) {
+		uint32_t z = r->flow_zc[i];
 
 		if (z < nz && (flow_of[z] == RFLOW_NONE ||
 		    (!is_broken(report_hit(p, flow_of[z])) && is_broken(report_hit(p, i)))))
@@ -213,7 +213,7 @@ report_zeek_write(FILE *f, const struct report *r, bool broken_only)
 void
 report_zeek_json(struct fieldw *w, const struct report *r, const struct rflow *fl)
 {
-	const struct zc_conn *c = fl->zc == ZC_NONE ? NULL : zconn_get(r->zc, fl->zc);
+	const struct zc_conn *c = report_zconn(r, (uint32_t)(fl - r->flows));
 	char a[48], b[48], uid[16], hist[ZC_HIST_MAX + 1];
 	const char *tun = report_tunnel(r, fl);
 
