@@ -251,7 +251,8 @@ report_zeek_json(struct fieldw *w, const struct report *r, const struct rflow *f
 	}
 	fw_str(w, "conn_state", NULL, zconn_state(c));
 	fw_uint(w, "missed_bytes", NULL, c->missed);
-	fw_str(w, "history", NULL, hist);
+	if (hist[0])	/* unset for ICMP and other protocols, as in Zeek */
+		fw_str(w, "history", NULL, hist);
 	fw_uint(w, "orig_pkts", NULL, zconn_side(c, true)->pkts);
 	fw_uint(w, "orig_ip_bytes", NULL, zconn_side(c, true)->ip_bytes);
 	fw_uint(w, "resp_pkts", NULL, zconn_side(c, false)->pkts);
