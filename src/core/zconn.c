@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "natrw.h"
 #include "zconn_int.h"
 
 #define NS			1000000000ULL
@@ -137,16 +138,6 @@ zconn_history(const struct zc_conn *c, char buf[static ZC_HIST_MAX + 1])
 
 /* ---- checksums ---- */
 
-static uint32_t
-sum16(uint32_t s, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
 /* The transport checksum of a packet captured whole: true if good or not
  * checkable (cut by the snap length, a first fragment, IPv6 extension
  * headers, UDP over IPv4 without one). Zeek checks only what it has whole
@@ -165,19 +156,14 @@ csum_ok(const struct nb_packet *p, uint8_t proto, const uint8_t *ip, size_t capl
 			return true;
 		if (proto == NB_PROTO_UDP && n >= 8 && ip[l4 + 6] == 0 && ip[l4 + 7] == 0)
 			return true;
-		if (proto != NB_PROTO_ICMP)
-			s = sum16(0, ip + 12, 8);
-	} else {
-		if (l4 != 40)
-			return true;
-		s = sum16(0, ip + 8, 32);
+	} else if (l4 != 40) {
+		return true;
 	}
+	/* the pseudo header's addresses, summed (not complemented) */
 	if (proto != NB_PROTO_ICMP)
-		s += proto + (uint32_t)n;
-	s = sum16(s, ip + l4, n);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+		s = (uint16_t)~natrw_checksum(ip + (p->family == 4 ? 12 : 8),
+		    p->family == 4 ? 8 : 32, 0) + proto + (uint32_t)n;
+	return natrw_checksum(ip + l4, n, s) == 0;
 }
 
 /* ---- the table ---- */
