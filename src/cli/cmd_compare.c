@@ -374,30 +374,23 @@ static void
 print_json_flows(FILE *f, const struct report *r)
 {
 	struct fieldw w;
-	char a[48], b[48], pn[4], hist[ZC_HIST_MAX + 1];
+	char pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
-		event_addr_str(fl->family, &fl->src, a, sizeof(a));
-		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
+		/* Zeek's conn.log fields by Zeek's names, as replay writes them,
+		 * then natbox's and each profile's verdict */
 		fw_obj_open(&w, NULL);
+		report_zeek_json(&w, r, fl);
 		fw_str(&w, "type", NULL, "flow");
 		fw_uint(&w, "id", NULL, i);
-		fw_str(&w, "src", NULL, a);
-		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
-		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
+		fw_str(&w, "natbox_proto", NULL, report_proto_name(fl, pn));
 		fw_secs(&w, "start", NULL, fl->first);
-		fw_secs(&w, "duration", NULL, fl->last - fl->first);
-		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);
-		fw_uint(&w, "orig_ip_bytes", NULL, fl->bytes[0]);
-		fw_uint(&w, "resp_pkts", NULL, fl->pkts[1]);
-		fw_uint(&w, "resp_ip_bytes", NULL, fl->bytes[1]);
-		fw_str(&w, "conn_state", NULL, fl->conn_state);
-		fw_str(&w, "history", NULL, report_history(r, fl, hist));
+		fw_secs(&w, "flow_duration", NULL, fl->last - fl->first);
 		fw_arr_open(&w, "profiles");
 		for (unsigned k = 0; k < r->nprof; k++) {
 			const struct rhit *h = report_hit(&r->prof[k], i);
