@@ -151,8 +151,11 @@ static uint32_t
 zconn_feed(struct zconn *z, const uint8_t *ip, uint32_t caplen, uint64_t ts)
 {
 	struct nb_packet p;
+	enum decode_err e = decode_packet(ip, caplen, &p);
 
-	if (decode_packet(ip, caplen, &p) != DEC_OK)
+	/* ICMP a tracker leaves alone (neighbour and router discovery, MLD)
+	 * is a connection to Zeek: the decoder has read its type by then */
+	if (e != DEC_OK && !(e == DEC_NOT_TCP && p.kind == NBK_ICMP && !p.icmp_error))
 		return ZC_NONE;
 	return zconn_packet(z, &p, ip, caplen, ts);
 }
