@@ -531,6 +531,73 @@ START_TEST(udp_labels)
 }
 END_TEST
 
+/* An ICMPv4 message from side dir: type, code, 8 bytes of header rest
+ * (an error's quote follows in q, ql bytes), len bytes of payload. */
+static uint32_t
+icmp4(struct zconn *z, uint64_t t, int dir, uint8_t type, uint8_t code,
+    const uint8_t *q, size_t ql, size_t len)
+{
+	uint8_t b[256];
+	struct nb_packet p;
+	size_t n = 28 + ql + len;
+
+	memset(b, 0, n);
+	b[0] = 0x45;
+	put16(b + 2, (uint32_t)n);
+	b[8] = 64;
+	b[9] = 1;
+	memcpy(b + 12, host[dir], 4);
+	memcpy(b + 16, host[!dir], 4);
+	put16(b + 10, fold(sum16(0, b, 20)));
+	b[20] = type;
+	b[21] = code;
+	put16(b + 24, 77);	/* identifier */
+	if (q)
+		memcpy(b + 28, q, ql);
+	put16(b + 22, fold(sum16(0, b + 20, n - 20)));
+	ck_assert_int_eq(decode_packet(b, n, &p), DEC_OK);
+	return zconn_packet(z, &p, b, n, t);
+}
+
+/* ICMP (ICMP.cc): a connection by the type pair (ICMP4_counterpart():
+ * echo 8 with its reply 0), OTH, no history, sizes the payload; an error
+ * is a connection of its own (type 3, its code as the responder's port),
+ * not a packet of the flow it quotes. */
+START_TEST(icmp_labels)
+{
+	struct zconn *z = zconn_new(4);
+	const struct zc_conn *c;
+	uint8_t q[28];
+	char h[ZC_HIST_MAX + 1];
+
+	ck_assert_uint_eq(icmp4(z, NS, 0, 8, 0, NULL, 0, 56), 0);
+	ck_assert_uint_eq(icmp4(z, 2 * NS, 1, 0, 0, NULL, 0, 56), 0);
+	c = zconn_get(z, 0);
+	ck_assert_uint_eq(c->port[c->orig], 8);
+	ck_assert_uint_eq(c->port[!c->orig], 0);
+	ck_assert_str_eq(zconn_state(c), "OTH");
+	zconn_history(c, h);
+	ck_assert_str_eq(h, "");
+	ck_assert_uint_eq(zconn_bytes(c, true), 56);
+	ck_assert_uint_eq(zconn_side(c, false)->ip_bytes, 84);
+	/* a port unreachable quoting a UDP datagram */
+	memset(q, 0, sizeof(q));
+	q[0] = 0x45;
+	put16(q + 2, 28);
+	q[9] = 17;
+	memcpy(q + 12, host[0], 4);
+	memcpy(q + 16, host[1], 4);
+	put16(q + 20, 40000);
+	put16(q + 22, 33434);
+	ck_assert_uint_eq(icmp4(z, 3 * NS, 1, 3, 3, q, sizeof(q), 0), 1);
+	c = zconn_get(z, 1);
+	ck_assert_uint_eq(c->port[c->orig], 3);
+	ck_assert_uint_eq(c->port[!c->orig], 3);
+	ck_assert_uint_eq(zconn_count(z), 2);
+	zconn_free(z);
+}
+END_TEST
+
 Suite *
 suite_zconn(void)
 {
@@ -555,6 +622,7 @@ suite_zconn(void)
 	tc = tcase_create("bounds");
 	tcase_add_test(tc, bounds_reuse_and_timeout);
 	tcase_add_test(tc, udp_labels);
+	tcase_add_test(tc, icmp_labels);
 	suite_add_tcase(s, tc);
 	return s;
 }
