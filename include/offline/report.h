@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "evsink.h"
 #include "policy.h"
+#include "zconn.h"
 
 #define RFLOW_NONE	UINT32_MAX
 #define T_NONE		UINT64_MAX	/* "never" for a time in ns */
@@ -39,7 +40,8 @@ struct rflow {
 	uint8_t midstream;		/* TCP, no handshake seen: open before
 					 * the capture (a datagram flow: never) */
 	char conn_state[8];		/* Zeek conn_state */
-	char history[13];		/* Zeek history */
+	char history[13];		/* the tracker's Zeek history (see
+					 * report_history()) */
 	uint16_t tun;			/* the tunnel of its first tunneled
 					 * packet, report_tunnel(); 0: none */
 };
@@ -198,6 +200,10 @@ struct report_opts {
 	struct evsink *events;		/* profile 0's engine events, or NULL */
 	const char *write_dropped;	/* profile 0's dropped frames, or NULL */
 	uint32_t max_flows;		/* reference table; 0 = from the file size */
+	bool zeek;			/* describe the flows by Zeek's connections
+					 * (report->zc; labels shown: replay,
+					 * compare --flows or --svg), else by the
+					 * reference tracker's labels */
 	bool shadow;			/* profiles may shadow the reference
 					 * (same results, faster; ignored with
 					 * timeline, events, write_dropped) */
@@ -217,7 +223,10 @@ struct report {
 					 * (DEC_NOT_TCP: ICMP neither query
 					 * nor error, no next header) */
 	uint64_t decode[DEC__MAX];	/* malformed IP/TCP by kind */
-	uint64_t backwards;		/* packets whose time went backwards */
+	uint64_t backwards;		/* packets too late to put in time order:
+					 * taken at the last time handed on */
+	uint64_t reordered;		/* packets put back in time order (within
+					 * the reorder window) */
 	uint64_t bad_time;		/* records whose fraction of a second was
 					 * out of range (pcapin_stats) */
 	uint64_t tso;			/* TSO/GSO segments taken at their
@@ -230,6 +239,10 @@ struct report {
 	char damage[320];
 	struct rflow *flows;
 	uint32_t nflows, fcap;
+	struct zconn *zc;		/* Zeek's connections: the labels (opts.zeek),
+					 * or NULL */
+	uint32_t *flow_zc;		/* with zc: per flow, the Zeek connection of
+					 * its first packet, or ZC_NONE */
 	char **tunnels;			/* rflow.tun - 1: its name */
 	uint16_t ntunnels;
 	struct rgap *gaps;		/* with opts.gaps */
@@ -252,9 +265,25 @@ const char *report_tunnel(const struct report *r, const struct rflow *f);
 /* The profile's verdict on flow i, or NULL if it never touched it. */
 const struct rhit *report_hit(const struct rprof *p, uint32_t i);
 
+/* Each flow's labels from its Zeek connection (after the pass): Zeek's
+ * originator first, its counts, conn_state and history. */
+void report_labels(struct report *r);
+/* Flow i's Zeek connection, or NULL. */
+const struct zc_conn *report_zconn(const struct report *r, uint32_t i);
+/* Flow f's history: its Zeek connection's (into buf), or the tracker's. */
+const char *report_history(const struct report *r, const struct rflow *f,
+    char buf[static ZC_HIST_MAX + 1]);
+
 /* Profile 0's flows as a Zeek conn.log (TSV with its header lines),
  * natbox's verdict columns after Zeek's; broken_only as replay --broken. */
 void report_zeek_write(FILE *f, const struct report *r, bool broken_only);
+/* A Zeek uid for connection c ("C" and base62 letters; the same on every
+ * run). */
+void report_zeek_uid(const struct zc_conn *c, char buf[16]);
+/* Flow fl's Zeek conn.log fields, by Zeek's JSON names, into a record
+ * the caller opened. */
+struct fieldw;
+void report_zeek_json(struct fieldw *w, const struct report *r, const struct rflow *fl);
 
 /* A translating profile's view of flow i: NULL if it never translated it. */
 const struct rnat *report_nat(const struct rprof *p, uint32_t i);

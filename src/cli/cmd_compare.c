@@ -283,8 +283,9 @@ static void
 print_matrix(FILE *f, const struct report *r)
 {
 	int *w = calloc(r->nprof, sizeof(int));
-	int ws = 3, wd = 3, wh = 7;
-	char a[64], b[64], c[96], start[32], pn[4];
+	int ws = 3, wd = 3, wh = 7, hl;
+	char a[64], b[64], c[96], start[32], pn[4], hist[ZC_HIST_MAX + 1];
+	const char *hs;
 	uint32_t i;
 	unsigned k;
 
@@ -298,7 +299,8 @@ print_matrix(FILE *f, const struct report *r)
 		report_flow_ends(fl, a, b, sizeof(a));
 		ws = (int)strlen(a) > ws ? (int)strlen(a) : ws;
 		wd = (int)strlen(b) > wd ? (int)strlen(b) : wd;
-		wh = (int)strlen(fl->history) > wh ? (int)strlen(fl->history) : wh;
+		hl = (int)strlen(report_history(r, fl, hist));
+		wh = hl > wh ? hl : wh;
 		for (k = 0; k < r->nprof; k++) {
 			cell(report_hit(&r->prof[k], i), c, sizeof(c));
 			if ((int)strlen(c) > w[k])
@@ -317,8 +319,9 @@ print_matrix(FILE *f, const struct report *r)
 		snprintf(start, sizeof(start), "%llu.%03llu",
 		    (unsigned long long)(fl->first / NS_PER_SEC),
 		    (unsigned long long)(fl->first % NS_PER_SEC / 1000000));
+		hs = report_history(r, fl, hist);
 		fprintf(f, "%10s  %-6s %-*s  %-*s  %-6s %-*s", start, report_proto_name(fl, pn),
-		    ws, a, wd, b, fl->conn_state, wh, fl->history[0] ? fl->history : "-");
+		    ws, a, wd, b, fl->conn_state, wh, hs[0] ? hs : "-");
 		for (k = 0; k < r->nprof; k++) {
 			cell(report_hit(&r->prof[k], i), c, sizeof(c));
 			fprintf(f, "  %-*s", k + 1 < r->nprof ? w[k] : 0, c);
@@ -371,30 +374,23 @@ static void
 print_json_flows(FILE *f, const struct report *r)
 {
 	struct fieldw w;
-	char a[48], b[48], pn[4];
+	char pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
 		const struct rflow *fl = &r->flows[i];
 
-		event_addr_str(fl->family, &fl->src, a, sizeof(a));
-		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
+		/* Zeek's conn.log fields by Zeek's names, as replay writes them,
+		 * then natbox's and each profile's verdict */
 		fw_obj_open(&w, NULL);
+		report_zeek_json(&w, r, fl);
 		fw_str(&w, "type", NULL, "flow");
 		fw_uint(&w, "id", NULL, i);
-		fw_str(&w, "src", NULL, a);
-		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
-		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
+		fw_str(&w, "natbox_proto", NULL, report_proto_name(fl, pn));
 		fw_secs(&w, "start", NULL, fl->first);
-		fw_secs(&w, "duration", NULL, fl->last - fl->first);
-		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);
-		fw_uint(&w, "orig_ip_bytes", NULL, fl->bytes[0]);
-		fw_uint(&w, "resp_pkts", NULL, fl->pkts[1]);
-		fw_uint(&w, "resp_ip_bytes", NULL, fl->bytes[1]);
-		fw_str(&w, "conn_state", NULL, fl->conn_state);
-		fw_str(&w, "history", NULL, fl->history);
+		fw_secs(&w, "flow_duration", NULL, fl->last - fl->first);
 		fw_arr_open(&w, "profiles");
 		for (unsigned k = 0; k < r->nprof; k++) {
 			const struct rhit *h = report_hit(&r->prof[k], i);
@@ -487,6 +483,8 @@ cmd_compare(int argc, char **argv)
 	ro.labels = labels;
 	ro.npol = o.nspecs;
 	ro.timeline = o.co.svg != NULL;
+	/* labels only where they are shown */
+	ro.zeek = o.flows || o.co.svg != NULL;
 	ro.shadow = true;
 	ro.max_flows = o.co.max_flows;
 	rc = report_run(&ro, &r);

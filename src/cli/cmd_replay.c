@@ -39,7 +39,10 @@ usage(FILE *f, bool full)
 	    "print one line per flow (TCP connection, UDP flow, ICMP query session or\n"
 	    "other protocol's address pair): protocol, endpoints, duration, packets and\n"
 	    "IP bytes each way, Zeek conn_state and history, and whether the profile\n"
-	    "broke it. An ICMP error counts as a packet of the flow it quotes.\n"
+	    "broke it. An ICMP error counts as a packet of the flow it quotes. The\n"
+	    "description (originator, counts, conn_state, history) is Zeek's, from\n"
+	    "every packet of the capture in the file's order, whatever the profile\n"
+	    "made of it: the Zeek connection holding the flow's first packet.\n"
 	    "\n"
 	    "  --policy NAME|FILE  profile; NAME,key=value,... sets keys too\n"
 	    "  --set key=value     override one profile key (repeatable)\n"
@@ -70,11 +73,15 @@ usage(FILE *f, bool full)
 	    "frame; bytes are IP bytes, as in the IP headers even if the capture cut the\n"
 	    "packets short; an ICMP query's identifier stands in its ports, another\n"
 	    "protocol shows addresses only). JSON lines, in this order: one\n"
-	    "{\"type\":\"capture\",...}; one {\"type\":\"flow\"} per flow with id src dst\n"
-	    "sport dport proto family start duration orig_pkts orig_ip_bytes resp_pkts\n"
-	    "resp_ip_bytes conn_state history state midstream broken broken_at reason\n"
-	    "drop_reason dropped_packets dropped_bytes state_lost_at state_lost_reason\n"
-	    "picked_up (null where it does not apply); one {\"type\":\"summary\",...}.\n"
+	    "{\"type\":\"capture\",...}; one line per flow: Zeek's conn.log fields by\n"
+	    "Zeek's names (ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto duration\n"
+	    "orig_bytes resp_bytes conn_state missed_bytes history orig_pkts orig_ip_bytes\n"
+	    "resp_pkts resp_ip_bytes tunnel_parents; unset ones left out), then type\n"
+	    "(\"flow\") id sport dport natbox_proto family start flow_duration state\n"
+	    "midstream broken broken_at reason drop_reason dropped_packets dropped_bytes\n"
+	    "state_lost_at state_lost_reason picked_up (null where it does not apply);\n"
+	    "one {\"type\":\"summary\",...}. --format zeek: a Zeek conn.log (TSV), one\n"
+	    "line per Zeek connection, natbox's verdict columns after Zeek's.\n"
 	    "Engine events (--events) come first.\n"
 	    "\n"
 	    "NAT what-ifs: with nat.outside set (and nat.inside, on a capture taken on\n"
@@ -251,7 +258,8 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 	const struct rprof *p = &r->prof[0];
 	bool color = report_color(f), nat = nat_on(&p->pol->nat);
 	struct widths w = { 3, 3, nat ? 7 : 0, 7, 9, 10, 9, 10 };
-	char a[64], b[64], x[32], start[32], dur[32], pn[4];
+	char a[64], b[64], x[32], start[32], dur[32], pn[4], hist[ZC_HIST_MAX + 1];
+	const char *h;
 	uint32_t i;
 
 	for (i = 0; i < r->nflows; i++) {
@@ -268,7 +276,7 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 		report_nat_endpoint(report_nat(p, i), x, sizeof(x));
 		if (nat && (n = (int)strlen(x)) > w.out)
 			w.out = n;
-		if ((n = (int)strlen(fl->history)) > w.hist)
+		if ((n = (int)strlen(report_history(r, fl, hist))) > w.hist)
 			w.hist = n;
 		if ((n = ulen(fl->pkts[0])) > w.op)
 			w.op = n;
@@ -302,8 +310,9 @@ print_text(FILE *f, const struct report *r, const struct replay_opts *o)
 			report_nat_endpoint(report_nat(p, i), x, sizeof(x));
 			fprintf(f, "%-*s  ", w.out, x);
 		}
+		h = report_history(r, fl, hist);
 		fprintf(f, "%-6s %-*s %*u %*llu %*u %*llu  ", fl->conn_state, w.hist,
-		    fl->history[0] ? fl->history : "-", w.op, fl->pkts[0], w.ob,
+		    h[0] ? h : "-", w.op, fl->pkts[0], w.ob,
 		    (unsigned long long)fl->bytes[0], w.rp, fl->pkts[1], w.rb,
 		    (unsigned long long)fl->bytes[1]);
 		text_verdict(f, fl, report_hit(p, i), color);
@@ -360,7 +369,7 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 {
 	const struct rprof *p = &r->prof[0];
 	struct fieldw w;
-	char a[48], b[48], pn[4];
+	char pn[4];
 
 	fw_init_file(&w, f, true);
 	for (uint32_t i = 0; i < r->nflows; i++) {
@@ -372,27 +381,19 @@ print_json(FILE *f, const struct report *r, const struct replay_opts *o)
 
 		if (!listed(o, p, i))
 			continue;
-		event_addr_str(fl->family, &fl->src, a, sizeof(a));
-		event_addr_str(fl->family, &fl->dst, b, sizeof(b));
+		/* Zeek's conn.log fields by Zeek's names, then natbox's */
 		fw_obj_open(&w, NULL);
+		report_zeek_json(&w, r, fl);
 		fw_str(&w, "type", NULL, "flow");
 		fw_uint(&w, "id", NULL, i);
-		fw_str(&w, "src", NULL, a);
-		fw_str(&w, "dst", NULL, b);
 		fw_uint(&w, "sport", NULL, fl->sport);
 		fw_uint(&w, "dport", NULL, fl->dport);
-		fw_str(&w, "proto", NULL, report_proto_name(fl, pn));
+		fw_str(&w, "natbox_proto", NULL, report_proto_name(fl, pn));
 		fw_uint(&w, "family", NULL, fl->family == 6 ? 6 : 4);
 		if (fl->tun != 0)
 			fw_str(&w, "tunnel", NULL, report_tunnel(r, fl));
 		fw_secs(&w, "start", NULL, fl->first);
-		fw_secs(&w, "duration", NULL, fl->last - fl->first);
-		fw_uint(&w, "orig_pkts", NULL, fl->pkts[0]);
-		fw_uint(&w, "orig_ip_bytes", NULL, fl->bytes[0]);
-		fw_uint(&w, "resp_pkts", NULL, fl->pkts[1]);
-		fw_uint(&w, "resp_ip_bytes", NULL, fl->bytes[1]);
-		fw_str(&w, "conn_state", NULL, fl->conn_state);
-		fw_str(&w, "history", NULL, fl->history);
+		fw_secs(&w, "flow_duration", NULL, fl->last - fl->first);
 		fw_str(&w, "state", NULL, tcp_state_name(fl->state));
 		fw_bool(&w, "midstream", NULL, fl->midstream);
 		fw_bool(&w, "broken", NULL, broken);
@@ -480,6 +481,7 @@ cmd_replay(int argc, char **argv)
 	ro.labels = &label;
 	ro.npol = 1;
 	ro.timeline = o.co.svg != NULL;
+	ro.zeek = true;
 	ro.shadow = true;
 	ro.events = sink;
 	ro.write_dropped = o.dropped;

@@ -84,6 +84,7 @@ rerun_failed_shadows(const struct report_opts *o, struct report *r)
 	o2.labels = labels;
 	o2.npol = n;
 	o2.shadow = false;
+	o2.zeek = false;	/* r has them */
 	if ((rc = report_run(&o2, &r2)) < 0)
 		goto done;
 	for (unsigned k = 0; k < n; k++) {
@@ -135,6 +136,8 @@ pass_open(struct pass *ps, const struct report_opts *o)
 	r->linkname = pcapin_linkname(ps->in);
 	r->ref_max_flows = ref_size(o->capture, o->max_flows);
 	ps->nchunks = ring_size(o->capture);
+	if (o->zeek && (r->zc = zconn_new(r->ref_max_flows < 65536 ? r->ref_max_flows : 65536)) == NULL)
+		fatal("zconn_new");
 	return r;
 }
 
@@ -259,6 +262,7 @@ report_run(const struct report_opts *o, struct report **out)
 	ring_run(&ps);
 	shadow_free(&ps);
 	pass_gather(&ps);
+	report_labels(r);
 	rc = r->damaged ? 1 : 0;
 	for (unsigned i = 0; i < r->nprof; i++)
 		if (r->prof[i].failed)
@@ -303,6 +307,8 @@ report_free(struct report *r)
 		free(r->tunnels[i]);
 	free(r->tunnels);
 	free(r->flows);
+	zconn_free(r->zc);
+	free(r->flow_zc);
 	free(r->gaps);
 	free(r->marks.v);
 	free(r);

@@ -315,9 +315,12 @@ report_capture_text(FILE *f, const struct report *r)
 		fprintf(f, "; %llu in %u tunnel%s", (unsigned long long)r->tunneled,
 		    r->ntunnels, r->ntunnels == 1 ? "" : "s");
 	fprintf(f, "\n");
+	if (r->reordered)
+		fprintf(f, "# %llu packets out of time order (two interfaces merged?): put back "
+		    "in order\n", (unsigned long long)r->reordered);
 	if (r->backwards)
-		fprintf(f, "# %llu packets earlier than the one before: taken at that one's time\n",
-		    (unsigned long long)r->backwards);
+		fprintf(f, "# %llu packets too late to put back in order: taken at the last "
+		    "time\n", (unsigned long long)r->backwards);
 	if (r->bad_time)
 		fprintf(f, "# %llu records with a fraction of a second out of range: taken at "
 		    "the whole second\n", (unsigned long long)r->bad_time);
@@ -361,8 +364,9 @@ report_capture_json(FILE *f, const struct report *r)
 	for (unsigned k = 0; k < NBK__MAX; k++)
 		fprintf(f, ",\"%s_flows\":%u", nb_kind_name(k), r->kflows[k]);
 	fprintf(f, ",\"stray_packets\":%llu,\"vlan_tagged\":%llu,\"time_backwards\":%llu,"
-	    "\"malformed\":{", (unsigned long long)r->stray, (unsigned long long)r->vlan,
-	    (unsigned long long)r->backwards);
+	    "\"time_reordered\":%llu,\"malformed\":{", (unsigned long long)r->stray,
+	    (unsigned long long)r->vlan, (unsigned long long)r->backwards,
+	    (unsigned long long)r->reordered);
 	if (r->link_truncated) {
 		fprintf(f, "\"link_truncated\":%llu", (unsigned long long)r->link_truncated);
 		sep = ",";

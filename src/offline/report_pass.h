@@ -25,6 +25,8 @@ struct rpkt {
 	uint32_t caplen, wirelen, l3off;
 	uint32_t flow;		/* reference flow, RFLOW_NONE */
 	uint16_t tun;		/* its tunnel (pcapin_pkt.tun) */
+	uint32_t zc;		/* its Zeek connection (fed in file order), or ZC_NONE */
+	uint8_t moved;		/* put back in time order (report_read.c) */
 };
 
 struct chunk {
@@ -62,6 +64,8 @@ struct pass {
 	uint64_t produced;	/* chunks the reference is done with */
 	bool read_done, done;
 	uint64_t last;
+	bool disorder;		/* the capture went back in time: hold back
+				 * (report_read.c) */
 	uint64_t last_ip;	/* the last packet the engines got (not a
 				 * non-IP frame after it) */
 	struct shadows *sh;	/* profiles shadowing the reference, or NULL */

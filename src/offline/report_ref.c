@@ -76,6 +76,9 @@ ref_event(void *ctx, const struct event *ev)
 			r->flows = report_xrealloc(r->flows, r->fcap, sizeof(*r->flows));
 			if (r->gaps)
 				r->gaps = report_xrealloc(r->gaps, r->fcap, sizeof(*r->gaps));
+			if (r->zc)
+				r->flow_zc = report_xrealloc(r->flow_zc, r->fcap,
+				    sizeof(*r->flow_zc));
 		}
 		id = r->nflows++;
 		f = &r->flows[id];
@@ -90,6 +93,8 @@ ref_event(void *ctx, const struct event *ev)
 		f->state = ev->state;
 		f->midstream = f->kind == NBK_TCP && ev->state != TCP_SYN_SENT;
 		f->first = f->last = ev->ts;
+		if (r->zc)
+			r->flow_zc[id] = ZC_NONE;
 		if (r->gaps)
 			memset(&r->gaps[id], 0, sizeof(r->gaps[id]));
 		if (ref_id(ps, ev->flow) != id)
@@ -112,7 +117,7 @@ ref_event(void *ctx, const struct event *ev)
 		f = &r->flows[id];
 		f->state = ev->state;
 		set_conn_state(f, ev->conn_state);
-		memcpy(f->history, ev->history, sizeof(f->history));
+		memcpy(f->history, ev->history, sizeof(ev->history));
 		if (ev->reason == R_END_FLUSH)
 			break;
 		if (ev->reason == R_END_RST) {
@@ -185,6 +190,8 @@ ref_account(struct pass *ps, const struct engine_tpkt *tp, const struct verdict 
 	f = &r->flows[id];
 	if (f->tun == 0)
 		f->tun = rp->tun;
+	if (r->zc && r->flow_zc[id] == ZC_NONE)
+		r->flow_zc[id] = rp->zc;
 	f->pkts[v->dir]++;
 	f->bytes[v->dir] += v->ip_len;
 	f->last = now;

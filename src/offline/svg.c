@@ -555,7 +555,7 @@ static double
 draw_flows(struct picture *pc, double y)
 {
 	const struct report *r = pc->r;
-	char name[176], d[32];
+	char name[176], d[32], h[ZC_HIST_MAX + 1];
 
 	for (unsigned i = 0; i < pc->nsel; i++) {
 		const struct rflow *f = &r->flows[pc->sel[i]];
@@ -565,7 +565,7 @@ draw_flows(struct picture *pc, double y)
 			name[pc->flw] = '\0';
 		fprintf(pc->f, "<text x=\"20\" y=\"%.1f\"><title>", y + LANE_H - 2);
 		report_dur(f->last - f->first, d, sizeof(d));
-		fprintf(pc->f, "%s %s, %u+%u packets, %s", f->conn_state, f->history,
+		fprintf(pc->f, "%s %s, %u+%u packets, %s", f->conn_state, report_history(r, f, h),
 		    f->pkts[0], f->pkts[1], d);
 		fprintf(pc->f, "</title>");
 		esc(pc->f, name);

@@ -49,7 +49,7 @@ fi
 command -v tcpdump >/dev/null 2>&1 || { echo "bench_replay: needs tcpdump" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench_replay: needs GNU time (/usr/bin/time)" >&2; exit 1; }
 nprof=$(echo "$PROFILES" | wc -w)
-${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -o "$dir/mkcap" "$here/tests/replay/mkcap.c" "$here/tests/replay/mkcap_encap.c" || exit 1
+${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -o "$dir/mkcap" "$here"/tests/replay/mkcap*.c || exit 1
 
 # t LABEL CMD...: run once, print wall and CPU seconds, keep them in $wall $cpu
 t() {

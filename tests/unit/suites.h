@@ -36,6 +36,7 @@ SUITE_DECL(infer);
 SUITE_DECL(grace);
 SUITE_DECL(ctlpeer);
 SUITE_DECL(kernel);
+SUITE_DECL(zconn);
 #undef SUITE_DECL
 
 #endif
