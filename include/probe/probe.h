@@ -28,6 +28,7 @@ struct probe_cli_opts {
 	uint64_t answer_wait;	/* ns a probe packet's answer is waited for */
 	unsigned per_round;	/* flows a round, per measurement */
 	bool json;
+	bool translation_only;	/* mapping, filtering, ports: no timers */
 	const char *out;	/* -o FILE: the profile; NULL: none */
 };
 

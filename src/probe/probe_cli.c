@@ -131,7 +131,7 @@ flow_open(struct prober *pr, struct pflow *f)
 	} else if (udp_hello(f, f->kind == M_UDP_REP) < 0)
 		return -1;
 	probe_local(f->fd, f->local, sizeof(f->local));
-	f->last = clock_now_ns();
+	f->born = f->last = clock_now_ns();
 	f->next_keep = f->last + f->keep;
 	return 0;
 }
@@ -390,8 +390,31 @@ round_open(struct prober *pr, struct pflow *fl, unsigned n, bool replied)
 			flow_end(&fl[i], false);
 			fl[i].setup_failed = true;
 		} else
-			probe_note_seen(pr, &fl[i]);
+			probe_note_seen(pr, fl[i].local, fl[i].seen);
 	}
+}
+
+/* The replied UDP flows answered again 1.1 s after their first exchange
+ * (an unreplied timer down to about 1.2 s, refreshed by either
+ * direction, keeps them) and past their first 2 s: streaming. */
+static void
+stream_replied(struct prober *pr, struct pflow *fl, unsigned n)
+{
+	for (unsigned step = 1; step <= 2; step++)
+		for (unsigned i = 0; i < n; i++) {
+			struct pflow *f = &fl[i];
+
+			if (f->kind != M_UDP_REP || f->phase == PH_DONE)
+				continue;
+			while (since(f->born) < step * 1100 * MS) {
+				ctl_tick(pr);
+				usleep(20000);
+			}
+			if (flow_stream(f) < 0) {
+				flow_end(f, false);
+				f->setup_failed = true;
+			}
+		}
 }
 
 /* One round: every search's next idles, opened, run and recorded. */
@@ -400,7 +423,7 @@ round_once(struct prober *pr)
 {
 	static struct pflow fl[PROBE_ROUND_MAX];
 	unsigned n = 0, stream = 0;
-	uint64_t d[PROBE_ROUND_MAX], t0, longest = 0;
+	uint64_t d[PROBE_ROUND_MAX], longest = 0;
 
 	for (unsigned k = 0; k < M__MAX; k++) {
 		unsigned m = infer_plan(&pr->m[k].s, d, pr->o->per_round);
@@ -421,22 +444,11 @@ round_once(struct prober *pr)
 	if (!pr->o->json)
 		fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs\n", pr->rounds, n,
 		    (double)longest / 1000);
-	/* the replied UDP flows first: their 2.5 s before streaming must not
+	/* the replied UDP flows first: their 2.2 s before streaming must not
 	 * lengthen the other flows' idles, which start when they open */
-	t0 = clock_now_ns();
 	round_open(pr, fl, n, true);
-	if (stream > 0) {
-		while (since(t0) < 2500 * MS) {
-			ctl_tick(pr);
-			usleep(50000);
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (fl[i].kind == M_UDP_REP && fl[i].phase != PH_DONE &&
-			    flow_stream(&fl[i]) < 0) {
-				flow_end(&fl[i], false);
-				fl[i].setup_failed = true;
-			}
-	}
+	if (stream > 0)
+		stream_replied(pr, fl, n);
 	round_open(pr, fl, n, false);
 	round_run(pr, fl, n);
 	round_collect(pr, fl, n);
@@ -470,7 +482,7 @@ probe_client_run(const struct probe_cli_opts *o)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);
 	probe_translation(&pr);
-	while (round_once(&pr) > 0)
+	while (!o->translation_only && round_once(&pr) > 0)
 		;
 	close(pr.ctl);
 	pr.elapsed = since(pr.started);

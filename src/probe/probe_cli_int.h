@@ -23,6 +23,7 @@ struct pflow {
 	uint8_t kind, phase;	/* enum mkind, enum phase */
 	int fd;
 	uint64_t idle;		/* ns */
+	uint64_t born;		/* ns: its first exchange done */
 	uint64_t last;		/* ns: the flow's last packet before its idle */
 	uint64_t give_up;	/* ns: no answer to the probe by then: dead */
 	uint64_t keep, next_keep;	/* M_TCP_HREF: the server sends every keep ns */
@@ -50,7 +51,11 @@ struct prober {
 	uint64_t href_t;
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
+	bool outside_varied;	/* one internal address left from several */
 	char outside[64];	/* the external address last seen */
+	/* fresh UDP mappings opened one after the other: how many the server
+	 * saw, and how many took the port after (or two after) the last */
+	unsigned samples, steps;
 	/* the server's listen endpoints, and UDP mapping and filtering
 	 * found through them (-1: not measured) */
 	struct sockaddr_in ep[PROBE_LISTEN_MAX];
@@ -60,7 +65,7 @@ struct prober {
 
 /* probe_out.c */
 void probe_local(int fd, char *buf, size_t cap);
-void probe_note_seen(struct prober *pr, const struct pflow *f);
+void probe_note_seen(struct prober *pr, const char *local, const char *seen);
 void probe_parse_list(struct prober *pr, char *list);
 void probe_translation(struct prober *pr);
 int probe_output(struct prober *pr);
