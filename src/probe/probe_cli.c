@@ -13,8 +13,8 @@
  * server reports what it saw of each TCP flow (TSTAT): a RST at expiry,
  * or one answering its own send.
  * A round waits for its longest idle plus the answer wait, so its flows
- * cost nothing extra. The control connection says NOP every second, so
- * the device never times it out.
+ * cost nothing extra. The control connection is opened afresh once it is
+ * half a second old (probe_ctl_say), so no device timer ends it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +32,7 @@
 #include "probe_cli_int.h"
 
 #define MS	1000000ULL
+#define CTL_FRESH	(500 * MS)
 
 static uint64_t
 since(uint64_t t0)
@@ -126,9 +127,9 @@ flow_open(struct prober *pr, struct pflow *f)
 			return -1;
 		setsockopt(f->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 		/* half-closed: our FIN, the idle counted from it */
-		if (f->kind != M_TCP_EST && shutdown(f->fd, SHUT_WR) < 0)
+		if ((f->kind == M_TCP_HALF || f->kind == M_TCP_HREF) && shutdown(f->fd, SHUT_WR) < 0)
 			return -1;
-	} else if (udp_hello(f, f->kind == M_UDP_REP) < 0)
+	} else if (udp_hello(f, IS_UREP(f->kind)) < 0)
 		return -1;
 	probe_local(f->fd, f->local, sizeof(f->local));
 	f->born = f->last = clock_now_ns();
@@ -166,8 +167,7 @@ tping(struct prober *pr, const struct pflow *f, char ch)
 	char buf[64];
 
 	snprintf(buf, sizeof(buf), "TPING %u %c\n", f->id, ch);
-	if (say(pr->ctl, buf) < 0)
-		fatalx("probe: the control connection to the server broke");
+	probe_ctl_say(pr, buf);
 }
 
 /* The probe packet: a byte on TCP; on UDP the server's datagram, asked
@@ -179,7 +179,7 @@ flow_probe(struct prober *pr, struct pflow *f)
 
 	f->phase = PH_PROBED;
 	f->give_up = clock_now_ns() + pr->o->answer_wait;
-	if (f->kind == M_TCP_EST) {
+	if (f->kind == M_TCP_EST || f->kind == M_TCP_EKEEP) {
 		if (send(f->fd, "x", 1, MSG_NOSIGNAL) != 1) {
 			f->reset_after = errno == ECONNRESET || errno == EPIPE;
 			flow_end(f, false);
@@ -191,8 +191,7 @@ flow_probe(struct prober *pr, struct pflow *f)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "UPING %u\n", f->id);
-	if (say(pr->ctl, buf) < 0)
-		fatalx("probe: the control connection to the server broke");
+	probe_ctl_say(pr, buf);
 }
 
 /* An answer (or an error) on a flow's socket. */
@@ -221,18 +220,59 @@ flow_readable(struct pflow *f, short revents)
 		flow_end(f, true);
 }
 
-/* Drain the control connection's answers; NOP once a second. */
+/* A control request. The connection is opened afresh once it is
+ * CTL_FRESH old: a device whose TCP timer is absolute (refresh none)
+ * would end a long-lived one, and every request with it. */
+void
+probe_ctl_say(struct prober *pr, const char *line)
+{
+	char buf[512];
+
+	if (pr->ctl < 0 || since(pr->ctl_opened) >= CTL_FRESH) {
+		if (pr->ctl >= 0) {
+			while (recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+			close(pr->ctl);
+		}
+		if ((pr->ctl = dial(&pr->o->server, SOCK_STREAM)) < 0 || say(pr->ctl, "CTL\n") < 0)
+			fatalx("probe: the probe server no longer takes control connections");
+		pr->ctl_opened = clock_now_ns();
+	}
+	if (say(pr->ctl, line) < 0)
+		fatalx("probe: the control connection to the server broke");
+}
+
+/* Drain the control connection's answers. */
 static void
 ctl_tick(struct prober *pr)
 {
 	char buf[512];
 
-	while (recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+	while (pr->ctl >= 0 && recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
-	if (since(pr->ctl_said) >= 1000 * MS) {
-		if (say(pr->ctl, "NOP\n") < 0)
-			fatalx("probe: the control connection to the server broke");
-		pr->ctl_said = clock_now_ns();
+}
+
+/* A keepalive: the kind of packet the flow's refresh set is about. */
+static void
+keep_send(struct prober *pr, struct pflow *f)
+{
+	char buf[64];
+
+	switch (f->kind) {
+	case M_TCP_HREF:
+		tping(pr, f, 'k');
+		break;
+	case M_TCP_EKEEP:	/* echoed: data both ways */
+		(void)send(f->fd, "k", 1, MSG_NOSIGNAL);
+		break;
+	case M_UDP_KORIG:	/* recorded, not answered */
+		snprintf(buf, sizeof(buf), "U %u k\n", f->id);
+		(void)send(f->fd, buf, strlen(buf), 0);
+		break;
+	case M_UDP_KREPLY:	/* the server's datagram into the mapping */
+		snprintf(buf, sizeof(buf), "UPING %u\n", f->id);
+		probe_ctl_say(pr, buf);
+		break;
 	}
 }
 
@@ -242,9 +282,10 @@ static uint64_t
 flow_due(struct prober *pr, struct pflow *f, uint64_t now)
 {
 	uint64_t probe_at = f->last + f->idle;
+	uint64_t keep_end = f->keep_span > 0 ? f->last + f->keep_span : probe_at;
 
-	if (f->phase == PH_IDLE && f->keep > 0 && now >= f->next_keep && f->next_keep < probe_at) {
-		tping(pr, f, 'k');
+	if (f->phase == PH_IDLE && f->keep > 0 && now >= f->next_keep && f->next_keep < keep_end) {
+		keep_send(pr, f);
 		f->next_keep += f->keep;
 	}
 	if (f->phase == PH_IDLE && now >= probe_at)
@@ -253,7 +294,7 @@ flow_due(struct prober *pr, struct pflow *f, uint64_t now)
 		flow_end(f, false);
 	if (f->phase == PH_PROBED)
 		return f->give_up;
-	return f->keep > 0 && f->next_keep < probe_at ? f->next_keep : probe_at;
+	return f->keep > 0 && f->next_keep < keep_end ? f->next_keep : probe_at;
 }
 
 /* Run the flows of one round to their outcome. */
@@ -323,12 +364,12 @@ round_collect(struct prober *pr, struct pflow *fl, unsigned n)
 	char buf[128], x;
 	unsigned want = 0, id;
 
+	pr->ctl_opened = 0;	/* every answer on one fresh connection */
 	for (unsigned i = 0; i < n; i++) {
 		if (!IS_TCP(fl[i].kind))
 			continue;
 		snprintf(buf, sizeof(buf), "TSTAT %u\n", fl[i].id);
-		if (say(pr->ctl, buf) < 0)
-			fatalx("probe: the control connection to the server broke");
+		probe_ctl_say(pr, buf);
 		fl[i].srv = '?';
 		want++;
 	}
@@ -342,7 +383,6 @@ round_collect(struct prober *pr, struct pflow *fl, unsigned n)
 				want--;
 			}
 	}
-	pr->ctl_said = clock_now_ns();
 	for (unsigned i = 0; i < n; i++)
 		if (fl[i].fd >= 0) {
 			close(fl[i].fd);
@@ -365,6 +405,11 @@ round_record(struct prober *pr, const struct pflow *fl, unsigned n)
 			pr->href_lost += !f->alive;
 			continue;
 		}
+		if (f->kind > M_TCP_HREF) {
+			pr->keep[f->kind - M_TCP_EKEEP].kept += f->alive;
+			pr->keep[f->kind - M_TCP_EKEEP].lost += !f->alive;
+			continue;
+		}
 		infer_add(&pr->m[f->kind].s, f->idle / MS, f->alive);
 		if (f->alive || (f->kind != M_TCP_EST && f->kind != M_TCP_HALF))
 			continue;
@@ -383,7 +428,7 @@ static void
 round_open(struct prober *pr, struct pflow *fl, unsigned n, bool replied)
 {
 	for (unsigned i = 0; i < n; i++) {
-		if ((fl[i].kind == M_UDP_REP) != replied)
+		if (IS_UREP(fl[i].kind) != replied)
 			continue;
 		if (flow_open(pr, &fl[i]) < 0) {
 			log_warnx("probe: test flow %u could not be set up", fl[i].id);
@@ -404,7 +449,7 @@ stream_replied(struct prober *pr, struct pflow *fl, unsigned n)
 		for (unsigned i = 0; i < n; i++) {
 			struct pflow *f = &fl[i];
 
-			if (f->kind != M_UDP_REP || f->phase == PH_DONE)
+			if (!IS_UREP(f->kind) || f->phase == PH_DONE)
 				continue;
 			while (since(f->born) < step * 1100 * MS) {
 				ctl_tick(pr);
@@ -432,11 +477,13 @@ round_once(struct prober *pr)
 			fl[n] = (struct pflow){ .id = pr->next_id++, .kind = (uint8_t)k,
 			    .idle = d[i] * MS, .fd = -1, .phase = PH_IDLE };
 			longest = d[i] > longest ? d[i] : longest;
-			stream += k == M_UDP_REP;
 			n++;
 		}
 	}
 	n = plan_href(pr, fl, n, &longest);
+	n = probe_plan_keep(pr, fl, n, &longest);
+	for (unsigned i = 0; i < n; i++)
+		stream += IS_UREP(fl[i].kind);
 	if (n == 0)
 		return 0;
 	pr->rounds++;
@@ -477,7 +524,7 @@ probe_client_run(const struct probe_cli_opts *o)
 		return 1;
 	}
 	probe_parse_list(&pr, buf + 1);
-	pr.ctl_said = clock_now_ns();
+	pr.ctl_opened = clock_now_ns();
 	for (unsigned k = 0; k < M__MAX; k++)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);

@@ -11,10 +11,19 @@
 
 #define PROBE_ROUND_MAX	96
 
-/* Searches (infer.h), then kinds of flow that are not: M_TCP_HREF, a
- * half-closed flow the server keeps sending into (idle vs absolute). */
-enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M_TCP_HALF, M__MAX, M_TCP_HREF = M__MAX };
-#define IS_TCP(k)	((k) == M_TCP_EST || (k) == M_TCP_HALF || (k) == M_TCP_HREF)
+/* Searches (infer.h), then kinds of flow that are not, each kept alive
+ * by one kind of packet every T/4 (refresh rules): M_TCP_HREF, a
+ * half-closed flow the server keeps sending into (idle vs absolute);
+ * M_TCP_EKEEP, an established flow the client sends a byte into (echoed);
+ * M_UDP_KORIG and M_UDP_KREPLY, replied UDP flows only the client, or
+ * only the server, sends into. */
+enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M_TCP_HALF, M__MAX,
+	M_TCP_HREF = M__MAX, M_TCP_EKEEP, M_UDP_KORIG, M_UDP_KREPLY };
+#define IS_TCP(k)	((k) == M_TCP_EST || (k) == M_TCP_HALF || (k) == M_TCP_HREF || \
+			 (k) == M_TCP_EKEEP)
+#define IS_UREP(k)	((k) == M_UDP_REP || (k) == M_UDP_KORIG || (k) == M_UDP_KREPLY)
+/* the refresh sets: keep[] of struct prober, by kind - M_TCP_EKEEP */
+enum { KEEP_TCP = 0, KEEP_UDP_ORIG, KEEP_UDP_REPLY, KEEP__MAX };
 #define HREF_FLOWS	3
 enum phase { PH_IDLE = 0, PH_PROBED, PH_DONE };
 
@@ -26,7 +35,8 @@ struct pflow {
 	uint64_t born;		/* ns: its first exchange done */
 	uint64_t last;		/* ns: the flow's last packet before its idle */
 	uint64_t give_up;	/* ns: no answer to the probe by then: dead */
-	uint64_t keep, next_keep;	/* M_TCP_HREF: the server sends every keep ns */
+	uint64_t keep, next_keep;	/* kept alive every keep ns (HREF, keep sets) */
+	uint64_t keep_span;	/* ns from last the keepalives go on; 0: up to the probe */
 	bool alive, reset_before, reset_after, setup_failed;
 	char srv;		/* the server's RST: '-', 'B' before its send, 'A' after */
 	char seen[64];		/* the source the server saw */
@@ -36,7 +46,7 @@ struct pflow {
 struct prober {
 	const struct probe_cli_opts *o;
 	int ctl;
-	uint64_t ctl_said, started, elapsed;
+	uint64_t ctl_opened, started, elapsed;
 	unsigned next_id, rounds, flows;
 	struct { struct infer s; } m[M__MAX];
 	/* dead TCP flows (established, half-closed) and the RSTs each side saw:
@@ -49,6 +59,15 @@ struct prober {
 	bool href_planned;
 	unsigned href_kept, href_lost;
 	uint64_t href_t;
+	/* refresh by direction: flows kept alive by one kind of packet for
+	 * 2 T, then idle for gap ms before the probe; told: a flow the
+	 * keepalives made again (unreplied) dies in the gap, so a life means
+	 * the keepalives refreshed the first one */
+	struct keepset {
+		bool planned, told;
+		unsigned kept, lost;
+		uint64_t t, gap;
+	} keep[KEEP__MAX];
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	bool outside_varied;	/* one internal address left from several */
@@ -62,6 +81,16 @@ struct prober {
 	unsigned nep;
 	int mapping, filtering;
 };
+
+/* probe_cli.c */
+void probe_ctl_say(struct prober *pr, const char *line);
+
+/* probe_keep.c */
+unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);
+int probe_keep_verdict(const struct prober *pr, unsigned set);
+struct strbuf;
+void probe_keep_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+const char *probe_keep_json(const struct prober *pr, unsigned set);
 
 /* probe_out.c */
 void probe_local(int fd, char *buf, size_t cap);

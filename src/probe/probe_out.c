@@ -97,8 +97,7 @@ filter_lets(struct prober *pr, int fd, unsigned id, unsigned k)
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
 
 	snprintf(buf, sizeof(buf), "UPING %u %u\n", id, k);
-	if (write(pr->ctl, buf, strlen(buf)) < 0)
-		return false;
+	probe_ctl_say(pr, buf);
 	if (poll(&pf, 1, (int)(pr->o->answer_wait / MS)) <= 0)
 		return false;
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 && buf[0] == 'P';

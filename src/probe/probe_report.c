@@ -127,13 +127,14 @@ write_tcp(const struct prober *pr, const struct tcp_find *t, struct strbuf *sb, 
 			    pr->href_kept, pr->href_kept + pr->href_lost);
 		*known |= 1u << CA_TCP_HALF;
 	} else if (t->start == INFER_HC_AT_FIN) {
-		sb_printf(sb, "# one FIN, acked: flows outlived the established timer and %s; "
-		    "the half-closed timer not measured\n", b);
+		dur(b, sizeof(b), pr->o->max_wait);
+		sb_printf(sb, "# one FIN, acked: flows outlived the established timer and %s "
+		    "(max-wait); the half-closed timer not measured\n", b);
 	} else if (t->start == INFER_HC_BOTH_FINS) {
 		sb_printf(sb, "half_closed.start = both_fins\t# one FIN, acked, kept the "
 		    "established timer: %s < T <= %s, %u of %u flows agreed\n", a, b,
 		    t->half.agreed, t->half.total);
-		if (t->refresh == 0)
+		if (t->refresh == 0 && probe_keep_verdict(pr, KEEP_TCP) < 0)
 			sb_printf(sb, "refresh.established = none\t# one-FIN flows ended at T "
 			    "despite data every T/4 (%u of %u)\n", pr->href_lost,
 			    pr->href_kept + pr->href_lost);
@@ -196,6 +197,7 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		*known |= 1u << aspect[k];
 	}
 	write_tcp(pr, tf, sb, known);
+	probe_keep_profile(pr, sb, known);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -240,6 +242,14 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 		printf("  %-22s %s: %u of %u flows the server sent into every T/4 lived 2 T\n",
 		    "half-closed refresh", t->refresh ? "idle (any)" : "absolute (none)",
 		    pr->href_kept, pr->href_kept + pr->href_lost);
+	for (unsigned k = 0; k < 2; k++) {
+		const char *v = probe_keep_json(pr, k == 0 ? KEEP_TCP : KEEP_UDP_ORIG);
+
+		if (pr->keep[k == 0 ? KEEP_TCP : KEEP_UDP_REPLY].kept +
+		    pr->keep[k == 0 ? KEEP_TCP : KEEP_UDP_REPLY].lost > 0)
+			printf("  %-22s %s\n", k ? "UDP refresh" : "established refresh",
+			    v ? v : "not told apart (see the profile)");
+	}
 	if (t->dead > 0)
 		printf("  %-22s RST at expiry %u of %u (client %u, server %u); later packets: "
 		    "a RST to the sender %u of %u\n", "TCP at expiry", t->rst_expiry, t->dead,
@@ -310,7 +320,13 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	    tf->rst_expiry, pr->ex[0].cli_before + pr->ex[1].cli_before,
 	    pr->ex[0].srv_before + pr->ex[1].srv_before, tf->later_n, tf->rst_sender,
 	    pr->ex[0].cli_after, pr->ex[1].srv_after);
-	printf("\"translated\":%s,", pr->translated ? "true" : "false");
+	for (unsigned k = 0; k < 2; k++) {
+		const char *v = probe_keep_json(pr, k == 0 ? KEEP_TCP : KEEP_UDP_ORIG);
+
+		printf("%s\"%s\":%s%s%s", k ? "," : "\"refresh\":{", k ? "udp" : "tcp_established",
+		    v ? "\"" : "", v ? v : "null", v ? "\"" : "");
+	}
+	printf("},\"translated\":%s,", pr->translated ? "true" : "false");
 	if (pr->translated > 0)
 		printf("\"nat\":{\"outside\":\"%s\",\"ports\":\"%s\",\"parity\":\"%s\","
 		    "\"pooling\":\"%s\",\"mapping\":\"%s\",\"filtering\":\"%s\",\"flows\":%u},",
