@@ -110,8 +110,8 @@ udp_hello(struct pflow *f, bool reply)
 }
 
 /* Open a flow: its first exchange done, its idle about to start. */
-static int
-flow_open(struct prober *pr, struct pflow *f)
+int
+probe_flow_open(struct prober *pr, struct pflow *f)
 {
 	char buf[128];
 	int one = 1;
@@ -145,6 +145,7 @@ flow_stream(struct pflow *f)
 	if (udp_hello(f, true) < 0)
 		return -1;
 	f->last = clock_now_ns();
+	f->next_keep = f->last + f->keep;
 	return 0;
 }
 
@@ -287,6 +288,11 @@ flow_due(struct prober *pr, struct pflow *f, uint64_t now)
 	if (f->phase == PH_IDLE && f->keep > 0 && now >= f->next_keep && f->next_keep < keep_end) {
 		keep_send(pr, f);
 		f->next_keep += f->keep;
+		/* a keep set's gap counts from its last keepalive */
+		if (f->keep_span > 0) {
+			f->idle = now - f->last + f->gap;
+			probe_at = f->last + f->idle;
+		}
 	}
 	if (f->phase == PH_IDLE && now >= probe_at)
 		flow_probe(pr, f);
@@ -358,10 +364,10 @@ plan_href(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest)
 
 /* What the server saw of the round's TCP flows (and their sockets
  * closed, which the server must not take for the device's RST). */
-static void
-round_collect(struct prober *pr, struct pflow *fl, unsigned n)
+void
+probe_collect(struct prober *pr, struct pflow *fl, unsigned n)
 {
-	char buf[128], x;
+	char buf[128], x, fin = '-';
 	unsigned want = 0, id;
 
 	pr->ctl_opened = 0;	/* every answer on one fresh connection */
@@ -375,11 +381,12 @@ round_collect(struct prober *pr, struct pflow *fl, unsigned n)
 	}
 	/* other answers (OK, ERR) interleave: skipped */
 	while (want > 0 && read_line(pr->ctl, buf, sizeof(buf)) == 0) {
-		if (sscanf(buf, "T %u %c", &id, &x) != 2)
+		if (sscanf(buf, "T %u %c %c", &id, &x, &fin) < 2)
 			continue;
 		for (unsigned i = 0; i < n; i++)
 			if (fl[i].id == id && IS_TCP(fl[i].kind) && fl[i].srv == '?') {
 				fl[i].srv = x;
+				fl[i].srv_fin = fin == 'F';
 				want--;
 			}
 	}
@@ -430,7 +437,7 @@ round_open(struct prober *pr, struct pflow *fl, unsigned n, bool replied)
 	for (unsigned i = 0; i < n; i++) {
 		if (IS_UREP(fl[i].kind) != replied)
 			continue;
-		if (flow_open(pr, &fl[i]) < 0) {
+		if (probe_flow_open(pr, &fl[i]) < 0) {
 			log_warnx("probe: test flow %u could not be set up", fl[i].id);
 			flow_end(&fl[i], false);
 			fl[i].setup_failed = true;
@@ -498,7 +505,7 @@ round_once(struct prober *pr)
 		stream_replied(pr, fl, n);
 	round_open(pr, fl, n, false);
 	round_run(pr, fl, n);
-	round_collect(pr, fl, n);
+	probe_collect(pr, fl, n);
 	round_record(pr, fl, n);
 	return n;
 }
@@ -529,6 +536,8 @@ probe_client_run(const struct probe_cli_opts *o)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);
 	probe_translation(&pr);
+	if (!o->translation_only)
+		probe_passage(&pr);
 	while (!o->translation_only && round_once(&pr) > 0)
 		;
 	close(pr.ctl);

@@ -11,6 +11,8 @@
 
 #define PROBE_ROUND_MAX	96
 
+struct strbuf;
+
 /* Searches (infer.h), then kinds of flow that are not, each kept alive
  * by one kind of packet every T/4 (refresh rules): M_TCP_HREF, a
  * half-closed flow the server keeps sending into (idle vs absolute);
@@ -22,6 +24,7 @@ enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M_TCP_HALF, M__MAX,
 #define IS_TCP(k)	((k) == M_TCP_EST || (k) == M_TCP_HALF || (k) == M_TCP_HREF || \
 			 (k) == M_TCP_EKEEP)
 #define IS_UREP(k)	((k) == M_UDP_REP || (k) == M_UDP_KORIG || (k) == M_UDP_KREPLY)
+enum pass_what { PASS_RST_ORIG = 0, PASS_RST_REPLY, PASS_FIN, PASS_FIN_ACK };
 /* the refresh sets: keep[] of struct prober, by kind - M_TCP_EKEEP */
 enum { KEEP_TCP = 0, KEEP_UDP_ORIG, KEEP_UDP_REPLY, KEEP__MAX };
 #define HREF_FLOWS	3
@@ -37,7 +40,9 @@ struct pflow {
 	uint64_t give_up;	/* ns: no answer to the probe by then: dead */
 	uint64_t keep, next_keep;	/* kept alive every keep ns (HREF, keep sets) */
 	uint64_t keep_span;	/* ns from last the keepalives go on; 0: up to the probe */
+	uint64_t gap;		/* keep sets: ns from the last keepalive to the probe */
 	bool alive, reset_before, reset_after, setup_failed;
+	bool srv_fin;		/* the server saw the client's FIN */
 	char srv;		/* the server's RST: '-', 'B' before its send, 'A' after */
 	char seen[64];		/* the source the server saw */
 	char local[64];		/* ours */
@@ -68,6 +73,8 @@ struct prober {
 		unsigned kept, lost;
 		uint64_t t, gap;
 	} keep[KEEP__MAX];
+	/* does a segment pass the device at all (seed 003): tried, passed */
+	struct { unsigned tried, passed; } pass[4];	/* enum pass_what */
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	bool outside_varied;	/* one internal address left from several */
@@ -84,11 +91,18 @@ struct prober {
 
 /* probe_cli.c */
 void probe_ctl_say(struct prober *pr, const char *line);
+int probe_flow_open(struct prober *pr, struct pflow *f);
+void probe_collect(struct prober *pr, struct pflow *fl, unsigned n);
+
+/* probe_pass.c */
+void probe_passage(struct prober *pr);
+void probe_pass_profile(const struct prober *pr, struct strbuf *sb);
+void probe_pass_json(const struct prober *pr);
+void probe_pass_text(const struct prober *pr);
 
 /* probe_keep.c */
 unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);
 int probe_keep_verdict(const struct prober *pr, unsigned set);
-struct strbuf;
 void probe_keep_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
 const char *probe_keep_json(const struct prober *pr, unsigned set);
 

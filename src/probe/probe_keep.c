@@ -3,7 +3,7 @@
  * TCP established: the client sends a byte the server echoes (data both
  * ways: any direction refreshing keeps the flow; which direction alone
  * does needs one-way segments, pure ACKs, which an unprivileged
- * endpoint cannot send). The gap is at most T/4.
+ * endpoint cannot send). The gap is T/4.
  * UDP (replied, streaming flows): only the client sends (orig), or only
  * the server sends into the mapping (reply). The client's datagram into a
  * dead flow makes a new one, unreplied, which the server's probe would
@@ -37,6 +37,7 @@ keep_flows(struct prober *pr, struct pflow *fl, unsigned n, unsigned k, uint64_t
 	for (unsigned i = 0; i < KEEP_FLOWS && n < PROBE_ROUND_MAX; i++)
 		fl[n++] = (struct pflow){ .id = pr->next_id++, .kind = (uint8_t)k,
 		    .idle = (2 * t + gap) * MS, .keep = t * MS / 4, .keep_span = 2 * t * MS,
+		    .gap = gap * MS,
 		    .fd = -1, .phase = PH_IDLE };
 	*longest = 2 * t + gap > *longest ? 2 * t + gap : *longest;
 	return n;
@@ -51,7 +52,7 @@ probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longe
 
 	infer_estimate(&pr->m[M_TCP_EST].s, &e);
 	if (!pr->keep[KEEP_TCP].planned && e.done && e.total > 0 && e.hi != INFER_NEVER)
-		n = keep_flows(pr, fl, n, M_TCP_EKEEP, e.hi, 0, true, longest);
+		n = keep_flows(pr, fl, n, M_TCP_EKEEP, e.hi, e.lo / 4, true, longest);
 	infer_estimate(&pr->m[M_UDP_REP].s, &r);
 	infer_estimate(&pr->m[M_UDP_UNREP].s, &u);
 	if (pr->keep[KEEP_UDP_ORIG].planned || !r.done || !u.done || r.total == 0 ||

@@ -198,6 +198,7 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 	}
 	write_tcp(pr, tf, sb, known);
 	probe_keep_profile(pr, sb, known);
+	probe_pass_profile(pr, sb);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -250,6 +251,7 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 			printf("  %-22s %s\n", k ? "UDP refresh" : "established refresh",
 			    v ? v : "not told apart (see the profile)");
 	}
+	probe_pass_text(pr);
 	if (t->dead > 0)
 		printf("  %-22s RST at expiry %u of %u (client %u, server %u); later packets: "
 		    "a RST to the sender %u of %u\n", "TCP at expiry", t->rst_expiry, t->dead,
@@ -326,7 +328,9 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 		printf("%s\"%s\":%s%s%s", k ? "," : "\"refresh\":{", k ? "udp" : "tcp_established",
 		    v ? "\"" : "", v ? v : "null", v ? "\"" : "");
 	}
-	printf("},\"translated\":%s,", pr->translated ? "true" : "false");
+	printf("},");
+	probe_pass_json(pr);
+	printf("\"translated\":%s,", pr->translated ? "true" : "false");
 	if (pr->translated > 0)
 		printf("\"nat\":{\"outside\":\"%s\",\"ports\":\"%s\",\"parity\":\"%s\","
 		    "\"pooling\":\"%s\",\"mapping\":\"%s\",\"filtering\":\"%s\",\"flows\":%u},",

@@ -10,9 +10,10 @@
  *
  * TCP test flows the client half-closes stay open here: "TPING ID C"
  * writes the byte C into flow ID (the open direction), and "TSTAT ID"
- * answers "T ID X", what this side saw of a RST (X: '-' none, 'B' before
+ * answers "T ID X F", what this side saw of a RST (X: '-' none, 'B' before
  * any TPING, the device resetting at expiry; 'A' after one, the device
- * answering the sender), then closes the flow.
+ * answering the sender) and of the client's FIN ('F' came, '-' not), then
+ * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,7 @@ struct conn {
 struct tcp_rec {
 	unsigned id;
 	bool sent;		/* a TPING wrote into it */
+	bool fin;		/* the client's FIN came */
 	char rst;		/* '-', 'B', 'A' */
 };
 
@@ -140,7 +142,17 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 		r = &s->recs[id % DGRAM_IDS];
 		if ((f = flow_by_id(s, id)) != NULL)
 			f->done = true;
-		return (size_t)snprintf(out, cap, "T %u %c\n", id, r->id == id ? r->rst : '?');
+		return (size_t)snprintf(out, cap, "T %u %c %c\n", id, r->id == id ? r->rst : '?',
+		    r->id == id && r->fin ? 'F' : '-');
+	}
+	if (sscanf(line, "TRST %u", &id) == 1) {
+		struct linger lg = { 1, 0 };
+
+		if ((f = flow_by_id(s, id)) == NULL)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
+		setsockopt(f->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		f->done = true;	/* closed after this poll round: a RST */
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
 	return 0;
 }
@@ -209,6 +221,8 @@ on_conn(struct srv *s, struct conn *c)
 	}
 	if (c->flow && n == 0 && !c->eof) {
 		c->eof = true;	/* half-closed: kept for TPING and TSTAT */
+		if (s->recs[c->id % DGRAM_IDS].id == c->id)
+			s->recs[c->id % DGRAM_IDS].fin = true;
 		return true;
 	}
 	if (n <= 0)

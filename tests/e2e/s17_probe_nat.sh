@@ -14,8 +14,9 @@
 #      unreplied): the full probe; its figures hold the configured timers,
 #      its profile says address-and-port-dependent mapping and filtering,
 #      random ports, parity on, paired pooling, the pool address outside,
-#      and expire.later = pickup (the client's packet into an expired flow
-#      takes a new mapping the server's stack resets).
+#      expire.later = pickup (the client's packet into an expired flow
+#      takes a new mapping the server's stack resets), and refresh.udp =
+#      orig (rfc4787's: outbound refreshes, inbound does not).
 #   b. port-restricted, full-cone and rfc4787 with nat.ports=sequential
 #      (--translation-only, seconds each): mapping, filtering and ports as
 #      configured; coturn agrees on mapping and filtering.
@@ -24,7 +25,8 @@
 #      dropped, else loose pickup takes it up again on the same port and
 #      no TCP timer shows), conntrack sysctls established 7 s, UDP 5 s
 #      (stream) and 3 s: the probe
-#      recovers the timers through the translation, and its mapping and
+#      recovers the timers through the translation, any packet refreshing,
+#      and its mapping and
 #      filtering equal coturn's on the same router.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-pn}
@@ -65,6 +67,11 @@ fig() {
 natf() {
 	grep -o '"nat":{[^}]*}' "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n 1 | cut -d: -f2 |
 		tr -d '"'
+}
+
+# refresh JSON KEY: the report's refresh rule for KEY (udp, tcp_established).
+refresh() {
+	grep -o '"refresh":{[^}]*}' "$1" | grep -o "\"$2\":[^,}]*" | cut -d: -f2 | tr -d '"'
 }
 
 # holds JSON NAME SECONDS: lo - SLACK < SECONDS <= hi + SLACK.
@@ -110,7 +117,7 @@ servers_down() {
 probe() {
 	_tag=$1
 	shift
-	run_in client timeout 90 "$NATBOX" probe client --server "$SERVER4:$PORT" --json \
+	run_in client timeout 120 "$NATBOX" probe client --server "$SERVER4:$PORT" --json \
 		-o "$E2E_TMP/$_tag.profile" "$@" >"$(out "$_tag")" 2>"$E2E_TMP/$_tag.err"
 	_rc=$?
 	check "$_tag: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
@@ -190,6 +197,8 @@ assert_match "sym: parity kept (nat.parity = on)" "*nat.parity = on*" "$_p"
 assert_match "sym: paired pooling" "*nat.pooling = paired*" "$_p"
 assert_match "sym: the outside address is a pool address" "*nat.outside = 203.0.113.10[01]*" "$_p"
 assert_match "sym: expired flows' packets picked up (a new mapping)" "*expire.later = pickup*" "$_p"
+assert_eq "sym: UDP refreshed by outbound datagrams only (rfc4787's orig)" orig \
+	"$(refresh "$(out sym)" udp)"
 nat_stop
 
 # ---- b. the other profiles, translation only --------------------------------
@@ -226,6 +235,9 @@ run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=7 \
 	>/dev/null || fail "kernel: conntrack sysctls in the router namespace"
 probe masq --max-wait 9s --resolution 300ms
 timers masq 7 5 3
+assert_eq "masq: UDP refreshed by either side" any "$(refresh "$(out masq)" udp)"
+assert_eq "masq: echoed data refreshes an established flow" any \
+	"$(refresh "$(out masq)" tcp_established)"
 nat_judge masq endpoint-independent address-and-port-dependent preserve
 assert_match "masq: the outside address is the router's" "*nat.outside = 203.0.113.1	*" \
 	"$(cat "$E2E_TMP/masq.profile")"
