@@ -243,6 +243,14 @@ probe_ctl_say(struct prober *pr, const char *line)
 		fatalx("probe: the control connection to the server broke");
 }
 
+/* One answer line from the control connection (its receive timeout
+ * bounds the wait): 0, or -1. */
+int
+probe_ctl_line(struct prober *pr, char *buf, size_t cap)
+{
+	return pr->ctl >= 0 ? read_line(pr->ctl, buf, cap) : -1;
+}
+
 /* Drain the control connection's answers. */
 static void
 ctl_tick(struct prober *pr)
@@ -536,8 +544,10 @@ probe_client_run(const struct probe_cli_opts *o)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);
 	probe_translation(&pr);
-	if (!o->translation_only)
+	if (!o->translation_only) {
 		probe_passage(&pr);
+		probe_unknown(&pr);
+	}
 	while (!o->translation_only && round_once(&pr) > 0)
 		;
 	close(pr.ctl);

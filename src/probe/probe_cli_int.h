@@ -75,6 +75,10 @@ struct prober {
 	} keep[KEEP__MAX];
 	/* does a segment pass the device at all (seed 003): tried, passed */
 	struct { unsigned tried, passed; } pass[4];	/* enum pass_what */
+	/* bare ACKs of no flow (probe_raw.c): sent, answered with a RST,
+	 * seen by the server, and asked of a server that cannot tell */
+	struct { unsigned tried, rst, seen, blind; } unk;
+	char unknown_why[96];	/* why they were not sent */
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	bool outside_varied;	/* one internal address left from several */
@@ -91,6 +95,7 @@ struct prober {
 
 /* probe_cli.c */
 void probe_ctl_say(struct prober *pr, const char *line);
+int probe_ctl_line(struct prober *pr, char *buf, size_t cap);
 int probe_flow_open(struct prober *pr, struct pflow *f);
 void probe_collect(struct prober *pr, struct pflow *fl, unsigned n);
 
@@ -99,6 +104,10 @@ void probe_passage(struct prober *pr);
 void probe_pass_profile(const struct prober *pr, struct strbuf *sb);
 void probe_pass_json(const struct prober *pr);
 void probe_pass_text(const struct prober *pr);
+
+/* probe_raw.c */
+void probe_unknown(struct prober *pr);
+void probe_unknown_profile(const struct prober *pr, struct strbuf *sb);
 
 /* probe_keep.c */
 unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);

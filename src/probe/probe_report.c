@@ -199,6 +199,8 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 	write_tcp(pr, tf, sb, known);
 	probe_keep_profile(pr, sb, known);
 	probe_pass_profile(pr, sb);
+	if (!pr->o->translation_only)
+		probe_unknown_profile(pr, sb);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -252,6 +254,11 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 			    v ? v : "not told apart (see the profile)");
 	}
 	probe_pass_text(pr);
+	if (pr->unk.tried > 0)
+		printf("  %-22s %u bare ACKs of no flow: %u reached the server, %u answered "
+		    "with a RST\n", "unknown flow", pr->unk.tried, pr->unk.seen, pr->unk.rst);
+	else if (pr->unknown_why[0] != '\0')
+		printf("  %-22s not measured: %s\n", "unknown flow", pr->unknown_why);
 	if (t->dead > 0)
 		printf("  %-22s RST at expiry %u of %u (client %u, server %u); later packets: "
 		    "a RST to the sender %u of %u\n", "TCP at expiry", t->rst_expiry, t->dead,
@@ -330,6 +337,8 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	}
 	printf("},");
 	probe_pass_json(pr);
+	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u},",
+	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind);
 	printf("\"translated\":%s,", pr->translated ? "true" : "false");
 	if (pr->translated > 0)
 		printf("\"nat\":{\"outside\":\"%s\",\"ports\":\"%s\",\"parity\":\"%s\","

@@ -17,6 +17,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -55,9 +57,14 @@ struct dgram_peer {
 	struct sockaddr_in from;
 };
 
+#define ACKS_KEPT	64
+
 struct srv {
 	const struct probe_srv_opts *o;
 	int tcp[PROBE_LISTEN_MAX], udp[PROBE_LISTEN_MAX];
+	int raw;		/* TCP as it arrives (root), or -1 */
+	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's bare ACKs */
+	unsigned nacks;
 	struct conn conn[CONNS_MAX];
 	unsigned nconn;
 	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
@@ -111,6 +118,27 @@ on_dgram(struct srv *s, int sock)
 	}
 }
 
+/* A TCP segment as it arrived: the client's bare ACKs of no flow are
+ * kept by sequence number (probe_raw.c). */
+static void
+on_raw(struct srv *s)
+{
+	uint8_t buf[1500];
+	ssize_t n;
+
+	while ((n = recv(s->raw, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		const struct iphdr *ih = (const struct iphdr *)buf;
+
+		if ((size_t)n < sizeof(*ih) || (size_t)n < ih->ihl * 4u + sizeof(struct tcphdr))
+			continue;
+		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
+
+		if (th->ack && !th->syn && !th->rst && !th->fin &&
+		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
+			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
+	}
+}
+
 static struct conn *
 flow_by_id(struct srv *s, unsigned id)
 {
@@ -144,6 +172,14 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 			f->done = true;
 		return (size_t)snprintf(out, cap, "T %u %c %c\n", id, r->id == id ? r->rst : '?',
 		    r->id == id && r->fin ? 'F' : '-');
+	}
+	if (sscanf(line, "ASEEN %u", &id) == 1) {
+		char seen = s->raw < 0 ? '?' : 'N';
+
+		for (unsigned i = 0; i < ACKS_KEPT && i < s->nacks; i++)
+			if (s->acks[i] == id)
+				seen = 'Y';
+		return (size_t)snprintf(out, cap, "A %u %c\n", id, seen);
 	}
 	if (sscanf(line, "TRST %u", &id) == 1) {
 		struct linger lg = { 1, 0 };
@@ -283,7 +319,7 @@ int
 probe_server_run(const struct probe_srv_opts *o)
 {
 	static struct srv s;
-	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX];
+	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX + 1];
 	char a[64];
 
 	memset(&s, 0, sizeof(s));
@@ -297,8 +333,13 @@ probe_server_run(const struct probe_srv_opts *o)
 		}
 		log_notice("probe server: listening on %s (TCP and UDP)", a);
 	}
+	/* root: TCP as it arrives, to tell whether a bare ACK reached us */
+	s.raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s.raw < 0)
+		log_notice("probe server: no raw socket (%s): the client's bare ACKs of no flow "
+		    "cannot be told picked up from reset", strerror(errno));
 	for (;;) {
-		unsigned n = 0, nl = 2 * o->nlisten;
+		unsigned n = 0, nl = 2 * o->nlisten, nc = s.nconn;
 
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			pf[n++] = (struct pollfd){ .fd = s.tcp[i], .events = POLLIN };
@@ -308,8 +349,12 @@ probe_server_run(const struct probe_srv_opts *o)
 		for (unsigned i = 0; i < s.nconn; i++)
 			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd,
 			    .events = s.conn[i].eof ? 0 : POLLIN };
+		if (s.raw >= 0)
+			pf[n++] = (struct pollfd){ .fd = s.raw, .events = POLLIN };
 		if (poll(pf, n, 1000) < 0 && errno != EINTR)
 			fatal("poll");
+		if (s.raw >= 0 && pf[n - 1].revents)
+			on_raw(&s);
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			if (pf[2 * i].revents)
 				accept_all(&s, s.tcp[i]);
@@ -317,7 +362,7 @@ probe_server_run(const struct probe_srv_opts *o)
 				on_dgram(&s, s.udp[i]);
 		}
 		/* backwards: conn_close moves the last into the hole */
-		for (unsigned i = n - nl; i-- > 0;)
+		for (unsigned i = nc; i-- > 0;)
 			if (pf[nl + i].revents && !on_conn(&s, &s.conn[i]))
 				s.conn[i].done = true;
 		for (unsigned i = s.nconn; i-- > 0;)
