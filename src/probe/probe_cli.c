@@ -546,6 +546,7 @@ probe_client_run(const struct probe_cli_opts *o)
 	probe_translation(&pr);
 	if (!o->translation_only) {
 		probe_passage(&pr);
+		probe_timewait(&pr);
 		probe_unknown(&pr);
 	}
 	while (!o->translation_only && round_once(&pr) > 0)

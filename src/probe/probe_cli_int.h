@@ -75,6 +75,7 @@ struct prober {
 	} keep[KEEP__MAX];
 	/* does a segment pass the device at all (seed 003): tried, passed */
 	struct { unsigned tried, passed; } pass[4];	/* enum pass_what */
+	struct { unsigned tried, reopened; } tw;	/* TIME_WAIT reopened */
 	/* bare ACKs of no flow (probe_raw.c): sent, answered with a RST,
 	 * seen by the server, and asked of a server that cannot tell */
 	struct { unsigned tried, rst, seen, blind; } unk;
@@ -101,6 +102,7 @@ void probe_collect(struct prober *pr, struct pflow *fl, unsigned n);
 
 /* probe_pass.c */
 void probe_passage(struct prober *pr);
+void probe_timewait(struct prober *pr);
 void probe_pass_profile(const struct prober *pr, struct strbuf *sb);
 void probe_pass_json(const struct prober *pr);
 void probe_pass_text(const struct prober *pr);

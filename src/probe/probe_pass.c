@@ -7,6 +7,8 @@
  * it read the end, and the client's socket reaching FIN_WAIT2 says the
  * server's ACK of it came back. All within the answer wait (1.5 s: a
  * lost segment's retransmissions count as passing if one gets through).
+ * TIME_WAIT: a connection the server closes first, opened again from the
+ * same port (timewait.reopen).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -115,6 +117,60 @@ probe_passage(struct prober *pr)
 	}
 }
 
+/* A connection from a port of its own that the server closes first;
+ * then the same port to the same endpoint again, 300 ms later, while the
+ * device holds the first in TIME_WAIT. 1 reopened, 0 not, -1 no test. */
+static int
+reopen_once(struct prober *pr)
+{
+	struct pflow f = { .id = pr->next_id++, .kind = M_TCP_EST, .fd = -1 };
+	struct sockaddr_in me;
+	socklen_t sl = sizeof(me);
+	char buf[64];
+	int one = 1, rc;
+
+	if (probe_flow_open(pr, &f) < 0 || getsockname(f.fd, (struct sockaddr *)&me, &sl) < 0) {
+		if (f.fd >= 0)
+			close(f.fd);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "TCLOSE %u\n", f.id);
+	probe_ctl_say(pr, buf);
+	rc = (int)recv(f.fd, buf, sizeof(buf), 0);	/* the server's FIN: 0 */
+	close(f.fd);
+	if (rc != 0)
+		return -1;
+	usleep(300000);
+	f = (struct pflow){ .id = pr->next_id++, .kind = M_TCP_EST, .fd = -1 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = { 3, 0 };
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		close(fd);
+		return -1;
+	}
+	rc = connect(fd, (const struct sockaddr *)&pr->o->server, sizeof(pr->o->server)) == 0;
+	close(fd);
+	return rc;
+}
+
+void
+probe_timewait(struct prober *pr)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		int r = reopen_once(pr);
+
+		if (r < 0)
+			continue;
+		pr->tw.tried++;
+		pr->tw.reopened += (unsigned)r;
+	}
+}
+
 /* fault.* = the share lost, each with its count. */
 void
 probe_pass_profile(const struct prober *pr, struct strbuf *sb)
@@ -127,6 +183,11 @@ probe_pass_profile(const struct prober *pr, struct strbuf *sb)
 		sb_printf(sb, "%s = %u%%\t# %u of %u %s within 1.5 s\n", pass_key[w],
 		    (t - p) * 100 / t, p, t, pass_what[w]);
 	}
+	if (pr->tw.tried > 0)
+		sb_printf(sb, "timewait.reopen = %s\t# %u of %u connections the server closed "
+		    "first were opened again from the same port 300 ms later\n",
+		    2 * pr->tw.reopened > pr->tw.tried ? "allow" : "drop", pr->tw.reopened,
+		    pr->tw.tried);
 }
 
 void
@@ -136,7 +197,8 @@ probe_pass_json(const struct prober *pr)
 	for (unsigned w = 0; w < 4; w++)
 		printf("%s\"%s\":{\"passed\":%u,\"tried\":%u}", w ? "," : "", pass_json[w],
 		    pr->pass[w].passed, pr->pass[w].tried);
-	printf("},");
+	printf(",\"timewait_reopen\":{\"passed\":%u,\"tried\":%u}},", pr->tw.reopened,
+	    pr->tw.tried);
 }
 
 void
@@ -148,5 +210,5 @@ probe_pass_text(const struct prober *pr)
 	for (unsigned w = 0; w < 4; w++)
 		printf("%s %s %u/%u", w ? "," : "", pass_text[w], pr->pass[w].passed,
 		    pr->pass[w].tried);
-	printf("\n");
+	printf("; TIME_WAIT reopened %u/%u\n", pr->tw.reopened, pr->tw.tried);
 }

@@ -13,7 +13,8 @@
  * answers "T ID X F", what this side saw of a RST (X: '-' none, 'B' before
  * any TPING, the device resetting at expiry; 'A' after one, the device
  * answering the sender) and of the client's FIN ('F' came, '-' not), then
- * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0).
+ * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
+ * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -180,6 +181,12 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 			if (s->acks[i] == id)
 				seen = 'Y';
 		return (size_t)snprintf(out, cap, "A %u %c\n", id, seen);
+	}
+	if (sscanf(line, "TCLOSE %u", &id) == 1) {
+		if ((f = flow_by_id(s, id)) == NULL)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
+		f->done = true;	/* closed after this poll round: our FIN first */
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
 	if (sscanf(line, "TRST %u", &id) == 1) {
 		struct linger lg = { 1, 0 };

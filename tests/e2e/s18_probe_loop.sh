@@ -9,7 +9,8 @@
 # timer's refresh by the server's data), the same half_closed.start
 # (fin_acked reads first_fin: the stacks ack a FIN at once), the same
 # expiry actions (expire.later where expiry itself resets nothing), what
-# a bare ACK of no flow gets (unknown.action: raw sockets, root), and
+# a bare ACK of no flow gets (unknown.action: raw sockets, root),
+# timewait.reopen, and
 # whether RSTs pass (fault.drop_rst_*).
 #
 # A profile whose expire.later is pickup runs with expire.later = drop: a
@@ -120,6 +121,8 @@ loop_one() {
 		assert_eq "$_t: expire.later" "$_later" "$(key "$_g" expire.later)"
 	assert_eq "$_t: unknown.action (a bare ACK of no flow)" "$(key "$_w" unknown.action)" \
 		"$(key "$_g" unknown.action)"
+	assert_eq "$_t: timewait.reopen" "$(key "$_w" timewait.reopen)" \
+		"$(key "$_g" timewait.reopen)"
 	for _f in drop_rst_orig drop_rst_reply; do
 		case $(key "$_w" "fault.$_f") in
 		0) _want=0% ;;
