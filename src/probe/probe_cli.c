@@ -40,17 +40,23 @@ since(uint64_t t0)
 	return clock_now_ns() - t0;
 }
 
-/* A connected socket (TCP: handshake done within 3 s), or -1. */
-static int
-dial(const struct sockaddr_in *sa, int type)
+/* A connected socket (TCP: handshake done within 3 s), or -1; from
+ * the local endpoint `from` when given (reused: a port just closed). */
+int
+probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from)
 {
-	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), one = 1;
 	struct timeval tv = { 3, 0 };
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (from != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)from, sizeof(*from)) < 0)) {
+		close(fd);
+		return -1;
+	}
 	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
 		close(fd);
 		return -1;
@@ -116,7 +122,7 @@ probe_flow_open(struct prober *pr, struct pflow *f)
 	char buf[128];
 	int one = 1;
 
-	f->fd = dial(&pr->o->server, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM);
+	f->fd = probe_dial(&pr->o->server, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM, NULL);
 	if (f->fd < 0)
 		return -1;
 	if (IS_TCP(f->kind)) {
@@ -235,7 +241,7 @@ probe_ctl_say(struct prober *pr, const char *line)
 				;
 			close(pr->ctl);
 		}
-		if ((pr->ctl = dial(&pr->o->server, SOCK_STREAM)) < 0 || say(pr->ctl, "CTL\n") < 0)
+		if ((pr->ctl = probe_dial(&pr->o->server, SOCK_STREAM, NULL)) < 0 || say(pr->ctl, "CTL\n") < 0)
 			fatalx("probe: the probe server no longer takes control connections");
 		pr->ctl_opened = clock_now_ns();
 	}
@@ -529,7 +535,7 @@ probe_client_run(const struct probe_cli_opts *o)
 	pr.o = o;
 	pr.next_id = (unsigned)(clock_now_ns() / 1000) % 1000000 * 1000;
 	pr.started = clock_now_ns();
-	if ((pr.ctl = dial(&o->server, SOCK_STREAM)) < 0) {
+	if ((pr.ctl = probe_dial(&o->server, SOCK_STREAM, NULL)) < 0) {
 		log_warn("probe: cannot reach the probe server at %s", o->server_arg);
 		return 1;
 	}

@@ -95,6 +95,7 @@ struct prober {
 };
 
 /* probe_cli.c */
+int probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from);
 void probe_ctl_say(struct prober *pr, const char *line);
 int probe_ctl_line(struct prober *pr, char *buf, size_t cap);
 int probe_flow_open(struct prober *pr, struct pflow *f);

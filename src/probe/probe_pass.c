@@ -127,7 +127,7 @@ reopen_once(struct prober *pr)
 	struct sockaddr_in me;
 	socklen_t sl = sizeof(me);
 	char buf[64];
-	int one = 1, rc;
+	int rc;
 
 	if (probe_flow_open(pr, &f) < 0 || getsockname(f.fd, (struct sockaddr *)&me, &sl) < 0) {
 		if (f.fd >= 0)
@@ -141,21 +141,12 @@ reopen_once(struct prober *pr)
 	if (rc != 0)
 		return -1;
 	usleep(300000);
-	f = (struct pflow){ .id = pr->next_id++, .kind = M_TCP_EST, .fd = -1 };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = { 3, 0 };
+	int fd = probe_dial(&pr->o->server, SOCK_STREAM, &me);
 
 	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
-		close(fd);
-		return -1;
-	}
-	rc = connect(fd, (const struct sockaddr *)&pr->o->server, sizeof(pr->o->server)) == 0;
+		return errno == EADDRINUSE ? -1 : 0;
 	close(fd);
-	return rc;
+	return 1;
 }
 
 void

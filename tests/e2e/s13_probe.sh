@@ -23,30 +23,13 @@ LAB_PROTO="tcp udp"
 export LAB_PROTO
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$E2E_DIR/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=probelib.sh disable=SC1091
+. "$E2E_DIR/probelib.sh"
 
 e2e_init "${1:-}"
 
 PORT=7445
 SLACK=0.25
-
-# fig JSON NAME FIELD: a figure's field from the probe's JSON report.
-fig() {
-	grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[0-9.]*" | head -n 1 | cut -d: -f2
-}
-
-# refresh JSON KEY: the report's refresh rule for KEY (udp, tcp_established).
-refresh() {
-	grep -o '"refresh":{[^}]*}' "$1" | grep -o "\"$2\":[^,}]*" | cut -d: -f2 | tr -d '"'
-}
-
-# holds JSON NAME SECONDS: lo - SLACK < SECONDS <= hi + SLACK.
-holds() {
-	_lo=$(fig "$1" "$2" lo)
-	_hi=$(fig "$1" "$2" hi)
-	[ -n "$_lo" ] && [ -n "$_hi" ] &&
-		awk -v lo="$_lo" -v hi="$_hi" -v t="$3" -v s="$SLACK" \
-			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
-}
 
 # probe_once TAG MAXWAIT: server in the server namespace, client in the
 # client's; the report in $(out TAG_report), the profile in TAG.profile.
@@ -60,10 +43,6 @@ probe_once() {
 	_rc=$?
 	bg_stop "${1}_srv"
 	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
-}
-
-server_listens() {
-	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "
 }
 
 # judge TAG EST UDP UNREPLIED

@@ -38,6 +38,8 @@ LAB_NAT_POOL=$POOL
 export LAB_NAT LAB_NAT_POOL LAB_PROTO
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$E2E_DIR/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=probelib.sh disable=SC1091
+. "$E2E_DIR/probelib.sh"
 
 e2e_init "${1:-}"
 export NATBOX
@@ -58,32 +60,7 @@ HAVE_TURN=0
 command -v turnserver >/dev/null 2>&1 && command -v turnutils_natdiscovery >/dev/null 2>&1 &&
 	HAVE_TURN=1
 
-# fig JSON NAME FIELD: a figure's field from the probe's JSON report.
-fig() {
-	grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[0-9.]*" | head -n 1 | cut -d: -f2
-}
-
-# natf JSON FIELD: a field of the report's "nat" object.
-natf() {
-	grep -o '"nat":{[^}]*}' "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n 1 | cut -d: -f2 |
-		tr -d '"'
-}
-
-# refresh JSON KEY: the report's refresh rule for KEY (udp, tcp_established).
-refresh() {
-	grep -o '"refresh":{[^}]*}' "$1" | grep -o "\"$2\":[^,}]*" | cut -d: -f2 | tr -d '"'
-}
-
-# holds JSON NAME SECONDS: lo - SLACK < SECONDS <= hi + SLACK.
-holds() {
-	_lo=$(fig "$1" "$2" lo)
-	_hi=$(fig "$1" "$2" hi)
-	[ -n "$_lo" ] && [ -n "$_hi" ] &&
-		awk -v lo="$_lo" -v hi="$_hi" -v t="$3" -v s="$SLACK" \
-			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
-}
-
-server_listens() {
+psrv_listens() {
 	run_in server ss -ltn 2>/dev/null | grep -q "$SERVER4B:$PORT "
 }
 
@@ -97,7 +74,7 @@ servers_up() {
 	run_in server ip addr add "$SERVER4B/24" dev to-router
 	bg_in server psrv "$NATBOX" probe server --listen "$SERVER4:$PORT" \
 		--listen "$SERVER4:$((PORT + 1))" --listen "$SERVER4B:$PORT"
-	wait_for 5 server_listens || fail "probe server listening"
+	wait_for 5 psrv_listens || fail "probe server listening"
 	[ "$HAVE_TURN" = 1 ] || return 0
 	mkdir -p "$E2E_TMP/turn"	# its SQLite user database, unused (--no-auth)
 	bg_in server turn timeout 600 turnserver -n --no-auth --stun-only --no-tls --no-dtls \
@@ -205,6 +182,7 @@ nat_stop
 for _case in "port-restricted endpoint-independent address-and-port-dependent preserve" \
 	"full-cone endpoint-independent endpoint-independent preserve" \
 	"rfc4787 endpoint-independent endpoint-independent sequential"; do
+	# shellcheck disable=SC2086 # the case's four words
 	set -- $_case
 	_extra=
 	[ "$4" = sequential ] && _extra="--set nat.ports=sequential"
@@ -224,12 +202,15 @@ lab_up noqueue
 servers_up
 run_in router iptables -w -t nat -A POSTROUTING -o to-server -j MASQUERADE ||
 	fail "kernel: MASQUERADE in the router"
-run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
+if ! { run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED \
+	-j ACCEPT &&
 	run_in router iptables -w -A FORWARD -i to-client -p tcp --syn -m conntrack --ctstate NEW \
 		-j ACCEPT &&
 	run_in router iptables -w -A FORWARD -i to-client -p udp -m conntrack --ctstate NEW \
 		-j ACCEPT &&
-	run_in router iptables -w -A FORWARD -j DROP || fail "kernel: state rules in the router"
+	run_in router iptables -w -A FORWARD -j DROP; }; then
+	fail "kernel: state rules in the router"
+fi
 run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=7 \
 	net.netfilter.nf_conntrack_udp_timeout=3 net.netfilter.nf_conntrack_udp_timeout_stream=5 \
 	>/dev/null || fail "kernel: conntrack sysctls in the router namespace"
