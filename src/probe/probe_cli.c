@@ -483,6 +483,32 @@ stream_replied(struct prober *pr, struct pflow *fl, unsigned n)
 		}
 }
 
+/* A round's progress line: its flows, its longest idle, and where each
+ * search stands (pinned, its interval so far, or over the longest idle
+ * tried). */
+static void
+round_progress(const struct prober *pr, unsigned n, uint64_t longest)
+{
+	static const char *const name[M__MAX] = { "established", "udp-unreplied",
+		"udp-replied", "half-closed" };
+
+	fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs, %.0fs in;", pr->rounds, n,
+	    (double)longest / 1000, (double)since(pr->started) / 1e9);
+	for (unsigned k = 0; k < M__MAX; k++) {
+		struct infer_est e;
+
+		infer_estimate(&pr->m[k].s, &e);
+		if (e.total == 0)
+			fprintf(stderr, " %s -", name[k]);
+		else if (e.hi == INFER_NEVER)
+			fprintf(stderr, " %s >%.1fs", name[k], (double)e.lo / 1000);
+		else
+			fprintf(stderr, " %s (%.2f, %.2f]%s", name[k], (double)e.lo / 1000,
+			    (double)e.hi / 1000, e.done ? " pinned" : "");
+	}
+	fprintf(stderr, "\n");
+}
+
 /* One round: every search's next idles, opened, run and recorded. */
 static unsigned
 round_once(struct prober *pr)
@@ -510,8 +536,7 @@ round_once(struct prober *pr)
 	pr->rounds++;
 	pr->flows += n;
 	if (!pr->o->json)
-		fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs\n", pr->rounds, n,
-		    (double)longest / 1000);
+		round_progress(pr, n, longest);
 	/* the replied UDP flows first: their 2.2 s before streaming must not
 	 * lengthen the other flows' idles, which start when they open */
 	round_open(pr, fl, n, true);
