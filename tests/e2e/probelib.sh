@@ -42,3 +42,19 @@ holds() {
 server_listens() {
 	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "
 }
+
+# timer_is JSON TAG NAME SECONDS: pass when the figure's interval holds it.
+timer_is() {
+	if holds "$1" "$3" "$4"; then
+		pass "$2: $3 ${4}s within the probe's interval ($(fig "$1" "$3" lo)s, $(fig "$1" "$3" hi)s]"
+	else
+		fail "$2: $3 ${4}s not within ($(fig "$1" "$3" lo), $(fig "$1" "$3" hi)] (report: $(cat "$1"))"
+	fi
+}
+
+# timers JSON TAG EST UDP UNREPLIED: the three timers' intervals hold them.
+timers() {
+	timer_is "$1" "$2" tcp_established "$3"
+	timer_is "$1" "$2" udp_replied "$4"
+	timer_is "$1" "$2" udp_unreplied "$5"
+}

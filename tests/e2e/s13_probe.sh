@@ -48,14 +48,7 @@ probe_once() {
 # judge TAG EST UDP UNREPLIED
 judge() {
 	_r=$(out "${1}_report")
-	for _m in "tcp_established $2" "udp_replied $3" "udp_unreplied $4"; do
-		set -- "$1" "$2" "$3" "$4" "${_m% *}" "${_m#* }"
-		if holds "$_r" "$5" "$6"; then
-			pass "$1: $5 ${6}s within the probe's interval ($(fig "$_r" "$5" lo)s, $(fig "$_r" "$5" hi)s]"
-		else
-			fail "$1: $5 ${6}s not within ($(fig "$_r" "$5" lo), $(fig "$_r" "$5" hi)] (report: $(cat "$_r"))"
-		fi
-	done
+	timers "$_r" "$1" "$2" "$3" "$4"
 	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
 	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
 	assert_match "$1: the profile cites its measurement" "*source = measured by natbox probe on*" \

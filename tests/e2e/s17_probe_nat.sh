@@ -131,19 +131,6 @@ nat_judge() {
 	oracle "$1" "$(natf "$_r" mapping)" "$(natf "$_r" filtering)"
 }
 
-# timers TAG EST UDP UNREPLIED: the probe's intervals hold them.
-timers() {
-	_r=$(out "$1")
-	for _m in "tcp_established $2" "udp_replied $3" "udp_unreplied $4"; do
-		set -- "$1" "$2" "$3" "$4" "${_m% *}" "${_m#* }"
-		if holds "$_r" "$5" "$6"; then
-			pass "$1: $5 ${6}s within the probe's interval ($(fig "$_r" "$5" lo)s, $(fig "$_r" "$5" hi)s]"
-		else
-			fail "$1: $5 ${6}s not within ($(fig "$_r" "$5" lo), $(fig "$_r" "$5" hi)] (report: $(cat "$_r"))"
-		fi
-	done
-}
-
 # nat_start PROFILE [--set ...]: natbox translating with the lab's pool.
 nat_start() {
 	_prof=$1
@@ -167,7 +154,7 @@ servers_up
 nat_start symmetric --set timeout.established=4s --set timeout.udp=4s \
 	--set timeout.udp_unreplied=2s
 probe sym --max-wait 6s --resolution 300ms
-timers sym 4 4 2
+timers "$(out sym)" sym 4 4 2
 nat_judge sym address-and-port-dependent address-and-port-dependent random
 _p=$(cat "$E2E_TMP/sym.profile")
 assert_match "sym: parity kept (nat.parity = on)" "*nat.parity = on*" "$_p"
@@ -215,7 +202,7 @@ run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=7 \
 	net.netfilter.nf_conntrack_udp_timeout=3 net.netfilter.nf_conntrack_udp_timeout_stream=5 \
 	>/dev/null || fail "kernel: conntrack sysctls in the router namespace"
 probe masq --max-wait 9s --resolution 300ms
-timers masq 7 5 3
+timers "$(out masq)" masq 7 5 3
 assert_eq "masq: UDP refreshed by either side" any "$(refresh "$(out masq)" udp)"
 assert_eq "masq: echoed data refreshes an established flow" any \
 	"$(refresh "$(out masq)" tcp_established)"

@@ -28,49 +28,27 @@ LAB_PROTO="tcp udp"
 export LAB_PROTO
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$E2E_DIR/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=probelib.sh disable=SC1091
+. "$E2E_DIR/probelib.sh"
 
 e2e_init "${1:-}"
 
 PORT=7445
 SLACK=0.25
-# first_fin + refresh none and reset at expiry; both_fins; a RST blackhole
-PROBE_LOOP=${PROBE_LOOP:-fin-kills-mapping cisco-asa-reset rst-blackhole}
+# fin_acked (read as first_fin), reset at expiry, later packets and
+# unknown ones reset; a RST blackhole with pickup (run as drop). s16 has
+# fin-kills-mapping (absolute) and rfc5382 (both_fins).
+PROBE_LOOP=${PROBE_LOOP:-cisco-asa-reset rst-blackhole}
 if [ "$PROBE_LOOP" = all ]; then
-	PROBE_LOOP=$(cd "$E2E_ROOT/policies" && ls ./*.profile | sed 's|^\./||; s|\.profile$||')
+	PROBE_LOOP=
+	for _f in "$E2E_ROOT"/policies/*.profile; do
+		_f=${_f##*/}
+		PROBE_LOOP="$PROBE_LOOP ${_f%.profile}"
+	done
 fi
-
-fig() {
-	grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[0-9.]*" | head -n 1 | cut -d: -f2
-}
-
-holds() {
-	_lo=$(fig "$1" "$2" lo)
-	_hi=$(fig "$1" "$2" hi)
-	[ -n "$_lo" ] && [ -n "$_hi" ] &&
-		awk -v lo="$_lo" -v hi="$_hi" -v t="$3" -v s="$SLACK" \
-			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
-}
-
-# key FILE KEY: a profile's value ("key = value # comment").
-key() {
-	sed -n "s/^$2 = \([^[:space:]#]*\).*/\1/p" "$1" | tail -n 1
-}
-
-server_listens() {
-	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "
-}
 
 queue_free() {
 	! queue_bound
-}
-
-# timer_is TAG NAME SECONDS
-timer_is() {
-	if holds "$(out "$1")" "$2" "$3"; then
-		pass "$1: $2 ${3}s within ($(fig "$(out "$1")" "$2" lo), $(fig "$(out "$1")" "$2" hi)]"
-	else
-		fail "$1: $2 ${3}s not within ($(fig "$(out "$1")" "$2" lo), $(fig "$(out "$1")" "$2" hi)]"
-	fi
 }
 
 # loop_one PROFILE: run it, probe it, compare.
@@ -97,12 +75,10 @@ loop_one() {
 	[ -s "$_g" ] || return
 	_start=$(key "$_w" half_closed.start)
 	[ "$_start" = fin_acked ] && _start=first_fin
-	timer_is "$_t" tcp_established 6
-	timer_is "$_t" udp_replied 5
-	timer_is "$_t" udp_unreplied 3
+	timers "$(out "$_t")" "$_t" 6 5 3
 	assert_eq "$_t: half_closed.start" "$_start" "$(key "$_g" half_closed.start)"
 	if [ "$_start" = first_fin ]; then
-		timer_is "$_t" tcp_half_closed 3
+		timer_is "$(out "$_t")" "$_t" tcp_half_closed 3
 		case $(key "$_w" refresh.fin_wait) in
 		any | reply) _hr=any ;;
 		*) _hr=none ;;
