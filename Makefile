@@ -74,7 +74,7 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all binaries deps check unit e2e kernel-diff bench demo fuzz clean install uninstall FORCE
+.PHONY: all binaries deps check unit e2e kernel-diff probe-loop bench demo fuzz clean install uninstall FORCE
 
 all: $(BIN)
 
@@ -170,6 +170,11 @@ KDIFF_FLOWS ?= 1000
 kernel-diff: $(BIN) $(E2E_BINS)
 	@NATBOX=$(abspath $(BIN)) KDIFF_SEEDS="$(KDIFF_SEEDS)" KDIFF_FLOWS=$(KDIFF_FLOWS) \
 	    sh tests/e2e/s15_kernel_diff.sh $(BUILD)
+
+# The probe's closed loop over every library profile (root; about a
+# minute each; `make check` runs a representative few).
+probe-loop: $(BIN) $(E2E_BINS)
+	@NATBOX=$(abspath $(BIN)) PROBE_LOOP=all sh tests/e2e/s18_probe_loop.sh $(BUILD)
 
 # Figures only. The lab part needs root; LAB_OFFLOAD=1 for GRO/GSO on.
 bench: $(BIN) $(BENCH_BINS)

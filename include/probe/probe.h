@@ -8,6 +8,8 @@
 
 #define PROBE_PORT	7445	/* control, test flows (TCP) and datagrams (UDP) */
 #define PROBE_LISTEN_MAX	4
+/* the acknowledgement number of the client's bare ACKs of no flow */
+#define PROBE_RAW_MAGIC	0x6e627072u
 
 /* "ADDR[:PORT]" (IPv4), port PROBE_PORT when not given. 0 or -1. */
 int probe_parse_addr(const char *s, struct sockaddr_in *sa);
@@ -28,6 +30,7 @@ struct probe_cli_opts {
 	uint64_t answer_wait;	/* ns a probe packet's answer is waited for */
 	unsigned per_round;	/* flows a round, per measurement */
 	bool json;
+	bool translation_only;	/* mapping, filtering, ports: no timers */
 	const char *out;	/* -o FILE: the profile; NULL: none */
 };
 

@@ -16,7 +16,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: natbox probe server [--listen ADDR[:PORT]]...\n"
 	    "       natbox probe client --server ADDR[:PORT] [--max-wait DURATION]\n"
-	    "                           [--resolution DURATION] [--flows N] [--json] [-o FILE]\n"
+	    "                           [--resolution DURATION] [--flows N] [--translation-only]\n"
+	    "                           [--json] [-o FILE]\n"
 	    "  server: on the far side of the device; TCP and UDP on each --listen\n"
 	    "          (default 0.0.0.0:%u); two endpoints (addresses or ports) let the\n"
 	    "          client tell mapping and filtering apart (RFC 4787)\n"
@@ -25,6 +26,8 @@ usage(FILE *f)
 	    "  --resolution D   stop a search when the timer is pinned this close\n"
 	    "                   (default: max-wait / 40, at least 100ms)\n"
 	    "  --flows N        parallel flows a round, per measurement (default 12)\n"
+	    "  --translation-only  mapping, filtering, ports and parity only (seconds):\n"
+	    "                   no timers\n"
 	    "  --json           the report as JSON\n"
 	    "  -o FILE          write the measured profile (else printed after the report)\n",
 	    PROBE_PORT);
@@ -89,6 +92,7 @@ probe_client(int argc, char **argv)
 		{ "resolution", required_argument, NULL, 'r' },
 		{ "flows", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "translation-only", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -99,7 +103,7 @@ probe_client(int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+s:m:r:n:jo:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:m:r:n:jto:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.server_arg = optarg;
@@ -123,6 +127,9 @@ probe_client(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 't':
+			o.translation_only = true;
 			break;
 		case 'o':
 			o.out = optarg;

@@ -13,8 +13,8 @@
  * server reports what it saw of each TCP flow (TSTAT): a RST at expiry,
  * or one answering its own send.
  * A round waits for its longest idle plus the answer wait, so its flows
- * cost nothing extra. The control connection says NOP every second, so
- * the device never times it out.
+ * cost nothing extra. The control connection is opened afresh once it is
+ * half a second old (probe_ctl_say), so no device timer ends it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +32,7 @@
 #include "probe_cli_int.h"
 
 #define MS	1000000ULL
+#define CTL_FRESH	(500 * MS)
 
 static uint64_t
 since(uint64_t t0)
@@ -39,17 +40,23 @@ since(uint64_t t0)
 	return clock_now_ns() - t0;
 }
 
-/* A connected socket (TCP: handshake done within 3 s), or -1. */
-static int
-dial(const struct sockaddr_in *sa, int type)
+/* A connected socket (TCP: handshake done within 3 s), or -1; from
+ * the local endpoint `from` when given (reused: a port just closed). */
+int
+probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from)
 {
-	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), one = 1;
 	struct timeval tv = { 3, 0 };
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (from != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)from, sizeof(*from)) < 0)) {
+		close(fd);
+		return -1;
+	}
 	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
 		close(fd);
 		return -1;
@@ -109,13 +116,13 @@ udp_hello(struct pflow *f, bool reply)
 }
 
 /* Open a flow: its first exchange done, its idle about to start. */
-static int
-flow_open(struct prober *pr, struct pflow *f)
+int
+probe_flow_open(struct prober *pr, struct pflow *f)
 {
 	char buf[128];
 	int one = 1;
 
-	f->fd = dial(&pr->o->server, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM);
+	f->fd = probe_dial(&pr->o->server, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM, NULL);
 	if (f->fd < 0)
 		return -1;
 	if (IS_TCP(f->kind)) {
@@ -126,12 +133,12 @@ flow_open(struct prober *pr, struct pflow *f)
 			return -1;
 		setsockopt(f->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 		/* half-closed: our FIN, the idle counted from it */
-		if (f->kind != M_TCP_EST && shutdown(f->fd, SHUT_WR) < 0)
+		if ((f->kind == M_TCP_HALF || f->kind == M_TCP_HREF) && shutdown(f->fd, SHUT_WR) < 0)
 			return -1;
-	} else if (udp_hello(f, f->kind == M_UDP_REP) < 0)
+	} else if (udp_hello(f, IS_UREP(f->kind)) < 0)
 		return -1;
 	probe_local(f->fd, f->local, sizeof(f->local));
-	f->last = clock_now_ns();
+	f->born = f->last = clock_now_ns();
 	f->next_keep = f->last + f->keep;
 	return 0;
 }
@@ -144,6 +151,7 @@ flow_stream(struct pflow *f)
 	if (udp_hello(f, true) < 0)
 		return -1;
 	f->last = clock_now_ns();
+	f->next_keep = f->last + f->keep;
 	return 0;
 }
 
@@ -166,8 +174,7 @@ tping(struct prober *pr, const struct pflow *f, char ch)
 	char buf[64];
 
 	snprintf(buf, sizeof(buf), "TPING %u %c\n", f->id, ch);
-	if (say(pr->ctl, buf) < 0)
-		fatalx("probe: the control connection to the server broke");
+	probe_ctl_say(pr, buf);
 }
 
 /* The probe packet: a byte on TCP; on UDP the server's datagram, asked
@@ -179,7 +186,7 @@ flow_probe(struct prober *pr, struct pflow *f)
 
 	f->phase = PH_PROBED;
 	f->give_up = clock_now_ns() + pr->o->answer_wait;
-	if (f->kind == M_TCP_EST) {
+	if (f->kind == M_TCP_EST || f->kind == M_TCP_EKEEP) {
 		if (send(f->fd, "x", 1, MSG_NOSIGNAL) != 1) {
 			f->reset_after = errno == ECONNRESET || errno == EPIPE;
 			flow_end(f, false);
@@ -191,8 +198,7 @@ flow_probe(struct prober *pr, struct pflow *f)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "UPING %u\n", f->id);
-	if (say(pr->ctl, buf) < 0)
-		fatalx("probe: the control connection to the server broke");
+	probe_ctl_say(pr, buf);
 }
 
 /* An answer (or an error) on a flow's socket. */
@@ -221,18 +227,67 @@ flow_readable(struct pflow *f, short revents)
 		flow_end(f, true);
 }
 
-/* Drain the control connection's answers; NOP once a second. */
+/* A control request. The connection is opened afresh once it is
+ * CTL_FRESH old: a device whose TCP timer is absolute (refresh none)
+ * would end a long-lived one, and every request with it. */
+void
+probe_ctl_say(struct prober *pr, const char *line)
+{
+	char buf[512];
+
+	if (pr->ctl < 0 || since(pr->ctl_opened) >= CTL_FRESH) {
+		if (pr->ctl >= 0) {
+			while (recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+			close(pr->ctl);
+		}
+		if ((pr->ctl = probe_dial(&pr->o->server, SOCK_STREAM, NULL)) < 0 || say(pr->ctl, "CTL\n") < 0)
+			fatalx("probe: the probe server no longer takes control connections");
+		pr->ctl_opened = clock_now_ns();
+	}
+	if (say(pr->ctl, line) < 0)
+		fatalx("probe: the control connection to the server broke");
+}
+
+/* One answer line from the control connection (its receive timeout
+ * bounds the wait): 0, or -1. */
+int
+probe_ctl_line(struct prober *pr, char *buf, size_t cap)
+{
+	return pr->ctl >= 0 ? read_line(pr->ctl, buf, cap) : -1;
+}
+
+/* Drain the control connection's answers. */
 static void
 ctl_tick(struct prober *pr)
 {
 	char buf[512];
 
-	while (recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+	while (pr->ctl >= 0 && recv(pr->ctl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
-	if (since(pr->ctl_said) >= 1000 * MS) {
-		if (say(pr->ctl, "NOP\n") < 0)
-			fatalx("probe: the control connection to the server broke");
-		pr->ctl_said = clock_now_ns();
+}
+
+/* A keepalive: the kind of packet the flow's refresh set is about. */
+static void
+keep_send(struct prober *pr, struct pflow *f)
+{
+	char buf[64];
+
+	switch (f->kind) {
+	case M_TCP_HREF:
+		tping(pr, f, 'k');
+		break;
+	case M_TCP_EKEEP:	/* echoed: data both ways */
+		(void)send(f->fd, "k", 1, MSG_NOSIGNAL);
+		break;
+	case M_UDP_KORIG:	/* recorded, not answered */
+		snprintf(buf, sizeof(buf), "U %u k\n", f->id);
+		(void)send(f->fd, buf, strlen(buf), 0);
+		break;
+	case M_UDP_KREPLY:	/* the server's datagram into the mapping */
+		snprintf(buf, sizeof(buf), "UPING %u\n", f->id);
+		probe_ctl_say(pr, buf);
+		break;
 	}
 }
 
@@ -242,10 +297,16 @@ static uint64_t
 flow_due(struct prober *pr, struct pflow *f, uint64_t now)
 {
 	uint64_t probe_at = f->last + f->idle;
+	uint64_t keep_end = f->keep_span > 0 ? f->last + f->keep_span : probe_at;
 
-	if (f->phase == PH_IDLE && f->keep > 0 && now >= f->next_keep && f->next_keep < probe_at) {
-		tping(pr, f, 'k');
+	if (f->phase == PH_IDLE && f->keep > 0 && now >= f->next_keep && f->next_keep < keep_end) {
+		keep_send(pr, f);
 		f->next_keep += f->keep;
+		/* a keep set's gap counts from its last keepalive */
+		if (f->keep_span > 0) {
+			f->idle = now - f->last + f->gap;
+			probe_at = f->last + f->idle;
+		}
 	}
 	if (f->phase == PH_IDLE && now >= probe_at)
 		flow_probe(pr, f);
@@ -253,7 +314,7 @@ flow_due(struct prober *pr, struct pflow *f, uint64_t now)
 		flow_end(f, false);
 	if (f->phase == PH_PROBED)
 		return f->give_up;
-	return f->keep > 0 && f->next_keep < probe_at ? f->next_keep : probe_at;
+	return f->keep > 0 && f->next_keep < keep_end ? f->next_keep : probe_at;
 }
 
 /* Run the flows of one round to their outcome. */
@@ -317,32 +378,32 @@ plan_href(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest)
 
 /* What the server saw of the round's TCP flows (and their sockets
  * closed, which the server must not take for the device's RST). */
-static void
-round_collect(struct prober *pr, struct pflow *fl, unsigned n)
+void
+probe_collect(struct prober *pr, struct pflow *fl, unsigned n)
 {
-	char buf[128], x;
+	char buf[128], x, fin = '-';
 	unsigned want = 0, id;
 
+	pr->ctl_opened = 0;	/* every answer on one fresh connection */
 	for (unsigned i = 0; i < n; i++) {
 		if (!IS_TCP(fl[i].kind))
 			continue;
 		snprintf(buf, sizeof(buf), "TSTAT %u\n", fl[i].id);
-		if (say(pr->ctl, buf) < 0)
-			fatalx("probe: the control connection to the server broke");
+		probe_ctl_say(pr, buf);
 		fl[i].srv = '?';
 		want++;
 	}
 	/* other answers (OK, ERR) interleave: skipped */
 	while (want > 0 && read_line(pr->ctl, buf, sizeof(buf)) == 0) {
-		if (sscanf(buf, "T %u %c", &id, &x) != 2)
+		if (sscanf(buf, "T %u %c %c", &id, &x, &fin) < 2)
 			continue;
 		for (unsigned i = 0; i < n; i++)
 			if (fl[i].id == id && IS_TCP(fl[i].kind) && fl[i].srv == '?') {
 				fl[i].srv = x;
+				fl[i].srv_fin = fin == 'F';
 				want--;
 			}
 	}
-	pr->ctl_said = clock_now_ns();
 	for (unsigned i = 0; i < n; i++)
 		if (fl[i].fd >= 0) {
 			close(fl[i].fd);
@@ -365,6 +426,11 @@ round_record(struct prober *pr, const struct pflow *fl, unsigned n)
 			pr->href_lost += !f->alive;
 			continue;
 		}
+		if (f->kind > M_TCP_HREF) {
+			pr->keep[f->kind - M_TCP_EKEEP].kept += f->alive;
+			pr->keep[f->kind - M_TCP_EKEEP].lost += !f->alive;
+			continue;
+		}
 		infer_add(&pr->m[f->kind].s, f->idle / MS, f->alive);
 		if (f->alive || (f->kind != M_TCP_EST && f->kind != M_TCP_HALF))
 			continue;
@@ -383,15 +449,64 @@ static void
 round_open(struct prober *pr, struct pflow *fl, unsigned n, bool replied)
 {
 	for (unsigned i = 0; i < n; i++) {
-		if ((fl[i].kind == M_UDP_REP) != replied)
+		if (IS_UREP(fl[i].kind) != replied)
 			continue;
-		if (flow_open(pr, &fl[i]) < 0) {
+		if (probe_flow_open(pr, &fl[i]) < 0) {
 			log_warnx("probe: test flow %u could not be set up", fl[i].id);
 			flow_end(&fl[i], false);
 			fl[i].setup_failed = true;
 		} else
-			probe_note_seen(pr, &fl[i]);
+			probe_note_seen(pr, fl[i].local, fl[i].seen);
 	}
+}
+
+/* The replied UDP flows answered again 1.1 s after their first exchange
+ * (an unreplied timer down to about 1.2 s, refreshed by either
+ * direction, keeps them) and past their first 2 s: streaming. */
+static void
+stream_replied(struct prober *pr, struct pflow *fl, unsigned n)
+{
+	for (unsigned step = 1; step <= 2; step++)
+		for (unsigned i = 0; i < n; i++) {
+			struct pflow *f = &fl[i];
+
+			if (!IS_UREP(f->kind) || f->phase == PH_DONE)
+				continue;
+			while (since(f->born) < step * 1100 * MS) {
+				ctl_tick(pr);
+				usleep(20000);
+			}
+			if (flow_stream(f) < 0) {
+				flow_end(f, false);
+				f->setup_failed = true;
+			}
+		}
+}
+
+/* A round's progress line: its flows, its longest idle, and where each
+ * search stands (pinned, its interval so far, or over the longest idle
+ * tried). */
+static void
+round_progress(const struct prober *pr, unsigned n, uint64_t longest)
+{
+	static const char *const name[M__MAX] = { "established", "udp-unreplied",
+		"udp-replied", "half-closed" };
+
+	fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs, %.0fs in;", pr->rounds, n,
+	    (double)longest / 1000, (double)since(pr->started) / 1e9);
+	for (unsigned k = 0; k < M__MAX; k++) {
+		struct infer_est e;
+
+		infer_estimate(&pr->m[k].s, &e);
+		if (e.total == 0)
+			fprintf(stderr, " %s -", name[k]);
+		else if (e.hi == INFER_NEVER)
+			fprintf(stderr, " %s >%.1fs", name[k], (double)e.lo / 1000);
+		else
+			fprintf(stderr, " %s (%.2f, %.2f]%s", name[k], (double)e.lo / 1000,
+			    (double)e.hi / 1000, e.done ? " pinned" : "");
+	}
+	fprintf(stderr, "\n");
 }
 
 /* One round: every search's next idles, opened, run and recorded. */
@@ -400,7 +515,7 @@ round_once(struct prober *pr)
 {
 	static struct pflow fl[PROBE_ROUND_MAX];
 	unsigned n = 0, stream = 0;
-	uint64_t d[PROBE_ROUND_MAX], t0, longest = 0;
+	uint64_t d[PROBE_ROUND_MAX], longest = 0;
 
 	for (unsigned k = 0; k < M__MAX; k++) {
 		unsigned m = infer_plan(&pr->m[k].s, d, pr->o->per_round);
@@ -409,37 +524,27 @@ round_once(struct prober *pr)
 			fl[n] = (struct pflow){ .id = pr->next_id++, .kind = (uint8_t)k,
 			    .idle = d[i] * MS, .fd = -1, .phase = PH_IDLE };
 			longest = d[i] > longest ? d[i] : longest;
-			stream += k == M_UDP_REP;
 			n++;
 		}
 	}
 	n = plan_href(pr, fl, n, &longest);
+	n = probe_plan_keep(pr, fl, n, &longest);
+	for (unsigned i = 0; i < n; i++)
+		stream += IS_UREP(fl[i].kind);
 	if (n == 0)
 		return 0;
 	pr->rounds++;
 	pr->flows += n;
 	if (!pr->o->json)
-		fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs\n", pr->rounds, n,
-		    (double)longest / 1000);
-	/* the replied UDP flows first: their 2.5 s before streaming must not
+		round_progress(pr, n, longest);
+	/* the replied UDP flows first: their 2.2 s before streaming must not
 	 * lengthen the other flows' idles, which start when they open */
-	t0 = clock_now_ns();
 	round_open(pr, fl, n, true);
-	if (stream > 0) {
-		while (since(t0) < 2500 * MS) {
-			ctl_tick(pr);
-			usleep(50000);
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (fl[i].kind == M_UDP_REP && fl[i].phase != PH_DONE &&
-			    flow_stream(&fl[i]) < 0) {
-				flow_end(&fl[i], false);
-				fl[i].setup_failed = true;
-			}
-	}
+	if (stream > 0)
+		stream_replied(pr, fl, n);
 	round_open(pr, fl, n, false);
 	round_run(pr, fl, n);
-	round_collect(pr, fl, n);
+	probe_collect(pr, fl, n);
 	round_record(pr, fl, n);
 	return n;
 }
@@ -455,7 +560,7 @@ probe_client_run(const struct probe_cli_opts *o)
 	pr.o = o;
 	pr.next_id = (unsigned)(clock_now_ns() / 1000) % 1000000 * 1000;
 	pr.started = clock_now_ns();
-	if ((pr.ctl = dial(&o->server, SOCK_STREAM)) < 0) {
+	if ((pr.ctl = probe_dial(&o->server, SOCK_STREAM, NULL)) < 0) {
 		log_warn("probe: cannot reach the probe server at %s", o->server_arg);
 		return 1;
 	}
@@ -465,12 +570,17 @@ probe_client_run(const struct probe_cli_opts *o)
 		return 1;
 	}
 	probe_parse_list(&pr, buf + 1);
-	pr.ctl_said = clock_now_ns();
+	pr.ctl_opened = clock_now_ns();
 	for (unsigned k = 0; k < M__MAX; k++)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);
 	probe_translation(&pr);
-	while (round_once(&pr) > 0)
+	if (!o->translation_only) {
+		probe_passage(&pr);
+		probe_timewait(&pr);
+		probe_unknown(&pr);
+	}
+	while (!o->translation_only && round_once(&pr) > 0)
 		;
 	close(pr.ctl);
 	pr.elapsed = since(pr.started);

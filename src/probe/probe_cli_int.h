@@ -11,10 +11,22 @@
 
 #define PROBE_ROUND_MAX	96
 
-/* Searches (infer.h), then kinds of flow that are not: M_TCP_HREF, a
- * half-closed flow the server keeps sending into (idle vs absolute). */
-enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M_TCP_HALF, M__MAX, M_TCP_HREF = M__MAX };
-#define IS_TCP(k)	((k) == M_TCP_EST || (k) == M_TCP_HALF || (k) == M_TCP_HREF)
+struct strbuf;
+
+/* Searches (infer.h), then kinds of flow that are not, each kept alive
+ * by one kind of packet every T/4 (refresh rules): M_TCP_HREF, a
+ * half-closed flow the server keeps sending into (idle vs absolute);
+ * M_TCP_EKEEP, an established flow the client sends a byte into (echoed);
+ * M_UDP_KORIG and M_UDP_KREPLY, replied UDP flows only the client, or
+ * only the server, sends into. */
+enum mkind { M_TCP_EST = 0, M_UDP_UNREP, M_UDP_REP, M_TCP_HALF, M__MAX,
+	M_TCP_HREF = M__MAX, M_TCP_EKEEP, M_UDP_KORIG, M_UDP_KREPLY };
+#define IS_TCP(k)	((k) == M_TCP_EST || (k) == M_TCP_HALF || (k) == M_TCP_HREF || \
+			 (k) == M_TCP_EKEEP)
+#define IS_UREP(k)	((k) == M_UDP_REP || (k) == M_UDP_KORIG || (k) == M_UDP_KREPLY)
+enum pass_what { PASS_RST_ORIG = 0, PASS_RST_REPLY, PASS_FIN, PASS_FIN_ACK };
+/* the refresh sets: keep[] of struct prober, by kind - M_TCP_EKEEP */
+enum { KEEP_TCP = 0, KEEP_UDP_ORIG, KEEP_UDP_REPLY, KEEP__MAX };
 #define HREF_FLOWS	3
 enum phase { PH_IDLE = 0, PH_PROBED, PH_DONE };
 
@@ -23,10 +35,14 @@ struct pflow {
 	uint8_t kind, phase;	/* enum mkind, enum phase */
 	int fd;
 	uint64_t idle;		/* ns */
+	uint64_t born;		/* ns: its first exchange done */
 	uint64_t last;		/* ns: the flow's last packet before its idle */
 	uint64_t give_up;	/* ns: no answer to the probe by then: dead */
-	uint64_t keep, next_keep;	/* M_TCP_HREF: the server sends every keep ns */
+	uint64_t keep, next_keep;	/* kept alive every keep ns (HREF, keep sets) */
+	uint64_t keep_span;	/* ns from last the keepalives go on; 0: up to the probe */
+	uint64_t gap;		/* keep sets: ns from the last keepalive to the probe */
 	bool alive, reset_before, reset_after, setup_failed;
+	bool srv_fin;		/* the server saw the client's FIN */
 	char srv;		/* the server's RST: '-', 'B' before its send, 'A' after */
 	char seen[64];		/* the source the server saw */
 	char local[64];		/* ours */
@@ -35,7 +51,7 @@ struct pflow {
 struct prober {
 	const struct probe_cli_opts *o;
 	int ctl;
-	uint64_t ctl_said, started, elapsed;
+	uint64_t ctl_opened, started, elapsed;
 	unsigned next_id, rounds, flows;
 	struct { struct infer s; } m[M__MAX];
 	/* dead TCP flows (established, half-closed) and the RSTs each side saw:
@@ -48,9 +64,29 @@ struct prober {
 	bool href_planned;
 	unsigned href_kept, href_lost;
 	uint64_t href_t;
+	/* refresh by direction: flows kept alive by one kind of packet for
+	 * 2 T, then idle for gap ms before the probe; told: a flow the
+	 * keepalives made again (unreplied) dies in the gap, so a life means
+	 * the keepalives refreshed the first one */
+	struct keepset {
+		bool planned, told;
+		unsigned kept, lost;
+		uint64_t t, gap;
+	} keep[KEEP__MAX];
+	/* does a segment pass the device at all (seed 003): tried, passed */
+	struct { unsigned tried, passed; } pass[4];	/* enum pass_what */
+	struct { unsigned tried, reopened; } tw;	/* TIME_WAIT reopened */
+	/* bare ACKs of no flow (probe_raw.c): sent, answered with a RST,
+	 * seen by the server, and asked of a server that cannot tell */
+	struct { unsigned tried, rst, seen, blind; } unk;
+	char unknown_why[96];	/* why they were not sent */
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
+	bool outside_varied;	/* one internal address left from several */
 	char outside[64];	/* the external address last seen */
+	/* fresh UDP mappings opened one after the other: how many the server
+	 * saw, and how many took the port after (or two after) the last */
+	unsigned samples, steps;
 	/* the server's listen endpoints, and UDP mapping and filtering
 	 * found through them (-1: not measured) */
 	struct sockaddr_in ep[PROBE_LISTEN_MAX];
@@ -58,9 +94,33 @@ struct prober {
 	int mapping, filtering;
 };
 
+/* probe_cli.c */
+int probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from);
+void probe_ctl_say(struct prober *pr, const char *line);
+int probe_ctl_line(struct prober *pr, char *buf, size_t cap);
+int probe_flow_open(struct prober *pr, struct pflow *f);
+void probe_collect(struct prober *pr, struct pflow *fl, unsigned n);
+
+/* probe_pass.c */
+void probe_passage(struct prober *pr);
+void probe_timewait(struct prober *pr);
+void probe_pass_profile(const struct prober *pr, struct strbuf *sb);
+void probe_pass_json(const struct prober *pr);
+void probe_pass_text(const struct prober *pr);
+
+/* probe_raw.c */
+void probe_unknown(struct prober *pr);
+void probe_unknown_profile(const struct prober *pr, struct strbuf *sb);
+
+/* probe_keep.c */
+unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);
+int probe_keep_verdict(const struct prober *pr, unsigned set);
+void probe_keep_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+const char *probe_keep_json(const struct prober *pr, unsigned set);
+
 /* probe_out.c */
 void probe_local(int fd, char *buf, size_t cap);
-void probe_note_seen(struct prober *pr, const struct pflow *f);
+void probe_note_seen(struct prober *pr, const char *local, const char *seen);
 void probe_parse_list(struct prober *pr, char *list);
 void probe_translation(struct prober *pr);
 int probe_output(struct prober *pr);

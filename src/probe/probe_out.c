@@ -33,18 +33,21 @@ port_of(const char *ep)
 }
 
 void
-probe_note_seen(struct prober *pr, const struct pflow *f)
+probe_note_seen(struct prober *pr, const char *local, const char *seen)
 {
-	unsigned lp = port_of(f->local), sp = port_of(f->seen);
+	unsigned lp = port_of(local), sp = port_of(seen);
 
-	if (f->seen[0] == '\0' || f->local[0] == '\0')
+	if (seen[0] == '\0' || local[0] == '\0')
 		return;
 	pr->seen++;
-	if (strcmp(f->seen, f->local) != 0) {
-		const char *c = strrchr(f->seen, ':');
+	if (strcmp(seen, local) != 0) {
+		const char *c = strrchr(seen, ':');
+		char out[64];
 
 		pr->translated++;
-		snprintf(pr->outside, sizeof(pr->outside), "%.*s", (int)(c - f->seen), f->seen);
+		snprintf(out, sizeof(out), "%.*s", (int)(c - seen), seen);
+		pr->outside_varied |= pr->outside[0] != '\0' && strcmp(out, pr->outside) != 0;
+		snprintf(pr->outside, sizeof(pr->outside), "%s", out);
 	}
 	pr->port_kept += lp == sp;
 	pr->parity_kept += (lp & 1) == (sp & 1);
@@ -94,8 +97,7 @@ filter_lets(struct prober *pr, int fd, unsigned id, unsigned k)
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
 
 	snprintf(buf, sizeof(buf), "UPING %u %u\n", id, k);
-	if (write(pr->ctl, buf, strlen(buf)) < 0)
-		return false;
+	probe_ctl_say(pr, buf);
 	if (poll(&pf, 1, (int)(pr->o->answer_wait / MS)) <= 0)
 		return false;
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 && buf[0] == 'P';
@@ -114,6 +116,38 @@ udp_sock(void)
 	return fd;
 }
 
+#define PORT_SAMPLES	16
+
+/* Fresh mappings towards endpoint 0, opened one after the other, each
+ * from its own connected socket: the ports the device chose (kept, one
+ * after another, or neither) and the addresses (paired pooling). */
+static void
+port_samples(struct prober *pr)
+{
+	unsigned prev = 0;
+
+	for (unsigned i = 0; i < PORT_SAMPLES; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		char seen[64], local[64];
+
+		if (fd < 0)
+			return;
+		if (connect(fd, (const struct sockaddr *)&pr->ep[0], sizeof(pr->ep[0])) < 0) {
+			close(fd);
+			return;
+		}
+		ask(pr, fd, &pr->ep[0], pr->next_id++, seen, sizeof(seen));
+		probe_local(fd, local, sizeof(local));
+		close(fd);
+		if (seen[0] == '\0')
+			continue;
+		probe_note_seen(pr, local, seen);
+		if (pr->samples++ > 0 && port_of(seen) > prev && port_of(seen) - prev <= 2)
+			pr->steps++;
+		prev = port_of(seen);
+	}
+}
+
 /* RFC 4787 mapping and filtering over the server's endpoints (UDP). */
 void
 probe_translation(struct prober *pr)
@@ -123,6 +157,7 @@ probe_translation(struct prober *pr)
 	bool other_addr = false, other_port = false, ok_addr = false, ok_port = false;
 
 	pr->mapping = pr->filtering = -1;
+	port_samples(pr);
 	if (fd < 0)
 		return;
 	for (unsigned k = 0; k < pr->nep; k++)

@@ -32,6 +32,18 @@ static const char *const dep_names[3] = {
 	"endpoint-independent", "address-dependent", "address-and-port-dependent",
 };
 
+/* How the device chose external ports: every flow kept its own, fresh
+ * mappings took consecutive ones (3 in 4 steps of 1 or 2), or neither. */
+static const char *
+nat_ports(const struct prober *pr)
+{
+	if (pr->port_kept == pr->seen)
+		return "preserve";
+	if (pr->samples >= 4 && 4 * pr->steps >= 3 * (pr->samples - 1))
+		return "sequential";
+	return "random";
+}
+
 /* A search's figure: the middle of (lo, hi], to 10 ms (ns). */
 static uint64_t
 figure(const struct infer_est *e)
@@ -47,12 +59,16 @@ dur(char *buf, size_t cap, uint64_t ns)
 	policy_format_duration(ns, buf, cap);
 }
 
+enum later_find { LATER_NONE = -1, LATER_DROP, LATER_RESET, LATER_PICKUP };
+static const char *const later_key[] = { "drop", "reset-sender", "pickup" };
+
 /* The TCP behaviours, from the searches and the tallies. */
 struct tcp_find {
 	struct infer_est est, half;
 	enum infer_hc start;
 	int refresh;		/* 1 any (idle), 0 none (absolute), -1 not measured */
-	int action, later;	/* 1 reset / reset-sender, 0 drop, -1 nothing to go by */
+	int action;		/* 1 reset, 0 drop, -1 nothing to go by */
+	int later;		/* enum later_find */
 	unsigned dead, rst_expiry, later_n, rst_sender;
 };
 
@@ -71,7 +87,16 @@ tcp_find(const struct prober *pr, struct tcp_find *t)
 	t->rst_sender = pr->ex[0].cli_after + pr->ex[1].srv_after;
 	/* majorities: a flow lost for another reason sees no RST */
 	t->action = t->dead == 0 ? -1 : 2 * t->rst_expiry > t->dead;
-	t->later = t->later_n == 0 ? -1 : 2 * t->rst_sender > t->later_n;
+	t->later = t->later_n == 0 ? LATER_NONE : 2 * t->rst_sender > t->later_n;
+	/* through a NAT, the client's packet into an expired flow that a RST
+	 * answers while the server's is dropped: a new mapping the server's
+	 * stack reset (pickup; a device resetting would reset both), the
+	 * server's packet finding none */
+	unsigned cn = pr->ex[0].dead - pr->ex[0].rst_expiry, sn = pr->ex[1].dead - pr->ex[1].rst_expiry;
+
+	if (pr->translated > 0 && cn > 0 && sn > 0 && 2 * pr->ex[0].cli_after > cn &&
+	    2 * pr->ex[1].srv_after <= sn)
+		t->later = LATER_PICKUP;
 }
 
 /* lo, hi and the figure of a search, as durations. */
@@ -102,13 +127,14 @@ write_tcp(const struct prober *pr, const struct tcp_find *t, struct strbuf *sb, 
 			    pr->href_kept, pr->href_kept + pr->href_lost);
 		*known |= 1u << CA_TCP_HALF;
 	} else if (t->start == INFER_HC_AT_FIN) {
-		sb_printf(sb, "# one FIN, acked: flows outlived the established timer and %s; "
-		    "the half-closed timer not measured\n", b);
+		dur(b, sizeof(b), pr->o->max_wait);
+		sb_printf(sb, "# one FIN, acked: flows outlived the established timer and %s "
+		    "(max-wait); the half-closed timer not measured\n", b);
 	} else if (t->start == INFER_HC_BOTH_FINS) {
 		sb_printf(sb, "half_closed.start = both_fins\t# one FIN, acked, kept the "
 		    "established timer: %s < T <= %s, %u of %u flows agreed\n", a, b,
 		    t->half.agreed, t->half.total);
-		if (t->refresh == 0)
+		if (t->refresh == 0 && probe_keep_verdict(pr, KEEP_TCP) < 0)
 			sb_printf(sb, "refresh.established = none\t# one-FIN flows ended at T "
 			    "despite data every T/4 (%u of %u)\n", pr->href_lost,
 			    pr->href_kept + pr->href_lost);
@@ -120,9 +146,15 @@ write_tcp(const struct prober *pr, const struct tcp_find *t, struct strbuf *sb, 
 		sb_printf(sb, "expire.action = %s\t# %u of %u expired flows: a RST to either "
 		    "end before the probe\n", t->action ? "reset" : "drop", t->rst_expiry,
 		    t->dead);
-	if (t->later >= 0)
+	if (t->later == LATER_PICKUP)
+		sb_printf(sb, "expire.later = pickup\t# translated: %u of %u of the client's "
+		    "packets into an expired flow were reset (a new mapping, the server's stack), "
+		    "%u of %u of the server's (none)\n", pr->ex[0].cli_after,
+		    pr->ex[0].dead - pr->ex[0].rst_expiry, pr->ex[1].srv_after,
+		    pr->ex[1].dead - pr->ex[1].rst_expiry);
+	else if (t->later != LATER_NONE)
 		sb_printf(sb, "expire.later = %s\t# %u of %u probes into an expired flow were "
-		    "answered with a RST to their sender\n", t->later ? "reset-sender" : "drop",
+		    "answered with a RST to their sender\n", later_key[t->later],
 		    t->rst_sender, t->later_n);
 }
 
@@ -165,6 +197,10 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		*known |= 1u << aspect[k];
 	}
 	write_tcp(pr, tf, sb, known);
+	probe_keep_profile(pr, sb, known);
+	probe_pass_profile(pr, sb);
+	if (!pr->o->translation_only)
+		probe_unknown_profile(pr, sb);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -172,10 +208,16 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		return;
 	}
 	sb_printf(sb, "nat.outside = %s\t# the source the server saw\n", pr->outside);
-	sb_printf(sb, "nat.ports = %s\t# %u of %u flows kept their source port\n",
-	    pr->port_kept == pr->seen ? "preserve" : "random", pr->port_kept, pr->seen);
+	sb_printf(sb, "nat.ports = %s\t# %u of %u flows kept their source port; %u of %u fresh "
+	    "mappings in a row took the port after the last (or two after)\n", nat_ports(pr),
+	    pr->port_kept, pr->seen, pr->steps, pr->samples > 0 ? pr->samples - 1 : 0);
 	sb_printf(sb, "nat.parity = %s\t# %u of %u kept its parity\n",
 	    pr->parity_kept == pr->seen ? "on" : "off", pr->parity_kept, pr->seen);
+	sb_printf(sb, "nat.pooling = %s\t# one internal address was seen from %s\n",
+	    pr->outside_varied ? "arbitrary" : "paired",
+	    pr->outside_varied ? "several external ones" : "one external address");
+	if (pr->seen >= 8)
+		*known |= 1u << CA_PARITY | 1u << CA_POOLING;
 	if (pr->mapping >= 0) {
 		sb_printf(sb, "nat.mapping = %s\t# UDP, through %u server endpoints\n",
 		    dep_names[pr->mapping], pr->nep);
@@ -203,6 +245,20 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 		printf("  %-22s %s: %u of %u flows the server sent into every T/4 lived 2 T\n",
 		    "half-closed refresh", t->refresh ? "idle (any)" : "absolute (none)",
 		    pr->href_kept, pr->href_kept + pr->href_lost);
+	for (unsigned k = 0; k < 2; k++) {
+		const char *v = probe_keep_json(pr, k == 0 ? KEEP_TCP : KEEP_UDP_ORIG);
+
+		if (pr->keep[k == 0 ? KEEP_TCP : KEEP_UDP_REPLY].kept +
+		    pr->keep[k == 0 ? KEEP_TCP : KEEP_UDP_REPLY].lost > 0)
+			printf("  %-22s %s\n", k ? "UDP refresh" : "established refresh",
+			    v ? v : "not told apart (see the profile)");
+	}
+	probe_pass_text(pr);
+	if (pr->unk.tried > 0)
+		printf("  %-22s %u bare ACKs of no flow: %u reached the server, %u answered "
+		    "with a RST\n", "unknown flow", pr->unk.tried, pr->unk.seen, pr->unk.rst);
+	else if (pr->unknown_why[0] != '\0')
+		printf("  %-22s not measured: %s\n", "unknown flow", pr->unknown_why);
 	if (t->dead > 0)
 		printf("  %-22s RST at expiry %u of %u (client %u, server %u); later packets: "
 		    "a RST to the sender %u of %u\n", "TCP at expiry", t->rst_expiry, t->dead,
@@ -221,6 +277,8 @@ report_text(struct prober *pr, const struct tcp_find *tf, const char *table)
 		struct infer_est e;
 
 		infer_estimate(&pr->m[k].s, &e);
+		if (e.total == 0)
+			continue;
 		if (e.hi == INFER_NEVER) {
 			dur(a, sizeof(a), pr->o->max_wait);
 			printf("  %-22s over %s (%u flows lived)\n", kind_name[k], a, e.total);
@@ -236,8 +294,9 @@ report_text(struct prober *pr, const struct tcp_find *tf, const char *table)
 	if (pr->translated == 0)
 		printf("  %-22s none seen (%u flows)\n", "translation", pr->seen);
 	else
-		printf("  %-22s to %s; ports kept %u/%u, parity %u/%u; mapping %s; filtering %s\n",
-		    "translation", pr->outside, pr->port_kept, pr->seen, pr->parity_kept, pr->seen,
+		printf("  %-22s to %s; ports %s (kept %u/%u), parity %u/%u; mapping %s; "
+		    "filtering %s\n", "translation", pr->outside, nat_ports(pr), pr->port_kept,
+		    pr->seen, pr->parity_kept, pr->seen,
 		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
 		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured");
 	printf("\n%s", table);
@@ -270,8 +329,25 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	    tf->rst_expiry, pr->ex[0].cli_before + pr->ex[1].cli_before,
 	    pr->ex[0].srv_before + pr->ex[1].srv_before, tf->later_n, tf->rst_sender,
 	    pr->ex[0].cli_after, pr->ex[1].srv_after);
-	printf("\"translated\":%s,\"conformance\":%s}\n", pr->translated ? "true" : "false",
-	    table);
+	for (unsigned k = 0; k < 2; k++) {
+		const char *v = probe_keep_json(pr, k == 0 ? KEEP_TCP : KEEP_UDP_ORIG);
+
+		printf("%s\"%s\":%s%s%s", k ? "," : "\"refresh\":{", k ? "udp" : "tcp_established",
+		    v ? "\"" : "", v ? v : "null", v ? "\"" : "");
+	}
+	printf("},");
+	probe_pass_json(pr);
+	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u},",
+	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind);
+	printf("\"translated\":%s,", pr->translated ? "true" : "false");
+	if (pr->translated > 0)
+		printf("\"nat\":{\"outside\":\"%s\",\"ports\":\"%s\",\"parity\":\"%s\","
+		    "\"pooling\":\"%s\",\"mapping\":\"%s\",\"filtering\":\"%s\",\"flows\":%u},",
+		    pr->outside, nat_ports(pr), pr->parity_kept == pr->seen ? "on" : "off",
+		    pr->outside_varied ? "arbitrary" : "paired",
+		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
+		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured", pr->seen);
+	printf("\"conformance\":%s}\n", table);
 }
 
 int

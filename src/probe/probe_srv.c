@@ -10,12 +10,16 @@
  *
  * TCP test flows the client half-closes stay open here: "TPING ID C"
  * writes the byte C into flow ID (the open direction), and "TSTAT ID"
- * answers "T ID X", what this side saw of a RST (X: '-' none, 'B' before
+ * answers "T ID X F", what this side saw of a RST (X: '-' none, 'B' before
  * any TPING, the device resetting at expiry; 'A' after one, the device
- * answering the sender), then closes the flow.
+ * answering the sender) and of the client's FIN ('F' came, '-' not), then
+ * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
+ * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -44,6 +48,7 @@ struct conn {
 struct tcp_rec {
 	unsigned id;
 	bool sent;		/* a TPING wrote into it */
+	bool fin;		/* the client's FIN came */
 	char rst;		/* '-', 'B', 'A' */
 };
 
@@ -53,9 +58,14 @@ struct dgram_peer {
 	struct sockaddr_in from;
 };
 
+#define ACKS_KEPT	64
+
 struct srv {
 	const struct probe_srv_opts *o;
 	int tcp[PROBE_LISTEN_MAX], udp[PROBE_LISTEN_MAX];
+	int raw;		/* TCP as it arrives (root), or -1 */
+	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's bare ACKs */
+	unsigned nacks;
 	struct conn conn[CONNS_MAX];
 	unsigned nconn;
 	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
@@ -109,6 +119,27 @@ on_dgram(struct srv *s, int sock)
 	}
 }
 
+/* A TCP segment as it arrived: the client's bare ACKs of no flow are
+ * kept by sequence number (probe_raw.c). */
+static void
+on_raw(struct srv *s)
+{
+	uint8_t buf[1500];
+	ssize_t n;
+
+	while ((n = recv(s->raw, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		const struct iphdr *ih = (const struct iphdr *)buf;
+
+		if ((size_t)n < sizeof(*ih) || (size_t)n < ih->ihl * 4u + sizeof(struct tcphdr))
+			continue;
+		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
+
+		if (th->ack && !th->syn && !th->rst && !th->fin &&
+		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
+			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
+	}
+}
+
 static struct conn *
 flow_by_id(struct srv *s, unsigned id)
 {
@@ -140,7 +171,31 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 		r = &s->recs[id % DGRAM_IDS];
 		if ((f = flow_by_id(s, id)) != NULL)
 			f->done = true;
-		return (size_t)snprintf(out, cap, "T %u %c\n", id, r->id == id ? r->rst : '?');
+		return (size_t)snprintf(out, cap, "T %u %c %c\n", id, r->id == id ? r->rst : '?',
+		    r->id == id && r->fin ? 'F' : '-');
+	}
+	if (sscanf(line, "ASEEN %u", &id) == 1) {
+		char seen = s->raw < 0 ? '?' : 'N';
+
+		for (unsigned i = 0; i < ACKS_KEPT && i < s->nacks; i++)
+			if (s->acks[i] == id)
+				seen = 'Y';
+		return (size_t)snprintf(out, cap, "A %u %c\n", id, seen);
+	}
+	if (sscanf(line, "TCLOSE %u", &id) == 1) {
+		if ((f = flow_by_id(s, id)) == NULL)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
+		f->done = true;	/* closed after this poll round: our FIN first */
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
+	}
+	if (sscanf(line, "TRST %u", &id) == 1) {
+		struct linger lg = { 1, 0 };
+
+		if ((f = flow_by_id(s, id)) == NULL)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
+		setsockopt(f->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		f->done = true;	/* closed after this poll round: a RST */
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
 	return 0;
 }
@@ -209,6 +264,8 @@ on_conn(struct srv *s, struct conn *c)
 	}
 	if (c->flow && n == 0 && !c->eof) {
 		c->eof = true;	/* half-closed: kept for TPING and TSTAT */
+		if (s->recs[c->id % DGRAM_IDS].id == c->id)
+			s->recs[c->id % DGRAM_IDS].fin = true;
 		return true;
 	}
 	if (n <= 0)
@@ -269,7 +326,7 @@ int
 probe_server_run(const struct probe_srv_opts *o)
 {
 	static struct srv s;
-	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX];
+	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX + 1];
 	char a[64];
 
 	memset(&s, 0, sizeof(s));
@@ -283,8 +340,13 @@ probe_server_run(const struct probe_srv_opts *o)
 		}
 		log_notice("probe server: listening on %s (TCP and UDP)", a);
 	}
+	/* root: TCP as it arrives, to tell whether a bare ACK reached us */
+	s.raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s.raw < 0)
+		log_notice("probe server: no raw socket (%s): the client's bare ACKs of no flow "
+		    "cannot be told picked up from reset", strerror(errno));
 	for (;;) {
-		unsigned n = 0, nl = 2 * o->nlisten;
+		unsigned n = 0, nl = 2 * o->nlisten, nc = s.nconn;
 
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			pf[n++] = (struct pollfd){ .fd = s.tcp[i], .events = POLLIN };
@@ -294,8 +356,12 @@ probe_server_run(const struct probe_srv_opts *o)
 		for (unsigned i = 0; i < s.nconn; i++)
 			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd,
 			    .events = s.conn[i].eof ? 0 : POLLIN };
+		if (s.raw >= 0)
+			pf[n++] = (struct pollfd){ .fd = s.raw, .events = POLLIN };
 		if (poll(pf, n, 1000) < 0 && errno != EINTR)
 			fatal("poll");
+		if (s.raw >= 0 && pf[n - 1].revents)
+			on_raw(&s);
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			if (pf[2 * i].revents)
 				accept_all(&s, s.tcp[i]);
@@ -303,7 +369,7 @@ probe_server_run(const struct probe_srv_opts *o)
 				on_dgram(&s, s.udp[i]);
 		}
 		/* backwards: conn_close moves the last into the hole */
-		for (unsigned i = n - nl; i-- > 0;)
+		for (unsigned i = nc; i-- > 0;)
 			if (pf[nl + i].revents && !on_conn(&s, &s.conn[i]))
 				s.conn[i].done = true;
 		for (unsigned i = s.nconn; i-- > 0;)

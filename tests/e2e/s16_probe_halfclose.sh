@@ -18,34 +18,13 @@ LAB=${LAB:-pc}
 QUEUE=${QUEUE:-11}
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$E2E_DIR/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=probelib.sh disable=SC1091
+. "$E2E_DIR/probelib.sh"
 
 e2e_init "${1:-}"
 
 PORT=7445
 SLACK=0.25
-
-# fig JSON NAME FIELD: a figure's field from the probe's JSON report.
-fig() {
-	grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[0-9.]*" | head -n 1 | cut -d: -f2
-}
-
-# field JSON NAME: a top-level string or number of the report.
-field() {
-	grep -o "\"$2\":[^,}]*" "$1" | head -n 1 | cut -d: -f2 | tr -d '"'
-}
-
-# holds JSON NAME SECONDS: lo - SLACK < SECONDS <= hi + SLACK.
-holds() {
-	_lo=$(fig "$1" "$2" lo)
-	_hi=$(fig "$1" "$2" hi)
-	[ -n "$_lo" ] && [ -n "$_hi" ] &&
-		awk -v lo="$_lo" -v hi="$_hi" -v t="$3" -v s="$SLACK" \
-			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
-}
-
-server_listens() {
-	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "
-}
 
 # probe_once TAG MAXWAIT: the report in $(out TAG_report), the profile in
 # TAG.profile.

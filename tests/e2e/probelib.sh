@@ -1,0 +1,60 @@
+#!/bin/sh
+# probelib.sh -- what the natbox probe scenarios (s13, s16, s17, s18) read
+# of the probe's JSON report and its profile. Sourced after lib.sh; SLACK
+# (seconds) widens an interval for the wheel and the endpoints' delays.
+
+# fig JSON NAME FIELD: a figure's field from the probe's JSON report.
+fig() {
+	grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[0-9.]*" | head -n 1 | cut -d: -f2
+}
+
+# field JSON NAME: a top-level string or number of the report.
+field() {
+	grep -o "\"$2\":[^,}]*" "$1" | head -n 1 | cut -d: -f2 | tr -d '"'
+}
+
+# refresh JSON KEY: the report's refresh rule for KEY (udp, tcp_established).
+refresh() {
+	grep -o '"refresh":{[^}]*}' "$1" | grep -o "\"$2\":[^,}]*" | cut -d: -f2 | tr -d '"'
+}
+
+# natf JSON FIELD: a field of the report's "nat" object.
+natf() {
+	grep -o '"nat":{[^}]*}' "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n 1 | cut -d: -f2 |
+		tr -d '"'
+}
+
+# key PROFILE KEY: a profile's value ("key = value # comment").
+key() {
+	sed -n "s/^$2 = \([^[:space:]#]*\).*/\1/p" "$1" | tail -n 1
+}
+
+# holds JSON NAME SECONDS: lo - SLACK < SECONDS <= hi + SLACK.
+holds() {
+	_lo=$(fig "$1" "$2" lo)
+	_hi=$(fig "$1" "$2" hi)
+	[ -n "$_lo" ] && [ -n "$_hi" ] &&
+		awk -v lo="$_lo" -v hi="$_hi" -v t="$3" -v s="${SLACK:-0.25}" \
+			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
+}
+
+# server_listens: the probe server's TCP port $PORT listens.
+server_listens() {
+	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "
+}
+
+# timer_is JSON TAG NAME SECONDS: pass when the figure's interval holds it.
+timer_is() {
+	if holds "$1" "$3" "$4"; then
+		pass "$2: $3 ${4}s within the probe's interval ($(fig "$1" "$3" lo)s, $(fig "$1" "$3" hi)s]"
+	else
+		fail "$2: $3 ${4}s not within ($(fig "$1" "$3" lo), $(fig "$1" "$3" hi)] (report: $(cat "$1"))"
+	fi
+}
+
+# timers JSON TAG EST UDP UNREPLIED: the three timers' intervals hold them.
+timers() {
+	timer_is "$1" "$2" tcp_established "$3"
+	timer_is "$1" "$2" udp_replied "$4"
+	timer_is "$1" "$2" udp_unreplied "$5"
+}
