@@ -1,5 +1,5 @@
 #!/bin/sh
-# s17_overload.sh -- overload made visible: the packets that reached natbox's
+# s19_overload.sh -- overload made visible: the packets that reached natbox's
 # queue rule but got no verdict from it are counted in ctl stats and logged.
 #
 # The lab queues UDP through rules that carry the counter `natbox rules`
@@ -27,8 +27,8 @@
 # keeps CAP_NET_ADMIN only): every figure below is read that way, and once
 # more as --user nobody.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
-LAB=${LAB:-nb-s17}
-QUEUE=${QUEUE:-17}
+LAB=${LAB:-nb-s19}
+QUEUE=${QUEUE:-19}
 LAB_PROTO=udp
 LAB_ACCT=1
 export LAB_PROTO LAB_ACCT
