@@ -156,8 +156,16 @@ rules_nat_args(int argc, const char *queue, struct rules_nat *rn, bool del)
 	return rules_nat(rn);
 }
 
-int
-cmd_rules(int argc, char **argv)
+struct rules_args {
+	const char *chain, *queue, *protos;
+	bool v4, v6, del, fanout, nat;
+	struct rules_nat rn;
+};
+
+/* The options into *a (--set's into sets). 0, or with *done the exit
+ * status: 0 after --help, 2. */
+static int
+rules_parse(int argc, char **argv, struct rules_args *a, char **sets, bool *done)
 {
 	static const struct option lopts[] = {
 		{ "queue", required_argument, NULL, 'q' },
@@ -175,121 +183,141 @@ cmd_rules(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *chain = "FORWARD", *queue = NULL, *protos = "tcp,udp,icmp";
-	bool v4 = false, v6 = false, del = false, fanout = false, nat = false;
-	struct rules_nat rn = { .policy = "rfc4787" };
-	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
-	unsigned lo, hi, pmask;
-	char target[96], counter[64];
 	int c;
 
-	if (sets == NULL)
-		fatal("calloc");
-	rn.sets = sets;
+	*done = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+q:46dc:fp:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			nat = true;
+			a->nat = true;
 			break;
 		case 'I':
-			rn.inside = optarg;
+			a->rn.inside = optarg;
 			break;
 		case 'O':
-			rn.outside = optarg;
+			a->rn.outside = optarg;
 			break;
 		case 'P':
-			rn.policy = optarg;
+			a->rn.policy = optarg;
 			break;
 		case 's':
-			sets[rn.nsets++] = optarg;
+			sets[a->rn.nsets++] = optarg;
 			break;
 		case 'q':
-			queue = optarg;
+			a->queue = optarg;
 			break;
 		case 'p':
-			protos = optarg;
+			a->protos = optarg;
 			break;
 		case '4':
-			v4 = true;
+			a->v4 = true;
 			break;
 		case '6':
-			v6 = true;
+			a->v6 = true;
 			break;
 		case 'd':
-			del = true;
+			a->del = true;
 			break;
 		case 'c':
-			chain = optarg;
+			a->chain = optarg;
 			break;
 		case 'f':
-			fanout = true;
+			a->fanout = true;
 			break;
 		case 'h':
 			usage(stdout);
-			free(sets);
+			*done = true;
 			return 0;
 		default:
 			usage(stderr);
-			free(sets);
+			*done = true;
 			return 2;
 		}
 	}
-	if (nat) {
-		c = rules_nat_args(argc, queue, &rn, del);
-		free(sets);
-		return c;
-	}
-	free(sets);
-	if (optind < argc || queue == NULL) {
-		log_warnx("rules: %s", queue ? "unexpected argument" : "--queue is required");
-		usage(stderr);
-		return 2;
-	}
-	if (get_queues(queue, &lo, &hi, 65536) < 0) {
-		log_warnx("rules: --queue %s: expected N or N-M, 0-65535", queue);
-		return 2;
-	}
-	if (chain[0] == '\0' || strpbrk(chain, " \t'\"$;|&`\\") != NULL) {
-		log_warnx("rules: --chain %s: not a chain name", chain);
-		return 2;
-	}
-	if (fanout && lo == hi) {
-		log_warnx("rules: --cpu-fanout needs a queue range N-M");
-		return 2;
-	}
-	if ((pmask = proto_mask(protos)) == 0) {
-		log_warnx("rules: --proto %s: expected tcp, udp, icmp (comma-separated) or all",
-		    protos);
-		return 2;
-	}
+	return 0;
+}
+
+/* The filter rules for queues lo..hi (ranges checked). */
+static void
+rules_print(const struct rules_args *a, unsigned lo, unsigned hi, unsigned pmask)
+{
+	char target[96], counter[64];
+	bool v4 = a->v4, v6 = a->v6;
+
 	if (!v4 && !v6)
 		v4 = v6 = true;
 	if (lo == hi)
 		snprintf(target, sizeof(target), "--queue-num %u", lo);
 	else
 		snprintf(target, sizeof(target), "--queue-balance %u:%u%s", lo, hi,
-		    fanout ? " --queue-cpu-fanout" : "");
+		    a->fanout ? " --queue-cpu-fanout" : "");
 	printf("# %s: %s %s natbox on queue %s; --queue-bypass lets packets pass "
-	    "while no natbox runs\n", del ? "remove" : "send",
-	    pmask == P_ALL ? "every IP protocol" : protos, del ? "no longer to" : "to", queue);
-	if (lo != hi && !fanout)
+	    "while no natbox runs\n", a->del ? "remove" : "send",
+	    pmask == P_ALL ? "every IP protocol" : a->protos, a->del ? "no longer to" : "to",
+	    a->queue);
+	if (lo != hi && !a->fanout)
 		printf("# the kernel hashes the address pair, so both directions of a flow "
 		    "meet one worker: run natbox run --queue %u-%u\n", lo, hi);
 	rules_counter_match(lo, hi, counter, sizeof(counter));
-	if (!del)
+	if (!a->del)
 		rules_counter(lo, hi, false);
 	for (unsigned i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
 		if (!(pmask & protocols[i].bit))
 			continue;
 		if (v4 && protocols[i].v4)
 			printf("iptables -w -%c %s%s%s -j NFQUEUE %s --queue-bypass\n",
-			    del ? 'D' : 'A', chain, protocols[i].v4, counter, target);
+			    a->del ? 'D' : 'A', a->chain, protocols[i].v4, counter, target);
 		if (v6 && protocols[i].v6)
 			printf("ip6tables -w -%c %s%s%s -j NFQUEUE %s --queue-bypass\n",
-			    del ? 'D' : 'A', chain, protocols[i].v6, counter, target);
+			    a->del ? 'D' : 'A', a->chain, protocols[i].v6, counter, target);
 	}
-	if (del)
+	if (a->del)
 		rules_counter(lo, hi, true);
+}
+
+int
+cmd_rules(int argc, char **argv)
+{
+	struct rules_args a = {
+		.chain = "FORWARD", .protos = "tcp,udp,icmp", .rn = { .policy = "rfc4787" },
+	};
+	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
+	unsigned lo, hi, pmask;
+	bool done;
+	int rc;
+
+	if (sets == NULL)
+		fatal("calloc");
+	a.rn.sets = sets;
+	rc = rules_parse(argc, argv, &a, sets, &done);
+	if (!done && a.nat)
+		rc = rules_nat_args(argc, a.queue, &a.rn, a.del);
+	free(sets);
+	if (done || a.nat)
+		return rc;
+	if (optind < argc || a.queue == NULL) {
+		log_warnx("rules: %s", a.queue ? "unexpected argument" : "--queue is required");
+		usage(stderr);
+		return 2;
+	}
+	if (get_queues(a.queue, &lo, &hi, 65536) < 0) {
+		log_warnx("rules: --queue %s: expected N or N-M, 0-65535", a.queue);
+		return 2;
+	}
+	if (a.chain[0] == '\0' || strpbrk(a.chain, " \t'\"$;|&`\\") != NULL) {
+		log_warnx("rules: --chain %s: not a chain name", a.chain);
+		return 2;
+	}
+	if (a.fanout && lo == hi) {
+		log_warnx("rules: --cpu-fanout needs a queue range N-M");
+		return 2;
+	}
+	if ((pmask = proto_mask(a.protos)) == 0) {
+		log_warnx("rules: --proto %s: expected tcp, udp, icmp (comma-separated) or all",
+		    a.protos);
+		return 2;
+	}
+	rules_print(&a, lo, hi, pmask);
 	return 0;
 }
