@@ -155,6 +155,20 @@ enum verdict_action late_verdict(struct engine *e, struct verdict *v,
     const struct nb_packet *p, const struct flow *f, enum flow_dir dir,
     uint8_t action, uint16_t reason, uint64_t now);
 
+/* Count and give an accept verdict. */
+static inline enum verdict_action
+engine_accept(struct engine *e, struct verdict *v)
+{
+	e->st.accepted++;
+	v->action = V_ACCEPT;
+	return V_ACCEPT;
+}
+
+/* A packet that did not decode: skipped (not a protocol tracked, a later
+ * fragment) or malformed, by malformed.action (engine_entry.c). */
+enum verdict_action engine_undecoded(struct engine *e, enum decode_err err, uint64_t now,
+    struct verdict *v);
+
 /* Everything after decoding and hashing, translation aside (engine.c). */
 enum verdict_action engine_track(struct engine *e, const struct nb_packet *p,
     uint32_t hash, uint64_t now, struct verdict *v);
