@@ -136,6 +136,66 @@ config_msg(struct mnl_nlmsg_batch *b, uint16_t queue, uint32_t seq)
 	return nlh;
 }
 
+/* The answers to configure()'s three messages (seq, seq + 1, seq + 2): the
+ * first error and whose it was. Packets may be queued to us between the
+ * bind and the last answer; they are accepted unseen (the engine starts a
+ * moment later). -1 with errno when the answers do not come. */
+static int
+config_acks(struct nfqueue *q, uint32_t seq, int *first_err, enum nfqueue_stage *err_stage)
+{
+	int pending = 3;
+
+	while (pending > 0) {
+		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+		struct nlmsghdr *m;
+		ssize_t n;
+		int rem;
+
+		n = poll(&pfd, 1, NFQ_ACK_TIMEOUT_MS);
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		n = recv(q->fd, q->slots, q->slot_size, 0);
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			return -1;
+		}
+		rem = (int)n;
+		for (m = (struct nlmsghdr *)q->slots; mnl_nlmsg_ok(m, rem);
+		    m = mnl_nlmsg_next(m, &rem)) {
+			if (m->nlmsg_type == NLMSG_ERROR &&
+			    m->nlmsg_seq - seq < 3) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+				pending--;
+				if (e->error != 0 && *first_err == 0) {
+					*first_err = -e->error;
+					*err_stage = (enum nfqueue_stage)(NFQUEUE_STAGE_BIND +
+					    (m->nlmsg_seq - seq));
+				}
+			} else if (m->nlmsg_type ==
+			    ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) {
+				struct nlattr *attr[NFQ_ATTR_SLOTS] = { 0 };
+				const struct nfqnl_msg_packet_hdr *ph;
+
+				if (nfq_nlmsg_parse(m, attr) < 0 ||
+				    attr[NFQA_PACKET_HDR] == NULL)
+					continue;
+				ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+				verdict_now(q, ntohl(ph->packet_id));
+			}
+		}
+	}
+	return 0;
+}
+
 /* Bind, then copy mode + max length, then flags: three messages, each
  * acknowledged, sent in one buffer. They are separate so that an old kernel
  * refusing a flag is told apart from a refused bind. */
@@ -146,7 +206,7 @@ configure(struct nfqueue *q, const struct nfqueue_config *c, enum nfqueue_stage 
 	struct mnl_nlmsg_batch *b;
 	struct nlmsghdr *nlh;
 	uint32_t seq = (uint32_t)time(NULL) << 8, flags, mask;
-	int pending = 3, first_err = 0;
+	int first_err = 0;
 	enum nfqueue_stage err_stage = NFQUEUE_STAGE_BIND;
 
 	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
@@ -188,56 +248,8 @@ configure(struct nfqueue *q, const struct nfqueue_config *c, enum nfqueue_stage 
 	}
 	mnl_nlmsg_batch_stop(b);
 
-	/* Packets may be queued to us between the bind and the last answer;
-	 * they are accepted unseen (the engine starts a moment later). */
-	while (pending > 0) {
-		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-		struct nlmsghdr *m;
-		ssize_t n;
-		int rem;
-
-		n = poll(&pfd, 1, NFQ_ACK_TIMEOUT_MS);
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		n = recv(q->fd, q->slots, q->slot_size, 0);
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOBUFS)
-				continue;
-			return -1;
-		}
-		rem = (int)n;
-		for (m = (struct nlmsghdr *)q->slots; mnl_nlmsg_ok(m, rem);
-		    m = mnl_nlmsg_next(m, &rem)) {
-			if (m->nlmsg_type == NLMSG_ERROR &&
-			    m->nlmsg_seq - seq < 3) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-				pending--;
-				if (e->error != 0 && first_err == 0) {
-					first_err = -e->error;
-					err_stage = (enum nfqueue_stage)(NFQUEUE_STAGE_BIND +
-					    (m->nlmsg_seq - seq));
-				}
-			} else if (m->nlmsg_type ==
-			    ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) {
-				struct nlattr *attr[NFQ_ATTR_SLOTS] = { 0 };
-				const struct nfqnl_msg_packet_hdr *ph;
-
-				if (nfq_nlmsg_parse(m, attr) < 0 ||
-				    attr[NFQA_PACKET_HDR] == NULL)
-					continue;
-				ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-				verdict_now(q, ntohl(ph->packet_id));
-			}
-		}
-	}
+	if (config_acks(q, seq, &first_err, &err_stage) < 0)
+		return -1;
 	if (first_err != 0) {
 		*stage = err_stage;
 		errno = first_err;
