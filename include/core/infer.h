@@ -60,6 +60,14 @@ void infer_estimate(const struct infer *s, struct infer_est *e);
  * A FIN not yet acknowledged cannot be held back by an unprivileged
  * endpoint (its stack acks at once), so first_fin and fin_acked read the
  * same: INFER_HC_AT_FIN. */
+/* About how much idle time n searches that share their rounds still
+ * need: each one's remaining rounds played against a timer in the middle
+ * of its interval (or one that never runs out, while none has), a round
+ * as long as the longest idle any search plans in it; at most
+ * INFER_LEFT_ROUNDS rounds are counted. Same unit as the idles. */
+#define INFER_LEFT_ROUNDS	32
+uint64_t infer_time_left(const struct infer *const *s, unsigned n);
+
 enum infer_hc { INFER_HC_UNKNOWN = 0, INFER_HC_AT_FIN, INFER_HC_BOTH_FINS };
 enum infer_hc infer_half_start(const struct infer_est *est, const struct infer_est *half,
     uint64_t slack);

@@ -16,8 +16,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: natbox probe server [--listen ADDR[:PORT]]...\n"
 	    "       natbox probe client --server ADDR[:PORT] [--max-wait DURATION]\n"
-	    "                           [--resolution DURATION] [--flows N] [--translation-only]\n"
-	    "                           [--json] [-o FILE]\n"
+	    "                           [--resolution DURATION] [--flows N] [--quick]\n"
+	    "                           [--translation-only] [--json] [-o FILE]\n"
 	    "  server: on the far side of the device; TCP and UDP on each --listen\n"
 	    "          (default 0.0.0.0:%u); two endpoints (addresses or ports) let the\n"
 	    "          client tell mapping and filtering apart (RFC 4787)\n"
@@ -26,6 +26,8 @@ usage(FILE *f)
 	    "  --resolution D   stop a search when the timer is pinned this close\n"
 	    "                   (default: max-wait / 40, at least 100ms)\n"
 	    "  --flows N        parallel flows a round, per measurement (default 12)\n"
+	    "  --quick          for timers under a minute (a lab, a scaled-down\n"
+	    "                   profile): --max-wait 1m --resolution 250ms unless given\n"
 	    "  --translation-only  mapping, filtering, ports and parity only (seconds):\n"
 	    "                   no timers\n"
 	    "  --json           the report as JSON\n"
@@ -93,6 +95,7 @@ probe_client(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "translation-only", no_argument, NULL, 't' },
+		{ "quick", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -100,6 +103,7 @@ probe_client(int argc, char **argv)
 		.max_wait = 600 * NS_PER_SEC, .answer_wait = 1500 * 1000000ULL, .per_round = 12,
 	};
 	unsigned long long n;
+	bool quick = false, max_set = false;
 	int c;
 
 	optind = 0;
@@ -115,6 +119,7 @@ probe_client(int argc, char **argv)
 		case 'm':
 			if (duration_opt("max-wait", optarg, &o.max_wait) < 0)
 				return 2;
+			max_set = true;
 			break;
 		case 'r':
 			if (duration_opt("resolution", optarg, &o.resolution) < 0)
@@ -130,6 +135,9 @@ probe_client(int argc, char **argv)
 			break;
 		case 't':
 			o.translation_only = true;
+			break;
+		case 'Q':
+			quick = true;
 			break;
 		case 'o':
 			o.out = optarg;
@@ -147,6 +155,10 @@ probe_client(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (quick && !max_set)
+		o.max_wait = 60 * NS_PER_SEC;
+	if (quick && o.resolution == 0)
+		o.resolution = 250 * (NS_PER_SEC / 1000);
 	if (o.resolution == 0)
 		o.resolution = o.max_wait / 40 > 100000000ULL ? o.max_wait / 40 : 100000000ULL;
 	return probe_client_run(&o);

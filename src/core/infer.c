@@ -167,3 +167,43 @@ infer_half_start(const struct infer_est *est, const struct infer_est *half, uint
 	return half->lo < est->hi + slack && est->lo < half->hi + slack ?
 	    INFER_HC_BOTH_FINS : INFER_HC_AT_FIN;
 }
+
+/* One search's remaining rounds against a timer t (INFER_NEVER: one that
+ * never runs out), each round's longest idle into len[]; how many. */
+static unsigned
+rounds_against(const struct infer *s, uint64_t t, uint64_t *len, unsigned cap)
+{
+	struct infer sim = *s;
+	uint64_t d[64];
+	unsigned r = 0, m;
+
+	while (r < cap && (m = infer_plan(&sim, d, 64)) > 0) {
+		len[r++] = d[m - 1];
+		for (unsigned i = 0; i < m; i++)
+			infer_add(&sim, d[i], t == INFER_NEVER || d[i] < t);
+	}
+	return r;
+}
+
+uint64_t
+infer_time_left(const struct infer *const *s, unsigned n)
+{
+	uint64_t round_len[INFER_LEFT_ROUNDS] = { 0 }, len[INFER_LEFT_ROUNDS], total = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		struct infer_est e;
+		uint64_t t;
+		unsigned r;
+
+		infer_estimate(s[k], &e);
+		if (e.done)
+			continue;
+		t = e.hi == INFER_NEVER ? INFER_NEVER : e.lo + (e.hi - e.lo) / 2;
+		r = rounds_against(s[k], t, len, INFER_LEFT_ROUNDS);
+		for (unsigned i = 0; i < r; i++)
+			round_len[i] = len[i] > round_len[i] ? len[i] : round_len[i];
+	}
+	for (unsigned i = 0; i < INFER_LEFT_ROUNDS; i++)
+		total += round_len[i];
+	return total;
+}

@@ -483,17 +483,27 @@ stream_replied(struct prober *pr, struct pflow *fl, unsigned n)
 		}
 }
 
-/* A round's progress line: its flows, its longest idle, and where each
- * search stands (pinned, its interval so far, or over the longest idle
- * tried). */
+/* A round's progress line: its flows, its longest idle, the time left
+ * (about: the idles of this round and of the rounds the searches will
+ * still need, infer_time_left()), and where each search stands
+ * (pinned, its interval so far, or over the longest idle tried). */
 static void
 round_progress(const struct prober *pr, unsigned n, uint64_t longest)
 {
 	static const char *const name[M__MAX] = { "established", "udp-unreplied",
 		"udp-replied", "half-closed" };
 
-	fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs, %.0fs in;", pr->rounds, n,
-	    (double)longest / 1000, (double)since(pr->started) / 1e9);
+	const struct infer *all[M__MAX];
+	uint64_t left;
+
+	/* the searches' plans from here: this round (planned, its outcomes
+	 * not in yet) and the rounds after it */
+	for (unsigned k = 0; k < M__MAX; k++)
+		all[k] = &pr->m[k].s;
+	left = infer_time_left(all, M__MAX);
+	fprintf(stderr, "probe: round %u: %u flows, idle up to %.1fs, %.0fs in, about %.0fs left;",
+	    pr->rounds, n, (double)longest / 1000, (double)since(pr->started) / 1e9,
+	    (double)(left > longest ? left : longest) / 1000);
 	for (unsigned k = 0; k < M__MAX; k++) {
 		struct infer_est e;
 

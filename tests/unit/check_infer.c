@@ -178,6 +178,92 @@ START_TEST(test_half_start_noisy)
 }
 END_TEST
 
+/* The time left, before each round: what the rounds from there on
+ * actually idle (each round as long as its longest idle) against a
+ * device whose timer is T. With no timer (never) it is exact from the
+ * start; with one, exact once the interval is pinned down to where the
+ * middle-of-interval guess is the truth's round plan, and within a
+ * factor of the truth on the way; 0 when done. */
+static void
+left_vs_actual(uint64_t T, uint64_t *est, uint64_t *actual, unsigned *n)
+{
+	struct infer s;
+	uint64_t d[16];
+	unsigned m, r = 0;
+
+	infer_init(&s, 1000, 60000, 500, 8, 12);
+	for (;;) {
+		const struct infer *one = &s;
+
+		est[r] = infer_time_left(&one, 1);
+		if ((m = infer_plan(&s, d, 16)) == 0)
+			break;
+		actual[r] = d[m - 1];
+		for (unsigned i = 0; i < m; i++)
+			infer_add(&s, d[i], d[i] < T);
+		r++;
+	}
+	actual[r] = 0;
+	*n = r;
+	/* actual[i]: the sum of round i's and later rounds' longest idles */
+	for (unsigned i = r; i-- > 0;)
+		actual[i] += actual[i + 1];
+}
+
+START_TEST(test_time_left)
+{
+	static const uint64_t timers[] = { 1500, 7000, 29999, 59000, 1000000 };
+	uint64_t est[32], actual[32];
+	unsigned n;
+
+	for (size_t t = 0; t < sizeof(timers) / sizeof(timers[0]); t++) {
+		left_vs_actual(timers[t], est, actual, &n);
+		ck_assert_uint_eq(est[n], 0);
+		if (timers[t] > 60000)
+			ck_assert_uint_eq(est[0], actual[0]);
+		for (unsigned i = 1; i < n; i++)
+			ck_assert_msg(est[i] <= 2 * actual[i] + 1000 && actual[i] <= 2 * est[i] + 1000,
+			    "T %lu round %u: estimated %lu, actual %lu", (unsigned long)timers[t], i,
+			    (unsigned long)est[i], (unsigned long)actual[i]);
+	}
+}
+END_TEST
+
+/* Searches that share rounds: at least the longest single one's time,
+ * at most their sum; a search that is done adds nothing. */
+START_TEST(test_time_left_shared)
+{
+	struct infer a, b, c;
+	const struct infer *ab[2] = { &a, &b }, *one;
+	uint64_t d[16], la, lb, lab;
+	unsigned m;
+
+	infer_init(&a, 1000, 60000, 500, 8, 12);
+	infer_init(&b, 1000, 60000, 500, 8, 12);
+	infer_init(&c, 1000, 60000, 500, 8, 12);
+	m = infer_plan(&a, d, 16);
+	for (unsigned i = 0; i < m; i++)
+		infer_add(&a, d[i], d[i] < 5000);
+	m = infer_plan(&b, d, 16);
+	for (unsigned i = 0; i < m; i++)
+		infer_add(&b, d[i], d[i] < 40000);
+	one = &a;
+	la = infer_time_left(&one, 1);
+	one = &b;
+	lb = infer_time_left(&one, 1);
+	lab = infer_time_left(ab, 2);
+	ck_assert_uint_gt(la, 0);
+	ck_assert_uint_ge(lab, la > lb ? la : lb);
+	ck_assert_uint_le(lab, la + lb);
+	/* c never runs out within max: one round of up to 60 s, then done */
+	m = infer_plan(&c, d, 16);
+	for (unsigned i = 0; i < m; i++)
+		infer_add(&c, d[i], true);
+	one = &c;
+	ck_assert_uint_eq(infer_time_left(&one, 1), 0);
+}
+END_TEST
+
 Suite *
 suite_infer(void)
 {
@@ -191,6 +277,8 @@ suite_infer(void)
 	tcase_add_test(tc, test_ghosts);
 	tcase_add_test(tc, test_half_start);
 	tcase_add_test(tc, test_half_start_noisy);
+	tcase_add_test(tc, test_time_left);
+	tcase_add_test(tc, test_time_left_shared);
 	suite_add_tcase(s, tc);
 	return s;
 }
