@@ -521,21 +521,6 @@ START_TEST(test_event_mask)
 }
 END_TEST
 
-struct nf_cap {
-	unsigned n;
-	struct verdict v;
-};
-
-static void
-nf_keep(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
-{
-	struct nf_cap *c = ctx;
-
-	(void)tp;
-	c->n++;
-	c->v = *v;
-}
-
 /* engine_no_flow() gives a packet of a tuple the engine has no flow for
  * what a lookup would have given it (verdict, RST, every counter), and
  * declines what could start a flow (a bare SYN, any packet under loose

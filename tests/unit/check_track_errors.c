@@ -394,21 +394,6 @@ START_TEST(test_tcp_udp_same_ports)
 }
 END_TEST
 
-struct nf_cap {
-	unsigned n;
-	struct verdict v;
-};
-
-static void
-nf_keep(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
-{
-	struct nf_cap *c = ctx;
-
-	(void)tp;
-	c->n++;
-	c->v = *v;
-}
-
 /* engine_no_flow() (a shadow pass's refusal without a lookup) gives a
  * UDP, ICMP or other packet of no flow what engine_process_timed()
  * gives it, and declines what may start a flow. An ICMP error it takes

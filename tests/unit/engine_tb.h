@@ -231,4 +231,20 @@ fin_kills_mapping(struct policy *p, uint64_t T)
 	p->after_expiry = LATE_DROP;
 }
 
+/* engine_process_timed()'s verdicts, counted, the last one kept. */
+struct nf_cap {
+	unsigned n;
+	struct verdict v;
+};
+
+static inline void
+nf_keep(void *ctx, const struct engine_tpkt *tp, const struct verdict *v)
+{
+	struct nf_cap *c = ctx;
+
+	(void)tp;
+	c->n++;
+	c->v = *v;
+}
+
 #endif
