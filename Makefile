@@ -66,7 +66,7 @@ UNIT_OBJS     := $(UNIT_SRCS:%.c=$(BUILD)/san/%.o) $(UNIT_FRONT_SRCS:%.c=$(BUILD
 E2E_BINS      := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/e2e/%)
 BENCH_BINS    := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 # the libFuzzer targets, tests/fuzz/fuzz_T.c (rules below)
-FUZZ_TARGETS  := decode policy filter ctl engine natrw pcap
+FUZZ_TARGETS  := decode policy filter ctl engine natrw pcap zconn
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
 PKG_CFLAGS = $(shell pkg-config --cflags libnetfilter_queue libmnl libpcap 2>/dev/null)
@@ -200,6 +200,7 @@ FUZZ_SRCS_filter := src/control/flowfilter.c src/common/opts.c src/common/log.c 
 FUZZ_SRCS_ctl := $(CONTROL_SRCS) $(COMMON_SRCS) $(CORE_SRCS)
 FUZZ_SRCS_engine := $(CORE_SRCS)
 FUZZ_SRCS_natrw := src/core/natrw.c src/core/decode.c
+FUZZ_SRCS_zconn := src/core/zconn.c src/core/zconn_tcp.c src/core/natrw.c src/core/decode.c
 FUZZ_SRCS_pcap := src/offline/pcapin.c src/offline/linkl3.c src/offline/tunnel.c \
     src/common/safefile.c src/core/decode.c
 FUZZ_LIBS_ctl := -lpthread

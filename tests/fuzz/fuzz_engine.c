@@ -75,7 +75,7 @@ put32(uint8_t *p, uint32_t v)
 /* Hosts: two inside, two outside, and the pool's first address. */
 static const uint8_t hosts[8][4] = {
 	{ 198, 51, 100, 2 }, { 198, 51, 100, 3 }, { 203, 0, 113, 2 }, { 203, 0, 113, 3 },
-	{ 203, 0, 113, 100 }, { 203, 0, 113, 101 }, { 198, 51, 100, 2 }, { 10, 0, 0, 1 },
+	{ 203, 0, 113, 100 }, { 203, 0, 113, 101 }, { 198, 51, 100, 2 }, { 192, 0, 2, 1 },
 };
 
 /* A packet from 12 bytes of fields: kind, hosts, ports, flags, seq, ack. */
