@@ -31,7 +31,7 @@ SLACK=0.25
 probe_once() {
 	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT"
 	wait_for 5 server_listens || fail "$1: probe server listening"
-	run_in client timeout 60 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+	run_in client timeout 120 "$NATBOX" probe client --server "$SERVER4:$PORT" \
 		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
 		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
 	_rc=$?
