@@ -318,8 +318,8 @@ flow_due(struct prober *pr, struct pflow *f, uint64_t now)
 }
 
 /* Run the flows of one round to their outcome. */
-static void
-round_run(struct prober *pr, struct pflow *fl, unsigned n)
+void
+probe_round_run(struct prober *pr, struct pflow *fl, unsigned n)
 {
 	struct pollfd pf[PROBE_ROUND_MAX];
 	unsigned live = n;
@@ -553,7 +553,7 @@ round_once(struct prober *pr)
 	if (stream > 0)
 		stream_replied(pr, fl, n);
 	round_open(pr, fl, n, false);
-	round_run(pr, fl, n);
+	probe_round_run(pr, fl, n);
 	probe_collect(pr, fl, n);
 	round_record(pr, fl, n);
 	return n;
@@ -589,6 +589,8 @@ probe_client_run(const struct probe_cli_opts *o)
 		probe_passage(&pr);
 		probe_timewait(&pr);
 		probe_unknown(&pr);
+		probe_rst_hold(&pr);
+		probe_opening(&pr);
 	}
 	while (!o->translation_only && round_once(&pr) > 0)
 		;

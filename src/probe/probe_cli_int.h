@@ -80,6 +80,13 @@ struct prober {
 	 * seen by the server, and asked of a server that cannot tell */
 	struct { unsigned tried, rst, seen, blind; } unk;
 	char unknown_why[96];	/* why they were not sent */
+	/* what a RST does to the state (probe_rst.c): flows probed d after
+	 * a RST the device takes and the server's stack ignores */
+	struct infer rsth;
+	char rsth_why[96];	/* why not measured, or "" */
+	/* the opening timer (probe_open.c): a SYN/ACK d after the SYN */
+	struct infer open;
+	char open_why[96];
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	bool outside_varied;	/* one internal address left from several */
@@ -99,6 +106,7 @@ int probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in 
 void probe_ctl_say(struct prober *pr, const char *line);
 int probe_ctl_line(struct prober *pr, char *buf, size_t cap);
 int probe_flow_open(struct prober *pr, struct pflow *f);
+void probe_round_run(struct prober *pr, struct pflow *fl, unsigned n);
 void probe_collect(struct prober *pr, struct pflow *fl, unsigned n);
 
 /* probe_pass.c */
@@ -111,6 +119,19 @@ void probe_pass_text(const struct prober *pr);
 /* probe_raw.c */
 void probe_unknown(struct prober *pr);
 void probe_unknown_profile(const struct prober *pr, struct strbuf *sb);
+int probe_raw_ports(struct prober *pr, struct sockaddr_in *me, int *held, uint16_t *ports,
+    unsigned n);
+
+/* probe_rst.c */
+void probe_rst_hold(struct prober *pr);
+
+/* probe_open.c */
+void probe_opening(struct prober *pr);
+
+/* probe_rawsearch.c: the searches on raw sockets written out */
+void probe_rawsearch_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+void probe_rawsearch_text(const struct prober *pr);
+void probe_rawsearch_json(const struct prober *pr);
 
 /* probe_keep.c */
 unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);

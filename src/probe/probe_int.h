@@ -3,9 +3,22 @@
 #define NATBOX_PROBE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <netinet/in.h>
 
 /* "a.b.c.d:port" */
 void probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap);
+
+/* A bare TCP segment from src to dst on a raw socket (probe_raw.c):
+ * flags TH_SYN, TH_ACK, TH_RST; 0 or -1. */
+int probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+    uint8_t flags, uint32_t seq, uint32_t ack);
+
+/* The server's silent port (the first listen port + PROBE_SILENT_OFF):
+ * its accept queue kept full, SYNs to it go unanswered by the stack; the
+ * server answers them by hand after a delay (probe_open.c). */
+#define PROBE_SILENT_OFF	1
+/* the sequence number of the server's SYN/ACK to SYN id */
+#define PROBE_SYNACK_SEQ(id)	((uint32_t)(id) ^ 0x5a5a5a5au)
 
 #endif

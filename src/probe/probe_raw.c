@@ -37,9 +37,10 @@ csum(const uint8_t *p, size_t n, uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* A bare ACK from src to dst, sequence number seq. */
-static int
-send_ack(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst, uint32_t seq)
+/* A bare segment from src to dst: flags (TH_SYN, TH_ACK, TH_RST), seq and ack. */
+int
+probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+    uint8_t flags, uint32_t seq, uint32_t ack)
 {
 	uint8_t pkt[12 + 20];
 	struct tcphdr *th = (struct tcphdr *)(pkt + 12);
@@ -52,9 +53,11 @@ send_ack(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst, 
 	th->source = src->sin_port;
 	th->dest = dst->sin_port;
 	th->seq = htonl(seq);
-	th->ack_seq = htonl(PROBE_RAW_MAGIC);
+	th->ack_seq = htonl(ack);
 	th->doff = 5;
-	th->ack = 1;
+	th->ack = (flags & TH_ACK) != 0;
+	th->rst = (flags & TH_RST) != 0;
+	th->syn = (flags & TH_SYN) != 0;
 	th->window = htons(1024);
 	th->check = htons(csum(pkt, sizeof(pkt), 0));
 	return sendto(raw, th, 20, 0, (const struct sockaddr *)dst, sizeof(*dst)) == 20 ? 0 : -1;
@@ -102,10 +105,11 @@ server_saw(struct prober *pr, uint32_t seq)
 	return '?';
 }
 
-/* Our address towards the server, and RAW_TRIES ports held by bound
- * sockets (no connection of ours answers on them). */
-static int
-local_ports(struct prober *pr, struct sockaddr_in *me, int *held, uint16_t *ports)
+/* Our address towards the server, and n ports held by bound sockets
+ * (no connection of ours answers on them); held[] set to -1 first. */
+int
+probe_raw_ports(struct prober *pr, struct sockaddr_in *me, int *held, uint16_t *ports,
+    unsigned n)
 {
 	socklen_t sl = sizeof(*me);
 	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -117,7 +121,7 @@ local_ports(struct prober *pr, struct sockaddr_in *me, int *held, uint16_t *port
 		return -1;
 	}
 	close(u);
-	for (unsigned i = 0; i < RAW_TRIES; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct sockaddr_in a = *me;
 
 		a.sin_port = 0;
@@ -148,11 +152,12 @@ probe_unknown(struct prober *pr)
 		return;
 	}
 	pr->next_id += RAW_TRIES;
-	if (local_ports(pr, &me, held, ports) < 0)
+	if (probe_raw_ports(pr, &me, held, ports, RAW_TRIES) < 0)
 		snprintf(pr->unknown_why, sizeof(pr->unknown_why), "no local port to send from");
 	for (unsigned i = 0; i < RAW_TRIES && pr->unknown_why[0] == '\0'; i++) {
 		me.sin_port = ports[i];
-		if (send_ack(raw, &me, &pr->o->server, seq0 + i) < 0)
+		if (probe_raw_send(raw, &me, &pr->o->server, TH_ACK, seq0 + i,
+		    PROBE_RAW_MAGIC) < 0)
 			snprintf(pr->unknown_why, sizeof(pr->unknown_why), "raw send: %s",
 			    strerror(errno));
 	}

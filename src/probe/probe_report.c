@@ -200,6 +200,8 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 	probe_keep_profile(pr, sb, known);
 	probe_pass_profile(pr, sb);
 	if (!pr->o->translation_only)
+		probe_rawsearch_profile(pr, sb, known);
+	if (!pr->o->translation_only)
 		probe_unknown_profile(pr, sb);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
@@ -254,6 +256,8 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 			    v ? v : "not told apart (see the profile)");
 	}
 	probe_pass_text(pr);
+	if (!pr->o->translation_only)
+		probe_rawsearch_text(pr);
 	if (pr->unk.tried > 0)
 		printf("  %-22s %u bare ACKs of no flow: %u reached the server, %u answered "
 		    "with a RST\n", "unknown flow", pr->unk.tried, pr->unk.seen, pr->unk.rst);
@@ -337,6 +341,7 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	}
 	printf("},");
 	probe_pass_json(pr);
+	probe_rawsearch_json(pr);
 	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u},",
 	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind);
 	printf("\"translated\":%s,", pr->translated ? "true" : "false");

@@ -15,6 +15,8 @@
  * answering the sender) and of the client's FIN ('F' came, '-' not), then
  * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
  * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
+ * "SYNACK ID D": the client's raw SYN ID to the silent port (probe_int.h)
+ * gets a SYN/ACK D ms after it came (probe_open.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "probe.h"
 #include "probe_int.h"
@@ -59,6 +62,15 @@ struct dgram_peer {
 };
 
 #define ACKS_KEPT	64
+#define SYNACKS_MAX	64
+#define MS	1000000ULL
+
+/* A SYN/ACK the client asked for: sent at `at` (0: its SYN not seen). */
+struct synack {
+	unsigned id;
+	uint64_t d, at;		/* ms; ns */
+	struct sockaddr_in to;
+};
 
 struct srv {
 	const struct probe_srv_opts *o;
@@ -66,6 +78,9 @@ struct srv {
 	int raw;		/* TCP as it arrives (root), or -1 */
 	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's bare ACKs */
 	unsigned nacks;
+	int silent, silent_fill;	/* the silent port's listener and what fills it */
+	struct synack sa[SYNACKS_MAX];
+	unsigned nsa;
 	struct conn conn[CONNS_MAX];
 	unsigned nconn;
 	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
@@ -119,6 +134,63 @@ on_dgram(struct srv *s, int sock)
 	}
 }
 
+/* The client's SYN to the silent port: its SYN/ACK due d ms from now. */
+static void
+syn_seen(struct srv *s, const struct iphdr *ih, const struct tcphdr *th)
+{
+	for (unsigned i = 0; i < s->nsa; i++)
+		if (s->sa[i].id == ntohl(th->seq) && s->sa[i].at == 0) {
+			s->sa[i].at = clock_now_ns() + s->sa[i].d * MS;
+			s->sa[i].to = (struct sockaddr_in){ .sin_family = AF_INET,
+			    .sin_addr.s_addr = ih->saddr, .sin_port = th->source };
+		}
+}
+
+/* SYN/ACKs due: sent and forgotten. The next one's time, or 0. */
+static uint64_t
+synacks_due(struct srv *s)
+{
+	struct sockaddr_in from = s->o->listen[0];
+	uint64_t now = clock_now_ns(), next = 0;
+
+	from.sin_port = htons((uint16_t)(ntohs(from.sin_port) + PROBE_SILENT_OFF));
+	for (unsigned i = s->nsa; i-- > 0;) {
+		struct synack *a = &s->sa[i];
+
+		if (a->at != 0 && a->at <= now) {
+			if (probe_raw_send(s->raw, &from, &a->to, TH_SYN | TH_ACK, PROBE_SYNACK_SEQ(a->id),
+			    a->id + 1) < 0)
+				log_debug("probe server: SYN/ACK: %s", strerror(errno));
+			*a = s->sa[--s->nsa];
+		} else if (a->at != 0 && (next == 0 || a->at < next))
+			next = a->at;
+	}
+	return next;
+}
+
+/* The silent port: a listener whose accept queue (backlog 0) one
+ * connection from ourselves fills and that nobody accepts, so its stack
+ * drops SYNs silently. Needs the raw socket to answer them. */
+static void
+silent_open(struct srv *s)
+{
+	struct sockaddr_in a = s->o->listen[0];
+	int one = 1;
+
+	s->silent = s->silent_fill = -1;
+	a.sin_port = htons((uint16_t)(ntohs(a.sin_port) + PROBE_SILENT_OFF));
+	if (s->raw < 0 || (s->silent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	setsockopt(s->silent, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->silent, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s->silent, 0) < 0 ||
+	    (s->silent_fill = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(s->silent_fill, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		log_notice("probe server: no silent port: %s", strerror(errno));
+		close(s->silent);
+		s->silent = -1;
+	}
+}
+
 /* A TCP segment as it arrived: the client's bare ACKs of no flow are
  * kept by sequence number (probe_raw.c). */
 static void
@@ -137,6 +209,9 @@ on_raw(struct srv *s)
 		if (th->ack && !th->syn && !th->rst && !th->fin &&
 		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
 			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
+		if (th->syn && !th->ack && ntohs(th->dest) ==
+		    ntohs(s->o->listen[0].sin_port) + PROBE_SILENT_OFF)
+			syn_seen(s, ih, th);
 	}
 }
 
@@ -155,6 +230,7 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 {
 	struct tcp_rec *r;
 	struct conn *f;
+	unsigned long long d;
 	unsigned id;
 	char ch;
 
@@ -181,6 +257,12 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 			if (s->acks[i] == id)
 				seen = 'Y';
 		return (size_t)snprintf(out, cap, "A %u %c\n", id, seen);
+	}
+	if (sscanf(line, "SYNACK %u %llu", &id, &d) == 2) {
+		if (s->silent < 0 || s->nsa == SYNACKS_MAX)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
+		s->sa[s->nsa++] = (struct synack){ .id = id, .d = d };
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
 	if (sscanf(line, "TCLOSE %u", &id) == 1) {
 		if ((f = flow_by_id(s, id)) == NULL)
@@ -345,6 +427,7 @@ probe_server_run(const struct probe_srv_opts *o)
 	if (s.raw < 0)
 		log_notice("probe server: no raw socket (%s): the client's bare ACKs of no flow "
 		    "cannot be told picked up from reset", strerror(errno));
+	silent_open(&s);
 	for (;;) {
 		unsigned n = 0, nl = 2 * o->nlisten, nc = s.nconn;
 
@@ -358,7 +441,11 @@ probe_server_run(const struct probe_srv_opts *o)
 			    .events = s.conn[i].eof ? 0 : POLLIN };
 		if (s.raw >= 0)
 			pf[n++] = (struct pollfd){ .fd = s.raw, .events = POLLIN };
-		if (poll(pf, n, 1000) < 0 && errno != EINTR)
+		uint64_t next = s.raw >= 0 ? synacks_due(&s) : 0, now = clock_now_ns();
+		int ms = next == 0 || next > now + 1000 * MS ? 1000 :
+		    next > now ? (int)((next - now + MS - 1) / MS) : 0;
+
+		if (poll(pf, n, ms) < 0 && errno != EINTR)
 			fatal("poll");
 		if (s.raw >= 0 && pf[n - 1].revents)
 			on_raw(&s);

@@ -38,6 +38,21 @@ holds() {
 			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
 }
 
+# probe_once TAG MAXWAIT (s16, s21): the probe server and client, the
+# report in $(out TAG_report), the profile in TAG.profile, which must load.
+probe_once() {
+	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT"
+	wait_for 5 server_listens || fail "$1: probe server listening"
+	run_in client timeout 120 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
+		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
+	_rc=$?
+	bg_stop "${1}_srv"
+	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
+	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
+	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
+}
+
 # server_listens: the probe server's TCP port $PORT listens.
 server_listens() {
 	run_in server ss -ltn 2>/dev/null | grep -q ":$PORT "

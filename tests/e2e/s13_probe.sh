@@ -37,7 +37,7 @@ probe_once() {
 	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT" \
 		--listen "$SERVER4:$((PORT + 1))"
 	wait_for 5 server_listens || fail "$1: probe server listening"
-	run_in client timeout 100 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+	run_in client timeout 150 "$NATBOX" probe client --server "$SERVER4:$PORT" \
 		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
 		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
 	_rc=$?

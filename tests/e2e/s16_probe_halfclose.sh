@@ -26,21 +26,6 @@ e2e_init "${1:-}"
 PORT=7445
 SLACK=0.25
 
-# probe_once TAG MAXWAIT: the report in $(out TAG_report), the profile in
-# TAG.profile.
-probe_once() {
-	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT"
-	wait_for 5 server_listens || fail "$1: probe server listening"
-	run_in client timeout 60 "$NATBOX" probe client --server "$SERVER4:$PORT" \
-		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
-		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
-	_rc=$?
-	bg_stop "${1}_srv"
-	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
-	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
-	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
-}
-
 # timer TAG NAME SECONDS
 timer() {
 	_r=$(out "${1}_report")

@@ -94,7 +94,7 @@ servers_down() {
 probe() {
 	_tag=$1
 	shift
-	run_in client timeout 120 "$NATBOX" probe client --server "$SERVER4:$PORT" --json \
+	run_in client timeout 180 "$NATBOX" probe client --server "$SERVER4:$PORT" --json \
 		-o "$E2E_TMP/$_tag.profile" "$@" >"$(out "$_tag")" 2>"$E2E_TMP/$_tag.err"
 	_rc=$?
 	check "$_tag: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]

@@ -65,7 +65,7 @@ loop_one() {
 	[ "$_later" = pickup ] && _set="$_set --set expire.later=drop" && _later=drop
 	# shellcheck disable=SC2086 # _set is a list of words
 	natbox_start --policy "$1" --no-ctl $_set || fail "$_t: natbox bound queue $QUEUE"
-	run_in client timeout 150 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+	run_in client timeout 200 "$NATBOX" probe client --server "$SERVER4:$PORT" \
 		--max-wait 8s --resolution 300ms --json -o "$E2E_TMP/$_t.profile" \
 		>"$(out "$_t")" 2>"$E2E_TMP/$_t.err"
 	check "$_t: probe client exits 0" [ $? -eq 0 ]
