@@ -2,6 +2,8 @@
 #ifndef NATBOX_E2E_KDGRAMJUDGE_H
 #define NATBOX_E2E_KDGRAMJUDGE_H
 
+#include "kjnflog.h"
+
 #define KDJ_SEQ	192
 
 struct kdjflow {
@@ -13,7 +15,11 @@ struct kdjflow {
 };
 
 static struct kdjflow kdj[KD_MAX_FLOWS];
-static uint64_t kdj_start_mono, kdj_start_real;
+/* A group's events: from its start to its end and its longest timer (7 s)
+ * past it; s20 waits 10 s before the next group. */
+#define KDJ_AFTER_NS	9000000000ULL
+static uint64_t kdj_start_mono, kdj_start_real, kdj_end_mono = UINT64_MAX,
+    kdj_end_real = UINT64_MAX;
 
 static void
 kdj_add(char *seq, char *last, const char *w)
@@ -70,6 +76,9 @@ kdj_read_log(const char *path)
 		if (sscanf(line, "start %llu %llu", &a, &b) == 2) {
 			kdj_start_mono = a;
 			kdj_start_real = b;
+		} else if (sscanf(line, "end %llu %llu", &a, &b) == 2) {
+			kdj_end_mono = a + KDJ_AFTER_NS;
+			kdj_end_real = b + KDJ_AFTER_NS;
 		} else if (sscanf(line, "pkt %u %u %llu %llu", &i, &k, &a, &b) == 4 &&
 		    i < kd_nflows && k >= 1 && k <= KD_MAX_PKTS) {
 			kdj[i].mono[k] = a;
@@ -132,8 +141,8 @@ kdj_read_events(const char *path)
 			continue;
 		j = &kdj[i];
 		t = (uint64_t)(strtod(ts + 5, NULL) * 1e9 + 0.5);
-		if (t + 500000000 < kdj_start_mono)
-			continue;	/* an earlier group's */
+		if (t + 500000000 < kdj_start_mono || t > kdj_end_mono)
+			continue;	/* an earlier or a later group's */
 		if (strstr(line, "\"event\":\"new\"")) {
 			kdj_add(j->nseq, j->nlast, "NEW");
 		} else if (strstr(line, "\"event\":\"update\"") && strstr(line, "REPLIED\"")) {
@@ -169,7 +178,7 @@ kdj_read_ct(const char *path)
 		uint64_t t = line[0] == '[' ? (uint64_t)(strtod(line + 1, NULL) * 1e9) : 0;
 		struct kdjflow *j;
 
-		if (i < 0 || (t && t + 500000000 < kdj_start_real))
+		if (i < 0 || (t && (t + 500000000 < kdj_start_real || t > kdj_end_real)))
 			continue;
 		j = &kdj[i];
 		if (strstr(line, "[NEW]")) {
@@ -185,83 +194,26 @@ kdj_read_ct(const char *path)
 	return 0;
 }
 
-static uint32_t
-kdj_rd(const uint8_t *b, int n, int le)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v |= (uint32_t)b[le ? i : n - 1 - i] << (8 * i);
-	return v;
-}
-
-/* tcpdump -i nflog:G -w FILE: NFLOG records, the IP packet in the
- * NFULA_PAYLOAD TLV (9); records from before the group started are an
- * earlier group's. */
-static int
-kdj_read_nflog(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t gh[24], rh[16], buf[70000];
-	int le;
-
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	if (fread(gh, 1, 24, f) != 24) {
-		fclose(f);
-		return 0;
-	}
-	le = gh[0] == 0xd4;
-	while (fread(rh, 1, 16, f) == 16) {
-		uint32_t cap = kdj_rd(rh + 8, 4, le), off = 4;
-		uint64_t t = (uint64_t)kdj_rd(rh, 4, le) * 1000000000ULL +
-		    (uint64_t)kdj_rd(rh + 4, 4, le) * 1000ULL;
-
-		if (cap > sizeof(buf) || fread(buf, 1, cap, f) != cap)
-			break;
-		while (off + 4 <= cap) {
-			uint32_t tl = kdj_rd(buf + off, 2, 1), ty = kdj_rd(buf + off + 2, 2, 1);
-			const uint8_t *ip = buf + off + 4;
-			int i = -1;
-
-			if (tl < 4 || off + tl > cap)
-				break;
-			if ((ty & 0x7fff) == 9 && tl >= 4 + 40) {
-				if ((ip[0] >> 4) == 6 && (i = kd_flow_of(ip + 8, 6)) < 0)
-					i = kd_flow_of(ip + 24, 6);
-				else if ((ip[0] >> 4) == 4 && (i = kd_flow_of(ip + 12, 4)) < 0)
-					i = kd_flow_of(ip + 16, 4);
-			}
-			/* the copy's length says which packet it is (kd_build());
-			 * its time does not: NFLOG batches */
-			if (i >= 0 && (unsigned)i < kd_nflows && t >= kdj_start_real) {
-				uint32_t l4 = (ip[0] >> 4) == 6 ? kdj_rd(ip + 4, 2, 0) :
-				    kdj_rd(ip + 2, 2, 0) - (ip[0] & 15u) * 4;
-				unsigned k = l4 / 64;
-
-				if (k < kd_flows[i].npkts)
-					kdj[i].kinv |= 1u << k;
-			}
-			off += (tl + 3) & ~3u;
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
+/* The NFLOG copy's length says which packet of its flow it is
+ * (kd_build()); its time does not (NFLOG batches), but records from
+ * outside the group's time are another group's. */
 static void
-kdj_inv_str(uint32_t m, char *b, size_t cap)
+kdj_nflog_pkt(const uint8_t *ip, uint32_t len, uint64_t t, void *arg)
 {
-	size_t n = 0;
+	int i = -1;
 
-	b[0] = '\0';
-	for (unsigned k = 0; k < 32 && n + 4 < cap; k++)
-		if (m & (1u << k))
-			n += (size_t)snprintf(b + n, cap - n, "%s%u", n ? "," : "", k + 1);
-	if (!n)
-		snprintf(b, cap, "-");
+	(void)len, (void)arg;
+	if ((ip[0] >> 4) == 6 && (i = kd_flow_of(ip + 8, 6)) < 0)
+		i = kd_flow_of(ip + 24, 6);
+	else if ((ip[0] >> 4) == 4 && (i = kd_flow_of(ip + 12, 4)) < 0)
+		i = kd_flow_of(ip + 16, 4);
+	if (i >= 0 && (unsigned)i < kd_nflows && t >= kdj_start_real && t <= kdj_end_real) {
+		uint32_t l4 = (ip[0] >> 4) == 6 ? kj_rd(ip + 4, 2, 0) :
+		    kj_rd(ip + 2, 2, 0) - (ip[0] & 15u) * 4;
+
+		if (l4 / 64 < kd_flows[i].npkts)
+			kdj[i].kinv |= 1u << (l4 / 64);
+	}
 }
 
 /* The last DESTROY's delay after the flow's last packet, ms (-1: none). */
@@ -282,7 +234,7 @@ kd_judge(const char *list, const char *log, const char *events, const char *ct,
 	unsigned st = 0, inv = 0, tim = 0, all = 0, shown = 0, kn[KD__N] = { 0 }, ka[KD__N] = { 0 };
 
 	if (kd_read(list) != 0 || kdj_read_log(log) != 0 || kdj_read_events(events) != 0 ||
-	    kdj_read_ct(ct) != 0 || kdj_read_nflog(nflog) != 0)
+	    kdj_read_ct(ct) != 0 || kj_nflog_each(nflog, kdj_nflog_pkt, NULL) != 0)
 		return 2;
 	for (unsigned i = 0; i < kd_nflows; i++) {
 		struct kdjflow *j = &kdj[i];
@@ -297,8 +249,8 @@ kd_judge(const char *list, const char *log, const char *events, const char *ct,
 		if ((s && v && t) || (show >= 0 && (int)shown >= show))
 			continue;
 		shown++;
-		kdj_inv_str(j->kinv, ki, sizeof(ki));
-		kdj_inv_str(j->ninv, ni, sizeof(ni));
+		kj_inv_str(j->kinv, ki, sizeof(ki));
+		kj_inv_str(j->ninv, ni, sizeof(ni));
 		printf("DISAGREE %s %s v%d: kernel [%s] invalid {%s} end +%ldms; natbox [%s] invalid {%s} "
 		    "end +%ldms\n", kd_flows[i].name, kd_kind_names[kd_flows[i].kind],
 		    kd_flows[i].family, j->kseq, ki, ke, j->nseq, ni, ne);
