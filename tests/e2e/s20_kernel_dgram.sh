@@ -33,7 +33,8 @@
 # is INVALID; natbox's key is the identifier alone); GRE has 30 s / 180 s
 # timers and ASSURED after a reply (nf_conntrack_proto_gre.c; natbox: other,
 # 600 s, never ASSURED); SCTP has its own state machine, vtag checks
-# (INVALID) and per-state timers (nf_conntrack_proto_sctp.c).
+# (INVALID) and per-state timers (nf_conntrack_proto_sctp.c). Their minimal
+# sequences: KDGRAM_LIST=tests/e2e/kdgram-classes.list.
 # `make kernel-dgram` runs many more.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-kdg}
