@@ -74,7 +74,7 @@ PKG_LIBS   = $(shell pkg-config --libs libnetfilter_queue libmnl libpcap 2>/dev/
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all binaries deps check unit e2e kernel-diff probe-loop bench demo fuzz clean install uninstall FORCE
+.PHONY: all binaries deps check unit e2e kernel-diff kernel-dgram probe-loop bench demo fuzz clean install uninstall FORCE
 
 all: $(BIN)
 
@@ -87,7 +87,7 @@ binaries: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(BENCH_BINS) \
 # The packages the goals given need (tests/deps.sh lists them all): checked
 # first, on every run (command -v and pkg-config, no apt call); as root the
 # missing ones are installed, otherwise the exact apt-get command is printed.
-DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),$(if $(filter kernel-diff,$(MAKECMDGOALS)),e2e),build)
+DEPS_GROUPS := $(or $(filter check unit e2e demo bench fuzz,$(MAKECMDGOALS)),$(if $(filter kernel-diff kernel-dgram,$(MAKECMDGOALS)),e2e),build)
 deps:
 	@sh tests/deps.sh $(DEPS_GROUPS)
 
@@ -170,6 +170,15 @@ KDIFF_FLOWS ?= 1000
 kernel-diff: $(BIN) $(E2E_BINS)
 	@NATBOX=$(abspath $(BIN)) KDIFF_SEEDS="$(KDIFF_SEEDS)" KDIFF_FLOWS=$(KDIFF_FLOWS) \
 	    sh tests/e2e/s15_kernel_diff.sh $(BUILD)
+
+# The datagram differential test (UDP, ICMP, GRE, ESP, SCTP, others) at
+# length (root): KDGRAM_SEEDS x KDGRAM_FLOWS (at most 200) random flows
+# (`make check` runs 2 x 60); KDGRAM_STRICT=1 holds GRE and SCTP to it too.
+KDGRAM_SEEDS ?= 1 2 3 4 5 6 7 8 9 10
+KDGRAM_FLOWS ?= 200
+kernel-dgram: $(BIN) $(E2E_BINS)
+	@NATBOX=$(abspath $(BIN)) KDGRAM_SEEDS="$(KDGRAM_SEEDS)" KDGRAM_FLOWS=$(KDGRAM_FLOWS) \
+	    sh tests/e2e/s20_kernel_dgram.sh $(BUILD)
 
 # The probe's closed loop over every library profile (root; about a
 # minute each; `make check` runs a representative few).

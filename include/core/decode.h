@@ -121,6 +121,10 @@ struct nb_packet {
 enum decode_err decode_packet(const uint8_t *buf, size_t caplen,
     struct nb_packet *p);
 
+/* An ICMP query or reply (echo, timestamp, information, address mask;
+ * ICMPv6 echo, node information): of a type a flow is kept for. */
+bool decode_icmp_query(const struct nb_packet *p);
+
 /* A packet that may start a flow of its kind: not an ICMP error, and
  * for ICMP a request (echo, timestamp, information, address mask; the
  * kernel's icmp_new()/icmpv6_new() valid_new tables). */

@@ -288,6 +288,20 @@ icmp_is_reply(uint8_t family, uint8_t type)
 	return type == ICMP6_ECHO_REPLY || type == 140;
 }
 
+/* MLD and neighbour discovery: the kernel's nf_conntrack_icmpv6_error()
+ * leaves them untracked (noct_valid_new[]), neither tracked nor invalid. */
+static bool
+icmp6_untracked(uint8_t type)
+{
+	return (type >= 130 && type <= 136) || type == 143;
+}
+
+bool
+decode_icmp_query(const struct nb_packet *p)
+{
+	return icmp_is_request(p->family, p->icmp_type) || icmp_is_reply(p->family, p->icmp_type);
+}
+
 bool
 decode_may_start(const struct nb_packet *p)
 {
@@ -387,9 +401,14 @@ decode_icmp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
 	p->payload_len = p->ip_len - l4 - ICMP_HDRLEN;
 	if (icmp_is_error(p->family, p->icmp_type))
 		return decode_quote(buf, caplen, l4 + ICMP_HDRLEN, p);
-	/* Router and neighbour discovery, MLD, ...: nothing a NAT keeps a
-	 * session for (the kernel leaves them untracked or invalid). */
-	if (!icmp_is_request(p->family, p->icmp_type) && !icmp_is_reply(p->family, p->icmp_type))
+	/* Neighbour discovery and MLD: nothing a NAT keeps a session for,
+	 * and the kernel leaves them untracked; neither are ICMPv6's other
+	 * error numbers (below 128) modelled. Any other type is decoded:
+	 * no conntrack starts with it or matches it (the kernel's
+	 * icmp_packet() and icmpv6_packet() valid_new[]), so it is invalid
+	 * (decode_icmp_query(), the engine). */
+	if (!decode_icmp_query(p) && p->family == 6 &&
+	    (p->icmp_type < 128 || icmp6_untracked(p->icmp_type)))
 		return DEC_NOT_TCP;
 	p->sport = p->dport = rd16(ih + 4);	/* the identifier */
 	return DEC_OK;

@@ -346,6 +346,22 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	return engine_accept(e, v);
 }
 
+/* An ICMP message neither query, reply nor error (router discovery,
+ * unassigned types): no conntrack starts with it or matches it, whatever
+ * its identifier (the kernel's tuple holds the type), so it is invalid
+ * and no flow is touched. */
+enum verdict_action
+engine_icmp_invalid(struct engine *e, const struct nb_packet *p, uint64_t now,
+    struct verdict *v)
+{
+	v->ip_len = p->ip_len;
+	if (refused_unknown(e, p, now))
+		return late_verdict(e, v, p, NULL, DIR_ORIG, e->pol->unknown_flow, R_NO_FLOW, now);
+	if (e->pol->invalid == BAD_DROP)
+		return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
+	return accept_invalid(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, now);
+}
+
 /* An ICMP error about p's (inverted, quoted) tuple. It shares the
  * verdict of the flow it quotes and changes nothing of it: no flow is
  * started, refreshed or ended by one (RFC 5382 REQ-10, RFC 5508 REQ-8 and
@@ -359,9 +375,11 @@ icmp_error(struct engine *e, const struct nb_packet *p, struct flow *f,
 	if (f == NULL) {
 		if (!engine_picks_up(e, now))
 			return drop(e, v, p, NULL, DIR_ORIG, R_NO_FLOW, EV_DROP, now);
+		/* no conntrack matches the quote: nf_conntrack_inet_error()
+		 * leaves it untracked, --ctstate INVALID */
 		if (pol->invalid == BAD_DROP)
 			return drop(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, EV_DROP, now);
-		return engine_accept(e, v);
+		return accept_invalid(e, v, p, NULL, DIR_ORIG, R_INVALID_STATE, now);
 	}
 	v->flow = flowtab_index(e->ft, f);
 	v->dir = (uint8_t)dir;

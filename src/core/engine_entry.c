@@ -40,6 +40,8 @@ static inline enum verdict_action
 process(struct engine *e, const struct nb_packet *p, uint32_t hash,
     uint64_t now, struct verdict *v)
 {
+	if (__builtin_expect(p->kind == NBK_ICMP, 0) && !p->icmp_error && !decode_icmp_query(p))
+		return engine_icmp_invalid(e, p, now, v);
 	if (__builtin_expect(e->nat != NULL, 0) && p->family == 4)
 		return engine_nat_process(e, p, hash, now, v);
 	return engine_track(e, p, hash, now, v);

@@ -169,6 +169,10 @@ engine_accept(struct engine *e, struct verdict *v)
 enum verdict_action engine_undecoded(struct engine *e, enum decode_err err, uint64_t now,
     struct verdict *v);
 
+/* An ICMP message of a type no flow is kept for: invalid, no flow (engine.c). */
+enum verdict_action engine_icmp_invalid(struct engine *e, const struct nb_packet *p,
+    uint64_t now, struct verdict *v);
+
 /* Everything after decoding and hashing, translation aside (engine.c). */
 enum verdict_action engine_track(struct engine *e, const struct nb_packet *p,
     uint32_t hash, uint64_t now, struct verdict *v);

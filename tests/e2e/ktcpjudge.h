@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kjnflog.h"
 #include "ktcpgen.h"
 
 /* A DESTROY counts while the flow's packets are still coming (and a
@@ -189,73 +190,21 @@ kj_read_ct(const char *path)
 	return 0;
 }
 
-static uint32_t
-kj_rd(const uint8_t *b, int n, int le)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v |= (uint32_t)b[le ? i : n - 1 - i] << (8 * i);
-	return v;
-}
-
-/* tcpdump -i nflog:G -w FILE: NFLOG records (link type 239), the IP
- * packet in the NFULA_PAYLOAD TLV; the urgent pointer is the packet's
- * number in its flow. */
-static int
-kj_read_nflog(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t gh[24], rh[16], buf[70000];
-	int le;
-
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	if (fread(gh, 1, 24, f) != 24) {
-		fclose(f);
-		return 0;	/* nothing was logged */
-	}
-	le = gh[0] == 0xd4;
-	while (fread(rh, 1, 16, f) == 16) {
-		uint32_t cap = kj_rd(rh + 8, 4, le), off = 4;
-
-		if (cap > sizeof(buf) || fread(buf, 1, cap, f) != cap)
-			break;
-		while (off + 4 <= cap) {
-			uint32_t tl = kj_rd(buf + off, 2, 1), ty = kj_rd(buf + off + 2, 2, 1);
-			const uint8_t *ip = buf + off + 4, *th;
-			struct kjflow *j;
-			unsigned urg;
-
-			if (tl < 4 || off + tl > cap)
-				break;
-			if ((ty & 0x7fff) == 9 && tl >= 4 + 40) {
-				th = (ip[0] >> 4) == 6 ? ip + 40 : ip + (ip[0] & 15) * 4;
-				j = kj_by_port(kj_rd(th, 2, 0), kj_rd(th + 2, 2, 0));
-				urg = kj_rd(th + 18, 2, 0);
-				if (j && urg >= 1 && urg <= KF_MAX_PKTS)
-					j->kinv |= 1u << (urg - 1);
-			}
-			off += (tl + 3) & ~3u;
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
+/* The NFLOG copy's urgent pointer is the packet's number in its flow. */
 static void
-kj_inv_str(uint32_t m, char *b, size_t cap)
+kj_nflog_tcp(const uint8_t *ip, uint32_t len, uint64_t t, void *arg)
 {
-	size_t n = 0;
+	const uint8_t *th = (ip[0] >> 4) == 6 ? ip + 40 : ip + (ip[0] & 15) * 4;
+	struct kjflow *j;
+	unsigned urg;
 
-	b[0] = '\0';
-	for (unsigned k = 0; k < 32 && n + 4 < cap; k++)
-		if (m & (1u << k))
-			n += (size_t)snprintf(b + n, cap - n, "%s%u", n ? "," : "", k + 1);
-	if (!n)
-		snprintf(b, cap, "-");
+	(void)t, (void)arg;
+	if ((size_t)(th - ip) + 20 > len)
+		return;
+	j = kj_by_port(kj_rd(th, 2, 0), kj_rd(th + 2, 2, 0));
+	urg = kj_rd(th + 18, 2, 0);
+	if (j && urg >= 1 && urg <= KF_MAX_PKTS)
+		j->kinv |= 1u << (urg - 1);
 }
 
 static int
@@ -265,7 +214,7 @@ kf_judge(const char *list, const char *log, const char *events, const char *ct,
 	unsigned st_ok = 0, inv_ok = 0, both = 0, shown = 0;
 
 	if (kf_read(list) != 0 || kj_read_log(log) != 0 || kj_read_events(events) != 0 ||
-	    kj_read_ct(ct) != 0 || kj_read_nflog(nflog) != 0)
+	    kj_read_ct(ct) != 0 || kj_nflog_each(nflog, kj_nflog_tcp, NULL) != 0)
 		return 2;
 	for (unsigned i = 0; i < kf_nflows; i++) {
 		struct kjflow *j = &kj[i];

@@ -154,8 +154,11 @@ START_TEST(test_icmp_queries)
 		{ 4, 13, DEC_OK, true },	/* timestamp */
 		{ 4, 14, DEC_OK, false },	/* timestamp reply */
 		{ 4, 17, DEC_OK, true },	/* address mask */
-		{ 4, 9, DEC_NOT_TCP, false },	/* router advertisement */
-		{ 4, 10, DEC_NOT_TCP, false },	/* router solicitation */
+		/* decoded, of no flow: the engine calls them invalid, as
+		 * the kernel's icmp_packet() (s20_kernel_dgram.sh) */
+		{ 4, 9, DEC_OK, false },	/* router advertisement */
+		{ 4, 10, DEC_OK, false },	/* router solicitation */
+		{ 4, 42, DEC_OK, false },	/* extended echo request */
 		{ 6, 128, DEC_OK, true },	/* echo request */
 		{ 6, 129, DEC_OK, false },	/* echo reply */
 		{ 6, 139, DEC_OK, true },	/* node information query */
@@ -163,6 +166,8 @@ START_TEST(test_icmp_queries)
 		{ 6, 133, DEC_NOT_TCP, false },	/* router solicitation */
 		{ 6, 135, DEC_NOT_TCP, false },	/* neighbour solicitation */
 		{ 6, 143, DEC_NOT_TCP, false },	/* MLDv2 report */
+		{ 6, 137, DEC_OK, false },	/* redirect: tracked by the kernel */
+		{ 6, 200, DEC_OK, false },	/* private experimentation */
 	};
 	struct tpkt t;
 	struct nb_packet p;

@@ -1,4 +1,4 @@
-/* check_track_errors.c -- the engine on ICMP errors of no flow or a dead one, unanswered echo replies, reset-sender, TCP and UDP on one tuple, shadows and retiming of datagram flows (dgram_tb.h: the bench). */
+/* check_track_errors.c -- the engine on ICMP errors of no flow or a dead one, unanswered echo replies, ICMP types of no flow, reset-sender, TCP and UDP on one tuple, shadows and retiming of datagram flows (dgram_tb.h: the bench). */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,14 +78,21 @@ START_TEST(test_icmp_error_no_flow)
 	syn.family = 4;
 	syn.len = build(syn.b, false, true, t.cport, TH_SYN, 1, 0, 0);
 
-	/* unknown.action = pickup: accepted, no flow */
+	/* unknown.action = pickup: accepted, no flow, and [INVALID] as the
+	 * kernel's --ctstate INVALID (no conntrack matches the quote; found
+	 * by s20_kernel_dgram.sh) */
 	ck_assert_int_eq(tx_unreach(&t, &q), V_ACCEPT);
 	ck_assert_uint_eq(t.v.flow, FLOW_NIL);
 	ck_assert_uint_eq(engine_flow_count(t.e), 0);
 	ck_assert_uint_eq(engine_stats(t.e)->icmp_errors, 0);
-	ck_assert_uint_eq(t.nev, 0);
+	ck_assert_uint_eq(t.nev, 1);
+	ev = last_ev(&t, EV_INVALID);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->reason, R_INVALID_STATE);
+	ck_assert_uint_eq(ev->proto, 17);
 	ck_assert_int_eq(tx_unreach(&t, &syn), V_ACCEPT);
 	ck_assert_uint_eq(engine_flow_count(t.e), 0);
+	ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_INVALID_STATE), 2);
 	tb_done(&t);
 
 	/* pickup, but invalid packets dropped: what the kernel leaves
@@ -198,6 +205,62 @@ START_TEST(test_icmp_error_dead_flow)
 		ck_assert_uint_eq(engine_flow_count(t.e), 0);
 		ck_assert_uint_eq(count_ev(&t, EV_NEW, R_NONE), 1);
 		ck_assert_uint_eq(count_ev(&t, EV_EXPIRE, R_NONE), 1);
+		tb_done(&t);
+	}
+}
+END_TEST
+
+/* An ICMP type neither query, reply nor error (v4 router discovery,
+ * unassigned numbers; ICMPv6 above 127 but MLD and neighbour discovery):
+ * the kernel's tuple holds the type, so no conntrack starts with it or
+ * matches it: [INVALID], even with an echo flow of its identifier live,
+ * whose timer does not move (found by s20_kernel_dgram.sh). */
+START_TEST(test_icmp_unknown_type)
+{
+	static const uint8_t odd4[] = { 42, 9, 10, 30 }, odd6[] = { 200, 150, 137, 160 };
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct tb t;
+		struct tpkt k;
+		uint64_t dl;
+		uint32_t fe;
+
+		tb_init(&t);
+		t.v6 = v6;
+		tb_start(&t);
+		ck_assert_int_eq(tx_echo(&t, true, false, 9), V_ACCEPT);
+		fe = t.v.flow;
+		dl = vflow(&t)->deadline;
+		for (unsigned i = 0; i < 4; i++) {
+			t.now += S(1);
+			tb_ip(&k, &t, i & 1, v6 ? P_ICMP6 : P_ICMP);
+			icmp(&k, v6 ? odd6[i] : odd4[i], 0, 9, 1, 16);
+			done(&k);
+			ck_assert_int_eq(tx_pkt(&t, &k), V_ACCEPT);
+			ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		}
+		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_INVALID_STATE), 4);
+		ck_assert_uint_eq(engine_flow_count(t.e), 1);
+		ck_assert_uint_eq(engine_flow_at(t.e, fe)->deadline, dl);
+		/* neighbour discovery and MLD stay untracked, no event */
+		if (v6) {
+			tb_ip(&k, &t, true, P_ICMP6);
+			icmp(&k, 135, 0, 9, 1, 16);
+			done(&k);
+			ck_assert_int_eq(tx_pkt(&t, &k), V_ACCEPT);
+			ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_INVALID_STATE), 4);
+		}
+		tb_done(&t);
+
+		tb_init(&t);
+		t.v6 = v6;
+		t.pol.invalid = BAD_DROP;
+		tb_start(&t);
+		tb_ip(&k, &t, true, v6 ? P_ICMP6 : P_ICMP);
+		icmp(&k, v6 ? odd6[0] : odd4[0], 0, 9, 1, 16);
+		done(&k);
+		ck_assert_int_eq(tx_pkt(&t, &k), V_DROP);
+		ck_assert_uint_eq(t.v.reason, R_INVALID_STATE);
 		tb_done(&t);
 	}
 }
@@ -554,6 +617,7 @@ suite_track_errors(void)
 	tcase_add_test(tc, test_icmp_error_no_flow);
 	tcase_add_test(tc, test_icmp_error_dead_flow);
 	tcase_add_test(tc, test_echo_reply_no_request);
+	tcase_add_test(tc, test_icmp_unknown_type);
 	tcase_add_test(tc, test_reset_sender_dead_udp);
 	tcase_add_test(tc, test_tcp_udp_same_ports);
 	tcase_add_test(tc, test_no_flow_dgram);
