@@ -116,31 +116,16 @@ apply(uint8_t *b, const struct verdict *v)
 		(void)nat_rewrite(b, 52, &v->rw, false);
 }
 
+/* Every flow opened: the UDP datagram and its answer, or the TCP
+ * handshake. Returns new-flow packets per microsecond; drops counted. */
 static double
-run(const char *label, const struct policy *pol, uint32_t nflows, uint32_t npkts,
-    unsigned burst, bool udp)
+open_flows(struct engine *e, struct fl *fl, uint32_t nflows, bool udp, bool nat,
+    uint64_t now, uint64_t *drops)
 {
-	bool nat = nat_on(&pol->nat);
-	static uint8_t ring[CHUNK][64];
-	struct engine_pkt pk[64];
-	uint64_t elapsed;
-	struct verdict vv[64];
-	uint64_t seed[2] = { 0x1234, 0x5678 }, t0, t1, now = 1000000000ULL;
-	struct engine *e = engine_new(pol, NULL, seed, now);
-	struct fl *fl = calloc(nflows, sizeof(*fl));
 	uint8_t b[64];
 	struct verdict v;
-	uint64_t drops = 0, x = 88172645463325252ULL;
-	double mpps_new, mpps_est;
+	uint64_t t0 = mono_ns(), t1;
 
-	for (unsigned j = 0; j < 64; j++) {
-		pk[j].caplen = 52;
-	}
-	if (e == NULL || fl == NULL) {
-		fprintf(stderr, "bench: out of memory\n");
-		exit(1);
-	}
-	t0 = mono_ns();
 	for (uint32_t i = 0; i < nflows && udp; i++) {
 		/* a UDP flow: the client's datagram and the answer */
 		mk_udp(b, i, 1, 1200);
@@ -150,7 +135,7 @@ run(const char *label, const struct policy *pol, uint32_t nflows, uint32_t npkts
 		mk_udp(b, i, 0, 1200);
 		if (nat)
 			to_outside(b, &fl[i]);
-		drops += engine_process(e, b, 52, now, &v) != V_ACCEPT;
+		*drops += engine_process(e, b, 52, now, &v) != V_ACCEPT;
 		apply(b, &v);
 	}
 	for (uint32_t i = 0; i < nflows && !udp; i++) {
@@ -166,57 +151,94 @@ run(const char *label, const struct policy *pol, uint32_t nflows, uint32_t npkts
 		engine_process(e, b, 52, now, &v);
 		apply(b, &v);
 		mk(b, i, 1, TH_ACK, fl[i].cseq, fl[i].sseq, 0);
-		drops += engine_process(e, b, 52, now, &v) != V_ACCEPT;
+		*drops += engine_process(e, b, 52, now, &v) != V_ACCEPT;
 		apply(b, &v);
 	}
 	t1 = mono_ns();
-	mpps_new = (udp ? 2.0 : 3.0) * nflows / ((double)(t1 - t0) / 1e3);
+	return (udp ? 2.0 : 3.0) * nflows / ((double)(t1 - t0) / 1e3);
+}
 
-	/* Established traffic: random flow, random direction, 1400-byte
-	 * segments described by a header-only copy (as NFQUEUE gives).
-	 * Packets are generated a chunk at a time outside the timed part
-	 * (like a NIC ring filled before the burst is read), then handed
-	 * over in bursts of `burst` (1 = engine_process()). */
-	elapsed = 0;
-	for (uint32_t k = 0; k < npkts; k += CHUNK) {
-		for (unsigned j = 0; j < CHUNK; j++) {
-			uint32_t i;
+/* One chunk of established traffic: random flow, random direction,
+ * 1400-byte segments described by a header-only copy (as NFQUEUE gives). */
+static void
+fill_chunk(uint8_t (*ring)[64], struct fl *fl, uint32_t nflows, bool udp, bool nat,
+    uint64_t *x)
+{
+	for (unsigned j = 0; j < CHUNK; j++) {
+		uint32_t i;
 
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			i = (uint32_t)(x % nflows);
-			if (udp) {
-				mk_udp(ring[j], i, (int)(x >> 63), 1400);
-			} else if (x >> 63) {
-				mk(ring[j], i, 1, TH_ACK | TH_PSH, fl[i].cseq, fl[i].sseq, 1400);
-				fl[i].cseq += 1400;
-			} else {
-				mk(ring[j], i, 0, TH_ACK | TH_PSH, fl[i].sseq, fl[i].cseq, 1400);
-				fl[i].sseq += 1400;
-			}
-			if (nat && !(x >> 63))
-				to_outside(ring[j], &fl[i]);
-		}
-		t0 = mono_ns();
-		if (burst == 1) {
-			for (unsigned j = 0; j < CHUNK; j++) {
-				drops += engine_process(e, ring[j], 52, now + k, &v) != V_ACCEPT;
-				apply(ring[j], &v);
-			}
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		i = (uint32_t)(*x % nflows);
+		if (udp) {
+			mk_udp(ring[j], i, (int)(*x >> 63), 1400);
+		} else if (*x >> 63) {
+			mk(ring[j], i, 1, TH_ACK | TH_PSH, fl[i].cseq, fl[i].sseq, 1400);
+			fl[i].cseq += 1400;
 		} else {
-			for (unsigned j = 0; j < CHUNK; j += burst) {
-				for (unsigned q = 0; q < burst; q++)
-					pk[q].buf = ring[j + q];
-				engine_process_burst(e, pk, burst, now + k, vv);
-				for (unsigned q = 0; q < burst; q++) {
-					drops += vv[q].action != V_ACCEPT;
-					apply(ring[j + q], &vv[q]);
-				}
-			}
+			mk(ring[j], i, 0, TH_ACK | TH_PSH, fl[i].sseq, fl[i].cseq, 1400);
+			fl[i].sseq += 1400;
 		}
-		elapsed += mono_ns() - t0;
+		if (nat && !(*x >> 63))
+			to_outside(ring[j], &fl[i]);
 	}
-	t0 = 0, t1 = elapsed;
-	mpps_est = npkts / ((double)(t1 - t0) / 1e3);
+}
+
+/* One chunk handed over in bursts of `burst` (1 = engine_process()).
+ * Returns the time it took, ns. */
+static uint64_t
+run_chunk(struct engine *e, uint8_t (*ring)[64], unsigned burst, uint64_t now,
+    uint64_t *drops)
+{
+	struct engine_pkt pk[64];
+	struct verdict vv[64], v;
+	uint64_t t0 = mono_ns();
+
+	for (unsigned j = 0; j < 64; j++)
+		pk[j].caplen = 52;
+	if (burst == 1) {
+		for (unsigned j = 0; j < CHUNK; j++) {
+			*drops += engine_process(e, ring[j], 52, now, &v) != V_ACCEPT;
+			apply(ring[j], &v);
+		}
+		return mono_ns() - t0;
+	}
+	for (unsigned j = 0; j < CHUNK; j += burst) {
+		for (unsigned q = 0; q < burst; q++)
+			pk[q].buf = ring[j + q];
+		engine_process_burst(e, pk, burst, now, vv);
+		for (unsigned q = 0; q < burst; q++) {
+			*drops += vv[q].action != V_ACCEPT;
+			apply(ring[j + q], &vv[q]);
+		}
+	}
+	return mono_ns() - t0;
+}
+
+static double
+run(const char *label, const struct policy *pol, uint32_t nflows, uint32_t npkts,
+    unsigned burst, bool udp)
+{
+	bool nat = nat_on(&pol->nat);
+	static uint8_t ring[CHUNK][64];
+	uint64_t seed[2] = { 0x1234, 0x5678 }, t0, t1, now = 1000000000ULL;
+	struct engine *e = engine_new(pol, NULL, seed, now);
+	struct fl *fl = calloc(nflows, sizeof(*fl));
+	uint64_t drops = 0, x = 88172645463325252ULL, elapsed = 0;
+	double mpps_new, mpps_est;
+
+	if (e == NULL || fl == NULL) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	mpps_new = open_flows(e, fl, nflows, udp, nat, now, &drops);
+
+	/* Established traffic, generated a chunk at a time outside the timed
+	 * part (like a NIC ring filled before the burst is read). */
+	for (uint32_t k = 0; k < npkts; k += CHUNK) {
+		fill_chunk(ring, fl, nflows, udp, nat, &x);
+		elapsed += run_chunk(e, ring, burst, now + k, &drops);
+	}
+	mpps_est = npkts / ((double)elapsed / 1e3);
 
 	printf("%-30s flows=%u  bytes/flow=%.1f  new-flow packets: %.2f Mpps  "
 	    "established: %.2f Mpps (%.1f ns/pkt, burst %u)  drops=%llu\n",
@@ -242,6 +264,10 @@ main(int argc, char **argv)
 	uint32_t npkts = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 20000000u;
 	struct policy pol;
 
+	if (nflows == 0 || npkts == 0) {
+		fprintf(stderr, "usage: bench_engine [FLOWS [PACKETS]]\n");
+		return 2;
+	}
 	npkts = (npkts + CHUNK - 1) / CHUNK * CHUNK;
 	policy_defaults(&pol);
 	pol.max_flows = nflows;
