@@ -157,6 +157,68 @@ link_hdr(uint8_t *b, int dir, uint16_t ethertype, size_t l3len)
 	}
 }
 
+/* The options Linux sends: on a SYN MSS 1460, SACK permitted,
+ * timestamps, window scale 7; else timestamps. Returns their length. */
+static size_t
+tcp_options(uint8_t *o, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	if (flags & 0x02) {
+		o[0] = 2, o[1] = 4, put16(o + 2, 1460);
+		o[4] = 4, o[5] = 2;
+		o[6] = 8, o[7] = 10, put32(o + 8, 1000 + seq % 1000), put32(o + 12, 0);
+		o[16] = 1, o[17] = 3, o[18] = 3, o[19] = 7;
+		return 20;
+	}
+	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
+	put32(o + 4, 2000 + seq % 1000), put32(o + 8, 1000 + ack % 1000);
+	return 12;
+}
+
+/* An IPv6 extension chain at e, ending in TCP: hop-by-hop, routing
+ * (type 0, no segments left: ignored), destination options (as many as
+ * k->ext asks), then a first fragment when frag. *nh becomes the IPv6
+ * header's next header. Returns the chain's length. */
+static size_t
+ip6_chain(uint8_t *e, const struct conn *k, bool frag, uint32_t seq, uint8_t *nh)
+{
+	size_t ext = 0;
+
+	*nh = 6;
+	if (k->ext >= 1) {
+		e[ext] = k->ext >= 2 ? 43 : 60;		/* next */
+		e[ext + 1] = 0;				/* 8 bytes */
+		e[ext + 2] = 1, e[ext + 3] = 4;		/* PadN */
+		memset(e + ext + 4, 0, 4);
+		ext += 8;
+		*nh = 0;
+	}
+	if (k->ext >= 2) {
+		e[ext] = 60;
+		e[ext + 1] = 0;
+		e[ext + 2] = 0;				/* type 0 */
+		e[ext + 3] = 0;				/* segments left */
+		memset(e + ext + 4, 0, 4);
+		ext += 8;
+	}
+	if (k->ext >= 1) {
+		e[ext] = frag ? 44 : 6;
+		e[ext + 1] = 0;
+		e[ext + 2] = 1, e[ext + 3] = 4;
+		memset(e + ext + 4, 0, 4);
+		ext += 8;
+	}
+	if (frag) {
+		if (ext == 0)
+			*nh = 44;
+		e[ext] = 6;
+		e[ext + 1] = 0;
+		put16(e + ext + 2, 0x0001);		/* offset 0, M */
+		put32(e + ext + 4, seq);
+		ext += 8;
+	}
+	return ext;
+}
+
 /* Low level: one TCP segment from side dir with explicit numbers.
  * frag: IPv4/IPv6 first fragment (more fragments set). */
 size_t
@@ -164,25 +226,12 @@ segment(uint8_t *b, const struct conn *k, int dir, uint8_t flags, uint32_t len,
     uint32_t seq, uint32_t ack, bool frag, uint32_t fill)
 {
 	const struct host *s = dir ? &k->s : &k->c, *d = dir ? &k->c : &k->s;
-	size_t l = 0, ip, th, optl = 0, ext = 0;
-	uint8_t o[40];
+	size_t ip, th, optl, ext;
+	uint8_t o[40], nh;
 	uint32_t sum;
-	uint8_t nh = 6;
 
-	if (flags & 0x02) {
-		/* SYN: MSS 1460, SACK permitted, timestamps, window scale 7 */
-		o[0] = 2, o[1] = 4, put16(o + 2, 1460);
-		o[4] = 4, o[5] = 2;
-		o[6] = 8, o[7] = 10, put32(o + 8, 1000 + seq % 1000), put32(o + 12, 0);
-		o[16] = 1, o[17] = 3, o[18] = 3, o[19] = 7;
-		optl = 20;
-	} else {
-		o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-		put32(o + 4, 2000 + seq % 1000), put32(o + 8, 1000 + ack % 1000);
-		optl = 12;
-	}
-	l = link_hdr(b, dir, k->fam == 4 ? 0x0800 : 0x86dd, 0);
-	ip = l;
+	optl = tcp_options(o, flags, seq, ack);
+	ip = link_hdr(b, dir, k->fam == 4 ? 0x0800 : 0x86dd, 0);
 	if (k->fam == 4) {
 		memset(b + ip, 0, 20);
 		b[ip] = 0x45;
@@ -196,48 +245,12 @@ segment(uint8_t *b, const struct conn *k, int dir, uint8_t flags, uint32_t len,
 		put16(b + ip + 10, csum_fold(csum_add(0, b + ip, 20)));
 		th = ip + 20;
 	} else {
-		uint8_t *e;
-
 		memset(b + ip, 0, 40);
 		b[ip] = 0x60;
 		b[ip + 7] = 64;
 		memcpy(b + ip + 8, s->a, 16);
 		memcpy(b + ip + 24, d->a, 16);
-		e = b + ip + 40;
-		/* The chain: hop-by-hop, routing (type 0, no segments
-		 * left: ignored), destination options, fragment. */
-		if (k->ext >= 1) {
-			e[ext] = k->ext >= 2 ? 43 : 60;		/* next */
-			e[ext + 1] = 0;				/* 8 bytes */
-			e[ext + 2] = 1, e[ext + 3] = 4;		/* PadN */
-			memset(e + ext + 4, 0, 4);
-			ext += 8;
-			nh = 0;
-		}
-		if (k->ext >= 2) {
-			e[ext] = 60;
-			e[ext + 1] = 0;
-			e[ext + 2] = 0;				/* type 0 */
-			e[ext + 3] = 0;				/* segments left */
-			memset(e + ext + 4, 0, 4);
-			ext += 8;
-		}
-		if (k->ext >= 1) {
-			e[ext] = frag ? 44 : 6;
-			e[ext + 1] = 0;
-			e[ext + 2] = 1, e[ext + 3] = 4;
-			memset(e + ext + 4, 0, 4);
-			ext += 8;
-		}
-		if (frag) {
-			if (ext == 0)
-				nh = 44;
-			e[ext] = 6;
-			e[ext + 1] = 0;
-			put16(e + ext + 2, 0x0001);		/* offset 0, M */
-			put32(e + ext + 4, seq);
-			ext += 8;
-		}
+		ext = ip6_chain(b + ip + 40, k, frag, seq, &nh);
 		b[ip + 6] = nh;
 		put16(b + ip + 4, (uint16_t)(ext + 20 + optl + len));
 		th = ip + 40 + ext;
@@ -259,11 +272,10 @@ segment(uint8_t *b, const struct conn *k, int dir, uint8_t flags, uint32_t len,
 		return th + 20 + optl + fill;
 	/* TCP checksum over the pseudo header */
 	sum = 0;
-	if (k->fam == 4) {
+	if (k->fam == 4)
 		sum = csum_add(sum, b + ip + 12, 8);
-	} else {
+	else
 		sum = csum_add(sum, b + ip + 8, 32);
-	}
 	sum += 6 + (uint32_t)(20 + optl + len);
 	sum = csum_add(sum, b + th, 20 + optl + len);
 	put16(b + th + 16, csum_fold(sum));
