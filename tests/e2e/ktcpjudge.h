@@ -12,7 +12,9 @@
 #include "ktcpgen.h"
 
 /* A DESTROY counts while the flow's packets are still coming (and a
- * little after): one later is a timer's, and timers are not compared. */
+ * little after): one later is a timer's. Timers are compared only when
+ * KJ_TIMER_TOL_MS is set (s15's KDIFF_TIMERS): the first DESTROY after
+ * that, as a delay from the flow's end, must agree within it. */
 #define KJ_DESTROY_GRACE_NS	1500000000ULL
 #define KJ_SEQ	256
 
@@ -20,6 +22,7 @@ struct kjflow {
 	unsigned port;
 	uint64_t t_pkt[KF_MAX_PKTS + 1];	/* monotonic send times, [1..n] */
 	uint64_t end_mono, start_real, end_real;
+	uint64_t kexp, nexp;			/* the timer's DESTROY: real, monotonic */
 	char kseq[KJ_SEQ], nseq[KJ_SEQ];
 	char klast[20], nlast[20];
 	uint32_t kinv, ninv;			/* bit k: packet k+1 INVALID */
@@ -127,8 +130,12 @@ kj_read_events(const char *path)
 			kj_add(j->nseq, j->nlast, st);
 		} else if (strcmp(ev, "end") == 0) {
 			/* natbox's own flush when it stops is no event of the flow */
-			if (t <= j->end_mono + KJ_DESTROY_GRACE_NS && !strstr(line, "\"reason\":\"flush\""))
+			if (strstr(line, "\"reason\":\"flush\""))
+				continue;
+			if (t <= j->end_mono + KJ_DESTROY_GRACE_NS)
 				kj_add(j->nseq, j->nlast, "DESTROY");
+			else if (j->nexp == 0)
+				j->nexp = t;
 		} else if (strcmp(ev, "invalid") == 0 ||
 		    (strcmp(ev, "drop") == 0 && strstr(line, "\"reason\":\"invalid:"))) {
 			/* invalid.action = drop reports them as drops */
@@ -180,8 +187,12 @@ kj_read_ct(const char *path)
 				if (strcmp(tok, states[s]) == 0)
 					st = states[s];
 		if (destroy) {
-			if (when == 0 || (uint64_t)(when * 1e9) <= j->end_real + KJ_DESTROY_GRACE_NS)
+			uint64_t t = (uint64_t)(when * 1e9);
+
+			if (when == 0 || t <= j->end_real + KJ_DESTROY_GRACE_NS)
 				kj_add(j->kseq, j->klast, "DESTROY");
+			else if (j->kexp == 0)
+				j->kexp = t;
 		} else if (st) {
 			kj_add(j->kseq, j->klast, st);
 		}
@@ -207,11 +218,35 @@ kj_nflog_tcp(const uint8_t *ip, uint32_t len, uint64_t t, void *arg)
 		j->kinv |= 1u << (urg - 1);
 }
 
+/* The timer's delay in ms after the flow's end ("-": none seen). */
+static void
+kj_exp_str(uint64_t exp, uint64_t end, char *b, size_t cap)
+{
+	if (exp == 0)
+		snprintf(b, cap, "-");
+	else
+		snprintf(b, cap, "%.1fs", exp > end ? (double)(exp - end) / 1e9 : 0.0);
+}
+
+static bool
+kj_timer_agrees(const struct kjflow *j, uint64_t tol_ns)
+{
+	uint64_t k, n;
+
+	if (j->kexp == 0 || j->nexp == 0)
+		return j->kexp == j->nexp;
+	k = j->kexp > j->end_real ? j->kexp - j->end_real : 0;
+	n = j->nexp > j->end_mono ? j->nexp - j->end_mono : 0;
+	return (k > n ? k - n : n - k) <= tol_ns;
+}
+
 static int
 kf_judge(const char *list, const char *log, const char *events, const char *ct,
     const char *nflog, int show)
 {
-	unsigned st_ok = 0, inv_ok = 0, both = 0, shown = 0;
+	unsigned st_ok = 0, inv_ok = 0, both = 0, shown = 0, tm_ok = 0;
+	const char *tol = getenv("KJ_TIMER_TOL_MS");
+	uint64_t tol_ns = tol ? (uint64_t)strtoul(tol, NULL, 10) * 1000000ULL : 0;
 
 	if (kf_read(list) != 0 || kj_read_log(log) != 0 || kj_read_events(events) != 0 ||
 	    kj_read_ct(ct) != 0 || kj_nflog_each(nflog, kj_nflog_tcp, NULL) != 0)
@@ -219,31 +254,45 @@ kf_judge(const char *list, const char *log, const char *events, const char *ct,
 	for (unsigned i = 0; i < kf_nflows; i++) {
 		struct kjflow *j = &kj[i];
 		bool s = strcmp(j->kseq, j->nseq) == 0, v = j->kinv == j->ninv;
-		char ki[64], ni[64];
+		bool tm = !tol || kj_timer_agrees(j, tol_ns);
+		char ki[64], ni[64], ke[16], ne[16];
 
 		st_ok += s;
 		inv_ok += v;
-		both += s && v;
+		tm_ok += tm;
+		both += s && v && tm;
 		kj_inv_str(j->kinv, ki, sizeof(ki));
 		kj_inv_str(j->ninv, ni, sizeof(ni));
+		kj_exp_str(j->kexp, j->end_real, ke, sizeof(ke));
+		kj_exp_str(j->nexp, j->end_mono, ne, sizeof(ne));
 		if (show < 0)	/* every flow, one line each */
-			printf("%s %s (port %u): kernel [%s] invalid {%s}; natbox [%s] invalid {%s}\n",
-			    s && v ? "AGREE" : "DISAGREE", kf_flows[i].name, j->port, j->kseq, ki,
-			    j->nseq, ni);
-		if ((s && v) || (int)shown >= show)
+			printf("%s %s (port %u): kernel [%s] invalid {%s} timer %s; natbox [%s] "
+			    "invalid {%s} timer %s\n", s && v && tm ? "AGREE" : "DISAGREE",
+			    kf_flows[i].name, j->port, j->kseq, ki, ke, j->nseq, ni, ne);
+		if ((s && v && tm) || (int)shown >= show)
 			continue;
 		shown++;
-		printf("DISAGREE %s (port %u): kernel [%s] invalid {%s}; natbox [%s] invalid {%s}\n",
-		    kf_flows[i].name, j->port, j->kseq, ki, j->nseq, ni);
+		printf("DISAGREE %s (port %u): kernel [%s] invalid {%s} timer %s; natbox [%s] "
+		    "invalid {%s} timer %s\n", kf_flows[i].name, j->port, j->kseq, ki, ke, j->nseq,
+		    ni, ne);
 		printf("flow %s %d\n", kf_flows[i].name, kf_flows[i].family);
 		for (unsigned k = 0; k < kf_flows[i].npkts; k++)
 			kf_print_pkt(stdout, &kf_flows[i].pkts[k]);
 		printf("\n");
 	}
-	printf("flows %u: states agree %u (%.1f%%), INVALID sets agree %u (%.1f%%), both %u (%.1f%%)\n",
-	    kf_nflows, st_ok, 100.0 * st_ok / (kf_nflows ? kf_nflows : 1), inv_ok,
-	    100.0 * inv_ok / (kf_nflows ? kf_nflows : 1), both,
-	    100.0 * both / (kf_nflows ? kf_nflows : 1));
+	if (tol)
+		printf("flows %u: states agree %u (%.1f%%), INVALID sets agree %u (%.1f%%), "
+		    "timers agree %u (%.1f%%), both %u (%.1f%%)\n", kf_nflows, st_ok,
+		    100.0 * st_ok / (kf_nflows ? kf_nflows : 1), inv_ok,
+		    100.0 * inv_ok / (kf_nflows ? kf_nflows : 1), tm_ok,
+		    100.0 * tm_ok / (kf_nflows ? kf_nflows : 1), both,
+		    100.0 * both / (kf_nflows ? kf_nflows : 1));
+	else
+		printf("flows %u: states agree %u (%.1f%%), INVALID sets agree %u (%.1f%%), "
+		    "both %u (%.1f%%)\n", kf_nflows, st_ok,
+		    100.0 * st_ok / (kf_nflows ? kf_nflows : 1), inv_ok,
+		    100.0 * inv_ok / (kf_nflows ? kf_nflows : 1), both,
+		    100.0 * both / (kf_nflows ? kf_nflows : 1));
 	return both == kf_nflows ? 0 : 1;
 }
 

@@ -25,6 +25,15 @@
 # natbox without [INVALID] events: --set invalid.action=drop, whose drops
 # count as its INVALID marks). KDIFF_EXAMPLES=path/kernel-repro.json adds the
 # fidelity examples as one more group. `make kernel-diff` runs thousands.
+# KDIFF_TIMERS=1 compares the timers too: the router's TCP timeouts are
+# shortened by sysctl, and natbox's the same by --set, to values 2 s
+# apart (CLOSE 3 s, SYN_SENT 5, SYN_RECV 7, TIME_WAIT 9, LAST_ACK 11,
+# CLOSE_WAIT 13, FIN_WAIT 15, max_retrans 17, unacknowledged 19;
+# ESTABLISHED 300 s, over the kernel's 120 s mark for shortening a flow
+# on an out-of-window FIN or RST), so the delay from a flow's last packet
+# to its expiry names the timer each chose; they must agree within
+# KDIFF_TOL_MS (1000). A reaper (`conntrack -L` every 0.25 s) makes the
+# kernel's expiries prompt; each group waits 23 s for them.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-kx}
 QUEUE=${QUEUE:-10}
@@ -62,6 +71,24 @@ for s in tcp_loose=1 tcp_be_liberal=0 tcp_max_retrans=3 tcp_ignore_invalid_rst=0
 	run_in router sysctl -qw "net.netfilter.nf_conntrack_$s" >/dev/null 2>&1 ||
 		e2e_log "router: sysctl nf_conntrack_$s not set"
 done
+TIMER_SET=
+TIMER_WAIT=1
+if [ "${KDIFF_TIMERS:-0}" = 1 ]; then
+	for kv in close=3 syn_sent=5 syn_recv=7 time_wait=9 last_ack=11 close_wait=13 \
+	    fin_wait=15 max_retrans=17 unacknowledged=19 established=300; do
+		k=${kv%=*}
+		v=${kv#*=}
+		if run_in router sysctl -qw "net.netfilter.nf_conntrack_tcp_timeout_$k=$v" \
+		    >/dev/null 2>&1; then
+			TIMER_SET="$TIMER_SET --set timeout.$k=${v}s"
+		else
+			fail "router: sysctl nf_conntrack_tcp_timeout_$k=$v"
+		fi
+	done
+	KJ_TIMER_TOL_MS=${KDIFF_TOL_MS:-1000}
+	export KJ_TIMER_TOL_MS
+	TIMER_WAIT=23
+fi
 ok=1
 for ipt in iptables ip6tables; do
 	run_in router $ipt -w -t mangle -A FORWARD -p tcp -m conntrack --ctstate INVALID \
@@ -80,8 +107,12 @@ NFLOG=$E2E_TMP/cap/nflog.pcap
 EV=$E2E_TMP/natbox_events.out
 bg_in router ct stdbuf -oL conntrack -E -p tcp -o timestamp
 bg_in router nflog tcpdump -q -U -i "nflog:$NFGROUP" -w "$NFLOG"
-# shellcheck disable=SC2086 # KDIFF_NATBOX_ARGS: more words for natbox run
-natbox_start --policy linux-conntrack --format json ${KDIFF_NATBOX_ARGS:-} ||
+if [ -n "$TIMER_SET" ]; then
+	bg_in router ctreap timeout 3000 sh -c \
+		'i=0; while [ $i -lt 12000 ]; do conntrack -L >/dev/null 2>&1; sleep 0.25; i=$((i + 1)); done'
+fi
+# shellcheck disable=SC2086 # KDIFF_NATBOX_ARGS, TIMER_SET: more words for natbox run
+natbox_start --policy linux-conntrack --format json $TIMER_SET ${KDIFF_NATBOX_ARGS:-} ||
 	fail "natbox bound queue $QUEUE"
 
 NSC=/var/run/netns/$(e2e_ns client)
@@ -100,12 +131,12 @@ send_group() {
 	"$GEN" send "$_list" "$_log" "$NSC" "$NSS" "$NEXT_PORT" "$GAP" "${KDIFF_WAIT_MS:-200}" ||
 		{ fail "$_name: ktcpgen sent its flows"; return; }
 	NEXT_PORT=$((NEXT_PORT + _n + 10))
-	sleep 1
+	sleep "$TIMER_WAIT"
 	"$GEN" judge "$_list" "$_log" "$EV" "$CT" "$NFLOG" "$SHOW" >"$E2E_TMP/$_name.judge"
 	sed 's/^/  /' "$E2E_TMP/$_name.judge" | grep -v '^  flows ' | head -n 60
 	_sum=$(grep '^flows ' "$E2E_TMP/$_name.judge")
 	printf 'FINDING: %s: %s\n' "$_name" "$_sum"
-	assert_match "$_name: every flow agrees (states and INVALID sets)" \
+	assert_match "$_name: every flow agrees (states, INVALID sets${TIMER_SET:+, timers})" \
 		'*, both * (100.0%)' "$_sum"
 }
 
