@@ -69,6 +69,8 @@ struct shtimer {
 	uint64_t live;		/* flows the table would still hold */
 	uint64_t hold;		/* tombstone time after expiry, or 0 */
 	bool exact;		/* buckets are wheel ticks: live is exact */
+	bool kern;		/* kernel mode: a packet that does not refresh
+				 * keeps the timer across a state change */
 	uint8_t refresh[TRK_STATE_MAX];	/* the profile's refresh rules */
 	struct shtimer_key tk[POLICY_TIMER_KEYS];
 };
@@ -91,7 +93,9 @@ shtimer_next(const struct shtimer *st, unsigned key, uint8_t dir, bool refresh,
 {
 	const struct shtimer_key *k = &st->tk[key];
 
-	if (k->ts != *ts) {
+	if (k->ts != *ts && !refresh && st->kern) {
+		*ts = k->ts;
+	} else if (k->ts != *ts) {
 		uint64_t ndl = now + k->to;
 
 		if (k->rule == REFRESH_NONE && st->refresh[*ts] == REFRESH_NONE &&

@@ -143,6 +143,9 @@ struct tcp_result {
 	enum tcp_outcome outcome;
 	uint8_t old_state, new_state;
 	bool refresh;		/* false: this packet must not restart the timer */
+	bool shorten;		/* an invalid FIN or RST answering the other
+				 * side's cuts a long timer to
+				 * timeout.unacknowledged (kernel mode) */
 };
 
 /* Start tracking from the first packet of a flow (dir is DIR_ORIG).
@@ -178,6 +181,11 @@ bool tcp_flags_valid(uint8_t flags);
 /* Kernel mode (tcpkern.c); tcp_track_packet_conf() calls it. */
 void tcp_kern_packet(struct tcp_track *t, struct tcp_last *k, enum flow_dir dir,
     const struct nb_packet *p, const struct tcp_conf *c, struct tcp_result *r);
+
+/* Kernel mode's first packet of a flow tcp_track_new() started: the
+ * kernel's memory of it and the timer ladder's facts. */
+void tcp_kern_new(struct tcp_track *t, struct tcp_last *k, const struct nb_packet *p,
+    const struct tcp_conf *c);
 
 /* Zeek history: letters in order of first appearance. */
 void tcp_history_add(struct tcp_track *t, enum flow_dir dir, const struct nb_packet *p);

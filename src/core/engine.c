@@ -246,6 +246,19 @@ flow_timer(struct engine *e, struct flow *f, enum flow_dir dir, bool refresh,
 		set_deadline(e, f, dl);
 }
 
+/* nf_tcp_handle_invalid(): a flow whose ends disagree with the tracker
+ * (an invalid FIN or RST answering one) has its timer cut to
+ * timeout.unacknowledged if 120 s or more are left; not refreshed. */
+static void
+shorten_timer(struct engine *e, struct flow *f, uint64_t now)
+{
+	uint64_t to = e->pol->unacknowledged;
+
+	if (to == 0 || f->deadline < now + 120 * NS_PER_SEC || f->deadline <= now + to)
+		return;
+	set_deadline(e, f, now + to);
+}
+
 /* Which fault, if any, swallows this packet of a live flow. Checked
  * before the tracker sees it: a dropped packet never happened for the
  * flow, so endpoints retransmit and the same fault applies again. */
@@ -324,6 +337,13 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	}
 	f->family = p->family;
 	f->trk = trk;
+	if (p->kind == NBK_TCP && pol->window_tracking) {
+		const struct tcp_conf tc = policy_tcp_conf(pol);
+
+		if (__builtin_expect(e->klast == NULL, 0))
+			e->klast = flowtab_last_base(e->ft);
+		tcp_kern_new(&f->trk, &e->klast[flowtab_index(e->ft, f)], p, &tc);
+	}
 	f->serial = ++e->serial;
 	f->last_seen = now;
 	f->timer_state = (uint8_t)policy_timer_state(pol, &f->trk);
@@ -499,6 +519,8 @@ engine_track(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	case TO_INVALID_STATE:
 	case TO_INVALID_WINDOW:
 		why = r.outcome == TO_INVALID_STATE ? R_INVALID_STATE : R_INVALID_WINDOW;
+		if (r.shorten && !e->untimed)
+			shorten_timer(e, f, now);
 		if (pol->invalid == BAD_DROP)
 			return drop(e, v, p, f, dir, why, EV_DROP, now);
 		return accept_invalid(e, v, p, f, dir, why, now);

@@ -82,6 +82,7 @@ shtimer_init(struct shtimer *st, const struct policy *pol)
 	st->bshift = shift;
 	st->hold = hold_of(pol);
 	st->exact = shift == TICK_SHIFT;
+	st->kern = pol->window_tracking;
 	memcpy(st->refresh, pol->refresh, sizeof(st->refresh));
 	tk_fill(st, pol);
 	return 0;

@@ -291,6 +291,7 @@ legacy_packet(struct tcp_track *t, enum flow_dir dir,
 	r->outcome = TO_OK;
 	r->old_state = r->new_state = (uint8_t)old;
 	r->refresh = false;
+	r->shorten = false;
 
 	ns = tcp_fsm_next(old, dir, c);
 	switch (ns) {

@@ -448,20 +448,40 @@ state_rules(struct tcp_track *t, struct tcp_last *k,
 
 /* nf_tcp_handle_invalid(): an out-of-window FIN or RST of an ASSURED
  * flow is remembered as the last packet, unless it answers the other
- * side's (then the kernel shortens the flow's timer to
- * timeout.unacknowledged, which natbox does not copy: it leaves a flow's
- * timer alone on a packet it calls invalid). */
-static void
+ * side's: then the flow is taken for dead and its timer, if 120 s or
+ * more are left, cut to timeout.unacknowledged (the engine does that:
+ * returns true). */
+static bool
 handle_invalid(struct tcp_track *t, struct tcp_last *k,
     enum flow_dir dir, unsigned index)
 {
 	unsigned li = last_index(k);
 
 	if (!(t->flags & TTF_ASSURED) || (index != TPC_RST && index != TPC_FIN))
-		return;
+		return false;
 	if (last_dir(k) != (unsigned)dir && (li == TPC_FIN || li == TPC_RST))
-		return;
+		return true;
 	set_last(k, index, dir);
+	return false;
+}
+
+/* tcp_new() and the first packet's run through nf_conntrack_tcp_packet().
+ * A SYN is index SYN, so last_win stays 0. A pickup's ACK meets a
+ * receiver tcp_new() left empty (td_end 0): it is in the window only if
+ * its (S)ACK is 0 or just below, and then recorded as the last packet;
+ * any other is let through liberally with nothing recorded. Either way
+ * the timer ladder may see last_win == 0 (timeout.max_retrans). */
+void
+tcp_kern_new(struct tcp_track *t, struct tcp_last *k, const struct nb_packet *p,
+    const struct tcp_conf *c)
+{
+	kern_init(t, k);
+	if (t->flags & TTF_PICKUP) {
+		(void)in_window(t, k, DIR_ORIG, p, TPC_ACK, c);
+		t->flags |= TTF_NO_REPLY;
+	}
+	if (k->win == 0)
+		t->flags |= TTF_ZERO_WIN;
 }
 
 void
@@ -476,6 +496,7 @@ tcp_kern_packet(struct tcp_track *t, struct tcp_last *k,
 
 	r->old_state = r->new_state = (uint8_t)old;
 	r->refresh = false;
+	r->shorten = false;
 	if (!(t->flags & TTF_KERN))
 		kern_init(t, k);
 	if (!tcp_flags_valid(p->flags)) {
@@ -489,7 +510,7 @@ tcp_kern_packet(struct tcp_track *t, struct tcp_last *k,
 		r->outcome = a == NFCT_ACCEPT ? TO_OK : a == NFCT_IGNORE ? TO_IGNORE :
 		    TO_INVALID_WINDOW;
 		if (a == NFCT_INVALID)
-			handle_invalid(t, k, dir, index);
+			r->shorten = handle_invalid(t, k, dir, index);
 	}
 	/* nf_conntrack_in() marks a reply seen once its packet is
 	 * accepted, ignored ones too */

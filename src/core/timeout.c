@@ -147,6 +147,12 @@ policy_timer_next(const struct policy *p, const struct tcp_track *t,
 	uint8_t rule = p->refresh[ts];
 	uint64_t dl;
 
+	if (ts != *timer_state && !refresh && p->window_tracking) {
+		/* the kernel's SYN in SYN_SENT before any reply (a crossing
+		 * one makes SYN_SENT2) leaves the timer as it runs */
+		*timer_state = (uint8_t)ts;
+		return;
+	}
 	if (ts != *timer_state) {
 		dl = now + policy_timeout(p, t, ts, nflows);
 		if (rule == REFRESH_NONE && p->refresh[*timer_state] == REFRESH_NONE &&

@@ -29,6 +29,7 @@ dgram_track_packet(struct tcp_track *t, enum flow_dir dir,
 	r->outcome = TO_OK;
 	r->old_state = t->state;
 	r->refresh = true;
+	r->shorten = false;
 	if (t->state == TRK_UDP_UNREPLIED && (t->flags & TTF_SEEN_REPLY) &&
 	    now - dgram_born(t) > TRK_UDP_STREAM_AFTER) {
 		t->state = TRK_UDP_REPLIED;

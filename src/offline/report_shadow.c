@@ -296,10 +296,11 @@ shadow_follow(struct shprof *s, const struct chunk *c, unsigned i, uint64_t *r)
 		res = &own;
 		key = policy_timer_key(&mine);
 	}
-	/* it drops the packet, or keeps state the reference ends (or the
-	 * reverse): the engine takes the flow */
+	/* it drops the packet, cuts its timer for it (kernel mode), or
+	 * keeps state the reference ends (or the reverse): the engine takes
+	 * the flow */
 	if (((res->outcome == TO_INVALID_STATE || res->outcome == TO_INVALID_WINDOW) &&
-	    pol->invalid == BAD_DROP) ||
+	    (pol->invalid == BAD_DROP || res->shorten)) ||
 	    (res->outcome == TO_REOPEN && res->old_state == TCP_TIME_WAIT &&
 	    pol->timewait_reopen == REOPEN_DROP) ||
 	    (res->outcome != ref.outcome && (ends_flow(res->outcome) || ends_flow(ref.outcome)))) {
@@ -362,14 +363,18 @@ shadow_start(struct shprof *s, const struct chunk *c, unsigned i)
 	uint64_t now = c->tp[i].now, dl;
 	unsigned key = t->tkey;
 	struct tcp_track mine;
+	struct tcp_last kmine;
 
 	if (s->own) {
 		const struct nb_packet *p = &c->tp[i].prep->p;
 
-		if (p->kind != NBK_TCP)
+		if (p->kind != NBK_TCP) {
 			dgram_track_new(&mine, p, now);
-		else
+		} else {
 			tcp_track_new(&mine, p, true);
+			if (s->tc.window)	/* as the engine's flow start */
+				tcp_kern_new(&mine, &kmine, p, &s->tc);
+		}
 		key = policy_timer_key(&mine);
 	}
 	dl = now + s->tm.tk[key].to;
@@ -383,6 +388,8 @@ shadow_start(struct shprof *s, const struct chunk *c, unsigned i)
 	shtimer_add(&s->tm, dl);
 	if (s->own) {
 		s->orow[t->nslot].trk = mine;
+		if (mine.flags & TTF_KERN)
+			s->orow[t->nslot].k = kmine;
 		s->orow[t->nslot].last_seen = now;
 	}
 	return true;

@@ -436,6 +436,68 @@ START_TEST(test_max_retrans)
 }
 END_TEST
 
+/* The timer each packet leaves, with the kernel's timeouts 2 s apart as
+ * s15's KDIFF_TIMERS sets them (the lab confirmed each line with
+ * KDIFF_LIST=tests/e2e/kdiff-timers.list). */
+static const struct {
+	struct kcase c;
+	uint64_t left[8];	/* ms the flow's timer holds after packet k */
+} timer_rules[] = {
+	/* nf_conntrack_tcp_packet(): a SYN in SYN_SENT before any reply
+	 * does not renew the timer, a crossing one (SYN_SENT2) neither */
+	{ { "crossing SYN keeps the timer", 4, "SYN_SENT SYN_SENT2", 0, 2, {
+		P(0, TH_SYN, 1000, 0, 8192, 0),
+		P(1, TH_SYN, 5000, 0, 8192, 0) } }, { 5000, 4998 } },
+	/* a pickup's ACK fails the window check against tcp_new()'s empty
+	 * receiver: let through liberally, last_win stays 0, so the ladder
+	 * gives timeout.max_retrans (17 s, under unacknowledged's 19) */
+	{ { "pickup: last_win 0", 4, "ESTABLISHED", 0, 1, {
+		P(0, TH_ACK | TH_PSH, 100000, 5000, 8192, 100) } }, { 17000 } },
+	/* ... unless its ACK is 0: in the window, recorded (last_win 8192),
+	 * and only the no-reply cap applies (timeout.unacknowledged) */
+	{ { "pickup with ACK 0: recorded", 4, "ESTABLISHED", 0, 1, {
+		P(0, TH_ACK, 1000, 0, 8192, 0) } }, { 19000 } },
+	/* nf_tcp_handle_invalid(): an ASSURED flow's out-of-window FIN is
+	 * remembered; the other side's out-of-window RST answering it cuts
+	 * the timer (300 s left, over 120) to timeout.unacknowledged */
+	{ { "invalid RST answering an invalid FIN", 4, "SYN_SENT SYN_RECV ESTABLISHED", 0x30, 6, {
+		P(0, TH_SYN, 1000, 0, 65535, 0),
+		P(1, TH_SYN | TH_ACK, 9000, 1001, 8192, 0),
+		P(0, TH_ACK, 1001, 9001, 65535, 0),
+		P(1, TH_ACK, 9001, 1001, 8192, 0),
+		P(0, TH_FIN | TH_ACK, 500000000, 9001, 65535, 0),
+		P(1, TH_RST | TH_ACK, 700000000, 1001, 8192, 0) } },
+	  { 5000, 7000, 300000, 300000, 299998, 19000 } },
+};
+
+START_TEST(test_timer_rules)
+{
+	const struct kcase *c = &timer_rules[_i].c;
+	static const struct { enum tcp_state s; double v; } to[] = {
+		{ TCP_CLOSE, 3 }, { TCP_SYN_SENT, 5 }, { TCP_SYN_RECV, 7 },
+		{ TCP_TIME_WAIT, 9 }, { TCP_LAST_ACK, 11 }, { TCP_CLOSE_WAIT, 13 },
+		{ TCP_FIN_WAIT, 15 }, { TCP_ESTABLISHED, 300 },
+	};
+	struct policy pol;
+	char seq[256];
+	uint32_t inv;
+
+	linux_conntrack(&pol);
+	for (unsigned k = 0; k < sizeof(to) / sizeof(to[0]); k++)
+		pol.timeout[to[k].s] = S(to[k].v);
+	pol.max_retrans_timeout = S(17);
+	pol.unacknowledged = S(19);
+	replay(c, &pol, false, seq, sizeof(seq), &inv);
+	ck_assert_msg(strcmp(seq, c->states) == 0, "%s: states [%s], want [%s]", c->name, seq,
+	    c->states);
+	ck_assert_msg(inv == c->invalid, "%s: INVALID 0x%x, want 0x%x", c->name, inv, c->invalid);
+	for (unsigned k = 0; k < c->n; k++)
+		ck_assert_msg(trail[k] == timer_rules[_i].left[k] * 1000000,
+		    "%s: packet %u leaves %.3f s, want %.3f s", c->name, k + 1, trail[k] / 1e9,
+		    timer_rules[_i].left[k] / 1e3);
+}
+END_TEST
+
 /* table.full = early_drop: a SYN flood does not evict an ASSURED flow. */
 START_TEST(test_early_drop)
 {
@@ -479,6 +541,8 @@ suite_kernel(void)
 	tcase_add_loop_test(tc, test_class_rules, 0, (int)(sizeof(rules) / sizeof(rules[0])));
 	tcase_add_test(tc, test_knobs);
 	tcase_add_test(tc, test_max_retrans);
+	tcase_add_loop_test(tc, test_timer_rules, 0,
+	    (int)(sizeof(timer_rules) / sizeof(timer_rules[0])));
 	tcase_add_test(tc, test_early_drop);
 	suite_add_tcase(s, tc);
 	return s;
