@@ -25,15 +25,16 @@
 # natbox without [INVALID] events: --set invalid.action=drop, whose drops
 # count as its INVALID marks). KDIFF_EXAMPLES=path/kernel-repro.json adds the
 # fidelity examples as one more group. `make kernel-diff` runs thousands.
-# KDIFF_TIMERS=1 compares the timers too: the router's TCP timeouts are
-# shortened by sysctl, and natbox's the same by --set, to values 2 s
-# apart (CLOSE 3 s, SYN_SENT 5, SYN_RECV 7, TIME_WAIT 9, LAST_ACK 11,
-# CLOSE_WAIT 13, FIN_WAIT 15, max_retrans 17, unacknowledged 19;
-# ESTABLISHED 300 s, over the kernel's 120 s mark for shortening a flow
-# on an out-of-window FIN or RST), so the delay from a flow's last packet
-# to its expiry names the timer each chose; they must agree within
-# KDIFF_TOL_MS (1000). A reaper (`conntrack -L` every 0.25 s) makes the
-# kernel's expiries prompt; each group waits 23 s for them.
+# The timers are compared too (KDIFF_TIMERS=0 turns it off): the
+# router's TCP timeouts are shortened by sysctl, and natbox's the same by
+# --set, to values 2 s apart (CLOSE 3 s, SYN_SENT 5, SYN_RECV 7,
+# TIME_WAIT 9, LAST_ACK 11, CLOSE_WAIT 13, FIN_WAIT 15, max_retrans 17,
+# unacknowledged 19; ESTABLISHED 300 s, over the kernel's 120 s mark for
+# shortening a flow on an out-of-window FIN or RST), so the delay from a
+# flow's last packet to its expiry names the timer each chose; they must
+# agree within KDIFF_TOL_MS (1000). A reaper (`conntrack -L` every
+# 0.25 s) makes the kernel's expiries prompt; each group waits 23 s for
+# them. The timer classes: KDIFF_LIST=tests/e2e/kdiff-timers.list.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-kx}
 QUEUE=${QUEUE:-10}
@@ -73,7 +74,7 @@ for s in tcp_loose=1 tcp_be_liberal=0 tcp_max_retrans=3 tcp_ignore_invalid_rst=0
 done
 TIMER_SET=
 TIMER_WAIT=1
-if [ "${KDIFF_TIMERS:-0}" = 1 ]; then
+if [ "${KDIFF_TIMERS:-1}" = 1 ]; then
 	for kv in close=3 syn_sent=5 syn_recv=7 time_wait=9 last_ack=11 close_wait=13 \
 	    fin_wait=15 max_retrans=17 unacknowledged=19 established=300; do
 		k=${kv%=*}
