@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "decode.h"
 
 /* Protocol numbers, spelled out here so the tests do not lean on
@@ -37,18 +38,17 @@ struct tpkt {
 	int family;
 };
 
+/* bytes.h's stores under the names the tests use. */
 static inline void
 put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	wr16(p, v);
 }
 
 static inline void
 put32(uint8_t *p, uint32_t v)
 {
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
+	wr32(p, v);
 }
 
 static inline uint8_t *
