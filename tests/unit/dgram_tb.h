@@ -1,6 +1,7 @@
 /* dgram_tb.h -- the UDP/ICMP/other-protocol tests' bench: packets built by
- * hand (both families, ICMP errors quoting them), decoded from exact-size
- * copies, and sent through an engine (engine_tb.h) with injected time. */
+ * hand (both families, ICMP errors quoting them; pkt_tb.h builds), decoded
+ * from exact-size copies, and sent through an engine (engine_tb.h) with
+ * injected time. */
 #ifndef NATBOX_DGRAM_TB_H
 #define NATBOX_DGRAM_TB_H
 
@@ -14,31 +15,10 @@
 #include "engine.h"
 #include "engine_tb.h"
 #include "event.h"
+#include "pkt_tb.h"
 #include "policy.h"
 
-/* Protocol numbers, spelled out so the test does not lean on
- * <netinet/in.h> agreeing with the decoder by accident. */
-#define P_HOP	0
-#define P_ICMP	1
-#define P_TCP	6
-#define P_UDP	17
-#define P_FRAG	44
-#define P_GRE	47
-#define P_ESP	50
-#define P_ICMP6	58
-#define P_DST	60
-#define P_SCTP	132
-
-#define MAXPKT	512
-
 /* ---- packet builders ---- */
-
-/* A packet under construction: builders append at len. */
-struct tpkt {
-	uint8_t b[MAXPKT];
-	size_t len;
-	int family;
-};
 
 /* client, server and a router between them (documentation prefixes) */
 static const uint8_t a4[4] = { 198, 51, 100, 10 };
@@ -48,81 +28,43 @@ static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t b6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 };
 static const uint8_t r6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 1 };
 
+/* The builders under this bench's names (TTL and hop limit 64). */
 static inline uint8_t *
 grow(struct tpkt *t, size_t n)
 {
-	uint8_t *at = t->b + t->len;
-
-	ck_assert_uint_le(t->len + n, MAXPKT);
-	memset(at, 0, n);
-	t->len += n;
-	return at;
+	return tp_grow(t, n);
 }
 
 static inline void
 ip4(struct tpkt *t, uint8_t proto, const uint8_t *src, const uint8_t *dst)
 {
-	uint8_t *h;
-
-	memset(t, 0, sizeof(*t));
-	t->family = 4;
-	h = grow(t, 20);
-	h[0] = 0x45;
-	put16(h + 4, 0x1234);
-	h[8] = 64;
-	h[9] = proto;
-	memcpy(h + 12, src, 4);
-	memcpy(h + 16, dst, 4);
+	pkt_ip4(t, 5, proto, 0, src, dst);
 }
 
 static inline void
 ip6(struct tpkt *t, uint8_t nh, const uint8_t *src, const uint8_t *dst)
 {
-	uint8_t *h;
-
-	memset(t, 0, sizeof(*t));
-	t->family = 6;
-	h = grow(t, 40);
-	h[0] = 0x60;
-	h[6] = nh;
-	h[7] = 64;
-	memcpy(h + 8, src, 16);
-	memcpy(h + 24, dst, 16);
+	pkt_ip6(t, nh, 64, src, dst);
 }
 
 /* Hop-by-hop or destination options of len bytes (a multiple of 8). */
 static inline void
 ext6(struct tpkt *t, uint8_t nh, size_t len)
 {
-	uint8_t *h = grow(t, len);
-
-	h[0] = nh;
-	h[1] = (uint8_t)(len / 8 - 1);
-	h[2] = 1;	/* PadN */
-	h[3] = (uint8_t)(len - 4);
+	tp_ext(t, nh, len);
 }
 
 static inline void
 frag6(struct tpkt *t, uint8_t nh, unsigned off8, int mf)
 {
-	uint8_t *h = grow(t, 8);
-
-	h[0] = nh;
-	put16(h + 2, (uint16_t)(off8 << 3 | (mf ? 1 : 0)));
-	put32(h + 4, 0xdeadbeef);
+	tp_frag(t, nh, off8, mf);
 }
 
 /* UDP header whose length field covers plen payload bytes. */
 static inline void
 udp(struct tpkt *t, uint16_t sport, uint16_t dport, size_t plen)
 {
-	uint8_t *h = grow(t, 8 + plen);
-
-	put16(h, sport);
-	put16(h + 2, dport);
-	put16(h + 4, (uint16_t)(8 + plen));
-	for (size_t i = 0; i < plen; i++)
-		h[8 + i] = (uint8_t)(0xa5 ^ i);
+	pkt_udp(t, sport, dport, plen);
 }
 
 /* ICMP/ICMPv6 header (type, code, checksum, identifier, sequence). */
@@ -143,14 +85,7 @@ icmp(struct tpkt *t, uint8_t type, uint8_t code, uint16_t id, uint16_t seq,
 static inline void
 tcp(struct tpkt *t, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq)
 {
-	uint8_t *h = grow(t, 20);
-
-	put16(h, sport);
-	put16(h + 2, dport);
-	put32(h + 4, seq);
-	h[12] = 5 << 4;
-	h[13] = flags;
-	put16(h + 14, 64240);
+	pkt_tcp(t, sport, dport, flags, seq, 0, NULL, 0, 0);
 }
 
 static inline void
@@ -163,10 +98,7 @@ raw(struct tpkt *t, const uint8_t *b, size_t n)
 static inline void
 done(struct tpkt *t)
 {
-	if (t->family == 4)
-		put16(t->b + 2, (uint16_t)t->len);
-	else
-		put16(t->b + 4, (uint16_t)(t->len - 40));
+	tp_done(t);
 }
 
 /* An ICMP (family 4) or ICMPv6 error from `from` to `to` quoting the
@@ -182,21 +114,6 @@ icmp_err(struct tpkt *t, int family, uint8_t type, uint8_t code,
 	icmp(t, type, code, 0, 0, 0);
 	raw(t, q->b, qlen == 0 || qlen > q->len ? q->len : qlen);
 	done(t);
-}
-
-/* Decode the first caplen bytes from a heap copy of exactly caplen bytes,
- * so ASan reports any read at or past buf[caplen]. */
-static inline enum decode_err
-dec(const struct tpkt *t, size_t caplen, struct nb_packet *p)
-{
-	uint8_t *buf = malloc(caplen ? caplen : 1);
-	enum decode_err e;
-
-	ck_assert_ptr_nonnull(buf);
-	memcpy(buf, t->b, caplen);
-	e = decode_packet(buf, caplen, p);
-	free(buf);
-	return e;
 }
 
 static inline void

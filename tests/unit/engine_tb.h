@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "pkt_tb.h"
 
 #define S(x)	((uint64_t)((x) * 1e9))
 #define MAXEV	4096
@@ -45,20 +46,6 @@ on_rst(void *ctx, const struct rst_spec *r)
 
 	if (t->nrst < 16)
 		t->rst[t->nrst++] = *r;
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
 }
 
 /* Header-only packet (the live path copies ~128 bytes): the IP length

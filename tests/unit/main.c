@@ -9,13 +9,15 @@ int
 main(void)
 {
 	Suite *(*const all[])(void) = {
-		suite_decode, suite_decode_bad, suite_flowtab, suite_timer, suite_tcpfsm,
-		suite_policy, suite_policy_text, suite_profiles, suite_engine, suite_engine_admin,
-		suite_event, suite_burst, suite_flowfilter, suite_adopt, suite_livepol,
-		suite_livepol_log, suite_safefile,
-		suite_shtimer, suite_track, suite_track_icmperr, suite_track_engine,
-		suite_track_errors, suite_track_policy, suite_nat, suite_natrw, suite_natrw_icmp,
-		suite_conform, suite_infer, suite_grace, suite_ctlpeer, suite_kernel, suite_zconn,
+		suite_decode, suite_decode_bad, suite_flowtab, suite_timer,
+		suite_tcpfsm, suite_policy, suite_policy_text, suite_profiles,
+		suite_engine, suite_engine_timer, suite_engine_admin, suite_event,
+		suite_burst, suite_flowfilter, suite_adopt, suite_livepol,
+		suite_livepol_reload, suite_livepol_log, suite_safefile, suite_shtimer,
+		suite_track, suite_track_icmperr, suite_track_engine,
+		suite_track_errors, suite_track_policy, suite_nat, suite_natrw,
+		suite_natrw_icmp, suite_conform, suite_infer, suite_grace,
+		suite_ctlpeer, suite_kernel, suite_zconn,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
