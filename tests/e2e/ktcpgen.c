@@ -31,8 +31,10 @@
  *                                 flows that disagree, their packet list
  *
  * A packet list: "flow NAME FAMILY" then one line per packet,
- * "C|S FLAGS SEQ ACK WIN LEN [mss=N] [ws=N] [sackok] [ts=V,E] [sack=L,R]"
- * (FLAGS as letters SAFRPUEC, "-" for none), a blank line after each flow.
+ * "C|S FLAGS SEQ ACK WIN LEN [mss=N] [ws=N] [sackok] [ts=V,E] [sack=L,R]
+ * [wait=MS]" (FLAGS as letters SAFRPUEC, "-" for none; wait: the flow is
+ * idle MS ms, at most 60000, before the packet), a blank line after each
+ * flow.
  * Packet i of a flow carries i in its urgent pointer (the trackers ignore
  * it), so the kernel's NFLOG copy says which packet it marked.
  */
@@ -81,6 +83,8 @@ kf_read(const char *path)
 				p.ts = 1;
 			else if (sscanf(o, "sack=%u,%u", &p.sack_l, &p.sack_r) == 2)
 				p.sack = 1;
+			else if (sscanf(o, "wait=%u", &p.wait_ms) == 1 && p.wait_ms > 60000)
+				p.wait_ms = 60000;
 		}
 		cur->pkts[cur->npkts++] = p;
 	}
@@ -302,6 +306,13 @@ cmd_send(int argc, char **argv)
 			size_t n;
 			int d = p->dir;
 
+			if (p->wait_ms) {
+				struct timespec ts = { (time_t)(p->wait_ms / 1000),
+					(long)(p->wait_ms % 1000) * 1000000L };
+
+				while (nanosleep(&ts, &ts) != 0)
+					;
+			}
 			n = build(b, p, d ? KF_SERVER_PORT : cport, d ? cport : KF_SERVER_PORT,
 			    (uint16_t)(k + 1));
 			memset(&ss, 0, sizeof(ss));

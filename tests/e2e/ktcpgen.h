@@ -30,6 +30,7 @@ struct kpkt {
 	int ws;			/* -1: no option */
 	uint8_t sackok, ts, sack;
 	uint32_t tsval, tsecr, sack_l, sack_r;
+	uint32_t wait_ms;	/* idle this long before it is sent (lists only) */
 };
 
 struct kflow {
@@ -90,6 +91,8 @@ kf_print_pkt(FILE *f, const struct kpkt *p)
 		fprintf(f, " ts=%u,%u", p->tsval, p->tsecr);
 	if (p->sack)
 		fprintf(f, " sack=%u,%u", p->sack_l, p->sack_r);
+	if (p->wait_ms)
+		fprintf(f, " wait=%u", p->wait_ms);
 	fputc('\n', f);
 }
 
