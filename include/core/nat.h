@@ -74,10 +74,7 @@ struct nat_map {
 	uint8_t proto;		/* IP protocol */
 	uint8_t flags;		/* NMF_* */
 	uint16_t iport;
-	uint16_t rport;		/* remote port (APD mapping keys) */
-	uint16_t spare;
 	uint32_t iaddr;		/* internal address, host order */
-	uint32_t raddr;		/* remote address (AD, APD mapping keys) */
 	uint32_t nflows;	/* flows translated through it */
 	uint32_t hx, hi;	/* chains: external index, internal index (or the
 				 * freed list) */
@@ -146,6 +143,10 @@ void nat_map_put(struct nat_table *t, uint32_t m, uint32_t raddr, uint64_t now);
 bool nat_filter_allows(const struct nat_table *t, uint32_t m, uint32_t raddr, uint16_t rport);
 
 const struct nat_map *nat_map_at(const struct nat_table *t, uint32_t m);
+/* Mapping m's internal key: its internal endpoint and, under address-
+ * (and port-)dependent mapping, the remote it was made for (kept apart
+ * from struct nat_map, which endpoint-independent mapping does not need). */
+void nat_map_key(const struct nat_table *t, uint32_t m, struct nat_key *k);
 uint32_t nat_capacity(const struct nat_table *t);	/* slots, for walks */
 uint32_t nat_count(const struct nat_table *t);		/* live mappings */
 size_t nat_memory(const struct nat_table *t);

@@ -197,6 +197,7 @@ do_mappings(struct ctl_worker *w, struct engine *e, uint64_t now)
 		const struct nat_map *m = nat_map_at(t, i);
 		const struct nat_conf *c = nat_conf_of(t);
 		struct ctl_maprec *mr;
+		struct nat_key k;
 
 		if (!(m->flags & (NMF_LIVE | NMF_FREED)))
 			continue;
@@ -217,8 +218,9 @@ do_mappings(struct ctl_worker *w, struct engine *e, uint64_t now)
 		}
 		mr->iaddr = m->iaddr;
 		mr->iport = m->iport;
-		mr->raddr = m->raddr;
-		mr->rport = m->rport;
+		nat_map_key(t, i, &k);
+		mr->raddr = k.raddr;
+		mr->rport = k.rport;
 		mr->nflows = m->nflows;
 	}
 	r->cursor = i;

@@ -288,11 +288,9 @@ rebind(struct engine *e, struct flow *f, unsigned side, uint64_t now, bool force
 	om = nat_map_at(e->nat, old);
 	if (!forced && (c->rebind_every == 0 || nat_map_age(om, now) < c->rebind_every))
 		return;
-	struct nat_key k = {
-		.proto = om->proto, .iaddr = om->iaddr, .iport = om->iport,
-		.raddr = om->raddr, .rport = om->rport,
-	};
+	struct nat_key k;
 
+	nat_map_key(e->nat, old, &k);
 	m = nat_map_get(e->nat, &k, now, forced ? 0 : c->rebind_every, &why);
 	if (m == NAT_NONE || m == old)
 		return;

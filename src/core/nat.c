@@ -141,6 +141,8 @@ nat_new(const struct nat_conf *c, uint32_t capacity, const uint64_t seed[2])
 	t->bi = buckets_new(nb);
 	if (t->m == NULL || t->bx == NULL || t->bi == NULL)
 		goto fail;
+	if (c->mapping != NAT_EI && (t->rem = calloc(t->nslots, sizeof(*t->rem))) == NULL)
+		goto fail;
 	for (uint32_t i = 0; i < t->nslots; i++)
 		t->m[i].hi = i + 1 < t->nslots ? i + 1 : NIL;
 	t->free_head = 0;
@@ -173,6 +175,7 @@ nat_free(struct nat_table *t)
 	if (t == NULL)
 		return;
 	free(t->m);
+	free(t->rem);
 	free(t->bx);
 	free(t->bi);
 	free(t->perm);
@@ -200,17 +203,15 @@ nat_conf_of(const struct nat_table *t)
 static void
 unlink_int(struct nat_table *t, uint32_t i)
 {
-	struct nat_map *m = &t->m[i];
-	struct nat_key n = {
-		.proto = m->proto, .iport = m->iport, .rport = m->rport,
-		.iaddr = m->iaddr, .raddr = m->raddr,
-	};
-	uint32_t *pp = &t->bi[hash_int(t, &n)];
+	struct nat_key n;
+	uint32_t *pp;
 
+	nat_map_key(t, i, &n);
+	pp = &t->bi[hash_int(t, &n)];
 	while (*pp != NIL && *pp != i)
 		pp = &t->m[*pp].hi;
 	if (*pp == i)
-		*pp = m->hi;
+		*pp = t->m[i].hi;
 }
 
 uint32_t
@@ -222,7 +223,7 @@ nat_map_get(struct nat_table *t, const struct nat_key *k, uint64_t now,
 
 	key_norm(t, k, &n);
 	for (uint32_t i = t->bi[hash_int(t, &n)]; i != NIL; i = t->m[i].hi) {
-		if (!key_match(&t->m[i], &n))
+		if (!key_match(t, i, &n))
 			continue;
 		if (max_age != UINT64_MAX && nat_map_age(&t->m[i], now) >= max_age) {
 			stale = true;	/* the newest comes first: none newer */
@@ -244,7 +245,7 @@ nat_map_find_int(const struct nat_table *t, const struct nat_key *k)
 
 	key_norm(t, k, &n);
 	for (uint32_t i = t->bi[hash_int(t, &n)]; i != NIL; i = t->m[i].hi)
-		if (key_match(&t->m[i], &n))
+		if (key_match(t, i, &n))
 			return i;
 	return NIL;
 }
@@ -347,19 +348,18 @@ nat_map_put(struct nat_table *t, uint32_t i, uint32_t raddr, uint64_t now)
 bool
 nat_filter_allows(const struct nat_table *t, uint32_t i, uint32_t raddr, uint16_t rport)
 {
-	const struct nat_map *m = &t->m[i];
-
 	switch (t->c.filtering) {
 	case NAT_EI:
 		return true;
 	case NAT_AD:
 		if (t->c.mapping == NAT_EI)
 			return t->perm != NULL && perm_find(t, i, raddr, NULL) != NULL;
-		return m->raddr == raddr;
+		return t->rem[i].raddr == raddr;
 	default:
 		/* under EI or AD mapping a flow from raddr:rport would have
 		 * been found; under APD mapping the mapping has one remote */
-		return t->c.mapping == NAT_APD && m->raddr == raddr && m->rport == rport;
+		return t->c.mapping == NAT_APD && t->rem[i].raddr == raddr &&
+		    t->rem[i].rport == rport;
 	}
 }
 
@@ -369,6 +369,21 @@ const struct nat_map *
 nat_map_at(const struct nat_table *t, uint32_t i)
 {
 	return i < t->nslots ? &t->m[i] : NULL;
+}
+
+void
+nat_map_key(const struct nat_table *t, uint32_t i, struct nat_key *k)
+{
+	const struct nat_map *m = &t->m[i];
+
+	memset(k, 0, sizeof(*k));
+	k->proto = m->proto;
+	k->iaddr = m->iaddr;
+	k->iport = m->iport;
+	if (t->rem != NULL) {
+		k->raddr = t->rem[i].raddr;
+		k->rport = t->rem[i].rport;
+	}
 }
 
 uint32_t
@@ -388,6 +403,9 @@ nat_memory(const struct nat_table *t)
 {
 	size_t nb = (size_t)t->bmask + 1;
 	size_t n = sizeof(*t) + (size_t)t->nslots * sizeof(*t->m) + 2 * nb * sizeof(uint32_t);
+
+	if (t->rem)
+		n += (size_t)t->nslots * sizeof(*t->rem);
 
 	if (t->perm)
 		n += (size_t)t->cap * sizeof(*t->perm) + nb * sizeof(uint32_t);

@@ -232,8 +232,10 @@ nat_alloc_map(struct nat_table *t, const struct nat_key *n, uint64_t now, enum n
 	m->flags = NMF_LIVE;
 	m->iaddr = n->iaddr;
 	m->iport = n->iport;
-	m->raddr = n->raddr;
-	m->rport = n->rport;
+	if (t->rem != NULL) {
+		t->rem[i].raddr = n->raddr;
+		t->rem[i].rport = n->rport;
+	}
 	m->t = (uint32_t)(now >> 20);
 	uint32_t bx = hash_ext(t, m->proto, m->xai, m->xport), bi = hash_int(t, n);
 

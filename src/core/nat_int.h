@@ -17,9 +17,15 @@ struct nat_host {		/* live mappings per internal address */
 	uint32_t addr, count, next;
 };
 
+struct nat_remote {		/* a mapping's remote (AD, APD mapping keys) */
+	uint32_t raddr;
+	uint16_t rport, spare;
+};
+
 struct nat_table {
 	struct nat_conf c;
 	struct nat_map *m;
+	struct nat_remote *rem;	/* by slot; NULL under EI mapping (all 0) */
 	uint32_t nslots, cap, nlive;
 	uint32_t *bx, *bi;	/* buckets: external, internal index */
 	uint32_t bmask;
@@ -74,11 +80,15 @@ hash_int(const struct nat_table *t, const struct nat_key *n)
 	    (uint64_t)n->rport << 32 | n->raddr) & t->bmask;
 }
 
+/* Does slot i's mapping have normalised key n? */
 static inline bool
-key_match(const struct nat_map *m, const struct nat_key *n)
+key_match(const struct nat_table *t, uint32_t i, const struct nat_key *n)
 {
-	return m->iaddr == n->iaddr && m->iport == n->iport && m->proto == n->proto &&
-	    m->raddr == n->raddr && m->rport == n->rport;
+	const struct nat_map *m = &t->m[i];
+
+	if (m->iaddr != n->iaddr || m->iport != n->iport || m->proto != n->proto)
+		return false;
+	return t->rem == NULL || (t->rem[i].raddr == n->raddr && t->rem[i].rport == n->rport);
 }
 
 static inline uint64_t

@@ -299,9 +299,10 @@ START_TEST(test_property_unique_external)
 				held[nheld++] = m;
 		} else if (nheld > 0) {
 			unsigned j = (r >> 1) % nheld;
-			const struct nat_map *mm = nat_map_at(t, held[j]);
+			struct nat_key mk;
 
-			nat_map_put(t, held[j], c.mapping == NAT_EI ? SERVER : mm->raddr, now);
+			nat_map_key(t, held[j], &mk);
+			nat_map_put(t, held[j], c.mapping == NAT_EI ? SERVER : mk.raddr, now);
 			held[j] = held[--nheld];
 		}
 		if (step % 1000 != 0)
