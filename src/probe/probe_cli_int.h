@@ -96,13 +96,13 @@ struct prober {
 	unsigned samples, steps;
 	/* the server's listen endpoints, and UDP mapping and filtering
 	 * found through them (-1: not measured) */
-	struct sockaddr_in ep[PROBE_LISTEN_MAX];
+	union probe_sa ep[PROBE_LISTEN_MAX];
 	unsigned nep;
 	int mapping, filtering;
 };
 
 /* probe_cli.c */
-int probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from);
+int probe_dial(const union probe_sa *sa, int type, const union probe_sa *from);
 void probe_ctl_say(struct prober *pr, const char *line);
 int probe_ctl_line(struct prober *pr, char *buf, size_t cap);
 int probe_flow_open(struct prober *pr, struct pflow *f);
