@@ -342,8 +342,8 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	printf("},");
 	probe_pass_json(pr);
 	probe_rawsearch_json(pr);
-	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u},",
-	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind);
+	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u,\"why\":\"%s\"},",
+	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind, pr->unknown_why);
 	printf("\"translated\":%s,", pr->translated ? "true" : "false");
 	if (pr->translated > 0)
 		printf("\"nat\":{\"outside\":\"%s\",\"ports\":\"%s\",\"parity\":\"%s\","
@@ -352,6 +352,9 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 		    pr->outside_varied ? "arbitrary" : "paired",
 		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
 		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured", pr->seen);
+	if (pr->translated > 0)
+		printf("\"hairpin\":{\"tried\":%u,\"passed\":%u,\"external_source\":%u},",
+		    pr->hair.tried, pr->hair.passed, pr->hair.ext_src);
 	printf("\"conformance\":%s}\n", table);
 }
 
