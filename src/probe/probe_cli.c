@@ -603,6 +603,8 @@ probe_client_run(const struct probe_cli_opts *o)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);
 	probe_translation(&pr);
+	if (pr.translated > 0)
+		probe_hairpin(&pr);
 	if (!o->translation_only) {
 		probe_passage(&pr);
 		probe_timewait(&pr);

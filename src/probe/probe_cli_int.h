@@ -99,6 +99,10 @@ struct prober {
 	union probe_sa ep[PROBE_LISTEN_MAX];
 	unsigned nep;
 	int mapping, filtering;
+	/* hairpinning (probe_hairpin.c): datagrams sent to another inside
+	 * socket's external endpoint, arrived, and from our external one */
+	struct { unsigned tried, passed, ext_src; } hair;
+	char hair_why[64];
 };
 
 /* probe_cli.c */
@@ -133,6 +137,10 @@ void probe_rawsearch_profile(const struct prober *pr, struct strbuf *sb, uint32_
 void probe_rawsearch_text(const struct prober *pr);
 void probe_rawsearch_json(const struct prober *pr);
 
+/* probe_hairpin.c */
+void probe_hairpin(struct prober *pr);
+void probe_hairpin_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+
 /* probe_keep.c */
 unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);
 int probe_keep_verdict(const struct prober *pr, unsigned set);
@@ -143,6 +151,11 @@ const char *probe_keep_json(const struct prober *pr, unsigned set);
 void probe_local(int fd, char *buf, size_t cap);
 void probe_note_seen(struct prober *pr, const char *local, const char *seen);
 void probe_parse_list(struct prober *pr, char *list);
+/* an unbound UDP socket of the server's family, or -1 */
+int probe_udp_sock(const struct prober *pr);
+/* "U id r" to ep from fd; the source the server saw in seen, or "" */
+void probe_ask(struct prober *pr, int fd, const union probe_sa *ep, unsigned id, char *seen,
+    size_t cap);
 void probe_translation(struct prober *pr);
 int probe_output(struct prober *pr);
 

@@ -70,8 +70,8 @@ probe_parse_list(struct prober *pr, char *list)
 }
 
 /* "U id r" to endpoint ep from fd; the source the server saw, or "". */
-static void
-ask(struct prober *pr, int fd, const union probe_sa *ep, unsigned id, char *seen, size_t cap)
+void
+probe_ask(struct prober *pr, int fd, const union probe_sa *ep, unsigned id, char *seen, size_t cap)
 {
 	char buf[128];
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -105,8 +105,8 @@ filter_lets(struct prober *pr, int fd, unsigned id, unsigned k)
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 && buf[0] == 'P';
 }
 
-static int
-udp_sock(const struct prober *pr)
+int
+probe_udp_sock(const struct prober *pr)
 {
 	union probe_sa any = { .sa.sa_family = pr->o->addr.sa.sa_family };
 	int fd = probe_sa_socket(&any, SOCK_DGRAM | SOCK_CLOEXEC);
@@ -138,7 +138,7 @@ port_samples(struct prober *pr)
 			close(fd);
 			return;
 		}
-		ask(pr, fd, &pr->ep[0], pr->next_id++, seen, sizeof(seen));
+		probe_ask(pr, fd, &pr->ep[0], pr->next_id++, seen, sizeof(seen));
 		probe_local(fd, local, sizeof(local));
 		close(fd);
 		if (seen[0] == '\0')
@@ -155,7 +155,7 @@ void
 probe_translation(struct prober *pr)
 {
 	char seen[PROBE_LISTEN_MAX][64];
-	int fd = udp_sock(pr);
+	int fd = probe_udp_sock(pr);
 	bool other_addr = false, other_port = false, ok_addr = false, ok_port = false;
 
 	pr->mapping = pr->filtering = -1;
@@ -163,7 +163,7 @@ probe_translation(struct prober *pr)
 	if (fd < 0)
 		return;
 	for (unsigned k = 0; k < pr->nep; k++)
-		ask(pr, fd, &pr->ep[k], pr->next_id++, seen[k], sizeof(seen[k]));
+		probe_ask(pr, fd, &pr->ep[k], pr->next_id++, seen[k], sizeof(seen[k]));
 	if (seen[0][0] != '\0' && pr->nep > 1) {
 		bool all = true, same_addr = true;
 
@@ -178,11 +178,11 @@ probe_translation(struct prober *pr)
 	}
 	close(fd);
 	/* filtering: a fresh mapping towards endpoint 0 only */
-	if ((fd = udp_sock(pr)) < 0)
+	if ((fd = probe_udp_sock(pr)) < 0)
 		return;
 	unsigned id = pr->next_id++;
 
-	ask(pr, fd, &pr->ep[0], id, seen[0], sizeof(seen[0]));
+	probe_ask(pr, fd, &pr->ep[0], id, seen[0], sizeof(seen[0]));
 	for (unsigned k = 1; k < pr->nep && seen[0][0] != '\0'; k++) {
 		if (!probe_sa_same_host(&pr->ep[k], &pr->ep[0])) {
 			other_addr = true;

@@ -230,6 +230,7 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		    dep_names[pr->filtering]);
 		*known |= 1u << CA_FILTERING;
 	}
+	probe_hairpin_profile(pr, sb, known);
 }
 
 static void
@@ -303,14 +304,19 @@ report_text(struct prober *pr, const struct tcp_find *tf, const char *table)
 		    pr->seen, pr->parity_kept, pr->seen,
 		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
 		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured");
+	if (pr->hair.tried > 0)
+		printf("  %-22s %u of %u datagrams to another inside socket's external endpoint "
+		    "came back in, %u from our external endpoint\n", "hairpin (UDP)",
+		    pr->hair.passed, pr->hair.tried, pr->hair.ext_src);
 	printf("\n%s", table);
 }
 
 static void
 report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 {
-	printf("{\"server\":\"%s\",\"rounds\":%u,\"seconds\":%.1f,\"figures\":{",
-	    pr->o->server_arg, pr->rounds, (double)pr->elapsed / 1e9);
+	printf("{\"server\":\"%s\",\"family\":\"%s\",\"rounds\":%u,\"seconds\":%.1f,"
+	    "\"figures\":{", pr->o->server_arg, pr->o->addr.sa.sa_family == AF_INET6 ? "ipv6" :
+	    "ipv4", pr->rounds, (double)pr->elapsed / 1e9);
 	for (unsigned k = 0; k < M__MAX; k++) {
 		struct infer_est e;
 
