@@ -609,6 +609,7 @@ probe_client_run(const struct probe_cli_opts *o)
 		probe_passage(&pr);
 		probe_timewait(&pr);
 		raw_searches(&pr);
+		probe_icmp_query(&pr);
 	}
 	while (!o->translation_only && round_once(&pr) > 0)
 		;

@@ -103,6 +103,11 @@ struct prober {
 	 * socket's external endpoint, arrived, and from our external one */
 	struct { unsigned tried, passed, ext_src; } hair;
 	char hair_why[64];
+	/* the ICMP query timer (probe_icmp.c): an echo reply d after the
+	 * stack's */
+	struct infer icmp;
+	char icmp_why[96];
+	const char *icmp_how;	/* "ping sockets" or "raw socket" */
 };
 
 /* probe_cli.c */
@@ -140,6 +145,12 @@ void probe_rawsearch_json(const struct prober *pr);
 /* probe_hairpin.c */
 void probe_hairpin(struct prober *pr);
 void probe_hairpin_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+
+/* probe_icmp.c */
+void probe_icmp_query(struct prober *pr);
+void probe_icmp_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+void probe_icmp_text(const struct prober *pr);
+void probe_icmp_json(const struct prober *pr);
 
 /* probe_keep.c */
 unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);

@@ -203,6 +203,8 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		probe_rawsearch_profile(pr, sb, known);
 	if (!pr->o->translation_only)
 		probe_unknown_profile(pr, sb);
+	if (!pr->o->translation_only)
+		probe_icmp_profile(pr, sb, known);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -259,6 +261,8 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 	probe_pass_text(pr);
 	if (!pr->o->translation_only)
 		probe_rawsearch_text(pr);
+	if (!pr->o->translation_only)
+		probe_icmp_text(pr);
 	if (pr->unk.tried > 0)
 		printf("  %-22s %u bare ACKs of no flow: %u reached the server, %u answered "
 		    "with a RST\n", "unknown flow", pr->unk.tried, pr->unk.seen, pr->unk.rst);
@@ -348,6 +352,7 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	printf("},");
 	probe_pass_json(pr);
 	probe_rawsearch_json(pr);
+	probe_icmp_json(pr);
 	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u,\"why\":\"%s\"},",
 	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind, pr->unknown_why);
 	printf("\"translated\":%s,", pr->translated ? "true" : "false");

@@ -16,7 +16,10 @@
  * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
  * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
  * "SYNACK ID D": the client's raw SYN ID to the silent port (probe_int.h)
- * gets a SYN/ACK D ms after it came (probe_open.c).
+ * gets a SYN/ACK D ms after it came (probe_open.c). "IPING TOKEN": an
+ * echo reply into the mapping of the client's echo request TOKEN
+ * (probe_srvicmp.c). Listen addresses are IPv4 or IPv6; the raw-socket
+ * parts are IPv4 and need the first listen to be.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "log.h"
 #include "probe.h"
 #include "probe_int.h"
+#include "probe_srvicmp.h"
 
 #define CONNS_MAX	1024
 #define DGRAM_IDS	4096
@@ -85,6 +89,7 @@ struct srv {
 	unsigned nconn;
 	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
 	struct tcp_rec recs[DGRAM_IDS];		/* by id % DGRAM_IDS */
+	struct srv_icmp icmp;	/* echo requests, and replies asked for */
 };
 
 static int
@@ -295,7 +300,8 @@ on_ctl(struct srv *s, struct conn *c, const char *line)
 	size_t n = 0;
 	int args;
 
-	if ((n = on_tcp_ctl(s, line, out, sizeof(out))) > 0) {
+	if ((n = on_tcp_ctl(s, line, out, sizeof(out))) > 0 ||
+	    (n = srvicmp_ctl(&s->icmp, line, out, sizeof(out))) > 0) {
 		;
 	} else if ((args = sscanf(line, "UPING %u %u", &id, &k)) >= 1) {
 		const struct dgram_peer *p = &s->peers[id % DGRAM_IDS];
@@ -412,7 +418,7 @@ int
 probe_server_run(const struct probe_srv_opts *o)
 {
 	static struct srv s;
-	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX + 1];
+	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX + 2];
 	char a[64];
 
 	memset(&s, 0, sizeof(s));
@@ -436,6 +442,7 @@ probe_server_run(const struct probe_srv_opts *o)
 		log_notice("probe server: no raw socket (%s): the client's bare ACKs of no flow "
 		    "cannot be told picked up from reset", strerror(errno));
 	silent_open(&s);
+	srvicmp_open(&s.icmp);
 	for (;;) {
 		unsigned n = 0, nl = 2 * o->nlisten, nc = s.nconn;
 
@@ -447,6 +454,8 @@ probe_server_run(const struct probe_srv_opts *o)
 		for (unsigned i = 0; i < s.nconn; i++)
 			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd,
 			    .events = s.conn[i].eof ? 0 : POLLIN };
+		if (s.icmp.fd >= 0)
+			pf[n++] = (struct pollfd){ .fd = s.icmp.fd, .events = POLLIN };
 		if (s.raw >= 0)
 			pf[n++] = (struct pollfd){ .fd = s.raw, .events = POLLIN };
 		uint64_t next = s.raw >= 0 ? synacks_due(&s) : 0, now = clock_now_ns();
@@ -457,6 +466,8 @@ probe_server_run(const struct probe_srv_opts *o)
 			fatal("poll");
 		if (s.raw >= 0 && pf[n - 1].revents)
 			on_raw(&s);
+		if (s.icmp.fd >= 0 && pf[n - 1 - (s.raw >= 0)].revents)
+			srvicmp_read(&s.icmp);
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			if (pf[2 * i].revents)
 				accept_all(&s, s.tcp[i]);
