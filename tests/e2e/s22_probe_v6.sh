@@ -28,20 +28,9 @@ e2e_init "${1:-}"
 PORT=7445
 SLACK=0.25
 
-# probe6 TAG MAXWAIT SERVER: the report in $(out TAG_report), the profile
-# in TAG.profile, which must load.
+# probe6 TAG MAXWAIT SERVER: the server on [SERVER6]:PORT and PORT+1.
 probe6() {
-	bg_in server "${1}_srv" "$NATBOX" probe server --listen "[$SERVER6]:$PORT" \
-		--listen "[$SERVER6]:$((PORT + 1))"
-	wait_for 5 server_listens || fail "$1: probe server listening"
-	run_in client timeout 150 "$NATBOX" probe client --server "$3" \
-		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
-		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
-	_rc=$?
-	bg_stop "${1}_srv"
-	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
-	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
-	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
+	probe_once "$1" "$2" "$3" "[$SERVER6]:$PORT" "[$SERVER6]:$((PORT + 1))"
 }
 
 # judge6 TAG EST UDP UNREPLIED: the timers, no translation, the raw
