@@ -19,6 +19,7 @@
 #include "conform.h"
 #include "policy.h"
 #include "probe_cli_int.h"
+#include "probe_srvicmp.h"
 #include "strbuf.h"
 
 #define MS	1000000ULL

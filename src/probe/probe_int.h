@@ -15,11 +15,6 @@ void probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap);
 int probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
     uint8_t flags, uint32_t seq, uint32_t ack);
 
-/* An ICMP echo (ICMP_ECHO or ICMP_ECHOREPLY) with its checksum into
- * pkt: its length, or 0 when cap is short (probe_srvicmp.c). */
-size_t probe_icmp_echo(uint8_t *pkt, size_t cap, uint8_t type, uint16_t id, uint16_t seq,
-    const char *payload);
-
 /* The server's silent port (the first listen port + PROBE_SILENT_OFF):
  * its accept queue kept full, SYNs to it go unanswered by the stack; the
  * server answers them by hand after a delay (probe_open.c). */

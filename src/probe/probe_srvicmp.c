@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "probe_int.h"
 #include "probe_srvicmp.h"
 
 int

@@ -1,10 +1,12 @@
-/* check_probeaddr.c -- the probe's one endpoint parser: IPv4 with or without a port, bracketed IPv6 with or without one, a bare IPv6; what it writes back reads the same. */
+/* check_probeaddr.c -- the probe's one endpoint parser: IPv4 with or without a port, bracketed IPv6 with or without one, a bare IPv6; what it writes back reads the same. And the ICMP echo the probe's server and client build (probe_srvicmp.c). */
 #include <arpa/inet.h>
 #include <check.h>
+#include <netinet/ip_icmp.h>
 #include <string.h>
 
 #include "probe.h"
 #include "probe_addr.h"
+#include "probe_srvicmp.h"
 #include "suites.h"
 
 /* s parses, and writes back as want */
@@ -75,6 +77,39 @@ START_TEST(helpers)
 }
 END_TEST
 
+/* An echo reply as the server sends it: fields in network order, and a
+ * checksum over the whole message that sums to 0xffff (RFC 792). */
+START_TEST(icmp_echo)
+{
+	uint8_t pkt[64];
+	uint32_t sum = 0;
+	size_t n = probe_icmp_echo(pkt, sizeof(pkt), ICMP_ECHOREPLY, 0x1234, 7, "NBI 42 L");
+
+	ck_assert_uint_eq(n, 8 + 8);
+	ck_assert_uint_eq(pkt[0], ICMP_ECHOREPLY);
+	ck_assert_uint_eq(pkt[1], 0);
+	ck_assert_uint_eq(pkt[4] << 8 | pkt[5], 0x1234);
+	ck_assert_uint_eq(pkt[6] << 8 | pkt[7], 7);
+	ck_assert(memcmp(pkt + 8, "NBI 42 L", 8) == 0);
+	for (size_t i = 0; i < n; i += 2)
+		sum += (uint32_t)(pkt[i] << 8 | pkt[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ck_assert_uint_eq(sum, 0xffff);
+	/* an odd payload: the last byte padded with zero */
+	n = probe_icmp_echo(pkt, sizeof(pkt), ICMP_ECHO, 1, 1, "NBI 7");
+	ck_assert_uint_eq(n, 13);
+	pkt[n] = 0;
+	sum = 0;
+	for (size_t i = 0; i < n; i += 2)
+		sum += (uint32_t)(pkt[i] << 8 | pkt[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ck_assert_uint_eq(sum, 0xffff);
+	ck_assert_uint_eq(probe_icmp_echo(pkt, 12, ICMP_ECHO, 1, 1, "NBI 7"), 0);
+}
+END_TEST
+
 Suite *
 suite_probeaddr(void)
 {
@@ -84,6 +119,7 @@ suite_probeaddr(void)
 	tcase_add_test(tc, parse_good);
 	tcase_add_test(tc, parse_bad);
 	tcase_add_test(tc, helpers);
+	tcase_add_test(tc, icmp_echo);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,4 +26,9 @@ void srvicmp_read(struct srv_icmp *si);
  * 0 when the line is not ours. */
 size_t srvicmp_ctl(struct srv_icmp *si, const char *line, char *out, size_t cap);
 
+/* An ICMP echo (ICMP_ECHO or ICMP_ECHOREPLY) with its checksum into
+ * pkt: its length, or 0 when cap is short (the client's requests too). */
+size_t probe_icmp_echo(uint8_t *pkt, size_t cap, uint8_t type, uint16_t id, uint16_t seq,
+    const char *payload);
+
 #endif
