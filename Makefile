@@ -55,7 +55,8 @@ UNIT_SRCS  ?= $(sort $(wildcard tests/unit/*.c))
 UNIT_FRONT_SRCS ?= src/control/flowfilter.c src/control/ctl_peer.c src/control/livepol.c \
 	src/control/livepol_change.c \
 	src/common/profiles.c src/common/log.c src/common/evsink.c src/common/strbuf.c \
-	src/common/safefile.c src/common/fieldw.c src/common/opts.c
+	src/common/safefile.c src/common/fieldw.c src/common/opts.c src/probe/probe_net.c \
+	src/probe/probe_srvicmp.c
 E2E_SRCS   := $(sort $(wildcard tests/e2e/*.c))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 

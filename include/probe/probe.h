@@ -6,15 +6,18 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "probe_addr.h"
+
 #define PROBE_PORT	7445	/* control, test flows (TCP) and datagrams (UDP) */
 #define PROBE_LISTEN_MAX	4
 /* the acknowledgement number of the client's bare ACKs of no flow */
 #define PROBE_RAW_MAGIC	0x6e627072u
 
-/* "ADDR[:PORT]" (IPv4), port PROBE_PORT when not given. 0 or -1. */
-int probe_parse_addr(const char *s, struct sockaddr_in *sa);
 
 struct probe_srv_opts {
+	union probe_sa addr[PROBE_LISTEN_MAX];	/* IPv4 or IPv6 */
+	/* their IPv4 views (probe_sa_v4) for the raw-socket code: AF_UNSPEC
+	 * where the address is IPv6 */
 	struct sockaddr_in listen[PROBE_LISTEN_MAX];
 	unsigned nlisten;
 };
@@ -23,6 +26,9 @@ struct probe_srv_opts {
 int probe_server_run(const struct probe_srv_opts *o);
 
 struct probe_cli_opts {
+	union probe_sa addr;	/* the server, IPv4 or IPv6 */
+	/* its IPv4 view (probe_sa_v4) for the raw-socket searches, IPv4
+	 * only: AF_UNSPEC when the server is IPv6 */
 	struct sockaddr_in server;
 	const char *server_arg;	/* as given, for the profile's source line */
 	uint64_t max_wait;	/* ns: the longest idle tried */

@@ -14,14 +14,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: natbox probe server [--listen ADDR[:PORT]]...\n"
-	    "       natbox probe client --server ADDR[:PORT] [--max-wait DURATION]\n"
+	    "usage: natbox probe server [--listen ADDR[:PORT] | [ADDR6][:PORT]]...\n"
+	    "       natbox probe client --server ADDR[:PORT] | [ADDR6][:PORT] | ADDR6\n"
+	    "                           [--max-wait DURATION]\n"
 	    "                           [--resolution DURATION] [--flows N] [--quick]\n"
 	    "                           [--translation-only] [--json] [-o FILE]\n"
 	    "  server: on the far side of the device; TCP and UDP on each --listen\n"
 	    "          (default 0.0.0.0:%u); two endpoints (addresses or ports) let the\n"
 	    "          client tell mapping and filtering apart (RFC 4787)\n"
-	    "  client: on the near side; no root needed\n"
+	    "  client: on the near side; no root needed (the raw-socket searches\n"
+	    "          need it, and are IPv4 only)\n"
 	    "  --max-wait D     the longest idle tried (default 10m)\n"
 	    "  --resolution D   stop a search when the timer is pinned this close\n"
 	    "                   (default: max-wait / 40, at least 100ms)\n"
@@ -61,8 +63,9 @@ probe_server(int argc, char **argv)
 			log_warnx("probe server: at most %d --listen", PROBE_LISTEN_MAX);
 			return 2;
 		}
-		if (probe_parse_addr(optarg, &o.listen[o.nlisten]) < 0) {
-			log_warnx("probe server: --listen %s: expected ADDR[:PORT] (IPv4)", optarg);
+		if (probe_parse_addr(optarg, &o.addr[o.nlisten]) < 0) {
+			log_warnx("probe server: --listen %s: expected ADDR[:PORT] or [ADDR6][:PORT]",
+			    optarg);
 			return 2;
 		}
 		o.nlisten++;
@@ -72,7 +75,9 @@ probe_server(int argc, char **argv)
 		return 2;
 	}
 	if (o.nlisten == 0)
-		probe_parse_addr("0.0.0.0", &o.listen[o.nlisten++]);
+		probe_parse_addr("0.0.0.0", &o.addr[o.nlisten++]);
+	for (unsigned i = 0; i < o.nlisten; i++)
+		probe_sa_v4(&o.addr[i], &o.listen[i]);
 	return probe_server_run(&o);
 }
 
@@ -111,10 +116,12 @@ probe_client(int argc, char **argv)
 		switch (c) {
 		case 's':
 			o.server_arg = optarg;
-			if (probe_parse_addr(optarg, &o.server) < 0) {
-				log_warnx("probe client: --server %s: expected ADDR[:PORT] (IPv4)", optarg);
+			if (probe_parse_addr(optarg, &o.addr) < 0) {
+				log_warnx("probe client: --server %s: expected ADDR[:PORT], "
+				    "[ADDR6][:PORT] or ADDR6", optarg);
 				return 2;
 			}
+			probe_sa_v4(&o.addr, &o.server);
 			break;
 		case 'm':
 			if (duration_opt("max-wait", optarg, &o.max_wait) < 0)

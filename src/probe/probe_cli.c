@@ -43,9 +43,9 @@ since(uint64_t t0)
 /* A connected socket (TCP: handshake done within 3 s), or -1; from
  * the local endpoint `from` when given (reused: a port just closed). */
 int
-probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from)
+probe_dial(const union probe_sa *sa, int type, const union probe_sa *from)
 {
-	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), one = 1;
+	int fd = probe_sa_socket(sa, type | SOCK_CLOEXEC), one = 1;
 	struct timeval tv = { 3, 0 };
 
 	if (fd < 0)
@@ -53,11 +53,11 @@ probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *fro
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (from != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)from, sizeof(*from)) < 0)) {
+	    bind(fd, &from->sa, probe_sa_len(from)) < 0)) {
 		close(fd);
 		return -1;
 	}
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+	if (connect(fd, &sa->sa, probe_sa_len(sa)) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -122,7 +122,7 @@ probe_flow_open(struct prober *pr, struct pflow *f)
 	char buf[128];
 	int one = 1;
 
-	f->fd = probe_dial(&pr->o->server, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM, NULL);
+	f->fd = probe_dial(&pr->o->addr, IS_TCP(f->kind) ? SOCK_STREAM : SOCK_DGRAM, NULL);
 	if (f->fd < 0)
 		return -1;
 	if (IS_TCP(f->kind)) {
@@ -241,7 +241,7 @@ probe_ctl_say(struct prober *pr, const char *line)
 				;
 			close(pr->ctl);
 		}
-		if ((pr->ctl = probe_dial(&pr->o->server, SOCK_STREAM, NULL)) < 0 || say(pr->ctl, "CTL\n") < 0)
+		if ((pr->ctl = probe_dial(&pr->o->addr, SOCK_STREAM, NULL)) < 0 || say(pr->ctl, "CTL\n") < 0)
 			fatalx("probe: the probe server no longer takes control connections");
 		pr->ctl_opened = clock_now_ns();
 	}
@@ -559,6 +559,24 @@ round_once(struct prober *pr)
 	return n;
 }
 
+/* The searches on raw sockets: IPv4 only (their packets are built by
+ * hand), said so on IPv6 where their findings would be. */
+static void
+raw_searches(struct prober *pr)
+{
+	static const char v6[] = "not measured on IPv6 (raw searches are IPv4 only)";
+
+	if (pr->o->server.sin_family != AF_INET) {
+		snprintf(pr->unknown_why, sizeof(pr->unknown_why), "%s", v6);
+		snprintf(pr->rsth_why, sizeof(pr->rsth_why), "%s", v6);
+		snprintf(pr->open_why, sizeof(pr->open_why), "%s", v6);
+		return;
+	}
+	probe_unknown(pr);
+	probe_rst_hold(pr);
+	probe_opening(pr);
+}
+
 int
 probe_client_run(const struct probe_cli_opts *o)
 {
@@ -570,7 +588,7 @@ probe_client_run(const struct probe_cli_opts *o)
 	pr.o = o;
 	pr.next_id = (unsigned)(clock_now_ns() / 1000) % 1000000 * 1000;
 	pr.started = clock_now_ns();
-	if ((pr.ctl = probe_dial(&o->server, SOCK_STREAM, NULL)) < 0) {
+	if ((pr.ctl = probe_dial(&o->addr, SOCK_STREAM, NULL)) < 0) {
 		log_warn("probe: cannot reach the probe server at %s", o->server_arg);
 		return 1;
 	}
@@ -585,12 +603,13 @@ probe_client_run(const struct probe_cli_opts *o)
 		infer_init(&pr.m[k].s, first > MS ? first / MS : 1, o->max_wait / MS,
 		    o->resolution / MS, o->per_round, 12);
 	probe_translation(&pr);
+	if (pr.translated > 0)
+		probe_hairpin(&pr);
 	if (!o->translation_only) {
 		probe_passage(&pr);
 		probe_timewait(&pr);
-		probe_unknown(&pr);
-		probe_rst_hold(&pr);
-		probe_opening(&pr);
+		raw_searches(&pr);
+		probe_icmp_query(&pr);
 	}
 	while (!o->translation_only && round_once(&pr) > 0)
 		;

@@ -96,13 +96,22 @@ struct prober {
 	unsigned samples, steps;
 	/* the server's listen endpoints, and UDP mapping and filtering
 	 * found through them (-1: not measured) */
-	struct sockaddr_in ep[PROBE_LISTEN_MAX];
+	union probe_sa ep[PROBE_LISTEN_MAX];
 	unsigned nep;
 	int mapping, filtering;
+	/* hairpinning (probe_hairpin.c): datagrams sent to another inside
+	 * socket's external endpoint, arrived, and from our external one */
+	struct { unsigned tried, passed, ext_src; } hair;
+	char hair_why[64];
+	/* the ICMP query timer (probe_icmp.c): an echo reply d after the
+	 * stack's */
+	struct infer icmp;
+	char icmp_why[96];
+	const char *icmp_how;	/* "ping sockets" or "raw socket" */
 };
 
 /* probe_cli.c */
-int probe_dial(const struct sockaddr_in *sa, int type, const struct sockaddr_in *from);
+int probe_dial(const union probe_sa *sa, int type, const union probe_sa *from);
 void probe_ctl_say(struct prober *pr, const char *line);
 int probe_ctl_line(struct prober *pr, char *buf, size_t cap);
 int probe_flow_open(struct prober *pr, struct pflow *f);
@@ -133,6 +142,16 @@ void probe_rawsearch_profile(const struct prober *pr, struct strbuf *sb, uint32_
 void probe_rawsearch_text(const struct prober *pr);
 void probe_rawsearch_json(const struct prober *pr);
 
+/* probe_hairpin.c */
+void probe_hairpin(struct prober *pr);
+void probe_hairpin_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+
+/* probe_icmp.c */
+void probe_icmp_query(struct prober *pr);
+void probe_icmp_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+void probe_icmp_text(const struct prober *pr);
+void probe_icmp_json(const struct prober *pr);
+
 /* probe_keep.c */
 unsigned probe_plan_keep(struct prober *pr, struct pflow *fl, unsigned n, uint64_t *longest);
 int probe_keep_verdict(const struct prober *pr, unsigned set);
@@ -143,6 +162,11 @@ const char *probe_keep_json(const struct prober *pr, unsigned set);
 void probe_local(int fd, char *buf, size_t cap);
 void probe_note_seen(struct prober *pr, const char *local, const char *seen);
 void probe_parse_list(struct prober *pr, char *list);
+/* an unbound UDP socket of the server's family, or -1 */
+int probe_udp_sock(const struct prober *pr);
+/* "U id r" to ep from fd; the source the server saw in seen, or "" */
+void probe_ask(struct prober *pr, int fd, const union probe_sa *ep, unsigned id, char *seen,
+    size_t cap);
 void probe_translation(struct prober *pr);
 int probe_output(struct prober *pr);
 

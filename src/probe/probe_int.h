@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-/* "a.b.c.d:port" */
+/* "a.b.c.d:port" (probe_net.c): the raw-socket code's IPv4 spelling;
+ * probe_sa_fmt (probe_addr.h) spells either family */
 void probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap);
 
 /* A bare TCP segment from src to dst on a raw socket (probe_raw.c):

@@ -16,12 +16,12 @@
 void
 probe_local(int fd, char *buf, size_t cap)
 {
-	struct sockaddr_in sa;
+	union probe_sa sa;
 	socklen_t sl = sizeof(sa);
 
 	buf[0] = '\0';
-	if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		probe_fmt_addr(&sa, buf, cap);
+	if (getsockname(fd, &sa.sa, &sl) == 0)
+		probe_sa_fmt(&sa, buf, cap);
 }
 
 static unsigned
@@ -57,19 +57,21 @@ void
 probe_parse_list(struct prober *pr, char *list)
 {
 	for (char *tok = strtok(list, " "); tok && pr->nep < PROBE_LISTEN_MAX; tok = strtok(NULL, " "))
-		if (probe_parse_addr(tok, &pr->ep[pr->nep]) == 0) {
+		/* the endpoints of our family (a server may listen on both) */
+		if (probe_parse_addr(tok, &pr->ep[pr->nep]) == 0 &&
+		    pr->ep[pr->nep].sa.sa_family == pr->o->addr.sa.sa_family) {
 			/* a wildcard listen: the address we reach it by */
-			if (pr->ep[pr->nep].sin_addr.s_addr == INADDR_ANY)
-				pr->ep[pr->nep].sin_addr = pr->o->server.sin_addr;
+			if (probe_sa_is_any(&pr->ep[pr->nep]))
+				probe_sa_set_host(&pr->ep[pr->nep], &pr->o->addr);
 			pr->nep++;
 		}
 	if (pr->nep == 0)
-		pr->ep[pr->nep++] = pr->o->server;
+		pr->ep[pr->nep++] = pr->o->addr;
 }
 
 /* "U id r" to endpoint ep from fd; the source the server saw, or "". */
-static void
-ask(struct prober *pr, int fd, const struct sockaddr_in *ep, unsigned id, char *seen, size_t cap)
+void
+probe_ask(struct prober *pr, int fd, const union probe_sa *ep, unsigned id, char *seen, size_t cap)
 {
 	char buf[128];
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -79,7 +81,7 @@ ask(struct prober *pr, int fd, const struct sockaddr_in *ep, unsigned id, char *
 	if (cap < 64)	/* %63s below */
 		return;
 	n = snprintf(buf, sizeof(buf), "U %u r\n", id);
-	sendto(fd, buf, (size_t)n, 0, (const struct sockaddr *)ep, sizeof(*ep));
+	sendto(fd, buf, (size_t)n, 0, &ep->sa, probe_sa_len(ep));
 	if (poll(&pf, 1, (int)(pr->o->answer_wait / MS)) <= 0)
 		return;
 	if ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) <= 0)
@@ -103,13 +105,13 @@ filter_lets(struct prober *pr, int fd, unsigned id, unsigned k)
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 && buf[0] == 'P';
 }
 
-static int
-udp_sock(void)
+int
+probe_udp_sock(const struct prober *pr)
 {
-	struct sockaddr_in any = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	union probe_sa any = { .sa.sa_family = pr->o->addr.sa.sa_family };
+	int fd = probe_sa_socket(&any, SOCK_DGRAM | SOCK_CLOEXEC);
 
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
+	if (fd >= 0 && bind(fd, &any.sa, probe_sa_len(&any)) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -127,16 +129,16 @@ port_samples(struct prober *pr)
 	unsigned prev = 0;
 
 	for (unsigned i = 0; i < PORT_SAMPLES; i++) {
-		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int fd = probe_sa_socket(&pr->ep[0], SOCK_DGRAM | SOCK_CLOEXEC);
 		char seen[64], local[64];
 
 		if (fd < 0)
 			return;
-		if (connect(fd, (const struct sockaddr *)&pr->ep[0], sizeof(pr->ep[0])) < 0) {
+		if (connect(fd, &pr->ep[0].sa, probe_sa_len(&pr->ep[0])) < 0) {
 			close(fd);
 			return;
 		}
-		ask(pr, fd, &pr->ep[0], pr->next_id++, seen, sizeof(seen));
+		probe_ask(pr, fd, &pr->ep[0], pr->next_id++, seen, sizeof(seen));
 		probe_local(fd, local, sizeof(local));
 		close(fd);
 		if (seen[0] == '\0')
@@ -153,7 +155,7 @@ void
 probe_translation(struct prober *pr)
 {
 	char seen[PROBE_LISTEN_MAX][64];
-	int fd = udp_sock();
+	int fd = probe_udp_sock(pr);
 	bool other_addr = false, other_port = false, ok_addr = false, ok_port = false;
 
 	pr->mapping = pr->filtering = -1;
@@ -161,7 +163,7 @@ probe_translation(struct prober *pr)
 	if (fd < 0)
 		return;
 	for (unsigned k = 0; k < pr->nep; k++)
-		ask(pr, fd, &pr->ep[k], pr->next_id++, seen[k], sizeof(seen[k]));
+		probe_ask(pr, fd, &pr->ep[k], pr->next_id++, seen[k], sizeof(seen[k]));
 	if (seen[0][0] != '\0' && pr->nep > 1) {
 		bool all = true, same_addr = true;
 
@@ -169,20 +171,20 @@ probe_translation(struct prober *pr)
 			bool same = strcmp(seen[k], seen[0]) == 0;
 
 			all &= same;
-			if (pr->ep[k].sin_addr.s_addr == pr->ep[0].sin_addr.s_addr)
+			if (probe_sa_same_host(&pr->ep[k], &pr->ep[0]))
 				same_addr &= same;
 		}
 		pr->mapping = all ? NAT_EI : same_addr ? NAT_AD : NAT_APD;
 	}
 	close(fd);
 	/* filtering: a fresh mapping towards endpoint 0 only */
-	if ((fd = udp_sock()) < 0)
+	if ((fd = probe_udp_sock(pr)) < 0)
 		return;
 	unsigned id = pr->next_id++;
 
-	ask(pr, fd, &pr->ep[0], id, seen[0], sizeof(seen[0]));
+	probe_ask(pr, fd, &pr->ep[0], id, seen[0], sizeof(seen[0]));
 	for (unsigned k = 1; k < pr->nep && seen[0][0] != '\0'; k++) {
-		if (pr->ep[k].sin_addr.s_addr != pr->ep[0].sin_addr.s_addr) {
+		if (!probe_sa_same_host(&pr->ep[k], &pr->ep[0])) {
 			other_addr = true;
 			ok_addr |= filter_lets(pr, fd, id, k);
 		} else {

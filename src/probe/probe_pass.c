@@ -124,12 +124,12 @@ static int
 reopen_once(struct prober *pr)
 {
 	struct pflow f = { .id = pr->next_id++, .kind = M_TCP_EST, .fd = -1 };
-	struct sockaddr_in me;
+	union probe_sa me;
 	socklen_t sl = sizeof(me);
 	char buf[64];
 	int rc;
 
-	if (probe_flow_open(pr, &f) < 0 || getsockname(f.fd, (struct sockaddr *)&me, &sl) < 0) {
+	if (probe_flow_open(pr, &f) < 0 || getsockname(f.fd, &me.sa, &sl) < 0) {
 		if (f.fd >= 0)
 			close(f.fd);
 		return -1;
@@ -141,7 +141,7 @@ reopen_once(struct prober *pr)
 	if (rc != 0)
 		return -1;
 	usleep(300000);
-	int fd = probe_dial(&pr->o->server, SOCK_STREAM, &me);
+	int fd = probe_dial(&pr->o->addr, SOCK_STREAM, &me);
 
 	if (fd < 0)
 		return errno == EADDRINUSE ? -1 : 0;

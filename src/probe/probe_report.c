@@ -203,6 +203,8 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		probe_rawsearch_profile(pr, sb, known);
 	if (!pr->o->translation_only)
 		probe_unknown_profile(pr, sb);
+	if (!pr->o->translation_only)
+		probe_icmp_profile(pr, sb, known);
 	if (pr->translated == 0) {
 		sb_printf(sb, "# no translation: the server saw every flow's own source (%u "
 		    "flows)\n", pr->seen);
@@ -230,6 +232,7 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 		    dep_names[pr->filtering]);
 		*known |= 1u << CA_FILTERING;
 	}
+	probe_hairpin_profile(pr, sb, known);
 }
 
 static void
@@ -258,6 +261,8 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 	probe_pass_text(pr);
 	if (!pr->o->translation_only)
 		probe_rawsearch_text(pr);
+	if (!pr->o->translation_only)
+		probe_icmp_text(pr);
 	if (pr->unk.tried > 0)
 		printf("  %-22s %u bare ACKs of no flow: %u reached the server, %u answered "
 		    "with a RST\n", "unknown flow", pr->unk.tried, pr->unk.seen, pr->unk.rst);
@@ -303,14 +308,19 @@ report_text(struct prober *pr, const struct tcp_find *tf, const char *table)
 		    pr->seen, pr->parity_kept, pr->seen,
 		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
 		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured");
+	if (pr->hair.tried > 0)
+		printf("  %-22s %u of %u datagrams to another inside socket's external endpoint "
+		    "came back in, %u from our external endpoint\n", "hairpin (UDP)",
+		    pr->hair.passed, pr->hair.tried, pr->hair.ext_src);
 	printf("\n%s", table);
 }
 
 static void
 report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 {
-	printf("{\"server\":\"%s\",\"rounds\":%u,\"seconds\":%.1f,\"figures\":{",
-	    pr->o->server_arg, pr->rounds, (double)pr->elapsed / 1e9);
+	printf("{\"server\":\"%s\",\"family\":\"%s\",\"rounds\":%u,\"seconds\":%.1f,"
+	    "\"figures\":{", pr->o->server_arg, pr->o->addr.sa.sa_family == AF_INET6 ? "ipv6" :
+	    "ipv4", pr->rounds, (double)pr->elapsed / 1e9);
 	for (unsigned k = 0; k < M__MAX; k++) {
 		struct infer_est e;
 
@@ -342,8 +352,9 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	printf("},");
 	probe_pass_json(pr);
 	probe_rawsearch_json(pr);
-	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u},",
-	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind);
+	probe_icmp_json(pr);
+	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u,\"why\":\"%s\"},",
+	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind, pr->unknown_why);
 	printf("\"translated\":%s,", pr->translated ? "true" : "false");
 	if (pr->translated > 0)
 		printf("\"nat\":{\"outside\":\"%s\",\"ports\":\"%s\",\"parity\":\"%s\","
@@ -352,6 +363,9 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 		    pr->outside_varied ? "arbitrary" : "paired",
 		    pr->mapping >= 0 ? dep_names[pr->mapping] : "not measured",
 		    pr->filtering >= 0 ? dep_names[pr->filtering] : "not measured", pr->seen);
+	if (pr->translated > 0)
+		printf("\"hairpin\":{\"tried\":%u,\"passed\":%u,\"external_source\":%u},",
+		    pr->hair.tried, pr->hair.passed, pr->hair.ext_src);
 	printf("\"conformance\":%s}\n", table);
 }
 

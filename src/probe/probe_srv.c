@@ -16,7 +16,10 @@
  * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
  * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
  * "SYNACK ID D": the client's raw SYN ID to the silent port (probe_int.h)
- * gets a SYN/ACK D ms after it came (probe_open.c).
+ * gets a SYN/ACK D ms after it came (probe_open.c). "IPING TOKEN": an
+ * echo reply into the mapping of the client's echo request TOKEN
+ * (probe_srvicmp.c). Listen addresses are IPv4 or IPv6; the raw-socket
+ * parts are IPv4 and need the first listen to be.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "log.h"
 #include "probe.h"
 #include "probe_int.h"
+#include "probe_srvicmp.h"
 
 #define CONNS_MAX	1024
 #define DGRAM_IDS	4096
@@ -58,7 +62,7 @@ struct tcp_rec {
 struct dgram_peer {
 	unsigned id;
 	int sock;		/* the UDP socket that heard it */
-	struct sockaddr_in from;
+	union probe_sa from;
 };
 
 #define ACKS_KEPT	64
@@ -85,17 +89,22 @@ struct srv {
 	unsigned nconn;
 	struct dgram_peer peers[DGRAM_IDS];	/* by id % DGRAM_IDS */
 	struct tcp_rec recs[DGRAM_IDS];		/* by id % DGRAM_IDS */
+	struct srv_icmp icmp;	/* echo requests, and replies asked for */
 };
 
 static int
-open_sock(int type, const struct sockaddr_in *sa)
+open_sock(int type, const union probe_sa *sa)
 {
-	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	int fd = probe_sa_socket(sa, type | SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	/* [::] takes IPv6 only: an IPv4 client seen as ::ffff:a.b.c.d would
+	 * look translated */
+	if (sa->sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, &sa->sa, probe_sa_len(sa)) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 256) < 0)) {
 		close(fd);
 		return -1;
@@ -114,22 +123,22 @@ static void
 on_dgram(struct srv *s, int sock)
 {
 	char buf[256], out[64];
-	struct sockaddr_in from;
+	union probe_sa from;
 	socklen_t fl = sizeof(from);
 	ssize_t n;
 	unsigned id;
 	char mode;
 
-	while ((n = recvfrom(sock, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl)) > 0) {
+	while ((n = recvfrom(sock, buf, sizeof(buf) - 1, 0, &from.sa, &fl)) > 0) {
 		buf[n] = '\0';
 		if (sscanf(buf, "U %u %c", &id, &mode) != 2)
 			continue;
 		s->peers[id % DGRAM_IDS] = (struct dgram_peer){ id, sock, from };
 		if (mode != 'r')
 			continue;
-		probe_fmt_addr(&from, out, sizeof(out));
+		probe_sa_fmt(&from, out, sizeof(out));
 		n = snprintf(buf, sizeof(buf), "S %u %s\n", id, out);
-		sendto(sock, buf, (size_t)n, 0, (struct sockaddr *)&from, sizeof(from));
+		sendto(sock, buf, (size_t)n, 0, &from.sa, probe_sa_len(&from));
 		fl = sizeof(from);
 	}
 }
@@ -291,7 +300,8 @@ on_ctl(struct srv *s, struct conn *c, const char *line)
 	size_t n = 0;
 	int args;
 
-	if ((n = on_tcp_ctl(s, line, out, sizeof(out))) > 0) {
+	if ((n = on_tcp_ctl(s, line, out, sizeof(out))) > 0 ||
+	    (n = srvicmp_ctl(&s->icmp, line, out, sizeof(out))) > 0) {
 		;
 	} else if ((args = sscanf(line, "UPING %u %u", &id, &k)) >= 1) {
 		const struct dgram_peer *p = &s->peers[id % DGRAM_IDS];
@@ -300,14 +310,14 @@ on_ctl(struct srv *s, struct conn *c, const char *line)
 		int sock = args == 2 && k < s->o->nlisten ? s->udp[k] : p->sock;
 
 		if (p->id == id && sock > 0 && sendto(sock, out, (size_t)len, 0,
-		    (const struct sockaddr *)&p->from, sizeof(p->from)) == len)
+		    &p->from.sa, probe_sa_len(&p->from)) == len)
 			n = (size_t)snprintf(out, sizeof(out), "OK %u\n", id);
 		else
 			n = (size_t)snprintf(out, sizeof(out), "ERR %u\n", id);
 	} else if (strcmp(line, "LIST") == 0) {
 		n = (size_t)snprintf(out, sizeof(out), "L");
 		for (unsigned i = 0; i < s->o->nlisten; i++) {
-			probe_fmt_addr(&s->o->listen[i], a, sizeof(a));
+			probe_sa_fmt(&s->o->addr[i], a, sizeof(a));
 			n += (size_t)snprintf(out + n, sizeof(out) - n, " %s", a);
 		}
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n");
@@ -365,13 +375,13 @@ on_conn(struct srv *s, struct conn *c)
 		if (!c->ctl && strcmp(c->line, "CTL") == 0) {
 			c->ctl = true;
 		} else if (!c->ctl && strncmp(c->line, "F ", 2) == 0) {
-			struct sockaddr_in peer;
+			union probe_sa peer = { .sa.sa_family = AF_UNSPEC };
 			socklen_t pl = sizeof(peer);
 			char a[64], out[128];
 			int len;
 
-			getpeername(c->fd, (struct sockaddr *)&peer, &pl);
-			probe_fmt_addr(&peer, a, sizeof(a));
+			getpeername(c->fd, &peer.sa, &pl);
+			probe_sa_fmt(&peer, a, sizeof(a));
 			len = snprintf(out, sizeof(out), "S %s %s\n", c->line + 2, a);
 			c->flow = true;
 			c->id = (unsigned)strtoul(c->line + 2, NULL, 10);
@@ -408,26 +418,31 @@ int
 probe_server_run(const struct probe_srv_opts *o)
 {
 	static struct srv s;
-	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX + 1];
+	static struct pollfd pf[2 * PROBE_LISTEN_MAX + CONNS_MAX + 2];
 	char a[64];
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		probe_fmt_addr(&o->listen[i], a, sizeof(a));
-		if ((s.tcp[i] = open_sock(SOCK_STREAM, &o->listen[i])) < 0 ||
-		    (s.udp[i] = open_sock(SOCK_DGRAM, &o->listen[i])) < 0) {
+		probe_sa_fmt(&o->addr[i], a, sizeof(a));
+		if ((s.tcp[i] = open_sock(SOCK_STREAM, &o->addr[i])) < 0 ||
+		    (s.udp[i] = open_sock(SOCK_DGRAM, &o->addr[i])) < 0) {
 			log_warn("probe server: %s", a);
 			return 1;
 		}
 		log_notice("probe server: listening on %s (TCP and UDP)", a);
 	}
-	/* root: TCP as it arrives, to tell whether a bare ACK reached us */
-	s.raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (s.raw < 0)
+	/* root: TCP as it arrives, to tell whether a bare ACK reached us
+	 * (IPv4 only: the raw searches are, and they use the first listen) */
+	s.raw = o->listen[0].sin_family != AF_INET ? -1 :
+	    socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (o->listen[0].sin_family != AF_INET)
+		log_notice("probe server: the first --listen is IPv6: no raw-socket searches");
+	else if (s.raw < 0)
 		log_notice("probe server: no raw socket (%s): the client's bare ACKs of no flow "
 		    "cannot be told picked up from reset", strerror(errno));
 	silent_open(&s);
+	srvicmp_open(&s.icmp);
 	for (;;) {
 		unsigned n = 0, nl = 2 * o->nlisten, nc = s.nconn;
 
@@ -439,6 +454,8 @@ probe_server_run(const struct probe_srv_opts *o)
 		for (unsigned i = 0; i < s.nconn; i++)
 			pf[n++] = (struct pollfd){ .fd = s.conn[i].fd,
 			    .events = s.conn[i].eof ? 0 : POLLIN };
+		if (s.icmp.fd >= 0)
+			pf[n++] = (struct pollfd){ .fd = s.icmp.fd, .events = POLLIN };
 		if (s.raw >= 0)
 			pf[n++] = (struct pollfd){ .fd = s.raw, .events = POLLIN };
 		uint64_t next = s.raw >= 0 ? synacks_due(&s) : 0, now = clock_now_ns();
@@ -449,6 +466,8 @@ probe_server_run(const struct probe_srv_opts *o)
 			fatal("poll");
 		if (s.raw >= 0 && pf[n - 1].revents)
 			on_raw(&s);
+		if (s.icmp.fd >= 0 && pf[n - 1 - (s.raw >= 0)].revents)
+			srvicmp_read(&s.icmp);
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			if (pf[2 * i].revents)
 				accept_all(&s, s.tcp[i]);

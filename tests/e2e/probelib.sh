@@ -38,12 +38,23 @@ holds() {
 			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
 }
 
-# probe_once TAG MAXWAIT (s16, s21): the probe server and client, the
-# report in $(out TAG_report), the profile in TAG.profile, which must load.
+# probe_once TAG MAXWAIT [SERVER [LISTEN...]] (s16, s21, s22, s24): the
+# probe server (on each LISTEN, default $SERVER4:$PORT) and the client
+# (--server SERVER, the same default), the report in $(out TAG_report),
+# the profile in TAG.profile, which must load.
 probe_once() {
-	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT"
-	wait_for 5 server_listens || fail "$1: probe server listening"
-	run_in client timeout 120 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+	_tag=$1 _mw=$2 _to=${3:-$SERVER4:$PORT}
+	shift 2
+	[ $# -gt 0 ] && shift
+	[ $# -gt 0 ] || set -- "$SERVER4:$PORT"
+	for _a; do
+		set -- "$@" --listen "$_a"
+		shift
+	done
+	bg_in server "${_tag}_srv" "$NATBOX" probe server "$@"
+	wait_for 5 server_listens || fail "$_tag: probe server listening"
+	set -- "$_tag" "$_mw"
+	run_in client timeout 120 "$NATBOX" probe client --server "$_to" \
 		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
 		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
 	_rc=$?

@@ -39,6 +39,7 @@ SUITE_DECL(grace);
 SUITE_DECL(ctlpeer);
 SUITE_DECL(kernel);
 SUITE_DECL(zconn);
+SUITE_DECL(probeaddr);
 #undef SUITE_DECL
 
 #endif
