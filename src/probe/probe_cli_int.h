@@ -121,6 +121,15 @@ void probe_unknown(struct prober *pr);
 void probe_unknown_profile(const struct prober *pr, struct strbuf *sb);
 int probe_raw_ports(struct prober *pr, struct sockaddr_in *me, int *held, uint16_t *ports,
     unsigned n);
+/* Every TCP segment from from's address the raw socket gets within wait
+ * ns, to fn (its header: the IP header checked, at least 20 bytes). */
+struct tcphdr;
+void probe_raw_catch(int raw, const struct sockaddr_in *from, uint64_t wait,
+    void (*fn)(const struct tcphdr *th, void *arg), void *arg);
+/* Did the server see our raw segment with sequence number seq (a bare
+ * ACK of no flow, a SYN to its silent port): 'Y', 'N', '?' (it cannot
+ * tell: no raw socket). */
+char probe_raw_seen(struct prober *pr, uint32_t seq);
 
 /* probe_rst.c */
 void probe_rst_hold(struct prober *pr);
