@@ -86,7 +86,8 @@ struct prober {
 	char rsth_why[96];	/* why not measured, or "" */
 	/* the opening timer (probe_open.c): a SYN/ACK d after the SYN */
 	struct infer open;
-	char open_why[96];
+	unsigned open_blocked;	/* SYNs that never reached the server */
+	char open_why[128];
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	bool outside_varied;	/* one internal address left from several */

@@ -10,7 +10,9 @@
  * held the half-open flow; the D are searched as the timers are
  * (infer.h); its sequence number (PROBE_SYNACK_SEQ) tells it from one
  * the server's stack might send. The client's stack answers the SYN/ACK with a RST, once it
- * has been seen.
+ * has been seen. A SYN/ACK not seen is a death only when the server saw
+ * the SYN (ASEEN): a device that blocks the silent port would otherwise
+ * read as a timer of zero.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -64,6 +66,31 @@ ask_synack(struct prober *pr, unsigned id, uint64_t d)
 	return -1;
 }
 
+/* The round's outcomes into the search: a SYN/ACK seen, the flow lived;
+ * none, it died, unless the server never saw the SYN (the device
+ * blocks it: no timer to read). -1 when no SYN reached the server. */
+static int
+open_outcomes(struct prober *pr, const uint64_t *d, unsigned n, uint32_t id0,
+    const bool *seen)
+{
+	unsigned blocked = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!seen[i] && probe_raw_seen(pr, id0 + i) == 'N') {
+			blocked++;
+			continue;
+		}
+		infer_add(&pr->open, d[i], seen[i]);
+	}
+	pr->open_blocked += blocked;
+	if (blocked < n)
+		return 0;
+	snprintf(pr->open_why, sizeof(pr->open_why), "the device blocks SYNs to the server's "
+	    "silent port (%u): %u of %u never reached the server",
+	    ntohs(pr->o->server.sin_port) + PROBE_SILENT_OFF, blocked, n);
+	return -1;
+}
+
 /* One round of n SYNs, the server answering SYN i d[i] ms later. */
 static int
 open_round(struct prober *pr, int raw, const uint64_t *d, unsigned n)
@@ -100,8 +127,7 @@ open_round(struct prober *pr, int raw, const uint64_t *d, unsigned n)
 		struct synack_catch c = { &silent, ports, n, id0, seen };
 
 		probe_raw_catch(raw, &silent, d[n - 1] * MS + pr->o->answer_wait, on_synack, &c);
-		for (unsigned i = 0; i < n; i++)
-			infer_add(&pr->open, d[i], seen[i]);
+		rc = open_outcomes(pr, d, n, id0, seen);
 		pr->rounds++;
 		pr->flows += n;
 	}

@@ -76,7 +76,7 @@ struct srv {
 	const struct probe_srv_opts *o;
 	int tcp[PROBE_LISTEN_MAX], udp[PROBE_LISTEN_MAX];
 	int raw;		/* TCP as it arrives (root), or -1 */
-	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's bare ACKs */
+	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's raw segments */
 	unsigned nacks;
 	int silent, silent_fill;	/* the silent port's listener and what fills it */
 	struct synack sa[SYNACKS_MAX];
@@ -191,8 +191,9 @@ silent_open(struct srv *s)
 	}
 }
 
-/* A TCP segment as it arrived: the client's bare ACKs of no flow are
- * kept by sequence number (probe_raw.c). */
+/* A TCP segment as it arrived: the client's bare ACKs of no flow
+ * (probe_raw.c) and its SYNs to the silent port (probe_open.c) are kept
+ * by sequence number, for ASEEN. */
 static void
 on_raw(struct srv *s)
 {
@@ -210,8 +211,10 @@ on_raw(struct srv *s)
 		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
 			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
 		if (th->syn && !th->ack && ntohs(th->dest) ==
-		    ntohs(s->o->listen[0].sin_port) + PROBE_SILENT_OFF)
+		    ntohs(s->o->listen[0].sin_port) + PROBE_SILENT_OFF) {
+			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);	/* for ASEEN */
 			syn_seen(s, ih, th);
+		}
 	}
 }
 

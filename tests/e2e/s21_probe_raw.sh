@@ -21,6 +21,10 @@
 #      the challenge ACK, nf_conntrack_proto_tcp.c), so no flow is lost
 #      after it: the report says "over", the profile writes no
 #      timeout.close.
+#   d. the kernel's conntrack with a rule dropping TCP to the server's
+#      silent port (its listen port + 1): the server never saw the SYNs
+#      (ASEEN), so the opening timer is not measured and the profile says
+#      why (before, the search read "at once": a timer of zero).
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-pr}
 QUEUE=${QUEUE:-48}
@@ -80,5 +84,18 @@ assert_match "kernel: no flow lost after a RST that is not the exact one" \
 	'*"rst_hold":{"over":*' "$(cat "$R")"
 assert_match "kernel: the profile says why there is no timeout.close" \
 	"*# timeout.close: no flow lost*" "$(cat "$E2E_TMP/kernel.profile")"
+
+# ---- d. the kernel's conntrack, the silent port blocked ----
+LAB_NOQUEUE=1 lab_up noqueue
+run_in router iptables -w -A FORWARD -p tcp --dport $((PORT + 1)) -j DROP &&
+	run_in router iptables -w -A FORWARD -j ACCEPT ||
+	fail "blocked: a rule dropping the silent port in the router"
+probe_once blocked 2s
+lab_down
+assert_match "blocked: the profile says the silent port is blocked" \
+	"*# timeout.opening (*) not measured: the device blocks SYNs to the server's silent port ($((PORT + 1))): * never reached the server*" \
+	"$(cat "$E2E_TMP/blocked.profile")"
+assert_match "blocked: the report has no opening figure" '*"tcp_opening":null*' \
+	"$(cat "$(out blocked_report)")"
 
 e2e_finish
