@@ -37,10 +37,11 @@ struct synack_catch {
 
 /* A SYN/ACK from the silent port to ports[i] acknowledging id0 + i + 1. */
 static void
-on_synack(const struct tcphdr *th, void *arg)
+on_synack(const struct tcphdr *th, size_t len, void *arg)
 {
 	const struct synack_catch *c = arg;
 
+	(void)len;
 	for (unsigned i = 0; i < c->n; i++)
 		if (th->syn && th->ack && th->source == c->silent->sin_port &&
 		    th->dest == c->ports[i] && ntohl(th->ack_seq) == c->id0 + i + 1 &&

@@ -65,7 +65,7 @@ probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in 
 
 void
 probe_raw_catch(int raw, const struct sockaddr_in *from, uint64_t wait,
-    void (*fn)(const struct tcphdr *th, void *arg), void *arg)
+    void (*fn)(const struct tcphdr *th, size_t len, void *arg), void *arg)
 {
 	uint64_t end = clock_now_ns() + wait;
 	uint8_t buf[1500];
@@ -80,7 +80,7 @@ probe_raw_catch(int raw, const struct sockaddr_in *from, uint64_t wait,
 
 		if (n < 20 || (size_t)n < ih->ihl * 4u + 20 || ih->saddr != from->sin_addr.s_addr)
 			continue;
-		fn((const struct tcphdr *)(buf + ih->ihl * 4), arg);
+		fn((const struct tcphdr *)(buf + ih->ihl * 4), (size_t)n - ih->ihl * 4u, arg);
 	}
 }
 
@@ -92,10 +92,11 @@ struct rst_catch {
 
 /* A RST from the server's endpoint to one of our ports. */
 static void
-on_rst(const struct tcphdr *th, void *arg)
+on_rst(const struct tcphdr *th, size_t len, void *arg)
 {
 	const struct rst_catch *c = arg;
 
+	(void)len;
 	for (unsigned i = 0; i < RAW_TRIES; i++)
 		if (th->rst && th->source == c->srv->sin_port && th->dest == c->ports[i])
 			c->rst[i] = true;

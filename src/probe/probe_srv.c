@@ -16,7 +16,8 @@
  * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
  * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
  * "SYNACK ID D": the client's raw SYN ID to the silent port (probe_int.h)
- * gets a SYN/ACK D ms after it came (probe_open.c).
+ * gets a SYN/ACK D ms after it came (probe_open.c). "TACK ID": a pure ACK
+ * into flow ID from the raw socket (probe_srvraw.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -207,6 +208,7 @@ on_raw(struct srv *s)
 			continue;
 		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
 
+		probe_srvraw_note(ih, th, (size_t)n - ih->ihl * 4u);
 		if (th->ack && !th->syn && !th->rst && !th->fin &&
 		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
 			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
@@ -265,6 +267,11 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 		if (s->silent < 0 || s->nsa == SYNACKS_MAX)
 			return (size_t)snprintf(out, cap, "ERR %u\n", id);
 		s->sa[s->nsa++] = (struct synack){ .id = id, .d = d };
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
+	}
+	if (sscanf(line, "TACK %u", &id) == 1) {	/* probe_srvraw.c */
+		if ((f = flow_by_id(s, id)) == NULL || probe_srvraw_ack(s->raw, f->fd) < 0)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
 		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
 	if (sscanf(line, "TCLOSE %u", &id) == 1) {
