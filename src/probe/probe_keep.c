@@ -96,12 +96,10 @@ udp_refresh(const struct prober *pr)
 static const char *
 tcp_refresh_acks(const struct prober *pr)
 {
-	unsigned o = pr->akeep.kept[0] > pr->akeep.lost[0];
-	unsigned r = pr->akeep.kept[1] > pr->akeep.lost[1];
+	int v = infer_refresh_dir(pr->akeep.kept, pr->akeep.lost);
 
-	if (pr->akeep.kept[0] + pr->akeep.lost[0] == 0 || o + r == 0)
-		return NULL;
-	return refresh_names[o + 2 * r];
+	/* refresh_names[] is in the order of the bits */
+	return v > 0 ? refresh_names[v] : NULL;
 }
 
 const char *
