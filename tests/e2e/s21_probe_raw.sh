@@ -66,13 +66,7 @@ assert_match "ended: the profile says at once" "*timeout.close = *ends the flow 
 
 # ---- c. the kernel's conntrack ----
 LAB_NOQUEUE=1 lab_up noqueue
-run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p tcp --syn \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p udp \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -j DROP ||
-	fail "kernel: state rules in the router"
+kernel_state_rules || fail "kernel: state rules in the router"
 run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_close=2 \
 	net.netfilter.nf_conntrack_tcp_timeout_syn_sent=2 >/dev/null ||
 	fail "kernel: the close and syn_sent sysctls in the router namespace"
@@ -87,9 +81,10 @@ assert_match "kernel: the profile says why there is no timeout.close" \
 
 # ---- d. the kernel's conntrack, the silent port blocked ----
 LAB_NOQUEUE=1 lab_up noqueue
-run_in router iptables -w -A FORWARD -p tcp --dport $((PORT + 1)) -j DROP &&
-	run_in router iptables -w -A FORWARD -j ACCEPT ||
+if ! run_in router iptables -w -A FORWARD -p tcp --dport $((PORT + 1)) -j DROP ||
+	! run_in router iptables -w -A FORWARD -j ACCEPT; then
 	fail "blocked: a rule dropping the silent port in the router"
+fi
 probe_once blocked 2s
 lab_down
 assert_match "blocked: the profile says the silent port is blocked" \

@@ -47,13 +47,7 @@ done
 
 # ---- c. the kernel's conntrack ----
 LAB_NOQUEUE=1 lab_up noqueue
-run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p tcp --syn \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p udp \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -j DROP ||
-	fail "kernel: state rules in the router"
+kernel_state_rules || fail "kernel: state rules in the router"
 run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=2 >/dev/null ||
 	fail "kernel: the established sysctl in the router namespace"
 probe_once kernel 4s
