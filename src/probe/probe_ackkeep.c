@@ -168,8 +168,8 @@ ak_run(struct prober *pr, int raw, struct akflow *a, uint64_t t, uint64_t gap)
 	for (unsigned k = 1; k <= 8; k++) {
 		sleep_until(t0 + k * t * MS / 4);
 		if (ak_keep(pr, raw, a) < 0) {
-			snprintf(pr->akeep.why, sizeof(pr->akeep.why), "the server cannot send "
-			    "pure ACKs: it needs root (a raw socket)");
+			snprintf(pr->akeep.why, sizeof(pr->akeep.why), "the server sent no "
+			    "pure ACK: it needs root (a raw socket), and to have seen the flow");
 			return -1;
 		}
 	}

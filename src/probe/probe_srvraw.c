@@ -4,42 +4,46 @@
  * the client sent) changes nothing at either end: the client's stack
  * takes it as a duplicate and answers nothing. Only the device sees a
  * packet of the flow in the reply direction. The client's segments are
- * kept by their source as seen here (after any translation), one slot
- * a source, the newest segment winning.
+ * kept by their source as seen here (after any translation): the
+ * furthest acknowledgement and sequence number of the last SEGS_KEPT
+ * sources (a linear search: the probe's few hundred flows).
  */
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
-#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "probe_int.h"
 
-#define SEGS_KEPT	256
+#define SEGS_KEPT	1024	/* sources, the oldest forgotten first */
 
 static struct seg {
 	uint32_t addr;		/* the client's address and port, as seen */
 	uint16_t port;
-	bool used;
 	uint32_t snd, rcv;	/* our next sequence number; the client's */
 } segs[SEGS_KEPT];
+static unsigned nsegs;
 
 static struct seg *
-slot(uint32_t addr, uint16_t port)
+find(uint32_t addr, uint16_t port)
 {
-	return &segs[(ntohl(addr) * 31u + ntohs(port)) % SEGS_KEPT];
+	for (unsigned i = 0; i < SEGS_KEPT && i < nsegs; i++)
+		if (segs[i].addr == addr && segs[i].port == port)
+			return &segs[i];
+	return NULL;
 }
 
 void
 probe_srvraw_note(const struct iphdr *ih, const struct tcphdr *th, size_t len)
 {
-	struct seg *s = slot(ih->saddr, th->source);
-	uint32_t end = ntohl(th->seq) + (uint32_t)(len - th->doff * 4u) + th->fin + th->syn;
+	struct seg *s;
+	uint32_t end;
 
 	if (!th->ack || th->rst || len < th->doff * 4u)
 		return;
-	if (!s->used || s->addr != ih->saddr || s->port != th->source) {
-		*s = (struct seg){ .addr = ih->saddr, .port = th->source, .used = true,
+	end = ntohl(th->seq) + (uint32_t)(len - th->doff * 4u) + th->fin + th->syn;
+	if ((s = find(ih->saddr, th->source)) == NULL) {
+		segs[nsegs++ % SEGS_KEPT] = (struct seg){ .addr = ih->saddr, .port = th->source,
 		    .snd = ntohl(th->ack_seq), .rcv = end };
 		return;
 	}
@@ -59,8 +63,7 @@ probe_srvraw_ack(int raw, int fd)
 	if (raw < 0 || getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
 	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 || me.sin_family != AF_INET)
 		return -1;
-	s = slot(peer.sin_addr.s_addr, peer.sin_port);
-	if (!s->used || s->addr != peer.sin_addr.s_addr || s->port != peer.sin_port)
+	if ((s = find(peer.sin_addr.s_addr, peer.sin_port)) == NULL)
 		return -1;
 	return probe_raw_send(raw, &me, &peer, TH_ACK, s->snd, s->rcv);
 }
