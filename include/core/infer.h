@@ -68,6 +68,16 @@ void infer_estimate(const struct infer *s, struct infer_est *e);
 #define INFER_LEFT_ROUNDS	32
 uint64_t infer_time_left(const struct infer *const *s, unsigned n);
 
+/* Which direction's packets alone refresh a timer, from flows kept
+ * alive past it by one direction's packets only: kept[0] of kept[0] +
+ * lost[0] by the originator's, kept[1] of kept[1] + lost[1] by the
+ * responder's (a majority each, so one flow lost for another reason moves
+ * nothing). INFER_RD_ORIG | INFER_RD_REPLY, 0 (neither: absolute, or only
+ * other packets refresh), -1 when a set is empty. */
+#define INFER_RD_ORIG	1
+#define INFER_RD_REPLY	2
+int infer_refresh_dir(const unsigned kept[2], const unsigned lost[2]);
+
 enum infer_hc { INFER_HC_UNKNOWN = 0, INFER_HC_AT_FIN, INFER_HC_BOTH_FINS };
 enum infer_hc infer_half_start(const struct infer_est *est, const struct infer_est *half,
     uint64_t slack);

@@ -168,6 +168,14 @@ infer_half_start(const struct infer_est *est, const struct infer_est *half, uint
 	    INFER_HC_BOTH_FINS : INFER_HC_AT_FIN;
 }
 
+int
+infer_refresh_dir(const unsigned kept[2], const unsigned lost[2])
+{
+	if (kept[0] + lost[0] == 0 || kept[1] + lost[1] == 0)
+		return -1;
+	return (kept[0] > lost[0] ? INFER_RD_ORIG : 0) | (kept[1] > lost[1] ? INFER_RD_REPLY : 0);
+}
+
 /* One search's remaining rounds against a timer t (INFER_NEVER: one that
  * never runs out), each round's longest idle into len[]; how many. */
 static unsigned

@@ -613,6 +613,8 @@ probe_client_run(const struct probe_cli_opts *o)
 	}
 	while (!o->translation_only && round_once(&pr) > 0)
 		;
+	if (!o->translation_only)
+		probe_ack_keep(&pr);	/* once the established timer is pinned */
 	close(pr.ctl);
 	pr.elapsed = since(pr.started);
 	return probe_output(&pr);

@@ -86,7 +86,15 @@ struct prober {
 	char rsth_why[96];	/* why not measured, or "" */
 	/* the opening timer (probe_open.c): a SYN/ACK d after the SYN */
 	struct infer open;
-	char open_why[96];
+	unsigned open_blocked;	/* SYNs that never reached the server */
+	char open_why[128];
+	/* refresh by one direction alone (probe_ackkeep.c): established
+	 * flows kept by pure ACKs, [0] the client's, [1] the server's */
+	struct {
+		unsigned kept[2], lost[2];
+		uint64_t t, gap;	/* ms */
+		char why[96];	/* why not measured, or "" */
+	} akeep;
 	/* what the server saw of our flows' sources */
 	unsigned seen, translated, port_kept, parity_kept;
 	bool outside_varied;	/* one internal address left from several */
@@ -130,12 +138,25 @@ void probe_unknown(struct prober *pr);
 void probe_unknown_profile(const struct prober *pr, struct strbuf *sb);
 int probe_raw_ports(struct prober *pr, struct sockaddr_in *me, int *held, uint16_t *ports,
     unsigned n);
+/* Every TCP segment from from's address the raw socket gets within wait
+ * ns, to fn: its header (at least 20 bytes) and len, the segment's
+ * length (TCP header and payload) as read. */
+struct tcphdr;
+void probe_raw_catch(int raw, const struct sockaddr_in *from, uint64_t wait,
+    void (*fn)(const struct tcphdr *th, size_t len, void *arg), void *arg);
+/* Did the server see our raw segment with sequence number seq (a bare
+ * ACK of no flow, a SYN to its silent port): 'Y', 'N', '?' (it cannot
+ * tell: no raw socket). */
+char probe_raw_seen(struct prober *pr, uint32_t seq);
 
 /* probe_rst.c */
 void probe_rst_hold(struct prober *pr);
 
 /* probe_open.c */
 void probe_opening(struct prober *pr);
+
+/* probe_ackkeep.c */
+void probe_ack_keep(struct prober *pr);
 
 /* probe_rawsearch.c: the searches on raw sockets written out */
 void probe_rawsearch_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);

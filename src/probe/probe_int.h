@@ -15,6 +15,16 @@ void probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap);
 int probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
     uint8_t flags, uint32_t seq, uint32_t ack);
 
+/* probe_srvraw.c: the server's pure ACKs into a test flow. A TCP segment
+ * from a client as the server's raw socket saw it (len: TCP header and
+ * payload), to learn the flow's sequence numbers; a pure ACK, in
+ * sequence, from connected socket fd's endpoint to its peer: 0 or -1
+ * (nothing seen of that peer, or no raw socket). */
+struct iphdr;
+struct tcphdr;
+void probe_srvraw_note(const struct iphdr *ih, const struct tcphdr *th, size_t len);
+int probe_srvraw_ack(int raw, int fd);
+
 /* The server's silent port (the first listen port + PROBE_SILENT_OFF):
  * its accept queue kept full, SYNs to it go unanswered by the stack; the
  * server answers them by hand after a delay (probe_open.c). */

@@ -2,8 +2,8 @@
  *
  * TCP established: the client sends a byte the server echoes (data both
  * ways: any direction refreshing keeps the flow; which direction alone
- * does needs one-way segments, pure ACKs, which an unprivileged
- * endpoint cannot send). The gap is T/4.
+ * does needs one-way segments, pure ACKs from raw sockets: probe_ackkeep.c,
+ * whose verdict, when it has one, is the one written). The gap is T/4.
  * UDP (replied, streaming flows): only the client sends (orig), or only
  * the server sends into the mapping (reply). The client's datagram into a
  * dead flow makes a new one, unreplied, which the server's probe would
@@ -90,32 +90,72 @@ udp_refresh(const struct prober *pr)
 	return refresh_names[o + 2 * r];
 }
 
+/* refresh.established from one direction's pure ACKs (probe_ackkeep.c),
+ * or NULL: not measured, or they kept nothing (a device that takes only
+ * data as a refresh: the echoed byte's set says then). */
+static const char *
+tcp_refresh_acks(const struct prober *pr)
+{
+	int v = infer_refresh_dir(pr->akeep.kept, pr->akeep.lost);
+
+	/* refresh_names[] is in the order of the bits */
+	return v > 0 ? refresh_names[v] : NULL;
+}
+
 const char *
 probe_keep_json(const struct prober *pr, unsigned set)
 {
+	const char *a = tcp_refresh_acks(pr);
 	int v;
 
 	if (set == KEEP_UDP_ORIG)
 		return udp_refresh(pr);
+	if (a != NULL)
+		return a;
 	v = probe_keep_verdict(pr, KEEP_TCP);
 	return v < 0 ? NULL : v ? "any" : "none";
+}
+
+/* refresh.established, by direction when pure ACKs told it. */
+static void
+tcp_refresh_profile(const struct prober *pr, struct strbuf *sb)
+{
+	const struct keepset *t = &pr->keep[KEEP_TCP];
+	const char *a = tcp_refresh_acks(pr);
+
+	if (a != NULL) {
+		sb_printf(sb, "refresh.established = %s\t# flows kept 2 T (T %llums) by pure ACKs "
+		    "every T/4, then %llums idle: the client's kept %u of %u, the server's %u of "
+		    "%u; a byte echoed kept %u of %u\n", a, (unsigned long long)pr->akeep.t,
+		    (unsigned long long)pr->akeep.gap, pr->akeep.kept[0],
+		    pr->akeep.kept[0] + pr->akeep.lost[0], pr->akeep.kept[1],
+		    pr->akeep.kept[1] + pr->akeep.lost[1], t->kept, t->kept + t->lost);
+		return;
+	}
+	if (t->kept + t->lost > 0)
+		sb_printf(sb, "refresh.established = %s\t# %u of %u flows the client sent a byte "
+		    "into (echoed) every T/4 lived 2 T (T %llums): %s\n",
+		    t->kept > t->lost ? "any" : "none", t->kept, t->kept + t->lost,
+		    (unsigned long long)t->t, t->kept > t->lost ?
+		    "data both ways refreshes; one direction alone not told apart" : "absolute");
+	if (pr->akeep.kept[0] + pr->akeep.lost[0] > 0)
+		sb_printf(sb, "# pure ACKs alone kept no flow (the client's %u of %u, the "
+		    "server's %u of %u): only data refreshes\n", pr->akeep.kept[0],
+		    pr->akeep.kept[0] + pr->akeep.lost[0], pr->akeep.kept[1],
+		    pr->akeep.kept[1] + pr->akeep.lost[1]);
+	else if (t->kept + t->lost > 0)
+		sb_printf(sb, "# refresh by one direction (pure ACKs) not measured: %s\n",
+		    pr->akeep.why[0] ? pr->akeep.why : "skipped");
 }
 
 /* The refresh rules measured, into the profile. */
 void
 probe_keep_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known)
 {
-	const struct keepset *t = &pr->keep[KEEP_TCP], *o = &pr->keep[KEEP_UDP_ORIG],
-	    *r = &pr->keep[KEEP_UDP_REPLY];
+	const struct keepset *o = &pr->keep[KEEP_UDP_ORIG], *r = &pr->keep[KEEP_UDP_REPLY];
 	const char *u = udp_refresh(pr);
 
-	if (t->kept + t->lost > 0)
-		sb_printf(sb, "refresh.established = %s\t# %u of %u flows the client sent a byte "
-		    "into (echoed) every T/4 lived 2 T (T %llums): %s\n",
-		    t->kept > t->lost ? "any" : "none", t->kept, t->kept + t->lost,
-		    (unsigned long long)t->t, t->kept > t->lost ?
-		    "data both ways refreshes; one direction alone not told apart (pure ACKs "
-		    "need raw sockets)" : "absolute");
+	tcp_refresh_profile(pr, sb);
 	if (o->kept + o->lost == 0 || r->kept + r->lost == 0)
 		return;
 	if (u != NULL) {

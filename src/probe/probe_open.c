@@ -10,51 +10,43 @@
  * held the half-open flow; the D are searched as the timers are
  * (infer.h); its sequence number (PROBE_SYNACK_SEQ) tells it from one
  * the server's stack might send. The client's stack answers the SYN/ACK with a RST, once it
- * has been seen.
+ * has been seen. A SYN/ACK not seen is a death only when the server saw
+ * the SYN (ASEEN): a device that blocks the silent port would otherwise
+ * read as a timer of zero.
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "probe_cli_int.h"
 
 #define MS	1000000ULL
 #define OPEN_FLOWS	8	/* a round */
 
-/* SYN/ACKs from the silent port to ports[i] acknowledging id0 + i + 1,
- * within wait ns. */
+struct synack_catch {
+	const struct sockaddr_in *silent;
+	const uint16_t *ports;
+	unsigned n;
+	uint32_t id0;
+	bool *seen;
+};
+
+/* A SYN/ACK from the silent port to ports[i] acknowledging id0 + i + 1. */
 static void
-catch_synacks(int raw, const struct sockaddr_in *silent, const uint16_t *ports, unsigned n,
-    uint32_t id0, bool *seen, uint64_t wait)
+on_synack(const struct tcphdr *th, size_t len, void *arg)
 {
-	uint64_t end = clock_now_ns() + wait;
-	uint8_t buf[1500];
+	const struct synack_catch *c = arg;
 
-	for (uint64_t now; (now = clock_now_ns()) < end;) {
-		struct pollfd pf = { .fd = raw, .events = POLLIN };
-
-		if (poll(&pf, 1, (int)((end - now) / MS) + 1) <= 0)
-			continue;
-		ssize_t r = recv(raw, buf, sizeof(buf), MSG_DONTWAIT);
-		const struct iphdr *ih = (const struct iphdr *)buf;
-
-		if (r < 20 || (size_t)r < ih->ihl * 4u + 20 || ih->saddr != silent->sin_addr.s_addr)
-			continue;
-		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
-
-		for (unsigned i = 0; i < n; i++)
-			if (th->syn && th->ack && th->source == silent->sin_port &&
-			    th->dest == ports[i] && ntohl(th->ack_seq) == id0 + i + 1 &&
-			    ntohl(th->seq) == PROBE_SYNACK_SEQ(id0 + i))
-				seen[i] = true;
-	}
+	(void)len;
+	for (unsigned i = 0; i < c->n; i++)
+		if (th->syn && th->ack && th->source == c->silent->sin_port &&
+		    th->dest == c->ports[i] && ntohl(th->ack_seq) == c->id0 + i + 1 &&
+		    ntohl(th->seq) == PROBE_SYNACK_SEQ(c->id0 + i))
+			c->seen[i] = true;
 }
 
 /* The server takes "SYNACK ID D": 0, or -1 (it has no raw socket). */
@@ -72,6 +64,31 @@ ask_synack(struct prober *pr, unsigned id, uint64_t d)
 		if (sscanf(buf, "ERR %u", &got) == 1 && got == id)
 			return -1;
 	}
+	return -1;
+}
+
+/* The round's outcomes into the search: a SYN/ACK seen, the flow lived;
+ * none, it died, unless the server never saw the SYN (the device
+ * blocks it: no timer to read). -1 when no SYN reached the server. */
+static int
+open_outcomes(struct prober *pr, const uint64_t *d, unsigned n, uint32_t id0,
+    const bool *seen)
+{
+	unsigned blocked = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!seen[i] && probe_raw_seen(pr, id0 + i) == 'N') {
+			blocked++;
+			continue;
+		}
+		infer_add(&pr->open, d[i], seen[i]);
+	}
+	pr->open_blocked += blocked;
+	if (blocked < n)
+		return 0;
+	snprintf(pr->open_why, sizeof(pr->open_why), "the device blocks SYNs to the server's "
+	    "silent port (%u): %u of %u never reached the server",
+	    ntohs(pr->o->server.sin_port) + PROBE_SILENT_OFF, blocked, n);
 	return -1;
 }
 
@@ -108,9 +125,10 @@ open_round(struct prober *pr, int raw, const uint64_t *d, unsigned n)
 		}
 	}
 	if (rc == 0) {
-		catch_synacks(raw, &silent, ports, n, id0, seen, d[n - 1] * MS + pr->o->answer_wait);
-		for (unsigned i = 0; i < n; i++)
-			infer_add(&pr->open, d[i], seen[i]);
+		struct synack_catch c = { &silent, ports, n, id0, seen };
+
+		probe_raw_catch(raw, &silent, d[n - 1] * MS + pr->o->answer_wait, on_synack, &c);
+		rc = open_outcomes(pr, d, n, id0, seen);
 		pr->rounds++;
 		pr->flows += n;
 	}

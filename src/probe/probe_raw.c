@@ -63,10 +63,9 @@ probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in 
 	return sendto(raw, th, 20, 0, (const struct sockaddr *)dst, sizeof(*dst)) == 20 ? 0 : -1;
 }
 
-/* RSTs from the server's endpoint to one of ports[] within wait ns. */
-static void
-catch_rsts(int raw, const struct sockaddr_in *srv, const uint16_t *ports, bool *rst,
-    uint64_t wait)
+void
+probe_raw_catch(int raw, const struct sockaddr_in *from, uint64_t wait,
+    void (*fn)(const struct tcphdr *th, size_t len, void *arg), void *arg)
 {
 	uint64_t end = clock_now_ns() + wait;
 	uint8_t buf[1500];
@@ -79,19 +78,32 @@ catch_rsts(int raw, const struct sockaddr_in *srv, const uint16_t *ports, bool *
 		ssize_t n = recv(raw, buf, sizeof(buf), MSG_DONTWAIT);
 		const struct iphdr *ih = (const struct iphdr *)buf;
 
-		if (n < 20 || (size_t)n < ih->ihl * 4u + 20 || ih->saddr != srv->sin_addr.s_addr)
+		if (n < 20 || (size_t)n < ih->ihl * 4u + 20 || ih->saddr != from->sin_addr.s_addr)
 			continue;
-		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
-
-		for (unsigned i = 0; i < RAW_TRIES; i++)
-			if (th->rst && th->source == srv->sin_port && th->dest == ports[i])
-				rst[i] = true;
+		fn((const struct tcphdr *)(buf + ih->ihl * 4), (size_t)n - ih->ihl * 4u, arg);
 	}
 }
 
-/* Did the server see the ACK with sequence number seq: 'Y', 'N', '?'. */
-static char
-server_saw(struct prober *pr, uint32_t seq)
+struct rst_catch {
+	const struct sockaddr_in *srv;
+	const uint16_t *ports;
+	bool *rst;
+};
+
+/* A RST from the server's endpoint to one of our ports. */
+static void
+on_rst(const struct tcphdr *th, size_t len, void *arg)
+{
+	const struct rst_catch *c = arg;
+
+	(void)len;
+	for (unsigned i = 0; i < RAW_TRIES; i++)
+		if (th->rst && th->source == c->srv->sin_port && th->dest == c->ports[i])
+			c->rst[i] = true;
+}
+
+char
+probe_raw_seen(struct prober *pr, uint32_t seq)
 {
 	char buf[128], c = '?';
 	unsigned got;
@@ -162,9 +174,11 @@ probe_unknown(struct prober *pr)
 			    strerror(errno));
 	}
 	if (pr->unknown_why[0] == '\0') {
-		catch_rsts(raw, &pr->o->server, ports, rst, pr->o->answer_wait);
+		struct rst_catch c = { &pr->o->server, ports, rst };
+
+		probe_raw_catch(raw, &pr->o->server, pr->o->answer_wait, on_rst, &c);
 		for (unsigned i = 0; i < RAW_TRIES; i++) {
-			char saw = server_saw(pr, seq0 + i);
+			char saw = probe_raw_seen(pr, seq0 + i);
 
 			pr->unk.tried++;
 			pr->unk.rst += rst[i];

@@ -1,4 +1,4 @@
-/* probe_rawsearch.c -- the probe's searches that need raw sockets written out: what a RST does (timeout.close, probe_rst.c) and the opening timer (timeout.opening, probe_open.c), into the profile, the text report and the JSON one. */
+/* probe_rawsearch.c -- the probe's searches that need raw sockets written out: what a RST does (timeout.close, probe_rst.c), the opening timer (timeout.opening, probe_open.c) and the refresh by pure ACKs (probe_ackkeep.c; its profile line is probe_keep.c's), into the profile, the text report and the JSON one. */
 #include <stdio.h>
 
 #include "conform.h"
@@ -89,6 +89,13 @@ probe_rawsearch_text(const struct prober *pr)
 			printf("  %-22s %llums < T <= %llums, %u of %u flows agreed\n", r->label,
 			    (unsigned long long)e.lo, (unsigned long long)e.hi, e.agreed, e.total);
 	}
+	if (pr->akeep.kept[0] + pr->akeep.lost[0] == 0)
+		printf("  %-22s not measured: %s\n", "pure ACKs keep (TCP)",
+		    pr->akeep.why[0] ? pr->akeep.why : "skipped");
+	else
+		printf("  %-22s the client's kept %u of %u flows, the server's %u of %u\n",
+		    "pure ACKs keep (TCP)", pr->akeep.kept[0], pr->akeep.kept[0] + pr->akeep.lost[0],
+		    pr->akeep.kept[1], pr->akeep.kept[1] + pr->akeep.lost[1]);
 }
 
 void
@@ -110,4 +117,11 @@ probe_rawsearch_json(const struct prober *pr)
 			    "\"flows\":%u},", r->json, (double)(e.lo + e.hi) / 2e3,
 			    (double)e.lo / 1e3, (double)e.hi / 1e3, e.agreed, e.total);
 	}
+	if (pr->akeep.kept[0] + pr->akeep.lost[0] == 0)
+		printf("\"tcp_pure_acks\":null,");
+	else
+		printf("\"tcp_pure_acks\":{\"client_kept\":%u,\"client_flows\":%u,"
+		    "\"server_kept\":%u,\"server_flows\":%u},", pr->akeep.kept[0],
+		    pr->akeep.kept[0] + pr->akeep.lost[0], pr->akeep.kept[1],
+		    pr->akeep.kept[1] + pr->akeep.lost[1]);
 }

@@ -16,7 +16,8 @@
  * closes the flow. "TRST ID" closes flow ID with a RST (SO_LINGER 0),
  * "TCLOSE ID" with a FIN (this side closes first: TIME_WAIT here).
  * "SYNACK ID D": the client's raw SYN ID to the silent port (probe_int.h)
- * gets a SYN/ACK D ms after it came (probe_open.c). "IPING TOKEN": an
+ * gets a SYN/ACK D ms after it came (probe_open.c). "TACK ID": a pure ACK
+ * into flow ID from the raw socket (probe_srvraw.c). "IPING TOKEN": an
  * echo reply into the mapping of the client's echo request TOKEN
  * (probe_srvicmp.c). Listen addresses are IPv4 or IPv6; the raw-socket
  * parts are IPv4 and need the first listen to be.
@@ -80,7 +81,7 @@ struct srv {
 	const struct probe_srv_opts *o;
 	int tcp[PROBE_LISTEN_MAX], udp[PROBE_LISTEN_MAX];
 	int raw;		/* TCP as it arrives (root), or -1 */
-	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's bare ACKs */
+	uint32_t acks[ACKS_KEPT];	/* sequence numbers of the client's raw segments */
 	unsigned nacks;
 	int silent, silent_fill;	/* the silent port's listener and what fills it */
 	struct synack sa[SYNACKS_MAX];
@@ -200,8 +201,9 @@ silent_open(struct srv *s)
 	}
 }
 
-/* A TCP segment as it arrived: the client's bare ACKs of no flow are
- * kept by sequence number (probe_raw.c). */
+/* A TCP segment as it arrived: the client's bare ACKs of no flow
+ * (probe_raw.c) and its SYNs to the silent port (probe_open.c) are kept
+ * by sequence number, for ASEEN. */
 static void
 on_raw(struct srv *s)
 {
@@ -215,12 +217,15 @@ on_raw(struct srv *s)
 			continue;
 		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
 
+		probe_srvraw_note(ih, th, (size_t)n - ih->ihl * 4u);
 		if (th->ack && !th->syn && !th->rst && !th->fin &&
 		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
 			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
 		if (th->syn && !th->ack && ntohs(th->dest) ==
-		    ntohs(s->o->listen[0].sin_port) + PROBE_SILENT_OFF)
+		    ntohs(s->o->listen[0].sin_port) + PROBE_SILENT_OFF) {
+			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);	/* for ASEEN */
 			syn_seen(s, ih, th);
+		}
 	}
 }
 
@@ -271,6 +276,11 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 		if (s->silent < 0 || s->nsa == SYNACKS_MAX)
 			return (size_t)snprintf(out, cap, "ERR %u\n", id);
 		s->sa[s->nsa++] = (struct synack){ .id = id, .d = d };
+		return (size_t)snprintf(out, cap, "OK %u\n", id);
+	}
+	if (sscanf(line, "TACK %u", &id) == 1) {	/* probe_srvraw.c */
+		if ((f = flow_by_id(s, id)) == NULL || probe_srvraw_ack(s->raw, f->fd) < 0)
+			return (size_t)snprintf(out, cap, "ERR %u\n", id);
 		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
 	if (sscanf(line, "TCLOSE %u", &id) == 1) {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# probelib.sh -- what the natbox probe scenarios (s13, s16, s17, s18) read
+# probelib.sh -- what the natbox probe scenarios (s13, s16-s18, s21-s25) read
 # of the probe's JSON report and its profile. Sourced after lib.sh; SLACK
 # (seconds) widens an interval for the wheel and the endpoints' delays.
 
@@ -38,7 +38,7 @@ holds() {
 			'BEGIN { exit !(t > lo - s && t <= hi + s) }'
 }
 
-# probe_once TAG MAXWAIT [SERVER [LISTEN...]] (s16, s21, s22, s24): the
+# probe_once TAG MAXWAIT [SERVER [LISTEN...]] (s13, s16, s21, s22, s24, s25): the
 # probe server (on each LISTEN, default $SERVER4:$PORT) and the client
 # (--server SERVER, the same default), the report in $(out TAG_report),
 # the profile in TAG.profile, which must load.
@@ -62,6 +62,19 @@ probe_once() {
 	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
 	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
 	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
+}
+
+# kernel_state_rules (s13, s21, s25): the router's own conntrack as the
+# device: established and related pass, new flows only from the client's
+# side and TCP only with a SYN (a dead flow's packets are not picked up
+# again, loose or not), the rest dropped.
+kernel_state_rules() {
+	run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
+		run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p tcp --syn \
+			-m conntrack --ctstate NEW -j ACCEPT &&
+		run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p udp \
+			-m conntrack --ctstate NEW -j ACCEPT &&
+		run_in router iptables -w -A FORWARD -j DROP
 }
 
 # server_listens: the probe server's TCP port $PORT listens.

@@ -86,13 +86,7 @@ if ! run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established
 		net.netfilter.nf_conntrack_udp_timeout_stream=5 >/dev/null ||
 		fail "kernel: conntrack sysctls in the router namespace"
 fi
-run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p tcp --syn \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p udp \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -j DROP ||
-	fail "kernel: state rules in the router"
+kernel_state_rules || fail "kernel: state rules in the router"
 probe_once kernel 9s
 judge kernel 7 5 3
 assert_eq "kernel: UDP refreshed by either side" any "$(refresh "$(out kernel_report)" udp)"

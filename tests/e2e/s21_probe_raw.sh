@@ -21,6 +21,10 @@
 #      the challenge ACK, nf_conntrack_proto_tcp.c), so no flow is lost
 #      after it: the report says "over", the profile writes no
 #      timeout.close.
+#   d. the kernel's conntrack with a rule dropping TCP to the server's
+#      silent port (its listen port + 1): the server never saw the SYNs
+#      (ASEEN), so the opening timer is not measured and the profile says
+#      why (before, the search read "at once": a timer of zero).
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-pr}
 QUEUE=${QUEUE:-48}
@@ -62,13 +66,7 @@ assert_match "ended: the profile says at once" "*timeout.close = *ends the flow 
 
 # ---- c. the kernel's conntrack ----
 LAB_NOQUEUE=1 lab_up noqueue
-run_in router iptables -w -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p tcp --syn \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -s 198.51.100.0/24 -p udp \
-		-m conntrack --ctstate NEW -j ACCEPT &&
-	run_in router iptables -w -A FORWARD -j DROP ||
-	fail "kernel: state rules in the router"
+kernel_state_rules || fail "kernel: state rules in the router"
 run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_close=2 \
 	net.netfilter.nf_conntrack_tcp_timeout_syn_sent=2 >/dev/null ||
 	fail "kernel: the close and syn_sent sysctls in the router namespace"
@@ -80,5 +78,19 @@ assert_match "kernel: no flow lost after a RST that is not the exact one" \
 	'*"rst_hold":{"over":*' "$(cat "$R")"
 assert_match "kernel: the profile says why there is no timeout.close" \
 	"*# timeout.close: no flow lost*" "$(cat "$E2E_TMP/kernel.profile")"
+
+# ---- d. the kernel's conntrack, the silent port blocked ----
+LAB_NOQUEUE=1 lab_up noqueue
+if ! run_in router iptables -w -A FORWARD -p tcp --dport $((PORT + 1)) -j DROP ||
+	! run_in router iptables -w -A FORWARD -j ACCEPT; then
+	fail "blocked: a rule dropping the silent port in the router"
+fi
+probe_once blocked 2s
+lab_down
+assert_match "blocked: the profile says the silent port is blocked" \
+	"*# timeout.opening (*) not measured: the device blocks SYNs to the server's silent port ($((PORT + 1))): * never reached the server*" \
+	"$(cat "$E2E_TMP/blocked.profile")"
+assert_match "blocked: the report has no opening figure" '*"tcp_opening":null*' \
+	"$(cat "$(out blocked_report)")"
 
 e2e_finish

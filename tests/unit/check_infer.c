@@ -264,6 +264,54 @@ START_TEST(test_time_left_shared)
 }
 END_TEST
 
+/* A device whose established timer is T and whose refresh rule counts
+ * the originator's packets (orig), the responder's (reply), both or
+ * neither, played the probe's schedule (probe_ackkeep.c): flows opened
+ * at 0 (both directions), kept by one direction's pure ACKs every T/4
+ * for 2 T, probed at 2 T + gap. Flow `lose` of each set (-1: none) dies
+ * for another reason. The direction found. */
+static int
+refresh_dir(uint64_t T, bool orig, bool reply, uint64_t gap, int lose)
+{
+	unsigned kept[2] = { 0 }, lost[2] = { 0 };
+
+	for (unsigned dir = 0; dir < 2; dir++) {
+		bool counts = dir == 0 ? orig : reply;
+
+		for (int f = 0; f < 3; f++) {
+			uint64_t last = 0, probe = 2 * T + gap;
+			bool alive = true;
+
+			for (uint64_t k = 1; k <= 8; k++) {
+				alive = alive && k * T / 4 - last < T;
+				if (alive && counts)
+					last = k * T / 4;
+			}
+			alive = alive && probe - last < T && f != lose;
+			kept[dir] += alive;
+			lost[dir] += !alive;
+		}
+	}
+	return infer_refresh_dir(kept, lost);
+}
+
+START_TEST(test_refresh_dir)
+{
+	static const struct { bool orig, reply; int want; } c[] = {
+		{ false, false, 0 }, { true, false, INFER_RD_ORIG },
+		{ false, true, INFER_RD_REPLY }, { true, true, INFER_RD_ORIG | INFER_RD_REPLY },
+	};
+	unsigned kept[2] = { 3, 0 }, lost[2] = { 0, 0 };
+
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		for (int lose = -1; lose < 3; lose++)
+			/* T 6 s, its lower bound 5.7 s: gap 1.425 s */
+			ck_assert_int_eq(refresh_dir(6000, c[i].orig, c[i].reply, 1425, lose),
+			    c[i].want);
+	ck_assert_int_eq(infer_refresh_dir(kept, lost), -1);	/* a set empty */
+}
+END_TEST
+
 Suite *
 suite_infer(void)
 {
@@ -279,6 +327,7 @@ suite_infer(void)
 	tcase_add_test(tc, test_half_start_noisy);
 	tcase_add_test(tc, test_time_left);
 	tcase_add_test(tc, test_time_left_shared);
+	tcase_add_test(tc, test_refresh_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }
