@@ -433,6 +433,16 @@ probe_server_run(const struct probe_srv_opts *o)
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
+	for (unsigned i = 1; i < o->nlisten; i++) {
+		if (o->listen[0].sin_family == AF_INET && probe_sa_same_host(&o->addr[i], &o->addr[0]) &&
+		    probe_sa_port(&o->addr[i]) == probe_sa_port(&o->addr[0]) + PROBE_SILENT_OFF) {
+			probe_sa_fmt(&o->addr[i], a, sizeof(a));
+			log_warnx("probe server: --listen %s: that is the first endpoint's silent port "
+			    "(its port + %d, kept for the opening search); listen on another", a,
+			    PROBE_SILENT_OFF);
+			return 2;
+		}
+	}
 	for (unsigned i = 0; i < o->nlisten; i++) {
 		probe_sa_fmt(&o->addr[i], a, sizeof(a));
 		if ((s.tcp[i] = open_sock(SOCK_STREAM, &o->addr[i])) < 0 ||

@@ -35,7 +35,7 @@ SLACK=0.25
 # client's; the report in $(out TAG_report), the profile in TAG.profile.
 probe_once() {
 	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT" \
-		--listen "$SERVER4:$((PORT + 1))"
+		--listen "$SERVER4:$((PORT + 2))"
 	wait_for 5 server_listens || fail "$1: probe server listening"
 	run_in client timeout 150 "$NATBOX" probe client --server "$SERVER4:$PORT" \
 		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \

@@ -5,7 +5,7 @@
 # the device does, and equals what coturn's RFC 5780 natdiscovery (an
 # outside oracle) classifies on the same device; the timers are still
 # measured through the translation (test flows known by their identifier).
-# The probe server listens on three endpoints: 203.0.113.2:7445 and :7446,
+# The probe server listens on three endpoints: 203.0.113.2:7445 and :7447,
 # and 203.0.113.3:7445 (a second address, so address-dependent mapping is
 # told from endpoint-independent).
 #
@@ -73,7 +73,7 @@ turn_listens() {
 servers_up() {
 	run_in server ip addr add "$SERVER4B/24" dev to-router
 	bg_in server psrv "$NATBOX" probe server --listen "$SERVER4:$PORT" \
-		--listen "$SERVER4:$((PORT + 1))" --listen "$SERVER4B:$PORT"
+		--listen "$SERVER4:$((PORT + 2))" --listen "$SERVER4B:$PORT"
 	wait_for 5 psrv_listens || fail "probe server listening"
 	[ "$HAVE_TURN" = 1 ] || return 0
 	mkdir -p "$E2E_TMP/turn"	# its SQLite user database, unused (--no-auth)

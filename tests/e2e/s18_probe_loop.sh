@@ -112,7 +112,7 @@ loop_one() {
 
 lab_up
 bg_in server psrv "$NATBOX" probe server --listen "$SERVER4:$PORT" \
-	--listen "$SERVER4:$((PORT + 1))"
+	--listen "$SERVER4:$((PORT + 2))"
 wait_for 5 server_listens || fail "probe server listening"
 for _p in $PROBE_LOOP; do
 	loop_one "$_p"

@@ -35,7 +35,7 @@ PORT=7445
 # $(out TAG), the profile in TAG.profile, which must load.
 hair() {
 	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT" \
-		--listen "$SERVER4:$((PORT + 1))"
+		--listen "$SERVER4:$((PORT + 2))"
 	wait_for 5 server_listens || fail "$1: probe server listening"
 	run_in client timeout 60 "$NATBOX" probe client --server "$SERVER4:$PORT" \
 		--translation-only --json -o "$E2E_TMP/$1.profile" >"$(out "$1")" \
