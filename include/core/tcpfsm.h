@@ -118,13 +118,17 @@ struct tcp_track {
 	union {
 		struct tcp_dir d[2];
 		/* UDP, ICMP and other flows (track.h). born overlays
-		 * d[0].end and d[0].maxend only: d[].flags and hist_seen
-		 * keep their meaning (zero flags, history letters). */
+		 * d[0].end and d[0].maxend, the ICMP request d[0].maxwin:
+		 * d[].flags and hist_seen keep their meaning (zero flags,
+		 * history letters). */
 		struct {
 			/* ns, the flow's first packet, in two halves so
 			 * the track keeps 4-byte alignment (struct flow
 			 * stays 120 bytes): dgram_born() */
 			uint32_t born_lo, born_hi;
+			/* an ICMP query flow: its request's type and code,
+			 * part of its key (flowtab_lookup()) */
+			uint8_t icmp_type, icmp_code;
 		} dg;
 	};
 };

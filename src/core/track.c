@@ -10,6 +10,10 @@ dgram_track_new(struct tcp_track *t, const struct nb_packet *p, uint64_t now)
 	t->state = dgram_first_state(p->kind);
 	t->dg.born_lo = (uint32_t)now;
 	t->dg.born_hi = (uint32_t)(now >> 32);
+	if (p->kind == NBK_ICMP) {
+		t->dg.icmp_type = p->icmp_qtype;
+		t->dg.icmp_code = p->icmp_qcode;
+	}
 	if (p->kind == NBK_UDP)
 		tcp_history_data(t, DIR_ORIG);
 }

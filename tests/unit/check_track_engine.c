@@ -273,6 +273,68 @@ START_TEST(test_icmp_echo_session)
 }
 END_TEST
 
+/*
+ * The kernel's ICMP tuple is identifier, type and code
+ * (icmp_pkt_to_tuple(), icmpv6_pkt_to_tuple()); the reply tuple has the
+ * request's reply type (icmp_invert_tuple(): invmap[]). A reply of
+ * another type, one in its request's direction, or of another code is
+ * another tuple, which no reply may start (icmp_new(): valid_new[]):
+ * INVALID, the flow untouched. A request of another type with the same
+ * identifier, or the request's type coming back, starts its own flow.
+ */
+START_TEST(test_icmp_key_type_code)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		/* echo, its reply; another request and its reply */
+		const uint8_t req = v6 ? 128 : 8, rep = v6 ? 129 : 0;
+		const uint8_t req2 = v6 ? 139 : 13, rep2 = v6 ? 140 : 14;
+		struct tb t;
+		uint32_t idx;
+		uint64_t dl;
+
+		tb_init(&t);
+		t.v6 = v6;
+		set(&t.pol, "timeout.icmp=10s");
+		tb_start(&t);
+		ck_assert_int_eq(tx_icmpq(&t, true, req, 0, 0x77), V_ACCEPT);
+		idx = t.v.flow;
+		ck_assert_uint_eq(vflow(&t)->trk.dg.icmp_type, req);
+		dl = vflow(&t)->deadline;
+		t.now += S(1);
+		/* the other request's reply, the reply the wrong way, a reply
+		 * of another code: INVALID, no flow, nothing refreshed */
+		ck_assert_int_eq(tx_icmpq(&t, false, rep2, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		ck_assert_int_eq(tx_icmpq(&t, true, rep, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		ck_assert_int_eq(tx_icmpq(&t, false, rep, 1, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_INVALID_STATE), 3);
+		ck_assert_uint_eq(engine_flow_at(t.e, idx)->deadline, dl);
+		ck_assert_uint_eq(engine_flow_at(t.e, idx)->trk.flags, 0);
+		/* its own reply matches, in the reply direction */
+		ck_assert_int_eq(tx_icmpq(&t, false, rep, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_REPLY);
+		/* another request type, same identifier: a flow of its own,
+		 * and its reply is its own */
+		ck_assert_int_eq(tx_icmpq(&t, true, req2, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_ne(t.v.flow, idx);
+		ck_assert_uint_eq(engine_flow_count(t.e), 2);
+		ck_assert_int_eq(tx_icmpq(&t, false, rep2, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_ne(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_REPLY);
+		/* the echo request from the server: yet another flow */
+		ck_assert_int_eq(tx_icmpq(&t, false, req, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_ne(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_ORIG);
+		ck_assert_uint_eq(engine_flow_count(t.e), 3);
+		ck_assert_uint_eq(count_ev(&t, EV_NEW, R_NONE), 3);
+		tb_done(&t);
+	}
+}
+END_TEST
+
 START_TEST(test_other_protocol_flow)
 {
 	for (int v6 = 0; v6 < 2; v6++) {
@@ -460,6 +522,7 @@ suite_track_engine(void)
 	tcase_add_test(tc, test_udp_replied_timeout);
 	tcase_add_test(tc, test_udp_refresh_direction);
 	tcase_add_test(tc, test_icmp_echo_session);
+	tcase_add_test(tc, test_icmp_key_type_code);
 	tcase_add_test(tc, test_other_protocol_flow);
 	tcase_add_test(tc, test_icmp_error_live_flow);
 	tcase_add_test(tc, test_icmp_error_query_other_flow);
