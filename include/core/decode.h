@@ -20,6 +20,7 @@
 #define NB_PROTO_ICMP	1
 #define NB_PROTO_TCP	6
 #define NB_PROTO_UDP	17
+#define NB_PROTO_GRE	47
 #define NB_PROTO_ICMPV6	58
 
 /* Decode outcomes. DEC_OK and the two "skip" results (not tracked,

@@ -27,6 +27,8 @@ enum tcp_state {
 	TRK_UDP_REPLIED,	/* both ways, for 2 s or more (the kernel's stream) */
 	TRK_ICMP,		/* an ICMP/ICMPv6 query (echo...) session */
 	TRK_OTHER,		/* any other IP protocol: an address pair */
+	TRK_GRE_UNREPLIED,	/* GRE, before the reply direction's second packet */
+	TRK_GRE_REPLIED,	/* GRE after a reply (the kernel's stream timer) */
 	TRK_STATE_MAX,
 	/* pseudo-states, only as results of tcp_fsm_next() */
 	TCP_IGNORE = TRK_STATE_MAX,
@@ -40,6 +42,10 @@ const char *tcp_state_name(unsigned s);
 const char *tcp_state_key(unsigned s);
 /* inverse of tcp_state_key(); -1 if unknown */
 int tcp_state_from_key(const char *key);
+/* The state's refresh.KEY: tcp_state_key(), but "udp_replied" and
+ * "gre_replied" (refresh.udp and refresh.gre are the groups of both of
+ * the protocol's timers). */
+const char *tcp_state_refresh_key(unsigned s);
 
 enum flow_dir { DIR_ORIG = 0, DIR_REPLY = 1 };
 
