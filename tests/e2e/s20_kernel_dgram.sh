@@ -27,9 +27,12 @@
 # KDGRAM_SHOW (disagreeing flows printed per seed, as replayable lists, 5),
 # KDGRAM_TOL_MS (expiry moments, 1000), KDGRAM_LIST (a list of one's own to
 # replay), KDGRAM_STRICT=1 (every kind must agree). Without it UDP, ICMP,
-# GRE, ESP and the unknown protocols must, and SCTP is a FINDING, for the
-# classes natbox does not model yet: SCTP has its own state machine, vtag
-# checks (INVALID) and per-state timers (nf_conntrack_proto_sctp.c). The
+# GRE, ESP and the unknown protocols must, and SCTP and malformed
+# datagrams (kind "bad", in lists only) are FINDINGs, for the classes
+# natbox does not model yet: SCTP has its own state machine, vtag checks
+# (INVALID) and per-state timers (nf_conntrack_proto_sctp.c); a UDP
+# datagram whose length field is wrong or whose checksum is bad is INVALID
+# to the kernel (udp_error()) and accepted silently by natbox. The
 # minimal sequences of every class, fixed or not:
 # KDGRAM_LIST=tests/e2e/kdgram-classes.list.
 # `make kernel-dgram` runs many more.
