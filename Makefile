@@ -169,16 +169,18 @@ check: $(BIN) $(BUILD)/unit-tests $(E2E_BINS) $(if $(FUZZ_OK),$(FUZZ_BINS))
 KDIFF_SEEDS ?= 1 2 3 4 5
 KDIFF_FLOWS ?= 1000
 kernel-diff: $(BIN) $(E2E_BINS)
-	@NATBOX=$(abspath $(BIN)) KDIFF_SEEDS="$(KDIFF_SEEDS)" KDIFF_FLOWS=$(KDIFF_FLOWS) \
+	@NATBOX=$(abspath $(BIN)) NATBOX_POLICY_PATH=$(CURDIR)/policies \
+	    KDIFF_SEEDS="$(KDIFF_SEEDS)" KDIFF_FLOWS=$(KDIFF_FLOWS) \
 	    sh tests/e2e/s15_kernel_diff.sh $(BUILD)
 
 # The datagram differential test (UDP, ICMP, GRE, ESP, SCTP, others) at
 # length (root): KDGRAM_SEEDS x KDGRAM_FLOWS (at most 200) random flows
-# (`make check` runs 2 x 60); KDGRAM_STRICT=1 holds GRE and SCTP to it too.
+# (`make check` runs 2 x 60); KDGRAM_STRICT=1 holds SCTP to it too.
 KDGRAM_SEEDS ?= 1 2 3 4 5 6 7 8 9 10
 KDGRAM_FLOWS ?= 200
 kernel-dgram: $(BIN) $(E2E_BINS)
-	@NATBOX=$(abspath $(BIN)) KDGRAM_SEEDS="$(KDGRAM_SEEDS)" KDGRAM_FLOWS=$(KDGRAM_FLOWS) \
+	@NATBOX=$(abspath $(BIN)) NATBOX_POLICY_PATH=$(CURDIR)/policies \
+	    KDGRAM_SEEDS="$(KDGRAM_SEEDS)" KDGRAM_FLOWS=$(KDGRAM_FLOWS) \
 	    sh tests/e2e/s20_kernel_dgram.sh $(BUILD)
 
 # The probe's closed loop over every library profile (root; about a

@@ -45,6 +45,11 @@ timeout.icmp = 2s
 # without restricting it to TCP; which timer a GRE conn uses was not
 # verified beyond the tech note.
 timeout.other = 2m
+# timeout.gre_unreplied, timeout.gre: no GRE timer of its own found in
+# the sources above, so GRE is timed as other protocols (the built-in
+# defaults are Linux's GRE timers, 30s / 180s).
+timeout.gre_unreplied = 2m
+timeout.gre = 2m
 # refresh.udp: not found; the docs say "idle time" only (looked at the CLI
 # guide's Global Timeouts section and tech note 222075). The Linux any is
 # kept.

@@ -36,6 +36,11 @@ timeout.udp = 3m
 # session-ttl is the global catch-all (ESTABLISHED uses it above), inferred
 # to apply to protocols without a timer of their own.
 timeout.other = 1h
+# timeout.gre_unreplied, timeout.gre: no GRE timer of its own found in
+# the sources above, so GRE is timed as other protocols (the built-in
+# defaults are Linux's GRE timers, 30s / 180s).
+timeout.gre_unreplied = 1h
+timeout.gre = 1h
 # refresh.udp any: FortiOS 7.4.3 CLI reference, config system session-ttl >
 # config port: refresh-direction [both|outgoing|incoming], default both;
 # the Hyperscale guide 6.4.8 describes the same option. Caveat: that is the

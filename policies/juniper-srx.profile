@@ -38,6 +38,11 @@ timeout.icmp = 60s
 # timeout.other 30m: Other 30 min (OSPF, 1 min in the table, is timed as
 # other here).
 timeout.other = 30m
+# timeout.gre_unreplied, timeout.gre: no GRE timer of its own found in
+# the sources above, so GRE is timed as other protocols (the built-in
+# defaults are Linux's GRE timers, 30s / 180s).
+timeout.gre_unreplied = 30m
+timeout.gre = 30m
 # refresh.udp, icmp.errors: not found (looked at the Flow-Based Sessions and
 # session characteristics pages). The Linux any and pass are kept.
 

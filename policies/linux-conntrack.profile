@@ -2,7 +2,7 @@
 # kernel's window tracking (nf_conntrack_tcp_be_liberal = 0).
 name = linux-conntrack
 description = Linux nf_conntrack defaults: established 5d, loose pickup, silent expiry, window tracking
-source = net/netfilter/nf_conntrack_proto_tcp.c and the nf_conntrack-sysctl documentation (timeouts.md, Linux section): SYN_SENT 120s, SYN_RECV 60s, ESTABLISHED 432000s, FIN_WAIT 120s, CLOSE_WAIT 60s, LAST_ACK 30s, TIME_WAIT 120s, CLOSE 10s, SYN_SENT2 120s; every accepted packet refreshes; expiry is silent; nf_conntrack_tcp_loose = 1 picks up mid-stream flows, capped at 300s until a reply. UDP 30s unreplied / 120s stream, ICMP 30s, generic 600s (nf_conntrack_proto_udp.c, _icmp.c, _generic.c; see the comments).
+source = net/netfilter/nf_conntrack_proto_tcp.c and the nf_conntrack-sysctl documentation (timeouts.md, Linux section): SYN_SENT 120s, SYN_RECV 60s, ESTABLISHED 432000s, FIN_WAIT 120s, CLOSE_WAIT 60s, LAST_ACK 30s, TIME_WAIT 120s, CLOSE 10s, SYN_SENT2 120s; every accepted packet refreshes; expiry is silent; nf_conntrack_tcp_loose = 1 picks up mid-stream flows, capped at 300s until a reply. UDP 30s/120s, ICMP 30s, GRE 30s/180s, generic 600s (nf_conntrack_proto_udp.c, _icmp.c, _gre.c, _generic.c; see the comments).
 
 tracking.window = on
 
@@ -17,8 +17,8 @@ tracking.window = on
 # (nf_conntrack_core.c: early_drop(), "table full, dropping packet").
 table.full = early_drop
 
-# UDP, ICMP and other protocols: the kernel's values are natbox's built-in
-# defaults, so nothing is set here.
+# UDP, ICMP, GRE and other protocols: the kernel's values are natbox's
+# built-in defaults, so nothing is set here.
 # timeout.udp_unreplied 30s, timeout.udp 120s: nf_conntrack_proto_udp.c,
 #   udp_timeouts[] = { [UDP_CT_UNREPLIED] = 30*HZ, [UDP_CT_REPLIED] = 120*HZ };
 #   sysctls nf_conntrack_udp_timeout / nf_conntrack_udp_timeout_stream
@@ -30,12 +30,21 @@ table.full = early_drop
 # timeout.icmp 30s: nf_conntrack_proto_icmp.c nf_ct_icmp_timeout = 30*HZ,
 #   nf_conntrack_proto_icmpv6.c nf_ct_icmpv6_timeout = 30*HZ (sysctl doc:
 #   nf_conntrack_icmp_timeout / icmpv6_timeout default 30).
+#   The ICMP tuple is identifier, type and code (icmp_pkt_to_tuple(),
+#   invmap[]): a reply of another type or code, or in its request's
+#   direction, is INVALID; natbox keys query flows the same way.
+# timeout.gre_unreplied 30s, timeout.gre 180s: nf_conntrack_proto_gre.c
+#   gre_timeouts[] = { [GRE_CT_UNREPLIED] = 30*HZ, [GRE_CT_REPLIED] =
+#   180*HZ } (sysctls nf_conntrack_gre_timeout / _gre_timeout_stream);
+#   nf_conntrack_gre_packet() takes the stream timer and sets ASSURED once
+#   a reply was seen (the packet after the first reply), in both families
+#   since 5.12. Version 0 GRE is keyed on the address pair, as natbox does;
+#   the PPTP call-id keys (version 1) are not modelled.
 # timeout.other 600s: nf_conntrack_proto_generic.c nf_ct_generic_timeout =
 #   600*HZ (sysctl doc: nf_conntrack_generic_timeout 600, "layer 4
-#   unknown/unsupported protocols"). One key cannot express the kernel's
-#   exceptions, which natbox times as other protocols: GRE has 30s unreplied
-#   and 180s replied (nf_conntrack_proto_gre.c gre_timeouts[]), SCTP its own
-#   state machine (ESTABLISHED 210s in current kernels). 600s is kept.
+#   unknown/unsupported protocols"). SCTP has its own state machine in the
+#   kernel (ESTABLISHED 210s in current kernels), which natbox does not
+#   model: it is timed as other protocols, 600s.
 # icmp.errors pass: nf_conntrack_inet_error() marks an ICMP error whose
 #   quoted packet matches a conntrack as RELATED and NAT translates it; it is
 #   forwarded when the ruleset accepts RELATED (every stateful Linux ruleset

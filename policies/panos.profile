@@ -38,6 +38,10 @@ timeout.udp = 30s
 timeout.icmp = 6s
 # timeout.other 30s: Default.
 timeout.other = 30s
+# timeout.gre_unreplied, timeout.gre: no GRE timer of its own found in
+# the sources above, so GRE is timed as other protocols (the built-in
+# defaults are Linux's GRE timers, 30s / 180s; the first is 30s already).
+timeout.gre = 30s
 # refresh.udp: not found; the page says the timeouts apply "after inactivity
 # in the session", no direction stated. The Linux any is kept.
 # icmp.errors: not found. A zone protection option discards "ICMP embedded

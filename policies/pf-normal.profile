@@ -73,6 +73,11 @@ timeout.icmp = 10s
 # repeated one-way packets (the same SINGLE/MULTIPLE logic as UDP,
 # pf_test_state_other) is not modelled.
 timeout.other = 60s
+# timeout.gre_unreplied, timeout.gre: no GRE timer of its own found in
+# the sources above, so GRE is timed as other protocols (the built-in
+# defaults are Linux's GRE timers, 30s / 180s).
+timeout.gre_unreplied = 60s
+timeout.gre = 60s
 # refresh.udp any: pf_test_state_udp sets expire for packets in either
 # direction (only the timeout class depends on the peers' states); the Linux
 # value already.

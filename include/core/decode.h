@@ -20,6 +20,7 @@
 #define NB_PROTO_ICMP	1
 #define NB_PROTO_TCP	6
 #define NB_PROTO_UDP	17
+#define NB_PROTO_GRE	47
 #define NB_PROTO_ICMPV6	58
 
 /* Decode outcomes. DEC_OK and the two "skip" results (not tracked,
@@ -112,6 +113,13 @@ struct nb_packet {
 	 * travels (RFC 5508 section 2.2, the kernel's icmp_error_message()).
 	 * The message's own addresses are not kept. */
 	uint8_t icmp_error;
+	/* An ICMP query's tuple beyond its identifier (the kernel's
+	 * icmp_pkt_to_tuple(), icmpv6_pkt_to_tuple(): type and code): the
+	 * type of the request the query belongs to, its code, and whether
+	 * it travels as the reply tuple does (a reply; for an error, its
+	 * quoted query, inverted). A flow matches a packet only in the
+	 * direction and with the request that these say (flowtab). */
+	uint8_t icmp_qtype, icmp_qcode, icmp_qreply;
 };
 
 /* Decode an IP packet starting at buf. caplen is how many bytes are in

@@ -78,7 +78,8 @@ void flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash, unsigned dep
 /* The first flow in hash's chain, or NULL: no key compared. */
 const struct flow *flowtab_peek(const struct flowtab *ft, uint32_t hash);
 
-/* Find the flow of p; *dir says whether p goes orig->reply or back. */
+/* Find the flow of p; *dir says whether p goes orig->reply or back. An
+ * ICMP query flow matches by its request's type and code too. */
 struct flow *flowtab_lookup(struct flowtab *ft, const struct nb_packet *p,
     uint32_t hash, enum flow_dir *dir);
 /* Take a slot from the pool and link it; p's sender becomes the

@@ -18,6 +18,8 @@ enum nb_reason {
 	R_EXPIRED_UDP,		/* "expired:udp" UDP, both ways */
 	R_EXPIRED_ICMP,		/* "expired:icmp" an ICMP query session */
 	R_EXPIRED_OTHER,	/* "expired:other" another IP protocol */
+	R_EXPIRED_GRE_UNREPLIED,/* "expired:gre_unreplied" GRE, no reply yet */
+	R_EXPIRED_GRE,		/* "expired:gre" GRE after a reply */
 	/* other drops */
 	R_NO_FLOW,		/* "no_flow" packet of an unknown flow, no SYN */
 	R_TIMEWAIT_REUSE,	/* "timewait_reuse" SYN into TIME_WAIT, reopen = drop */

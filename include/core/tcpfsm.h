@@ -27,6 +27,8 @@ enum tcp_state {
 	TRK_UDP_REPLIED,	/* both ways, for 2 s or more (the kernel's stream) */
 	TRK_ICMP,		/* an ICMP/ICMPv6 query (echo...) session */
 	TRK_OTHER,		/* any other IP protocol: an address pair */
+	TRK_GRE_UNREPLIED,	/* GRE, before the reply direction's second packet */
+	TRK_GRE_REPLIED,	/* GRE after a reply (the kernel's stream timer) */
 	TRK_STATE_MAX,
 	/* pseudo-states, only as results of tcp_fsm_next() */
 	TCP_IGNORE = TRK_STATE_MAX,
@@ -40,6 +42,10 @@ const char *tcp_state_name(unsigned s);
 const char *tcp_state_key(unsigned s);
 /* inverse of tcp_state_key(); -1 if unknown */
 int tcp_state_from_key(const char *key);
+/* The state's refresh.KEY: tcp_state_key(), but "udp_replied" and
+ * "gre_replied" (refresh.udp and refresh.gre are the groups of both of
+ * the protocol's timers). */
+const char *tcp_state_refresh_key(unsigned s);
 
 enum flow_dir { DIR_ORIG = 0, DIR_REPLY = 1 };
 
@@ -118,13 +124,17 @@ struct tcp_track {
 	union {
 		struct tcp_dir d[2];
 		/* UDP, ICMP and other flows (track.h). born overlays
-		 * d[0].end and d[0].maxend only: d[].flags and hist_seen
-		 * keep their meaning (zero flags, history letters). */
+		 * d[0].end and d[0].maxend, the ICMP request d[0].maxwin:
+		 * d[].flags and hist_seen keep their meaning (zero flags,
+		 * history letters). */
 		struct {
 			/* ns, the flow's first packet, in two halves so
 			 * the track keeps 4-byte alignment (struct flow
 			 * stays 120 bytes): dgram_born() */
 			uint32_t born_lo, born_hi;
+			/* an ICMP query flow: its request's type and code,
+			 * part of its key (flowtab_lookup()) */
+			uint8_t icmp_type, icmp_code;
 		} dg;
 	};
 };

@@ -34,11 +34,16 @@ void dgram_track_packet(struct tcp_track *t, enum flow_dir dir,
  * "S0" before; ICMP and others "OTH" (base/protocols/conn/main.zeek). */
 const char *dgram_conn_state(unsigned kind, const struct tcp_track *t);
 
-/* The flow state a packet of this kind starts in. */
+/* The flow state a packet of this kind and protocol starts in: GRE has
+ * a tracker of its own (nf_conntrack_proto_gre.c, both families since
+ * Linux 5.12), keyed like other protocols on the address pair: natbox
+ * sees version 0 GRE, whose tuple has no key (gre_pkt_to_tuple()). */
 static inline uint8_t
-dgram_first_state(unsigned kind)
+dgram_first_state(unsigned kind, uint8_t proto)
 {
-	return kind == NBK_UDP ? TRK_UDP_UNREPLIED : kind == NBK_ICMP ? TRK_ICMP : TRK_OTHER;
+	if (kind == NBK_OTHER)
+		return proto == NB_PROTO_GRE ? TRK_GRE_UNREPLIED : TRK_OTHER;
+	return kind == NBK_UDP ? TRK_UDP_UNREPLIED : TRK_ICMP;
 }
 
 #endif

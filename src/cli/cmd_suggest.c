@@ -242,8 +242,7 @@ profile_text(const struct report *r, const struct suggest_opts *o,
 	for (unsigned ph = 0; ph < PH__MAX; ph++)
 		for (unsigned s = 0; s < TRK_STATE_MAX; s++)
 			if (phases[ph].states & (1u << s))
-				OUT("refresh.%s = any\n", s == TRK_UDP_REPLIED ? "udp_replied" :
-				    tcp_state_key(s));
+				OUT("refresh.%s = any\n", tcp_state_refresh_key(s));
 	OUT("icmp.errors = pass\n");
 	OUT("half_closed.start = first_fin\n");
 	OUT("expire.action = drop\n");

@@ -288,6 +288,29 @@ icmp_is_reply(uint8_t family, uint8_t type)
 	return type == ICMP6_ECHO_REPLY || type == 140;
 }
 
+/* The request a query belongs to: itself, or the one a reply answers
+ * (the kernel's invmap[] in nf_conntrack_proto_icmp.c and _icmpv6.c). */
+static uint8_t
+icmp_request_of(uint8_t family, uint8_t type)
+{
+	if (!icmp_is_reply(family, type))
+		return type;
+	if (family == 4)
+		return type == ICMP_ECHOREPLY ? ICMP_ECHO : (uint8_t)(type - 1);
+	return (uint8_t)(type - 1);	/* 129 -> 128, 140 -> 139 */
+}
+
+/* A query's tuple beyond its identifier, for a packet of type `type`
+ * travelling as itself (reversed: a quoted query, whose tuple an error
+ * inverts). */
+static void
+icmp_query_key(struct nb_packet *p, uint8_t type, uint8_t code, bool reversed)
+{
+	p->icmp_qtype = icmp_request_of(p->family, type);
+	p->icmp_qcode = code;
+	p->icmp_qreply = icmp_is_reply(p->family, type) != reversed;
+}
+
 /* MLD and neighbour discovery: the kernel's nf_conntrack_icmpv6_error()
  * leaves them untracked (noct_valid_new[]), neither tracked nor invalid. */
 static bool
@@ -377,6 +400,7 @@ decode_quote(const uint8_t *buf, size_t caplen, uint32_t off, struct nb_packet *
 		    icmp_is_reply(p->family, q[l4])))
 			return DEC_BAD_QUOTE;
 		p->sport = p->dport = rd16(q + l4 + 4);
+		icmp_query_key(p, q[l4], q[l4 + 1], true);
 		break;
 	default:
 		p->sport = p->dport = nh;
@@ -411,6 +435,7 @@ decode_icmp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
 	    (p->icmp_type < 128 || icmp6_untracked(p->icmp_type)))
 		return DEC_NOT_TCP;
 	p->sport = p->dport = rd16(ih + 4);	/* the identifier */
+	icmp_query_key(p, p->icmp_type, p->icmp_code, false);
 	return DEC_OK;
 }
 

@@ -61,6 +61,10 @@ expired_reason(uint8_t timer_state)
 		return R_EXPIRED_ICMP;
 	case TRK_OTHER:
 		return R_EXPIRED_OTHER;
+	case TRK_GRE_UNREPLIED:
+		return R_EXPIRED_GRE_UNREPLIED;
+	case TRK_GRE_REPLIED:
+		return R_EXPIRED_GRE;
 	default:
 		return R_EXPIRED_IDLE;
 	}

@@ -301,6 +301,17 @@ addr_eq(const struct nb_addr *a, uint64_t lo, uint64_t hi)
 	return x[0] == lo && x[1] == hi;
 }
 
+/* The kernel's ICMP tuple holds the query's type and code: a flow is
+ * its request's, matched by that request one way and by its reply the
+ * other (icmp_pkt_to_tuple(), icmp_invert_tuple()); anything else with
+ * its identifier is another tuple. */
+static inline bool
+icmp_key_eq(const struct flow *f, const struct nb_packet *p, bool reply)
+{
+	return p->icmp_qtype == f->trk.dg.icmp_type &&
+	    p->icmp_qcode == f->trk.dg.icmp_code && p->icmp_qreply == reply;
+}
+
 struct flow *
 flowtab_lookup(struct flowtab *ft, const struct nb_packet *p, uint32_t hash,
     enum flow_dir *dir)
@@ -325,13 +336,15 @@ flowtab_lookup(struct flowtab *ft, const struct nb_packet *p, uint32_t hash,
 			continue;
 		if (f->sport == p->sport && f->dport == p->dport &&
 		    addr_eq(&f->src, s[0], s[1]) &&
-		    addr_eq(&f->dst, d[0], d[1])) {
+		    addr_eq(&f->dst, d[0], d[1]) &&
+		    (p->kind != NBK_ICMP || icmp_key_eq(f, p, false))) {
 			*dir = DIR_ORIG;
 			return f;
 		}
 		if (f->sport == p->dport && f->dport == p->sport &&
 		    addr_eq(&f->src, d[0], d[1]) &&
-		    addr_eq(&f->dst, s[0], s[1])) {
+		    addr_eq(&f->dst, s[0], s[1]) &&
+		    (p->kind != NBK_ICMP || icmp_key_eq(f, p, true))) {
 			*dir = DIR_REPLY;
 			return f;
 		}

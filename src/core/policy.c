@@ -21,8 +21,10 @@ static const struct {
 	{ "opening", BIT(TCP_SYN_SENT) | BIT(TCP_SYN_SENT2) | BIT(TCP_SYN_RECV) },
 	{ "half_closed", BIT(TCP_FIN_WAIT) | BIT(TCP_CLOSE_WAIT) },
 	{ "closing", BIT(TCP_LAST_ACK) },
-	/* refresh.udp: both UDP timers (timeout.udp is the replied one) */
+	/* refresh.udp, refresh.gre: both of the protocol's timers
+	 * (timeout.udp and timeout.gre are the replied ones) */
 	{ "udp", BIT(TRK_UDP_UNREPLIED) | BIT(TRK_UDP_REPLIED) },
+	{ "gre", BIT(TRK_GRE_UNREPLIED) | BIT(TRK_GRE_REPLIED) },
 };
 
 enum kind {
@@ -131,9 +133,11 @@ policy_defaults(struct policy *p)
 		[TCP_TIME_WAIT] = 120 * SEC, [TCP_CLOSE] = 10 * SEC,
 		[TCP_SYN_SENT2] = 120 * SEC,
 		/* nf_conntrack_udp_timeout, _udp_timeout_stream,
-		 * _icmp_timeout, _generic_timeout */
+		 * _icmp_timeout, _generic_timeout, _gre_timeout,
+		 * _gre_timeout_stream */
 		[TRK_UDP_UNREPLIED] = 30 * SEC, [TRK_UDP_REPLIED] = 120 * SEC,
 		[TRK_ICMP] = 30 * SEC, [TRK_OTHER] = 600 * SEC,
+		[TRK_GRE_UNREPLIED] = 30 * SEC, [TRK_GRE_REPLIED] = 180 * SEC,
 	};
 
 	memset(p, 0, sizeof(*p));
@@ -186,13 +190,15 @@ key_lookup(const char *key, struct keyref *k)
 
 		sub = key + 8;
 		k->kind = to ? K_TIMEOUT : K_REFRESH;
-		/* what policy_format() writes for the replied UDP timer's
-		 * refresh rule, accepted for its timeout too */
-		s = strcmp(sub, "udp_replied") == 0 ? TRK_UDP_REPLIED : tcp_state_from_key(sub);
+		/* what policy_format() writes for the replied UDP and GRE
+		 * timers' refresh rules, accepted for their timeouts too */
+		s = strcmp(sub, "udp_replied") == 0 ? TRK_UDP_REPLIED :
+		    strcmp(sub, "gre_replied") == 0 ? TRK_GRE_REPLIED : tcp_state_from_key(sub);
 		/* refresh.udp is the group of both UDP timers; timeout.udp
-		 * the replied one's */
+		 * the replied one's (GRE likewise) */
 		if (s > TCP_NONE && s < TRK_STATE_MAX &&
-		    (to || s != TRK_UDP_REPLIED || strcmp(sub, "udp") != 0)) {
+		    (to || strcmp(sub, tcp_state_key(s)) != 0 ||
+		    (s != TRK_UDP_REPLIED && s != TRK_GRE_REPLIED))) {
 			k->id = (to ? ID_TIMEOUT_STATE : ID_REFRESH_STATE) + (unsigned)s;
 			k->arg = BIT(s);
 			return 0;

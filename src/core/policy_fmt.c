@@ -49,8 +49,8 @@ policy_format(const struct policy *p, char *buf, size_t cap)
 	policy_format_duration(p->tombstone, d, sizeof(d));
 	outbuf_printf(&o, "timeout.tombstone = %s\n", d);
 	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++)
-		outbuf_printf(&o, "refresh.%s = %s\n", s == TRK_UDP_REPLIED ? "udp_replied" :
-		    tcp_state_key(s), refresh_rule_name(p->refresh[s]));
+		outbuf_printf(&o, "refresh.%s = %s\n", tcp_state_refresh_key(s),
+		    refresh_rule_name(p->refresh[s]));
 	outbuf_printf(&o, "half_closed.start = %s\n",
 	    p->half_close_start < NELEM(policy_hc_names) ? policy_hc_names[p->half_close_start] : "?");
 	outbuf_printf(&o, "expire.action = %s\n",
@@ -119,7 +119,7 @@ policy_format_json(const struct policy *p, char *buf, size_t cap)
 	outbuf_printf(&o, "},\"refresh\":{");
 	for (unsigned s = TCP_NONE + 1; s < TRK_STATE_MAX; s++)
 		outbuf_printf(&o, "%s\"%s\":\"%s\"", s == TCP_NONE + 1 ? "" : ",",
-		    s == TRK_UDP_REPLIED ? "udp_replied" : tcp_state_key(s),
+		    tcp_state_refresh_key(s),
 		    refresh_rule_name(p->refresh[s]));
 	outbuf_printf(&o, "}");
 	json_enum(&o, "half_closed_start", p->half_close_start, policy_hc_names, NELEM(policy_hc_names));

@@ -20,6 +20,8 @@ static const char *const state_names[TRK_STATE_MAX] = {
 	[TRK_UDP_REPLIED] = "UDP_REPLIED",
 	[TRK_ICMP] = "ICMP",
 	[TRK_OTHER] = "OTHER",
+	[TRK_GRE_UNREPLIED] = "GRE_UNREPLIED",
+	[TRK_GRE_REPLIED] = "GRE_REPLIED",
 };
 
 static const char *const state_keys[TRK_STATE_MAX] = {
@@ -37,6 +39,8 @@ static const char *const state_keys[TRK_STATE_MAX] = {
 	[TRK_UDP_REPLIED] = "udp",
 	[TRK_ICMP] = "icmp",
 	[TRK_OTHER] = "other",
+	[TRK_GRE_UNREPLIED] = "gre_unreplied",
+	[TRK_GRE_REPLIED] = "gre",
 };
 
 const char *
@@ -58,6 +62,16 @@ tcp_state_from_key(const char *key)
 		if (strcmp(state_keys[s], key) == 0)
 			return s;
 	return -1;
+}
+
+const char *
+tcp_state_refresh_key(unsigned s)
+{
+	if (s == TRK_UDP_REPLIED)
+		return "udp_replied";
+	if (s == TRK_GRE_REPLIED)
+		return "gre_replied";
+	return tcp_state_key(s);
 }
 
 /* The kernel's classification order: RST, then SYN (SYN+ACK is synack),

@@ -130,6 +130,8 @@ report_class_of(unsigned reason)
 	case R_EXPIRED_ICMP:
 		return RC_ICMP;
 	case R_EXPIRED_OTHER:
+	case R_EXPIRED_GRE_UNREPLIED:
+	case R_EXPIRED_GRE:
 		return RC_OTHER_PROTO;
 	case R_NAT_FILTERED:
 		return RC_NAT_FILTERED;
@@ -185,6 +187,8 @@ report_phase_of(unsigned s)
 	case TRK_ICMP:
 		return PH_ICMP;
 	case TRK_OTHER:
+	case TRK_GRE_UNREPLIED:
+	case TRK_GRE_REPLIED:
 		return PH_OTHER;
 	default:
 		return PH__MAX;

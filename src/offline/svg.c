@@ -31,6 +31,8 @@ static const char *const state_color[TRK_STATE_MAX] = {
 	[TRK_UDP_REPLIED] = "#35978f",
 	[TRK_ICMP] = "#dd3497",
 	[TRK_OTHER] = "#dfc27d",
+	[TRK_GRE_UNREPLIED] = "#f6e8c3",
+	[TRK_GRE_REPLIED] = "#bf812d",
 };
 
 /* A lane's state changes, in time order. */
@@ -434,6 +436,7 @@ legend(struct picture *pc, double y)
 		{ TCP_CLOSE_WAIT, NBK_TCP }, { TCP_LAST_ACK, NBK_TCP }, { TCP_TIME_WAIT, NBK_TCP },
 		{ TCP_CLOSE, NBK_TCP }, { TRK_UDP_UNREPLIED, NBK_UDP }, { TRK_UDP_REPLIED, NBK_UDP },
 		{ TRK_ICMP, NBK_ICMP }, { TRK_OTHER, NBK_OTHER },
+		{ TRK_GRE_UNREPLIED, NBK_OTHER }, { TRK_GRE_REPLIED, NBK_OTHER },
 	};
 	static const char lost[] = "state lost, flow picked up again (a NAT would give it a new mapping)";
 	double x = 20;

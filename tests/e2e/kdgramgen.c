@@ -223,8 +223,12 @@ kd_build(uint8_t *b, const struct kdflow *f, unsigned i, unsigned k)
 	/* packet k is 64 * k bytes longer than its kind's own (< 64): its
 	 * NFLOG copy says which it was */
 	n += 64 * k;
-	if (p->what == 'u')
-		put16(b + 4, (uint32_t)n);
+	if (p->what == 'u') {
+		/* the malformed ones: the kernel's udp_error() */
+		put16(b + 4, (uint32_t)(p->a == 1 ? n + 8 : p->a == 2 ? 4 : n));
+		if (p->a == 3 && f->family == 4)
+			put16(b + 6, 0x1234);
+	}
 	if (p->what == 's') {
 		uint32_t c;
 

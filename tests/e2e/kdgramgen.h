@@ -23,12 +23,16 @@
 static const unsigned kd_gap_lo[] = { 50, 3600, 5600, 7600 };
 static const unsigned kd_gap_hi[] = { 1400, 4400, 6400, 8400 };
 
-enum kd_kind { KD_UDP, KD_ICMP, KD_GRE, KD_ESP, KD_SCTP, KD_OTHER, KD__N };
-static const char kd_kind_names[KD__N][6] = { "udp", "icmp", "gre", "esp", "sctp", "other" };
+/* KD_BAD: malformed datagrams (lists only; the generator makes none) */
+enum kd_kind { KD_UDP, KD_ICMP, KD_GRE, KD_ESP, KD_SCTP, KD_OTHER, KD_BAD, KD__N };
+static const char kd_kind_names[KD__N][6] = { "udp", "icmp", "gre", "esp", "sctp", "other", "bad" };
 
 /*
  * A packet: "MS C|S WHAT A B" -- MS after the flow's start; WHAT:
- *   u           a UDP datagram (client port 20000+i, server port 5001)
+ *   u BAD       a UDP datagram (client port 20000+i, server port 5001);
+ *               BAD 0 well formed, 1 its length field 8 bytes past its
+ *               end, 2 its length field 4 (below the header), 3 (IPv4)
+ *               a wrong checksum
  *   i TYPE ID   an ICMP query or reply of that type and identifier
  *   e LIVE      an ICMP error from the server quoting the flow's UDP
  *               tuple (LIVE 1) or a tuple of another client port (0)

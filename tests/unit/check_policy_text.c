@@ -500,15 +500,16 @@ START_TEST(format_text)
 	policy_format(&p, buf, sizeof(buf));
 	for (char *c = buf; *c != '\0'; c++)
 		lines += *c == '\n';
-	/* name, description, source, 9 + 4 + 2 timeouts, 9 + 4 refresh,
+	/* name, description, source, 9 + 6 + 2 timeouts, 9 + 6 refresh,
 	 * 9 behaviours, 5 faults + seed, 3 table keys */
-	ck_assert_int_eq(lines, 3 + 15 + 13 + 9 + 6 + 3);
+	ck_assert_int_eq(lines, 3 + 17 + 15 + 9 + 6 + 3);
 	ck_assert_ptr_nonnull(strstr(buf, "name = default\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "timeout.syn_sent = 2m\ntimeout.syn_recv = 1m\n"
 	    "timeout.established = 5d\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "timeout.unacknowledged = 5m\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "refresh.syn_sent2 = any\nrefresh.udp_unreplied = any\nrefresh.udp_replied = any\n"
-	    "refresh.icmp = any\nrefresh.other = any\nhalf_closed.start = first_fin\n"));
+	    "refresh.icmp = any\nrefresh.other = any\nrefresh.gre_unreplied = any\n"
+	    "refresh.gre_replied = any\nhalf_closed.start = first_fin\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "fault.drop_rst_orig = 0\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "table.adaptive = off\n"));
 	ck_assert_ptr_null(strstr(buf, "inherit"));
@@ -560,12 +561,14 @@ START_TEST(format_json)
 	    "\"syn_recv\":60,\"established\":432000,\"fin_wait\":120,"
 	    "\"close_wait\":60,\"last_ack\":30,\"time_wait\":120,\"close\":0.25,"
 	    "\"syn_sent2\":120,\"udp_unreplied\":30,\"udp\":120,\"icmp\":30,"
-	    "\"other\":600,\"unacknowledged\":300,\"tombstone\":120}"));
+	    "\"other\":600,\"gre_unreplied\":30,\"gre\":180,"
+	    "\"unacknowledged\":300,\"tombstone\":120}"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"refresh\":{\"syn_sent\":\"any\","
 	    "\"syn_recv\":\"any\",\"established\":\"any\",\"fin_wait\":\"any\","
 	    "\"close_wait\":\"any\",\"last_ack\":\"any\",\"time_wait\":\"any\","
 	    "\"close\":\"any\",\"syn_sent2\":\"any\",\"udp_unreplied\":\"any\","
-	    "\"udp_replied\":\"any\",\"icmp\":\"any\",\"other\":\"any\"}"));
+	    "\"udp_replied\":\"any\",\"icmp\":\"any\",\"other\":\"any\","
+	    "\"gre_unreplied\":\"any\",\"gre_replied\":\"any\"}"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"half_closed_start\":\"first_fin\","
 	    "\"expire_action\":\"drop\",\"expire_later\":\"pickup\","
 	    "\"unknown_action\":\"pickup\",\"timewait_reopen\":\"allow\","

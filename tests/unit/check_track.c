@@ -403,7 +403,7 @@ dgram(uint8_t kind)
 	memset(&p, 0, sizeof(p));
 	p.family = 4;
 	p.kind = kind;
-	p.proto = kind == NBK_UDP ? 17 : kind == NBK_ICMP ? 1 : 47;
+	p.proto = kind == NBK_UDP ? 17 : kind == NBK_ICMP ? 1 : 50;	/* ESP */
 	return p;
 }
 
@@ -439,7 +439,7 @@ START_TEST(test_udp_track)
 	struct tcp_track t;
 	const uint64_t t0 = S(100);
 
-	ck_assert_uint_eq(dgram_first_state(NBK_UDP), TRK_UDP_UNREPLIED);
+	ck_assert_uint_eq(dgram_first_state(NBK_UDP, P_UDP), TRK_UDP_UNREPLIED);
 	memset(&t, 0xee, sizeof(t));
 	dgram_track_new(&t, &p, t0);
 	ck_assert_uint_eq(t.state, TRK_UDP_UNREPLIED);
@@ -533,7 +533,7 @@ START_TEST(test_icmp_other_track)
 		struct tcp_track t;
 		const uint64_t t0 = S(50);
 
-		ck_assert_uint_eq(dgram_first_state(c[i].kind), c[i].state);
+		ck_assert_uint_eq(dgram_first_state(c[i].kind, p.proto), c[i].state);
 		dgram_track_new(&t, &p, t0);
 		ck_assert_uint_eq(t.state, c[i].state);
 		ck_assert_uint_eq(t.flags, 0);
@@ -548,6 +548,36 @@ START_TEST(test_icmp_other_track)
 		ck_assert_str_eq(hist(&t), "");
 		ck_assert_str_eq(dgram_conn_state(c[i].kind, &t), "OTH");
 	}
+}
+END_TEST
+
+/*
+ * nf_conntrack_gre_packet(): timed gre_timeout (unreplied) until
+ * IPS_SEEN_REPLY, which nf_conntrack_in() sets after the handler ran, so
+ * the first reply itself is still unreplied; the next packet either way
+ * takes gre_timeout_stream and sets ASSURED, with no 2 s wait (UDP's).
+ */
+START_TEST(test_gre_track)
+{
+	struct nb_packet p = dgram(NBK_OTHER);
+	struct tcp_track t;
+	const uint64_t t0 = S(50);
+
+	p.proto = P_GRE;
+	ck_assert_uint_eq(dgram_first_state(NBK_OTHER, P_GRE), TRK_GRE_UNREPLIED);
+	ck_assert_uint_eq(dgram_first_state(NBK_OTHER, P_ESP), TRK_OTHER);
+	dgram_track_new(&t, &p, t0);
+	ck_assert_uint_eq(t.state, TRK_GRE_UNREPLIED);
+	ck_assert_uint_eq(step(&t, DIR_ORIG, &p, t0 + S(0.1)), TRK_GRE_UNREPLIED);
+	ck_assert_uint_eq(t.flags, 0);
+	ck_assert_uint_eq(step(&t, DIR_REPLY, &p, t0 + S(0.2)), TRK_GRE_UNREPLIED);
+	ck_assert_uint_eq(t.flags, TTF_SEEN_REPLY);
+	ck_assert_uint_eq(step(&t, DIR_ORIG, &p, t0 + S(0.3)), TRK_GRE_REPLIED);
+	ck_assert_uint_eq(t.flags, TTF_SEEN_REPLY | TTF_ASSURED);
+	ck_assert_uint_eq(step(&t, DIR_REPLY, &p, t0 + S(9)), TRK_GRE_REPLIED);
+	ck_assert_str_eq(dgram_conn_state(NBK_OTHER, &t), "OTH");
+	ck_assert_str_eq(tcp_state_key(TRK_GRE_UNREPLIED), "gre_unreplied");
+	ck_assert_str_eq(tcp_state_key(TRK_GRE_REPLIED), "gre");
 }
 END_TEST
 
@@ -574,6 +604,7 @@ suite_track(void)
 	tcase_add_test(tc, test_udp_track_late_reply);
 	tcase_add_test(tc, test_udp_track_born_high);
 	tcase_add_test(tc, test_icmp_other_track);
+	tcase_add_test(tc, test_gre_track);
 	suite_add_tcase(st, tc);
 	return st;
 }

@@ -273,6 +273,68 @@ START_TEST(test_icmp_echo_session)
 }
 END_TEST
 
+/*
+ * The kernel's ICMP tuple is identifier, type and code
+ * (icmp_pkt_to_tuple(), icmpv6_pkt_to_tuple()); the reply tuple has the
+ * request's reply type (icmp_invert_tuple(): invmap[]). A reply of
+ * another type, one in its request's direction, or of another code is
+ * another tuple, which no reply may start (icmp_new(): valid_new[]):
+ * INVALID, the flow untouched. A request of another type with the same
+ * identifier, or the request's type coming back, starts its own flow.
+ */
+START_TEST(test_icmp_key_type_code)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		/* echo, its reply; another request and its reply */
+		const uint8_t req = v6 ? 128 : 8, rep = v6 ? 129 : 0;
+		const uint8_t req2 = v6 ? 139 : 13, rep2 = v6 ? 140 : 14;
+		struct tb t;
+		uint32_t idx;
+		uint64_t dl;
+
+		tb_init(&t);
+		t.v6 = v6;
+		set(&t.pol, "timeout.icmp=10s");
+		tb_start(&t);
+		ck_assert_int_eq(tx_icmpq(&t, true, req, 0, 0x77), V_ACCEPT);
+		idx = t.v.flow;
+		ck_assert_uint_eq(vflow(&t)->trk.dg.icmp_type, req);
+		dl = vflow(&t)->deadline;
+		t.now += S(1);
+		/* the other request's reply, the reply the wrong way, a reply
+		 * of another code: INVALID, no flow, nothing refreshed */
+		ck_assert_int_eq(tx_icmpq(&t, false, rep2, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		ck_assert_int_eq(tx_icmpq(&t, true, rep, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		ck_assert_int_eq(tx_icmpq(&t, false, rep, 1, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, FLOW_NIL);
+		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_INVALID_STATE), 3);
+		ck_assert_uint_eq(engine_flow_at(t.e, idx)->deadline, dl);
+		ck_assert_uint_eq(engine_flow_at(t.e, idx)->trk.flags, 0);
+		/* its own reply matches, in the reply direction */
+		ck_assert_int_eq(tx_icmpq(&t, false, rep, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_REPLY);
+		/* another request type, same identifier: a flow of its own,
+		 * and its reply is its own */
+		ck_assert_int_eq(tx_icmpq(&t, true, req2, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_ne(t.v.flow, idx);
+		ck_assert_uint_eq(engine_flow_count(t.e), 2);
+		ck_assert_int_eq(tx_icmpq(&t, false, rep2, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_ne(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_REPLY);
+		/* the echo request from the server: yet another flow */
+		ck_assert_int_eq(tx_icmpq(&t, false, req, 0, 0x77), V_ACCEPT);
+		ck_assert_uint_ne(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_ORIG);
+		ck_assert_uint_eq(engine_flow_count(t.e), 3);
+		ck_assert_uint_eq(count_ev(&t, EV_NEW, R_NONE), 3);
+		tb_done(&t);
+	}
+}
+END_TEST
+
 START_TEST(test_other_protocol_flow)
 {
 	for (int v6 = 0; v6 < 2; v6++) {
@@ -287,35 +349,103 @@ START_TEST(test_other_protocol_flow)
 		set(&t.pol, "timeout.other=45s");
 		tb_start(&t);
 		t0 = t.now;
-		ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+		ck_assert_int_eq(tx_proto(&t, true, P_ESP), V_ACCEPT);
 		idx = t.v.flow;
 		f = vflow(&t);
 		ck_assert_uint_eq(flow_kind(f), NBK_OTHER);
 		ck_assert_uint_eq(f->trk.state, TRK_OTHER);
-		ck_assert_uint_eq(f->sport, 47);
-		ck_assert_uint_eq(f->dport, 47);
+		ck_assert_uint_eq(f->sport, 50);
+		ck_assert_uint_eq(f->dport, 50);
 		ck_assert_uint_eq(f->deadline, t0 + S(45));
 		ev = find_ev(&t, EV_NEW);
-		ck_assert_uint_eq(ev->proto, 47);
-		ck_assert_ptr_nonnull(strstr(fmt_ev(ev), " proto=47 state=OTHER timer=other timeout=45 "));
+		ck_assert_uint_eq(ev->proto, 50);
+		ck_assert_ptr_nonnull(strstr(fmt_ev(ev), " proto=50 state=OTHER timer=other timeout=45 "));
 		t.now = t0 + S(30);
-		ck_assert_int_eq(tx_proto(&t, false, P_GRE), V_ACCEPT);
+		ck_assert_int_eq(tx_proto(&t, false, P_ESP), V_ACCEPT);
 		ck_assert_uint_eq(t.v.flow, idx);
 		ck_assert_uint_eq(t.v.dir, DIR_REPLY);
 		ck_assert_uint_eq(f->trk.state, TRK_OTHER);
 		ck_assert_uint_eq(f->deadline, t0 + S(75));
-		/* ESP between the same hosts is another flow */
-		ck_assert_int_eq(tx_proto(&t, true, P_ESP), V_ACCEPT);
+		/* another protocol between the same hosts is another flow */
+		ck_assert_int_eq(tx_proto(&t, true, 143), V_ACCEPT);
 		ck_assert_uint_ne(t.v.flow, idx);
-		ck_assert_uint_eq(vflow(&t)->sport, 50);
+		ck_assert_uint_eq(vflow(&t)->sport, 143);
 		ck_assert_uint_eq(engine_flow_count(t.e), 2);
 		ck_assert_uint_eq(engine_expire(t.e, t0 + S(75) - 1, 1000), 0);
 		ck_assert_uint_eq(engine_expire(t.e, t0 + S(75) + REAP, 1000), 2);
 		ck_assert_uint_eq(count_ev(&t, EV_EXPIRE, R_EXPIRED_OTHER), 2);
 		ev = find_ev(&t, EV_END);
 		ck_assert_str_eq(ev->conn_state, "OTH");
-		ck_assert_uint_eq(ev->proto, 47);
+		ck_assert_uint_eq(ev->proto, 50);
 		ck_assert_str_eq(reason_name(R_EXPIRED_OTHER), "expired:other");
+		tb_done(&t);
+	}
+}
+END_TEST
+
+/*
+ * GRE (nf_conntrack_proto_gre.c, both families): gre_timeout until a
+ * reply was seen, the first reply included (IPS_SEEN_REPLY is set after
+ * nf_conntrack_gre_packet() ran); from the next packet either way on,
+ * gre_timeout_stream and ASSURED. Keyed like other protocols, on the
+ * address pair (version 0: no key in the tuple).
+ */
+START_TEST(test_gre_flow)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct tb t;
+		const struct event *ev;
+		const struct flow *f;
+		uint64_t t0;
+		uint32_t idx;
+
+		tb_init(&t);
+		t.v6 = v6;
+		ck_assert_uint_eq(t.pol.timeout[TRK_GRE_UNREPLIED], S(30));
+		ck_assert_uint_eq(t.pol.timeout[TRK_GRE_REPLIED], S(180));
+		set(&t.pol, "timeout.gre_unreplied=3s");
+		set(&t.pol, "timeout.gre=7s");
+		set(&t.pol, "timeout.other=5s");
+		tb_start(&t);
+		t0 = t.now;
+		ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+		idx = t.v.flow;
+		f = vflow(&t);
+		ck_assert_uint_eq(flow_kind(f), NBK_OTHER);
+		ck_assert_uint_eq(f->trk.state, TRK_GRE_UNREPLIED);
+		ck_assert_uint_eq(f->deadline, t0 + S(3));
+		ev = find_ev(&t, EV_NEW);
+		ck_assert_ptr_nonnull(strstr(fmt_ev(ev),
+		    " proto=47 state=GRE_UNREPLIED timer=gre_unreplied timeout=3 "));
+		/* the first reply: still unreplied */
+		t.now = t0 + S(1);
+		ck_assert_int_eq(tx_proto(&t, false, P_GRE), V_ACCEPT);
+		ck_assert_uint_eq(t.v.flow, idx);
+		ck_assert_uint_eq(t.v.dir, DIR_REPLY);
+		ck_assert_uint_eq(f->trk.state, TRK_GRE_UNREPLIED);
+		ck_assert_uint_eq(f->deadline, t0 + S(4));
+		ck_assert_uint_eq(count_ev(&t, EV_UPDATE, R_NONE), 0);
+		/* the next, either way: the stream timer, ASSURED */
+		t.now = t0 + S(1.5);
+		ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+		ck_assert_uint_eq(f->trk.state, TRK_GRE_REPLIED);
+		ck_assert_uint_eq(f->trk.flags, TTF_SEEN_REPLY | TTF_ASSURED);
+		ck_assert_uint_eq(f->deadline, t0 + S(8.5));
+		ev = find_ev(&t, EV_UPDATE);
+		ck_assert_ptr_nonnull(ev);
+		ck_assert_uint_eq(ev->old_state, TRK_GRE_UNREPLIED);
+		ck_assert_uint_eq(ev->state, TRK_GRE_REPLIED);
+		ck_assert_uint_eq(engine_expire(t.e, t0 + S(8.5) - 1, 1000), 0);
+		ck_assert_uint_eq(engine_expire(t.e, t0 + S(8.5) + REAP, 1000), 1);
+		ev = find_ev(&t, EV_END);
+		ck_assert_uint_eq(ev->reason, R_EXPIRED_GRE);
+		ck_assert_str_eq(reason_name(R_EXPIRED_GRE), "expired:gre");
+		/* one way only: expired:gre_unreplied */
+		t.now = t0 + S(20);
+		ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+		ck_assert_uint_eq(engine_expire(t.e, t0 + S(23) + REAP, 1000), 1);
+		ck_assert_uint_eq(count_ev(&t, EV_END, R_EXPIRED_GRE_UNREPLIED), 1);
+		ck_assert_str_eq(reason_name(R_EXPIRED_GRE_UNREPLIED), "expired:gre_unreplied");
 		tb_done(&t);
 	}
 }
@@ -460,7 +590,9 @@ suite_track_engine(void)
 	tcase_add_test(tc, test_udp_replied_timeout);
 	tcase_add_test(tc, test_udp_refresh_direction);
 	tcase_add_test(tc, test_icmp_echo_session);
+	tcase_add_test(tc, test_icmp_key_type_code);
 	tcase_add_test(tc, test_other_protocol_flow);
+	tcase_add_test(tc, test_gre_flow);
 	tcase_add_test(tc, test_icmp_error_live_flow);
 	tcase_add_test(tc, test_icmp_error_query_other_flow);
 	tcase_add_test(tc, test_icmp_error_tcp_flow);

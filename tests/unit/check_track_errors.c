@@ -332,7 +332,7 @@ START_TEST(test_reset_sender_dead_udp)
 	t0 = t.now;
 	ck_assert_int_eq(tx_udp(&t, true), V_ACCEPT);
 	ck_assert_int_eq(tx_echo(&t, true, false, 3), V_ACCEPT);
-	ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+	ck_assert_int_eq(tx_proto(&t, true, P_ESP), V_ACCEPT);
 	handshake(&t);
 	ck_assert_uint_eq(engine_expire(t.e, t0 + S(30) + REAP, 1000), 4);
 	t.now = t0 + S(31);
@@ -343,7 +343,7 @@ START_TEST(test_reset_sender_dead_udp)
 	ck_assert_int_eq(tx_echo(&t, false, true, 3), V_DROP);
 	ck_assert_uint_eq(t.v.reason, R_EXPIRED_ICMP);
 	ck_assert_uint_eq(t.v.nrst, 0);
-	ck_assert_int_eq(tx_proto(&t, false, P_GRE), V_DROP);
+	ck_assert_int_eq(tx_proto(&t, false, P_ESP), V_DROP);
 	ck_assert_uint_eq(t.v.reason, R_EXPIRED_OTHER);
 	ck_assert_uint_eq(t.v.nrst, 0);
 	/* the originator's make the mapping again */
@@ -584,12 +584,12 @@ START_TEST(test_retime_dgram)
 		fu = vflow(&t);
 		ck_assert_int_eq(tx_echo(&t, true, false, 4), V_ACCEPT);
 		fi = vflow(&t);
-		ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+		ck_assert_int_eq(tx_proto(&t, true, P_ESP), V_ACCEPT);
 		fo = vflow(&t);
 		t.now = t0 + S(5);
 		ck_assert_int_eq(tx_udp(&t, true), V_ACCEPT);
 		ck_assert_int_eq(tx_echo(&t, true, false, 4), V_ACCEPT);
-		ck_assert_int_eq(tx_proto(&t, true, P_GRE), V_ACCEPT);
+		ck_assert_int_eq(tx_proto(&t, true, P_ESP), V_ACCEPT);
 		ck_assert_uint_eq(fu->deadline, absolute ? t0 + S(20) : t0 + S(25));
 
 		np = t.pol;

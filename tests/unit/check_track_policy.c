@@ -70,6 +70,15 @@ START_TEST(test_policy_keys)
 	TIMEOUTS_BUT(TRK_OTHER, S(3600));
 	ck_assert_int_eq(pparse(&p, "timeout.udp_unreplied = 250ms\n"), 0);
 	TIMEOUTS_BUT(TRK_UDP_UNREPLIED, S(0.25));
+	/* GRE: nf_conntrack_gre_timeout, _gre_timeout_stream */
+	ck_assert_uint_eq(d.timeout[TRK_GRE_UNREPLIED], S(30));
+	ck_assert_uint_eq(d.timeout[TRK_GRE_REPLIED], S(180));
+	ck_assert_int_eq(pparse(&p, "timeout.gre_unreplied = 10s\n"), 0);
+	TIMEOUTS_BUT(TRK_GRE_UNREPLIED, S(10));
+	ck_assert_int_eq(pparse(&p, "timeout.gre = 2m\n"), 0);
+	TIMEOUTS_BUT(TRK_GRE_REPLIED, S(120));
+	ck_assert_int_eq(pparse(&p, "timeout.gre_replied = 3m\n"), 0);
+	TIMEOUTS_BUT(TRK_GRE_REPLIED, S(180));
 #undef TIMEOUTS_BUT
 
 #define REFRESH_ONLY(a, b, c, e) do { \
@@ -96,6 +105,11 @@ START_TEST(test_policy_keys)
 	/* a member after its group overrides it */
 	ck_assert_int_eq(pparse(&p, "refresh.udp = orig\nrefresh.udp_replied = reply\n"), 0);
 	REFRESH_ONLY(REFRESH_ORIG, REFRESH_REPLY, REFRESH_ANY, REFRESH_ANY);
+	/* refresh.gre is both GRE timers, refresh.gre_replied the second */
+	ck_assert_int_eq(pparse(&p, "refresh.gre = orig\nrefresh.gre_replied = none\n"), 0);
+	ck_assert_uint_eq(p.refresh[TRK_GRE_UNREPLIED], REFRESH_ORIG);
+	ck_assert_uint_eq(p.refresh[TRK_GRE_REPLIED], REFRESH_NONE);
+	ck_assert_uint_eq(p.refresh[TRK_OTHER], REFRESH_ANY);
 #undef REFRESH_ONLY
 
 	ck_assert_int_eq(pparse(&p, "icmp.errors = drop\n"), 0);
@@ -254,7 +268,8 @@ START_TEST(test_policy_json)
 	ck_assert_ptr_null(strstr(buf, "\"pass\""));
 	ck_assert_ptr_nonnull(strstr(buf, "\"udp_unreplied\":45,\"udp\":0.5,\"icmp\":30,\"other\":600,"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"udp_unreplied\":\"orig\",\"udp_replied\":\"reply\","
-	    "\"icmp\":\"none\",\"other\":\"any\"}"));
+	    "\"icmp\":\"none\",\"other\":\"any\",\"gre_unreplied\":\"any\","
+	    "\"gre_replied\":\"any\"}"));
 }
 END_TEST
 

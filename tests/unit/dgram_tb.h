@@ -177,16 +177,23 @@ tx_udp(struct tb *t, bool from_client)
 	return tx_udp_port(t, from_client, SRV_PORT, NULL);
 }
 
-/* An echo request (or reply) of the family's ICMP. */
+/* An ICMP query or reply of the family's ICMP, of any type and code. */
 static inline enum verdict_action
-tx_echo(struct tb *t, bool from_client, bool reply, uint16_t id)
+tx_icmpq(struct tb *t, bool from_client, uint8_t type, uint8_t code, uint16_t id)
 {
 	struct tpkt k;
 
 	tb_ip(&k, t, from_client, t->v6 ? P_ICMP6 : P_ICMP);
-	icmp(&k, t->v6 ? (reply ? 129 : 128) : (reply ? 0 : 8), 0, id, 1, 32);
+	icmp(&k, type, code, id, 1, 32);
 	done(&k);
 	return tx_pkt(t, &k);
+}
+
+/* An echo request (or reply) of the family's ICMP. */
+static inline enum verdict_action
+tx_echo(struct tb *t, bool from_client, bool reply, uint16_t id)
+{
+	return tx_icmpq(t, from_client, t->v6 ? (reply ? 129 : 128) : (reply ? 0 : 8), 0, id);
 }
 
 static inline enum verdict_action

@@ -11,7 +11,7 @@
 
 /* A field added to struct policy must be compared below (both functions):
  * this size (x86-64) changes with it. */
-#define POLICY_TB_SIZE	1296
+#define POLICY_TB_SIZE	1312
 _Static_assert(sizeof(struct policy) == POLICY_TB_SIZE,
     "struct policy changed: compare the new field in policy_tb.h, then update POLICY_TB_SIZE");
 
