@@ -19,8 +19,7 @@
  * tcpfsm.c's.
  *
  * Not copied: NAT sequence offsets (natbox does not change sequence
- * numbers), SYN proxy, the timer nf_tcp_handle_invalid() shortens (see
- * handle_invalid()), and checksums.
+ * numbers), SYN proxy and checksums.
  */
 
 #define MAXACKWINCONST	66000
