@@ -28,18 +28,23 @@ static const struct {
 	const char *key;		/* profile key after "timeout." */
 	const char *title;
 	unsigned states;		/* bit per enum tcp_state */
+	unsigned also;			/* states whose waits count in this
+					 * phase, written the same figure
+					 * (their own keys; not the floor's) */
 } phases[PH__MAX] = {
 	[PH_OPENING] = { "opening", "opening",
-	    1u << TCP_SYN_SENT | 1u << TCP_SYN_RECV | 1u << TCP_SYN_SENT2 },
-	[PH_ESTABLISHED] = { "established", "established idle", 1u << TCP_ESTABLISHED },
-	[PH_HALF_CLOSED] = { "half_closed", "half-closed", 1u << TCP_FIN_WAIT | 1u << TCP_CLOSE_WAIT },
-	[PH_CLOSING] = { "closing", "closing", 1u << TCP_LAST_ACK },
-	[PH_TIME_WAIT] = { "time_wait", "TIME_WAIT", 1u << TCP_TIME_WAIT },
-	[PH_CLOSED] = { "close", "after a RST", 1u << TCP_CLOSE },
-	[PH_UDP_UNREPLIED] = { "udp_unreplied", "UDP unreplied", 1u << TRK_UDP_UNREPLIED },
-	[PH_UDP] = { "udp", "UDP replied", 1u << TRK_UDP_REPLIED },
-	[PH_ICMP] = { "icmp", "ICMP query", 1u << TRK_ICMP },
-	[PH_OTHER] = { "other", "other protocol", 1u << TRK_OTHER },
+	    1u << TCP_SYN_SENT | 1u << TCP_SYN_RECV | 1u << TCP_SYN_SENT2, 0 },
+	[PH_ESTABLISHED] = { "established", "established idle", 1u << TCP_ESTABLISHED, 0 },
+	[PH_HALF_CLOSED] = { "half_closed", "half-closed",
+	    1u << TCP_FIN_WAIT | 1u << TCP_CLOSE_WAIT, 0 },
+	[PH_CLOSING] = { "closing", "closing", 1u << TCP_LAST_ACK, 0 },
+	[PH_TIME_WAIT] = { "time_wait", "TIME_WAIT", 1u << TCP_TIME_WAIT, 0 },
+	[PH_CLOSED] = { "close", "after a RST", 1u << TCP_CLOSE, 0 },
+	[PH_UDP_UNREPLIED] = { "udp_unreplied", "UDP unreplied", 1u << TRK_UDP_UNREPLIED, 0 },
+	[PH_UDP] = { "udp", "UDP replied", 1u << TRK_UDP_REPLIED, 0 },
+	[PH_ICMP] = { "icmp", "ICMP query", 1u << TRK_ICMP, 0 },
+	[PH_OTHER] = { "other", "other protocol", 1u << TRK_OTHER,
+	    1u << TRK_GRE_UNREPLIED | 1u << TRK_GRE_REPLIED },
 };
 
 struct need {
@@ -228,6 +233,9 @@ profile_text(const struct report *r, const struct suggest_opts *o,
 	for (unsigned ph = 0; ph < PH__MAX; ph++) {
 		policy_format_duration(nd[ph].secs * NS_PER_SEC, d, sizeof(d));
 		OUT("timeout.%s = %s\n", phases[ph].key, d);
+		for (unsigned s = 0; s < TRK_STATE_MAX; s++)
+			if (phases[ph].also & (1u << s))
+				OUT("timeout.%s = %s\n", tcp_state_key(s), d);
 	}
 	/* A timed-out flow stays remembered (and its packets dropped) at
 	 * least as long as the capture, so too short a timeout shows. */
@@ -241,7 +249,7 @@ profile_text(const struct report *r, const struct suggest_opts *o,
 	OUT("timeout.tombstone = %s\n", d);
 	for (unsigned ph = 0; ph < PH__MAX; ph++)
 		for (unsigned s = 0; s < TRK_STATE_MAX; s++)
-			if (phases[ph].states & (1u << s))
+			if ((phases[ph].states | phases[ph].also) & (1u << s))
 				OUT("refresh.%s = any\n", tcp_state_refresh_key(s));
 	OUT("icmp.errors = pass\n");
 	OUT("half_closed.start = first_fin\n");

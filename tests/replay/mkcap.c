@@ -36,6 +36,7 @@ static const struct {
 	{ "gaps", sc_gaps, false, "known waits in every timer phase (for suggest)" },
 	{ "idle", sc_idle, false, "a 6.5 min idle gap, a 2.5 min half-closed wait, TIME_WAIT reuse" },
 	{ "dgram", sc_dgram, false, "UDP (DNS, keepalives over 2 min, unreplied), ping, ping6, port unreachable, ESP" },
+	{ "gre", sc_gre, false, "GRE: a replied tunnel idle 200 s, a one-way one idle 40 s" },
 	{ "zeek", sc_zeek, false, "a TCP connection per Zeek history letter and conn_state value" },
 	{ "p2p", sc_p2p, false, "peer-to-peer on a NAT's inside: STUN, peers, an idle TCP, an unsolicited SYN" },
 	{ "shadow-evict", sc_shadow_evict, false, "compare's shadows: the reference forgets a dead flow" },

@@ -33,6 +33,7 @@
 
 #define P_ICMP	1
 #define P_UDP	17
+#define P_GRE	47
 #define P_ESP	50
 #define P_ICMP6	58
 
@@ -127,6 +128,7 @@ void sc_shadow_short(void);
 void sc_shadow_tail(void);
 /* mkcap_dgram.c */
 void sc_dgram(void);
+void sc_gre(void);
 void sc_p2p(void);
 /* mkcap_zeek.c: a connection per Zeek history letter and conn_state */
 void sc_zeek(void);

@@ -1,5 +1,5 @@
-/* mkcap_dgram.c -- mkcap's datagram scenarios: UDP, ICMP, ESP (dgram) and peer-to-peer
- * traffic on a NAT's inside (p2p). */
+/* mkcap_dgram.c -- mkcap's datagram scenarios: UDP, ICMP, ESP (dgram), GRE (gre) and
+ * peer-to-peer traffic on a NAT's inside (p2p). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +128,31 @@ sc_p2p(void)
 	conn_init(&k, 4, 10, 22, 40, 51000, 0, 9000);
 	tcp(&k, 80 * NS, 1, SYN, 0);
 	tcp_again(&k, 81 * NS, 1, SYN, 0);
+}
+
+/*
+ * GRE (version 0, protocol 47), with waits past Linux's GRE timers
+ * (times in seconds):
+ *  - a tunnel spoken both ways at 0 and 1 (replied, ASSURED from the
+ *    second packet after the reply), then silent for 200 s, longer than
+ *    the 180 s stream timer; the client speaks first after it (201);
+ *  - a one-way tunnel: the client at 0.5 and again 40 s later (40.5),
+ *    longer than the 30 s unreplied timer.
+ */
+void
+sc_gre(void)
+{
+	struct conn k;
+
+	conn_init(&k, 4, 16, 0, 16, 0, 0, 0);
+	dg(&k, 0, 0, P_GRE, 60);
+	dg(&k, 20 * MS, 1, P_GRE, 60);
+	dg(&k, 1 * NS, 0, P_GRE, 60);
+	dg(&k, 1 * NS + 20 * MS, 1, P_GRE, 60);
+	dg(&k, 201 * NS, 0, P_GRE, 60);
+	dg(&k, 201 * NS + 20 * MS, 1, P_GRE, 60);
+
+	conn_init(&k, 4, 17, 0, 17, 0, 0, 0);
+	dg(&k, 500 * MS, 0, P_GRE, 60);
+	dg(&k, 40 * NS + 500 * MS, 0, P_GRE, 60);
 }

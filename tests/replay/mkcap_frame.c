@@ -411,8 +411,9 @@ dgram_csum(uint8_t *b, size_t ip, size_t l4, size_t l4len, uint8_t proto, size_t
 
 /* One datagram from side dir into b: UDP between the conn's ports; an
  * ICMP (ICMPv6 over IPv6) echo request from the client or reply from the
- * server, the client's port its identifier; or another protocol's packet
- * (ESP: SPI and sequence number, then the payload). len bytes of payload;
+ * server, the client's port its identifier; GRE (flags, protocol, sequence
+ * number); or another protocol's packet (ESP: SPI and sequence number, then
+ * the payload). len bytes of payload;
  * seq numbers echoes and ESP packets. Returns the frame's length, *ip the
  * IP header's offset. */
 size_t
@@ -441,6 +442,13 @@ dgram_build(uint8_t *b, const struct conn *k, int dir, uint8_t proto, uint32_t l
 		put16(b + l4 + 4, k->c.port);
 		put16(b + l4 + 6, (uint16_t)seq);
 		dgram_csum(b, *ip, l4, hl + len, proto, 2);
+		break;
+	case P_GRE:
+		/* RFC 1701's routing-present bit: no tunnel to the capture
+		 * reader (tunnel.c), so the GRE packet is the flow's */
+		put16(b + l4, 0x4000);
+		put16(b + l4 + 2, 0x0800);
+		put32(b + l4 + 4, seq);
 		break;
 	default:
 		put32(b + l4, 0x1000u + (uint32_t)dir);

@@ -52,6 +52,22 @@ done
 check "dgram.pcap: timeout.udp 139s breaks the keepalive at 143.85 (expired:udp)" \
     has "$tmp/r.json" 4500 udp '"broken":true,"broken_at":143.9,"reason":"expired:udp"'
 check "the suggested dgram profile passes policy check" "$NATBOX" policy check "$tmp/d.profile"
+# GRE (mkcap gre): its waits count in the other-protocol phase, and the
+# profile times GRE's two timers (30 s and 180 s by default) the same
+"$MKCAP" gre "$tmp/gre.pcap" >/dev/null 2>&1 || bad "mkcap gre"
+"$NATBOX" suggest "$tmp/gre.pcap" --name s >"$tmp/g.profile" 2>/dev/null
+for kv in other=200s gre_unreplied=200s gre=200s; do
+	check "gre: suggests timeout.${kv%%=*} = ${kv#*=}" grep -q "^timeout.${kv%%=*} = ${kv#*=}\$" "$tmp/g.profile"
+done
+"$NATBOX" compare "$tmp/gre.pcap" --policy "$tmp/g.profile" --json >"$tmp/c.json" 2>/dev/null
+check "gre: the suggested profile breaks no flow and keeps every mapping" \
+    grep -q '"type":"profile".*"broken":0,.*"picked_up":0,' "$tmp/c.json"
+for k in gre_unreplied=39s gre=199s; do
+	"$NATBOX" compare "$tmp/gre.pcap" --policy "$tmp/g.profile" --set "timeout.$k" --json \
+	    >"$tmp/c.json" 2>/dev/null
+	check "gre: timeout.$k (under the tunnel's wait) loses its state" \
+	    grep -q '"type":"profile".*"picked_up":1,' "$tmp/c.json"
+done
 # SYN retransmissions: 3.1 s from the first SYN to the SYN-ACK, flagged;
 # 4s and 3.05s behave as the wait says, 3s passes by way of the SYN at 3 s
 if [ $have_tcpdump = 1 ]; then
