@@ -246,7 +246,15 @@ kf_judge(const char *list, const char *log, const char *events, const char *ct,
 {
 	unsigned st_ok = 0, inv_ok = 0, both = 0, shown = 0, tm_ok = 0;
 	const char *tol = getenv("KJ_TIMER_TOL_MS");
-	uint64_t tol_ns = tol ? (uint64_t)strtoul(tol, NULL, 10) * 1000000ULL : 0;
+	char *end = NULL;
+	unsigned long tol_ms = tol ? strtoul(tol, &end, 10) : 0;
+	uint64_t tol_ns;
+
+	if (tol && (end == tol || *end != '\0' || tol_ms == 0 || tol_ms > 60000)) {
+		fprintf(stderr, "ktcpgen judge: KJ_TIMER_TOL_MS=%s: expected 1-60000 ms\n", tol);
+		return 2;
+	}
+	tol_ns = (uint64_t)tol_ms * 1000000ULL;
 
 	if (kf_read(list) != 0 || kj_read_log(log) != 0 || kj_read_events(events) != 0 ||
 	    kj_read_ct(ct) != 0 || kj_nflog_each(nflog, kj_nflog_tcp, NULL) != 0)
