@@ -293,7 +293,8 @@ decode_udp(const uint8_t *buf, size_t caplen, uint32_t l4, bool whole,
 	if (unlikely(len < UDP_HDRLEN || (len > p->ip_len - l4 && whole)))
 		return DEC_BAD_UDP_LENGTH;
 	p->l4_off = (uint16_t)l4;
-	p->payload_len = len - UDP_HDRLEN;
+	/* what this packet holds: a first fragment's datagram goes on */
+	p->payload_len = (len > p->ip_len - l4 ? p->ip_len - l4 : len) - UDP_HDRLEN;
 	return DEC_OK;
 }
 
