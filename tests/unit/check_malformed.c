@@ -166,35 +166,6 @@ START_TEST(test_engine_reports_invalid)
 }
 END_TEST
 
-/* malformed.action = drop keeps its meaning: dropped, counted by
- * reason, a [DROP] and no [INVALID]; a capture cut short (truncated)
- * is no kernel INVALID at all. */
-START_TEST(test_engine_malformed_drop)
-{
-	for (int drop_it = 0; drop_it < 2; drop_it++) {
-		struct tb t;
-		uint8_t b[80];
-		size_t n;
-
-		tb_init(&t);
-		t.pol.malformed = drop_it ? BAD_DROP : BAD_ACCEPT;
-		tb_start(&t);
-		n = build_dgram(b, 1, true, 7, 0);
-		put16(b + 2, 20 + 4);
-		ck_assert_int_eq(engine_process(t.e, b, n, t.now, &t.v),
-		    drop_it ? V_DROP : V_ACCEPT);
-		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_NONE), drop_it ? 0 : 1);
-		ck_assert_uint_eq(count_ev(&t, EV_DROP, R_DECODE + DEC_SHORT_L4), drop_it ? 1 : 0);
-		ck_assert_uint_eq(engine_stats(t.e)->reason[R_DECODE + DEC_SHORT_L4],
-		    (unsigned)drop_it);
-		n = build(b, false, true, t.cport, TH_SYN, 1, 0, 0);
-		engine_process(t.e, b, n - 1, t.now, &t.v);
-		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_NONE), drop_it ? 0 : 1);
-		tb_done(&t);
-	}
-}
-END_TEST
-
 Suite *
 suite_malformed(void)
 {
@@ -205,7 +176,6 @@ suite_malformed(void)
 	tcase_add_test(tc, test_short_l4);
 	tcase_add_test(tc, test_udp_length);
 	tcase_add_test(tc, test_engine_reports_invalid);
-	tcase_add_test(tc, test_engine_malformed_drop);
 	suite_add_tcase(s, tc);
 	return s;
 }
