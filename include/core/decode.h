@@ -42,11 +42,22 @@ enum decode_err {
 	DEC_BAD_UDP_LENGTH,	/* UDP length below 8 or past the IP payload */
 	DEC_BAD_QUOTE,		/* an ICMP error whose quoted packet has no
 				 * usable header (cut, another family, a fragment) */
+	DEC_SHORT_L4,		/* the IP payload ends inside the TCP, UDP or
+				 * ICMP header's fixed part */
 	DEC__MAX
 };
 
 /* "truncated", "bad_ihl", ... : stable names used in drop reasons. */
 const char *decode_err_name(enum decode_err e);
+
+/* The transport header is cut by the IP payload or inconsistent with it
+ * (DEC_BAD_DOFF, DEC_BAD_UDP_LENGTH, DEC_SHORT_L4): the kernel's
+ * conntrack calls such a packet INVALID (tcp_error()'s and udp_error()'s
+ * "truncated packet", "short packet"; icmp_error()'s; no tuple) and
+ * touches no conntrack. decode_packet() has then set the family, the
+ * addresses, proto and kind, and the ports when they were captured.
+ * Checksums are not among them: natbox's live copies are headers only. */
+bool decode_err_invalid(enum decode_err e);
 
 /* An address of either family; IPv4 sits in b[0..3], b[4..15] are zero. */
 struct nb_addr {
@@ -125,7 +136,9 @@ struct nb_packet {
 /* Decode an IP packet starting at buf. caplen is how many bytes are in
  * buf; the packet may be longer (header-only copies): lengths come from
  * the IP header. Returns DEC_OK and fills *p, or an error; *p is then
- * unspecified. Never reads buf[caplen] or beyond. */
+ * unspecified but for decode_err_invalid() errors (see there). Never
+ * reads buf[caplen] or beyond. A first fragment's transport is checked
+ * only as far as it goes (the kernel judges the reassembled packet). */
 enum decode_err decode_packet(const uint8_t *buf, size_t caplen,
     struct nb_packet *p);
 

@@ -22,7 +22,7 @@ uint64_t policy_timeout(const struct policy *p, const struct tcp_track *t,
  * profile, so a profile's timers can be tabled by key (a shadow pass
  * that times flows outside the engine does).
  * policy_timer_key_trk() gives a tracker state with that key. */
-#define POLICY_TIMER_KEYS	8192u
+#define POLICY_TIMER_KEYS	16384u
 unsigned policy_timer_key(const struct tcp_track *t);
 void policy_timer_key_trk(unsigned key, struct tcp_track *t);
 

@@ -1,4 +1,5 @@
 /* decode.c -- IPv4/IPv6 + TCP header decoder; every read is bounded by caplen. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 
 #define IP4_HDRLEN	20
 #define IP4_OFFMASK	0x1fff		/* fragment offset, in 8-byte units */
+#define IP4_MF		0x2000		/* more fragments */
 #define IP6_HDRLEN	40
 #define IP6_OFFMASK	0xfff8		/* fragment offset in the fragment header */
+#define IP6_MF		0x0001		/* more fragments */
 #define IP6_MAX_EXTHDR	8
 #define TCP_HDRLEN	20
 #define TCP_MAX_WSCALE	14		/* RFC 7323 2.3; the kernel clamps to it */
@@ -52,6 +55,7 @@ static const char *const decode_err_names[DEC__MAX] = {
 	[DEC_BAD_EXTHDR] = "bad_exthdr",
 	[DEC_BAD_UDP_LENGTH] = "bad_udp_length",
 	[DEC_BAD_QUOTE] = "bad_quote",
+	[DEC_SHORT_L4] = "short_l4",
 };
 
 static const char *const kind_names[NBK__MAX] = {
@@ -70,6 +74,31 @@ decode_err_name(enum decode_err e)
 	if ((unsigned int)e >= DEC__MAX || decode_err_names[e] == NULL)
 		return "?";
 	return decode_err_names[e];
+}
+
+bool
+decode_err_invalid(enum decode_err e)
+{
+	return e == DEC_BAD_DOFF || e == DEC_BAD_UDP_LENGTH || e == DEC_SHORT_L4;
+}
+
+/* A transport header shorter than its fixed part (the IP payload ends
+ * first): the kernel's conntrack reads no tuple from it or stops at
+ * tcp_error()/udp_error()/icmp_error()'s "short packet". In a first
+ * fragment (!whole) the rest of the header is in the next one: the
+ * kernel judges the reassembled packet, natbox cannot. The ports, when
+ * there and captured, name the packet in the [INVALID] event. */
+static enum decode_err
+decode_short(const uint8_t *buf, size_t caplen, uint32_t l4, bool whole,
+    struct nb_packet *p)
+{
+	if (!whole)
+		return DEC_FRAGMENT;
+	if (p->kind != NBK_ICMP && p->ip_len - l4 >= 4 && caplen >= (size_t)l4 + 4) {
+		p->sport = rd16(buf + l4);
+		p->dport = rd16(buf + l4 + 2);
+	}
+	return DEC_SHORT_L4;
 }
 
 /*
@@ -164,7 +193,7 @@ tcp_opts_parse(const uint8_t *o, size_t len, size_t avail, struct tcp_opts *opt)
  * Lengths come from the IP header; caplen only bounds what we read.
  */
 static inline enum decode_err
-decode_tcp(const uint8_t *buf, size_t caplen, uint32_t l4,
+decode_tcp(const uint8_t *buf, size_t caplen, uint32_t l4, bool whole,
     struct nb_packet *p)
 {
 	const uint8_t *th;
@@ -172,16 +201,20 @@ decode_tcp(const uint8_t *buf, size_t caplen, uint32_t l4,
 	uint32_t thlen;
 
 	if (unlikely(tcp_len < TCP_HDRLEN))
-		return DEC_BAD_LENGTH;
+		return decode_short(buf, caplen, l4, whole, p);
 	if (unlikely(caplen < (size_t)l4 + TCP_HDRLEN))
 		return DEC_TRUNCATED;
 	th = buf + l4;
 	thlen = (uint32_t)(th[12] >> 4) * 4;
+	p->sport = rd16(th);
+	p->dport = rd16(th + 2);
+	/* tcp_error(): "truncated packet", doff * 4 below the header or
+	 * past the segment; a first fragment's segment goes on */
+	if (unlikely(thlen > tcp_len && !whole))
+		return DEC_FRAGMENT;
 	if (unlikely(thlen < TCP_HDRLEN || thlen > tcp_len))
 		return DEC_BAD_DOFF;
 
-	p->sport = rd16(th);
-	p->dport = rd16(th + 2);
 	p->seq = rd32(th + 4);
 	p->ack = rd32(th + 8);
 	p->flags = th[13];
@@ -239,25 +272,29 @@ set_proto(struct nb_packet *p, uint8_t proto)
 }
 
 /* RFC 768: the length field covers header and data; the kernel's
- * udp_error() calls a length below 8 or past the packet invalid. */
+ * udp_error() calls a length below 8 or past the packet invalid
+ * ("truncated/malformed packet"). A first fragment's datagram goes on
+ * past it (the kernel checks the reassembled one). */
 static enum decode_err
-decode_udp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
+decode_udp(const uint8_t *buf, size_t caplen, uint32_t l4, bool whole,
+    struct nb_packet *p)
 {
 	const uint8_t *uh;
 	uint32_t len;
 
 	if (unlikely(p->ip_len - l4 < UDP_HDRLEN))
-		return DEC_BAD_LENGTH;
+		return decode_short(buf, caplen, l4, whole, p);
 	if (unlikely(caplen < (size_t)l4 + UDP_HDRLEN))
 		return DEC_TRUNCATED;
 	uh = buf + l4;
 	len = rd16(uh + 4);
-	if (unlikely(len < UDP_HDRLEN || len > p->ip_len - l4))
-		return DEC_BAD_UDP_LENGTH;
 	p->sport = rd16(uh);
 	p->dport = rd16(uh + 2);
+	if (unlikely(len < UDP_HDRLEN || (len > p->ip_len - l4 && whole)))
+		return DEC_BAD_UDP_LENGTH;
 	p->l4_off = (uint16_t)l4;
-	p->payload_len = len - UDP_HDRLEN;
+	/* what this packet holds: a first fragment's datagram goes on */
+	p->payload_len = (len > p->ip_len - l4 ? p->ip_len - l4 : len) - UDP_HDRLEN;
 	return DEC_OK;
 }
 
@@ -410,12 +447,13 @@ decode_quote(const uint8_t *buf, size_t caplen, uint32_t off, struct nb_packet *
 }
 
 static enum decode_err
-decode_icmp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
+decode_icmp(const uint8_t *buf, size_t caplen, uint32_t l4, bool whole,
+    struct nb_packet *p)
 {
 	const uint8_t *ih;
 
-	if (unlikely(p->ip_len - l4 < ICMP_HDRLEN))
-		return DEC_BAD_LENGTH;
+	if (unlikely(p->ip_len - l4 < ICMP_HDRLEN))	/* icmp_error(): "short packet" */
+		return decode_short(buf, caplen, l4, whole, p);
 	if (unlikely(caplen < (size_t)l4 + ICMP_HDRLEN))
 		return DEC_TRUNCATED;
 	ih = buf + l4;
@@ -439,21 +477,23 @@ decode_icmp(const uint8_t *buf, size_t caplen, uint32_t l4, struct nb_packet *p)
 	return DEC_OK;
 }
 
-/* The transport at l4 (IP fields are set). TCP first: it is the hot path. */
+/* The transport at l4 (IP fields are set). TCP first: it is the hot
+ * path. whole: not a first fragment (more of the packet follows in
+ * others), so the transport's lengths can be checked against ip_len. */
 static inline enum decode_err
 decode_l4(const uint8_t *buf, size_t caplen, uint32_t l4, uint8_t proto,
-    struct nb_packet *p)
+    bool whole, struct nb_packet *p)
 {
 	if (likely(proto == PROTO_TCP)) {
 		p->proto = PROTO_TCP;
-		return decode_tcp(buf, caplen, l4, p);
+		return decode_tcp(buf, caplen, l4, whole, p);
 	}
 	set_proto(p, proto);
 	switch (p->kind) {
 	case NBK_UDP:
-		return decode_udp(buf, caplen, l4, p);
+		return decode_udp(buf, caplen, l4, whole, p);
 	case NBK_ICMP:
-		return decode_icmp(buf, caplen, l4, p);
+		return decode_icmp(buf, caplen, l4, whole, p);
 	default:
 		p->l4_off = (uint16_t)l4;
 		p->payload_len = p->ip_len - l4;
@@ -486,7 +526,7 @@ decode_ip4(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 		set_proto(p, buf[9]);
 		return DEC_FRAGMENT;
 	}
-	return decode_l4(buf, caplen, hlen, buf[9], p);
+	return decode_l4(buf, caplen, hlen, buf[9], !(rd16(buf + 6) & IP4_MF), p);
 }
 
 /*
@@ -499,6 +539,7 @@ static enum decode_err
 decode_ip6(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 {
 	uint32_t end, off = IP6_HDRLEN, hlen;
+	bool whole = true;
 	uint8_t nh;
 	int n;
 
@@ -540,6 +581,7 @@ decode_ip6(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 					set_proto(p, buf[off]);
 				return DEC_FRAGMENT;
 			}
+			whole = !(rd16(buf + off + 2) & IP6_MF);
 		}
 		nh = buf[off];
 		off += hlen;
@@ -548,7 +590,7 @@ decode_ip6(const uint8_t *buf, size_t caplen, struct nb_packet *p)
 		set_proto(p, nh);
 		return DEC_NOT_TCP;
 	}
-	return decode_l4(buf, caplen, off, nh, p);
+	return decode_l4(buf, caplen, off, nh, whole, p);
 }
 
 enum decode_err

@@ -8,9 +8,14 @@
 
 #include "engine_int.h"
 
-/* A packet that did not decode: skipped or malformed (engine_int.h). */
+/* A packet that did not decode: skipped or malformed (engine_int.h).
+ * A transport header the kernel's conntrack calls INVALID (cut or
+ * inconsistent: decode_err_invalid()) and malformed.action passes is
+ * reported as such, its reason the decode error's; no flow is touched,
+ * as the kernel drops the conntrack it had looked up or begun. */
 enum verdict_action
-engine_undecoded(struct engine *e, enum decode_err err, uint64_t now, struct verdict *v)
+engine_undecoded(struct engine *e, const struct nb_packet *p, enum decode_err err,
+    uint64_t now, struct verdict *v)
 {
 	struct event ev;
 
@@ -18,8 +23,11 @@ engine_undecoded(struct engine *e, enum decode_err err, uint64_t now, struct ver
 		e->st.skipped++;
 		return engine_accept(e, v);
 	}
-	if (e->pol->malformed != BAD_DROP)
+	if (e->pol->malformed != BAD_DROP) {
+		if (decode_err_invalid(err))
+			engine_emit_invalid(e, p, NULL, DIR_ORIG, (uint16_t)(R_DECODE + err), now);
 		return engine_accept(e, v);
+	}
 	v->action = V_DROP;
 	v->reason = (uint16_t)(R_DECODE + err);
 	e->st.dropped++;
@@ -60,7 +68,7 @@ engine_process(struct engine *e, const uint8_t *buf, size_t caplen,
 	err = decode_packet(buf, caplen, &p);
 	e->st.decode[err]++;
 	if (err != DEC_OK)
-		return engine_undecoded(e, err, now, v);
+		return engine_undecoded(e, &p, err, now, v);
 	return process(e, &p, flowtab_hash(e->ft, &p), now, v);
 }
 
@@ -159,7 +167,7 @@ run_burst(struct engine *e, const struct engine_pkt *pkts, const struct engine_t
 			verdict_init(e, vj);
 			e->st.decode[err[j]]++;
 			if (err[j] != DEC_OK)
-				engine_undecoded(e, err[j], now, vj);
+				engine_undecoded(e, p[j], err[j], now, vj);
 			else
 				process(e, p[j], hash[j], now, vj);
 			if (tp) {

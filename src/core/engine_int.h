@@ -165,9 +165,11 @@ engine_accept(struct engine *e, struct verdict *v)
 }
 
 /* A packet that did not decode: skipped (not a protocol tracked, a later
- * fragment) or malformed, by malformed.action (engine_entry.c). */
-enum verdict_action engine_undecoded(struct engine *e, enum decode_err err, uint64_t now,
-    struct verdict *v);
+ * fragment) or malformed, by malformed.action; a transport the kernel
+ * calls INVALID, passed, is an [INVALID] event (engine_entry.c). p is
+ * what decode_packet() left. */
+enum verdict_action engine_undecoded(struct engine *e, const struct nb_packet *p,
+    enum decode_err err, uint64_t now, struct verdict *v);
 
 /* An ICMP message of a type no flow is kept for: invalid, no flow (engine.c). */
 enum verdict_action engine_icmp_invalid(struct engine *e, const struct nb_packet *p,

@@ -50,15 +50,9 @@ static const char *const simple_keys[K_SIMPLE_MAX] = {
 	[K_ICMP_ERRORS] = "icmp.errors",
 };
 
-/* Key ids for duplicate detection: one slot per spelling. */
-#define ID_TIMEOUT_STATE	32
-#define ID_TIMEOUT_GROUP	48
-#define ID_REFRESH_STATE	64
-#define ID_REFRESH_GROUP	80
-#define ID_FAULT		96
-_Static_assert(TRK_STATE_MAX <= 16 && FAULT__MAX <= 16, "key id slots");
-_Static_assert(POLICY_NAT_ID + POLICY_NAT_KEYS <= POLICY_TCP_ID, "nat key id slots");
-_Static_assert(POLICY_TCP_ID + POLICY_TCP_KEYS <= ID_MAX, "tcp key id slots");
+/* Key ids for duplicate detection: policy_int.h. */
+_Static_assert(TRK_STATE_MAX <= ID_STATE_SLOTS && NELEM(groups) <= ID_STATE_SLOTS &&
+    FAULT__MAX <= 16 && K_SIMPLE_MAX <= ID_TIMEOUT_STATE, "key id slots");
 
 struct keyref {
 	enum kind kind;

@@ -14,7 +14,20 @@
 #define DUR_MAX		(365ULL * 86400 * SEC)	/* longest timeout a profile may set */
 #define INHERIT_DEPTH	8
 #define ADAPTIVE_MAX	1000u		/* table.adaptive: % of max_flows */
-#define ID_MAX		136	/* key ids for duplicate detection (policy.c) */
+/* Key ids for duplicate detection (policy.c): one slot per spelling of a
+ * key; a tracker state's keys, and a state group's, have ID_STATE_SLOTS
+ * each (TRK_STATE_MAX may grow to it), the faults 16. */
+#define ID_STATE_SLOTS		32
+#define ID_TIMEOUT_STATE	32
+#define ID_TIMEOUT_GROUP	(ID_TIMEOUT_STATE + ID_STATE_SLOTS)
+#define ID_REFRESH_STATE	(ID_TIMEOUT_GROUP + ID_STATE_SLOTS)
+#define ID_REFRESH_GROUP	(ID_REFRESH_STATE + ID_STATE_SLOTS)
+#define ID_FAULT		(ID_REFRESH_GROUP + ID_STATE_SLOTS)
+#define POLICY_NAT_ID		(ID_FAULT + 16)		/* policy_nat.c */
+#define POLICY_NAT_KEYS		16
+#define POLICY_TCP_ID		(POLICY_NAT_ID + POLICY_NAT_KEYS)	/* policy_tcp.c */
+#define POLICY_TCP_KEYS		8
+#define ID_MAX			(POLICY_TCP_ID + POLICY_TCP_KEYS)
 
 /* One file (or one --set) being parsed. */
 struct parser {
@@ -60,8 +73,6 @@ extern const char *const policy_pass_names[2];
 extern const char *const policy_fault_names[FAULT__MAX];
 
 /* The nat.* keys (policy_nat.c). Key ids POLICY_NAT_ID.. for duplicates. */
-#define POLICY_NAT_ID	112
-#define POLICY_NAT_KEYS	16
 struct outbuf;
 void policy_nat_defaults(struct nat_conf *c);
 /* The index of "nat.SUB"'s SUB, or -1. */
@@ -74,8 +85,6 @@ void policy_nat_format_json(const struct nat_conf *c, struct outbuf *o);
 
 /* The tcp.* keys and timeout.max_retrans (policy_tcp.c): the kernel's
  * sysctls that change tracking. Key ids POLICY_TCP_ID.. */
-#define POLICY_TCP_ID	128
-#define POLICY_TCP_KEYS	8
 void policy_tcp_defaults(struct policy *p);
 /* The index of a whole key ("tcp.loose", "timeout.max_retrans"), or -1. */
 int policy_tcp_key(const char *key);

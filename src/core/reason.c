@@ -50,6 +50,7 @@ static const char *const decode_names[DEC__MAX] = {
 	[DEC_BAD_EXTHDR] = "decode:bad_exthdr",
 	[DEC_BAD_UDP_LENGTH] = "decode:bad_udp_length",
 	[DEC_BAD_QUOTE] = "decode:bad_quote",
+	[DEC_SHORT_L4] = "decode:short_l4",
 };
 
 const char *

@@ -10,27 +10,28 @@ both_flags(const struct tcp_track *t)
 	return t->d[DIR_ORIG].flags | t->d[DIR_REPLY].flags;
 }
 
-/* The key's bits above the state's four (TCP_STATE_MAX <= 16). Any input
+/* The key's bits above the state's five (TRK_STATE_MAX <= 32). Any input
  * the two functions below gain must get a bit here too. */
-#define TK_FIN_ACKED	0x010	/* either side's FIN was acknowledged */
-#define TK_ORIG_FIN	0x020
-#define TK_REPLY_FIN	0x040
-#define TK_SEEN_REPLY	0x080
-#define TK_DATA_UNACK	0x100	/* either side has data in flight */
+#define TK_STATE	0x01f
+#define TK_FIN_ACKED	0x020	/* either side's FIN was acknowledged */
+#define TK_ORIG_FIN	0x040
+#define TK_REPLY_FIN	0x080
+#define TK_SEEN_REPLY	0x100
+#define TK_DATA_UNACK	0x200	/* either side has data in flight */
 /* the kernel mode's facts of the last packet (TTF_RETRANS...) */
-#define TK_RETRANS	0x200
-#define TK_RST		0x400
-#define TK_ZERO_WIN	0x800
-#define TK_NO_REPLY	0x1000
-_Static_assert(TCP_STATE_MAX <= 16 && POLICY_TIMER_KEYS == 0x2000,
-    "the key: four bits of state, nine of facts");
+#define TK_RETRANS	0x400
+#define TK_RST		0x800
+#define TK_ZERO_WIN	0x1000
+#define TK_NO_REPLY	0x2000
+_Static_assert(TRK_STATE_MAX <= TK_STATE + 1 && POLICY_TIMER_KEYS == 0x4000,
+    "the key: five bits of state, nine of facts");
 
 unsigned
 policy_timer_key(const struct tcp_track *t)
 {
 	uint16_t fl = both_flags(t);
 
-	return (t->state & 0x0f) |
+	return (t->state & TK_STATE) |
 	    ((fl & TDF_FIN_ACKED) ? TK_FIN_ACKED : 0) |
 	    ((t->d[DIR_ORIG].flags & TDF_FIN_SEEN) ? TK_ORIG_FIN : 0) |
 	    ((t->d[DIR_REPLY].flags & TDF_FIN_SEEN) ? TK_REPLY_FIN : 0) |
@@ -46,7 +47,7 @@ void
 policy_timer_key_trk(unsigned key, struct tcp_track *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->state = (uint8_t)(key & 0x0f);
+	t->state = (uint8_t)(key & TK_STATE);
 	if (key & TK_FIN_ACKED)
 		t->d[DIR_ORIG].flags |= TDF_FIN_ACKED;
 	if (key & TK_ORIG_FIN)

@@ -228,6 +228,8 @@ kd_build(uint8_t *b, const struct kdflow *f, unsigned i, unsigned k)
 		put16(b + 4, (uint32_t)(p->a == 1 ? n + 8 : p->a == 2 ? 4 : n));
 		if (p->a == 3 && f->family == 4)
 			put16(b + 6, 0x1234);
+		if (p->a == 4)
+			n = 4;
 	}
 	if (p->what == 's') {
 		uint32_t c;

@@ -32,7 +32,8 @@ static const char kd_kind_names[KD__N][6] = { "udp", "icmp", "gre", "esp", "sctp
  *   u BAD       a UDP datagram (client port 20000+i, server port 5001);
  *               BAD 0 well formed, 1 its length field 8 bytes past its
  *               end, 2 its length field 4 (below the header), 3 (IPv4)
- *               a wrong checksum
+ *               a wrong checksum, 4 (IPv4, a flow's first packet: its
+ *               length names no other) cut to its ports, 4 bytes
  *   i TYPE ID   an ICMP query or reply of that type and identifier
  *   e LIVE      an ICMP error from the server quoting the flow's UDP
  *               tuple (LIVE 1) or a tuple of another client port (0)

@@ -202,7 +202,9 @@ kdj_nflog_pkt(const uint8_t *ip, uint32_t len, uint64_t t, void *arg)
 {
 	int i = -1;
 
-	(void)len, (void)arg;
+	(void)arg;
+	if (len < ((ip[0] >> 4) == 6 ? 40u : 20u))
+		return;
 	if ((ip[0] >> 4) == 6 && (i = kd_flow_of(ip + 8, 6)) < 0)
 		i = kd_flow_of(ip + 24, 6);
 	else if ((ip[0] >> 4) == 4 && (i = kd_flow_of(ip + 12, 4)) < 0)

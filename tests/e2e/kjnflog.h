@@ -17,7 +17,8 @@ kj_rd(const uint8_t *b, int n, int le)
 
 /*
  * tcpdump -i nflog:G -w FILE: NFLOG records (link type 239); fn gets the
- * IP packet of each NFULA_PAYLOAD TLV (9) at least 40 bytes long, with
+ * IP packet of each NFULA_PAYLOAD TLV (9) at least 20 bytes long (a
+ * segment cut inside its header is short), with
  * the record's time (ns; NFLOG batches, so it may be late).
  */
 static int
@@ -50,7 +51,7 @@ kj_nflog_each(const char *path, void (*fn)(const uint8_t *ip, uint32_t len, uint
 
 			if (tl < 4 || off + tl > cap)
 				break;
-			if ((ty & 0x7fff) == 9 && tl >= 4 + 40)
+			if ((ty & 0x7fff) == 9 && tl >= 4 + 20)
 				fn(buf + off + 4, tl - 4, t, arg);
 			off += (tl + 3) & ~3u;
 		}

@@ -32,9 +32,12 @@
  *
  * A packet list: "flow NAME FAMILY" then one line per packet,
  * "C|S FLAGS SEQ ACK WIN LEN [mss=N] [ws=N] [sackok] [ts=V,E] [sack=L,R]
- * [wait=MS]" (FLAGS as letters SAFRPUEC, "-" for none; wait: the flow is
- * idle MS ms, at most 60000, before the packet), a blank line after each
- * flow.
+ * [wait=MS] [doff=N] [trunc=N]" (FLAGS as letters SAFRPUEC, "-" for
+ * none; wait: the flow is idle MS ms, at most 60000, before the packet;
+ * doff: the data offset field says N words, 0-15, whatever the header
+ * built; trunc: only the segment's first N bytes, 4-19, are sent: both
+ * malformed as the kernel's tcp_error() sees it), a blank line after
+ * each flow.
  * Packet i of a flow carries i in its urgent pointer (the trackers ignore
  * it), so the kernel's NFLOG copy says which packet it marked.
  */
@@ -54,6 +57,7 @@ kf_read(const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		char d, fl[16], *o;
 		struct kpkt p;
+		unsigned v;
 		int n = 0;
 
 		if (strncmp(line, "flow ", 5) == 0) {
@@ -85,6 +89,10 @@ kf_read(const char *path)
 				p.sack = 1;
 			else if (sscanf(o, "wait=%u", &p.wait_ms) == 1 && p.wait_ms > 60000)
 				p.wait_ms = 60000;
+			else if (sscanf(o, "doff=%u", &v) == 1 && v < 16)
+				p.doff_set = 1, p.doff = (uint8_t)v;
+			else if (sscanf(o, "trunc=%u", &v) == 1 && v >= 4 && v < 20)
+				p.trunc = (uint8_t)v;
 		}
 		cur->pkts[cur->npkts++] = p;
 	}
@@ -160,7 +168,16 @@ build(uint8_t *b, const struct kpkt *p, uint16_t sport, uint16_t dport, uint16_t
 	put16(b + 16, 0);
 	put16(b + 18, idx);
 	memset(b + hl, 'x', p->len);
-	return hl + p->len;
+	if (p->doff_set)
+		b[12] = (uint8_t)(p->doff << 4);
+	return p->trunc ? p->trunc : hl + p->len;
+}
+
+static void
+v6_csum(int s, int off)
+{
+	if (setsockopt(s, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) != 0)
+		perror("IPV6_CHECKSUM");
 }
 
 static int
@@ -341,9 +358,17 @@ cmd_send(int argc, char **argv)
 			}
 			fprintf(log, "pkt %u %u %llu\n", i, k + 1,
 			    (unsigned long long)now_ns(CLOCK_MONOTONIC));
+			/* a cut IPv6 segment has no checksum field to fill */
+			if (v6 && p->trunc)
+				v6_csum(s[v6][d], -1);
 			if (sendto(s[v6][d], b, n, 0, (struct sockaddr *)&ss, sl) < 0)
 				perror("sendto");
-			if (!arrived(tap[!d], d ? KF_SERVER_PORT : cport, d ? cport : KF_SERVER_PORT,
+			if (v6 && p->trunc)
+				v6_csum(s[v6][d], 16);
+			/* a cut segment has no number to wait for */
+			if (p->trunc)
+				usleep((useconds_t)wait_ms * 1000);
+			else if (!arrived(tap[!d], d ? KF_SERVER_PORT : cport, d ? cport : KF_SERVER_PORT,
 			    (uint16_t)(k + 1), wait_ms))
 				late++;
 			usleep(gap);

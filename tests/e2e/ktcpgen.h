@@ -31,6 +31,11 @@ struct kpkt {
 	uint8_t sackok, ts, sack;
 	uint32_t tsval, tsecr, sack_l, sack_r;
 	uint32_t wait_ms;	/* idle this long before it is sent (lists only) */
+	/* Malformed on purpose (lists only): doff is the data offset
+	 * written, in 32-bit words, when doff_set (the header stays as
+	 * built); trunc, when not 0, cuts the segment to its first trunc
+	 * bytes (below the 20 of a header). */
+	uint8_t doff_set, doff, trunc;
 };
 
 struct kflow {
@@ -93,6 +98,10 @@ kf_print_pkt(FILE *f, const struct kpkt *p)
 		fprintf(f, " sack=%u,%u", p->sack_l, p->sack_r);
 	if (p->wait_ms)
 		fprintf(f, " wait=%u", p->wait_ms);
+	if (p->doff_set)
+		fprintf(f, " doff=%u", p->doff);
+	if (p->trunc)
+		fprintf(f, " trunc=%u", p->trunc);
 	fputc('\n', f);
 }
 

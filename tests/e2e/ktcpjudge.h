@@ -201,7 +201,8 @@ kj_read_ct(const char *path)
 	return 0;
 }
 
-/* The NFLOG copy's urgent pointer is the packet's number in its flow. */
+/* The NFLOG copy's urgent pointer is the packet's number in its flow;
+ * a cut segment (trunc) is told by its length. */
 static void
 kj_nflog_tcp(const uint8_t *ip, uint32_t len, uint64_t t, void *arg)
 {
@@ -210,9 +211,19 @@ kj_nflog_tcp(const uint8_t *ip, uint32_t len, uint64_t t, void *arg)
 	unsigned urg;
 
 	(void)t, (void)arg;
-	if ((size_t)(th - ip) + 20 > len)
+	if ((size_t)(th - ip) + 4 > len)
 		return;
 	j = kj_by_port(kj_rd(th, 2, 0), kj_rd(th + 2, 2, 0));
+	if (j && (size_t)(th - ip) + 20 > len) {
+		const struct kflow *fl = &kf_flows[j - kj];
+
+		for (unsigned k = 0; k < fl->npkts; k++)
+			if (fl->pkts[k].trunc == len - (uint32_t)(th - ip))
+				j->kinv |= 1u << k;
+		return;
+	}
+	if ((size_t)(th - ip) + 20 > len)
+		return;
 	urg = kj_rd(th + 18, 2, 0);
 	if (j && urg >= 1 && urg <= KF_MAX_PKTS)
 		j->kinv |= 1u << (urg - 1);

@@ -28,13 +28,15 @@
 # KDGRAM_TOL_MS (expiry moments, 1000), KDGRAM_LIST (a list of one's own to
 # replay), KDGRAM_STRICT=1 (every kind must agree). Without it UDP, ICMP,
 # GRE, ESP and the unknown protocols must, and SCTP and malformed
-# datagrams (kind "bad", in lists only) are FINDINGs, for the classes
+# datagrams of kind "bad" (in lists only) are FINDINGs, for the classes
 # natbox does not model yet: SCTP has its own state machine, vtag checks
 # (INVALID) and per-state timers (nf_conntrack_proto_sctp.c); a UDP
-# datagram whose length field is wrong or whose checksum is bad is INVALID
-# to the kernel (udp_error()) and accepted silently by natbox. The
-# minimal sequences of every class, fixed or not:
-# KDGRAM_LIST=tests/e2e/kdgram-classes.list.
+# datagram whose checksum is bad is INVALID to the kernel (udp_error() at
+# PREROUTING) and accepted silently by natbox, whose live copies are
+# headers only. One whose length field is wrong, or cut to its ports, is
+# INVALID to both (kind udp, asserted). The minimal sequences of every
+# class, fixed or not, tests/e2e/kdgram-classes.list, are sent after the
+# seeds (KDGRAM_CLASSES=0 leaves them out).
 # `make kernel-dgram` runs many more.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-kdg}
@@ -165,6 +167,9 @@ for seed in $SEEDS; do
 	"$GEN" gen "$seed" "$FLOWS" >"$E2E_TMP/seed$seed.list"
 	send_group "seed$seed" "$E2E_TMP/seed$seed.list"
 done
+if [ "${KDGRAM_CLASSES:-1}" = 1 ]; then
+	send_group "classes" "$E2E_DIR/kdgram-classes.list"
+fi
 if [ -n "${KDGRAM_LIST:-}" ] && [ -f "$KDGRAM_LIST" ]; then
 	send_group "list" "$KDGRAM_LIST"
 fi

@@ -23,6 +23,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = decode_packet(data, size, &p);
 	if ((unsigned int)e >= DEC__MAX || strcmp(decode_err_name(e), "?") == 0)
 		abort();
+	/* an error the kernel calls INVALID still names the packet */
+	if (decode_err_invalid(e) && ((p.family != 4 && p.family != 6) || p.kind >= NBK__MAX ||
+	    (p.kind == NBK_TCP) != (p.proto == 6)))
+		abort();
 	if (e != DEC_OK)
 		return 0;
 	if (p.family != 4 && p.family != 6)

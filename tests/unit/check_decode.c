@@ -13,7 +13,7 @@ START_TEST(test_err_names)
 	static const char *const want[] = {
 		"ok", "not_tcp", "fragment", "truncated", "bad_version",
 		"bad_ihl", "bad_length", "bad_doff", "bad_exthdr",
-		"bad_udp_length", "bad_quote",
+		"bad_udp_length", "bad_quote", "short_l4",
 	};
 
 	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), DEC__MAX);

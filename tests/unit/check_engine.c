@@ -390,6 +390,17 @@ START_TEST(test_malformed_action)
 		b[0] = 0x55;
 		engine_process(t.e, b, n, t.now, &t.v);
 		ck_assert_uint_eq(engine_stats(t.e)->decode[DEC_BAD_VERSION], 1);
+		/* neither is INVALID to the kernel (a capture cut short, the IP
+		 * layer's); an ICMP header cut by the IP length is
+		 * (icmp_error()'s "short packet"): an [INVALID] when passed,
+		 * a [DROP] counted by reason when dropped */
+		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_NONE), 0);
+		n = build_dgram(b, 1, true, 7, 0);
+		put16(b + 2, 20 + 4);
+		ck_assert_int_eq(engine_process(t.e, b, n, t.now, &t.v), drop_it ? V_DROP : V_ACCEPT);
+		ck_assert_uint_eq(count_ev(&t, EV_INVALID, R_DECODE + DEC_SHORT_L4), drop_it ? 0 : 1);
+		ck_assert_uint_eq(count_ev(&t, EV_DROP, R_DECODE + DEC_SHORT_L4), drop_it ? 1 : 0);
+		ck_assert_uint_eq(engine_stats(t.e)->reason[R_DECODE + DEC_SHORT_L4], (unsigned)drop_it);
 		/* IPv4 carrying ICMPv6's number is an "other" flow, not
 		 * skipped */
 		n = build(b, false, true, t.cport, TH_SYN, 1, 0, 0);

@@ -98,6 +98,12 @@ START_TEST(test_timer_key_covers_ladder)
 		policy_timer_key_trk(key, &k);
 		ck_assert_uint_eq(policy_timer_key(&k), key);
 	}
+	/* the state field has room for 32 tracker states, more than
+	 * TRK_STATE_MAX: a new tracker (SCTP's) fits without a new layout */
+	ck_assert_uint_le(TRK_STATE_MAX, 32);
+	policy_timer_key_trk(31, &k);
+	ck_assert_uint_eq(k.state, 31);
+	ck_assert_uint_eq(k.flags, 0);
 	for (int i = 0; i < 20000; i++) {
 		unsigned key;
 

@@ -80,11 +80,13 @@ START_TEST(test_udp4)
 	put16(t.b + 24, 21);
 	ck_assert_int_eq(dec(&t, 28, &p), DEC_BAD_UDP_LENGTH);
 
-	/* an IP payload too short for a UDP header is an IP length error */
+	/* an IP payload too short for a UDP header: udp_error()'s "short
+	 * packet", INVALID to the kernel */
 	ip4(&t, P_UDP, a4, b4);
 	grow(&t, 6);
 	done(&t);
-	ck_assert_int_eq(dec(&t, t.len, &p), DEC_BAD_LENGTH);
+	ck_assert_int_eq(dec(&t, t.len, &p), DEC_SHORT_L4);
+	ck_assert(decode_err_invalid(DEC_SHORT_L4));
 }
 END_TEST
 
@@ -212,7 +214,7 @@ START_TEST(test_icmp_queries)
 			put16(t.b + 2, (uint16_t)(l4 + 7));
 		else
 			put16(t.b + 4, 7);
-		ck_assert_int_eq(dec(&t, l4 + 7, &p), DEC_BAD_LENGTH);
+		ck_assert_int_eq(dec(&t, l4 + 7, &p), DEC_SHORT_L4);
 	}
 }
 END_TEST

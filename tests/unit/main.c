@@ -17,7 +17,7 @@ main(void)
 		suite_track, suite_track_icmperr, suite_track_engine,
 		suite_track_errors, suite_track_policy, suite_nat, suite_natrw,
 		suite_natrw_icmp, suite_conform, suite_infer, suite_grace,
-		suite_ctlpeer, suite_kernel, suite_zconn, suite_probeaddr,
+		suite_ctlpeer, suite_kernel, suite_zconn, suite_probeaddr, suite_malformed,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -40,6 +40,7 @@ SUITE_DECL(ctlpeer);
 SUITE_DECL(kernel);
 SUITE_DECL(zconn);
 SUITE_DECL(probeaddr);
+SUITE_DECL(malformed);
 #undef SUITE_DECL
 
 #endif
