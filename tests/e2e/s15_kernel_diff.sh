@@ -34,8 +34,8 @@
 # flow's last packet to its expiry names the timer each chose; they must
 # agree within KDIFF_TOL_MS (1000). A reaper (`conntrack -L` every
 # 0.25 s) makes the kernel's expiries prompt; each group waits 23 s for
-# them. The timer classes (tests/e2e/kdiff-timers.list) run after the
-# seeds (KDIFF_CLASSES=0: not).
+# them. The timer classes (tests/e2e/kdiff-timers.list) and the malformed
+# headers (kdiff-malformed.list) run after the seeds (KDIFF_CLASSES=0: not).
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-kx}
 QUEUE=${QUEUE:-10}
@@ -164,6 +164,10 @@ done
 # timers compared; KDIFF_CLASSES=0 leaves them out
 if [ -n "$TIMER_SET" ] && [ "${KDIFF_CLASSES:-1}" = 1 ]; then
 	send_group "timer classes" "$E2E_DIR/kdiff-timers.list"
+fi
+# The malformed headers (tcp_error()'s INVALID classes)
+if [ "${KDIFF_CLASSES:-1}" = 1 ]; then
+	send_group "malformed classes" "$E2E_DIR/kdiff-malformed.list"
 fi
 
 # KDIFF_LIST=FILE: a packet list of one's own (a disagreeing flow as
