@@ -116,6 +116,7 @@ struct prober {
 	struct infer icmp;
 	char icmp_why[96];
 	const char *icmp_how;	/* "ping sockets" or "raw socket" */
+	int icmp_pid, icmp_pipe;	/* its search's child process, -1 */
 };
 
 /* probe_cli.c */
@@ -168,7 +169,10 @@ void probe_hairpin(struct prober *pr);
 void probe_hairpin_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
 
 /* probe_icmp.c */
-void probe_icmp_query(struct prober *pr);
+/* The ICMP search in a child process, side by side with the others;
+ * its outcome read back into pr (waiting for the child). */
+void probe_icmp_start(struct prober *pr);
+void probe_icmp_finish(struct prober *pr);
 void probe_icmp_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
 void probe_icmp_text(const struct prober *pr);
 void probe_icmp_json(const struct prober *pr);
