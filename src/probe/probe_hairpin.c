@@ -133,9 +133,14 @@ tcp_hair_once(struct prober *pr, bool *ext)
 	rc = 1;
 	*ext = getsockname(b, &mine.sa, &ml) == 0 && !probe_sa_same_host(&from, &mine);
 out:
-	for (int *fd = (int[]){ a, l, b, in }, i = 0; i < 4; i++)
-		if (fd[i] >= 0)
-			close(fd[i]);
+	if (in >= 0)
+		close(in);
+	if (b >= 0)
+		close(b);
+	if (l >= 0)
+		close(l);
+	if (a >= 0)
+		close(a);
 	return rc;
 }
 
