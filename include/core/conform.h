@@ -27,7 +27,8 @@ enum conform_aspect {
 	CA_PORTS,		/* port overloading, port range */
 	CA_PARITY,
 	CA_POOLING,
-	CA_HAIRPIN,
+	CA_HAIRPIN,		/* UDP (RFC 4787 REQ-9) */
+	CA_HAIRPIN_TCP,		/* TCP (RFC 5382 REQ-8) */
 	CA_UNSOLICITED,		/* answer to an unsolicited SYN */
 	CA__MAX
 };

@@ -23,7 +23,7 @@ const char *const conform_result_names[4] = { "pass", "fail", "n/a", "not measur
 
 /* What translation rows rest on: n/a on a device that does not translate. */
 #define CA_NAT_ROWS	(1u << CA_MAPPING | 1u << CA_FILTERING | 1u << CA_PORTS | \
-	1u << CA_PARITY | 1u << CA_POOLING | 1u << CA_HAIRPIN)
+	1u << CA_PARITY | 1u << CA_POOLING | 1u << CA_HAIRPIN | 1u << CA_HAIRPIN_TCP)
 
 struct behaviour {
 	uint8_t map_tcp, map_udp, filt_tcp, filt_udp;
@@ -102,8 +102,10 @@ measure_behaviour(const struct policy *p, uint32_t known, struct behaviour *b)
 		rc |= behave_filtering(p, 6, &b->filt_tcp) | behave_filtering(p, 17, &b->filt_udp);
 	if (has(known, CA_PORTS) || has(known, CA_PARITY) || has(known, CA_POOLING))
 		rc |= behave_ports(p, &b->ports);
+	if (has(known, CA_HAIRPIN_TCP))
+		rc |= behave_hairpin(p, 6, &b->hair_tcp);
 	if (has(known, CA_HAIRPIN))
-		rc |= behave_hairpin(p, 6, &b->hair_tcp) | behave_hairpin(p, 17, &b->hair_udp);
+		rc |= behave_hairpin(p, 17, &b->hair_udp);
 	if (has(known, CA_ICMP_ERR))
 		rc |= behave_icmp_err(p, 6, &b->err_tcp_pass, &b->err_tcp_kept) |
 		    behave_icmp_err(p, 17, &b->err_udp_pass, &b->err_udp_kept);
@@ -220,7 +222,7 @@ rows_tcp(struct conform_report *r, uint32_t known, const struct behaviour *b)
 	ROW(A(CA_PORTS), "RFC 5382", "REQ-7", CL_MUST, "no port overloading",
 	    !(b->ports & PF_OVERLOAD), "%s", b->ports & PF_OVERLOAD ?
 	    "two hosts share an external endpoint" : "distinct external endpoints");
-	ROW(A(CA_HAIRPIN), "RFC 5382", "REQ-8", CL_MUST, "hairpinning", b->hair_tcp,
+	ROW(A(CA_HAIRPIN_TCP), "RFC 5382", "REQ-8", CL_MUST, "hairpinning", b->hair_tcp,
 	    "%s", b->hair_tcp ? "supported" : "refused");
 	ROW(A(CA_ICMP_ERR), "RFC 5382", "REQ-9", CL_SHOULD,
 	    "ICMP destination unreachable translated", b->err_tcp_pass,

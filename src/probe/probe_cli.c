@@ -605,16 +605,18 @@ probe_client_run(const struct probe_cli_opts *o)
 	probe_translation(&pr);
 	if (pr.translated > 0)
 		probe_hairpin(&pr);
+	pr.icmp_pid = -1;
 	if (!o->translation_only) {
+		probe_icmp_start(&pr);	/* its rounds beside all the others */
 		probe_passage(&pr);
 		probe_timewait(&pr);
 		raw_searches(&pr);
-		probe_icmp_query(&pr);
 	}
 	while (!o->translation_only && round_once(&pr) > 0)
 		;
 	if (!o->translation_only)
 		probe_ack_keep(&pr);	/* once the established timer is pinned */
+	probe_icmp_finish(&pr);
 	close(pr.ctl);
 	pr.elapsed = since(pr.started);
 	return probe_output(&pr);

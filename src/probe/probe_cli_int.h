@@ -109,13 +109,14 @@ struct prober {
 	int mapping, filtering;
 	/* hairpinning (probe_hairpin.c): datagrams sent to another inside
 	 * socket's external endpoint, arrived, and from our external one */
-	struct { unsigned tried, passed, ext_src; } hair;
-	char hair_why[64];
+	struct { unsigned tried, passed, ext_src; } hair, hair_tcp;
+	char hair_why[64], hair_why_tcp[96];
 	/* the ICMP query timer (probe_icmp.c): an echo reply d after the
 	 * stack's */
 	struct infer icmp;
 	char icmp_why[96];
 	const char *icmp_how;	/* "ping sockets" or "raw socket" */
+	int icmp_pid, icmp_pipe;	/* its search's child process, -1 */
 };
 
 /* probe_cli.c */
@@ -166,9 +167,14 @@ void probe_rawsearch_json(const struct prober *pr);
 /* probe_hairpin.c */
 void probe_hairpin(struct prober *pr);
 void probe_hairpin_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
+struct conform_report;
+void probe_hairpin_rows(const struct prober *pr, struct conform_report *r);
 
 /* probe_icmp.c */
-void probe_icmp_query(struct prober *pr);
+/* The ICMP search in a child process, side by side with the others;
+ * its outcome read back into pr (waiting for the child). */
+void probe_icmp_start(struct prober *pr);
+void probe_icmp_finish(struct prober *pr);
 void probe_icmp_profile(const struct prober *pr, struct strbuf *sb, uint32_t *known);
 void probe_icmp_text(const struct prober *pr);
 void probe_icmp_json(const struct prober *pr);

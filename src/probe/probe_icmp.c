@@ -5,8 +5,18 @@
  * On ping sockets (one a flow) the kernel picks the identifier and
  * delivers only our replies; on a raw socket (one for the round) we pick
  * it and sort the replies by token.
+ *
+ * The search runs in a child process of its own, with control
+ * connections of its own, side by side with every other search
+ * (probe_icmp_start, probe_icmp_finish): its rounds, up to max-wait each
+ * where echoes pass untracked, add nothing to the probe's run time. The
+ * child hands its search back over a pipe.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
@@ -24,6 +34,8 @@
 
 #define MS	1000000ULL
 #define ICMP_FLOWS	8
+/* the child's tokens: clear of the ids the other searches take */
+#define ICMP_ID_OFF	900000u
 
 enum { IF_SENT = 0, IF_IDLE, IF_PROBED, IF_DONE };
 
@@ -234,8 +246,8 @@ icmp_check(struct prober *pr, const struct ictx *c)
 	return -1;
 }
 
-void
-probe_icmp_query(struct prober *pr)
+static void
+icmp_query(struct prober *pr)
 {
 	struct ictx c = { .raw = false, .raw_fd = -1 };
 	uint64_t d[ICMP_FLOWS], res = pr->o->resolution / MS;
@@ -273,6 +285,103 @@ probe_icmp_query(struct prober *pr)
 	}
 	if (c.raw_fd >= 0)
 		close(c.raw_fd);
+}
+
+/* What the child hands back: its search, why not, how, its tallies. */
+struct icmp_result {
+	struct infer icmp;
+	char why[96];
+	char how[16];
+	unsigned rounds, flows;
+};
+
+void
+probe_icmp_start(struct prober *pr)
+{
+	int p[2];
+
+	pr->icmp_pid = -1;
+	pr->icmp_pipe = -1;
+	fflush(NULL);	/* nothing buffered is written twice */
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(pr->icmp_why, sizeof(pr->icmp_why), "pipe: %s", strerror(errno));
+		return;
+	}
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		snprintf(pr->icmp_why, sizeof(pr->icmp_why), "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		pr->icmp_pid = pid;
+		pr->icmp_pipe = p[0];
+		return;
+	}
+	/* the child: its own control connections and tokens */
+	struct icmp_result r;
+	const char *w = (const char *)&r;
+	size_t off = 0;
+
+	close(p[0]);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (pr->ctl >= 0)
+		close(pr->ctl);	/* the parent's */
+	pr->ctl = -1;
+	pr->next_id += ICMP_ID_OFF;
+	pr->rounds = pr->flows = 0;
+	icmp_query(pr);
+	memset(&r, 0, sizeof(r));
+	r.icmp = pr->icmp;
+	snprintf(r.why, sizeof(r.why), "%s", pr->icmp_why);
+	snprintf(r.how, sizeof(r.how), "%s", pr->icmp_how ? pr->icmp_how : "");
+	r.rounds = pr->rounds;
+	r.flows = pr->flows;
+	while (off < sizeof(r)) {
+		ssize_t k = write(p[1], w + off, sizeof(r) - off);
+
+		if (k <= 0 && errno != EINTR)
+			break;
+		off += k > 0 ? (size_t)k : 0;
+	}
+	if (pr->ctl >= 0)
+		close(pr->ctl);
+	fflush(stdout);
+	_exit(off == sizeof(r) ? 0 : 1);
+}
+
+void
+probe_icmp_finish(struct prober *pr)
+{
+	struct icmp_result r;
+	char *w = (char *)&r;
+	size_t off = 0;
+
+	if (pr->icmp_pid < 0)
+		return;
+	while (off < sizeof(r)) {
+		ssize_t k = read(pr->icmp_pipe, w + off, sizeof(r) - off);
+
+		if (k == 0 || (k < 0 && errno != EINTR))
+			break;
+		off += k > 0 ? (size_t)k : 0;
+	}
+	close(pr->icmp_pipe);
+	while (waitpid(pr->icmp_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pr->icmp_pid = pr->icmp_pipe = -1;
+	if (off < sizeof(r)) {
+		snprintf(pr->icmp_why, sizeof(pr->icmp_why), "its search's process ended early");
+		return;
+	}
+	pr->icmp = r.icmp;
+	snprintf(pr->icmp_why, sizeof(pr->icmp_why), "%s", r.why);
+	pr->icmp_how = strcmp(r.how, "raw socket") == 0 ? "raw socket" : "ping sockets";
+	pr->rounds += r.rounds;
+	pr->flows += r.flows;
 }
 
 /* timeout.icmp with its interval, or why it is not measured. */

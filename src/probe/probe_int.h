@@ -9,6 +9,9 @@
 /* "a.b.c.d:port" (probe_net.c): the raw-socket code's IPv4 spelling;
  * probe_sa_fmt (probe_addr.h) spells either family */
 void probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap);
+/* The Internet checksum of p's n bytes (probe_net.c), in host order: the
+ * raw TCP segments' (over their pseudo-header) and ICMP echoes' */
+uint16_t probe_csum(const uint8_t *p, size_t n);
 
 /* A bare TCP segment from src to dst on a raw socket (probe_raw.c):
  * flags TH_SYN, TH_ACK, TH_RST; 0 or -1. */

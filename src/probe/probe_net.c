@@ -71,6 +71,20 @@ probe_sa_fmt(const union probe_sa *a, char *buf, size_t cap)
 		snprintf(buf, cap, "?");
 }
 
+uint16_t
+probe_csum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(p[n - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 void
 probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap)
 {

@@ -25,18 +25,6 @@
 #define MS	1000000ULL
 #define RAW_TRIES	4
 
-static uint16_t
-csum(const uint8_t *p, size_t n, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)(p[n - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* A bare segment from src to dst: flags (TH_SYN, TH_ACK, TH_RST), seq and ack. */
 int
 probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
@@ -59,7 +47,7 @@ probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in 
 	th->rst = (flags & TH_RST) != 0;
 	th->syn = (flags & TH_SYN) != 0;
 	th->window = htons(1024);
-	th->check = htons(csum(pkt, sizeof(pkt), 0));
+	th->check = htons(probe_csum(pkt, sizeof(pkt)));
 	return sendto(raw, th, 20, 0, (const struct sockaddr *)dst, sizeof(*dst)) == 20 ? 0 : -1;
 }
 

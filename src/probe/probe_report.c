@@ -312,6 +312,10 @@ report_text(struct prober *pr, const struct tcp_find *tf, const char *table)
 		printf("  %-22s %u of %u datagrams to another inside socket's external endpoint "
 		    "came back in, %u from our external endpoint\n", "hairpin (UDP)",
 		    pr->hair.passed, pr->hair.tried, pr->hair.ext_src);
+	if (pr->hair_tcp.tried > 0)
+		printf("  %-22s %u of %u connections to an inside listener's external endpoint "
+		    "came in, %u from an external address\n", "hairpin (TCP)",
+		    pr->hair_tcp.passed, pr->hair_tcp.tried, pr->hair_tcp.ext_src);
 	printf("\n%s", table);
 }
 
@@ -366,6 +370,10 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	if (pr->translated > 0)
 		printf("\"hairpin\":{\"tried\":%u,\"passed\":%u,\"external_source\":%u},",
 		    pr->hair.tried, pr->hair.passed, pr->hair.ext_src);
+	if (pr->translated > 0)
+		printf("\"hairpin_tcp\":{\"tried\":%u,\"passed\":%u,\"external_source\":%u,"
+		    "\"why\":\"%s\"},", pr->hair_tcp.tried, pr->hair_tcp.passed,
+		    pr->hair_tcp.ext_src, pr->hair_why_tcp);
 	printf("\"conformance\":%s}\n", table);
 }
 
@@ -392,6 +400,7 @@ probe_output(struct prober *pr)
 		fatalx("probe: the measured profile does not parse: %s", errs->msg[0]);
 	if (conform_run(&p, known, r) != 0)
 		fatal("conform");
+	probe_hairpin_rows(pr, r);
 	need = pr->o->json ? conform_format_json(r, NULL, 0) : conform_format(r, NULL, 0);
 	if ((table = malloc(need + 1)) == NULL)
 		fatal("malloc");

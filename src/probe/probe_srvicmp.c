@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "probe_int.h"
 #include "probe_srvicmp.h"
 
 int
@@ -76,20 +77,6 @@ srvicmp_ctl(struct srv_icmp *si, const char *line, char *out, size_t cap)
 	return (size_t)snprintf(out, cap, "OK %u\n", token);
 }
 
-static uint16_t
-cksum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)(p[n - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 size_t
 probe_icmp_echo(uint8_t *pkt, size_t cap, uint8_t type, uint16_t id, uint16_t seq,
     const char *payload)
@@ -103,7 +90,7 @@ probe_icmp_echo(uint8_t *pkt, size_t cap, uint8_t type, uint16_t id, uint16_t se
 	ic.un.echo.sequence = htons(seq);
 	memcpy(pkt, &ic, 8);
 	memcpy(pkt + 8, payload, pn);
-	uint16_t c = htons(cksum(pkt, n));
+	uint16_t c = htons(probe_csum(pkt, n));
 
 	memcpy(pkt + 2, &c, 2);
 	return n;

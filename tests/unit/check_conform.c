@@ -109,6 +109,29 @@ START_TEST(test_fin_kills_mapping)
 }
 END_TEST
 
+/* Hairpinning: RFC 5382 REQ-8 rests on TCP's aspect, RFC 4787 REQ-9 on
+ * UDP's; a profile's one nat.hairpin answers both. */
+START_TEST(test_hairpin_split)
+{
+	static const char *const on[] = { "nat.hairpin = on", NULL };
+	static const char *const off[] = { "nat.hairpin = off", NULL };
+	struct policy p;
+	struct conform_report r;
+
+	mkpol(&p, on);
+	ck_assert_int_eq(conform_run(&p, 1u << CA_HAIRPIN, &r), 0);
+	ck_assert_int_eq(find(&r, "RFC 4787", "REQ-9", "hairpin")->result, CR_PASS);
+	ck_assert_int_eq(find(&r, "RFC 5382", "REQ-8", "hairpin")->result, CR_NOT_MEASURED);
+	ck_assert_int_eq(conform_run(&p, 1u << CA_HAIRPIN_TCP, &r), 0);
+	ck_assert_int_eq(find(&r, "RFC 5382", "REQ-8", "hairpin")->result, CR_PASS);
+	ck_assert_int_eq(find(&r, "RFC 4787", "REQ-9", "hairpin")->result, CR_NOT_MEASURED);
+	mkpol(&p, off);
+	ck_assert_int_eq(conform_run(&p, CA_ALL, &r), 0);
+	ck_assert_int_eq(find(&r, "RFC 5382", "REQ-8", "hairpin")->result, CR_FAIL);
+	ck_assert_int_eq(find(&r, "RFC 4787", "REQ-9", "hairpin")->result, CR_FAIL);
+}
+END_TEST
+
 /* The probe's view: only what it measured is judged. */
 START_TEST(test_known_aspects_only)
 {
@@ -149,6 +172,7 @@ suite_conform(void)
 	tcase_add_test(tc, test_compliant_profile_passes_every_must);
 	tcase_add_test(tc, test_fin_kills_mapping);
 	tcase_add_test(tc, test_known_aspects_only);
+	tcase_add_test(tc, test_hairpin_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
