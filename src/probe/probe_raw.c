@@ -37,7 +37,7 @@ csum(const uint8_t *p, size_t n, uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* A bare segment from src to dst: flags (TH_SYN, TH_ACK, TH_RST), seq and ack. */
+/* A bare segment from src to dst: flags (TH_SYN, TH_ACK, TH_RST, TH_FIN, TH_PUSH), seq and ack. */
 int
 probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
     uint8_t flags, uint32_t seq, uint32_t ack)
@@ -58,6 +58,8 @@ probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in 
 	th->ack = (flags & TH_ACK) != 0;
 	th->rst = (flags & TH_RST) != 0;
 	th->syn = (flags & TH_SYN) != 0;
+	th->fin = (flags & TH_FIN) != 0;
+	th->psh = (flags & TH_PUSH) != 0;
 	th->window = htons(1024);
 	th->check = htons(csum(pkt, sizeof(pkt), 0));
 	return sendto(raw, th, 20, 0, (const struct sockaddr *)dst, sizeof(*dst)) == 20 ? 0 : -1;

@@ -1,0 +1,133 @@
+#!/bin/sh
+# shellcheck disable=SC2317,SC2119 # helpers run through check and wait_for; lab_up takes no arguments
+# s26_probe_close.sh -- natbox probe measures the closing timers on fully
+# raw flows (root at both ends, and the RST-dropping rules `natbox probe
+# rules client|server` print, applied in the client and server
+# namespaces): a FIN never acked (fin_wait) and one acked (close_wait),
+# both FINs with the last unacked (last_ack) and all acked (time_wait),
+# a SYN/ACK never acked (syn_recv); half_closed.start from the first two
+# against the established timer.
+#
+#   a. the kernel's conntrack without the rules: the searches are skipped,
+#      the report naming `natbox probe rules client`.
+#   b. the kernel's conntrack (state rules, nf_conntrack_tcp_loose = 0)
+#      with nf_conntrack_tcp_timeout_fin_wait 2, close_wait 3, last_ack 4,
+#      time_wait 5, syn_recv 1: each within the probe's interval,
+#      half_closed.start = first_fin, fin_wait and close_wait written apart.
+#   c. natbox (linux-conntrack) with the same timers set per state.
+#   d. natbox with half_closed.start = fin_acked (established 4 s,
+#      half-closed 2 s): the probe writes fin_acked.
+E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+LAB=${LAB:-pz}
+QUEUE=${QUEUE:-57}
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$E2E_DIR/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=probelib.sh disable=SC1091
+. "$E2E_DIR/probelib.sh"
+
+e2e_init "${1:-}"
+
+PORT=7445
+MW=${S26_MAXWAIT:-6s}
+
+# probe_close TAG RULES: the probe (max-wait $MW), with the rules `natbox
+# probe rules` prints applied at both ends when RULES is 1; the report in
+# $(out TAG_report), the profile in TAG.profile, which must load.
+probe_close() {
+	if [ "$2" = 1 ]; then
+		"$NATBOX" probe rules client --server "$SERVER4:$PORT" | run_in client sh ||
+			fail "$1: the client's rules"
+		"$NATBOX" probe rules server --listen "$SERVER4:$PORT" | run_in server sh ||
+			fail "$1: the server's rules"
+	fi
+	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT"
+	wait_for 5 server_listens || fail "$1: probe server listening"
+	run_in client timeout 400 "$NATBOX" probe client --server "$SERVER4:$PORT" \
+		--max-wait "$MW" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
+		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
+	_rc=$?
+	bg_stop "${1}_srv"
+	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
+	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
+	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
+}
+
+# closing TAG FW CW LA TW SR: each timer within the probe's interval, and
+# the profile's keys.
+closing() {
+	_r=$(out "${1}_report")
+	timer_is "$_r" "$1" tcp_fin_wait "$2"
+	timer_is "$_r" "$1" tcp_close_wait "$3"
+	timer_is "$_r" "$1" tcp_last_ack "$4"
+	timer_is "$_r" "$1" tcp_time_wait "$5"
+	timer_is "$_r" "$1" tcp_syn_recv "$6"
+	for _k in fin_wait close_wait last_ack time_wait syn_recv; do
+		check "$1: the profile has timeout.$_k" \
+			[ -n "$(key "$E2E_TMP/$1.profile" "timeout.$_k")" ]
+	done
+}
+
+kernel_lab() {
+	LAB_NOQUEUE=1 lab_up noqueue
+	kernel_state_rules || fail "kernel: state rules in the router"
+	run_in router sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0 \
+		net.netfilter.nf_conntrack_tcp_timeout_fin_wait=2 \
+		net.netfilter.nf_conntrack_tcp_timeout_close_wait=3 \
+		net.netfilter.nf_conntrack_tcp_timeout_last_ack=4 \
+		net.netfilter.nf_conntrack_tcp_timeout_time_wait=5 \
+		net.netfilter.nf_conntrack_tcp_timeout_syn_recv=1 >/dev/null ||
+		fail "kernel: the sysctls in the router namespace"
+}
+
+# ---- a. the kernel's conntrack, no rules ----
+if [ "${S26_ONLY:-a}" = a ] || [ -z "${S26_ONLY:-}" ]; then
+	kernel_lab
+	probe_close norules 0
+	lab_down
+	assert_match "norules: the report says why, naming the command" \
+		"*run \`natbox probe rules client --server $SERVER4:$PORT | sh\`*" \
+		"$(field "$(out norules_report)" why)$(cat "$(out norules_report)")"
+	assert_match "norules: the profile says the closing timers were not measured" \
+		"*# closing timers*not measured: *natbox probe rules client*" \
+		"$(cat "$E2E_TMP/norules.profile")"
+fi
+
+# ---- b. the kernel's conntrack, the rules applied ----
+if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = b ]; then
+	kernel_lab
+	probe_close kernel 1
+	lab_down
+	closing kernel 2 3 4 5 1
+	assert_eq "kernel: half_closed.start" first_fin \
+		"$(key "$E2E_TMP/kernel.profile" half_closed.start)"
+fi
+
+# ---- c. natbox, the same timers per state ----
+if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = c ]; then
+	lab_up
+	natbox_start --policy linux-conntrack --set timeout.fin_wait=2s \
+		--set timeout.close_wait=3s --set timeout.last_ack=4s \
+		--set timeout.time_wait=5s --set timeout.syn_recv=1s ||
+		fail "natbox: bound the queue"
+	probe_close natbox 1
+	bg_stop natbox
+	lab_down
+	closing natbox 2 3 4 5 1
+	assert_eq "natbox: half_closed.start" first_fin \
+		"$(key "$E2E_TMP/natbox.profile" half_closed.start)"
+fi
+
+# ---- d. natbox, fin_acked ----
+if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = d ]; then
+	lab_up
+	natbox_start --policy linux-conntrack --set half_closed.start=fin_acked \
+		--set timeout.established=4s --set timeout.half_closed=2s ||
+		fail "finacked: natbox bound the queue"
+	probe_close finacked 1
+	bg_stop natbox
+	lab_down
+	assert_eq "finacked: half_closed.start" fin_acked \
+		"$(key "$E2E_TMP/finacked.profile" half_closed.start)"
+fi
+
+e2e_finish
