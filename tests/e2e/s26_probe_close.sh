@@ -14,7 +14,8 @@
 #      with nf_conntrack_tcp_timeout_fin_wait 2, close_wait 3, last_ack 4,
 #      time_wait 5, syn_recv 1: each within the probe's interval,
 #      half_closed.start = first_fin, fin_wait and close_wait written apart.
-#   c. natbox (linux-conntrack) with the same timers set per state.
+#   c. natbox (linux-conntrack, unknown.action = drop: a dead flow is not
+#      picked up again) with the same timers set per state.
 #   d. natbox with half_closed.start = fin_acked (established 4 s,
 #      half-closed 2 s): the probe writes fin_acked.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -105,7 +106,7 @@ fi
 # ---- c. natbox, the same timers per state ----
 if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = c ]; then
 	lab_up
-	natbox_start --policy linux-conntrack --set timeout.fin_wait=2s \
+	natbox_start --policy linux-conntrack --set unknown.action=drop --set timeout.fin_wait=2s \
 		--set timeout.close_wait=3s --set timeout.last_ack=4s \
 		--set timeout.time_wait=5s --set timeout.syn_recv=1s ||
 		fail "natbox: bound the queue"
@@ -120,7 +121,7 @@ fi
 # ---- d. natbox, fin_acked ----
 if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = d ]; then
 	lab_up
-	natbox_start --policy linux-conntrack --set half_closed.start=fin_acked \
+	natbox_start --policy linux-conntrack --set unknown.action=drop --set half_closed.start=fin_acked \
 		--set timeout.established=4s --set timeout.half_closed=2s ||
 		fail "finacked: natbox bound the queue"
 	probe_close finacked 1
