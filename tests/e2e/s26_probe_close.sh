@@ -17,7 +17,10 @@
 #   c. natbox (linux-conntrack, unknown.action = drop: a dead flow is not
 #      picked up again) with the same timers set per state.
 #   d. natbox with half_closed.start = fin_acked (established 4 s,
-#      half-closed 2 s): the probe writes fin_acked.
+#      half-closed 2 s): the probe writes fin_acked (a FIN never acked
+#      lives 4 s, one acked 2 s).
+#   e. natbox with half_closed.start = both_fins (established 4 s,
+#      last_ack 3 s): one FIN, acked or not, lives 4 s; both_fins.
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 LAB=${LAB:-pz}
 QUEUE=${QUEUE:-57}
@@ -129,6 +132,27 @@ if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = d ]; then
 	lab_down
 	assert_eq "finacked: half_closed.start" fin_acked \
 		"$(key "$E2E_TMP/finacked.profile" half_closed.start)"
+	# the FIN never acked keeps the established timer; the acked one starts 2 s
+	timer_is "$(out finacked_report)" finacked tcp_fin_wait 4
+	timer_is "$(out finacked_report)" finacked tcp_close_wait 2
+fi
+
+# ---- e. natbox, both_fins ----
+if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = e ]; then
+	lab_up
+	natbox_start --policy linux-conntrack --set unknown.action=drop \
+		--set half_closed.start=both_fins --set timeout.established=4s \
+		--set timeout.half_closed=2s --set timeout.last_ack=3s ||
+		fail "bothfins: natbox bound the queue"
+	probe_close bothfins 1
+	bg_stop natbox
+	lab_down
+	assert_eq "bothfins: half_closed.start" both_fins \
+		"$(key "$E2E_TMP/bothfins.profile" half_closed.start)"
+	# one FIN, acked or not, keeps the established timer
+	timer_is "$(out bothfins_report)" bothfins tcp_fin_wait 4
+	timer_is "$(out bothfins_report)" bothfins tcp_close_wait 4
+	timer_is "$(out bothfins_report)" bothfins tcp_last_ack 3
 fi
 
 e2e_finish
