@@ -9,7 +9,8 @@
 # against the established timer.
 #
 #   a. the kernel's conntrack without the rules: the searches are skipped,
-#      the report naming `natbox probe rules client`.
+#      the report naming `natbox probe rules client`; with the client's
+#      rules only, naming `natbox probe rules server`.
 #   b. the kernel's conntrack (state rules, nf_conntrack_tcp_loose = 0)
 #      with nf_conntrack_tcp_timeout_fin_wait 2, close_wait 3, last_ack 4,
 #      time_wait 5, syn_recv 1: each within the probe's interval,
@@ -35,12 +36,15 @@ PORT=7445
 MW=${S26_MAXWAIT:-6s}
 
 # probe_close TAG RULES: the probe (max-wait $MW), with the rules `natbox
-# probe rules` prints applied at both ends when RULES is 1; the report in
+# probe rules` prints applied at both ends when RULES is 1, on the client
+# only when it is "client"; the report in
 # $(out TAG_report), the profile in TAG.profile, which must load.
 probe_close() {
-	if [ "$2" = 1 ]; then
+	if [ "$2" = 1 ] || [ "$2" = client ]; then
 		"$NATBOX" probe rules client --server "$SERVER4:$PORT" | run_in client sh ||
 			fail "$1: the client's rules"
+	fi
+	if [ "$2" = 1 ]; then
 		"$NATBOX" probe rules server --listen "$SERVER4:$PORT" | run_in server sh ||
 			fail "$1: the server's rules"
 	fi
@@ -94,6 +98,16 @@ if [ "${S26_ONLY:-a}" = a ] || [ -z "${S26_ONLY:-}" ]; then
 	assert_match "norules: the profile says the closing timers were not measured" \
 		"*# closing timers*not measured: *natbox probe rules client*" \
 		"$(cat "$E2E_TMP/norules.profile")"
+fi
+
+# ---- a2. the kernel's conntrack, the client's rules only ----
+if [ "${S26_ONLY:-a}" = a ] || [ -z "${S26_ONLY:-}" ]; then
+	kernel_lab
+	probe_close cliruleonly client
+	lab_down
+	assert_match "cliruleonly: the report names the server's command" \
+		"*run \`natbox probe rules server --listen $SERVER4:$PORT | sh\` on the server*" \
+		"$(cat "$(out cliruleonly_report)")"
 fi
 
 # ---- b. the kernel's conntrack, the rules applied ----
