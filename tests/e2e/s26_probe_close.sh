@@ -35,10 +35,9 @@ e2e_init "${1:-}"
 PORT=7445
 MW=${S26_MAXWAIT:-6s}
 
-# probe_close TAG RULES: the probe (max-wait $MW), with the rules `natbox
-# probe rules` prints applied at both ends when RULES is 1, on the client
-# only when it is "client"; the report in
-# $(out TAG_report), the profile in TAG.profile, which must load.
+# probe_close TAG RULES: probe_once (max-wait $MW), with the rules
+# `natbox probe rules` prints applied at both ends when RULES is 1, on the
+# client only when it is "client".
 probe_close() {
 	if [ "$2" = 1 ] || [ "$2" = client ]; then
 		"$NATBOX" probe rules client --server "$SERVER4:$PORT" | run_in client sh ||
@@ -48,16 +47,22 @@ probe_close() {
 		"$NATBOX" probe rules server --listen "$SERVER4:$PORT" | run_in server sh ||
 			fail "$1: the server's rules"
 	fi
-	bg_in server "${1}_srv" "$NATBOX" probe server --listen "$SERVER4:$PORT"
-	wait_for 5 server_listens || fail "$1: probe server listening"
-	run_in client timeout 400 "$NATBOX" probe client --server "$SERVER4:$PORT" \
-		--max-wait "$MW" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
-		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
-	_rc=$?
-	bg_stop "${1}_srv"
-	check "$1: probe client exits 0 (got $_rc)" [ "$_rc" -eq 0 ]
-	_ok=$("$NATBOX" policy check "$E2E_TMP/$1.profile" 2>&1)
-	assert_eq "$1: the written profile loads" "configuration OK" "$_ok"
+	PROBE_TIMEOUT=400 probe_once "$1" "$MW"
+}
+
+# natbox_close TAG START ARG...: natbox (linux-conntrack, unknown.action
+# = drop, then ARG...) as the device, the rules at both ends; the profile
+# says half_closed.start = START.
+natbox_close() {
+	_t=$1 _s=$2
+	shift 2
+	lab_up
+	natbox_start --policy linux-conntrack --set unknown.action=drop "$@" ||
+		fail "$_t: natbox bound the queue"
+	probe_close "$_t" 1
+	bg_stop natbox
+	lab_down
+	assert_eq "$_t: half_closed.start" "$_s" "$(key "$E2E_TMP/$_t.profile" half_closed.start)"
 }
 
 # closing TAG FW CW LA TW SR: each timer within the probe's interval, and
@@ -88,20 +93,20 @@ kernel_lab() {
 }
 
 # ---- a. the kernel's conntrack, no rules ----
-if [ "${S26_ONLY:-a}" = a ] || [ -z "${S26_ONLY:-}" ]; then
+if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = a ]; then
 	kernel_lab
 	probe_close norules 0
 	lab_down
 	assert_match "norules: the report says why, naming the command" \
 		"*run \`natbox probe rules client --server $SERVER4:$PORT | sh\`*" \
-		"$(field "$(out norules_report)" why)$(cat "$(out norules_report)")"
+		"$(cat "$(out norules_report)")"
 	assert_match "norules: the profile says the closing timers were not measured" \
 		"*# closing timers*not measured: *natbox probe rules client*" \
 		"$(cat "$E2E_TMP/norules.profile")"
 fi
 
 # ---- a2. the kernel's conntrack, the client's rules only ----
-if [ "${S26_ONLY:-a}" = a ] || [ -z "${S26_ONLY:-}" ]; then
+if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = a ]; then
 	kernel_lab
 	probe_close cliruleonly client
 	lab_down
@@ -122,30 +127,15 @@ fi
 
 # ---- c. natbox, the same timers per state ----
 if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = c ]; then
-	lab_up
-	natbox_start --policy linux-conntrack --set unknown.action=drop --set timeout.fin_wait=2s \
-		--set timeout.close_wait=3s --set timeout.last_ack=4s \
-		--set timeout.time_wait=5s --set timeout.syn_recv=1s ||
-		fail "natbox: bound the queue"
-	probe_close natbox 1
-	bg_stop natbox
-	lab_down
+	natbox_close natbox first_fin --set timeout.fin_wait=2s --set timeout.close_wait=3s \
+		--set timeout.last_ack=4s --set timeout.time_wait=5s --set timeout.syn_recv=1s
 	closing natbox 2 3 4 5 1
-	assert_eq "natbox: half_closed.start" first_fin \
-		"$(key "$E2E_TMP/natbox.profile" half_closed.start)"
 fi
 
 # ---- d. natbox, fin_acked ----
 if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = d ]; then
-	lab_up
-	natbox_start --policy linux-conntrack --set unknown.action=drop --set half_closed.start=fin_acked \
-		--set timeout.established=4s --set timeout.half_closed=2s ||
-		fail "finacked: natbox bound the queue"
-	probe_close finacked 1
-	bg_stop natbox
-	lab_down
-	assert_eq "finacked: half_closed.start" fin_acked \
-		"$(key "$E2E_TMP/finacked.profile" half_closed.start)"
+	natbox_close finacked fin_acked --set half_closed.start=fin_acked \
+		--set timeout.established=4s --set timeout.half_closed=2s
 	# the FIN never acked keeps the established timer; the acked one starts 2 s
 	timer_is "$(out finacked_report)" finacked tcp_fin_wait 4
 	timer_is "$(out finacked_report)" finacked tcp_close_wait 2
@@ -153,16 +143,8 @@ fi
 
 # ---- e. natbox, both_fins ----
 if [ -z "${S26_ONLY:-}" ] || [ "${S26_ONLY:-}" = e ]; then
-	lab_up
-	natbox_start --policy linux-conntrack --set unknown.action=drop \
-		--set half_closed.start=both_fins --set timeout.established=4s \
-		--set timeout.half_closed=2s --set timeout.last_ack=3s ||
-		fail "bothfins: natbox bound the queue"
-	probe_close bothfins 1
-	bg_stop natbox
-	lab_down
-	assert_eq "bothfins: half_closed.start" both_fins \
-		"$(key "$E2E_TMP/bothfins.profile" half_closed.start)"
+	natbox_close bothfins both_fins --set half_closed.start=both_fins \
+		--set timeout.established=4s --set timeout.half_closed=2s --set timeout.last_ack=3s
 	# one FIN, acked or not, keeps the established timer
 	timer_is "$(out bothfins_report)" bothfins tcp_fin_wait 4
 	timer_is "$(out bothfins_report)" bothfins tcp_close_wait 4
