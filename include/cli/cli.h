@@ -15,6 +15,8 @@ int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+/* natbox probe rules (cmd_proberules.c): argv[0] "rules" */
+int cmd_probe_rules(int argc, char **argv);
 int cmd_nfacct(int argc, char **argv);
 
 /* The nfacct match every queue rule for queues lo..hi carries (" -m nfacct

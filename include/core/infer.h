@@ -78,8 +78,23 @@ uint64_t infer_time_left(const struct infer *const *s, unsigned n);
 #define INFER_RD_REPLY	2
 int infer_refresh_dir(const unsigned kept[2], const unsigned lost[2]);
 
-enum infer_hc { INFER_HC_UNKNOWN = 0, INFER_HC_AT_FIN, INFER_HC_BOTH_FINS };
+enum infer_hc { INFER_HC_UNKNOWN = 0, INFER_HC_AT_FIN, INFER_HC_BOTH_FINS, INFER_HC_FIN_ACKED };
 enum infer_hc infer_half_start(const struct infer_est *est, const struct infer_est *half,
     uint64_t slack);
+
+/* The same, told apart with a FIN whose ACK is held back: flows idle
+ * after one FIN never acknowledged (fin_wait: the timer Linux calls
+ * FIN_WAIT) and after one FIN acknowledged (close_wait), set against the
+ * established timer (est). Both as est: one FIN keeps the established
+ * timer (INFER_HC_BOTH_FINS); the unacknowledged one as est but the
+ * acknowledged one not: the timer starts at the ACK (INFER_HC_FIN_ACKED);
+ * the unacknowledged one apart from est: at the FIN itself
+ * (INFER_HC_AT_FIN, the two timers written apart when they differ).
+ * INFER_HC_UNKNOWN when a search is empty, or no timer ran out. */
+enum infer_hc infer_close_start(const struct infer_est *est, const struct infer_est *fin_wait,
+    const struct infer_est *close_wait, uint64_t slack);
+/* Two searches' timers the same within slack (both over max-wait: the
+ * same as far as anyone can tell). */
+bool infer_same_timer(const struct infer_est *a, const struct infer_est *b, uint64_t slack);
 
 #endif

@@ -15,6 +15,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: natbox probe server [--listen ADDR[:PORT] | [ADDR6][:PORT]]...\n"
+	    "       natbox probe rules client --server ADDR[:PORT] | server [--listen ADDR[:PORT]]\n"
+	    "                           [--delete]\n"
 	    "       natbox probe client --server ADDR[:PORT] | [ADDR6][:PORT] | ADDR6\n"
 	    "                           [--max-wait DURATION]\n"
 	    "                           [--resolution DURATION] [--flows N] [--quick]\n"
@@ -24,6 +26,9 @@ usage(FILE *f)
 	    "          client tell mapping and filtering apart (RFC 4787)\n"
 	    "  client: on the near side; no root needed (the raw-socket searches\n"
 	    "          need it, and are IPv4 only)\n"
+	    "  rules:  the iptables commands (printed) that drop each host's own RSTs on\n"
+	    "          the probe's raw flows: FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT\n"
+	    "          and SYN_RECV are measured only with them on both hosts\n"
 	    "  --max-wait D     the longest idle tried (default 10m)\n"
 	    "  --resolution D   stop a search when the timer is pinned this close\n"
 	    "                   (default: max-wait / 40, at least 100ms)\n"
@@ -178,6 +183,8 @@ cmd_probe(int argc, char **argv)
 		return probe_server(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "client") == 0)
 		return probe_client(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
+		return cmd_probe_rules(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;

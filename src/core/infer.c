@@ -168,6 +168,27 @@ infer_half_start(const struct infer_est *est, const struct infer_est *half, uint
 	    INFER_HC_BOTH_FINS : INFER_HC_AT_FIN;
 }
 
+bool
+infer_same_timer(const struct infer_est *a, const struct infer_est *b, uint64_t slack)
+{
+	if (a->hi == INFER_NEVER || b->hi == INFER_NEVER)
+		return a->hi == b->hi;
+	return a->lo < b->hi + slack && b->lo < a->hi + slack;
+}
+
+enum infer_hc
+infer_close_start(const struct infer_est *est, const struct infer_est *fin_wait,
+    const struct infer_est *close_wait, uint64_t slack)
+{
+	if (est->total == 0 || fin_wait->total == 0 || close_wait->total == 0)
+		return INFER_HC_UNKNOWN;
+	if (est->hi == INFER_NEVER && fin_wait->hi == INFER_NEVER && close_wait->hi == INFER_NEVER)
+		return INFER_HC_UNKNOWN;
+	if (!infer_same_timer(est, fin_wait, slack))
+		return INFER_HC_AT_FIN;
+	return infer_same_timer(est, close_wait, slack) ? INFER_HC_BOTH_FINS : INFER_HC_FIN_ACKED;
+}
+
 int
 infer_refresh_dir(const unsigned kept[2], const unsigned lost[2])
 {

@@ -570,11 +570,13 @@ raw_searches(struct prober *pr)
 		snprintf(pr->unknown_why, sizeof(pr->unknown_why), "%s", v6);
 		snprintf(pr->rsth_why, sizeof(pr->rsth_why), "%s", v6);
 		snprintf(pr->open_why, sizeof(pr->open_why), "%s", v6);
+		snprintf(pr->close_why, sizeof(pr->close_why), "%s", v6);
 		return;
 	}
 	probe_unknown(pr);
 	probe_rst_hold(pr);
 	probe_opening(pr);
+	probe_close(pr);
 }
 
 int

@@ -88,6 +88,10 @@ struct prober {
 	struct infer open;
 	unsigned open_blocked;	/* SYNs that never reached the server */
 	char open_why[128];
+	/* the closing timers on fully raw flows (probe_close.c), enum
+	 * close_kind; why not measured, or "" */
+	struct infer close[5];
+	char close_why[192];
 	/* refresh by one direction alone (probe_ackkeep.c): established
 	 * flows kept by pure ACKs, [0] the client's, [1] the server's */
 	struct {
@@ -155,6 +159,16 @@ void probe_rst_hold(struct prober *pr);
 
 /* probe_open.c */
 void probe_opening(struct prober *pr);
+
+/* probe_close.c: FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, SYN_RECV */
+enum close_kind { CL_FIN_WAIT, CL_CLOSE_WAIT, CL_LAST_ACK, CL_TIME_WAIT, CL_SYN_RECV, CL__MAX };
+void probe_close(struct prober *pr);
+/* the half-closed timer's start the raw flows tell (INFER_HC_UNKNOWN:
+ * not measured: probe_report.c's own reading stands) */
+enum infer_hc probe_close_start(const struct prober *pr);
+void probe_close_profile(const struct prober *pr, struct strbuf *sb);
+void probe_close_text(const struct prober *pr);
+void probe_close_json(const struct prober *pr);
 
 /* probe_ackkeep.c */
 void probe_ack_keep(struct prober *pr);

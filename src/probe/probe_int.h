@@ -14,7 +14,7 @@ void probe_fmt_addr(const struct sockaddr_in *sa, char *buf, size_t cap);
 uint16_t probe_csum(const uint8_t *p, size_t n);
 
 /* A bare TCP segment from src to dst on a raw socket (probe_raw.c):
- * flags TH_SYN, TH_ACK, TH_RST; 0 or -1. */
+ * flags TH_SYN, TH_ACK, TH_RST, TH_FIN, TH_PUSH; 0 or -1. */
 int probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
     uint8_t flags, uint32_t seq, uint32_t ack);
 

@@ -25,7 +25,7 @@
 #define MS	1000000ULL
 #define RAW_TRIES	4
 
-/* A bare segment from src to dst: flags (TH_SYN, TH_ACK, TH_RST), seq and ack. */
+/* A bare segment from src to dst: flags (TH_SYN, TH_ACK, TH_RST, TH_FIN, TH_PUSH), seq and ack. */
 int
 probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in *dst,
     uint8_t flags, uint32_t seq, uint32_t ack)
@@ -46,6 +46,8 @@ probe_raw_send(int raw, const struct sockaddr_in *src, const struct sockaddr_in 
 	th->ack = (flags & TH_ACK) != 0;
 	th->rst = (flags & TH_RST) != 0;
 	th->syn = (flags & TH_SYN) != 0;
+	th->fin = (flags & TH_FIN) != 0;
+	th->psh = (flags & TH_PUSH) != 0;
 	th->window = htons(1024);
 	th->check = htons(probe_csum(pkt, sizeof(pkt)));
 	return sendto(raw, th, 20, 0, (const struct sockaddr *)dst, sizeof(*dst)) == 20 ? 0 : -1;

@@ -66,6 +66,7 @@ static const char *const later_key[] = { "drop", "reset-sender", "pickup" };
 struct tcp_find {
 	struct infer_est est, half;
 	enum infer_hc start;
+	bool raw_start;		/* the raw flows told the start apart */
 	int refresh;		/* 1 any (idle), 0 none (absolute), -1 not measured */
 	int action;		/* 1 reset, 0 drop, -1 nothing to go by */
 	int later;		/* enum later_find */
@@ -78,6 +79,7 @@ tcp_find(const struct prober *pr, struct tcp_find *t)
 	infer_estimate(&pr->m[M_TCP_EST].s, &t->est);
 	infer_estimate(&pr->m[M_TCP_HALF].s, &t->half);
 	t->start = infer_half_start(&t->est, &t->half, pr->o->resolution / MS);
+	t->raw_start = probe_close_start(pr) != INFER_HC_UNKNOWN;	/* probe_close.c writes it */
 	t->refresh = pr->href_kept + pr->href_lost == 0 ? -1 : pr->href_kept > pr->href_lost;
 	t->dead = pr->ex[0].dead + pr->ex[1].dead;
 	t->rst_expiry = pr->ex[0].rst_expiry + pr->ex[1].rst_expiry;
@@ -116,8 +118,10 @@ write_tcp(const struct prober *pr, const struct tcp_find *t, struct strbuf *sb, 
 
 	interval(&t->half, a, b, v, sizeof(a));
 	if (t->start == INFER_HC_AT_FIN && t->half.hi != INFER_NEVER) {
-		sb_printf(sb, "half_closed.start = first_fin\t# one FIN, acked, starts a timer of its "
-		    "own (first_fin and fin_acked not told apart: the stacks ack at once)\n");
+		if (!t->raw_start)
+			sb_printf(sb, "half_closed.start = first_fin\t# one FIN, acked, starts a timer "
+			    "of its own (first_fin and fin_acked not told apart: the stacks ack at "
+			    "once)\n");
 		sb_printf(sb, "timeout.half_closed = %s\t# %s < T <= %s, %u of %u flows agreed "
 		    "(the server's data T after the client's FIN)\n", v, a, b, t->half.agreed,
 		    t->half.total);
@@ -131,9 +135,9 @@ write_tcp(const struct prober *pr, const struct tcp_find *t, struct strbuf *sb, 
 		sb_printf(sb, "# one FIN, acked: flows outlived the established timer and %s "
 		    "(max-wait); the half-closed timer not measured\n", b);
 	} else if (t->start == INFER_HC_BOTH_FINS) {
-		sb_printf(sb, "half_closed.start = both_fins\t# one FIN, acked, kept the "
-		    "established timer: %s < T <= %s, %u of %u flows agreed\n", a, b,
-		    t->half.agreed, t->half.total);
+		sb_printf(sb, "%shalf_closed.start = both_fins\t# one FIN, acked, kept the "
+		    "established timer: %s < T <= %s, %u of %u flows agreed\n",
+		    t->raw_start ? "# " : "", a, b, t->half.agreed, t->half.total);
 		if (t->refresh == 0 && probe_keep_verdict(pr, KEEP_TCP) < 0)
 			sb_printf(sb, "refresh.established = none\t# one-FIN flows ended at T "
 			    "despite data every T/4 (%u of %u)\n", pr->href_lost,
@@ -202,6 +206,8 @@ write_profile(struct prober *pr, const struct tcp_find *tf, struct strbuf *sb, u
 	if (!pr->o->translation_only)
 		probe_rawsearch_profile(pr, sb, known);
 	if (!pr->o->translation_only)
+		probe_close_profile(pr, sb);
+	if (!pr->o->translation_only)
 		probe_unknown_profile(pr, sb);
 	if (!pr->o->translation_only)
 		probe_icmp_profile(pr, sb, known);
@@ -261,6 +267,8 @@ report_tcp_text(const struct prober *pr, const struct tcp_find *t)
 	probe_pass_text(pr);
 	if (!pr->o->translation_only)
 		probe_rawsearch_text(pr);
+	if (!pr->o->translation_only)
+		probe_close_text(pr);
 	if (!pr->o->translation_only)
 		probe_icmp_text(pr);
 	if (pr->unk.tried > 0)
@@ -356,6 +364,7 @@ report_json(struct prober *pr, const struct tcp_find *tf, const char *table)
 	printf("},");
 	probe_pass_json(pr);
 	probe_rawsearch_json(pr);
+	probe_close_json(pr);
 	probe_icmp_json(pr);
 	printf("\"unknown\":{\"tried\":%u,\"rst\":%u,\"seen\":%u,\"blind\":%u,\"why\":\"%s\"},",
 	    pr->unk.tried, pr->unk.rst, pr->unk.seen, pr->unk.blind, pr->unknown_why);

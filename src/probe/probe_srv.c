@@ -19,7 +19,8 @@
  * gets a SYN/ACK D ms after it came (probe_open.c). "TACK ID": a pure ACK
  * into flow ID from the raw socket (probe_srvraw.c). "IPING TOKEN": an
  * echo reply into the mapping of the client's echo request TOKEN
- * (probe_srvicmp.c). Listen addresses are IPv4 or IPv6; the raw-socket
+ * (probe_srvicmp.c). "CFLOW ID K D" and "CSTAT ID": the fully raw flows
+ * of the closing searches (probe_srvclose.c). Listen addresses are IPv4 or IPv6; the raw-socket
  * parts are IPv4 and need the first listen to be.
  */
 #include <arpa/inet.h>
@@ -38,6 +39,7 @@
 #include "log.h"
 #include "probe.h"
 #include "probe_int.h"
+#include "probe_srvclose.h"
 #include "probe_srvicmp.h"
 
 #define CONNS_MAX	1024
@@ -218,6 +220,9 @@ on_raw(struct srv *s)
 		const struct tcphdr *th = (const struct tcphdr *)(buf + ih->ihl * 4);
 
 		probe_srvraw_note(ih, th, (size_t)n - ih->ihl * 4u);
+		if (s->silent >= 0)	/* probe_srvclose.c */
+			probe_srvclose_seg(s->raw, ntohs(s->o->listen[0].sin_port) + PROBE_SILENT_OFF,
+			    ih, th);
 		if (th->ack && !th->syn && !th->rst && !th->fin &&
 		    ntohl(th->ack_seq) == PROBE_RAW_MAGIC)
 			s->acks[s->nacks++ % ACKS_KEPT] = ntohl(th->seq);
@@ -247,6 +252,7 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 	unsigned long long d;
 	unsigned id;
 	char ch;
+	size_t n;
 
 	if (sscanf(line, "TPING %u %c", &id, &ch) == 2) {
 		f = flow_by_id(s, id);
@@ -278,6 +284,8 @@ on_tcp_ctl(struct srv *s, const char *line, char *out, size_t cap)
 		s->sa[s->nsa++] = (struct synack){ .id = id, .d = d };
 		return (size_t)snprintf(out, cap, "OK %u\n", id);
 	}
+	if ((n = probe_srvclose_ctl(s->silent >= 0 ? s->raw : -1, line, out, cap)) > 0)
+		return n;
 	if (sscanf(line, "TACK %u", &id) == 1) {	/* probe_srvraw.c */
 		if ((f = flow_by_id(s, id)) == NULL || probe_srvraw_ack(s->raw, f->fd) < 0)
 			return (size_t)snprintf(out, cap, "ERR %u\n", id);
@@ -479,6 +487,9 @@ probe_server_run(const struct probe_srv_opts *o)
 		if (s.raw >= 0)
 			pf[n++] = (struct pollfd){ .fd = s.raw, .events = POLLIN };
 		uint64_t next = s.raw >= 0 ? synacks_due(&s) : 0, now = clock_now_ns();
+		uint64_t cnext = s.silent >= 0 ? probe_srvclose_due(s.raw) : 0;
+
+		next = next == 0 || (cnext != 0 && cnext < next) ? cnext : next;
 		int ms = next == 0 || next > now + 1000 * MS ? 1000 :
 		    next > now ? (int)((next - now + MS - 1) / MS) : 0;
 

@@ -41,7 +41,8 @@ holds() {
 # probe_once TAG MAXWAIT [SERVER [LISTEN...]] (s13, s16, s21, s22, s24, s25): the
 # probe server (on each LISTEN, default $SERVER4:$PORT) and the client
 # (--server SERVER, the same default), the report in $(out TAG_report),
-# the profile in TAG.profile, which must load.
+# the profile in TAG.profile, which must load; the client is given
+# PROBE_TIMEOUT seconds (default 120).
 probe_once() {
 	_tag=$1 _mw=$2 _to=${3:-$SERVER4:$PORT}
 	shift 2
@@ -54,7 +55,7 @@ probe_once() {
 	bg_in server "${_tag}_srv" "$NATBOX" probe server "$@"
 	wait_for 5 server_listens || fail "$_tag: probe server listening"
 	set -- "$_tag" "$_mw"
-	run_in client timeout 120 "$NATBOX" probe client --server "$_to" \
+	run_in client timeout "${PROBE_TIMEOUT:-120}" "$NATBOX" probe client --server "$_to" \
 		--max-wait "$2" --resolution 300ms --json -o "$E2E_TMP/$1.profile" \
 		>"$(out "${1}_report")" 2>"$E2E_TMP/${1}_report.err"
 	_rc=$?

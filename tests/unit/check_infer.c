@@ -178,6 +178,72 @@ START_TEST(test_half_start_noisy)
 }
 END_TEST
 
+/* A device with established timer E and a FIN timer H, started at the
+ * FIN (first_fin), at its ACK (fin_acked) or after both FINs: the three
+ * searches the probe's raw flows run (a FIN never acked, one acked at
+ * once), then when the timer starts. The kernel's kind of device (its
+ * FIN_WAIT and CLOSE_WAIT timers apart, both unlike ESTABLISHED) is
+ * first_fin with W != C. */
+static enum infer_hc
+close_start(uint64_t E, uint64_t W, uint64_t C, double loss)
+{
+	struct infer_est est, fw, cw;
+
+	search(E, 60000, loss, 0, &est);
+	search(W, 60000, loss, 0, &fw);
+	search(C, 60000, loss, 0, &cw);
+	return infer_close_start(&est, &fw, &cw, 500);
+}
+
+START_TEST(test_close_start)
+{
+	/* E, W (FIN not acked), C (FIN acked), the start */
+	static const struct { uint64_t E, W, C; enum infer_hc want; } cases[] = {
+		{ 6000, 3000, 3000, INFER_HC_AT_FIN },		/* first_fin */
+		{ 7000, 3000, 5000, INFER_HC_AT_FIN },		/* the kernel's sysctls */
+		{ 100000, 3000, 3000, INFER_HC_AT_FIN },	/* seed 000 */
+		{ 6000, 6000, 3000, INFER_HC_FIN_ACKED },	/* cisco-asa */
+		{ 100000, 100000, 10000, INFER_HC_FIN_ACKED },
+		{ 6000, 6000, 6000, INFER_HC_BOTH_FINS },	/* RFC 5382 */
+		{ 100000, 100000, 100000, INFER_HC_UNKNOWN },	/* nothing ran out */
+		{ 6000, 20000, 20000, INFER_HC_AT_FIN },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(close_start(cases[i].E, cases[i].W, cases[i].C, 0) == cases[i].want,
+		    "case %zu", i);
+}
+END_TEST
+
+/* With 10% of flows lost, the three starts are still told apart nearly
+ * always (timers at least two resolutions apart). */
+START_TEST(test_close_start_noisy)
+{
+	unsigned right = 0, runs = 100;
+
+	for (unsigned i = 0; i < runs; i++) {
+		uint64_t E = 8000 + (uint64_t)(uniform() * 40000);
+		uint64_t H = 2000 + (uint64_t)(uniform() * (double)(E - 6000));
+
+		right += close_start(E, H, H, 0.10) == INFER_HC_AT_FIN;
+		right += close_start(E, E, H, 0.10) == INFER_HC_FIN_ACKED;
+		right += close_start(E, E, E, 0.10) == INFER_HC_BOTH_FINS;
+	}
+	ck_assert_msg(right >= 3 * runs * 90 / 100, "%u of %u", right, 3 * runs);
+}
+END_TEST
+
+/* An empty search decides nothing. */
+START_TEST(test_close_start_empty)
+{
+	struct infer_est e = { .lo = 0, .hi = 3000, .agreed = 8, .total = 8 }, none = { 0 };
+
+	ck_assert_int_eq(infer_close_start(&e, &none, &e, 500), INFER_HC_UNKNOWN);
+	ck_assert_int_eq(infer_close_start(&none, &e, &e, 500), INFER_HC_UNKNOWN);
+	ck_assert(infer_same_timer(&e, &e, 0));
+}
+END_TEST
+
 /* The time left, before each round: what the rounds from there on
  * actually idle (each round as long as its longest idle) against a
  * device whose timer is T. With no timer (never) it is exact from the
@@ -325,6 +391,9 @@ suite_infer(void)
 	tcase_add_test(tc, test_ghosts);
 	tcase_add_test(tc, test_half_start);
 	tcase_add_test(tc, test_half_start_noisy);
+	tcase_add_test(tc, test_close_start);
+	tcase_add_test(tc, test_close_start_noisy);
+	tcase_add_test(tc, test_close_start_empty);
 	tcase_add_test(tc, test_time_left);
 	tcase_add_test(tc, test_time_left_shared);
 	tcase_add_test(tc, test_refresh_dir);
