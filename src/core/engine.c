@@ -250,6 +250,17 @@ flow_timer(struct engine *e, struct flow *f, enum flow_dir dir, bool refresh,
 		set_deadline(e, f, dl);
 }
 
+/* Slot idx's kernel memory (struct tcp_last, kernel mode), the side
+ * array taken at first need (a policy changed in place, not by
+ * engine_set_policy(), has none yet). */
+static inline struct tcp_last *
+kern_last(struct engine *e, uint32_t idx)
+{
+	if (__builtin_expect(e->klast == NULL, 0))
+		e->klast = flowtab_last_base(e->ft);
+	return &e->klast[idx];
+}
+
 /* nf_tcp_handle_invalid(): a flow whose ends disagree with the tracker
  * (an invalid FIN or RST answering one) has its timer cut to
  * timeout.unacknowledged if 120 s or more are left; not refreshed. */
@@ -344,9 +355,7 @@ flow_start(struct engine *e, const struct nb_packet *p, uint32_t hash,
 	if (p->kind == NBK_TCP && pol->window_tracking) {
 		const struct tcp_conf tc = policy_tcp_conf(pol);
 
-		if (__builtin_expect(e->klast == NULL, 0))
-			e->klast = flowtab_last_base(e->ft);
-		tcp_kern_new(&f->trk, &e->klast[flowtab_index(e->ft, f)], p, &tc);
+		tcp_kern_new(&f->trk, kern_last(e, flowtab_index(e->ft, f)), p, &tc);
 	}
 	f->serial = ++e->serial;
 	f->last_seen = now;
@@ -456,10 +465,7 @@ track_packet(struct engine *e, struct flow *f, enum flow_dir dir,
 		return why;
 	const struct tcp_conf tc = policy_tcp_conf(e->pol);
 
-	/* (a policy changed in place, not by engine_set_policy()) */
-	if (tc.window && __builtin_expect(e->klast == NULL, 0))
-		e->klast = flowtab_last_base(e->ft);
-	tcp_track_packet_conf(&f->trk, tc.window ? &e->klast[idx] : NULL, dir, p, &tc, r);
+	tcp_track_packet_conf(&f->trk, tc.window ? kern_last(e, idx) : NULL, dir, p, &tc, r);
 	return R_NONE;
 }
 
